@@ -1,0 +1,69 @@
+"""The event catalogue of matchledger: frozen attrs classes, with no knowledge of storage.
+
+Type names are the class names and never change; old stored shapes are lifted by
+``events.upcasting``. The match rules (a state machine) live in ``events.rules``.
+"""
+
+from events.catalogue import (
+    ALL_EVENTS,
+    COMPETITION_EVENTS,
+    MATCH_EVENTS,
+    Card,
+    CardShown,
+    CompetitionCreated,
+    CompetitionFormat,
+    Event,
+    EventRetracted,
+    FixtureScheduled,
+    GoalDisallowed,
+    GoalKind,
+    GoalScored,
+    KickOutcome,
+    MatchAbandoned,
+    MatchEnded,
+    MatchStarted,
+    Period,
+    PeriodEnded,
+    PeriodStarted,
+    PlayerRegistered,
+    ShootoutKick,
+    Side,
+    TeamRegistered,
+    TieDrawn,
+    TieRules,
+)
+from events.upcasting import schema_version, upcast
+
+EVENT_TYPES: dict[str, type[Event]] = {cls.__name__: cls for cls in ALL_EVENTS}
+
+__all__ = [
+    "ALL_EVENTS",
+    "COMPETITION_EVENTS",
+    "EVENT_TYPES",
+    "MATCH_EVENTS",
+    "Card",
+    "CardShown",
+    "CompetitionCreated",
+    "CompetitionFormat",
+    "Event",
+    "EventRetracted",
+    "FixtureScheduled",
+    "GoalDisallowed",
+    "GoalKind",
+    "GoalScored",
+    "KickOutcome",
+    "MatchAbandoned",
+    "MatchEnded",
+    "MatchStarted",
+    "Period",
+    "PeriodEnded",
+    "PeriodStarted",
+    "PlayerRegistered",
+    "ShootoutKick",
+    "Side",
+    "TeamRegistered",
+    "TieDrawn",
+    "TieRules",
+    "schema_version",
+    "upcast",
+]

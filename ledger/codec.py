@@ -1,0 +1,59 @@
+"""The one cattrs converter of matchledger: events to JSON-ready dicts and back.
+
+Events are tagged by their stable type name (the class name), never by module path, and fields
+left at their default are omitted, which keeps stored rows small.
+
+    >>> from events import GoalScored
+    >>> encode(GoalScored(team="roma", player="Gianluca Mancini", minute=17))
+    ('GoalScored', 2, {'team': 'roma', 'player': 'Gianluca Mancini', 'minute': 17})
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import cattrs
+from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn
+from cattrs.preconf.json import make_converter
+
+from events import ALL_EVENTS, EVENT_TYPES, Event, schema_version, upcast
+from events.catalogue import Side, TieRules
+
+converter = make_converter(forbid_extra_keys=True)
+for _cls in (Side, TieRules, *ALL_EVENTS):  # nested classes first: events reuse their hooks
+    converter.register_unstructure_hook(
+        _cls, make_dict_unstructure_fn(_cls, converter, _cattrs_omit_if_default=True)
+    )
+    converter.register_structure_hook(
+        _cls, make_dict_structure_fn(_cls, converter, _cattrs_forbid_extra_keys=True)
+    )
+
+_UNSTRUCTURE = {cls: converter.get_unstructure_hook(cls) for cls in ALL_EVENTS}
+_STRUCTURE = {cls.__name__: converter.get_structure_hook(cls) for cls in ALL_EVENTS}
+_VERSIONS = {name: schema_version(name) for name in EVENT_TYPES}
+
+
+def encode(event: Event) -> tuple[str, int, dict[str, Any]]:
+    """The stored form of ``event``: its type name, schema version and data."""
+    cls = type(event)
+    name = cls.__name__
+    return name, _VERSIONS[name], _UNSTRUCTURE[cls](event)
+
+
+def decode(type_name: str, version: int, data: dict[str, Any]) -> Event:
+    """The event stored as ``type_name`` at ``version``, upcast to today's shape.
+
+    Raises KeyError for an unknown type and a cattrs error for a bad shape.
+    """
+    structure = _STRUCTURE[type_name]
+    if version != _VERSIONS[type_name]:
+        data = upcast(type_name, version, data)
+    return structure(data, EVENT_TYPES[type_name])  # type: ignore[no-any-return]
+
+
+def explain(error: Exception) -> str:
+    """One line naming the field that failed, for a cattrs structuring error."""
+    if isinstance(error, cattrs.ClassValidationError | cattrs.IterableValidationError):
+        notes = cattrs.transform_error(error)
+        return "; ".join(notes)
+    return str(error)

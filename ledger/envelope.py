@@ -1,0 +1,73 @@
+"""What the ledger stores around an event: stream, version, position, the two clocks, the hash.
+
+Times are kept as integer microseconds since the epoch, UTC, so that ordering and ``as_of``
+filters are integer comparisons; the local offset of a kick-off lives in the event itself.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Mapping
+from typing import Any
+
+import attrs
+
+from events import Event
+
+UTC = dt.timezone.utc
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def to_micros(moment: dt.datetime) -> int:
+    """Microseconds since the epoch; a naive datetime is refused (times carry their offset)."""
+    if moment.tzinfo is None:
+        raise ValueError(f"time {moment.isoformat()} has no UTC offset")
+    delta = moment - _EPOCH
+    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+
+
+def from_micros(micros: int) -> dt.datetime:
+    return _EPOCH + dt.timedelta(microseconds=micros)
+
+
+def new_event_id() -> str:
+    return str(uuid.uuid4())
+
+
+@attrs.frozen(kw_only=True)
+class Draft:
+    """An event on its way in: the fact, when it happened, and optionally who sent it.
+
+    ``event_id`` makes re-sending idempotent; ``recorded_at`` is normally the ledger's clock and
+    is given only when importing a log that already has one.
+    """
+
+    event: Event
+    occurred_at: dt.datetime
+    event_id: str = attrs.field(factory=new_event_id)
+    meta: Mapping[str, Any] = attrs.field(factory=dict)
+    recorded_at: dt.datetime | None = None
+
+
+@attrs.frozen(kw_only=True)
+class Envelope:
+    """An event as stored: read back from the ledger, in position order."""
+
+    position: int
+    event_id: str
+    stream: str
+    version: int
+    type: str
+    schema_version: int
+    occurred_at: dt.datetime
+    recorded_at: dt.datetime
+    event: Event
+    meta: Mapping[str, Any]
+    prev_hash: str
+    hash: str
+
+    @property
+    def stream_id(self) -> str:
+        """The id after the stream's kind: ``match:qf1-leg1`` -> ``qf1-leg1``."""
+        return self.stream.partition(":")[2]
