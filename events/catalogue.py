@@ -3,8 +3,8 @@
 Events carry domain facts only. Where they happened (the stream), in which order (version,
 position) and when the ledger learned them (recorded_at) belong to the envelope.
 
-    >>> GoalScored(team="atalanta", player="Gianluca Scamacca", minute=38)
-    GoalScored(team='atalanta', player='Gianluca Scamacca', minute=38, added=None, kind=<GoalKind.OPEN_PLAY: 'open_play'>)
+    >>> GoalScored(team="atalanta", player="Gianluca Scamacca", minute=38).kind
+    <GoalKind.OPEN_PLAY: 'open_play'>
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import enum
 import attrs
 
 
-class Period(str, enum.Enum):
+class Period(enum.StrEnum):
     """A period of play; its value is what is stored."""
 
     FIRST_HALF = "1H"
@@ -25,25 +25,25 @@ class Period(str, enum.Enum):
     SHOOTOUT = "PSO"
 
 
-class GoalKind(str, enum.Enum):
+class GoalKind(enum.StrEnum):
     OPEN_PLAY = "open_play"
     PENALTY = "penalty"
     OWN_GOAL = "own_goal"
 
 
-class Card(str, enum.Enum):
+class Card(enum.StrEnum):
     YELLOW = "yellow"
     SECOND_YELLOW = "second_yellow"  # a sending-off, recorded once: never a yellow plus a red
     RED = "red"
 
 
-class KickOutcome(str, enum.Enum):
+class KickOutcome(enum.StrEnum):
     SCORED = "scored"
     MISSED = "missed"
     SAVED = "saved"
 
 
-class CompetitionFormat(str, enum.Enum):
+class CompetitionFormat(enum.StrEnum):
     KNOCKOUT = "knockout"
     LEAGUE = "league"
     MIXED = "mixed"

@@ -15,7 +15,7 @@ import attrs
 
 from events import Event
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=UTC)
 
 
