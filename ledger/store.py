@@ -1,0 +1,386 @@
+"""The append-only store: one SQLite table, ``events``, that nothing may update or delete.
+
+    >>> import datetime as dt, tempfile, os
+    >>> from events import CompetitionCreated
+    >>> lg = Ledger(os.path.join(tempfile.mkdtemp(), "doc.db"))
+    >>> [env.position for env in lg.append("competition:cup", [Draft(
+    ...     event=CompetitionCreated(competition="cup", name="Cup", season="2024"),
+    ...     occurred_at=dt.datetime(2024, 1, 1, tzinfo=dt.timezone.utc))], expected_version=-1)]
+    [1]
+
+Positions are gapless and follow commit order: every append takes SQLite's single write lock
+(``BEGIN IMMEDIATE``) and numbers its rows after the last one, which a store on a database with
+concurrent writers (PostgreSQL's sequences, say) cannot promise without extra locking. Each row
+carries the hash of the previous row, so any change made behind the ledger's back shows in
+``verify``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import sqlite3
+from collections.abc import Collection, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import attrs
+import sqlite_utils
+
+from events import Event
+from ledger.codec import encode
+from ledger.envelope import UTC, Draft, Envelope, from_micros, to_micros
+from ledger.errors import (
+    ConcurrencyConflict,
+    DuplicateEvent,
+    InvalidEvent,
+    LedgerError,
+    NotALedger,
+)
+from ledger.teams import Registry
+from ledger.validate import Judge, allowed_in, decode_data, stream_kind
+
+NO_STREAM = -1  # expected_version of a stream that must not exist yet
+GENESIS = bytes(32)
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS events (
+    position       INTEGER PRIMARY KEY,
+    event_id       TEXT    NOT NULL UNIQUE,
+    stream         TEXT    NOT NULL,
+    version        INTEGER NOT NULL,
+    type           TEXT    NOT NULL,
+    schema_version INTEGER NOT NULL,
+    occurred_at    INTEGER NOT NULL,  -- microseconds since the epoch, UTC
+    recorded_at    INTEGER NOT NULL,  -- microseconds since the epoch, UTC
+    data           TEXT    NOT NULL,  -- JSON
+    meta           TEXT,              -- JSON, NULL when empty
+    prev_hash      BLOB    NOT NULL,
+    hash           BLOB    NOT NULL,
+    UNIQUE (stream, version)
+);
+CREATE INDEX IF NOT EXISTS events_fixture ON events (json_extract(data, '$.match'))
+    WHERE type = 'FixtureScheduled';
+CREATE INDEX IF NOT EXISTS events_registry ON events (position)
+    WHERE type IN ('TeamRegistered', 'PlayerRegistered');
+CREATE TRIGGER IF NOT EXISTS events_no_update BEFORE UPDATE ON events
+    BEGIN SELECT RAISE(ABORT, 'the events log is append-only: UPDATE refused'); END;
+CREATE TRIGGER IF NOT EXISTS events_no_delete BEFORE DELETE ON events
+    BEGIN SELECT RAISE(ABORT, 'the events log is append-only: DELETE refused'); END;
+"""
+
+_COLUMNS = ("position, event_id, stream, version, type, schema_version, occurred_at, "
+            "recorded_at, data, meta, prev_hash, hash")
+
+
+def dumps(value: Any) -> str:
+    """The JSON text the ledger stores and hashes: compact, key order kept."""
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+
+
+def chain_hash(prev: bytes, position: int, event_id: str, stream: str, version: int,
+               type_name: str, schema: int, occurred: int, recorded: int, data: str,
+               meta: str | None) -> bytes:
+    """sha256 over the previous hash and every column of the envelope."""
+    text = "\x1f".join((str(position), event_id, stream, str(version), type_name, str(schema),
+                        str(occurred), str(recorded), data, meta or ""))
+    return hashlib.sha256(prev + text.encode()).digest()
+
+
+@attrs.frozen
+class VerifyReport:
+    ok: bool
+    events: int
+    first_bad: int | None = None
+    problem: str | None = None
+    head_hash: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class StoredDraft(Draft):
+    """A draft read back from an export: its stored form is kept as it was if it is admitted
+    unchanged, so export then import gives an identical ledger, hashes included."""
+
+    stored: tuple[str, int, dict[str, Any]]  # type, schema_version, data
+
+
+class Ledger:
+    """The ledger in one SQLite file (WAL; several processes may append and read at once)."""
+
+    def __init__(self, path: str | Path, *, timeout: float = 30.0) -> None:
+        self.path = Path(path)
+        conn = sqlite3.connect(self.path, timeout=timeout, isolation_level=None,
+                               check_same_thread=False)
+        self.db = sqlite_utils.Database(conn)
+        try:
+            conn.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
+            if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute("PRAGMA synchronous = FULL")  # a committed append survives power loss
+            if "events" not in self.db.table_names():  # IF NOT EXISTS: racing creators agree
+                conn.executescript("BEGIN IMMEDIATE;" + _SCHEMA + "COMMIT;")
+        except sqlite3.DatabaseError as e:
+            conn.close()
+            raise NotALedger(f"{self.path}: not a matchledger database ({e})") from e
+        self._judge = Judge()
+
+    @property
+    def conn(self) -> sqlite3.Connection:
+        return self.db.conn
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def __enter__(self) -> Ledger:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction holding SQLite's write lock; all of it commits, or none."""
+        conn = self.conn
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as e:
+            raise LedgerError(f"cannot write to {self.path}: {e}") from e
+        try:
+            yield conn
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            self._judge.rollback()
+            raise
+        self._judge.commit()
+
+    # --- writing ---------------------------------------------------------------------------
+
+    def append(self, stream: str, drafts: Sequence[Draft | Event],
+               expected_version: int | None = None) -> list[Envelope]:
+        """Append ``drafts`` to ``stream`` atomically and return them as stored.
+
+        ``expected_version`` is the version of the stream's last event as the writer knows it
+        (NO_STREAM, -1, for a new stream; None to skip the check). Re-sending events whose ids
+        are already stored returns the stored envelopes and writes nothing.
+        """
+        now = dt.datetime.now(UTC)
+        batch = [d if isinstance(d, Draft) else Draft(event=d, occurred_at=now) for d in drafts]
+        if not batch:
+            return []
+        with self.transaction() as conn:
+            stored = self._existing(conn, [d.event_id for d in batch])
+            if stored:
+                return self._replayed(stream, batch, stored)
+            return self._write(conn, stream, batch, expected_version)
+
+    def _existing(self, conn: sqlite3.Connection, ids: list[str]) -> dict[str, Envelope]:
+        if len(set(ids)) != len(ids):
+            raise DuplicateEvent("the same event_id appears twice in one append")
+        found: dict[str, Envelope] = {}
+        for i in range(0, len(ids), 500):
+            chunk = ids[i : i + 500]
+            rows = conn.execute(
+                f"SELECT {_COLUMNS} FROM events WHERE event_id IN ({','.join('?' * len(chunk))})",
+                chunk,
+            )
+            found.update((row[1], _envelope(row)) for row in rows)
+        return found
+
+    def _replayed(self, stream: str, batch: list[Draft], stored: dict[str, Envelope]
+                  ) -> list[Envelope]:
+        if len(stored) != len(batch) or any(e.stream != stream for e in stored.values()):
+            some = next(iter(stored))
+            raise DuplicateEvent(f"event {some} is already stored; an append must be all new "
+                                 "events or a resend of exactly the same ones")
+        return [stored[d.event_id] for d in batch]
+
+    def _write(self, conn: sqlite3.Connection, stream: str, batch: Iterable[Draft],
+               expected_version: int | None) -> list[Envelope]:
+        kind, _ = stream_kind(stream)
+        row = conn.execute("SELECT max(version) FROM events WHERE stream = ?", (stream,)).fetchone()
+        version = NO_STREAM if row[0] is None else row[0]
+        if expected_version is not None and expected_version != version:
+            raise ConcurrencyConflict(stream, expected_version, version)
+        last = conn.execute(
+            "SELECT position, hash FROM events ORDER BY position DESC LIMIT 1"
+        ).fetchone()
+        position, prev = last if last else (0, GENESIS)
+        recorded_now = to_micros(dt.datetime.now(UTC))
+        rows = []
+        for index, draft in enumerate(batch):
+            version += 1
+            position += 1
+            type_name = type(draft.event).__name__
+            if not allowed_in(kind, type_name):
+                raise InvalidEvent(f"{type_name} does not belong in a {kind} stream")
+            try:
+                event = self._judge.admit(conn, stream, version, draft.event, draft.event_id)
+            except LedgerError as e:
+                error = type(e)(f"{stream} v{version}: {e}")
+                error.index = index
+                raise error from e
+            if isinstance(draft, StoredDraft) and event == draft.event:
+                type_name, schema, data = draft.stored
+            else:
+                type_name, schema, data = encode(event)
+            data_text, meta_text = dumps(data), dumps(dict(draft.meta)) if draft.meta else None
+            occurred = _micros(draft.occurred_at, "occurred_at")
+            recorded = (_micros(draft.recorded_at, "recorded_at")
+                        if draft.recorded_at is not None else recorded_now)
+            digest = chain_hash(prev, position, draft.event_id, stream, version, type_name,
+                                schema, occurred, recorded, data_text, meta_text)
+            rows.append((position, draft.event_id, stream, version, type_name, schema, occurred,
+                         recorded, data_text, meta_text, prev, digest))
+            prev = digest
+        try:
+            conn.executemany(
+                f"INSERT INTO events ({_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", rows
+            )
+        except sqlite3.IntegrityError as e:  # a racing writer is impossible under the lock
+            raise DuplicateEvent(f"{stream}: {e}") from e
+        return [_envelope(r) for r in rows]
+
+    # --- reading ---------------------------------------------------------------------------
+
+    def read(
+        self,
+        *,
+        after: int = 0,
+        stream: str | None = None,
+        prefix: str | None = None,
+        types: Collection[str] | None = None,
+        as_of: dt.datetime | None = None,
+        known_at: dt.datetime | None = None,
+        at_position: int | None = None,
+        limit: int | None = None,
+    ) -> Iterator[Envelope]:
+        """Events in position order: after a position, of a stream or stream prefix, of some
+        types, that occurred by ``as_of``, were recorded by ``known_at``, up to ``at_position``.
+        """
+        sql, params = self._select(_COLUMNS, after=after, stream=stream, prefix=prefix,
+                                   types=types, as_of=as_of, known_at=known_at,
+                                   at_position=at_position)
+        if limit is not None:
+            sql += f" LIMIT {int(limit)}"
+        for row in self.conn.execute(sql, params):
+            yield _envelope(row)
+
+    def _select(self, columns: str, *, after: int = 0, stream: str | None = None,
+                prefix: str | None = None, types: Collection[str] | None = None,
+                as_of: dt.datetime | None = None, known_at: dt.datetime | None = None,
+                at_position: int | None = None) -> tuple[str, list[Any]]:
+        where, params = ["position > ?"], [after]
+        if stream is not None:
+            where.append("stream = ?")
+            params.append(stream)
+        if prefix is not None:
+            where.append("stream >= ? AND stream < ?")
+            params += [prefix, prefix + "\uffff"]
+        if types is not None:
+            where.append(f"type IN ({','.join('?' * len(types))})")
+            params += list(types)
+        if as_of is not None:
+            where.append("occurred_at <= ?")
+            params.append(_micros(as_of, "as_of"))
+        if known_at is not None:
+            where.append("recorded_at <= ?")
+            params.append(_micros(known_at, "known_at"))
+        if at_position is not None:
+            where.append("position <= ?")
+            params.append(at_position)
+        sql = f"SELECT {columns} FROM events WHERE {' AND '.join(where)} ORDER BY position"
+        return sql, params
+
+    def head(self) -> int:
+        """The last position, 0 for an empty ledger."""
+        row = self.conn.execute("SELECT max(position) FROM events").fetchone()
+        return int(row[0] or 0)
+
+    def stream_version(self, stream: str) -> int:
+        """Version of the stream's last event; NO_STREAM (-1) when it has none."""
+        row = self.conn.execute(
+            "SELECT max(version) FROM events WHERE stream = ?", (stream,)
+        ).fetchone()
+        return NO_STREAM if row[0] is None else int(row[0])
+
+    def registry(self) -> Registry:
+        """Every team and player spelling the ledger knows."""
+        with self.transaction() as conn:  # reads a consistent snapshot, writes nothing
+            return self._judge.registry(conn)
+
+    def resolve_team(self, name: str) -> str:
+        return self.registry().resolve_team(name)
+
+    def import_jsonl(self, path: str | Path, **options: Any) -> Any:
+        """Import a JSON Lines file of drafts or envelopes, all or nothing (see ledger.io)."""
+        from ledger.io import import_file  # io builds on the store
+
+        return import_file(self, str(path), **options)
+
+    # --- checking --------------------------------------------------------------------------
+
+    def verify(self) -> VerifyReport:
+        """Walk the hash chain, positions and versions; report the first position that fails."""
+        prev, expected_position, count = GENESIS, 1, 0
+        versions: dict[str, int] = {}
+        rows = self.conn.execute(f"SELECT {_COLUMNS} FROM events ORDER BY position")
+        for row in rows:
+            (position, event_id, stream, version, type_name, schema, occurred, recorded,
+             data, meta, prev_hash, digest) = row
+            problem = None
+            if position != expected_position:
+                problem = f"gap: expected position {expected_position}, found {position}"
+            elif bytes(prev_hash) != prev:
+                problem = "prev_hash does not match the previous event's hash"
+            elif chain_hash(prev, position, event_id, stream, version, type_name, schema,
+                            occurred, recorded, data, meta) != bytes(digest):
+                problem = "hash does not match the stored envelope (edited after writing?)"
+            elif version != versions.get(stream, -1) + 1:
+                problem = f"{stream}: version {version} follows {versions.get(stream, -1)}"
+            else:
+                try:
+                    decode_data(type_name, schema, json.loads(data))
+                except (InvalidEvent, ValueError) as e:
+                    problem = f"undecodable event: {e}"
+            if problem:
+                return VerifyReport(False, count, position, problem, prev.hex())
+            prev, expected_position, count = bytes(digest), position + 1, count + 1
+            versions[stream] = version
+        triggers = {r[0] for r in self.conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'events'")}
+        if triggers != {"events_no_update", "events_no_delete"}:
+            return VerifyReport(False, count, None, "append-only triggers are missing",
+                                prev.hex())
+        return VerifyReport(True, count, None, None, prev.hex())
+
+
+def _micros(moment: dt.datetime, field: str) -> int:
+    try:
+        return to_micros(moment)
+    except (ValueError, TypeError, AttributeError) as e:
+        raise InvalidEvent(f"{field}: {e}") from e
+
+
+def _envelope(row: Sequence[Any]) -> Envelope:
+    (position, event_id, stream, version, type_name, schema, occurred, recorded, data, meta,
+     prev_hash, digest) = row
+    return Envelope(
+        position=position,
+        event_id=event_id,
+        stream=stream,
+        version=version,
+        type=type_name,
+        schema_version=schema,
+        occurred_at=from_micros(occurred),
+        recorded_at=from_micros(recorded),
+        event=decode_data(type_name, schema, json.loads(data)),
+        meta=json.loads(meta) if meta else {},
+        prev_hash=bytes(prev_hash).hex(),
+        hash=bytes(digest).hex(),
+    )
+
+
+__all__ = ["NO_STREAM", "Ledger", "StoredDraft", "VerifyReport"]

@@ -1,0 +1,105 @@
+"""Team and player names as sources spell them, resolved to one canonical id.
+
+"Bayer 04 Leverkusen", "Bayer Leverkusen (GER)" and "Leverkusen" are one team: every input
+path resolves names through here, so a team is never duplicated. Matching is on a normalised
+form (case, accents, punctuation, a country suffix in brackets) of the id, name and aliases.
+
+    >>> reg = Registry()
+    >>> reg = reg.register_team("leverkusen", "Bayer 04 Leverkusen", ("Leverkusen",))
+    >>> reg.resolve_team("Bayer 04 Leverkusen (GER)")
+    'leverkusen'
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping
+from types import MappingProxyType
+
+import attrs
+
+from ledger.errors import RuleBroken, UnknownTeam
+
+_SUFFIX = re.compile(r"\s*\([^)]*\)\s*$")
+_NON_WORD = re.compile(r"[^a-z0-9]+")
+SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+
+
+def normalise(name: str) -> str:
+    """The form names are matched on: "Olympique de Marseille (FRA)" -> "olympique de marseille"."""
+    name = _SUFFIX.sub("", name)
+    name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    return _NON_WORD.sub(" ", name.lower()).strip()
+
+
+@attrs.frozen(kw_only=True)
+class Team:
+    id: str
+    name: str
+    country: str | None = None
+    aliases: tuple[str, ...] = ()
+
+
+@attrs.frozen(kw_only=True)
+class Registry:
+    """Teams by id, and every normalised spelling of a team or a player."""
+
+    teams: Mapping[str, Team] = MappingProxyType({})
+    team_names: Mapping[str, str] = MappingProxyType({})  # normalised -> team id
+    players: Mapping[tuple[str, str], str] = MappingProxyType({})  # (team, normalised) -> name
+
+    def register_team(
+        self, team: str, name: str, aliases: Iterable[str] = (), country: str | None = None
+    ) -> Registry:
+        if not SLUG.match(team):
+            raise RuleBroken(f"team id {team!r} must be lower-case letters, digits and dashes")
+        old = self.teams.get(team)
+        all_aliases = tuple(dict.fromkeys((*(old.aliases if old else ()), *aliases)))
+        names = dict(self.team_names)
+        for spelling in (team, name, *all_aliases):
+            key = normalise(spelling)
+            owner = names.setdefault(key, team)
+            if owner != team:
+                raise RuleBroken(f"name {spelling!r} already belongs to team {owner!r}")
+        entry = Team(id=team, name=name, country=country or (old.country if old else None),
+                     aliases=all_aliases)
+        return attrs.evolve(self, teams=MappingProxyType({**self.teams, team: entry}),
+                            team_names=MappingProxyType(names))
+
+    def register_player(self, team: str, name: str, aliases: Iterable[str] = ()) -> Registry:
+        self.need_team(team)
+        players = dict(self.players)
+        for spelling in (name, *aliases):
+            key = (team, normalise(spelling))
+            owner = players.setdefault(key, name)
+            if owner != name:
+                raise RuleBroken(f"name {spelling!r} already belongs to player {owner!r}")
+        return attrs.evolve(self, players=MappingProxyType(players))
+
+    def resolve_team(self, name: str) -> str:
+        """The id of the team called ``name`` (an id, name or alias, in any spelling)."""
+        if name in self.teams:
+            return name
+        found = self.team_names.get(normalise(name))
+        if found is None:
+            raise UnknownTeam(f"unknown team {name!r}{self._suggest(name)}")
+        return found
+
+    def need_team(self, team: str) -> None:
+        if team not in self.teams:
+            raise UnknownTeam(f"unknown team {team!r}{self._suggest(team)}")
+
+    def resolve_player(self, team: str, name: str) -> str:
+        """The registered spelling of a player ("Scamaca" -> "Gianluca Scamacca"), else ``name``."""
+        return self.players.get((team, normalise(name)), name)
+
+    def _suggest(self, name: str) -> str:
+        spellings = {normalise(t.name): t.name for t in self.teams.values()}
+        spellings.update({normalise(a): a for t in self.teams.values() for a in t.aliases})
+        close = difflib.get_close_matches(normalise(name), list(spellings), n=3, cutoff=0.5)
+        if not close:
+            known = ", ".join(sorted(self.teams)[:8]) or "none registered"
+            return f"; known teams: {known}"
+        return "; did you mean " + ", ".join(repr(spellings[c]) for c in close) + "?"

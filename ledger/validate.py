@@ -1,0 +1,355 @@
+"""Append-time judgement: is this event possible given everything the ledger holds?
+
+The ledger keeps small folds of what it needs (the team registry, each competition's ties and
+fixtures, each match's state), cached per stream and brought up to date by version, so an
+append reads only what changed since the last one. Work done inside a transaction is kept
+apart and only kept once the transaction commits.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator, Mapping
+from types import MappingProxyType
+from typing import Any
+
+import attrs
+
+from events import (
+    CompetitionCreated,
+    Event,
+    EventRetracted,
+    FixtureScheduled,
+    PlayerRegistered,
+    Side,
+    TeamRegistered,
+    TieDrawn,
+    TieRules,
+)
+from events.catalogue import CardShown, GoalScored, ShootoutKick
+from events.rules import MatchState, RuleViolation, TieContext, check
+from ledger.codec import decode
+from ledger.errors import InvalidEvent, RuleBroken, UnknownMatch
+from ledger.teams import SLUG, Registry
+
+COMPETITION_TYPES = frozenset(
+    {"CompetitionCreated", "TeamRegistered", "PlayerRegistered", "TieDrawn", "FixtureScheduled"}
+)
+MATCH_TYPES = frozenset(
+    {"MatchStarted", "PeriodStarted", "PeriodEnded", "GoalScored", "GoalDisallowed",
+     "CardShown", "ShootoutKick", "MatchEnded", "MatchAbandoned"}
+)
+REGISTRY_TYPES = ("TeamRegistered", "PlayerRegistered")
+
+
+@attrs.frozen(kw_only=True)
+class CompetitionState:
+    created: CompetitionCreated | None = None
+    ties: Mapping[str, TieDrawn] = MappingProxyType({})
+    fixtures: Mapping[str, FixtureScheduled] = MappingProxyType({})
+
+    @property
+    def rules(self) -> TieRules:
+        return self.created.rules if self.created else TieRules()
+
+    def apply(self, event: Event) -> CompetitionState:
+        if isinstance(event, CompetitionCreated):
+            return attrs.evolve(self, created=event)
+        if isinstance(event, TieDrawn):
+            return attrs.evolve(self, ties=MappingProxyType({**self.ties, event.tie: event}))
+        if isinstance(event, FixtureScheduled):
+            fixtures = MappingProxyType({**self.fixtures, event.match: event})
+            return attrs.evolve(self, fixtures=fixtures)
+        return self
+
+
+State = CompetitionState | MatchState
+
+
+def stream_kind(stream: str) -> tuple[str, str]:
+    """("match", "uel24-qf1-leg1") for "match:uel24-qf1-leg1"; refuses anything else."""
+    kind, sep, ident = stream.partition(":")
+    if not sep or kind not in ("competition", "match") or not SLUG.match(ident):
+        raise InvalidEvent(
+            f"bad stream {stream!r}: use competition:<id> or match:<id> (lower-case, digits, -)"
+        )
+    return kind, ident
+
+
+def allowed_in(kind: str, type_name: str) -> bool:
+    if type_name == "EventRetracted":
+        return True
+    return type_name in (COMPETITION_TYPES if kind == "competition" else MATCH_TYPES)
+
+
+class Judge:
+    """Decides, event by event, whether an append may go in; one per Ledger (connection)."""
+
+    def __init__(self) -> None:
+        self._cache: dict[str, tuple[int, State]] = {}
+        self._registry: tuple[int, Registry] = (0, Registry())
+        self._pending: dict[str, tuple[int, State]] = {}
+        self._pending_registry: tuple[int, Registry] | None = None
+
+    # --- transaction bookkeeping -----------------------------------------------------------
+
+    def commit(self) -> None:
+        self._cache.update(self._pending)
+        if self._pending_registry is not None:
+            self._registry = self._pending_registry
+        self.rollback()
+
+    def rollback(self) -> None:
+        self._pending = {}
+        self._pending_registry = None
+
+    # --- folds, brought up to date from the database ---------------------------------------
+
+    def registry(self, conn: sqlite3.Connection) -> Registry:
+        position, reg = self._pending_registry or self._registry
+        rows = conn.execute(
+            "SELECT position, type, schema_version, data FROM events "
+            "WHERE type IN ('TeamRegistered', 'PlayerRegistered') AND position > ? "
+            "ORDER BY position",
+            (position,),
+        ).fetchall()
+        for row_position, type_name, version, data in rows:
+            reg = _register(reg, decode(type_name, version, json.loads(data)))
+            position = row_position
+        self._pending_registry = (position, reg)
+        return reg
+
+    def state(self, conn: sqlite3.Connection, stream: str) -> tuple[int, State]:
+        """(version, fold) of a stream as the database holds it now; version -1 when empty."""
+        known = self._pending.get(stream) or self._cache.get(stream)
+        version, state = known or (-1, _empty(stream))
+        for v, event_id, event in _events(conn, stream, after_version=version):
+            version, state = v, _fold(state, event, event_id)
+        self._pending[stream] = (version, state)
+        return version, state
+
+    # --- the judgement ---------------------------------------------------------------------
+
+    def admit(self, conn: sqlite3.Connection, stream: str, version: int, event: Event,
+              event_id: str) -> Event:
+        """The event as it will be stored (names resolved to ids), or an error saying why not."""
+        kind, ident = stream_kind(stream)
+        if kind == "competition":
+            event = self._competition(conn, stream, ident, version, event)
+        else:
+            event = self._match(conn, stream, ident, event)
+        _, state = self.state(conn, stream)
+        self._pending[stream] = (version, _fold(state, event, event_id))
+        return event
+
+    def _competition(self, conn: sqlite3.Connection, stream: str, ident: str, version: int,
+                     event: Event) -> Event:
+        _, comp = self.state(conn, stream)
+        assert isinstance(comp, CompetitionState)
+        if isinstance(event, CompetitionCreated):
+            if version != 0:
+                raise RuleBroken(f"competition {ident!r} already exists")
+            if event.competition != ident:
+                raise RuleBroken(f"competition id {event.competition!r} is not that of {stream}")
+            return event
+        if comp.created is None:
+            raise RuleBroken(f"competition {ident!r} does not exist: create it first")
+        reg = self.registry(conn)
+        if isinstance(event, TeamRegistered):
+            reg = reg.register_team(event.team, event.name, event.aliases, event.country)
+            self._pending_registry = (self._pending_registry or self._registry)[0], reg
+            return event
+        if isinstance(event, PlayerRegistered):
+            team = reg.resolve_team(event.team)
+            reg = reg.register_player(team, event.name, event.aliases)
+            self._pending_registry = (self._pending_registry or self._registry)[0], reg
+            return attrs.evolve(event, team=team)
+        if isinstance(event, TieDrawn):
+            return self._tie(comp, reg, event)
+        if isinstance(event, FixtureScheduled):
+            return self._fixture(conn, comp, reg, ident, event)
+        raise RuleBroken("competition events cannot be retracted: schedule a fixture again "
+                         "to change it")
+
+    def _tie(self, comp: CompetitionState, reg: Registry, event: TieDrawn) -> TieDrawn:
+        if event.tie in comp.ties:
+            raise RuleBroken(f"tie {event.tie!r} was already drawn")
+        if event.legs not in (1, 2):
+            raise RuleBroken(f"a tie has 1 or 2 legs, not {event.legs}")
+        sides = []
+        for side in event.sides:
+            if side.team is not None:
+                sides.append(Side(team=reg.resolve_team(side.team)))
+            elif side.winner_of not in comp.ties:
+                raise RuleBroken(f"winner_of {side.winner_of!r}: no such tie in this competition")
+            else:
+                sides.append(side)
+        if sides[0] == sides[1]:
+            raise RuleBroken("a tie needs two different sides")
+        return attrs.evolve(event, sides=(sides[0], sides[1]))
+
+    def _fixture(self, conn: sqlite3.Connection, comp: CompetitionState, reg: Registry,
+                 ident: str, event: FixtureScheduled) -> FixtureScheduled:
+        if not SLUG.match(event.match):
+            raise RuleBroken(f"match id {event.match!r} must be lower-case letters, digits, -")
+        home = reg.resolve_team(event.home) if event.home is not None else None
+        away = reg.resolve_team(event.away) if event.away is not None else None
+        if home is not None and home == away:
+            raise RuleBroken(f"{home} cannot play itself")
+        if event.tie is not None:
+            tie = comp.ties.get(event.tie)
+            if tie is None:
+                raise RuleBroken(f"no tie {event.tie!r} in competition {ident!r}")
+            if not 1 <= (event.leg or 1) <= tie.legs:
+                raise RuleBroken(f"tie {event.tie} has {tie.legs} leg(s), not leg {event.leg}")
+            teams = {s.team for s in tie.sides}
+            if None not in teams and {home, away} - {None} - teams:
+                raise RuleBroken(f"tie {event.tie} is between {' and '.join(sorted(teams))}")
+        if event.kickoff is not None and event.kickoff.tzinfo is None:
+            raise RuleBroken("kickoff needs its UTC offset (local time, e.g. +02:00)")
+        previous = _fixture_row(conn, event.match)
+        if previous is not None:
+            stream, old = previous
+            if stream != f"competition:{ident}":
+                raise RuleBroken(f"match {event.match!r} belongs to {stream}")
+            _, state = self.state(conn, f"match:{event.match}")
+            if state.status != "scheduled" and (old.home, old.away) != (home, away):
+                raise RuleBroken(f"match {event.match!r} has started: its teams cannot change")
+        return attrs.evolve(event, home=home, away=away)
+
+    def _match(self, conn: sqlite3.Connection, stream: str, ident: str, event: Event) -> Event:
+        found = _fixture_row(conn, ident)
+        if found is None:
+            raise UnknownMatch(f"unknown match {ident!r}: no fixture is scheduled for it")
+        comp_stream, fixture = found
+        _, state = self.state(conn, stream)
+        assert isinstance(state, MatchState)
+        state = attrs.evolve(state, home=fixture.home, away=fixture.away)
+        self._pending[stream] = (self._pending[stream][0], state)
+        event = self._resolve_names(conn, state, event)
+        ctx = self._tie_context(conn, comp_stream, fixture)
+        try:
+            if isinstance(event, EventRetracted):
+                self._retraction(conn, stream, state, event, ctx)
+            else:
+                check(state, event, ctx)
+        except RuleViolation as e:
+            raise RuleBroken(f"{type(event).__name__} refused: {e}") from e
+        return event
+
+    def _resolve_names(self, conn: sqlite3.Connection, state: MatchState, event: Event) -> Event:
+        if not isinstance(event, GoalScored | CardShown | ShootoutKick):
+            return event
+        reg = self.registry(conn)
+        team = reg.resolve_team(event.team)
+        if isinstance(event, ShootoutKick):
+            taker = reg.resolve_player(team, event.taker) if event.taker else None
+            return attrs.evolve(event, team=team, taker=taker)
+        player = reg.resolve_player(team, event.player) if event.player else event.player
+        return attrs.evolve(event, team=team, player=player)
+
+    def _tie_context(self, conn: sqlite3.Connection, comp_stream: str,
+                     fixture: FixtureScheduled) -> TieContext:
+        _, comp = self.state(conn, comp_stream)
+        assert isinstance(comp, CompetitionState)
+        tie = comp.ties.get(fixture.tie) if fixture.tie else None
+        if tie is None:  # a match outside any tie (a league game) is never decided by ET
+            return TieContext(rules=comp.rules)
+        leg = fixture.leg or 1
+        ctx = TieContext(rules=comp.rules, deciding=leg >= tie.legs)
+        if tie.legs == 2 and leg == 2:
+            first = next((f for f in comp.fixtures.values() if f.tie == tie.tie and f.leg == 1),
+                         None)
+            if first is not None:
+                _, fl = self.state(conn, f"match:{first.match}")
+                assert isinstance(fl, MatchState)
+                fl = attrs.evolve(fl, home=first.home, away=first.away)
+                fl_home, fl_away = fl.score()
+                mine = {first.home: fl_home, first.away: fl_away}
+                away_goals = {first.away: fl_away, first.home: 0}
+                ctx = attrs.evolve(
+                    ctx,
+                    first_leg=(mine.get(fixture.home, 0), mine.get(fixture.away, 0)),
+                    first_leg_away_goals=(away_goals.get(fixture.home, 0),
+                                          away_goals.get(fixture.away, 0)),
+                )
+        return ctx
+
+    def _retraction(self, conn: sqlite3.Connection, stream: str, state: MatchState,
+                    event: EventRetracted, ctx: TieContext) -> None:
+        if not state.knows(event.event):
+            raise RuleViolation(f"no event {event.event} in this match to retract")
+        replay = MatchState(home=state.home, away=state.away)
+        for _, event_id, earlier in _events(conn, stream, after_version=-1):
+            if event_id == event.event or event_id in state.retracted:
+                continue
+            if not isinstance(earlier, EventRetracted):
+                try:
+                    check(replay, earlier, ctx)
+                except RuleViolation as e:
+                    raise RuleViolation(
+                        f"retracting {event.event} would leave the match invalid: {e}"
+                    ) from e
+            replay = replay.apply(earlier, event_id=event_id)
+
+
+def _empty(stream: str) -> State:
+    return CompetitionState() if stream.startswith("competition:") else MatchState()
+
+
+def _fold(state: State, event: Event, event_id: str) -> State:
+    if isinstance(state, CompetitionState):
+        return state.apply(event)
+    return state.apply(event, event_id=event_id)
+
+
+def _register(reg: Registry, event: Event) -> Registry:
+    if isinstance(event, TeamRegistered):
+        return reg.register_team(event.team, event.name, event.aliases, event.country)
+    if isinstance(event, PlayerRegistered):
+        return reg.register_player(event.team, event.name, event.aliases)
+    return reg
+
+
+def _events(conn: sqlite3.Connection, stream: str, after_version: int
+            ) -> Iterator[tuple[int, str, Event]]:
+    rows = conn.execute(
+        "SELECT version, event_id, type, schema_version, data FROM events "
+        "WHERE stream = ? AND version > ? ORDER BY version",
+        (stream, after_version),
+    )
+    for version, event_id, type_name, schema, data in rows:
+        yield version, event_id, decode(type_name, schema, json.loads(data))
+
+
+def _fixture_row(conn: sqlite3.Connection, match: str) -> tuple[str, FixtureScheduled] | None:
+    """(competition stream, latest FixtureScheduled) of a match, through a partial index."""
+    row = conn.execute(
+        "SELECT stream, schema_version, data FROM events "
+        "WHERE type = 'FixtureScheduled' AND json_extract(data, '$.match') = ? "
+        "ORDER BY position DESC LIMIT 1",
+        (match,),
+    ).fetchone()
+    if row is None:
+        return None
+    event = decode("FixtureScheduled", row[1], json.loads(row[2]))
+    assert isinstance(event, FixtureScheduled)
+    return row[0], event
+
+
+def decode_data(type_name: str, version: int, data: Any) -> Event:
+    """Decode stored/sent data, turning every shape error into a one-line InvalidEvent."""
+    from ledger.codec import explain
+
+    if type_name not in _KNOWN:
+        raise InvalidEvent(f"unknown event type {type_name!r}")
+    if not isinstance(data, dict):
+        raise InvalidEvent(f"{type_name}: data must be a JSON object")
+    try:
+        return decode(type_name, version, data)
+    except Exception as e:  # cattrs raises several kinds; all mean a bad shape
+        raise InvalidEvent(f"{type_name}: {explain(e)}") from e
+
+
+_KNOWN = COMPETITION_TYPES | MATCH_TYPES | {"EventRetracted"}

@@ -1,0 +1,62 @@
+"""Fixtures: a real ledger file on tmp_path, and a small two-legged tie ready to play."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from events import CompetitionCreated, Event, FixtureScheduled, Side, TeamRegistered, TieDrawn
+from ledger import Draft, Ledger
+
+CEST = dt.timezone(dt.timedelta(hours=2))
+KICKOFF = dt.datetime(2024, 4, 11, 21, 0, tzinfo=CEST)
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Path:
+    return tmp_path / "ledger.db"
+
+
+@pytest.fixture
+def ledger(db_path: Path) -> Iterator[Ledger]:
+    lg = Ledger(db_path)
+    yield lg
+    lg.close()
+
+
+def at(minutes: float, start: dt.datetime = KICKOFF) -> dt.datetime:
+    return start + dt.timedelta(minutes=minutes)
+
+
+def drafts(*events: Event, start: dt.datetime = KICKOFF) -> list[Draft]:
+    """Drafts a minute apart from ``start``."""
+    return [Draft(event=e, occurred_at=at(i, start)) for i, e in enumerate(events)]
+
+
+def setup_tie(lg: Ledger, *, away_goals: bool = False, legs: int = 2) -> None:
+    """Competition "cup": Benfica v Marseille, tie T1, matches t1-leg1 and t1-leg2."""
+    draw = dt.datetime(2024, 3, 15, 12, 0, tzinfo=dt.UTC)
+    events: list[Event] = [
+        CompetitionCreated(competition="cup", name="Cup", season="2023/24"),
+        TeamRegistered(team="benfica", name="Benfica", country="POR"),
+        TeamRegistered(team="marseille", name="Olympique de Marseille", country="FRA",
+                       aliases=("Marseille", "Olympique Marseille")),
+        TieDrawn(round="QF", tie="T1", sides=(Side(team="benfica"), Side(team="marseille")),
+                 legs=legs),
+        FixtureScheduled(match="t1-leg1", tie="T1", leg=1, round="QF", home="benfica",
+                         away="marseille", date=KICKOFF.date(), kickoff=KICKOFF),
+    ]
+    if legs == 2:
+        second = KICKOFF + dt.timedelta(days=7)
+        events.append(FixtureScheduled(match="t1-leg2", tie="T1", leg=2, round="QF",
+                                       home="marseille", away="benfica", date=second.date(),
+                                       kickoff=second))
+    if away_goals:
+        from events import TieRules
+
+        events[0] = CompetitionCreated(competition="cup", name="Cup", season="2019/20",
+                                       rules=TieRules(away_goals=True))
+    lg.append("competition:cup", drafts(*events, start=draw), expected_version=-1)
