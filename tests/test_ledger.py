@@ -1,0 +1,259 @@
+"""The store's contract: ordering, concurrency, idempotency, atomicity, tamper evidence."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sqlite3
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from conftest import KICKOFF, at, drafts, setup_tie
+from events import (
+    CardShown,
+    GoalScored,
+    KickOutcome,
+    MatchStarted,
+    Period,
+    PeriodEnded,
+    PeriodStarted,
+    ShootoutKick,
+    TeamRegistered,
+)
+from events.catalogue import Card, MatchEnded
+from ledger import (
+    ConcurrencyConflict,
+    Draft,
+    DuplicateEvent,
+    InvalidEvent,
+    Ledger,
+    LedgerError,
+    RuleBroken,
+    UnknownMatch,
+    UnknownTeam,
+    export_lines,
+    import_lines,
+    parse_json,
+)
+
+H1, H2, ET1, ET2, PSO = Period
+
+
+def count(lg: Ledger) -> int:
+    return int(lg.conn.execute("SELECT count(*) FROM events").fetchone()[0])
+
+
+def test_reads_come_back_in_position_order_with_gapless_versions(ledger: Ledger) -> None:
+    setup_tie(ledger)
+    ledger.append("match:t1-leg1", drafts(MatchStarted(), PeriodStarted(period=H1)))
+    envs = list(ledger.read())
+    assert [e.position for e in envs] == list(range(1, len(envs) + 1))
+    assert [e.version for e in ledger.read(stream="match:t1-leg1")] == [0, 1]
+    assert [e.type for e in ledger.read(prefix="match:")] == ["MatchStarted", "PeriodStarted"]
+    assert [e.type for e in ledger.read(types={"TieDrawn"})] == ["TieDrawn"]
+
+
+def test_the_same_expected_version_twice_conflicts_and_names_both_versions(
+        ledger: Ledger) -> None:
+    setup_tie(ledger)
+    ledger.append("match:t1-leg1", drafts(MatchStarted()), expected_version=-1)
+    with pytest.raises(ConcurrencyConflict, match="expected version -1, but it is at 0"):
+        ledger.append("match:t1-leg1", drafts(PeriodStarted(period=H1)), expected_version=-1)
+
+
+def test_resending_an_event_returns_its_first_position_and_adds_nothing(ledger: Ledger) -> None:
+    setup_tie(ledger)
+    batch = drafts(MatchStarted(), PeriodStarted(period=H1))
+    first = ledger.append("match:t1-leg1", batch)
+    again = ledger.append("match:t1-leg1", batch, expected_version=-1)
+    assert [e.position for e in again] == [e.position for e in first]
+    assert count(ledger) == first[-1].position
+
+
+def test_an_event_id_reused_for_other_content_is_refused(ledger: Ledger) -> None:
+    setup_tie(ledger)
+    (env,) = ledger.append("match:t1-leg1", drafts(MatchStarted()))
+    other = Draft(event=PeriodStarted(period=H1), occurred_at=KICKOFF, event_id=env.event_id)
+    with pytest.raises(DuplicateEvent):
+        ledger.append("match:t1-leg1", [*drafts(PeriodStarted(period=H1)), other])
+
+
+def test_a_failing_batch_writes_nothing(ledger: Ledger) -> None:
+    setup_tie(ledger)
+    before = count(ledger)
+    with pytest.raises(RuleBroken, match="minute 60 does not fit 1H"):
+        ledger.append("match:t1-leg1", drafts(
+            MatchStarted(), PeriodStarted(period=H1), GoalScored(team="benfica", minute=60)))
+    assert count(ledger) == before
+    # and the ledger's own cache forgot the rolled-back kick-off
+    ledger.append("match:t1-leg1", drafts(MatchStarted()), expected_version=-1)
+
+
+def test_the_database_itself_refuses_update_and_delete(ledger: Ledger, db_path: Path) -> None:
+    setup_tie(ledger)
+    raw = sqlite3.connect(db_path)
+    for sql in ("UPDATE events SET data = '{}' WHERE position = 1",
+                "DELETE FROM events WHERE position = 1"):
+        with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+            raw.execute(sql)
+    raw.close()
+
+
+def test_editing_a_stored_event_makes_verify_fail_at_exactly_that_position(
+        ledger: Ledger, db_path: Path) -> None:
+    setup_tie(ledger)
+    ledger.append("match:t1-leg1", drafts(
+        MatchStarted(), PeriodStarted(period=H1), GoalScored(team="benfica", minute=10)))
+    assert ledger.verify().ok
+    goal = next(e.position for e in ledger.read(types={"GoalScored"}))
+    raw = sqlite3.connect(db_path)
+    raw.execute("DROP TRIGGER events_no_update")
+    raw.execute("UPDATE events SET data = json_set(data, '$.team', 'marseille') "
+                "WHERE position = ?", (goal,))
+    raw.commit()
+    raw.close()
+    report = ledger.verify()
+    assert not report.ok and report.first_bad == goal
+    assert "hash does not match" in (report.problem or "")
+
+
+def test_export_then_import_gives_an_identical_ledger(ledger: Ledger, tmp_path: Path) -> None:
+    setup_tie(ledger)
+    ledger.append("match:t1-leg1", drafts(MatchStarted(), PeriodStarted(period=H1)))
+    out = tmp_path / "log.jsonl"
+    with out.open("w") as f:
+        export_lines(ledger, f)
+    copy = Ledger(tmp_path / "copy.db")
+    report = import_lines(copy, out.read_text().splitlines())
+    assert report.added == count(ledger)
+    columns = "position, event_id, stream, version, data, meta, recorded_at, hash"
+    rows = [ledger.conn.execute(f"SELECT {columns} FROM events").fetchall(),
+            copy.conn.execute(f"SELECT {columns} FROM events").fetchall()]
+    assert rows[0] == rows[1]
+    assert import_lines(copy, out.read_text().splitlines()).added == 0
+
+
+def test_a_v1_goal_in_the_log_reads_back_as_v2(ledger: Ledger) -> None:
+    setup_tie(ledger)
+    ledger.append("match:t1-leg1", drafts(MatchStarted(), PeriodStarted(period=H1)))
+    old = {"stream": "match:t1-leg1", "type": "GoalScored", "schema_version": 1,
+           "data": {"team": "benfica", "player": "Rafa Silva", "minute": "45+2",
+                    "penalty": True},
+           "occurred_at": "2024-04-11T19:47:00Z"}
+    import_lines(ledger, [json.dumps(old)])
+    stored = ledger.conn.execute(
+        "SELECT schema_version, data FROM events WHERE type = 'GoalScored'").fetchone()
+    assert stored[0] == 1 and json.loads(stored[1])["minute"] == "45+2"  # never rewritten
+    (env,) = ledger.read(types={"GoalScored"})
+    assert env.event == GoalScored(team="benfica", player="Rafa Silva", minute=45, added=2,
+                                   kind="penalty")
+
+
+def test_team_aliases_resolve_to_one_team_and_unknown_names_suggest(ledger: Ledger) -> None:
+    setup_tie(ledger)
+    ledger.append("competition:cup", drafts(TeamRegistered(
+        team="marseille", name="Olympique de Marseille", aliases=("OM",))))
+    reg = ledger.registry()
+    assert {reg.resolve_team(n) for n in ("Marseille", "OM", "Olympique de Marseille (FRA)",
+                                          "olympique  marseille")} == {"marseille"}
+    assert reg.teams["marseille"].aliases == ("Marseille", "Olympique Marseille", "OM")
+    with pytest.raises(UnknownTeam, match="did you mean 'Marseille'"):
+        reg.resolve_team("Marsielle")
+
+
+# --- bad input: each its own clear error, the ledger unchanged ---------------------------
+
+
+def _live_second_half(lg: Ledger) -> None:
+    setup_tie(lg)
+    lg.append("match:t1-leg1", drafts(
+        MatchStarted(), PeriodStarted(period=H1),
+        CardShown(team="benfica", player="Nicolas Otamendi", card=Card.RED, minute=30),
+        PeriodEnded(period=H1), PeriodStarted(period=H2)))
+
+
+def _second_leg(lg: Ledger, *leg2: object) -> None:
+    setup_tie(lg)
+    lg.append("match:t1-leg1", drafts(
+        MatchStarted(), PeriodStarted(period=H1), GoalScored(team="benfica", minute=10),
+        PeriodEnded(period=H1), PeriodStarted(period=H2), PeriodEnded(period=H2),
+        MatchEnded()))
+    lg.append("match:t1-leg2", drafts(*leg2, start=KICKOFF + dt.timedelta(days=7)))  # type: ignore[arg-type]
+
+
+def _not_level(lg: Ledger) -> None:
+    _second_leg(lg, MatchStarted(), PeriodStarted(period=H1),
+                GoalScored(team="marseille", minute=20), GoalScored(team="marseille", minute=30),
+                PeriodEnded(period=H1), PeriodStarted(period=H2))
+
+
+def _shootout_decided(lg: Ledger) -> None:
+    kicks = []
+    for benfica, marseille in (("missed", "scored"), ("scored", "scored"),
+                               ("saved", "scored"), ("scored", "scored")):
+        kicks += [ShootoutKick(team="benfica", outcome=KickOutcome(benfica)),
+                  ShootoutKick(team="marseille", outcome=KickOutcome(marseille))]
+    _second_leg(lg, MatchStarted(), PeriodStarted(period=H1), PeriodEnded(period=H1),
+                PeriodStarted(period=H2), GoalScored(team="marseille", minute=79),
+                PeriodEnded(period=H2), PeriodStarted(period=ET1), PeriodEnded(period=ET1),
+                PeriodStarted(period=ET2), PeriodEnded(period=ET2), PeriodStarted(period=PSO),
+                *kicks)
+
+
+def _line(stream: str, type_name: str, data: object) -> str:
+    return json.dumps({"stream": stream, "type": type_name, "data": data,
+                       "occurred_at": at(80).isoformat()})
+
+
+LEG1, LEG2 = "match:t1-leg1", "match:t1-leg2"
+BAD_INPUTS: list[tuple[str, Callable[[Ledger], None], str, type[LedgerError], str]] = [
+    ("malformed json", _live_second_half, '{"stream": "match:t1-leg1", "type": ',
+     InvalidEvent, "malformed JSON"),
+    ("unknown type", _live_second_half, _line(LEG1, "GoalScord", {"team": "benfica"}),
+     InvalidEvent, "unknown event type 'GoalScord'"),
+    ("missing field", _live_second_half, _line(LEG1, "GoalScored", {"minute": 50}),
+     InvalidEvent, "required field missing @ $.team"),
+    ("wrong field type", _live_second_half,
+     _line(LEG1, "GoalScored", {"team": "benfica", "minute": "fifty"}),
+     InvalidEvent, "@ $.minute"),
+    ("unknown team", _live_second_half, _line(LEG1, "GoalScored", {"team": "Benfika"}),
+     UnknownTeam, "unknown team 'Benfika'; did you mean 'Benfica'?"),
+    ("unknown match", _live_second_half, _line("match:t9-leg1", "GoalScored",
+                                               {"team": "benfica"}),
+     UnknownMatch, "unknown match 't9-leg1'"),
+    ("goal before kick-off", _live_second_half, _line(LEG2, "GoalScored", {"team": "benfica"}),
+     RuleBroken, "goal before kick-off"),
+    ("minute 130 in the second half", _live_second_half,
+     _line(LEG1, "GoalScored", {"team": "benfica", "minute": 130}),
+     RuleBroken, "minute 130 does not fit 2H (46-90)"),
+    ("kick when the tie is not level", _not_level,
+     _line(LEG2, "ShootoutKick", {"team": "benfica", "outcome": "scored"}),
+     RuleBroken, "no shoot-out: the tie is not level"),
+    ("kick after the shoot-out is decided", _shootout_decided,
+     _line(LEG2, "ShootoutKick", {"team": "benfica", "outcome": "scored"}),
+     RuleBroken, "the shoot-out is already decided"),
+    ("red-carded player scoring", _live_second_half,
+     _line(LEG1, "GoalScored", {"team": "benfica", "player": "Nicolas Otamendi", "minute": 60}),
+     RuleBroken, "Nicolas Otamendi (benfica) was sent off and cannot score"),
+]
+
+
+@pytest.mark.parametrize(("build", "line", "error", "message"),
+                         [case[1:] for case in BAD_INPUTS], ids=[c[0] for c in BAD_INPUTS])
+def test_bad_input_gets_its_own_error_and_leaves_the_ledger_unchanged(
+        ledger: Ledger, build: Callable[[Ledger], None], line: str, error: type[LedgerError],
+        message: str) -> None:
+    build(ledger)
+    before = count(ledger), ledger.verify().head_hash
+    with pytest.raises(error) as raised:
+        stream, draft = parse_json(line)
+        ledger.append(stream, [draft])
+    assert message in str(raised.value)
+    assert "\n" not in str(raised.value)
+    assert (count(ledger), ledger.verify().head_hash) == before
+    valid = _line("competition:cup", "TeamRegistered", {"team": "porto", "name": "FC Porto"})
+    with pytest.raises(error, match=r"line 2: "):  # the same through import, all or nothing
+        import_lines(ledger, [valid, line])
+    assert (count(ledger), ledger.verify().head_hash) == before

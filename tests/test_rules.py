@@ -1,0 +1,198 @@
+"""The match state machine, as the ledger enforces it on append."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from conftest import KICKOFF, drafts, setup_tie
+from events import (
+    Card,
+    CardShown,
+    EventRetracted,
+    GoalDisallowed,
+    GoalKind,
+    GoalScored,
+    KickOutcome,
+    MatchEnded,
+    MatchStarted,
+    Period,
+    PeriodEnded,
+    PeriodStarted,
+    ShootoutKick,
+)
+from events.rules import MatchState
+from ledger import Ledger, RuleBroken
+
+H1, H2, ET1, ET2, PSO = Period
+LEG1, LEG2 = "match:t1-leg1", "match:t1-leg2"
+WEEK = dt.timedelta(days=7)
+
+
+def play_first_leg(lg: Ledger, *goals: GoalScored) -> None:
+    lg.append(LEG1, drafts(MatchStarted(), PeriodStarted(period=H1), PeriodEnded(period=H1),
+                           PeriodStarted(period=H2), *goals, PeriodEnded(period=H2),
+                           MatchEnded()))
+
+
+def test_a_second_yellow_is_one_sending_off_and_a_plain_second_yellow_is_refused(
+        ledger: Ledger) -> None:
+    setup_tie(ledger)
+    ledger.append(LEG1, drafts(MatchStarted(), PeriodStarted(period=H1),
+                               CardShown(team="benfica", player="Otamendi", card=Card.YELLOW,
+                                         minute=10)))
+    with pytest.raises(RuleBroken, match="already has a yellow: record a second_yellow"):
+        ledger.append(LEG1, drafts(CardShown(team="benfica", player="Otamendi",
+                                             card=Card.YELLOW, minute=20)))
+    with pytest.raises(RuleBroken, match="no yellow card yet"):
+        ledger.append(LEG1, drafts(CardShown(team="benfica", player="Neres",
+                                             card=Card.SECOND_YELLOW, minute=20)))
+    ledger.append(LEG1, drafts(CardShown(team="benfica", player="Otamendi",
+                                         card=Card.SECOND_YELLOW, minute=44)))
+    with pytest.raises(RuleBroken, match="sent off and cannot be booked again"):
+        ledger.append(LEG1, drafts(CardShown(team="benfica", player="Otamendi",
+                                             card=Card.RED, minute=45)))
+
+
+@pytest.mark.parametrize(("period", "minute", "added", "ok"), [
+    (H1, 1, None, True), (H1, 45, 3, True), (H1, 46, None, False), (H1, 44, 1, False),
+    (H2, 46, None, True), (H2, 90, 6, True), (H2, 91, None, False), (H2, 30, None, False),
+])
+def test_minutes_must_fit_the_period(ledger: Ledger, period: Period, minute: int,
+                                     added: int | None, ok: bool) -> None:
+    setup_tie(ledger)
+    opening = [MatchStarted(), PeriodStarted(period=H1)]
+    if period is H2:
+        opening += [PeriodEnded(period=H1), PeriodStarted(period=H2)]
+    ledger.append(LEG1, drafts(*opening))
+    goal = drafts(GoalScored(team="benfica", minute=minute, added=added))
+    if ok:
+        ledger.append(LEG1, goal)
+    else:
+        with pytest.raises(RuleBroken, match=f"minute {minute}|added time"):
+            ledger.append(LEG1, goal)
+
+
+def test_no_goal_at_half_time_or_after_the_final_whistle(ledger: Ledger) -> None:
+    setup_tie(ledger)
+    ledger.append(LEG1, drafts(MatchStarted(), PeriodStarted(period=H1), PeriodEnded(period=H1)))
+    with pytest.raises(RuleBroken, match="goal between periods"):
+        ledger.append(LEG1, drafts(GoalScored(team="benfica", minute=47)))
+    ledger.append(LEG1, drafts(PeriodStarted(period=H2), PeriodEnded(period=H2), MatchEnded()))
+    with pytest.raises(RuleBroken, match="goal after the match finished"):
+        ledger.append(LEG1, drafts(GoalScored(team="benfica")))
+
+
+def test_extra_time_only_in_a_deciding_leg_that_is_level_on_aggregate(ledger: Ledger) -> None:
+    setup_tie(ledger)
+    ledger.append(LEG1, drafts(MatchStarted(), PeriodStarted(period=H1), PeriodEnded(period=H1),
+                               PeriodStarted(period=H2), PeriodEnded(period=H2)))
+    with pytest.raises(RuleBroken, match="does not decide a tie"):
+        ledger.append(LEG1, drafts(PeriodStarted(period=ET1)))
+    ledger.append(LEG1, drafts(MatchEnded()))
+    start = drafts(MatchStarted(), PeriodStarted(period=H1),
+                   GoalScored(team="marseille", minute=5), PeriodEnded(period=H1),
+                   PeriodStarted(period=H2), PeriodEnded(period=H2), start=KICKOFF + WEEK)
+    ledger.append(LEG2, start)
+    with pytest.raises(RuleBroken, match="aggregate is not level"):
+        ledger.append(LEG2, drafts(PeriodStarted(period=ET1)))
+
+
+def test_a_level_deciding_leg_cannot_end_without_extra_time(ledger: Ledger) -> None:
+    setup_tie(ledger)
+    play_first_leg(ledger, GoalScored(team="benfica", minute=60))
+    ledger.append(LEG2, drafts(MatchStarted(), PeriodStarted(period=H1), PeriodEnded(period=H1),
+                               PeriodStarted(period=H2), GoalScored(team="marseille", minute=79),
+                               PeriodEnded(period=H2), start=KICKOFF + WEEK))
+    with pytest.raises(RuleBroken, match="the tie is level: it needs extra time"):
+        ledger.append(LEG2, drafts(MatchEnded()))
+    ledger.append(LEG2, drafts(PeriodStarted(period=ET1)))
+
+
+def test_away_goals_decide_a_level_aggregate_where_the_competition_says_so(
+        ledger: Ledger) -> None:
+    setup_tie(ledger, away_goals=True)
+    play_first_leg(ledger, GoalScored(team="benfica", minute=50),
+                   GoalScored(team="benfica", minute=60), GoalScored(team="marseille", minute=70))
+    # 2-1 then 1-0 to Marseille: 2-2 on aggregate, Marseille through on away goals
+    ledger.append(LEG2, drafts(MatchStarted(), PeriodStarted(period=H1), PeriodEnded(period=H1),
+                               PeriodStarted(period=H2), GoalScored(team="marseille", minute=79),
+                               PeriodEnded(period=H2), start=KICKOFF + WEEK))
+    with pytest.raises(RuleBroken, match="only when the tie is level"):
+        ledger.append(LEG2, drafts(PeriodStarted(period=ET1)))
+    ledger.append(LEG2, drafts(MatchEnded()))
+
+
+def _to_shootout(lg: Ledger) -> None:
+    setup_tie(lg)
+    play_first_leg(lg)
+    lg.append(LEG2, drafts(MatchStarted(), *[e for p in (H1, H2, ET1, ET2) for e in (
+        PeriodStarted(period=p), PeriodEnded(period=p))], PeriodStarted(period=PSO),
+        start=KICKOFF + WEEK))
+
+
+def kick(team: str, outcome: str = "scored", taker: str | None = None) -> ShootoutKick:
+    return ShootoutKick(team=team, outcome=KickOutcome(outcome), taker=taker)
+
+
+def test_kicks_alternate_and_the_shootout_ends_when_one_side_cannot_catch_up(
+        ledger: Ledger) -> None:
+    _to_shootout(ledger)
+    ledger.append(LEG2, drafts(kick("benfica", "missed")))
+    with pytest.raises(RuleBroken, match="kicks alternate"):
+        ledger.append(LEG2, drafts(kick("benfica")))
+    ledger.append(LEG2, drafts(kick("marseille"), kick("benfica", "saved"), kick("marseille"),
+                               kick("benfica", "missed"), kick("marseille")))
+    # 0-3 after three pairs: Benfica can reach 2 at most, the shoot-out is over
+    with pytest.raises(RuleBroken, match="already decided"):
+        ledger.append(LEG2, drafts(kick("benfica")))
+    ledger.append(LEG2, drafts(PeriodEnded(period=PSO), MatchEnded()))
+
+
+def test_sudden_death_goes_on_in_pairs_until_one_pair_differs() -> None:
+    state = MatchState(home="marseille", away="benfica")
+    for i in range(5):
+        for team in ("benfica", "marseille"):
+            state = state.apply(kick(team), event_id=f"{team}{i}")
+    assert not state.shootout_decided()
+    state = state.apply(kick("benfica", "missed"), event_id="b6")
+    assert not state.shootout_decided()  # Marseille still to kick in this pair
+    state = state.apply(kick("marseille"), event_id="m6")
+    assert state.shootout_decided() and state.shootout_score() == (6, 5)
+
+
+def test_no_player_kicks_twice_before_every_team_mate_has_kicked(ledger: Ledger) -> None:
+    _to_shootout(ledger)
+    ledger.append(LEG2, drafts(kick("benfica", taker="Di Maria"), kick("marseille")))
+    with pytest.raises(RuleBroken, match="Di Maria already kicked"):
+        ledger.append(LEG2, drafts(kick("benfica", taker="Di Maria")))
+
+
+def test_an_own_goal_counts_for_the_other_side() -> None:
+    state = MatchState(home="west-ham", away="leverkusen")
+    state = state.apply(GoalScored(team="west-ham", player="Aaron Cresswell",
+                                   kind=GoalKind.OWN_GOAL), event_id="g1")
+    assert state.score() == (0, 1)
+
+
+def test_a_disallowed_goal_must_exist_and_does_not_count(ledger: Ledger) -> None:
+    setup_tie(ledger)
+    (_, _, goal) = ledger.append(LEG1, drafts(MatchStarted(), PeriodStarted(period=H1),
+                                              GoalScored(team="marseille", minute=3)))
+    with pytest.raises(RuleBroken, match="no goal nope in this match"):
+        ledger.append(LEG1, drafts(GoalDisallowed(goal="nope")))
+    ledger.append(LEG1, drafts(GoalDisallowed(goal=goal.event_id, reason="VAR: offside")))
+    with pytest.raises(RuleBroken, match="already disallowed"):
+        ledger.append(LEG1, drafts(GoalDisallowed(goal=goal.event_id)))
+
+
+def test_a_retraction_that_would_leave_the_match_impossible_is_refused(ledger: Ledger) -> None:
+    setup_tie(ledger)
+    (started, _, goal) = ledger.append(LEG1, drafts(
+        MatchStarted(), PeriodStarted(period=H1), GoalScored(team="marseille", minute=3)))
+    with pytest.raises(RuleBroken, match="would leave the match invalid"):
+        ledger.append(LEG1, drafts(EventRetracted(event=started.event_id, reason="typo")))
+    ledger.append(LEG1, drafts(EventRetracted(event=goal.event_id, reason="wrong match")))
+    with pytest.raises(RuleBroken, match="no event .* to retract"):
+        ledger.append(LEG1, drafts(EventRetracted(event=goal.event_id, reason="again")))
