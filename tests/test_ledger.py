@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pytest
 
-from conftest import KICKOFF, at, drafts, setup_tie
 from events import (
     CardShown,
     GoalScored,
@@ -37,6 +36,8 @@ from ledger import (
     import_lines,
     parse_json,
 )
+
+from conftest import KICKOFF, at, drafts, setup_tie
 
 H1, H2, ET1, ET2, PSO = Period
 

@@ -9,9 +9,10 @@ import sys
 import time
 from pathlib import Path
 
-from conftest import drafts, setup_tie
 from events import MatchStarted
 from ledger import Ledger
+
+from conftest import drafts, setup_tie
 
 WORKER = str(Path(__file__).with_name("_worker.py"))
 

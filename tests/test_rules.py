@@ -6,7 +6,6 @@ import datetime as dt
 
 import pytest
 
-from conftest import KICKOFF, drafts, setup_tie
 from events import (
     Card,
     CardShown,
@@ -24,6 +23,8 @@ from events import (
 )
 from events.rules import MatchState
 from ledger import Ledger, RuleBroken
+
+from conftest import KICKOFF, drafts, setup_tie
 
 H1, H2, ET1, ET2, PSO = Period
 LEG1, LEG2 = "match:t1-leg1", "match:t1-leg2"
