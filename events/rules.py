@@ -206,7 +206,8 @@ class MatchState:
 
     def minute(self) -> int | None:
         """The latest match minute known, for "live at minute N"."""
-        minutes = [f.minute for f in (*self.goals.values(), *self.bookings.values()) if f.minute]
+        facts: list[Goal | Booking] = [*self.goals.values(), *self.bookings.values()]
+        minutes = [f.minute for f in facts if f.minute is not None]
         started = [PERIOD_MINUTES[p][0] for p in self.periods_started if p in PERIOD_MINUTES]
         known = minutes + started
         return max(known) if known else None

@@ -52,7 +52,8 @@ def parse_draft(obj: Any) -> tuple[str, Draft]:
         if field not in obj:
             raise InvalidEvent(f"missing field {field!r}")
         if not isinstance(obj[field], kind):
-            raise InvalidEvent(f"field {field!r} must be a {'string' if kind is str else 'object'}")
+            article = "a string" if kind is str else "an object"
+            raise InvalidEvent(f"field {field!r} must be {article}")
     if "occurred_at" not in obj:
         raise InvalidEvent("missing field 'occurred_at'")
     type_name, data = obj["type"], obj["data"]
@@ -112,7 +113,8 @@ def import_lines(ledger: Ledger, lines: Iterable[str], *,
 
 def _groups(lines: Iterable[str], size: int) -> Iterator[tuple[str, list[tuple[int, Draft]]]]:
     """Runs of consecutive lines of one stream, at most ``size`` long, numbered from 1."""
-    stream, group = None, []
+    stream: str | None = None
+    group: list[tuple[int, Draft]] = []
     for number, line in enumerate(lines, 1):
         if not line.strip():
             continue

@@ -140,11 +140,14 @@ class Ledger:
         self.close()
 
     @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
-        """One write transaction holding SQLite's write lock; all of it commits, or none."""
+    def transaction(self, *, write: bool = True) -> Iterator[sqlite3.Connection]:
+        """One transaction; a write one holds SQLite's write lock and all of it commits, or none.
+
+        A read transaction (``write=False``) sees one consistent snapshot and blocks no writer.
+        """
         conn = self.conn
         try:
-            conn.execute("BEGIN IMMEDIATE")
+            conn.execute("BEGIN IMMEDIATE" if write else "BEGIN DEFERRED")
         except sqlite3.OperationalError as e:
             raise LedgerError(f"cannot write to {self.path}: {e}") from e
         try:
@@ -272,7 +275,7 @@ class Ledger:
                 prefix: str | None = None, types: Collection[str] | None = None,
                 as_of: dt.datetime | None = None, known_at: dt.datetime | None = None,
                 at_position: int | None = None) -> tuple[str, list[Any]]:
-        where, params = ["position > ?"], [after]
+        where, params = ["position > ?"], [after]  # type: list[str], list[Any]
         if stream is not None:
             where.append("stream = ?")
             params.append(stream)
@@ -308,7 +311,7 @@ class Ledger:
 
     def registry(self) -> Registry:
         """Every team and player spelling the ledger knows."""
-        with self.transaction() as conn:  # reads a consistent snapshot, writes nothing
+        with self.transaction(write=False) as conn:
             return self._judge.registry(conn)
 
     def resolve_team(self, name: str) -> str:

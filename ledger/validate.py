@@ -203,8 +203,8 @@ class Judge:
                 raise RuleBroken(f"no tie {event.tie!r} in competition {ident!r}")
             if not 1 <= (event.leg or 1) <= tie.legs:
                 raise RuleBroken(f"tie {event.tie} has {tie.legs} leg(s), not leg {event.leg}")
-            teams = {s.team for s in tie.sides}
-            if None not in teams and {home, away} - {None} - teams:
+            teams = {s.team for s in tie.sides if s.team is not None}
+            if len(teams) == 2 and {home, away} - {None} - teams:
                 raise RuleBroken(f"tie {event.tie} is between {' and '.join(sorted(teams))}")
         if event.kickoff is not None and event.kickoff.tzinfo is None:
             raise RuleBroken("kickoff needs its UTC offset (local time, e.g. +02:00)")
@@ -214,7 +214,8 @@ class Judge:
             if stream != f"competition:{ident}":
                 raise RuleBroken(f"match {event.match!r} belongs to {stream}")
             _, state = self.state(conn, f"match:{event.match}")
-            if state.status != "scheduled" and (old.home, old.away) != (home, away):
+            started = isinstance(state, MatchState) and state.status != "scheduled"
+            if started and (old.home, old.away) != (home, away):
                 raise RuleBroken(f"match {event.match!r} has started: its teams cannot change")
         return attrs.evolve(event, home=home, away=away)
 
@@ -246,7 +247,9 @@ class Judge:
         if isinstance(event, ShootoutKick):
             taker = reg.resolve_player(team, event.taker) if event.taker else None
             return attrs.evolve(event, team=team, taker=taker)
-        player = reg.resolve_player(team, event.player) if event.player else event.player
+        if isinstance(event, CardShown):
+            return attrs.evolve(event, team=team, player=reg.resolve_player(team, event.player))
+        player = reg.resolve_player(team, event.player) if event.player else None
         return attrs.evolve(event, team=team, player=player)
 
     def _tie_context(self, conn: sqlite3.Connection, comp_stream: str,
