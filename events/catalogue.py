@@ -205,6 +205,21 @@ class MatchEnded(Event):
 
 
 @attrs.frozen(kw_only=True)
+class ResultReported(Event):
+    """A result as a source reports it, for a match without minute-by-minute events.
+
+    Scores are (home, away). ``full_time`` is after 90 minutes, ``extra_time`` after 120
+    (cumulative), ``penalties`` the shoot-out; None where the source does not say.
+    """
+
+    full_time: tuple[int, int]
+    half_time: tuple[int, int] | None = None
+    extra_time: tuple[int, int] | None = None
+    penalties: tuple[int, int] | None = None
+    source: str | None = None
+
+
+@attrs.frozen(kw_only=True)
 class MatchAbandoned(Event):
     reason: str | None = None
     minute: int | None = None
@@ -238,5 +253,6 @@ MATCH_EVENTS: tuple[type[Event], ...] = (
     ShootoutKick,
     MatchEnded,
     MatchAbandoned,
+    ResultReported,
 )
 ALL_EVENTS: tuple[type[Event], ...] = (*COMPETITION_EVENTS, *MATCH_EVENTS, EventRetracted)

@@ -37,6 +37,7 @@ from events.catalogue import (
     Period,
     PeriodEnded,
     PeriodStarted,
+    ResultReported,
     ShootoutKick,
     TieRules,
 )
@@ -129,6 +130,7 @@ class MatchState:
     disallowals: Mapping[str, str] = _EMPTY  # GoalDisallowed event id -> goal event id
     bookings: Mapping[str, Booking] = _EMPTY
     kicks: Mapping[str, Kick] = _EMPTY
+    reported: tuple[str, ResultReported] | None = None  # (event id, result) from a source
     retracted: frozenset[str] = frozenset()
 
     # --- derived ---------------------------------------------------------------------------
@@ -137,7 +139,7 @@ class MatchState:
     def status(self) -> str:
         """scheduled, live, finished or abandoned."""
         if not self.transitions:
-            return "scheduled"
+            return "finished" if self.reported else "scheduled"
         last = self.transitions[-1][1]
         if isinstance(last, MatchEnded):
             return "finished"
@@ -180,6 +182,13 @@ class MatchState:
             else:
                 away += 1
         return home, away
+
+    def total(self) -> tuple[int, int]:
+        """The score after all play (extra time included): from goals, else a reported result."""
+        if self.reported is not None and not self.goals:
+            result = self.reported[1]
+            return result.extra_time or result.full_time
+        return self.score()
 
     def shootout_score(self) -> tuple[int, int]:
         scored = [k.team for k in self.kicks.values() if k.outcome is KickOutcome.SCORED]
@@ -243,6 +252,9 @@ class MatchState:
         kick = Kick(event_id=event_id, team=event.team, taker=event.taker, outcome=event.outcome)
         return attrs.evolve(self, kicks=_added(self.kicks, event_id, kick))
 
+    def _reported(self, event: ResultReported, event_id: str) -> MatchState:
+        return attrs.evolve(self, reported=(event_id, event))
+
     def _retracted(self, event: EventRetracted, event_id: str) -> MatchState:
         return self.without(event.event)
 
@@ -262,6 +274,8 @@ class MatchState:
             return attrs.evolve(state, bookings=_removed(self.bookings, event_id))
         if event_id in self.kicks:
             return attrs.evolve(state, kicks=_removed(self.kicks, event_id))
+        if self.reported and self.reported[0] == event_id:
+            return attrs.evolve(state, reported=None)
         transitions = tuple(t for t in self.transitions if t[0] != event_id)
         return attrs.evolve(state, transitions=transitions)
 
@@ -272,6 +286,7 @@ class MatchState:
             or event_id in self.bookings
             or event_id in self.kicks
             or event_id in self.disallowals
+            or (self.reported is not None and self.reported[0] == event_id)
             or any(t[0] == event_id for t in self.transitions)
         )
 
@@ -291,6 +306,7 @@ _FOLD: dict[type[Event], Callable[[MatchState, Any, str], MatchState]] = {
     GoalDisallowed: MatchState._disallowed,
     CardShown: MatchState._card,
     ShootoutKick: MatchState._kick,
+    ResultReported: MatchState._reported,
     EventRetracted: MatchState._retracted,
 }
 
@@ -316,7 +332,7 @@ class TieContext:
 
 def level(state: MatchState, ctx: TieContext, *, extra_time_played: bool) -> bool:
     """Whether the tie is level at this point of its deciding match (on aggregate)."""
-    home, away = state.score(PERIOD_ORDER[:4])
+    home, away = state.total()
     if ctx.first_leg is not None:
         home, away = home + ctx.first_leg[0], away + ctx.first_leg[1]
     if home != away:
@@ -326,7 +342,7 @@ def level(state: MatchState, ctx: TieContext, *, extra_time_played: bool) -> boo
     if ctx.first_leg is not None and uses_away:
         # this match's home side is the first leg's away side
         home_away_goals = ctx.first_leg_away_goals[0]
-        away_away_goals = state.score(PERIOD_ORDER[:4])[1] + ctx.first_leg_away_goals[1]
+        away_away_goals = state.total()[1] + ctx.first_leg_away_goals[1]
         return home_away_goals == away_away_goals
     return True
 
@@ -499,6 +515,28 @@ def _check_taker(state: MatchState, event: ShootoutKick, kicks: list[Kick]) -> N
                             "must kick before anyone kicks twice")
 
 
+def _rule_reported(state: MatchState, event: ResultReported, ctx: TieContext) -> None:
+    if state.status in ("live", "abandoned"):
+        raise RuleViolation(f"a result cannot be reported while the match is {state.status}")
+    if state.reported is not None:
+        raise RuleViolation("a result is already reported: retract it first")
+    ft, ht, et, pens = event.full_time, event.half_time, event.extra_time, event.penalties
+    if min(*ft, *(ht or ()), *(et or ()), *(pens or ())) < 0:
+        raise RuleViolation("a score cannot be negative")
+    if ht and (ht[0] > ft[0] or ht[1] > ft[1]):
+        raise RuleViolation(f"half time {ht[0]}-{ht[1]} is more than full time {ft[0]}-{ft[1]}")
+    if et and (et[0] < ft[0] or et[1] < ft[1]):
+        raise RuleViolation(f"after extra time {et[0]}-{et[1]} is less than full time "
+                            f"{ft[0]}-{ft[1]}")
+    if pens and pens[0] == pens[1]:
+        raise RuleViolation(f"a shoot-out cannot end level ({pens[0]}-{pens[1]})")
+    if state.valid_goals:
+        recorded, reported = state.score(), et or ft
+        if recorded != reported:
+            raise RuleViolation(f"reported {reported[0]}-{reported[1]} contradicts the goals "
+                                f"recorded ({recorded[0]}-{recorded[1]})")
+
+
 _RULES: dict[type[Event], Callable[[MatchState, Any, TieContext], None]] = {
     MatchStarted: _rule_started,
     PeriodStarted: _rule_period_started,
@@ -509,4 +547,5 @@ _RULES: dict[type[Event], Callable[[MatchState, Any, TieContext], None]] = {
     GoalDisallowed: _rule_disallowed,
     CardShown: _rule_card,
     ShootoutKick: _rule_kick,
+    ResultReported: _rule_reported,
 }

@@ -54,6 +54,7 @@ def decode(type_name: str, version: int, data: dict[str, Any]) -> Event:
 def explain(error: Exception) -> str:
     """One line naming the field that failed, for a cattrs structuring error."""
     if isinstance(error, cattrs.ClassValidationError | cattrs.IterableValidationError):
-        notes = cattrs.transform_error(error)
-        return "; ".join(notes)
-    return str(error)
+        text = "; ".join(cattrs.transform_error(error))
+    else:
+        text = str(error)
+    return text.replace("\r", "\\r").replace("\n", "\\n")  # one line, whatever the keys

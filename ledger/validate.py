@@ -38,7 +38,7 @@ COMPETITION_TYPES = frozenset(
 )
 MATCH_TYPES = frozenset(
     {"MatchStarted", "PeriodStarted", "PeriodEnded", "GoalScored", "GoalDisallowed",
-     "CardShown", "ShootoutKick", "MatchEnded", "MatchAbandoned"}
+     "CardShown", "ShootoutKick", "MatchEnded", "MatchAbandoned", "ResultReported"}
 )
 REGISTRY_TYPES = ("TeamRegistered", "PlayerRegistered")
 
@@ -268,7 +268,7 @@ class Judge:
                 _, fl = self.state(conn, f"match:{first.match}")
                 assert isinstance(fl, MatchState)
                 fl = attrs.evolve(fl, home=first.home, away=first.away)
-                fl_home, fl_away = fl.score()
+                fl_home, fl_away = fl.total()
                 mine = {first.home: fl_home, first.away: fl_away}
                 away_goals = {first.away: fl_away, first.home: 0}
                 ctx = attrs.evolve(
