@@ -27,5 +27,5 @@ class UnknownTeam(ProjectionError):
     """No team of that id is registered or plays in any fixture"""
 
 
-class SnapshotFormatError(ProjectionError):
-    """A stored snapshot was written by another version of the fold"""
+class CheckpointMoved(ProjectionError):
+    """Another process moved the read models on while this one was catching up"""

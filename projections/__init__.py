@@ -1,0 +1,101 @@
+"""Projections: pure folds over the log, and the machinery that keeps them in SQLite.
+
+One core fold (``fold``) builds a ``State`` — competitions, teams, ties drawn, fixtures and
+each match's ``MatchState`` — and every projection is a view of it: ``scoreboard``, ``tie``,
+``bracket``, ``team_record``/``table``, ``streaks``, ``players``. Views return frozen attrs
+objects; ``to_json`` gives their JSON contract.
+
+    >>> import datetime as dt
+    >>> from projections.testing import MemoryLog, sample_log
+    >>> ledger = MemoryLog(sample_log().envelopes)        # or a ledger.Ledger
+    >>> state = state_at(ledger, as_of=dt.datetime(2024, 4, 12, tzinfo=dt.UTC))
+    >>> [t.aggregate for t in bracket(state, "uel-2023-24").rounds[0].ties]
+    [(0, 1), (0, 3), (2, 0), (2, 1)]
+
+``Projector`` persists the views as ``rm_*`` tables beside the log (``rebuild``, ``catch_up``,
+``follow``) and snapshots the fold so that ``state_at`` (``as_of``, ``known_at``,
+``at_position``) starts from the nearest usable snapshot.
+"""
+
+from projections.errors import (
+    AmbiguousTie,
+    CheckpointMoved,
+    ProjectionError,
+    UnknownCompetition,
+    UnknownMatch,
+    UnknownTeam,
+    UnknownTie,
+)
+from projections.jsonify import dumps, to_json
+from projections.records import (
+    KINDS,
+    PlayerRecord,
+    Streak,
+    StreakPair,
+    Streaks,
+    TeamRecord,
+    players,
+    streaks,
+    table,
+    team_record,
+)
+from projections.scoreboard import Scoreboard, scoreboard
+from projections.state import State, fold, fold_all
+from projections.store import (
+    LogReader,
+    Progress,
+    Projector,
+    catch_up,
+    follow,
+    nearest_snapshot,
+    read_filtered,
+    rebuild,
+    snapshots,
+    state_at,
+)
+from projections.ties import Bracket, Leg, PathStep, RoundView, SideView, TieView, bracket, tie
+
+__all__ = [
+    "KINDS",
+    "AmbiguousTie",
+    "Bracket",
+    "CheckpointMoved",
+    "Leg",
+    "LogReader",
+    "PathStep",
+    "PlayerRecord",
+    "Progress",
+    "ProjectionError",
+    "Projector",
+    "RoundView",
+    "Scoreboard",
+    "SideView",
+    "State",
+    "Streak",
+    "StreakPair",
+    "Streaks",
+    "TeamRecord",
+    "TieView",
+    "UnknownCompetition",
+    "UnknownMatch",
+    "UnknownTeam",
+    "UnknownTie",
+    "bracket",
+    "catch_up",
+    "dumps",
+    "fold",
+    "fold_all",
+    "follow",
+    "nearest_snapshot",
+    "players",
+    "read_filtered",
+    "rebuild",
+    "scoreboard",
+    "snapshots",
+    "state_at",
+    "streaks",
+    "table",
+    "team_record",
+    "tie",
+    "to_json",
+]

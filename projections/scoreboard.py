@@ -1,0 +1,228 @@
+"""Scoreboard: one match as a person reads it — score by period, cards, shoot-out, status.
+
+A view of the core fold (``projections.state``): goals disallowed still show, flagged, but never
+count; retracted events are gone; a shoot-out kick is never a goal.
+
+    >>> from projections.testing import sample_state
+    >>> board = scoreboard(sample_state(), "qf4-leg2")
+    >>> board.status, board.score, board.penalties
+    ('finished', (1, 0), (4, 2))
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import attrs
+
+from events import Card, GoalKind, KickOutcome, MatchAbandoned, Period, ResultReported
+from events.rules import Goal, MatchState
+from projections.errors import UnknownMatch
+from projections.state import State, bound_match, memo
+
+Score = tuple[int, int]
+
+_EXTRA = (Period.EXTRA_FIRST, Period.EXTRA_SECOND)
+
+
+@attrs.frozen(kw_only=True)
+class GoalLine:
+    """A goal; ``team`` is the side it counts for, ``scorer_team`` the scorer's own team."""
+
+    event_id: str
+    team: str | None
+    scorer_team: str
+    player: str | None
+    minute: int | None
+    added: int | None
+    kind: GoalKind
+    period: Period | None
+    disallowed: bool
+
+
+@attrs.frozen(kw_only=True)
+class CardLine:
+    event_id: str
+    team: str
+    player: str
+    card: Card
+    minute: int | None
+    added: int | None
+    period: Period | None
+
+
+@attrs.frozen(kw_only=True)
+class KickLine:
+    event_id: str
+    team: str
+    taker: str | None
+    outcome: KickOutcome
+
+
+@attrs.frozen(kw_only=True)
+class Scoreboard:
+    """A match now (or as of the state's moment). Scores are (home, away).
+
+    ``score`` counts every valid goal so far, extra time included; ``half_time``,
+    ``full_time`` (90 minutes) and ``extra_time`` (120) appear once that point is reached;
+    ``penalties`` is the shoot-out score. ``minute`` is the latest minute known while live.
+    """
+
+    match: str
+    competition: str | None
+    round: str | None
+    tie: str | None
+    leg: int | None
+    home: str | None
+    away: str | None
+    date: dt.date | None
+    kickoff: dt.datetime | None
+    venue: str | None
+    status: str
+    minute: int | None
+    period: Period | None
+    score: Score
+    half_time: Score | None
+    full_time: Score | None
+    extra_time: Score | None
+    penalties: Score | None
+    goals: tuple[GoalLine, ...]
+    cards: tuple[CardLine, ...]
+    kicks: tuple[KickLine, ...]
+    sent_off: tuple[tuple[str, str], ...]
+
+
+@attrs.frozen(kw_only=True)
+class Result:
+    """The lean summary of a match that ties, records and streaks are computed from."""
+
+    match: str
+    home: str | None
+    away: str | None
+    status: str
+    regular: Score  # 90 minutes (goals of unknown period count here)
+    extra: Score  # extra time only
+    extra_time_played: bool
+    penalties: Score | None
+
+    @property
+    def total(self) -> Score:
+        return self.regular[0] + self.extra[0], self.regular[1] + self.extra[1]
+
+
+def result(state: State, match: str) -> Result:
+    """The summary of ``match`` (scheduled and 0-0 when nothing happened yet).
+
+    Goals make the score; a result a source reported (``ResultReported``) stands in for a
+    match recorded without them, as ``MatchState.total`` has it.
+    """
+    return memo(state, "result", match, lambda _, __: _result(state, match))
+
+
+def _result(state: State, match: str) -> Result:
+    ms = bound_match(state, match)
+    if ms.reported is not None and not ms.goals:
+        return _reported(match, ms, ms.reported[1])
+    regular, extra = [0, 0], [0, 0]
+    for goal in ms.goals.values():
+        if goal.disallowed:
+            continue
+        side = 0 if ms.credited(goal) == ms.home else 1
+        (extra if goal.period in _EXTRA else regular)[side] += 1
+    started = ms.periods_started
+    extra_played = Period.EXTRA_FIRST in started or extra != [0, 0]
+    shootout = bool(ms.kicks) or Period.SHOOTOUT in started
+    return Result(
+        match=match, home=ms.home, away=ms.away, status=ms.status,
+        regular=(regular[0], regular[1]), extra=(extra[0], extra[1]),
+        extra_time_played=extra_played,
+        penalties=ms.shootout_score() if shootout else None,
+    )
+
+
+def _reported(match: str, ms: MatchState, reported: ResultReported) -> Result:
+    full, after = reported.full_time, reported.extra_time
+    return Result(
+        match=match, home=ms.home, away=ms.away, status=ms.status, regular=full,
+        extra=(after[0] - full[0], after[1] - full[1]) if after else (0, 0),
+        extra_time_played=after is not None,
+        penalties=ms.shootout_score() if ms.kicks else reported.penalties,
+    )
+
+
+def scoreboard(state: State, match: str) -> Scoreboard:
+    """The scoreboard of ``match``; UnknownMatch if neither scheduled nor started."""
+    fx = state.fixtures.get(match)
+    if fx is None and match not in state.matches:
+        raise UnknownMatch(f"unknown match {match!r}")
+    ms = bound_match(state, match)
+    res = result(state, match)
+    reached = _reached(ms)
+    return Scoreboard(
+        match=match,
+        competition=fx.competition if fx else None,
+        round=fx.round if fx else None,
+        tie=fx.tie if fx else None,
+        leg=fx.leg if fx else None,
+        home=ms.home,
+        away=ms.away,
+        date=fx.date if fx else None,
+        kickoff=fx.kickoff if fx else None,
+        venue=fx.venue if fx else None,
+        status=ms.status,
+        minute=_minute(ms),
+        period=ms.period,
+        score=res.total,
+        half_time=_half_time(ms) if "1H" in reached else None,
+        full_time=res.regular if "2H" in reached else None,
+        extra_time=res.total if res.extra_time_played and "ET" in reached else None,
+        penalties=res.penalties,
+        goals=tuple(_goal_line(ms, g) for g in ms.goals.values()),
+        cards=tuple(CardLine(event_id=b.event_id, team=b.team, player=b.player, card=b.card,
+                             minute=b.minute, added=b.added, period=b.period)
+                    for b in ms.bookings.values()),
+        kicks=tuple(KickLine(event_id=k.event_id, team=k.team, taker=k.taker,
+                             outcome=k.outcome) for k in ms.kicks.values()),
+        sent_off=tuple(dict.fromkeys((b.team, b.player) for b in ms.bookings.values()
+                                     if b.sends_off)),
+    )
+
+
+def _goal_line(ms: MatchState, goal: Goal) -> GoalLine:
+    return GoalLine(event_id=goal.event_id, team=ms.credited(goal), scorer_team=goal.team,
+                    player=goal.player, minute=goal.minute, added=goal.added, kind=goal.kind,
+                    period=goal.period, disallowed=goal.disallowed)
+
+
+def _half_time(ms: MatchState) -> Score | None:
+    """The score at half time; None when a source did not say, or a goal's period is unknown."""
+    if ms.reported is not None and not ms.goals:
+        return ms.reported[1].half_time
+    if any(goal.period is None for goal in ms.valid_goals):
+        return None
+    return ms.score((Period.FIRST_HALF,))
+
+
+def _reached(ms: MatchState) -> set[str]:
+    """Which break points the match has passed: "1H" (half time), "2H" (90'), "ET" (120')."""
+    if ms.status == "finished":
+        return {"1H", "2H", "ET"}
+    started, ended = set(ms.periods_started), set(ms.periods_ended)
+    later = {
+        "1H": {Period.SECOND_HALF, Period.EXTRA_FIRST, Period.SHOOTOUT},
+        "2H": {Period.EXTRA_FIRST, Period.SHOOTOUT},
+        "ET": {Period.SHOOTOUT},
+    }
+    last = {"1H": Period.FIRST_HALF, "2H": Period.SECOND_HALF, "ET": Period.EXTRA_SECOND}
+    return {k for k, p in last.items() if p in ended or started & later[k]}
+
+
+def _minute(ms: MatchState) -> int | None:
+    """The minute to show: the latest known while live, the minute of abandonment after."""
+    if ms.status == "live":
+        return ms.minute()
+    if ms.status == "abandoned":
+        event = ms.transitions[-1][1]
+        minute = event.minute if isinstance(event, MatchAbandoned) else None
+        return minute if minute is not None else ms.minute()
+    return None

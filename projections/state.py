@@ -1,0 +1,461 @@
+"""The core fold: one pass over the log holds everything that every projection shows.
+
+The state keeps the competition facts (competitions, teams, players, ties drawn, fixtures — the
+latest ``FixtureScheduled`` of a match wins) and one ``events.rules.MatchState`` per match.
+Scoreboards, ties, brackets, records, streaks and player tables are *views* of it (the sibling
+modules), so a single fold serves them all and each view is a pure function of the state.
+
+    >>> from projections import scoreboard
+    >>> from projections.testing import sample_log
+    >>> state = fold_all(sample_log().envelopes)     # a list, or ``ledger.read(as_of=...)``
+    >>> scoreboard(state, "qf1-leg1").score
+    (0, 1)
+
+``fold`` updates the state it is given and returns it. The state is a handful of plain dicts
+the fold owns, whose values are all frozen, so the hot loop makes no copies (a million events
+fold in seconds) and ``State.copy()`` is a cheap shallow copy for a caller that wants to keep
+a state and fold on.
+
+Retractions: a retracted event is as if never appended. Match events are retracted by the
+match's own ``MatchState``; competition facts keep a short history per key (every
+``FixtureScheduled`` of a match, say), so retracting the latest one brings back the one before.
+"""
+
+from __future__ import annotations
+
+import copyreg
+import datetime as dt
+import functools
+import io
+import pickle
+import re
+from collections.abc import Callable, Iterable, Mapping
+from types import MappingProxyType
+from typing import Any, TypeVar
+
+import attrs
+
+from events import (
+    CompetitionCreated,
+    CompetitionFormat,
+    Event,
+    EventRetracted,
+    FixtureScheduled,
+    GoalDisallowed,
+    PlayerRegistered,
+    Side,
+    TeamRegistered,
+    TieDrawn,
+    TieRules,
+)
+from events.rules import MatchState
+from ledger.envelope import Envelope
+
+UTC = dt.UTC
+NEVER = dt.datetime.min.replace(tzinfo=UTC)
+FORMAT = 1  # bump when the shape of State changes: older snapshots are then ignored
+
+EMPTY_MATCH = MatchState()
+T = TypeVar("T")
+
+# --- facts of the competition streams ------------------------------------------------------
+
+
+@attrs.frozen(kw_only=True)
+class Competition:
+    id: str
+    name: str
+    season: str
+    format: CompetitionFormat = CompetitionFormat.KNOCKOUT
+    rules: TieRules = TieRules()
+
+
+@attrs.frozen(kw_only=True)
+class Team:
+    """A team as registered: registering it again (in another competition) adds aliases."""
+
+    id: str
+    name: str
+    country: str | None = None
+    aliases: tuple[str, ...] = ()
+    competitions: tuple[str, ...] = ()
+
+
+@attrs.frozen(kw_only=True)
+class Player:
+    team: str
+    name: str
+    aliases: tuple[str, ...] = ()
+
+
+@attrs.frozen(kw_only=True)
+class Tie:
+    """A tie as drawn; ``sides[0]`` is at home first. ``drawn_at`` is the draw's position."""
+
+    competition: str
+    tie: str
+    round: str
+    sides: tuple[Side, Side]
+    legs: int = 2
+    drawn_at: int = 0
+
+
+@attrs.frozen(kw_only=True)
+class Fixture:
+    """The latest scheduling of a match, with the competition whose stream scheduled it."""
+
+    competition: str
+    match: str
+    date: dt.date
+    kickoff: dt.datetime | None = None
+    home: str | None = None
+    away: str | None = None
+    tie: str | None = None
+    leg: int | None = None
+    round: str | None = None
+    venue: str | None = None
+
+    @property
+    def sort_key(self) -> tuple[dt.datetime, str]:
+        """Kick-off order: the kick-off in UTC, else midnight UTC of the date; then the id."""
+        if self.kickoff is not None and self.kickoff.tzinfo is not None:
+            return self.kickoff.astimezone(UTC), self.match
+        moment = self.kickoff or dt.datetime.combine(self.date, dt.time())
+        return moment.replace(tzinfo=UTC), self.match
+
+
+Key = tuple[str, ...]  # ("fixture", match), ("tie", competition, tie), ...
+Entry = tuple[str, Any]  # (event_id, fact)
+
+
+@attrs.frozen(kw_only=True)
+class Index:
+    """Lookups derived from the fixtures and ties; rebuilt only when those change."""
+
+    generation: int
+    by_team: Mapping[str, tuple[str, ...]]  # team -> match ids (unordered: see kickoff_order)
+    by_competition: Mapping[str, tuple[str, ...]]  # competition -> match ids (unordered)
+    by_tie: Mapping[tuple[str, str], tuple[str, ...]]  # (competition, tie) -> match ids by leg
+    ties: Mapping[str, tuple[Tie, ...]]  # competition -> its ties in natural order of id
+
+
+@attrs.define(kw_only=True)
+class State:
+    """Everything folded so far. Mutable on purpose (see the module docstring)."""
+
+    position: int = 0
+    max_occurred: dt.datetime = NEVER  # of every event folded: what makes a snapshot usable
+    max_recorded: dt.datetime = NEVER
+    history: dict[Key, tuple[Entry, ...]] = attrs.Factory(dict)
+    located: dict[str, Key] = attrs.Factory(dict)  # event id of a competition fact -> its key
+    competitions: dict[str, Competition] = attrs.Factory(dict)
+    teams: dict[str, Team] = attrs.Factory(dict)
+    players: dict[tuple[str, str], Player] = attrs.Factory(dict)
+    ties: dict[tuple[str, str], Tie] = attrs.Factory(dict)
+    fixtures: dict[str, Fixture] = attrs.Factory(dict)
+    matches: dict[str, MatchState] = attrs.Factory(dict)
+    generation: int = attrs.field(default=0, eq=False)
+    cache: Index | None = attrs.field(default=None, eq=False, repr=False)
+    # keys changed since the owner last drained it (None: not tracked)
+    touched: set[Key] | None = attrs.field(default=None, eq=False, repr=False)
+    # (view, match) -> (match state, fixture, value): per-match views, see ``memo``
+    memos: dict[tuple[str, str], tuple[MatchState, Fixture | None, Any]] = attrs.field(
+        factory=dict, eq=False, repr=False)
+
+    def copy(self) -> State:
+        """An independent state to fold on; shallow, since every value is immutable."""
+        return State(
+            position=self.position,
+            max_occurred=self.max_occurred,
+            max_recorded=self.max_recorded,
+            history=dict(self.history),
+            located=dict(self.located),
+            competitions=dict(self.competitions),
+            teams=dict(self.teams),
+            players=dict(self.players),
+            ties=dict(self.ties),
+            fixtures=dict(self.fixtures),
+            matches=dict(self.matches),
+            generation=self.generation,
+        )
+
+
+# --- the fold --------------------------------------------------------------------------------
+
+
+def fold(state: State, env: Envelope) -> State:
+    """``state`` with ``env`` applied (in place: see the module docstring)."""
+    event = env.event
+    if env.stream.startswith("match:"):
+        if type(event) is EventRetracted and event.event in state.located:
+            _apply(event, state, env)  # a competition fact retracted from a match stream
+        else:
+            _fold_match(state, env.stream[6:], event, env.event_id)
+    else:
+        _apply(event, state, env)
+    state.position = env.position
+    if env.occurred_at > state.max_occurred:
+        state.max_occurred = env.occurred_at
+    if env.recorded_at > state.max_recorded:
+        state.max_recorded = env.recorded_at
+    return state
+
+
+def fold_all(envelopes: Iterable[Envelope], state: State | None = None) -> State:
+    """The state after folding ``envelopes`` (in position order) onto ``state`` or nothing."""
+    state = State() if state is None else state
+    for env in envelopes:
+        fold(state, env)
+    return state
+
+
+def _fold_match(state: State, match: str, event: Event, event_id: str) -> None:
+    current = state.matches.get(match, EMPTY_MATCH)
+    if type(event) is GoalDisallowed and event.goal not in current.goals:
+        return  # its goal is not in this view of the log (retracted, or filtered out)
+    state.matches[match] = current.apply(event, event_id=event_id)
+    if state.touched is not None:
+        state.touched.add(("match", match))
+
+
+@functools.singledispatch
+def _apply(event: Event, state: State, env: Envelope) -> None:
+    """An event the competition side of the fold has no use for changes nothing."""
+
+
+@_apply.register
+def _competition_created(event: CompetitionCreated, state: State, env: Envelope) -> None:
+    fact = Competition(id=event.competition, name=event.name, season=event.season,
+                       format=event.format, rules=event.rules)
+    _record(state, ("competition", event.competition), env.event_id, fact)
+
+
+@_apply.register
+def _team_registered(event: TeamRegistered, state: State, env: Envelope) -> None:
+    fact = Team(id=event.team, name=event.name, country=event.country,
+                aliases=event.aliases, competitions=(env.stream_id,))
+    _record(state, ("team", event.team), env.event_id, fact)
+
+
+@_apply.register
+def _player_registered(event: PlayerRegistered, state: State, env: Envelope) -> None:
+    fact = Player(team=event.team, name=event.name, aliases=event.aliases)
+    _record(state, ("player", event.team, event.name), env.event_id, fact)
+
+
+@_apply.register
+def _tie_drawn(event: TieDrawn, state: State, env: Envelope) -> None:
+    fact = Tie(competition=env.stream_id, tie=event.tie, round=event.round,
+               sides=event.sides, legs=event.legs, drawn_at=env.position)
+    _record(state, ("tie", env.stream_id, event.tie), env.event_id, fact)
+
+
+@_apply.register
+def _fixture_scheduled(event: FixtureScheduled, state: State, env: Envelope) -> None:
+    fact = Fixture(competition=env.stream_id, match=event.match, date=event.date,
+                   kickoff=event.kickoff, home=event.home, away=event.away, tie=event.tie,
+                   leg=event.leg, round=event.round, venue=event.venue)
+    _record(state, ("fixture", event.match), env.event_id, fact)
+
+
+@_apply.register
+def _event_retracted(event: EventRetracted, state: State, env: Envelope) -> None:
+    key = state.located.pop(event.event, None)
+    if key is None:
+        _retract_match_event(state, event.event)
+        return
+    state.history[key] = tuple(e for e in state.history.get(key, ()) if e[0] != event.event)
+    _settle(state, key)
+
+
+def _retract_match_event(state: State, event_id: str) -> None:
+    """A match event retracted from another stream (rare): find the match that holds it."""
+    for match, current in state.matches.items():
+        if current.knows(event_id):
+            state.matches[match] = current.without(event_id)
+            if state.touched is not None:
+                state.touched.add(("match", match))
+            return
+
+
+def _record(state: State, key: Key, event_id: str, fact: Any) -> None:
+    state.history[key] = (*state.history.get(key, ()), (event_id, fact))
+    state.located[event_id] = key
+    _settle(state, key)
+
+
+_TABLES = {
+    "competition": "competitions",
+    "team": "teams",
+    "player": "players",
+    "tie": "ties",
+    "fixture": "fixtures",
+}
+
+
+def _settle(state: State, key: Key) -> None:
+    """Recompute the fact at ``key`` from its history: the latest wins (teams merge)."""
+    table: dict[Any, Any] = getattr(state, _TABLES[key[0]])
+    name = key[1] if len(key) == 2 else key[1:]
+    entries = state.history.get(key, ())
+    if not entries:
+        state.history.pop(key, None)
+        table.pop(name, None)
+    elif key[0] == "team":
+        table[name] = _merge_teams([fact for _, fact in entries])
+    else:
+        table[name] = entries[-1][1]
+    if key[0] in ("fixture", "tie"):
+        state.generation += 1
+    if state.touched is not None:
+        state.touched.add(key)
+
+
+def _merge_teams(teams: list[Team]) -> Team:
+    countries = [t.country for t in teams if t.country]
+    return Team(
+        id=teams[-1].id,
+        name=teams[-1].name,
+        country=countries[-1] if countries else None,
+        aliases=tuple(dict.fromkeys(a for t in teams for a in t.aliases)),
+        competitions=tuple(dict.fromkeys(c for t in teams for c in t.competitions)),
+    )
+
+
+# --- derived lookups -------------------------------------------------------------------------
+
+
+def natural_key(text: str) -> tuple[tuple[int, int | str], ...]:
+    """Sort key putting "QF2" before "QF10"."""
+    parts = re.split(r"(\d+)", text)
+    return tuple((0, int(p)) if p.isdigit() else (1, p) for p in parts if p)
+
+
+def index(state: State) -> Index:
+    """The lookups of ``state``, cached until a fixture or a tie changes."""
+    if state.cache is not None and state.cache.generation == state.generation:
+        return state.cache
+    fixtures = state.fixtures.values()  # not sorted here: a reschedule must stay cheap
+    by_team: dict[str, list[str]] = {}
+    by_competition: dict[str, list[str]] = {}
+    by_tie: dict[tuple[str, str], list[Fixture]] = {}
+    for fx in fixtures:
+        for team in dict.fromkeys(t for t in (fx.home, fx.away) if t):
+            by_team.setdefault(team, []).append(fx.match)
+        by_competition.setdefault(fx.competition, []).append(fx.match)
+        if fx.tie is not None:
+            by_tie.setdefault((fx.competition, fx.tie), []).append(fx)
+    ties: dict[str, list[Tie]] = {}
+    for tie in sorted(state.ties.values(), key=lambda t: natural_key(t.tie)):
+        ties.setdefault(tie.competition, []).append(tie)
+    state.cache = Index(
+        generation=state.generation,
+        by_team={k: tuple(v) for k, v in by_team.items()},
+        by_competition={k: tuple(v) for k, v in by_competition.items()},
+        by_tie={k: tuple(f.match for f in sorted(v, key=_leg_key)) for k, v in by_tie.items()},
+        ties={k: tuple(v) for k, v in ties.items()},
+    )
+    return state.cache
+
+
+def kickoff_order(state: State, matches: Iterable[str]) -> list[str]:
+    """``matches`` (all scheduled) in order of kick-off, else date, then id."""
+    return sorted(matches, key=lambda m: state.fixtures[m].sort_key)
+
+
+def _leg_key(fx: Fixture) -> tuple[int, dt.datetime, str]:
+    return (fx.leg if fx.leg is not None else 1_000_000, *fx.sort_key)
+
+
+def bound_match(state: State, match: str) -> MatchState:
+    """The match's state with its teams from the latest fixture (what scores are counted by).
+
+    The fold keeps ``MatchState`` without teams, so that rescheduling a match (teams known
+    after a draw) never has to touch its events' state.
+    """
+    return memo(state, "bound", match, _bind)
+
+
+def _bind(current: MatchState, fx: Fixture | None) -> MatchState:
+    if fx is None or (current.home == fx.home and current.away == fx.away):
+        return current
+    return attrs.evolve(current, home=fx.home, away=fx.away)
+
+
+def memo(state: State, view: str, match: str,
+         compute: Callable[[MatchState, Fixture | None], T]) -> T:
+    """``compute(match state, fixture)``, remembered until either changes.
+
+    Both are immutable and replaced on every change, so identity tells whether the value
+    remembered is still good; bulk writers ask for the same match several times.
+    """
+    current = state.matches.get(match, EMPTY_MATCH)
+    fx = state.fixtures.get(match)
+    hit = state.memos.get((view, match))
+    if hit is not None and hit[0] is current and hit[1] is fx:
+        return hit[2]  # type: ignore[no-any-return]
+    value = compute(current, fx)
+    state.memos[(view, match)] = (current, fx, value)
+    return value
+
+
+# --- snapshots ------------------------------------------------------------------------------
+#
+# A snapshot is stored in parts, one per key of the state: ("match", id) holds a MatchState,
+# any other key the history of one competition fact. Parts are versioned by position, so a new
+# snapshot writes only the keys touched since the previous one (its cost follows the events
+# since then, not the size of the state) and any snapshot is the parts valid at its position.
+
+
+def read_only(mapping: dict[Any, Any]) -> MappingProxyType[Any, Any]:
+    """Rebuilds a MappingProxyType on unpickling (pickle cannot name the type itself)."""
+    return MappingProxyType(mapping)
+
+
+def _reduce_proxy(proxy: MappingProxyType[Any, Any]) -> tuple[Any, tuple[dict[Any, Any]]]:
+    return read_only, (dict(proxy),)
+
+
+_DISPATCH = copyreg.dispatch_table.copy()
+_DISPATCH[MappingProxyType] = _reduce_proxy
+
+
+def all_keys(state: State) -> set[Key]:
+    """Every key of ``state``: what a first snapshot writes."""
+    return {("match", m) for m in state.matches} | set(state.history)
+
+
+def encode_parts(state: State, keys: Iterable[Key]) -> dict[Key, bytes | None]:
+    """The stored form of each key's part; None for a key no longer in the state."""
+    parts: dict[Key, bytes | None] = {}
+    buffer = io.BytesIO()
+    pickler = pickle.Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL)
+    pickler.dispatch_table = _DISPATCH
+    for key in keys:
+        value = state.matches.get(key[1]) if key[0] == "match" else state.history.get(key)
+        if value is None:
+            parts[key] = None
+            continue
+        buffer.seek(0)
+        buffer.truncate()
+        pickler.clear_memo()
+        pickler.dump(value)
+        parts[key] = buffer.getvalue()
+    return parts
+
+
+def decode_parts(parts: Iterable[tuple[Key, bytes]], *, position: int,
+                 max_occurred: dt.datetime, max_recorded: dt.datetime) -> State:
+    """The state a snapshot's parts make up (pickle: the tables are ours, never user input)."""
+    state = State(position=position, max_occurred=max_occurred, max_recorded=max_recorded)
+    for key, blob in parts:
+        value = pickle.loads(blob)
+        if key[0] == "match":
+            state.matches[key[1]] = value
+        else:
+            state.history[key] = value
+    for key, entries in list(state.history.items()):
+        for event_id, _ in entries:
+            state.located[event_id] = key
+        _settle(state, key)
+    return state

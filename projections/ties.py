@@ -1,0 +1,308 @@
+"""Ties and brackets: who meets whom, on aggregate, and how each tie was decided.
+
+A side of a tie is a team, or *the winner of tie X* until X is decided; its ``candidates`` are
+the teams it may still be, resolved recursively as far as the log knows. A tie is decided only
+when its last leg is finished, under its competition's ``TieRules``: the aggregate over 90
+minutes, then away goals (when the rules say so), then extra time (away goals again when
+``away_goals_in_extra_time``), then penalties.
+
+    >>> from projections.testing import sample_state
+    >>> t = tie(sample_state(), "QF4")
+    >>> t.aggregate, t.winner, t.decided_by
+    ((2, 2), 'marseille', 'penalties')
+    >>> april_12 = dt.datetime(2024, 4, 12, tzinfo=dt.UTC)
+    >>> [s.candidates for s in tie(sample_state(as_of=april_12), "SF1").sides]
+    [('benfica', 'marseille'), ('liverpool', 'atalanta')]
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+
+import attrs
+
+from events import Side, TieRules
+from projections.errors import AmbiguousTie, UnknownCompetition, UnknownTie
+from projections.scoreboard import Result, Score, result
+from projections.state import State, Tie, index
+
+DECIDED_BY = ("aggregate", "away_goals", "extra_time", "penalties")
+
+
+@attrs.frozen(kw_only=True)
+class SideView:
+    """A side: ``team`` once known; ``winner_of`` names the tie it comes from, if any."""
+
+    team: str | None
+    winner_of: str | None
+    candidates: tuple[str, ...]
+
+
+@attrs.frozen(kw_only=True)
+class Leg:
+    """One match of a tie; ``score`` is (home, away) after extra time, None until kick-off."""
+
+    match: str
+    leg: int | None
+    home: str | None
+    away: str | None
+    date: dt.date | None
+    kickoff: dt.datetime | None
+    status: str
+    score: Score | None
+    extra_time: bool
+    penalties: Score | None
+
+
+@attrs.frozen(kw_only=True)
+class TieView:
+    """A tie; ``aggregate`` is (side 0, side 1) over the legs begun, None before the first."""
+
+    competition: str
+    tie: str
+    round: str
+    sides: tuple[SideView, SideView]
+    legs: tuple[Leg, ...]
+    aggregate: Score | None
+    winner: str | None
+    decided_by: str | None
+
+
+@attrs.frozen(kw_only=True)
+class PathStep:
+    """A team's tie: "won", "lost", "open" (it is a side, undecided), "possible" (a candidate)."""
+
+    round: str
+    tie: str
+    opponent: SideView
+    status: str
+
+
+@attrs.frozen(kw_only=True)
+class RoundView:
+    round: str
+    ties: tuple[TieView, ...]
+
+
+@attrs.frozen(kw_only=True)
+class Bracket:
+    """Every round in order; each team's path; the ties still ``open``; the teams ``alive``."""
+
+    competition: str
+    name: str | None
+    season: str | None
+    rounds: tuple[RoundView, ...]
+    paths: Mapping[str, tuple[PathStep, ...]]
+    open: tuple[str, ...]
+    alive: tuple[str, ...]
+
+
+# --- views -----------------------------------------------------------------------------------
+
+
+def tie(state: State, tie_id: str, competition: str | None = None) -> TieView:
+    """The tie ``tie_id``; name the ``competition`` when the id is drawn in several."""
+    found = [c for (c, t) in state.ties if t == tie_id and competition in (None, c)]
+    if not found:
+        where = f" in {competition!r}" if competition else ""
+        raise UnknownTie(f"unknown tie {tie_id!r}{where}")
+    if len(found) > 1:
+        raise AmbiguousTie(f"tie {tie_id!r} is in {', '.join(sorted(found))}: name one")
+    return _Resolver(state, found[0]).view(tie_id)
+
+
+def bracket(state: State, competition: str) -> Bracket:
+    """The bracket of ``competition``: rounds in order, every tie, paths, what is open."""
+    comp = state.competitions.get(competition)
+    ties = index(state).ties.get(competition, ())
+    if comp is None and not ties:
+        raise UnknownCompetition(f"unknown competition {competition!r}")
+    resolver = _Resolver(state, competition)
+    views = [resolver.view(t.tie) for t in ties]
+    rounds = _round_order(ties)
+    round_views = tuple(
+        RoundView(round=r, ties=tuple(v for v in views if v.round == r)) for r in rounds
+    )
+    ordered = [v for rv in round_views for v in rv.ties]
+    paths = _paths(ordered)
+    return Bracket(
+        competition=competition,
+        name=comp.name if comp else None,
+        season=comp.season if comp else None,
+        rounds=round_views,
+        paths=paths,
+        open=tuple(v.tie for v in ordered if v.winner is None),
+        alive=tuple(t for t, steps in paths.items() if not steps or steps[-1].status != "lost"),
+    )
+
+
+# --- resolving sides, deciding ties ----------------------------------------------------------
+
+
+class _Resolver:
+    """Tie views of one competition, each computed once, winners feeding later rounds."""
+
+    def __init__(self, state: State, competition: str) -> None:
+        self.state = state
+        self.competition = competition
+        comp = state.competitions.get(competition)
+        self.rules = comp.rules if comp else TieRules()
+        self.views: dict[str, TieView | None] = {}  # None while being computed (cycle guard)
+
+    def view(self, tie_id: str) -> TieView:
+        done = self.views.get(tie_id)
+        if done is not None:
+            return done
+        self.views[tie_id] = None
+        drawn = self.state.ties[(self.competition, tie_id)]
+        sides = (self._side(drawn.sides[0]), self._side(drawn.sides[1]))
+        done = _decide(self.state, drawn, sides, self.rules)
+        self.views[tie_id] = done
+        return done
+
+    def _side(self, side: Side) -> SideView:
+        if side.team is not None:
+            return SideView(team=side.team, winner_of=None, candidates=(side.team,))
+        source = side.winner_of
+        assert source is not None
+        if (self.competition, source) not in self.state.ties or (
+            source in self.views and self.views[source] is None
+        ):
+            return SideView(team=None, winner_of=source, candidates=())
+        upstream = self.view(source)
+        if upstream.winner is not None:
+            return SideView(team=upstream.winner, winner_of=source,
+                            candidates=(upstream.winner,))
+        candidates = (*upstream.sides[0].candidates, *upstream.sides[1].candidates)
+        return SideView(team=None, winner_of=source, candidates=tuple(dict.fromkeys(candidates)))
+
+
+def _decide(state: State, drawn: Tie, sides: tuple[SideView, SideView],
+            rules: TieRules) -> TieView:
+    matches = index(state).by_tie.get((drawn.competition, drawn.tie), ())
+    results = [result(state, m) for m in matches]
+    teams = (sides[0].team, sides[1].team)
+    home_sides = [_home_side(r, teams, state.fixtures[r.match].leg, i)
+                  for i, r in enumerate(results)]
+    begun = [(r, h) for r, h in zip(results, home_sides, strict=True)
+             if r.status in ("live", "finished")]
+    aggregate = _sum(_for_sides(r.total, h) for r, h in begun) if begun else None
+    won, how = _winner(results, home_sides, drawn.legs, rules)
+    winner = None
+    if won is not None:
+        winner = teams[won] or _team_on_side(results, home_sides, won)
+    legs = tuple(_leg(state, r) for r in results)
+    return TieView(competition=drawn.competition, tie=drawn.tie, round=drawn.round,
+                   sides=sides, legs=legs, aggregate=aggregate,
+                   winner=winner, decided_by=how if winner is not None else None)
+
+
+def _winner(results: list[Result], home_sides: list[int], legs: int,
+            rules: TieRules) -> tuple[int | None, str | None]:
+    """(winning side, how), or (None, None) while the last leg is not finished."""
+    if not results or len(results) < legs or any(r.status != "finished" for r in results):
+        return None, None
+    pairs = list(zip(results, home_sides, strict=True))
+    two_legged = len(results) > 1
+    regular = _sum(_for_sides(r.regular, h) for r, h in pairs)
+    steps: list[tuple[str, Score]] = [("aggregate", regular)]
+    if rules.away_goals and two_legged:
+        steps.append(("away_goals", _sum(_away(r.regular, h) for r, h in pairs)))
+    last = results[-1]
+    if last.extra_time_played:
+        steps.append(("extra_time", _sum(_for_sides(r.total, h) for r, h in pairs)))
+        if rules.away_goals and rules.away_goals_in_extra_time and two_legged:
+            steps.append(("away_goals", _sum(_away(r.total, h) for r, h in pairs)))
+    if last.penalties is not None:
+        steps.append(("penalties", _for_sides(last.penalties, home_sides[-1])))
+    for how, (a, b) in steps:
+        if a != b:
+            return (0 if a > b else 1), how
+    return None, None
+
+
+def _home_side(res: Result, teams: tuple[str | None, str | None], leg: int | None,
+               i: int) -> int:
+    """Which side (0 or 1) is at home in this leg: by team when known, else by leg number."""
+    for side, team in enumerate(teams):
+        if team is not None and res.home == team:
+            return side
+        if team is not None and res.away == team:
+            return 1 - side
+    number = leg if leg is not None else i + 1
+    return 0 if number % 2 == 1 else 1
+
+
+def _team_on_side(results: list[Result], home_sides: list[int], side: int) -> str | None:
+    for res, home in zip(results, home_sides, strict=True):
+        team = res.home if home == side else res.away
+        if team is not None:
+            return team
+    return None
+
+
+def _for_sides(score: Score, home_side: int) -> Score:
+    return score if home_side == 0 else (score[1], score[0])
+
+
+def _away(score: Score, home_side: int) -> Score:
+    """Away goals of (side 0, side 1) in one leg: only the visitors' goals count."""
+    return (0, score[1]) if home_side == 0 else (score[1], 0)
+
+
+def _sum(scores: Iterable[Score]) -> Score:
+    a = b = 0
+    for x, y in scores:
+        a, b = a + x, b + y
+    return a, b
+
+
+def _leg(state: State, res: Result) -> Leg:
+    fx = state.fixtures[res.match]
+    return Leg(match=res.match, leg=fx.leg, home=res.home, away=res.away, date=fx.date,
+               kickoff=fx.kickoff, status=res.status,
+               score=res.total if res.status != "scheduled" else None,
+               extra_time=res.extra_time_played, penalties=res.penalties)
+
+
+# --- rounds and paths ------------------------------------------------------------------------
+
+
+def _round_order(ties: tuple[Tie, ...]) -> list[str]:
+    """Rounds in playing order: a round fed by another's winners comes after it."""
+    round_of = {t.tie: t.round for t in ties}
+    feeds: dict[str, set[str]] = {t.round: set() for t in ties}
+    first: dict[str, int] = {}
+    for t in ties:
+        first[t.round] = min(first.get(t.round, t.drawn_at), t.drawn_at)
+        for side in t.sides:
+            source = round_of.get(side.winner_of or "")
+            if source is not None and source != t.round:
+                feeds[t.round].add(source)
+    depth: dict[str, int] = {}
+
+    def deep(r: str, seen: frozenset[str]) -> int:
+        if r not in depth:
+            depth[r] = 1 + max((deep(s, seen | {r}) for s in feeds[r] if s not in seen),
+                               default=-1)
+        return depth[r]
+
+    return sorted(feeds, key=lambda r: (deep(r, frozenset()), first[r], r))
+
+
+def _paths(views: list[TieView]) -> dict[str, tuple[PathStep, ...]]:
+    paths: dict[str, list[PathStep]] = {}
+    for view in views:
+        for i, side in enumerate(view.sides):
+            opponent = view.sides[1 - i]
+            for team in side.candidates:
+                if side.team is None:
+                    status = "possible"
+                elif view.winner is None:
+                    status = "open"
+                else:
+                    status = "won" if view.winner == team else "lost"
+                paths.setdefault(team, []).append(
+                    PathStep(round=view.round, tie=view.tie, opponent=opponent, status=status))
+    return {team: tuple(steps) for team, steps in paths.items()}
