@@ -238,6 +238,8 @@ class MatchState:
         return attrs.evolve(self, goals=_added(self.goals, event_id, goal))
 
     def _disallowed(self, event: GoalDisallowed, event_id: str) -> MatchState:
+        if event.goal not in self.goals:  # a time-travel view may hold the VAR call, not the goal
+            return self
         goal = attrs.evolve(self.goals[event.goal], disallowed=True)
         return attrs.evolve(self, goals=_added(self.goals, event.goal, goal),
                             disallowals=_added(self.disallowals, event_id, event.goal))

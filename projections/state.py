@@ -41,7 +41,6 @@ from events import (
     Event,
     EventRetracted,
     FixtureScheduled,
-    GoalDisallowed,
     PlayerRegistered,
     Side,
     TeamRegistered,
@@ -211,8 +210,6 @@ def fold_all(envelopes: Iterable[Envelope], state: State | None = None) -> State
 
 def _fold_match(state: State, match: str, event: Event, event_id: str) -> None:
     current = state.matches.get(match, EMPTY_MATCH)
-    if type(event) is GoalDisallowed and event.goal not in current.goals:
-        return  # its goal is not in this view of the log (retracted, or filtered out)
     state.matches[match] = current.apply(event, event_id=event_id)
     if state.touched is not None:
         state.touched.add(("match", match))
