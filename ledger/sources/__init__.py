@@ -1,0 +1,76 @@
+"""Importers of public results: openfootball's Football.TXT and football.json, whole seasons.
+
+Parse a file into a ``ParsedSeason`` (what it says), plan it against the ledger (teams matched
+across files, league and knockout structure inferred, each inference said in event meta and the
+summary) and append the plan in one transaction. Importing the same file twice adds nothing.
+
+    >>> from ledger import Ledger
+    >>> from ledger.sources import import_source
+    >>> summary = import_source(Ledger("matchledger.db"), "2023-24/el.txt")   # doctest: +SKIP
+    >>> print("\\n".join(summary.lines()))                                     # doctest: +SKIP
+    2023-24/el.txt (football.txt): UEFA Europa League 2023/24 -> competition ...
+
+Step by step: ``parse_football_txt`` / ``parse_football_json`` (or ``parse_source``, which
+detects the format), then ``plan_import`` (drafts and an ``ImportSummary``), then
+``append_plan``.
+"""
+
+from ledger.sources.dates import season_years, split_title
+from ledger.sources.errors import AmbiguousTeam, ParseError, SourceError
+from ledger.sources.football_json import parse_football_json
+from ledger.sources.football_txt import parse_football_txt
+from ledger.sources.infer import decide, default_rules, split_leg
+from ledger.sources.load import (
+    FORMATS,
+    append_plan,
+    detect_format,
+    import_source,
+    parse_source,
+    read_source,
+)
+from ledger.sources.model import (
+    JSON,
+    TXT,
+    ImportSummary,
+    ParsedGoal,
+    ParsedMatch,
+    ParsedResult,
+    ParsedSeason,
+    TeamMatch,
+)
+from ledger.sources.names import TeamMatcher, club_key, parse_aliases, slug
+from ledger.sources.plan import Plan, event_id, plan_import
+
+__all__ = [
+    "FORMATS",
+    "JSON",
+    "TXT",
+    "AmbiguousTeam",
+    "ImportSummary",
+    "ParseError",
+    "ParsedGoal",
+    "ParsedMatch",
+    "ParsedResult",
+    "ParsedSeason",
+    "Plan",
+    "SourceError",
+    "TeamMatch",
+    "TeamMatcher",
+    "append_plan",
+    "club_key",
+    "decide",
+    "default_rules",
+    "detect_format",
+    "event_id",
+    "import_source",
+    "parse_aliases",
+    "parse_football_json",
+    "parse_football_txt",
+    "parse_source",
+    "plan_import",
+    "read_source",
+    "season_years",
+    "slug",
+    "split_leg",
+    "split_title",
+]

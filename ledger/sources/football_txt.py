@@ -1,0 +1,617 @@
+"""Football.TXT, openfootball's plain-text format for match schedules and results.
+
+A file is a title, then headers (stages ``== Group``, rounds and groups: ``» Group A``,
+``▪ Round 1``, ``Matchday 5``, ``(9) Round of 16 - 1st Leg``), dates (``[Tue Sep/19]``,
+``Thu Sep/21 2023``, ``Fri Aug 11``, ``[Sa 24.8.]``), and match lines in any of the layouts the
+openfootball repositories use::
+
+    = UEFA Europa League 2023/24
+    » Quarterfinals
+      Thu Apr/18
+        21.00  AS Roma (ITA)  v AC Milan (ITA)            2-1 (2-0)
+               Olympique Marseille (FRA) v SL Benfica (POR)  4-2 pen. 1-0 a.e.t. (1-0, 0-0)
+    [Sat Jun/1]
+      21.00  Borussia Dortmund (GER)  0-2 (0-0)  Real Madrid CF (ESP)   @ Wembley, London
+    (49) Sat Jun/30 21:00   Uruguay  2-1 (1-0)  Portugal   @ Fisht Stadium, Sochi (UTC+3)
+            [Edinson Cavani 7', 62'; Pepe 55']
+    [Sa 24.8.]
+      Werder Bremen       Borussia Dortmund      3:2 (1:1)
+
+Scores: ``2-1 (1-0)`` (half time in brackets), ``0-0``, ``3-2 a.e.t. (2-2, 0-2)`` (after
+extra time; full time and half time in brackets), ``4-2 pen. 1-1 a.e.t. (1-1, 0-1)``; a match
+without a score (``A  -  B``, ``A v B``) is a fixture still to play. Scorer lines in ``(...)``
+or ``[...]`` follow their match: ``name minute'``, ``45+1'``, ``(pen.)``, ``(o.g.)``; the two
+sides are split by ``;`` and an own goal is listed under the side it counts for. ``#`` starts a
+comment. A line that is none of these is an error naming the file, the line and its text.
+
+    >>> season = parse_football_txt("= Cup 2024\\n[Sat May/25]\\n  A  2-1 (1-0)  B\\n", "cup.txt")
+    >>> m = season.matches[0]
+    >>> m.where, m.team1, m.team2, m.result.full_time, m.result.half_time
+    ('cup.txt:3', 'A', 'B', (2, 1), (1, 0))
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from types import MappingProxyType
+
+import attrs
+
+from ledger.sources.dates import (
+    YearContext,
+    read_date,
+    read_offset,
+    read_time,
+    season_from_path,
+    season_years,
+    split_title,
+)
+from ledger.sources.errors import ParseError
+from ledger.sources.model import TXT, ParsedGoal, ParsedMatch, ParsedResult, ParsedSeason, Score
+
+_COMMENT = re.compile(r"(?:^|\s)(?:#|//).*$")
+_MARKER = re.compile(r"^[»▪■•►]\s*(?P<text>.*)$")
+_NUMBERED = re.compile(r"^\((?P<n>\d{1,3})\)\s+(?P<rest>.*)$")
+_GROUP = re.compile(r"^(?:group|gruppe|grupo|groupe|girone|poule)\s+\S{1,3}$", re.I)
+_ROUNDISH = re.compile(
+    r"matchday|match day|round|spieltag|runde|jornada|giornata|journ[ée]e|speeltag|group|"
+    r"gruppe|grupo|groupe|girone|final|semi|quarter|play-?off|knock-?out|qualif|preliminary|"
+    r"third place|3rd place|achtel|viertel|halb|last \d|\bleg\b|replay|stage|week|1/\d",
+    re.I,
+)
+_PROPERTY = re.compile(
+    r"^(?P<key>goals|referee|ref|yellow cards?|red cards?|sent off|penalties|"
+    r"penalty shoot-?out|att|attendance|coach|lineups?)\s*:\s*(?P<value>.*)$",
+    re.I,
+)
+_SC = r"\d{1,2}\s?[-:–]\s?\d{1,2}"
+_AET = r"(?:a\.\s?e\.\s?t\.?|aet\b|n\.\s?V\.?)"
+_PEN = r"(?:pen\.?|p\.|i\.\s?E\.?)"
+_RESULT = re.compile(
+    rf"""(?<!\S)(?:
+          (?P<pen>{_SC})\s*{_PEN}\s+(?P<et1>{_SC})\s*{_AET}
+        | (?P<et2>{_SC})\s*{_AET}
+        | (?P<ft>{_SC})
+        )
+        (?:\s*\((?P<paren>[^()]*)\))?
+        (?:\s*\[(?P<note>[^\[\]]*)\])?
+        (?=\s|$)""",
+    re.X,
+)
+_TRAILING_NOTE = re.compile(
+    r"\s\[(?P<note>\s*(?:a\.?e\.?t|pen|\d{1,2}\s?-\s?\d{1,2}\s*p)[^\[\]]*)\]\s*$", re.I)
+_SCORE = re.compile(r"^(\d{1,2})\s?[-:–]\s?(\d{1,2})$")
+_NOTE_PEN = re.compile(rf"({_SC})\s*(?:pen\.?|p\.?)|(?:pen\.?|p\.?)\s*({_SC})", re.I)
+_VERSUS = re.compile(r"\s+(?:v|vs\.?)\s+")
+_DASH = re.compile(r"\s+[-–]\s+")
+_COUNTRY = re.compile(r"\s*\((?P<code>[A-Z]{2,4})\)$")
+_VENUE = re.compile(r"\s+@\s+")
+_GAP = re.compile(r"\s{2,}")
+_GOAL = re.compile(
+    r"""(?P<name>[^\d;,()\[\]]*?)\s*
+        (?P<min>\d{1,3})(?:\s*\+\s*(?P<add>\d{1,2}))?\s*'?\s*
+        (?P<flag>\(\s*(?:pen|p|o\.\s?g|og)\.?\s*\)|pen\b\.?|og\b|o\.g\.)?
+        \s*,?\s*""",
+    re.X,
+)
+_STAT_WORDS = ("date", "teams", "matches", "stages", "see ", "note", "http")
+
+
+def parse_football_txt(text: str, source: str, *, season: str | None = None) -> ParsedSeason:
+    """Parse a Football.TXT file; ``source`` is the name messages cite ("cl.txt").
+
+    ``season`` ("2023/24") is needed only when neither the title nor the path names one and
+    the dates omit the year.
+    """
+    return _Parser(text, source, season).run()
+
+
+@attrs.define
+class _Match:
+    """A match line while the file is read; frozen into a ParsedMatch at the end."""
+
+    line: int
+    text: str
+    round: str
+    group: str | None
+    stage: str | None
+    date: dt.date
+    time: dt.time | None
+    offset: dt.timedelta | None
+    teams: tuple[str, str] | None  # None: layout with one space between the teams
+    countries: tuple[str | None, str | None]
+    result: ParsedResult | None
+    extra_time_only: Score | None  # "2–1 [aet]": after extra time, full time not given
+    penalties_only: Score | None
+    venue: str | None
+    number: int | None
+    goals: tuple[ParsedGoal, ...] | None = None
+    goals_line: int | None = None
+
+
+@attrs.define
+class _Parser:
+    text: str
+    source: str
+    season: str | None
+    title: str | None = None
+    stage: str | None = None
+    round: str = ""
+    group: str | None = None
+    date: dt.date | None = None
+    time: dt.time | None = None
+    offset: dt.timedelta | None = None
+    years: YearContext = attrs.field(factory=YearContext)
+    matches: list[_Match] = attrs.field(factory=list)
+    last: _Match | None = None  # the match scorer lines would belong to
+    groups: dict[str, tuple[str, ...]] = attrs.field(factory=dict)
+    notes: list[str] = attrs.field(factory=list)
+    ignored: int = 0
+    guessed_years: int = 0
+
+    def run(self) -> ParsedSeason:
+        lines = self.text.lstrip("\ufeff").splitlines()
+        self._title(lines)
+        index = 0
+        while index < len(lines):
+            index = self._line(lines, index)
+        matches = self._finish()
+        name, season = split_title(self.title) if self.title else (None, None)
+        if self.guessed_years:
+            self.notes.append(f"{self.guessed_years} dates without a year: years taken from "
+                              f"the dates before them and the season")
+        if self.ignored:
+            self.notes.append(f"{self.ignored} property lines (referees, cards, line-ups) "
+                              "not imported")
+        return ParsedSeason(source=self.source, format=TXT, name=name,
+                            season=self.season or season or season_from_path(self.source),
+                            matches=matches, groups=MappingProxyType(dict(self.groups)),
+                            notes=tuple(self.notes))
+
+    # --- the title and the year context -----------------------------------------------------
+
+    def _title(self, lines: list[str]) -> None:
+        """The ``= Title`` line, else the first comment line of the header that names one."""
+        commented: str | None = None
+        for raw in lines:
+            text = raw.strip().lstrip("\ufeff")
+            if text.startswith("=") and not text.startswith("=="):
+                self.title = _strip_comment(text).lstrip("=").strip()
+                break
+            if text.startswith("#"):
+                words = text.strip("#").strip()
+                if commented is None and re.search(r"[A-Za-z]", words) and \
+                        not words.lower().startswith(_STAT_WORDS):
+                    commented = words
+            elif text and commented is not None:
+                break
+        if self.title is None and commented is not None:
+            self.title = commented
+        season = self.season or (split_title(self.title)[1] if self.title else None) \
+            or season_from_path(self.source)
+        self.years = YearContext(season=season_years(season))
+
+    # --- one line -----------------------------------------------------------------------------
+
+    def _line(self, lines: list[str], index: int) -> int:
+        number, raw = index + 1, lines[index]
+        text = _strip_comment(raw).strip()
+        if not text or raw.lstrip().startswith("%"):
+            return index + 1
+        if text.startswith("="):
+            self._stage(text, number)
+            return index + 1
+        if text[0] in "([" and self._is_scorers(text):
+            return self._scorers(lines, index)
+        if not self._header(text, number) and not self._date_line(text, number):
+            prop = _PROPERTY.match(text)
+            if prop:
+                self._property(prop, number, raw)
+            elif not self._match_line(text, number, raw):
+                self._bare_header(text, number, raw)
+        return index + 1
+
+    def _where(self, line: int) -> str:
+        return f"{self.source}:{line}"
+
+    def _stage(self, text: str, number: int) -> None:
+        if not text.startswith("=="):
+            return  # the title, read already
+        self.stage = text.lstrip("=").strip() or None
+        self.round, self.group, self.last = "", None, None
+
+    def _header(self, text: str, number: int) -> bool:
+        """``» Group A`` / ``▪ Round 1`` (and ``Group A | t1  t2`` definitions)."""
+        m = _MARKER.match(text)
+        body = m.group("text").strip() if m else text
+        if "|" in body:
+            return self._definition(body, number, bool(m))
+        if m is None:
+            return False
+        self._set_round(body, number)
+        return True
+
+    def _definition(self, body: str, number: int, marked: bool) -> bool:
+        """``Group A | Brazil  Croatia  Mexico`` records a group; ``Final | Sun Dec 18`` is
+        only a definition of a round headed later."""
+        head, _, rest = body.partition("|")
+        head = head.strip()
+        if _GROUP.match(head):
+            teams = tuple(t.strip() for t in _GAP.split(rest.strip()) if t.strip())
+            self.groups[head] = tuple(_COUNTRY.sub("", t) for t in teams)
+            return True
+        return bool(marked or _ROUNDISH.search(head))
+
+    def _set_round(self, label: str, number: int) -> None:
+        label, date_text = _split_trailing_date(label)
+        if _GROUP.match(label):
+            self.group, self.round = label, label
+        else:
+            keep_group = self.group is not None and re.match(
+                r"(?i)(matchday|match day|round \d|spieltag|\d+\.\s*spieltag)", label)
+            if not keep_group:
+                self.group = None
+            self.round = label
+        self.last = None
+        if date_text:
+            self._date_line(date_text, number)
+
+    def _bare_header(self, text: str, number: int, raw: str) -> None:
+        """``Matchday 5``, ``Round of 16``, ``(16) Round of 16``, ``1. Spieltag``."""
+        m = _NUMBERED.match(text)
+        label = m.group("rest").strip() if m else text
+        if _ROUNDISH.search(label) and not _RESULT.search(_split_trailing_date(label)[0]) \
+                and not _VERSUS.search(label):
+            self._set_round(label.rstrip(":"), number)
+            return
+        raise ParseError(self._where(number), "cannot read this line", raw)
+
+    def _date_line(self, text: str, number: int) -> bool:
+        """``[Tue Sep/19]``, ``Thu Sep/21 2023``, ``Fri Aug 11``, ``Sat Jun 1 21:00``."""
+        body = text[1:-1].strip() if text.startswith("[") and text.endswith("]") else text
+        read = read_date(body, self.years)
+        if read is None:
+            if self.years.season is None and self.years.sticky is None and _date_shaped(body):
+                raise ParseError(self._where(number), "a date without a year, and neither the "
+                                 "title nor the path names the season", text)
+            return False
+        rest = body[read.length:].strip()
+        time = read_time(rest) if rest else None
+        if rest and (time is None or rest[time.length:].strip()):
+            return False
+        self._set_date(read.date, read.guessed, number, read.weekday_mismatch)
+        self.time = time.time if time else None
+        self.offset = time.offset if time else None
+        self.last = None
+        return True
+
+    def _set_date(self, date: dt.date, guessed: bool, number: int, mismatch: bool) -> None:
+        self.date = date
+        self.guessed_years += guessed
+        if mismatch:
+            self.notes.append(f"{self._where(number)}: the weekday does not fit "
+                              f"{date.isoformat()}; the date was kept")
+
+    def _property(self, prop: re.Match[str], number: int, raw: str) -> None:
+        if prop.group("key").lower() != "goals":
+            self.ignored += 1
+            return
+        self._attach_goals(prop.group("value"), number, raw)
+
+    # --- match lines --------------------------------------------------------------------------
+
+    def _match_line(self, text: str, number: int, raw: str) -> bool:
+        rest, match_no = text, None
+        m = _NUMBERED.match(rest)
+        if m:
+            match_no, rest = int(m.group("n")), m.group("rest")
+        dated_text = rest
+        read = read_date(rest, YearContext(season=self.years.season, sticky=self.years.sticky))
+        if read is not None and rest[read.length:read.length + 1] not in (" ", "\t"):
+            read = None
+        rest = rest[read.length:].strip() if read else rest
+        time = read_time(rest)
+        if time is not None and rest[time.length:time.length + 1] not in (" ", "\t"):
+            time = None
+        rest = rest[time.length:].strip() if time else rest
+        venue: str | None = None
+        if rest.startswith("@"):  # "14-6-24 @ München   Germany  5–1 Scotland"
+            pieces = _GAP.split(rest[1:].strip(), maxsplit=1)
+            venue, rest = pieces[0].strip(), pieces[1] if len(pieces) == 2 else ""
+        parts = _VENUE.split(rest, maxsplit=1)
+        rest = parts[0].strip()
+        if len(parts) == 2:
+            venue = parts[1].strip()
+        dated = read is not None or time is not None
+        if not dated and _RESULT.search(rest) is None and _ROUNDISH.search(rest):
+            return False  # "(9) Round of 16 - 1st Leg" is a header, not "Round of 16" v "1st Leg"
+        parsed = self._teams_and_score(rest, number, raw)
+        if parsed is None:
+            return False
+        if read is not None:  # a date on the match line holds for the lines after it
+            read = read_date(dated_text, self.years)
+            assert read is not None
+            self._set_date(read.date, read.guessed, number, read.weekday_mismatch)
+            self.time, self.offset = None, None
+        if time is not None:
+            self.time, self.offset = time.time, time.offset
+        if self.date is None:
+            raise ParseError(self._where(number), "a match before any date", raw)
+        teams, countries, result, et_only, pens_only = parsed
+        offset = self.offset
+        if venue:
+            offset = read_offset(venue) or offset
+            venue = re.sub(r"\s*\(\s*(?:UTC|GMT)[^)]*\)\s*$", "", venue).strip() or None
+        self.last = _Match(line=number, text=rest, round=self.round, group=self.group,
+                           stage=self.stage, date=self.date, time=self.time, offset=offset,
+                           teams=teams, countries=countries, result=result,
+                           extra_time_only=et_only, penalties_only=pens_only, venue=venue,
+                           number=match_no)
+        self.matches.append(self.last)
+        return True
+
+    def _teams_and_score(
+        self, text: str, number: int, raw: str
+    ) -> tuple[tuple[str, str] | None, tuple[str | None, str | None], ParsedResult | None,
+               Score | None, Score | None] | None:
+        note = _TRAILING_NOTE.search(text)  # "A  1–1 B  [aet, 4-3 pen]": after team 2
+        if note is not None:
+            text = text[: note.start()]
+        found = _RESULT.search(text)
+        if found is None:
+            if note is not None:
+                raise ParseError(self._where(number), "a note about the score but no score", raw)
+            return self._fixture(text)
+        before, after = text[: found.start()].strip(), text[found.end():].strip()
+        result, et_only, pens_only = _result(found, self._where(number), raw,
+                                             note.group("note") if note else None)
+        if not before:
+            raise ParseError(self._where(number), "no team before the score", raw)
+        versus = _VERSUS.split(before)
+        if after and len(versus) == 1:
+            pair: tuple[str, str] | None = (before, after)
+        elif not after and len(versus) == 2:
+            pair = (versus[0], versus[1])
+        elif not after and len(versus) == 1:
+            gaps = _GAP.split(before)  # old layout: "Team1  Team2  3:2 (1:1)"
+            pair = (gaps[0], gaps[1]) if len(gaps) == 2 else None
+            if len(gaps) > 2:
+                raise ParseError(self._where(number), "cannot tell the two teams apart", raw)
+        else:
+            raise ParseError(self._where(number), "cannot tell the two teams apart", raw)
+        if pair is None:
+            return None, (None, None), result, et_only, pens_only  # split when names are known
+        teams, countries = _teams(pair, self._where(number), raw)
+        return teams, countries, result, et_only, pens_only
+
+    def _fixture(
+        self, text: str
+    ) -> tuple[tuple[str, str], tuple[str | None, str | None], None, None, None] | None:
+        """A match still to play: ``Team1 v Team2`` or ``Team1  -  Team2``."""
+        for separator in (_VERSUS, _DASH):
+            parts = separator.split(text)
+            if len(parts) == 2 and all(p.strip() for p in parts):
+                teams, countries = _teams((parts[0], parts[1]), "", text)
+                return teams, countries, None, None, None
+        return None
+
+    # --- scorer lines -------------------------------------------------------------------------
+
+    def _is_scorers(self, text: str) -> bool:
+        if _NUMBERED.match(text):
+            return False
+        return not (text.startswith("[") and self._looks_like_date(text))
+
+    def _looks_like_date(self, text: str) -> bool:
+        return _date_shaped(text[1:].split("]", 1)[0].strip())
+
+    def _scorers(self, lines: list[str], index: int) -> int:
+        """A ``(...)`` or ``[...]`` block after a match, possibly over several lines."""
+        start, depth, parts = index, 0, []
+        while index < len(lines):
+            chunk = _strip_comment(lines[index]).strip()
+            parts.append(chunk)
+            depth += chunk.count("(") + chunk.count("[") - chunk.count(")") - chunk.count("]")
+            index += 1
+            if depth <= 0:
+                break
+        text = " ".join(parts)
+        if depth > 0:
+            raise ParseError(self._where(start + 1), "scorers' bracket is never closed",
+                             lines[start])
+        self._attach_goals(text[1:-1] if text[-1:] in ")]" else text[1:], start + 1,
+                           lines[start])
+        return index
+
+    def _attach_goals(self, text: str, number: int, raw: str) -> None:
+        match = self.last
+        if match is None:
+            raise ParseError(self._where(number), "scorers with no match before them", raw)
+        if match.goals is not None:
+            raise ParseError(self._where(number), "a second list of scorers for one match", raw)
+        match.goals = _goals(text, self._where(number), raw, match)
+        match.goals_line = number
+
+    # --- the end --------------------------------------------------------------------------------
+
+    def _finish(self) -> tuple[ParsedMatch, ...]:
+        known = {_norm(t) for m in self.matches if m.teams for t in m.teams}
+        return tuple(self._frozen(m, known) for m in self.matches)
+
+    def _frozen(self, m: _Match, known: set[str]) -> ParsedMatch:
+        where = self._where(m.line)
+        teams, countries = m.teams, m.countries
+        if teams is None:
+            teams, countries = _split_by_known(m, known, where)
+        result = m.result or _result_from_goals(m, where)
+        return ParsedMatch(
+            where=where, round=m.round, team1=teams[0], team2=teams[1], date=m.date,
+            time=m.time, utc_offset=m.offset, group=m.group, stage=m.stage,
+            country1=countries[0], country2=countries[1], result=result, goals=m.goals,
+            goals_where=self._where(m.goals_line) if m.goals_line else None, venue=m.venue,
+            number=m.number)
+
+
+# --- pieces -----------------------------------------------------------------------------------
+
+
+def _strip_comment(line: str) -> str:
+    return _COMMENT.sub("", line)
+
+
+def _date_shaped(text: str) -> bool:
+    """Whether ``text`` starts with a date, whatever year it would take."""
+    return read_date(text, YearContext(season=(2001, 2002))) is not None
+
+
+def _split_trailing_date(label: str) -> tuple[str, str | None]:
+    """("Round 34", "May 10") from "Round 34 [May 10]"."""
+    m = re.match(r"^(?P<label>.*?)\s*\[(?P<date>[^\]]+)\]\s*$", label)
+    if m:
+        return m.group("label").strip(), m.group("date")
+    return label.strip(), None
+
+
+def _norm(name: str) -> str:
+    return re.sub(r"\s+", " ", _COUNTRY.sub("", name)).strip().lower()
+
+
+def _teams(pair: tuple[str, str], where: str,
+           raw: str) -> tuple[tuple[str, str], tuple[str | None, str | None]]:
+    names: list[str] = []
+    countries: list[str | None] = []
+    for part in pair:
+        text = re.sub(r"\s+", " ", part.strip())
+        m = _COUNTRY.search(text)
+        countries.append(m.group("code") if m else None)
+        name = _COUNTRY.sub("", text).strip()
+        if not re.search(r"[^\W\d_]", name) or re.search(r"[\[\]{}]", name) \
+                or name.count("(") != name.count(")"):
+            raise ParseError(where, f"{name!r} is not a team name", raw)
+        names.append(name)
+    return (names[0], names[1]), (countries[0], countries[1])
+
+
+def _score(text: str | None) -> Score | None:
+    if text is None:
+        return None
+    m = _SCORE.match(text.strip())
+    return (int(m.group(1)), int(m.group(2))) if m else None
+
+
+def _result(found: re.Match[str], where: str, raw: str,
+            trailing: str | None = None) -> tuple[ParsedResult | None, Score | None, Score | None]:
+    """(result, after-extra-time score without full time, penalties with it) of a score."""
+    pens = _score(found.group("pen"))
+    extra = _score(found.group("et1") or found.group("et2"))
+    main = _score(found.group("ft"))
+    paren = found.group("paren")
+    parts = [p.strip() for p in paren.split(",")] if paren is not None else []
+    if any(p and _score(p) is None for p in parts) or len(parts) > 2:
+        raise ParseError(where, f"cannot read the score in brackets ({paren})", raw)
+    note = found.group("note") if trailing is None else trailing
+    if note is not None:
+        extra, pens, main = _note(note, main, pens, where, raw)
+    if extra is not None:
+        full = _score(parts[0]) if parts else None
+        half = _score(parts[1]) if len(parts) > 1 else None
+        if full is None:
+            return None, extra, pens
+        return ParsedResult(full_time=full, half_time=half, extra_time=extra,
+                            penalties=pens), None, None
+    assert main is not None
+    if len(parts) > 1:
+        raise ParseError(where, f"two scores in brackets after a full-time score ({paren})", raw)
+    return ParsedResult(full_time=main, half_time=_score(parts[0]) if parts else None,
+                        penalties=pens), None, None
+
+
+def _note(note: str, main: Score | None, pens: Score | None, where: str,
+          raw: str) -> tuple[Score | None, Score | None, Score | None]:
+    """``[aet]``, ``[aet, 3-0 pen]``: the score before it is the one after extra time."""
+    text = note.strip().lower()
+    if not re.match(r"a\.?e\.?t\.?", text) and not _NOTE_PEN.search(text):
+        raise ParseError(where, f"cannot read [{note}]", raw)
+    found = _NOTE_PEN.search(note)
+    if found:
+        pens = _score(found.group(1) or found.group(2))
+    if not re.match(r"a\.?e\.?t\.?", text):
+        return None, pens, main  # penalties straight after 90 minutes
+    return main, pens, None
+
+
+def _goals(text: str, where: str, raw: str, match: _Match) -> tuple[ParsedGoal, ...]:
+    sides = text.split(";")
+    if len(sides) > 2:
+        raise ParseError(where, "scorers of more than two sides", raw)
+    if len(sides) == 1:
+        side = _lone_side(match, where, raw, bool(sides[0].strip(" -")))
+        return tuple(_side_goals(sides[0], side, where, raw))
+    return (*_side_goals(sides[0], 0, where, raw), *_side_goals(sides[1], 1, where, raw))
+
+
+def _lone_side(match: _Match, where: str, raw: str, any_goals: bool) -> int:
+    """The side of a scorer list without ``;``: the only side that scored."""
+    final = match.result.final if match.result else match.extra_time_only
+    if not any_goals or final is None or final[1] == 0:
+        return 0
+    if final[0] == 0:
+        return 1
+    raise ParseError(where, "both sides scored: separate their scorers with ';'", raw)
+
+
+def _side_goals(text: str, side: int, where: str, raw: str) -> list[ParsedGoal]:
+    text = text.strip()
+    if text in ("", "-", "–"):
+        return []
+    goals, pos, player = [], 0, None
+    while pos < len(text):
+        m = _GOAL.match(text, pos)
+        if m is None or m.end() == pos:
+            raise ParseError(where, f"cannot read the scorers at {text[pos:]!r}", raw)
+        player = m.group("name").strip(" ,") or player
+        flag = (m.group("flag") or "").lower().replace(" ", "")
+        goals.append(ParsedGoal(
+            side=side, player=player, minute=int(m.group("min")),
+            added=int(m.group("add")) if m.group("add") else None,
+            penalty="p" in flag, own_goal="o" in flag))
+        pos = m.end()
+    return goals
+
+
+def _split_by_known(m: _Match, known: set[str],
+                    where: str) -> tuple[tuple[str, str], tuple[str | None, str | None]]:
+    """Two team names written with one space between them, split where both halves are
+    names the file uses elsewhere (``Eintracht Frankfurt 1. FC Kaiserslautern``)."""
+    found = _RESULT.search(m.text)
+    before = m.text[: found.start()].strip() if found else m.text
+    words = before.split()
+    splits = [(" ".join(words[:i]), " ".join(words[i:])) for i in range(1, len(words))]
+    fitting = [s for s in splits if _norm(s[0]) in known and _norm(s[1]) in known]
+    if len(fitting) != 1:
+        raise ParseError(where, "cannot tell the two teams apart (put two spaces between them)",
+                         m.text)
+    return _teams(fitting[0], where, m.text)
+
+
+def _result_from_goals(m: _Match, where: str) -> ParsedResult | None:
+    """The full-time score of ``2–1 [aet]``: from the scorers' minutes, or 0-0 after 0-0."""
+    extra = m.extra_time_only
+    if extra is None:
+        return None
+    if extra == (0, 0):
+        return ParsedResult(full_time=(0, 0), extra_time=extra, penalties=m.penalties_only)
+    goals = m.goals or ()
+    if m.goals is None or len(goals) != sum(extra) or any(g.minute is None for g in goals):
+        raise ParseError(where, "the score after 90 minutes is not given and the scorers do "
+                         "not tell it", m.text)
+    full = [0, 0]
+    for goal in goals:
+        if (goal.minute or 0) <= 90:
+            full[goal.side] += 1
+    return ParsedResult(full_time=(full[0], full[1]), extra_time=extra,
+                        penalties=m.penalties_only)
+
+
+__all__ = ["parse_football_txt"]

@@ -1,0 +1,109 @@
+"""Reading a source file and appending its plan: all of a file, or none of it.
+
+    >>> summary = import_source(ledger, "el.txt")                  # doctest: +SKIP
+    >>> summary.added, summary.ties                                # doctest: +SKIP
+    (346, 23)
+    >>> import_source(ledger, "el.txt").added                      # doctest: +SKIP
+    0
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+
+import attrs
+
+from events import TieRules
+from ledger.errors import DuplicateEvent, LedgerError
+from ledger.sources.errors import SourceError
+from ledger.sources.football_json import parse_football_json
+from ledger.sources.football_txt import parse_football_txt
+from ledger.sources.model import JSON, TXT, ImportSummary, ParsedSeason
+from ledger.sources.plan import Plan, plan_import
+from ledger.store import Ledger
+
+FORMATS = (TXT, JSON)
+
+
+def detect_format(text: str, name: str = "") -> str:
+    """football.json for a JSON object (or a ``.json`` name), else Football.TXT."""
+    if name.lower().endswith(".json") or text.lstrip("\ufeff \t\r\n").startswith("{"):
+        return JSON
+    return TXT
+
+
+def parse_source(text: str, name: str, *, format: str | None = None,
+                 season: str | None = None) -> ParsedSeason:
+    """Parse ``text`` (a file called ``name``) in ``format``, detected when None."""
+    fmt = format or detect_format(text, name)
+    if fmt in (TXT, "txt"):
+        return parse_football_txt(text, name, season=season)
+    if fmt in (JSON, "json"):
+        return parse_football_json(text, name, season=season)
+    raise SourceError(f"{name}: unknown format {fmt!r} (use {' or '.join(FORMATS)})")
+
+
+def read_source(path: str | Path, *, format: str | None = None,
+                season: str | None = None) -> ParsedSeason:
+    """Read and parse a file; messages cite it by the name given (as typed, or relative)."""
+    try:
+        text = Path(path).read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as e:
+        raise SourceError(f"{path}: cannot read ({e})") from e
+    return parse_source(text, str(path), format=format, season=season)
+
+
+def import_source(
+    ledger: Ledger,
+    path: str | Path,
+    *,
+    format: str | None = None,
+    season: str | None = None,
+    rules: TieRules | None = None,
+    aliases: Mapping[str, str] | None = None,
+    competition: str | None = None,
+    name: str | None = None,
+    timezone: str | None = None,
+    round_kinds: Mapping[str, str] | None = None,
+    allow_duplicates: bool = False,
+) -> ImportSummary:
+    """Import one file into ``ledger`` in one transaction; see ``plan_import`` for options."""
+    parsed = read_source(path, format=format, season=season)
+    plan, summary = plan_import(ledger, parsed, rules=rules, aliases=aliases,
+                                competition=competition, name=name, timezone=timezone,
+                                round_kinds=round_kinds, allow_duplicates=allow_duplicates)
+    added, skipped = append_plan(ledger, plan)
+    return attrs.evolve(summary, added=added, skipped=skipped)
+
+
+def append_plan(ledger: Ledger, plan: Plan) -> tuple[int, int]:
+    """Append a plan in one transaction: (added, skipped as already stored).
+
+    Like ``ledger.import_lines``: events whose ids are stored already are skipped, the rest
+    go through the ledger's rules; the first refusal rolls everything back and is raised with
+    the file and line of the fact refused.
+    """
+    added = skipped = 0
+    with ledger.transaction() as conn:
+        for stream, drafts in plan:
+            stored = ledger._existing(conn, [d.event_id for d in drafts])
+            for env in stored.values():
+                if env.stream != stream:
+                    raise DuplicateEvent(f"event {env.event_id} is stored in {env.stream}, "
+                                         f"not {stream}")
+            fresh = [d for d in drafts if d.event_id not in stored]
+            skipped += len(drafts) - len(fresh)
+            if not fresh:
+                continue
+            try:
+                ledger._write(conn, stream, fresh, None)
+            except LedgerError as e:
+                draft = fresh[e.index] if e.index is not None else fresh[0]
+                raise type(e)(f"{draft.meta.get('source', stream)}: {e}") from e
+            added += len(fresh)
+    return added, skipped
+
+
+__all__ = ["FORMATS", "append_plan", "detect_format", "import_source", "parse_source",
+           "read_source"]

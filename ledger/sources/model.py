@@ -1,0 +1,154 @@
+"""What a source file says, parsed but not yet judged: the common shape of every format.
+
+Both parsers (Football.TXT and football.json) produce a ``ParsedSeason``; ``plan_import`` turns
+it into ledger drafts. Scores are (team1, team2) as the source lists them; team1 is at home
+unless the source says otherwise.
+
+    >>> r = ParsedResult(full_time=(1, 1), extra_time=(1, 1), penalties=(4, 2))
+    >>> r.final, r.decided_by_penalties
+    ((1, 1), True)
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from types import MappingProxyType
+
+import attrs
+
+Score = tuple[int, int]
+
+TXT = "football.txt"
+JSON = "football.json"
+
+
+@attrs.frozen(kw_only=True)
+class ParsedResult:
+    """A reported result: ``full_time`` after 90 minutes, ``extra_time`` after 120 (cumulative),
+    ``penalties`` the shoot-out; None where the source does not say."""
+
+    full_time: Score
+    half_time: Score | None = None
+    extra_time: Score | None = None
+    penalties: Score | None = None
+
+    @property
+    def final(self) -> Score:
+        """The score after all play (extra time included, shoot-out not)."""
+        return self.extra_time or self.full_time
+
+    @property
+    def decided_by_penalties(self) -> bool:
+        return self.penalties is not None
+
+
+@attrs.frozen(kw_only=True)
+class ParsedGoal:
+    """A goal as a source lists it: under the side it *counts for* (``side`` 0 or 1).
+
+    An own goal is listed under the side that benefits, so its scorer plays for the other one.
+    ``added`` is stoppage time (90+3 is minute 90, added 3).
+    """
+
+    side: int
+    player: str | None = None
+    minute: int | None = None
+    added: int | None = None
+    penalty: bool = False
+    own_goal: bool = False
+
+
+@attrs.frozen(kw_only=True)
+class ParsedMatch:
+    """One match line (or JSON object): ``where`` is "file:line", cited in errors and meta."""
+
+    where: str
+    round: str  # as written: "Quarter-finals - 1st Leg", "Matchday 5", "" when none
+    team1: str
+    team2: str
+    date: dt.date
+    time: dt.time | None = None
+    utc_offset: dt.timedelta | None = None
+    group: str | None = None
+    stage: str | None = None  # a "== Group" section of a Football.TXT file
+    country1: str | None = None
+    country2: str | None = None
+    result: ParsedResult | None = None  # None: not played (yet)
+    goals: tuple[ParsedGoal, ...] | None = None  # None: the source lists no scorers
+    goals_where: str | None = None
+    venue: str | None = None
+    number: int | None = None
+
+
+@attrs.frozen(kw_only=True)
+class ParsedSeason:
+    """A whole file: one competition's season (or the part of it the file holds)."""
+
+    source: str  # the file's name, as messages cite it
+    format: str  # TXT or JSON
+    name: str | None
+    season: str | None  # "2023/24", "2022"
+    matches: tuple[ParsedMatch, ...]
+    groups: Mapping[str, tuple[str, ...]] = MappingProxyType({})  # "Group A | t1  t2 ..." lines
+    notes: tuple[str, ...] = ()  # what the parser had to guess, said so
+
+
+@attrs.frozen(kw_only=True)
+class TeamMatch:
+    """How a name of the file was matched to a team id."""
+
+    name: str
+    team: str
+    how: str  # "exact", "alias map", "normalised form", "abbreviation", "new"
+
+
+@attrs.frozen(kw_only=True)
+class ImportSummary:
+    """What an import did, and what it had to infer to do it."""
+
+    source: str
+    format: str
+    competition: str
+    name: str
+    season: str
+    structure: str  # "league", "knockout" or "mixed"
+    matches: int
+    results: int
+    goals: int
+    teams_new: tuple[str, ...]
+    teams_matched: tuple[TeamMatch, ...]  # every name matched to a team already known
+    ties: int
+    inferred: tuple[str, ...]
+    warnings: tuple[str, ...]
+    added: int = 0
+    skipped: int = 0  # already in the ledger: importing a file twice adds nothing
+
+    def lines(self) -> list[str]:
+        """The summary as a person reads it, one fact a line."""
+        out = [
+            f"{self.source} ({self.format}): {self.name} {self.season} -> "
+            f"competition {self.competition} ({self.structure})",
+            f"matches {self.matches} ({self.results} with a result, {self.goals} goals); "
+            f"ties {self.ties}",
+            f"teams: {len(self.teams_new)} new, {len(self.teams_matched)} matched to known teams",
+            f"events: {self.added} added, {self.skipped} already in the ledger",
+        ]
+        out += [f"matched {m.name!r} -> {m.team} ({m.how})" for m in self.teams_matched
+                if m.how != "exact"]
+        out += [f"inferred: {note}" for note in self.inferred]
+        out += [f"warning: {note}" for note in self.warnings]
+        return out
+
+
+__all__ = [
+    "JSON",
+    "TXT",
+    "ImportSummary",
+    "ParsedGoal",
+    "ParsedMatch",
+    "ParsedResult",
+    "ParsedSeason",
+    "Score",
+    "TeamMatch",
+]

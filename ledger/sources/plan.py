@@ -1,0 +1,439 @@
+"""From a parsed season to ledger drafts: one competition stream and one stream per match.
+
+The competition stream gets ``CompetitionCreated``, a ``TeamRegistered`` per team (new spellings
+become aliases), a ``TieDrawn`` per knockout tie (in round order, so that "winner of" sides
+name ties already drawn) and a ``FixtureScheduled`` per match. A played match gets a
+``ResultReported``; when the file lists its scorers and they add up to the score, the goals
+come first: ``MatchStarted``, ``GoalScored``..., ``MatchEnded``, then the result, which the
+ledger checks against them.
+
+Event ids are deterministic (uuid5): the competition and the match identify a fact, and the
+fact's content is part of its id. Importing a file again adds nothing; importing a newer
+version of it adds only what is new (a result played since); a *changed* fact (a corrected
+score) gets a new id and meets the ledger's rules ("a result is already reported"), so it is
+refused loudly, never skipped silently.
+
+Times: a kick-off is stored with its UTC offset when the file gives a zone (``UTC+3``,
+football.json ``timezone``) or the ``timezone`` option does; otherwise ``kickoff`` is None and
+the local time is kept in the fixture's meta. ``occurred_at``: competition facts (creation,
+teams, the draw of a round, its fixtures) at 00:00 UTC of the first match date they concern,
+since the files do not say when draws happened; goals at kick-off + minute (+15 after half
+time, +5 more in extra time); the end of a match and its result at kick-off + 1h55 (+35 min
+with extra time, +15 with a shoot-out); with no kick-off known, every fact of the match at
+23:59 UTC of its date.
+
+    >>> plan, summary = plan_import(Registry(), season)          # doctest: +SKIP
+    >>> [stream for stream, _ in plan][:2]                        # doctest: +SKIP
+    ['competition:uefa-europa-league-2023-24', 'match:uefa-europa-league-2023-24-group-a-...']
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import uuid
+from collections.abc import Mapping
+from pathlib import PurePath
+from typing import Any
+
+import attrs
+
+from events import (
+    CompetitionCreated,
+    CompetitionFormat,
+    FixtureScheduled,
+    GoalKind,
+    GoalScored,
+    MatchEnded,
+    MatchStarted,
+    ResultReported,
+    TeamRegistered,
+    TieDrawn,
+    TieRules,
+)
+from ledger.codec import encode
+from ledger.envelope import UTC, Draft
+from ledger.sources.dates import fixed_offset, parse_zone
+from ledger.sources.errors import SourceError
+from ledger.sources.infer import Fixture, Structure, Tie, default_rules, infer
+from ledger.sources.model import ImportSummary, ParsedMatch, ParsedSeason, TeamMatch
+from ledger.sources.names import Resolved, TeamMatcher, slug
+from ledger.store import Ledger
+from ledger.teams import Registry, normalise
+
+NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://github.com/openfootball#matchledger")
+PLAY = dt.timedelta(minutes=115)
+EXTRA = dt.timedelta(minutes=35)
+SHOOTOUT = dt.timedelta(minutes=15)
+
+Plan = list[tuple[str, list[Draft]]]
+
+
+def event_id(*parts: Any) -> str:
+    """A deterministic event id from what identifies a fact (and its content)."""
+    text = "|".join(json.dumps(p, sort_keys=True, default=str) for p in parts)
+    return str(uuid.uuid5(NAMESPACE, text))
+
+
+def plan_import(
+    target: Ledger | Registry,
+    parsed: ParsedSeason,
+    *,
+    rules: TieRules | None = None,
+    aliases: Mapping[str, str] | None = None,
+    competition: str | None = None,
+    name: str | None = None,
+    timezone: str | None = None,
+    round_kinds: Mapping[str, str] | None = None,
+    allow_duplicates: bool = False,
+) -> tuple[Plan, ImportSummary]:
+    """The drafts to append, stream by stream, and a summary of what they hold and assume.
+
+    ``target`` is the ledger (its registry and existing competitions are read) or a bare
+    Registry. ``rules`` overrides the competition's tie rules (default: UEFA seasons before
+    2021/22 count away goals, everything else does not); ``aliases`` maps names as written to
+    team ids; ``competition``/``name`` override the id and name taken from the title;
+    ``timezone`` (``UTC+1``, ``Europe/Berlin``) is the zone of kick-off times that have none;
+    ``round_kinds`` forces a round to "league" or "knockout". A match the ledger already holds
+    under another id (same date, same home and away teams: the same file imported as another
+    competition, or another source for the same season) is refused, since records and streaks
+    would count it twice, unless ``allow_duplicates``.
+    """
+    if not parsed.matches:
+        raise SourceError(f"{parsed.source}: no matches found")
+    registry = target.registry() if isinstance(target, Ledger) else target
+    setup = _setup(target, parsed, rules, competition, name)
+    resolved = TeamMatcher(registry, dict(aliases or {})).resolve(
+        ((n, c) for m in parsed.matches for n, c in ((m.team1, m.country1),
+                                                      (m.team2, m.country2))),
+        parsed.source)
+    teams = [_pair(m, resolved) for m in parsed.matches]
+    structure = infer(parsed, teams, setup.created.rules, round_kinds)
+    setup = setup.fitted(structure.format)
+    builder = _Builder(comp=setup.comp, parsed=parsed, structure=structure,
+                       zone=_zone(timezone))
+    builder.assign_match_ids()
+    if isinstance(target, Ledger):
+        _duplicates(target, builder, allow_duplicates)
+    plan = builder.build(setup.created, resolved, registry,
+                         setup.notes + list(structure.notes))
+    return plan, _summary(parsed, setup, structure, resolved, registry, builder)
+
+
+@attrs.frozen
+class _Setup:
+    comp: str
+    created: CompetitionCreated  # as it is in the ledger, or as it will be
+    notes: list[str]
+    existing: bool = False
+
+    def fitted(self, fmt: CompetitionFormat) -> _Setup:
+        """A new competition takes the format inferred; one in the ledger keeps its own."""
+        if not self.existing:
+            return attrs.evolve(self, created=attrs.evolve(self.created, format=fmt))
+        if self.created.format != fmt:
+            self.notes.append(f"competition {self.comp} exists as "
+                              f"{self.created.format.value}; kept")
+        return self
+
+
+def _setup(target: Ledger | Registry, parsed: ParsedSeason, rules: TieRules | None,
+           competition: str | None, name: str | None) -> _Setup:
+    """The competition the file goes into: id, name, season, format and tie rules."""
+    comp_name = name or parsed.name or PurePath(parsed.source).stem
+    season = parsed.season
+    if not season:
+        raise SourceError(f"{parsed.source}: no season in the title or the path: give one "
+                          "(e.g. 2023/24)")
+    comp = competition or slug(f"{comp_name} {season}")
+    notes = list(parsed.notes)
+    if rules is None:
+        rules, rules_note = default_rules(comp_name, season)
+        notes += [rules_note] if rules_note else []
+    existing = _existing_competition(target, comp) if isinstance(target, Ledger) else None
+    if existing is None:  # the format is set once the structure is known
+        return _Setup(comp, CompetitionCreated(competition=comp, name=comp_name, season=season,
+                                               format=CompetitionFormat.MIXED, rules=rules),
+                      notes)
+    if existing.rules != rules:
+        raise SourceError(f"{parsed.source}: competition {comp!r} exists with other tie rules "
+                          f"({existing.rules}); import with those rules or another id")
+    return _Setup(comp, existing, notes, existing=True)
+
+
+def _existing_competition(ledger: Ledger, comp: str) -> CompetitionCreated | None:
+    for env in ledger.read(stream=f"competition:{comp}", types=["CompetitionCreated"], limit=1):
+        if isinstance(env.event, CompetitionCreated):
+            return env.event
+    return None
+
+
+def _duplicates(ledger: Ledger, builder: _Builder, allowed: bool) -> None:
+    """Refuse (or, when allowed, warn of) matches the ledger holds under another match id."""
+    known: dict[tuple[dt.date, str | None, str | None], tuple[str, str]] = {}
+    for env in ledger.read(types=["FixtureScheduled"]):
+        fx = env.event
+        if isinstance(fx, FixtureScheduled):
+            known[(fx.date, fx.home, fx.away)] = (fx.match, env.stream_id)
+    twice = []
+    for f in builder.structure.fixtures:
+        hit = known.get((f.match.date, f.home, f.away))
+        if hit is not None and hit[0] != builder.match_ids[f.index]:
+            twice.append(f"{f.match.where}: {f.home} v {f.away} on {f.match.date} is match "
+                         f"{hit[0]} of {hit[1]}")
+    if twice and not allowed:
+        raise SourceError(f"{len(twice)} match(es) of {builder.parsed.source} are in the "
+                          f"ledger already under other ids ({twice[0]}"
+                          f"{', ...' if len(twice) > 1 else ''}): importing them again would "
+                          "count them twice (allow duplicates to do it anyway)")
+    builder.warnings += [f"recorded twice: {t}" for t in twice]
+
+
+def _pair(m: ParsedMatch, resolved: Mapping[str, Resolved]) -> tuple[str, str]:
+    home, away = resolved[m.team1].team, resolved[m.team2].team
+    if home == away:
+        raise SourceError(f"{m.where}: {m.team1!r} and {m.team2!r} are one team ({home}): "
+                          "settle it with an alias")
+    return home, away
+
+
+def _zone(timezone: str | None) -> dt.tzinfo | None:
+    if timezone is None:
+        return None
+    try:
+        return parse_zone(timezone)
+    except ValueError as e:
+        raise SourceError(str(e)) from e
+
+
+@attrs.define
+class _Builder:
+    comp: str
+    parsed: ParsedSeason
+    structure: Structure
+    zone: dt.tzinfo | None
+    goals: int = 0
+    warnings: list[str] = attrs.field(factory=list)
+    match_ids: dict[int, str] = attrs.field(factory=dict)
+
+    def build(self, created: CompetitionCreated, resolved: Mapping[str, Resolved],
+              registry: Registry, notes: list[str]) -> Plan:
+        source = self.parsed.source
+        first = min(_day_start(m.date) for m in self.parsed.matches)
+        meta: dict[str, Any] = {"source": source, "importer": self.parsed.format}
+        if notes:
+            meta["inferred"] = notes
+        drafts = [Draft(event=created, occurred_at=first, meta=meta,
+                        event_id=event_id(self.comp, "created"))]
+        drafts += self._teams(resolved, registry, first)
+        starts = self._round_starts()
+        drafts += [self._tie(t, starts[t.round]) for t in self.structure.ties]
+        drafts += [self._fixture(f, starts[f.round]) for f in self.structure.fixtures]
+        plan: Plan = [(f"competition:{self.comp}", drafts)]
+        for f in self.structure.fixtures:
+            events = self._match_events(f)
+            if events:
+                plan.append((f"match:{self.match_ids[f.index]}", events))
+        return plan
+
+    # --- the competition stream ---------------------------------------------------------------
+
+    def _teams(self, resolved: Mapping[str, Resolved], registry: Registry,
+               when: dt.datetime) -> list[Draft]:
+        by_team: dict[str, list[Resolved]] = {}
+        for r in resolved.values():
+            by_team.setdefault(r.team, []).append(r)
+        drafts = []
+        for team, found in by_team.items():
+            entry = registry.teams.get(team)
+            known = {entry.name, *entry.aliases} if entry else set()
+            display = found[0].display
+            aliases = tuple(dict.fromkeys(
+                r.name for r in found
+                if r.alias and r.name != display and r.name not in known
+                and registry.team_names.get(normalise(r.name)) in (None, team)))
+            country = next((r.country for r in found if r.country), None)
+            event = TeamRegistered(team=team, name=display, country=country, aliases=aliases)
+            drafts.append(Draft(event=event, occurred_at=when,
+                                event_id=event_id(self.comp, "team", team),
+                                meta={"source": self.parsed.source,
+                                      "spellings": [r.name for r in found],
+                                      "matched": sorted({r.how for r in found})}))
+        return drafts
+
+    def _round_starts(self) -> dict[str, dt.datetime]:
+        starts: dict[str, dt.datetime] = {}
+        for f in self.structure.fixtures:
+            start = _day_start(f.match.date)
+            starts[f.round] = min(starts.get(f.round, start), start)
+        return starts
+
+    def _tie(self, tie: Tie, when: dt.datetime) -> Draft:
+        event = TieDrawn(round=tie.round, tie=tie.id, sides=tie.sides, legs=tie.legs)
+        where = ", ".join(self.parsed.matches[i].where for i in tie.fixtures)
+        meta: dict[str, Any] = {"source": where, "inferred": tie.note}
+        links = [f"side {n} is the winner of {s.winner_of}" for n, s in enumerate(tie.sides)
+                 if s.winner_of]
+        if links:
+            meta["winner_of"] = "; ".join(links) + " (inferred from the earlier round)"
+        return Draft(event=event, occurred_at=when, meta=meta,
+                     event_id=event_id(self.comp, "tie", *encode(event)))
+
+    def assign_match_ids(self) -> None:
+        """``{comp}-{tie}[-leg{n}]`` for ties, ``{comp}-{round}-{home}-{away}`` otherwise."""
+        taken: set[str] = set()
+        for f in self.structure.fixtures:
+            if f.tie is not None:
+                base = f"{self.comp}-{f.tie.lower()}" + (f"-leg{f.leg}" if f.leg else "")
+            else:
+                base = f"{self.comp}-{slug(f.round)}-{f.home}-{f.away}"
+            ident = base if base not in taken else f"{base}-{f.match.date:%Y%m%d}"
+            n = 2
+            while ident in taken:
+                ident, n = f"{base}-{n}", n + 1
+            taken.add(ident)
+            self.match_ids[f.index] = ident
+
+    def _fixture(self, f: Fixture, when: dt.datetime) -> Draft:
+        m = f.match
+        kickoff = self._kickoff(m)
+        event = FixtureScheduled(match=self.match_ids[f.index], date=m.date, kickoff=kickoff,
+                                 home=f.home, away=f.away, tie=f.tie, leg=f.leg, round=f.round,
+                                 venue=m.venue)
+        meta: dict[str, Any] = {"source": m.where}
+        if m.round and m.round != f.round:
+            meta["round"] = m.round
+        if m.time is not None and kickoff is None:
+            meta["local_time"] = m.time.strftime("%H:%M")
+        if m.number is not None:
+            meta["number"] = m.number
+        if f.group_inferred:
+            meta["inferred"] = f"{f.round} inferred from who played whom"
+        return Draft(event=event, occurred_at=when, meta=meta,
+                     event_id=event_id(self.comp, "fixture", *encode(event)))
+
+    def _kickoff(self, m: ParsedMatch) -> dt.datetime | None:
+        if m.time is None:
+            return None
+        if m.utc_offset is not None:
+            tz: dt.tzinfo = dt.timezone(m.utc_offset)
+        elif self.zone is not None:
+            tz = fixed_offset(self.zone, m.date, m.time)
+        else:
+            return None
+        return dt.datetime.combine(m.date, m.time, tzinfo=tz)
+
+    # --- match streams ------------------------------------------------------------------------
+
+    def _match_events(self, f: Fixture) -> list[Draft]:
+        m, result = f.match, f.match.result
+        if result is None:
+            return []
+        match = self.match_ids[f.index]
+        kickoff = self._kickoff(m)
+        end = _day_end(m.date) if kickoff is None else kickoff + PLAY + (
+            EXTRA if result.extra_time else dt.timedelta(0)) + (
+            SHOOTOUT if result.penalties else dt.timedelta(0))
+        meta = {"source": m.where}
+        drafts: list[Draft] = []
+        goals = self._usable_goals(f)
+        if goals:
+            start = kickoff or end
+            drafts.append(Draft(event=MatchStarted(), occurred_at=start, meta=meta,
+                                event_id=event_id(match, "started")))
+            for n, goal in enumerate(goals):
+                at = end if kickoff is None else kickoff + _offset(goal)
+                drafts.append(Draft(event=goal, occurred_at=at,
+                                    meta={"source": m.goals_where or m.where},
+                                    event_id=event_id(match, "goal", n, *encode(goal))))
+            drafts.append(Draft(event=MatchEnded(), occurred_at=end, meta=meta,
+                                event_id=event_id(match, "ended")))
+            self.goals += len(goals)
+        reported = ResultReported(full_time=result.full_time, half_time=result.half_time,
+                                  extra_time=result.extra_time, penalties=result.penalties,
+                                  source=m.where)
+        drafts.append(Draft(event=reported, occurred_at=end, meta=meta,
+                            event_id=event_id(match, "result", *encode(reported))))
+        return drafts
+
+    def _usable_goals(self, f: Fixture) -> list[GoalScored]:
+        """The scorers as goals, or none (with a warning) when they do not fit the result."""
+        m, result = f.match, f.match.result
+        if not m.goals or result is None:
+            return []
+        problem, mismatch = _goals_problem(m)
+        where = m.goals_where or m.where
+        if problem:
+            self.warnings.append(f"{where}: {problem}: scorers left out, the result kept")
+            return []
+        if mismatch:
+            self.warnings.append(f"{where}: {mismatch}: the file contradicts itself; both kept")
+        teams = (f.home, f.away)
+        return [GoalScored(team=teams[1 - g.side] if g.own_goal else teams[g.side],
+                           player=g.player, minute=g.minute, added=g.added,
+                           kind=(GoalKind.OWN_GOAL if g.own_goal else
+                                 GoalKind.PENALTY if g.penalty else GoalKind.OPEN_PLAY))
+                for g in m.goals]
+
+
+def _goals_problem(m: ParsedMatch) -> tuple[str | None, str | None]:
+    """(why the scorers cannot be recorded, how they contradict the half or full time)."""
+    goals, result = m.goals or (), m.result
+    assert result is not None
+    counted = [0, 0]
+    for g in goals:
+        counted[g.side] += 1
+    final = result.final
+    if tuple(counted) != final:
+        return (f"scorers add up to {counted[0]}-{counted[1]}, the score is "
+                f"{final[0]}-{final[1]}"), None
+    minutes = [g.minute for g in goals if g.minute is not None]
+    if any(not 1 <= minute <= 120 for minute in minutes):
+        return "a scorer's minute is outside 1-120", None
+    if any(minute > 90 for minute in minutes) and result.extra_time is None:
+        return "a goal after minute 90 in a match without extra time", None
+    if len(minutes) < len(goals):
+        return None, None
+    for limit, score, label in ((90, result.full_time, "full time"),
+                                (45, result.half_time, "half time")):
+        upto = [0, 0]
+        for g in goals:
+            if (g.minute or 0) <= limit:
+                upto[g.side] += 1
+        if score is not None and tuple(upto) != score:
+            return None, (f"scorers up to minute {limit} add up to {upto[0]}-{upto[1]}, "
+                          f"{label} was {score[0]}-{score[1]}")
+    return None, None
+
+
+def _offset(goal: GoalScored) -> dt.timedelta:
+    minute = goal.minute or 0
+    breaks = (15 if minute > 45 else 0) + (5 if minute > 90 else 0)
+    return dt.timedelta(minutes=minute + breaks + (goal.added or 0))
+
+
+def _day_start(date: dt.date) -> dt.datetime:
+    return dt.datetime.combine(date, dt.time(0, 0), tzinfo=UTC)
+
+
+def _day_end(date: dt.date) -> dt.datetime:
+    return dt.datetime.combine(date, dt.time(23, 59), tzinfo=UTC)
+
+
+def _summary(parsed: ParsedSeason, setup: _Setup, structure: Structure,
+             resolved: Mapping[str, Resolved], registry: Registry,
+             builder: _Builder) -> ImportSummary:
+    new = tuple(dict.fromkeys(r.team for r in resolved.values() if r.team not in registry.teams))
+    matched = tuple(TeamMatch(name=r.name, team=r.team, how=r.how) for r in resolved.values()
+                    if r.how != "new" and not (r.how == "alias map" and r.team in new))
+    created = setup.created
+    return ImportSummary(
+        source=parsed.source, format=parsed.format, competition=setup.comp, name=created.name,
+        season=created.season, structure=structure.format.value, matches=len(parsed.matches),
+        results=sum(1 for m in parsed.matches if m.result is not None), goals=builder.goals,
+        teams_new=new, teams_matched=matched, ties=len(structure.ties),
+        inferred=tuple(setup.notes) + structure.notes,
+        warnings=structure.warnings + tuple(builder.warnings))
+
+
+__all__ = ["NAMESPACE", "Plan", "event_id", "plan_import"]

@@ -1,0 +1,114 @@
+"""football.json: the current shape (``matches``, ``score.ft/ht/et/p``, ``goals1/2``) and the
+older one (``rounds``, team objects, ``score1``/``score2``, ``timezone``) both parse; a value of
+the wrong shape is an error naming the file, the line of the match and the field."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import pytest
+
+from ledger.sources import (
+    JSON,
+    TXT,
+    ParsedGoal,
+    ParseError,
+    detect_format,
+    parse_football_json,
+    parse_source,
+    read_source,
+)
+
+DATA = Path(__file__).parent / "data"
+
+
+def test_a_league_season_in_the_current_shape() -> None:
+    season = read_source(DATA / "de.1_2023-24.json")
+    assert (season.format, season.name, season.season, len(season.matches)) == (
+        JSON, "Bundesliga", "2023/24", 306)
+    m = season.matches[0]
+    assert (m.round, m.date, m.time, m.team1, m.team2) == (
+        "Matchday 1", dt.date(2023, 8, 18), dt.time(20, 30), "Werder Bremen", "Bayern München")
+    assert (m.result.full_time, m.result.half_time, m.goals) == ((0, 4), (0, 1), None)
+    assert m.where.endswith("de.1_2023-24.json:4")
+
+
+def test_the_same_season_in_both_formats_says_the_same() -> None:
+    txt = read_source(DATA / "bundesliga_2023-24.txt")
+    js = read_source(DATA / "de.1_2023-24.json")
+    assert [(m.date, m.time, m.round, m.result) for m in txt.matches] == [
+        (m.date, m.time, m.round, m.result) for m in js.matches]
+
+
+def test_extra_time_penalties_scorers_own_goals_and_stoppage_time() -> None:
+    wc = read_source(DATA / "worldcup_2022_finals.json")
+    final = wc.matches[-1]
+    r = final.result
+    assert (r.full_time, r.half_time, r.extra_time, r.penalties) == ((2, 2), (2, 0), (3, 3),
+                                                                     (4, 2))
+    assert final.goals[0] == ParsedGoal(side=0, player="Lionel Messi", minute=23, penalty=True)
+    assert final.venue == "Lusail Iconic Stadium, Lusail"
+    australia = wc.matches[1]
+    assert australia.goals[-1] == ParsedGoal(side=1, player="Enzo Fernández", minute=77,
+                                             own_goal=True)
+    france = wc.matches[2]
+    assert france.goals[2] == ParsedGoal(side=0, player="Mbappé", minute=90, added=1)
+    spain = wc.matches[6]  # no goals1/goals2 keys at all: scorers unknown, not "no goals"
+    assert (spain.result.penalties, spain.goals) == ((3, 0), None)
+
+
+def test_the_older_shape_rounds_team_objects_score1_and_timezone() -> None:
+    old = read_source(DATA / "worldcup_2018_old.json")
+    first = old.matches[0]
+    assert (first.round, first.group, first.team1, first.team2, first.number) == (
+        "Matchday 1", "Group A", "Russia", "Saudi Arabia", 1)
+    assert (first.result.full_time, first.result.half_time) == ((5, 0), None)
+    assert (first.utc_offset, first.venue) == (dt.timedelta(hours=3), "Luzhniki Stadium, Moscow")
+    assert first.goals[3] == ParsedGoal(side=0, player="Cheryshev", minute=90, added=1)
+    iran = old.matches[1]
+    assert iran.goals == (ParsedGoal(side=1, player="Bouhaddouz", minute=90, added=5,
+                                     own_goal=True),)
+    assert old.matches[2].result is None  # score1/score2 null: not played yet
+    spain = old.matches[3]
+    assert (spain.result.full_time, spain.result.half_time, spain.result.extra_time,
+            spain.result.penalties) == ((1, 1), (1, 1), (1, 1), (3, 4))
+    assert spain.where.endswith("worldcup_2018_old.json:148")
+
+
+def test_format_is_detected() -> None:
+    assert detect_format('  {"name": "x"}') == JSON
+    assert detect_format("= Cup 2024\n") == TXT
+    assert detect_format("", "de.1.json") == JSON
+    assert parse_source('{"name": "Cup 2024", "matches": []}', "x").format == JSON
+
+
+def _doc(**match: object) -> str:
+    base: dict[str, object] = {"round": "Final", "date": "2024-05-25", "team1": "A",
+                               "team2": "B", "score": {"ft": [1, 0]}}
+    base.update(match)
+    return json.dumps({"name": "Cup 2024", "matches": [base]}, indent=1)
+
+
+@pytest.mark.parametrize(("doc", "problem"), [
+    ('{"name": "Cup 2024", "matches": [', "malformed JSON"),
+    ('[1, 2]', "expected a JSON object"),
+    ('{"name": "Cup 2024"}', "expected 'matches' or 'rounds'"),
+    ('{"name": "Cup 2024", "matches": {}}', "must be a list"),
+    (_doc(team2=None), "matches[0].team2: expected a team name"),
+    (_doc(date="25.5.2024"), "matches[0].date"),
+    (_doc(date=None), "matches[0].date: expected a date"),
+    (_doc(time="evening"), "matches[0].time: expected a time"),
+    (_doc(score={"ft": [1]}), "matches[0].score.ft: expected two goal counts"),
+    (_doc(score={"ft": [1, -1]}), "matches[0].score.ft"),
+    (_doc(score={"ht": [1, 0]}), "no 'ft'"),
+    (_doc(score=[1, 0]), "matches[0].score: expected an object"),
+    (_doc(goals1=[{"name": "X", "minute": "ten"}]), "goals1[0].minute: expected a number"),
+    (_doc(goals1="X 10'"), "must be a list"),
+])
+def test_a_value_of_the_wrong_shape_names_file_and_field(doc: str, problem: str) -> None:
+    with pytest.raises(ParseError) as err:
+        parse_football_json(doc, "bad.json")
+    assert str(err.value).startswith("bad.json") and problem in str(err.value)
+    assert "\n" not in str(err.value)
