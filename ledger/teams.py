@@ -24,12 +24,16 @@ from ledger.errors import RuleBroken, UnknownTeam
 
 _SUFFIX = re.compile(r"\s*\([^)]*\)\s*$")
 _NON_WORD = re.compile(r"[^a-z0-9]+")
+# letters NFKD does not take apart: "København" is "Kobenhavn", not "Kbenhavn"
+TRANSLIT = str.maketrans({"ø": "o", "Ø": "O", "æ": "ae", "Æ": "Ae", "ß": "ss", "đ": "d",
+                          "Đ": "D", "ł": "l", "Ł": "L", "ı": "i", "œ": "oe", "Œ": "Oe",
+                          "þ": "th", "Þ": "Th", "ð": "d", "Ð": "D"})
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 
 
 def normalise(name: str) -> str:
     """The form names are matched on: "Olympique de Marseille (FRA)" -> "olympique de marseille"."""
-    name = _SUFFIX.sub("", name)
+    name = _SUFFIX.sub("", name).translate(TRANSLIT)
     name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
     return _NON_WORD.sub(" ", name.lower()).strip()
 

@@ -130,13 +130,15 @@ def _result(state: State, match: str) -> Result:
         side = 0 if ms.credited(goal) == ms.home else 1
         (extra if goal.period in _EXTRA else regular)[side] += 1
     started = ms.periods_started
-    extra_played = Period.EXTRA_FIRST in started or extra != [0, 0]
+    reported = ms.reported[1] if ms.reported is not None else None  # scorers + a source's result
+    extra_played = (Period.EXTRA_FIRST in started or extra != [0, 0]
+                    or (reported is not None and reported.extra_time is not None))
     shootout = bool(ms.kicks) or Period.SHOOTOUT in started
     return Result(
         match=match, home=ms.home, away=ms.away, status=ms.status,
         regular=(regular[0], regular[1]), extra=(extra[0], extra[1]),
         extra_time_played=extra_played,
-        penalties=ms.shootout_score() if shootout else None,
+        penalties=ms.shootout_score() if shootout else reported.penalties if reported else None,
     )
 
 

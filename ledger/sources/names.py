@@ -30,7 +30,7 @@ from collections.abc import Callable, Iterable, Mapping
 
 import attrs
 
-from ledger.teams import SLUG, Registry, normalise
+from ledger.teams import SLUG, TRANSLIT, Registry, normalise
 
 AFFIXES = frozenset({
     "fc", "afc", "cf", "sc", "sv", "ac", "as", "ssc", "ss", "us", "bv", "bsc", "vfl", "vfb",
@@ -43,14 +43,8 @@ _SUFFIX = re.compile(r"\s*\([^)]*\)\s*$")
 _WORD = re.compile(r"[a-z0-9]+")
 
 
-# letters NFKD does not take apart: "København" is "Kobenhavn", not "Kbenhavn"
-_TRANSLIT = str.maketrans({"ø": "o", "Ø": "O", "æ": "ae", "Æ": "Ae", "ß": "ss", "đ": "d",
-                           "Đ": "D", "ł": "l", "Ł": "L", "ı": "i", "œ": "oe", "Œ": "Oe",
-                           "þ": "th", "Þ": "Th", "ð": "d", "Ð": "D"})
-
-
 def _ascii(name: str) -> str:
-    name = _SUFFIX.sub("", name).translate(_TRANSLIT)
+    name = _SUFFIX.sub("", name).translate(TRANSLIT)
     return unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().lower()
 
 
@@ -74,7 +68,7 @@ def club_key(name: str) -> tuple[str, ...]:
 
 def slug(name: str) -> str:
     """A team id from a name: "Olympique Marseille (FRA)" -> "olympique-marseille"."""
-    return normalise(name.translate(_TRANSLIT)).replace(" ", "-") or "team"
+    return normalise(name).replace(" ", "-") or "team"
 
 
 def _abbreviates(a: tuple[tuple[str, bool], ...], b: tuple[tuple[str, bool], ...]) -> bool:
