@@ -1,0 +1,529 @@
+"""Read models in a real SQLite ledger: rebuild, catch-up, follow, snapshots, time travel.
+
+The seed (events/seed.jsonl) is the Europa League 2023/24 quarter-finals as five articles tell
+them; ``extend`` adds what a demanding log holds too: semi-finals rescheduled with their teams
+and played (an own goal, a second yellow, a penalty), a retraction, a disallowed goal, a league
+result back-filled days late by a source, and a match still under way.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import threading
+import time
+from collections.abc import Iterator
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import projections.state
+from events import (
+    Card,
+    CardShown,
+    Event,
+    EventRetracted,
+    FixtureScheduled,
+    GoalDisallowed,
+    GoalKind,
+    GoalScored,
+    MatchEnded,
+    MatchStarted,
+    Period,
+    PeriodEnded,
+    PeriodStarted,
+    ResultReported,
+)
+from ledger import Draft, Envelope, Ledger
+from projections import (
+    CheckpointMoved,
+    Projector,
+    State,
+    bracket,
+    fold_all,
+    nearest_snapshot,
+    players,
+    scoreboard,
+    snapshots,
+    state_at,
+    streaks,
+    tie,
+    to_json,
+)
+from projections import store as store_module
+
+UTC = dt.UTC
+CEST = dt.timezone(dt.timedelta(hours=2))
+UEFA = "uel-2023-24"
+APRIL_12 = dt.datetime(2024, 4, 12, tzinfo=UTC)
+APRIL_19 = dt.datetime(2024, 4, 19, tzinfo=UTC)
+BEFORE_SECOND_LEGS_RECORDED = dt.datetime(2024, 4, 18, 12, 0, tzinfo=UTC)
+LATER = dt.datetime(2024, 4, 25, 12, 0, tzinfo=UTC)  # when ``extend`` records its events
+
+
+def seed_path() -> Path:
+    return Path(str(resources.files("events") / "seed.jsonl"))
+
+
+def seeded(path: Path, lines: list[str] | None = None) -> Ledger:
+    """A ledger holding the seed (or the given seed lines, in their order)."""
+    lg = Ledger(path)
+    if lines is None:
+        lg.import_jsonl(seed_path())
+    else:
+        reordered = path.with_suffix(".jsonl")
+        reordered.write_text("".join(lines))
+        lg.import_jsonl(reordered)
+    return lg
+
+
+class Clock:
+    """Recording times that only go forward."""
+
+    def __init__(self, start: dt.datetime) -> None:
+        self.now = start
+
+    def tick(self) -> dt.datetime:
+        self.now += dt.timedelta(minutes=1)
+        return self.now
+
+
+def append(lg: Ledger, clock: Clock, stream: str, kickoff: dt.datetime,
+           *steps: tuple[int, Event]) -> list[Envelope]:
+    return lg.append(stream, [Draft(event=e, occurred_at=kickoff + dt.timedelta(minutes=m),
+                                    recorded_at=clock.tick()) for m, e in steps])
+
+
+def event_ids(lg: Ledger, match: str, player: str) -> list[str]:
+    return [e.event_id for e in lg.read(stream=f"match:{match}", types=["GoalScored"])
+            if getattr(e.event, "player", None) == player]
+
+
+def extend(lg: Ledger) -> None:
+    clock = Clock(LATER)
+    comp = f"competition:{UEFA}"
+    sf1 = dt.datetime(2024, 5, 2, 21, 0, tzinfo=CEST)
+    sf2 = dt.datetime(2024, 5, 2, 18, 45, tzinfo=CEST)
+    for match, kickoff, home, away, number in (("uel24-sf1-leg1", sf1, "marseille", "atalanta",
+                                                "SF1"),
+                                               ("uel24-sf2-leg1", sf2, "roma", "leverkusen",
+                                                "SF2")):
+        append(lg, clock, comp, LATER, (0, FixtureScheduled(
+            match=match, date=kickoff.date(), kickoff=kickoff, home=home, away=away,
+            tie=number, leg=1, round="SF")))
+    for home in ("marseille", "atalanta"):  # the final's teams guessed, then changed
+        append(lg, clock, comp, LATER, (0, FixtureScheduled(
+            match="uel24-final", date=dt.date(2024, 5, 22), tie="F", leg=1, round="F",
+            venue="Dublin", home=home, away="roma")))
+    append(lg, clock, "match:uel24-sf1-leg1", sf1,
+           (0, MatchStarted()), (0, PeriodStarted(period=Period.FIRST_HALF)),
+           (10, GoalScored(team="marseille", player="Chancel Mbemba", minute=10,
+                           kind=GoalKind.OWN_GOAL)),
+           (20, CardShown(team="atalanta", player="Ederson", card=Card.YELLOW, minute=20)),
+           (40, CardShown(team="atalanta", player="Ederson", card=Card.SECOND_YELLOW,
+                          minute=40)),
+           (47, PeriodEnded(period=Period.FIRST_HALF)),
+           (60, PeriodStarted(period=Period.SECOND_HALF)),
+           (75, GoalScored(team="marseille", player="Pierre-Emerick Aubameyang", minute=60,
+                           kind=GoalKind.PENALTY)),
+           (110, PeriodEnded(period=Period.SECOND_HALF)), (110, MatchEnded()))
+    gabbia = event_ids(lg, "uel24-qf1-leg2", "Matteo Gabbia")[0]
+    append(lg, clock, "match:uel24-qf1-leg2", LATER,
+           (0, EventRetracted(event=gabbia, reason="typed into the wrong match")))
+    frimpong = event_ids(lg, "uel24-qf3-leg2", "Jeremie Frimpong")[0]
+    append(lg, clock, "match:uel24-qf3-leg2", LATER,
+           (0, GoalDisallowed(goal=frimpong, reason="VAR: offside")))
+    bremen = dt.datetime(2024, 4, 6, 15, 30, tzinfo=CEST)  # played before the quarter-finals
+    append(lg, clock, "competition:bundesliga-2023-24", LATER, (0, FixtureScheduled(
+        match="bl24-svw-lev", date=bremen.date(), kickoff=bremen, home="werder-bremen",
+        away="leverkusen")))
+    append(lg, clock, "match:bl24-svw-lev", bremen,
+           (110, ResultReported(full_time=(1, 1), half_time=(0, 1), source="a table")))
+    append(lg, clock, "match:uel24-sf2-leg1", sf2,
+           (0, MatchStarted()), (0, PeriodStarted(period=Period.FIRST_HALF)),
+           (12, GoalScored(team="leverkusen", player="Jeremie Frimpong", minute=12)))
+
+
+RM_SKIPPED = {"rm_snapshot", "rm_snapshot_part"}
+
+
+def dump(lg: Ledger) -> dict[str, list[dict[str, Any]]]:
+    """Every read-model row (snapshots and timestamps aside), in a stable order."""
+    tables: dict[str, list[dict[str, Any]]] = {}
+    for name in lg.db.table_names():
+        if name.startswith("rm_") and name not in RM_SKIPPED:
+            rows = [{k: v for k, v in row.items() if k != "updated_at"}
+                    for row in lg.db[name].rows]
+            tables[name] = sorted(rows, key=lambda r: json.dumps(r, sort_keys=True))
+    return tables
+
+
+def drop_read_models(lg: Ledger) -> None:
+    for name in lg.db.table_names():
+        if name.startswith("rm_"):
+            lg.db[name].drop()
+
+
+class Upto:
+    """The ledger as it stood when its head was ``upto``: a log that grows as a test says."""
+
+    def __init__(self, lg: Ledger, upto: int = 0) -> None:
+        self.lg = lg
+        self.upto = upto
+        self.after: list[int] = []  # the ``after`` of every read, to see where reads start
+
+    @property
+    def db(self) -> Any:
+        return self.lg.db
+
+    def head(self) -> int:
+        return min(self.lg.head(), self.upto)
+
+    def read(self, *, after: int = 0, at_position: int | None = None,
+             **options: Any) -> Iterator[Envelope]:
+        self.after.append(after)
+        bound = self.upto if at_position is None else min(at_position, self.upto)
+        return self.lg.read(after=after, at_position=bound, **options)
+
+
+@pytest.fixture(scope="module")
+def extended(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Ledger]:
+    lg = seeded(tmp_path_factory.mktemp("extended") / "ledger.db")
+    extend(lg)
+    yield lg
+    lg.close()
+
+
+@pytest.fixture(scope="module")
+def reference(extended: Ledger) -> dict[str, list[dict[str, Any]]]:
+    drop_read_models(extended)
+    Projector(extended).rebuild()
+    return dump(extended)
+
+
+@pytest.fixture
+def seed(db_path: Path) -> Iterator[Ledger]:
+    lg = seeded(db_path)
+    yield lg
+    lg.close()
+
+
+# --- the seed, as the issue states it -----------------------------------------------------------
+
+
+def test_rebuild_of_the_seed_gives_the_quarter_final_results(seed: Ledger) -> None:
+    projector = Projector(seed, snapshot_every=25)
+    assert projector.rebuild() == seed.head() == projector.checkpoint()
+    rows = {r["tie"]: (r["aggregate0"], r["aggregate1"], r["winner"], r["decided_by"])
+            for r in seed.db["rm_tie"].rows_where("competition = ?", [UEFA])}
+    assert rows["QF1"] == (1, 3, "roma", "aggregate")  # over ac-milan
+    assert rows["QF2"] == (1, 3, "atalanta", "aggregate")  # over liverpool
+    assert rows["QF3"] == (3, 1, "leverkusen", "aggregate")  # over west-ham
+    assert rows["QF4"] == (2, 2, "marseille", "penalties")  # over benfica
+    assert tie(projector.state or State(), "QF4").legs[1].penalties == (4, 2)
+    stored = json.loads(seed.db.table("rm_bracket").get(UEFA)["json"])
+    semi_finals = {t["tie"]: t["sides"] for t in stored["rounds"][1]["ties"]}
+    assert semi_finals == {"SF1": ["marseille", "atalanta"], "SF2": ["roma", "leverkusen"]}
+    assert [r["round"] for r in stored["rounds"]] == ["QF", "SF", "F"]
+    assert stored == to_json(bracket(state_at(seed), UEFA))
+
+
+def test_as_of_12_april_four_first_legs_and_both_semi_finals_open(seed: Ledger) -> None:
+    Projector(seed, snapshot_every=10).rebuild()
+    data = to_json(bracket(state_at(seed, as_of=APRIL_12), UEFA))
+    quarter_finals, semi_finals = data["rounds"][0]["ties"], data["rounds"][1]["ties"]
+    assert [[leg["score"] for leg in t["legs"]] for t in quarter_finals] == [
+        [[0, 1], None], [[0, 3], None], [[2, 0], None], [[2, 1], None]]
+    assert [t["winner"] for t in quarter_finals + semi_finals] == [None] * 6
+    assert semi_finals[0]["sides"] == [
+        {"winner_of": "QF4", "candidates": ["benfica", "marseille"]},
+        {"winner_of": "QF2", "candidates": ["liverpool", "atalanta"]}]
+    assert semi_finals[1]["sides"] == [
+        {"winner_of": "QF1", "candidates": ["ac-milan", "roma"]},
+        {"winner_of": "QF3", "candidates": ["leverkusen", "west-ham"]}]
+    assert data["open"] == ["QF1", "QF2", "QF3", "QF4", "SF1", "SF2", "F"]
+
+
+def test_known_before_the_second_legs_were_recorded_even_as_of_19_april(seed: Ledger) -> None:
+    Projector(seed, snapshot_every=10).rebuild()
+    believed = state_at(seed, as_of=APRIL_19, known_at=BEFORE_SECOND_LEGS_RECORDED)
+    assert to_json(bracket(believed, UEFA)) == to_json(
+        bracket(state_at(seed, as_of=APRIL_12), UEFA))
+    assert to_json(bracket(state_at(seed, as_of=APRIL_19), UEFA))["rounds"][1]["ties"][0][
+        "sides"] == ["marseille", "atalanta"]
+    assert state_at(seed, at_position=60).position == 60
+
+
+# --- rebuild, catch-up and snapshots agree ----------------------------------------------------
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(cuts=st.lists(st.integers(0, 200), max_size=5), chunk=st.integers(1, 40),
+       every=st.integers(1, 60), restarts=st.lists(st.booleans(), min_size=6, max_size=6))
+def test_catch_up_in_any_chunks_and_replay_from_any_snapshot_equal_a_rebuild(
+    extended: Ledger, reference: dict[str, list[dict[str, Any]]], cuts: list[int], chunk: int,
+    every: int, restarts: list[bool],
+) -> None:
+    head = extended.head()
+    drop_read_models(extended)
+    log = Upto(extended)
+    projector = Projector(log, snapshot_every=every, chunk=chunk)
+    for cut, restart in zip([*sorted(min(c, head) for c in cuts), head], restarts,
+                            strict=False):
+        log.upto = cut
+        if restart:  # another process, starting from what the tables hold
+            projector = Projector(log, snapshot_every=every, chunk=chunk)
+        assert projector.catch_up() == cut
+    assert dump(extended) == reference
+    full = fold_all(extended.read())
+    taken = snapshots(extended.db)
+    assert [p for p, _, _ in taken] == list(range(every, head + 1, every))
+    for position, _, _ in taken:
+        state = nearest_snapshot(extended.db, at_position=position)
+        assert state.position == position
+        assert fold_all(extended.read(after=position), state) == full
+
+
+def passes(env: Envelope, as_of: dt.datetime | None, known_at: dt.datetime | None,
+           at_position: int | None) -> bool:
+    return ((at_position is None or env.position <= at_position)
+            and (known_at is None or env.recorded_at <= known_at)
+            and (as_of is None or env.occurred_at <= as_of or env.type == "EventRetracted"))
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data(), every=st.integers(1, 50))
+def test_time_travel_from_a_snapshot_equals_a_fold_of_the_filtered_log(
+    extended: Ledger, data: st.DataObject, every: int,
+) -> None:
+    envelopes = list(extended.read())
+    occurred = sorted({e.occurred_at for e in envelopes})
+    recorded = sorted({e.recorded_at for e in envelopes})
+    wiggle = st.sampled_from([dt.timedelta(0), dt.timedelta(microseconds=-1)])
+    as_of = data.draw(st.none() | st.builds(lambda t, d: t + d, st.sampled_from(occurred),
+                                            wiggle))
+    known_at = data.draw(st.none() | st.builds(lambda t, d: t + d, st.sampled_from(recorded),
+                                               wiggle))
+    at_position = data.draw(st.none() | st.integers(0, len(envelopes)))
+    Projector(extended, snapshot_every=every).rebuild()
+    got = state_at(extended, as_of=as_of, known_at=known_at, at_position=at_position)
+    expected = fold_all(e for e in envelopes if passes(e, as_of, known_at, at_position))
+    assert got == expected
+
+
+def test_a_snapshot_is_used_only_when_every_event_up_to_it_passes_the_filters(
+    seed: Ledger,
+) -> None:
+    Projector(seed, snapshot_every=10).rebuild()
+    envelopes = list(seed.read())
+    for as_of in (APRIL_12, APRIL_19, None):
+        chosen = nearest_snapshot(seed.db, as_of=as_of, known_at=BEFORE_SECOND_LEGS_RECORDED)
+        usable = [p for p in range(10, len(envelopes) + 1, 10)
+                  if all(passes(e, as_of, BEFORE_SECOND_LEGS_RECORDED, None)
+                         and (as_of is None or e.occurred_at <= as_of)
+                         for e in envelopes[:p])]
+        assert chosen.position == max(usable, default=0)
+
+
+def test_a_new_process_resumes_from_the_latest_snapshot(seed: Ledger) -> None:
+    Projector(seed, snapshot_every=20).rebuild()
+    log = Upto(seed, seed.head())
+    assert Projector(log, snapshot_every=20).catch_up() == seed.head() == 142
+    assert log.after[0] == 140  # not 0: the fold state came from the snapshot at 140
+
+
+def test_rebuild_reports_progress_up_to_the_head(seed: Ledger) -> None:
+    seen: list[tuple[int, int]] = []
+    Projector(seed, chunk=50).rebuild(progress=lambda done, total: seen.append((done, total)))
+    assert seen == [(50, 142), (100, 142), (142, 142)]
+
+
+# --- changes reach every read model -------------------------------------------------------------
+
+
+def test_retraction_and_disallowed_goal_change_every_read_model(seed: Ledger) -> None:
+    projector = Projector(seed)
+    projector.rebuild()
+    clock = Clock(LATER)
+    gone = [i for p in ("Gianluca Scamacca", "Mario Pasalic")
+            for i in event_ids(seed, "uel24-qf2-leg1", p)]
+    append(seed, clock, "match:uel24-qf2-leg1", LATER,
+           *[(0, EventRetracted(event=i, reason="wrong match")) for i in gone])
+    moumbagna = event_ids(seed, "uel24-qf4-leg2", "Faris Moumbagna")[0]
+    append(seed, clock, "match:uel24-qf4-leg2", LATER,
+           (0, GoalDisallowed(goal=moumbagna, reason="offside")))
+    assert projector.catch_up() == seed.head()
+    db = seed.db
+    boards = {r["match"]: (r["home_goals"], r["away_goals"]) for r in db["rm_scoreboard"].rows}
+    assert boards["uel24-qf2-leg1"] == (0, 0) and boards["uel24-qf4-leg2"] == (0, 0)
+    ties = {r["tie"]: (r["aggregate0"], r["aggregate1"], r["winner"], r["decided_by"])
+            for r in db["rm_tie"].rows}
+    assert ties["QF2"] == (1, 0, "liverpool", "aggregate")
+    assert ties["QF4"] == (2, 1, "benfica", "aggregate")
+    stored = json.loads(db.table("rm_bracket").get(UEFA)["json"])
+    assert stored["rounds"][1]["ties"][0]["sides"] == ["benfica", "liverpool"]
+    scorers = {r["player"] for r in db["rm_player"].rows if r["goals"]}
+    assert scorers.isdisjoint({"Gianluca Scamacca", "Mario Pasalic", "Faris Moumbagna"})
+    runs = {(r["team"], r["kind"], r["which"]): r["length"] for r in db["rm_streak"].rows}
+    assert runs[("liverpool", "unbeaten", "current")] == 2
+    assert runs[("marseille", "winless", "current")] == 2
+    assert runs[("atalanta", "scoring", "current")] == 0
+    state = state_at(seed)
+    assert {p.player for p in players(state, "atalanta")}.isdisjoint({"Gianluca Scamacca"})
+    assert streaks(state, "benfica").winning.longest.length == 1
+    caught_up = dump(seed)
+    drop_read_models(seed)
+    Projector(seed).rebuild()
+    assert dump(seed) == caught_up
+
+
+def test_streaks_are_right_when_matches_are_appended_out_of_order(
+    tmp_path: Path, seed: Ledger,
+) -> None:
+    lines = seed_path().read_text().splitlines(keepends=True)
+    late = [line for line in lines if "bundesliga" in line or "bl24-" in line
+            or "r16" in line]
+    shuffled = seeded(tmp_path / "late.db", [line for line in lines if line not in late] + late)
+    try:
+        projector = Projector(shuffled)
+        projector.rebuild()
+        got = to_json(streaks(projector.state or State(), "leverkusen"))
+        assert got == to_json(streaks(state_at(seed), "leverkusen"))
+        assert got["unbeaten"]["current"] == {
+            "length": 4, "wins": 3, "draws": 1, "losses": 0,
+            "first_match": "uel24-r16-lev-qar-leg2", "last_match": "uel24-qf3-leg2"}
+        assert got["winning"]["longest"] == {
+            "length": 3, "wins": 3, "draws": 0, "losses": 0,
+            "first_match": "uel24-r16-lev-qar-leg2", "last_match": "bl24-lev-svw"}
+        assert got["winning"]["current"]["length"] == 0
+        stored = {(r["kind"], r["which"]): r for r in shuffled.db["rm_streak"].rows_where(
+            "team = ?", ["leverkusen"])}
+        assert stored[("winning", "longest")]["last_match"] == "bl24-lev-svw"
+    finally:
+        shuffled.close()
+
+
+# --- several processes ---------------------------------------------------------------------------
+
+
+def test_follow_keeps_the_read_models_current_while_another_connection_appends(
+    db_path: Path,
+) -> None:
+    lines = seed_path().read_text().splitlines(keepends=True)
+    first = seeded(db_path, lines[:60])
+    writer_done = threading.Event()
+
+    def writer() -> None:
+        other = Ledger(db_path)
+        try:
+            batch = db_path.with_name("batch.jsonl")
+            for start in range(60, len(lines), 20):
+                batch.write_text("".join(lines[start:start + 20]))
+                other.import_jsonl(batch)
+                time.sleep(0.02)
+        finally:
+            other.close()
+            writer_done.set()
+
+    thread = threading.Thread(target=writer)
+    seen: list[int] = []
+    deadline = time.monotonic() + 30
+    thread.start()
+    try:
+        for position in Projector(first).follow(
+                interval=0.01, stop=lambda: time.monotonic() > deadline):
+            seen.append(position)
+            if position == len(lines):
+                break
+    finally:
+        thread.join()
+    assert seen[-1] == len(lines) and seen == sorted(seen) and len(seen) > 1
+    followed = dump(first)
+    drop_read_models(first)
+    Projector(first).rebuild()
+    assert dump(first) == followed
+    first.close()
+
+
+def test_a_projector_that_fell_behind_never_writes_a_stale_checkpoint(seed: Ledger) -> None:
+    other = Projector(Ledger(seed.path))
+
+    class Interleaved(Upto):
+        def read(self, *, after: int = 0, at_position: int | None = None,
+                 **options: Any) -> Iterator[Envelope]:
+            if after == 0 and not self.after:
+                other.catch_up()  # moves the stored checkpoint under our feet
+            return super().read(after=after, at_position=at_position, **options)
+
+    slow = Projector(Interleaved(seed, seed.head()))
+    assert slow.catch_up() == seed.head()
+    assert slow.checkpoint() == seed.head()
+    caught_up = dump(seed)
+    Projector(seed).rebuild()
+    assert dump(seed) == caught_up
+    with pytest.raises(CheckpointMoved):
+        slow._write(State(), store_module._Dirty(), expected=0)
+    other.ledger.db.conn.close()
+
+
+def test_a_failed_write_leaves_the_rows_and_the_checkpoint_as_they_were(
+    seed: Ledger, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    projector = Projector(Upto(seed, 100))
+    projector.catch_up()
+    before = dump(seed)
+
+    def broken(*args: Any, **kwargs: Any) -> None:
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(store_module, "_write_teams", broken)
+    fresh = Projector(seed)
+    with pytest.raises(RuntimeError):
+        fresh.catch_up()
+    assert dump(seed) == before
+    assert fresh.checkpoint() == 100
+    monkeypatch.undo()
+    assert Projector(seed).catch_up() == seed.head()
+    caught_up = dump(seed)
+    Projector(seed).rebuild()
+    assert dump(seed) == caught_up
+
+
+def test_read_model_tables_sit_beside_the_log(seed: Ledger) -> None:
+    Projector(seed).rebuild()
+    names = set(seed.db.table_names())
+    assert {"events", "rm_checkpoint", "rm_snapshot", "rm_snapshot_part", "rm_competition",
+            "rm_team", "rm_scoreboard", "rm_tie", "rm_bracket", "rm_team_record",
+            "rm_streak", "rm_player"} <= names
+    assert seed.verify().ok
+    row = seed.db.table("rm_scoreboard").get("uel24-qf4-leg2")
+    assert (row["home"], row["home_goals"], row["away_goals"], row["home_penalties"],
+            row["away_penalties"]) == ("marseille", 1, 0, 4, 2)
+    assert json.loads(row["json"]) == to_json(scoreboard(state_at(seed), "uel24-qf4-leg2"))
+    overall = seed.db.table("rm_team_record").get(("leverkusen", ""))
+    assert (overall["played"], overall["won"], overall["drawn"]) == (4, 3, 1)
+
+
+def test_an_empty_ledger_has_empty_read_models(ledger: Ledger) -> None:
+    projector = Projector(ledger)
+    assert projector.rebuild() == 0 == projector.catch_up()
+    assert state_at(ledger) == State()
+    assert ledger.db["rm_scoreboard"].count == 0
+
+
+def test_read_models_of_another_fold_version_are_rebuilt(
+    seed: Ledger, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    Projector(seed, snapshot_every=30).rebuild()
+    expected = dump(seed)
+    monkeypatch.setattr(store_module, "FORMAT", projections.state.FORMAT + 1)
+    assert nearest_snapshot(seed.db, at_position=100).position == 0  # old snapshots unused
+    seed.db.execute("DELETE FROM rm_tie")  # stale rows of the old version
+    assert Projector(seed, snapshot_every=30).catch_up() == seed.head()
+    expected["rm_checkpoint"][0]["format"] += 1
+    assert dump(seed) == expected
+    assert [p for p, _, _ in snapshots(seed.db)] == [30, 60, 90, 120]
