@@ -1,0 +1,622 @@
+"""``matchledger append …``: one typed subcommand per kind of event, for live use.
+
+    $ matchledger append whistle uel24-sf1-leg1 kick-off
+    $ matchledger append goal uel24-sf1-leg1 --team Marseille --player Mbemba --minute 11
+    appended GoalScored at position 151 (match:uel24-sf1-leg1 v2): ⚽ marseille: Mbemba 11'
+    Marseille 1-0 Atalanta  live 11'
+
+Names go to the ledger as typed: it resolves team and player aliases on append and refuses,
+with one line saying why, anything that cannot happen (a goal before kick-off, a kick when
+the tie is not level). ``occurred_at`` is now unless ``--at`` back-fills it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import json
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import attrs
+import typer
+
+from cli.common import (
+    DEFAULT_DB,
+    CliError,
+    Db,
+    Minute,
+    competition_id,
+    complete_competition,
+    complete_team,
+    console,
+    emit_json,
+    match_id,
+    open_ledger,
+    parse_minute,
+    parse_moment,
+)
+from events import Card, CompetitionFormat, KickOutcome, Period
+
+if TYPE_CHECKING:
+    from events import Event
+    from ledger import Envelope, Ledger
+
+app = typer.Typer(no_args_is_help=True)
+
+MATCH_PANEL = "On the pitch"
+COMPETITION_PANEL = "Competition (before the match)"
+RAW_PANEL = "Anything"
+
+# --- options every append takes ---------------------------------------------------------------
+
+At = Annotated[dt.datetime | None, typer.Option(
+    "--at", parser=parse_moment, metavar="TIME",
+    help="When it happened, to back-fill (default: now): 2024-05-02T21:11+02:00; a time "
+         "without an offset is UTC, a bare date its 00:00 UTC.")]
+Expect = Annotated[int | None, typer.Option(
+    "--expect", metavar="VERSION",
+    help="Refuse unless the stream's last version is VERSION (optimistic concurrency; -1 for "
+         "a new stream).")]
+EventId = Annotated[str | None, typer.Option(
+    "--event-id", metavar="ID",
+    help="The event's id (default: a new UUID); sending the same id again appends nothing.")]
+Source = Annotated[str | None, typer.Option(
+    "--source", metavar="TEXT", help="Where the fact comes from (kept in the event's meta).")]
+JsonOut = Annotated[bool, typer.Option(
+    "--json", help="Print what was appended (and the score) as JSON.")]
+
+MatchArg = Annotated[str, typer.Argument(metavar="MATCH", help="The match id.")]
+TeamOpt = Annotated[str, typer.Option(
+    "--team", autocompletion=complete_team, help="The team: id, name or alias.")]
+MinuteOpt = Annotated[Minute | None, typer.Option(
+    "--minute", parser=parse_minute, metavar="MINUTE",
+    help="The match minute: 38, or 45+2 for added time.")]
+CompetitionArg = Annotated[str, typer.Argument(
+    metavar="COMPETITION", autocompletion=complete_competition,
+    help="The competition id, e.g. uel-2023-24.")]
+
+
+@attrs.frozen
+class Options:
+    """The options every append shares, gathered once."""
+
+    db: Path
+    at: dt.datetime | None
+    expect: int | None
+    event_id: str | None
+    source: str | None
+    json: bool
+
+
+def append_events(opts: Options, stream: str, events: Sequence[Event],
+                  match: str | None = None) -> None:
+    """Append ``events`` to ``stream`` atomically, then say what was appended and the score."""
+    from ledger import Draft
+
+    if opts.event_id is not None and len(events) > 1:
+        raise CliError("--event-id names one event, but this appends several")
+    occurred = opts.at or dt.datetime.now(dt.UTC)
+    meta = {"source": opts.source} if opts.source else {}
+    drafts = [Draft(event=e, occurred_at=occurred, meta=meta, event_id=opts.event_id)
+              if opts.event_id else Draft(event=e, occurred_at=occurred, meta=meta)
+              for e in events]
+    with open_ledger(opts.db) as lg:
+        head = lg.head()
+        envelopes = lg.append(stream, drafts, expected_version=opts.expect)
+        report(lg, envelopes, head, json_output=opts.json, match=match)
+
+
+def report(lg: Ledger, envelopes: Sequence[Envelope], head: int, *, json_output: bool,
+           match: str | None) -> None:
+    """Print each appended event (position, version) and the match's new score line."""
+    from rich.markup import escape
+
+    from cli import render
+    from cli.live import current_match
+
+    board = view = state = None
+    if match is not None:
+        state, board, view = current_match(lg, match)
+    if json_output:
+        from projections import to_json
+
+        emit_json({
+            "appended": [{"position": e.position, "stream": e.stream, "version": e.version,
+                          "event_id": e.event_id, "type": e.type, "new": e.position > head}
+                         for e in envelopes],
+            "score": to_json(board) if board is not None else None,
+        })
+        return
+    out = console()
+    for env in envelopes:
+        verb = "appended" if env.position > head else "already in the ledger:"
+        out.print(f"{verb} [cyan]{env.type}[/cyan] at position [bold]{env.position}[/bold] "
+                  f"({env.stream} v{env.version}): {escape(render.describe(env.event))}")
+    if board is not None and state is not None:
+        out.print(render.headline(board, view, render.Names(state)))
+
+
+# --- on the pitch ------------------------------------------------------------------------------
+
+
+@app.command(rich_help_panel=MATCH_PANEL)
+def goal(
+    match: MatchArg,
+    team: TeamOpt,
+    player: Annotated[str | None, typer.Option(
+        "--player", help="The scorer (aliases resolve: Scamaca is Gianluca Scamacca).")] = None,
+    minute: MinuteOpt = None,
+    penalty: Annotated[bool, typer.Option("--penalty", help="Scored from the spot.")] = False,
+    own_goal: Annotated[bool, typer.Option(
+        "--own-goal", help="An own goal: --team is the scorer's team; it counts for the "
+                           "other side.")] = False,
+    db: Db = DEFAULT_DB, at: At = None, expect: Expect = None, event_id: EventId = None,
+    source: Source = None, json_output: JsonOut = False,
+) -> None:
+    """Append a goal (GoalScored).
+
+    Example: matchledger append goal uel24-qf2-leg1 --team Atalanta --player Scamaca --minute 38
+    """
+    from events import GoalKind, GoalScored
+
+    if penalty and own_goal:
+        raise CliError("a goal is a penalty or an own goal, not both")
+    kind = GoalKind.PENALTY if penalty else GoalKind.OWN_GOAL if own_goal else GoalKind.OPEN_PLAY
+    mid = match_id(match)
+    event = GoalScored(team=team, player=player, kind=kind,
+                       minute=minute.minute if minute else None,
+                       added=minute.added if minute else None)
+    append_events(Options(db, at, expect, event_id, source, json_output), f"match:{mid}",
+                  [event], mid)
+
+
+@app.command(rich_help_panel=MATCH_PANEL)
+def card(
+    match: MatchArg,
+    team: TeamOpt,
+    player: Annotated[str, typer.Option("--player", help="Who was booked.")],
+    colour: Annotated[Card, typer.Option(
+        "--card", help="yellow, second_yellow (a sending-off) or red.")] = Card.YELLOW,
+    minute: MinuteOpt = None,
+    db: Db = DEFAULT_DB, at: At = None, expect: Expect = None, event_id: EventId = None,
+    source: Source = None, json_output: JsonOut = False,
+) -> None:
+    """Append a card (CardShown); a second yellow is recorded once, as second_yellow.
+
+    Example: matchledger append card uel24-qf1-leg2 --team roma --player Celik --minute 31
+    """
+    from events import CardShown
+
+    mid = match_id(match)
+    event = CardShown(team=team, player=player, card=colour,
+                      minute=minute.minute if minute else None,
+                      added=minute.added if minute else None)
+    append_events(Options(db, at, expect, event_id, source, json_output), f"match:{mid}",
+                  [event], mid)
+
+
+@app.command(rich_help_panel=MATCH_PANEL)
+def kick(
+    match: MatchArg,
+    outcome: Annotated[KickOutcome, typer.Argument(
+        metavar="OUTCOME", help="scored, missed or saved.")],
+    team: TeamOpt,
+    taker: Annotated[str | None, typer.Option("--taker", help="Who took the kick.")] = None,
+    db: Db = DEFAULT_DB, at: At = None, expect: Expect = None, event_id: EventId = None,
+    source: Source = None, json_output: JsonOut = False,
+) -> None:
+    """Append a penalty shoot-out kick (ShootoutKick); kicks are never goals.
+
+    Example: matchledger append kick uel24-qf4-leg2 missed --team benfica --taker "Di Maria"
+    """
+    from events import ShootoutKick
+
+    mid = match_id(match)
+    event = ShootoutKick(team=team, outcome=outcome, taker=taker)
+    append_events(Options(db, at, expect, event_id, source, json_output), f"match:{mid}",
+                  [event], mid)
+
+
+class Whistle(enum.StrEnum):
+    KICK_OFF = "kick-off"
+    START = "start"
+    HALF_TIME = "half-time"
+    END = "end"
+    FULL_TIME = "full-time"
+
+
+_NEXT = {0: Period.FIRST_HALF, 1: Period.SECOND_HALF, 3: Period.EXTRA_SECOND,
+         4: Period.SHOOTOUT}
+
+
+@app.command(rich_help_panel=MATCH_PANEL)
+def whistle(
+    match: MatchArg,
+    what: Annotated[Whistle, typer.Argument(
+        metavar="WHAT",
+        help="kick-off (MatchStarted, then 1H starts), start, half-time, end, or full-time "
+             "(ends the period under way, then MatchEnded).")],
+    period: Annotated[Period | None, typer.Argument(
+        metavar="PERIOD",
+        help="For start/end: 1H, 2H, ET1, ET2 or PSO (default: the next one, or the one "
+             "under way).")] = None,
+    db: Db = DEFAULT_DB, at: At = None, expect: Expect = None,
+    source: Source = None, json_output: JsonOut = False,
+) -> None:
+    """Blow the whistle: kick-off, a period's start or end, half-time, full time.
+
+    Example: matchledger append whistle uel24-qf4-leg2 start ET1
+    """
+    from events import MatchEnded, MatchStarted, PeriodEnded, PeriodStarted
+    from projections import State
+
+    if period is not None and what not in (Whistle.START, Whistle.END):
+        raise CliError(f"{what.value} takes no period")
+    mid = match_id(match)
+    opts = Options(db, at, expect, None, source, json_output)
+    with open_ledger(db) as lg:
+        from cli.live import current_match
+
+        state: State = current_match(lg, mid)[0]
+    ms = state.matches.get(mid)
+    under_way = ms.period if ms is not None else None
+    ended = len(ms.periods_ended) if ms is not None else 0
+    events: list[Event]
+    if what is Whistle.KICK_OFF:
+        events = [MatchStarted(), PeriodStarted(period=Period.FIRST_HALF)]
+    elif what is Whistle.START:
+        start = period or _NEXT.get(ended)
+        if start is None:
+            raise CliError("say which period starts: ET1 (extra time) or PSO (penalties)")
+        events = [PeriodStarted(period=start)]
+    elif what is Whistle.HALF_TIME:
+        events = [PeriodEnded(period=Period.FIRST_HALF)]
+    elif what is Whistle.END:
+        end = period or under_way
+        if end is None:
+            raise CliError(f"no period is under way in {mid}: nothing to end")
+        events = [PeriodEnded(period=end)]
+    else:
+        events = [PeriodEnded(period=under_way)] if under_way is not None else []
+        events.append(MatchEnded())
+    append_events(opts, f"match:{mid}", events, mid)
+
+
+@app.command(rich_help_panel=MATCH_PANEL)
+def disallow(
+    match: MatchArg,
+    goal_ref: Annotated[str, typer.Argument(
+        metavar="GOAL", help="The goal's event id, a unique prefix of it (as log shows), or "
+                             "'last' for the latest goal that stands.")],
+    reason: Annotated[str | None, typer.Option("--reason", help="Why: VAR, offside, …")] = None,
+    db: Db = DEFAULT_DB, at: At = None, expect: Expect = None, event_id: EventId = None,
+    source: Source = None, json_output: JsonOut = False,
+) -> None:
+    """Rule out a goal (GoalDisallowed): a fact of the game, not a data fix.
+
+    Example: matchledger append disallow uel24-qf2-leg1 last --reason "VAR: offside"
+    """
+    from events import GoalDisallowed, GoalScored
+
+    mid = match_id(match)
+    with open_ledger(db) as lg:
+        goal_id = find_event(lg, mid, goal_ref, lambda e: isinstance(e, GoalScored), "goal")
+    append_events(Options(db, at, expect, event_id, source, json_output), f"match:{mid}",
+                  [GoalDisallowed(goal=goal_id, reason=reason)], mid)
+
+
+@app.command(rich_help_panel=MATCH_PANEL)
+def retract(
+    match: MatchArg,
+    event_ref: Annotated[str, typer.Argument(
+        metavar="EVENT", help="The event id, a unique prefix of it, or 'last' for the latest "
+                              "event still standing.")],
+    reason: Annotated[str, typer.Option("--reason", help="Why it was a mistake.")],
+    db: Db = DEFAULT_DB, at: At = None, expect: Expect = None, event_id: EventId = None,
+    source: Source = None, json_output: JsonOut = False,
+) -> None:
+    """Retract a data-entry mistake (EventRetracted): the event is then as if never appended.
+
+    Example: matchledger append retract uel24-sf1-leg1 last --reason "wrong scorer"
+    """
+    from events import EventRetracted
+
+    mid = match_id(match)
+    with open_ledger(db) as lg:
+        target = find_event(lg, mid, event_ref, lambda e: True, "event")
+    append_events(Options(db, at, expect, event_id, source, json_output), f"match:{mid}",
+                  [EventRetracted(event=target, reason=reason)], mid)
+
+
+@app.command(rich_help_panel=MATCH_PANEL)
+def abandon(
+    match: MatchArg,
+    minute: MinuteOpt = None,
+    reason: Annotated[str | None, typer.Option("--reason", help="Why.")] = None,
+    db: Db = DEFAULT_DB, at: At = None, expect: Expect = None, event_id: EventId = None,
+    source: Source = None, json_output: JsonOut = False,
+) -> None:
+    """Abandon a match (MatchAbandoned).
+
+    Example: matchledger append abandon some-match --minute 67 --reason fog
+    """
+    from events import MatchAbandoned
+
+    mid = match_id(match)
+    event = MatchAbandoned(reason=reason, minute=minute.minute if minute else None)
+    append_events(Options(db, at, expect, event_id, source, json_output), f"match:{mid}",
+                  [event], mid)
+
+
+def parse_score(text: str) -> tuple[int, int]:
+    """A score as typed, home first: ``2-1`` -> (2, 1)."""
+    import re
+
+    found = re.fullmatch(r"\s*(\d{1,2})\s*[-:]\s*(\d{1,2})\s*", text)
+    if not found:
+        raise ValueError(f"{text!r} is not a score: use 2-1 (home first)")
+    return int(found.group(1)), int(found.group(2))
+
+
+@app.command(rich_help_panel=MATCH_PANEL)
+def result(
+    match: MatchArg,
+    full_time: Annotated[str, typer.Argument(
+        metavar="SCORE", help="The score after 90 minutes, home first: 2-1.")],
+    half_time: Annotated[str | None, typer.Option(
+        "--half-time", metavar="H-A", help="The half-time score.")] = None,
+    extra_time: Annotated[str | None, typer.Option(
+        "--extra-time", metavar="H-A", help="The score after extra time (cumulative).")] = None,
+    penalties: Annotated[str | None, typer.Option(
+        "--penalties", metavar="H-A", help="The shoot-out score.")] = None,
+    db: Db = DEFAULT_DB, at: At = None, expect: Expect = None, event_id: EventId = None,
+    source: Source = None, json_output: JsonOut = False,
+) -> None:
+    """Record a result as a source reports it (ResultReported), without the goals' details.
+
+    It must agree with any goals already recorded.
+
+    Example: matchledger append result some-match 2-1 --half-time 1-0 --source "BBC Sport"
+    """
+    from events import ResultReported
+
+    def score(text: str | None, option: str) -> tuple[int, int] | None:
+        if text is None:
+            return None
+        try:
+            return parse_score(text)
+        except ValueError as e:
+            raise CliError(f"{option}: {e}") from e
+
+    mid = match_id(match)
+    ft = score(full_time, "SCORE")
+    assert ft is not None
+    event = ResultReported(full_time=ft, half_time=score(half_time, "--half-time"),
+                           extra_time=score(extra_time, "--extra-time"),
+                           penalties=score(penalties, "--penalties"), source=source)
+    append_events(Options(db, at, expect, event_id, source, json_output), f"match:{mid}",
+                  [event], mid)
+
+
+def find_event(lg: Ledger, match: str, ref: str, wanted: Callable[[Event], bool],
+               what: str) -> str:
+    """The full id of the event ``ref`` names in the match: an id, a prefix, or "last"."""
+    from events import EventRetracted, GoalDisallowed
+
+    envelopes = list(lg.read(stream=f"match:{match}"))
+    undone = {e.event.event for e in envelopes if isinstance(e.event, EventRetracted)}
+    undone |= {e.event.goal for e in envelopes if isinstance(e.event, GoalDisallowed)
+               and what == "goal" and e.event_id not in undone}
+    standing = [e for e in envelopes if not isinstance(e.event, EventRetracted)
+                and e.event_id not in undone and wanted(e.event)]
+    if ref == "last":
+        if not standing:
+            raise CliError(f"no {what} in {match} to point at")
+        return standing[-1].event_id
+    found = [e.event_id for e in envelopes if e.event_id.startswith(ref)]
+    if len(found) > 1:
+        raise CliError(f"{ref!r} is the start of {len(found)} event ids in {match}: give more")
+    if not found:
+        if len(ref) >= 32:
+            return ref  # a full id: the ledger says why it does not fit
+        raise CliError(f"no event id starting {ref!r} in {match} (see matchledger log "
+                       f"--match {match})")
+    return found[0]
+
+
+# --- competition facts -----------------------------------------------------------------------
+
+
+@app.command(rich_help_panel=COMPETITION_PANEL)
+def competition(
+    competition_ref: Annotated[str, typer.Argument(
+        metavar="COMPETITION", help="A new competition id: lower-case, digits, dashes.")],
+    name: Annotated[str, typer.Option("--name", help="Its name, e.g. UEFA Europa League.")],
+    season: Annotated[str, typer.Option("--season", help="e.g. 2023/24.")],
+    fmt: Annotated[CompetitionFormat, typer.Option(
+        "--format", help="knockout, league or mixed.")] = CompetitionFormat.KNOCKOUT,
+    extra_time: Annotated[bool, typer.Option(
+        "--extra-time/--no-extra-time", help="Level ties go to extra time.")] = True,
+    away_goals: Annotated[bool, typer.Option(
+        "--away-goals/--no-away-goals", help="Away goals decide level ties (UEFA before "
+                                             "2021/22).")] = False,
+    penalties: Annotated[bool, typer.Option(
+        "--penalties/--no-penalties", help="Ties still level go to a shoot-out.")] = True,
+    db: Db = DEFAULT_DB, at: At = None, event_id: EventId = None,
+    source: Source = None, json_output: JsonOut = False,
+) -> None:
+    """Create a competition (CompetitionCreated) with its rules for level ties.
+
+    Example: matchledger append competition cup-2025 --name "The Cup" --season 2025
+    """
+    from events import CompetitionCreated, TieRules
+
+    comp = competition_id(competition_ref)
+    event = CompetitionCreated(competition=comp, name=name, season=season, format=fmt,
+                               rules=TieRules(extra_time=extra_time, away_goals=away_goals,
+                                              penalties=penalties))
+    append_events(Options(db, at, -1, event_id, source, json_output), f"competition:{comp}",
+                  [event])
+
+
+Aliases = Annotated[list[str] | None, typer.Option(
+    "--alias", help="Another spelling sources use (repeatable).")]
+
+
+@app.command(rich_help_panel=COMPETITION_PANEL)
+def team(
+    competition_ref: CompetitionArg,
+    team_ref: Annotated[str, typer.Argument(
+        metavar="TEAM", help="The team's id: lower-case, digits, dashes (e.g. west-ham).")],
+    name: Annotated[str, typer.Option("--name", help="Its display name.")],
+    country: Annotated[str | None, typer.Option("--country", help="e.g. ENG.")] = None,
+    alias: Aliases = None,
+    db: Db = DEFAULT_DB, at: At = None, expect: Expect = None, event_id: EventId = None,
+    source: Source = None, json_output: JsonOut = False,
+) -> None:
+    """Register a team in a competition (TeamRegistered); again to add aliases.
+
+    Example: matchledger append team uel-2023-24 west-ham --name "West Ham United" --alias Hammers
+    """
+    from events import TeamRegistered
+
+    comp = competition_id(competition_ref)
+    event = TeamRegistered(team=team_ref, name=name, country=country, aliases=tuple(alias or ()))
+    append_events(Options(db, at, expect, event_id, source, json_output), f"competition:{comp}",
+                  [event])
+
+
+@app.command(rich_help_panel=COMPETITION_PANEL)
+def player(
+    competition_ref: CompetitionArg,
+    team_ref: TeamOpt,
+    name: Annotated[str, typer.Option("--name", help="The player's name as the ledger keeps it.")],
+    alias: Aliases = None,
+    db: Db = DEFAULT_DB, at: At = None, expect: Expect = None, event_id: EventId = None,
+    source: Source = None, json_output: JsonOut = False,
+) -> None:
+    """Register a player's name and the spellings sources use (PlayerRegistered).
+
+    Example: matchledger append player uel-2023-24 --team atalanta --name "Ademola Lookman"
+    """
+    from events import PlayerRegistered
+
+    comp = competition_id(competition_ref)
+    event = PlayerRegistered(team=team_ref, name=name, aliases=tuple(alias or ()))
+    append_events(Options(db, at, expect, event_id, source, json_output), f"competition:{comp}",
+                  [event])
+
+
+def parse_side(text: str) -> Any:
+    """A tie's side: a team, or "winner:QF4" / "winner of QF4" for an earlier tie's winner."""
+    from events import Side
+
+    lowered = text.strip().lower()
+    for prefix in ("winner:", "winner of ", "winner-of-"):
+        if lowered.startswith(prefix):
+            return Side(winner_of=text.strip()[len(prefix):].strip())
+    return Side(team=text.strip())
+
+
+@app.command("tie", rich_help_panel=COMPETITION_PANEL)
+def tie_drawn(
+    competition_ref: CompetitionArg,
+    tie_ref: Annotated[str, typer.Argument(metavar="TIE", help="The tie id, e.g. SF1.")],
+    first: Annotated[str, typer.Argument(
+        metavar="FIRST", help="The side at home first: a team, or winner:QF4.")],
+    second: Annotated[str, typer.Argument(metavar="SECOND", help="The other side.")],
+    round_name: Annotated[str, typer.Option("--round", help="The round, e.g. SF.")],
+    legs: Annotated[int, typer.Option("--legs", min=1, max=2, help="1 or 2.")] = 2,
+    db: Db = DEFAULT_DB, at: At = None, expect: Expect = None, event_id: EventId = None,
+    source: Source = None, json_output: JsonOut = False,
+) -> None:
+    """Draw a tie (TieDrawn): two teams, or the winners of earlier ties.
+
+    Example: matchledger append tie uel-2023-24 SF1 winner:QF4 winner:QF2 --round SF
+    """
+    from events import TieDrawn
+
+    comp = competition_id(competition_ref)
+    event = TieDrawn(round=round_name, tie=tie_ref, legs=legs,
+                     sides=(parse_side(first), parse_side(second)))
+    append_events(Options(db, at, expect, event_id, source, json_output), f"competition:{comp}",
+                  [event])
+
+
+@app.command(rich_help_panel=COMPETITION_PANEL)
+def fixture(
+    competition_ref: CompetitionArg,
+    match: MatchArg,
+    kickoff: Annotated[dt.datetime | None, typer.Option(
+        "--kickoff", parser=parse_moment, metavar="TIME",
+        help="Local kick-off with its offset: 2024-05-02T21:00+02:00.")] = None,
+    date: Annotated[str | None, typer.Option(
+        "--date", metavar="DATE", help="The date when the kick-off time is not known.")] = None,
+    home: Annotated[str | None, typer.Option("--home", help="The home team.")] = None,
+    away: Annotated[str | None, typer.Option("--away", help="The away team.")] = None,
+    tie_ref: Annotated[str | None, typer.Option("--tie", help="The tie it belongs to.")] = None,
+    leg: Annotated[int | None, typer.Option("--leg", min=1, max=2, help="1 or 2.")] = None,
+    round_name: Annotated[str | None, typer.Option("--round", help="e.g. SF.")] = None,
+    venue: Annotated[str | None, typer.Option("--venue", help="Where.")] = None,
+    db: Db = DEFAULT_DB, at: At = None, expect: Expect = None, event_id: EventId = None,
+    source: Source = None, json_output: JsonOut = False,
+) -> None:
+    """Schedule a match (FixtureScheduled); again to update it (its teams after a draw).
+
+    Example: matchledger append fixture cup cup-final --home roma --away porto --date 2025-05-21
+    """
+    from events import FixtureScheduled
+
+    comp = competition_id(competition_ref)
+    if kickoff is None and date is None:
+        raise CliError("give --kickoff (with its offset) or --date")
+    try:
+        day = dt.date.fromisoformat(date) if date else kickoff.date()  # type: ignore[union-attr]
+    except ValueError as e:
+        raise CliError(f"--date: {e}") from e
+    event = FixtureScheduled(match=match_id(match), date=day, kickoff=kickoff, home=home,
+                             away=away, tie=tie_ref, leg=leg, round=round_name, venue=venue)
+    append_events(Options(db, at, expect, event_id, source, json_output), f"competition:{comp}",
+                  [event])
+
+
+# --- raw JSON --------------------------------------------------------------------------------
+
+
+@app.command("json", rich_help_panel=RAW_PANEL)
+def raw_json(
+    event: Annotated[str | None, typer.Argument(
+        metavar="EVENT", help='One JSON object {"stream", "type", "data"} (occurred_at '
+                              'optional); - or nothing to read it from stdin.')] = None,
+    db: Db = DEFAULT_DB, at: At = None, expect: Expect = None, event_id: EventId = None,
+    source: Source = None, json_output: JsonOut = False,
+) -> None:
+    """Append one event written as JSON, of any type (the import format, one line).
+
+    Example: matchledger append json '{"stream": "match:m1", "type": "MatchStarted", "data": {}}'
+    """
+    from ledger import parse_draft, parse_json
+
+    text = sys.stdin.read() if event in (None, "-") else event
+    try:
+        obj = json.loads(text)
+    except json.JSONDecodeError:
+        parse_json(text)  # raises the ledger's own one-line "malformed JSON" error
+        raise
+    if isinstance(obj, dict):
+        if obj.get("occurred_at") is None:
+            moment = at or dt.datetime.now(dt.UTC)
+            obj["occurred_at"] = moment.isoformat()
+        if event_id is not None:
+            obj["event_id"] = event_id
+        if source is not None:
+            obj["meta"] = {**(obj.get("meta") or {}), "source": source}
+    stream, draft = parse_draft(obj)
+    with open_ledger(db) as lg:
+        head = lg.head()
+        envelopes = lg.append(stream, [draft], expected_version=expect)
+        match = stream.removeprefix("match:") if stream.startswith("match:") else None
+        report(lg, envelopes, head, json_output=json_output, match=match)

@@ -1,0 +1,251 @@
+"""What every command shares: its options, time parsing, opening the ledger, printing.
+
+Heavy modules (the ledger, the projections, rich) are imported inside functions, so that
+``matchledger --help`` and shell completion stay fast.
+
+    >>> parse_moment("2024-04-12")                  # the start of that day, UTC
+    datetime.datetime(2024, 4, 12, 0, 0, tzinfo=datetime.timezone.utc)
+    >>> parse_moment("2024-04-18T21:00+02:00").isoformat()
+    '2024-04-18T21:00:00+02:00'
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import re
+import sqlite3
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import attrs
+import typer
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from ledger import Ledger
+
+UTC = dt.UTC
+DEFAULT_DB = Path("matchledger.db")
+ENV_DB = "MATCHLEDGER_DB"
+TIME_PANEL = "Time travel"
+
+
+class CliError(Exception):
+    """A mistake in what was typed: printed as one line on stderr, exit code 1."""
+
+
+# --- parsing ---------------------------------------------------------------------------------
+
+_TIME_HELP = "use 2024-04-12, 2024-04-19T12:00 or 2024-04-18T21:00+02:00"
+
+
+def parse_moment(text: str) -> dt.datetime:
+    """A moment typed at the command line, always with a UTC offset.
+
+    A bare date is the START of that day, 00:00 UTC; a time without an offset is UTC; an
+    offset (``+02:00``, ``Z``) is kept; ``now`` is now. ``ledger.parse_time`` is the strict
+    form (an offset is required) used for stored JSON; this one is for people.
+    """
+    value = text.strip()
+    if value.lower() == "now":
+        return dt.datetime.now(UTC)
+    try:
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+            return dt.datetime.combine(dt.date.fromisoformat(value), dt.time(), UTC)
+        moment = dt.datetime.fromisoformat(value)
+    except ValueError:
+        raise ValueError(f"{text!r} is not a date or time: {_TIME_HELP}") from None
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+@attrs.frozen
+class Minute:
+    """A match minute as typed: ``38``, or ``45+2`` (minute 45, two minutes added)."""
+
+    minute: int
+    added: int | None = None
+
+
+def parse_minute(text: str) -> Minute:
+    found = re.fullmatch(r"\s*(\d{1,3})\s*(?:\+\s*(\d{1,2}))?\s*'?\s*", text)
+    if not found:
+        raise ValueError(f"{text!r} is not a match minute: use 38 or 45+2")
+    added = found.group(2)
+    return Minute(int(found.group(1)), int(added) if added is not None else None)
+
+
+def match_id(text: str) -> str:
+    """``match:uel24-qf4-leg2`` or ``uel24-qf4-leg2`` -> ``uel24-qf4-leg2``."""
+    return text.removeprefix("match:").strip()
+
+
+def competition_id(text: str) -> str:
+    return text.removeprefix("competition:").strip()
+
+
+# --- completion (reads the ledger named by --db, the environment, or the default) ---------
+
+
+def _completion_db(ctx: typer.Context) -> Path:
+    given = ctx.params.get("db")
+    return Path(given) if given else Path(os.environ.get(ENV_DB) or DEFAULT_DB)
+
+
+def _complete(ctx: typer.Context, incomplete: str, types: set[str], field: str) -> list[str]:
+    path = _completion_db(ctx)
+    if not is_ledger_file(path):
+        return []
+    from ledger import Ledger
+
+    with Ledger(path) as lg:
+        names = {str(getattr(env.event, field)) for env in lg.read(types=types)}
+    return sorted(n for n in names if n.startswith(incomplete))
+
+
+def complete_match(ctx: typer.Context, incomplete: str) -> list[str]:
+    return _complete(ctx, incomplete, {"FixtureScheduled"}, "match")
+
+
+def complete_competition(ctx: typer.Context, incomplete: str) -> list[str]:
+    return _complete(ctx, incomplete, {"CompetitionCreated"}, "competition")
+
+
+def complete_tie(ctx: typer.Context, incomplete: str) -> list[str]:
+    return _complete(ctx, incomplete, {"TieDrawn"}, "tie")
+
+
+def complete_team(ctx: typer.Context, incomplete: str) -> list[str]:
+    return _complete(ctx, incomplete, {"TeamRegistered"}, "team")
+
+
+# --- options shared by many commands ---------------------------------------------------------
+
+Db = Annotated[Path, typer.Option(
+    "--db", envvar=ENV_DB, metavar="PATH", show_default=True,
+    help="The ledger file (or set MATCHLEDGER_DB).")]
+AsOf = Annotated[dt.datetime | None, typer.Option(
+    "--as-of", parser=parse_moment, metavar="TIME", rich_help_panel=TIME_PANEL,
+    help="Only what had OCCURRED by TIME. A date is the start of that day (2024-04-12 = "
+         "00:00 UTC); a time is UTC unless it has an offset: 2024-04-19T12:00, "
+         "2024-04-18T21:00+02:00.")]
+KnownAt = Annotated[dt.datetime | None, typer.Option(
+    "--known-at", parser=parse_moment, metavar="TIME", rich_help_panel=TIME_PANEL,
+    help="Only what the ledger had RECORDED by TIME (same format as --as-of): what did we "
+         "believe then?")]
+AtPosition = Annotated[int | None, typer.Option(
+    "--at-position", min=0, metavar="N", rich_help_panel=TIME_PANEL,
+    help="Only the events at positions 1..N of the log.")]
+Json = Annotated[bool, typer.Option(
+    "--json", help="Print JSON with stable keys (see the README) instead of tables.")]
+
+MatchArg = Annotated[str, typer.Argument(
+    metavar="MATCH", autocompletion=complete_match, help="A match id, e.g. uel24-qf4-leg2.")]
+CompetitionArg = Annotated[str, typer.Argument(
+    metavar="COMPETITION", autocompletion=complete_competition,
+    help="A competition id, e.g. uel-2023-24.")]
+
+
+@attrs.frozen
+class When:
+    """The time-travel filters of a read command, as ``state_at`` takes them."""
+
+    as_of: dt.datetime | None = None
+    known_at: dt.datetime | None = None
+    at_position: int | None = None
+
+    def filters(self) -> dict[str, Any]:
+        return {"as_of": self.as_of, "known_at": self.known_at, "at_position": self.at_position}
+
+    def describe(self) -> str | None:
+        """What is asked, e.g. ``as of 12 Apr 2024 00:00 UTC``; None for the present."""
+        parts = []
+        if self.as_of is not None:
+            parts.append(f"as of {show_moment(self.as_of)}")
+        if self.known_at is not None:
+            parts.append(f"known at {show_moment(self.known_at)}")
+        if self.at_position is not None:
+            parts.append(f"at position {self.at_position}")
+        return " · ".join(parts) or None
+
+
+def show_moment(moment: dt.datetime) -> str:
+    """12 Apr 2024 00:00 UTC; 18 Apr 2024 21:00 +02:00 when it carries another offset."""
+    offset = moment.utcoffset()
+    if not offset:
+        zone = "UTC"
+    else:
+        digits = moment.strftime("%z")
+        zone = f"{digits[:3]}:{digits[3:5]}"
+    return f"{moment.day} {moment:%b %Y %H:%M} {zone}"
+
+
+# --- the ledger file -------------------------------------------------------------------------
+
+
+def is_ledger_file(path: Path) -> bool:
+    """Whether ``path`` is an SQLite file with the ledger's events table (opened read-only)."""
+    if not path.is_file():
+        return False
+    try:
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        try:
+            row = conn.execute(
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'events'"
+            ).fetchone()
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError:
+        return False
+    return row is not None
+
+
+@contextmanager
+def open_ledger(db: Path, *, create: bool = False) -> Iterator[Ledger]:
+    """The ledger at ``db``; a missing file is an error unless ``create`` (init, import)."""
+    from ledger import Ledger
+
+    if not create:
+        if not db.exists():
+            raise CliError(f"no ledger at {db}: run matchledger init or matchledger demo --db {db}")
+        if not is_ledger_file(db):
+            raise CliError(f"{db} is not a matchledger ledger")
+    elif db.exists() and db.stat().st_size and not is_ledger_file(db):
+        raise CliError(f"{db} exists and is not a matchledger ledger")
+    lg = Ledger(db)
+    try:
+        yield lg
+    finally:
+        lg.close()
+
+
+# --- printing --------------------------------------------------------------------------------
+
+
+def console(*, stderr: bool = False) -> Console:
+    """A rich console on stdout (or stderr), colour only on a terminal.
+
+    Lines of text are never broken (tables and panels are drawn to the width); writing to a
+    file or a pipe, the width is 100 columns (or $COLUMNS) rather than rich's 80.
+    """
+    from rich.console import Console
+
+    out = Console(stderr=stderr, highlight=False, soft_wrap=True)
+    if not out.is_terminal and "COLUMNS" not in os.environ:
+        out = Console(stderr=stderr, highlight=False, soft_wrap=True, width=100)
+    return out
+
+
+def emit_json(data: Any) -> None:
+    """JSON on stdout, exactly (no wrapping, no colour), for programs."""
+    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+
+
+def emit_json_line(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, separators=(",", ":")) + "\n")
+    sys.stdout.flush()

@@ -1,0 +1,149 @@
+"""``matchledger log``: the events themselves, filtered; ``--follow`` tails them live.
+
+Following polls the file for positions past the last one seen: positions are gapless and in
+commit order, so "everything after N" never misses an event appended by another process.
+
+    $ matchledger log --match uel24-sf1-leg1 --follow      # a second terminal on match day
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections import deque
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from cli.common import (
+    DEFAULT_DB,
+    AsOf,
+    AtPosition,
+    Db,
+    KnownAt,
+    console,
+    open_ledger,
+)
+from cli.store import (
+    CompetitionOpt,
+    MatchOpt,
+    StreamOpt,
+    TypeOpt,
+    stream_filters,
+    type_filter,
+)
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from ledger import Envelope, Ledger
+
+app = typer.Typer()
+
+
+@app.command(rich_help_panel="Ledger")
+def log(
+    db: Db = DEFAULT_DB,
+    stream: StreamOpt = None,
+    match: MatchOpt = None,
+    competition: CompetitionOpt = None,
+    types: TypeOpt = None,
+    after: Annotated[int | None, typer.Option(
+        "--after", min=0, metavar="N", help="Only events after position N.")] = None,
+    last: Annotated[int | None, typer.Option(
+        "--last", "-n", min=0, metavar="N", help="Only the last N events that match.")] = None,
+    as_of: AsOf = None,
+    known_at: KnownAt = None,
+    at_position: AtPosition = None,
+    json_output: Annotated[bool, typer.Option(
+        "--json", help="Print JSON Lines of envelopes (the format of export).")] = False,
+    follow: Annotated[bool, typer.Option(
+        "--follow", "-f", help="Keep printing events as other processes append them (after "
+                               "the last 10, unless --after or --last says otherwise).")] = False,
+    interval: Annotated[float, typer.Option(
+        "--interval", min=0.05, metavar="SECONDS", help="How often --follow polls.")] = 0.5,
+) -> None:
+    """Show the log: position, event id, stream, version, time and what happened.
+
+    Filter by stream, match, competition, type and time; --follow tails the log live (a
+    second terminal during a match), each batch of match events followed by the score as it
+    now stands.
+
+    Example: matchledger log --match uel24-qf4-leg2 --type ShootoutKick
+    """
+    filters: dict[str, Any] = {**stream_filters(stream, match, competition),
+                               **type_filter(types), "as_of": as_of, "known_at": known_at}
+    one_stream = "stream" in filters
+    with open_ledger(db) as lg:
+        head = lg.head() if at_position is None else min(at_position, lg.head())
+        if follow and after is None and last is None:
+            last = 10  # like tail -f
+        first = after or 0
+        start = first if last is None else _start_of_last(lg, last, first, head, filters)
+        show = _Printer(lg, json_output=json_output, one_stream=one_stream, follow=follow)
+        show(start, head, filters)
+        if not follow:
+            return
+        console(stderr=True).print(f"following {lg.path} (Ctrl-C to stop)", style="dim",
+                                   markup=False)
+        seen = head
+        while at_position is None or seen < at_position:
+            time.sleep(interval)
+            now = lg.head() if at_position is None else min(at_position, lg.head())
+            if now > seen:
+                show(seen, now, filters)
+                seen = now
+
+
+def _start_of_last(lg: Ledger, last: int, after: int, head: int,
+                   filters: dict[str, Any]) -> int:
+    """The position after which the last ``last`` matching events lie: read back from the
+    head in growing windows, so that ``--last 10`` of a long log reads little of it."""
+    window = max(64, last * 4)
+    while True:
+        since = max(after, head - window)
+        tail = deque((env.position for env in lg.read(after=since, at_position=head, **filters)),
+                     maxlen=last)
+        if len(tail) == last or since == after:
+            return tail[0] - 1 if tail else head
+        window *= 4
+
+
+class _Printer:
+    """Prints the events in (after, upto]: a table, lines while following, or JSON Lines."""
+
+    def __init__(self, lg: Ledger, *, json_output: bool, one_stream: bool, follow: bool) -> None:
+        self.lg, self.json, self.one_stream, self.follow = lg, json_output, one_stream, follow
+        self.out: Console = console()
+
+    def __call__(self, after: int, upto: int, filters: dict[str, Any]) -> None:
+        if self.json:
+            from ledger import export_lines
+
+            export_lines(self.lg, sys.stdout, after=after, at_position=upto, **filters)
+            sys.stdout.flush()
+            return
+        from cli import render
+
+        envelopes = list(self.lg.read(after=after, at_position=upto, **filters))
+        if not self.follow:
+            if envelopes:
+                self.out.print(render.log_table(envelopes, show_stream=not self.one_stream))
+            else:
+                self.out.print("[dim]no events[/dim]")
+            return
+        for env in envelopes:
+            self.out.print(render.log_line(env, show_stream=not self.one_stream))
+        self._scores(envelopes)
+        sys.stdout.flush()
+
+    def _scores(self, envelopes: list[Envelope]) -> None:
+        """After a batch of match events, each touched match's score line as it now stands."""
+        from cli import render
+        from cli.live import current_match
+
+        matches = dict.fromkeys(e.stream_id for e in envelopes if e.stream.startswith("match:"))
+        for match in matches:
+            state, board, view = current_match(self.lg, match)
+            line = render.headline(board, view, render.Names(state))
+            self.out.print("        → ", line, sep="")

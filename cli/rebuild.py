@@ -1,0 +1,94 @@
+"""``matchledger rebuild``: recreate the read models (``rm_*`` tables) and snapshots.
+
+Reads never need it (every view folds the log itself, from the nearest snapshot), but tools
+that query the file with SQL do, and snapshots make time travel on a long log fast.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from typing import Annotated, Any
+
+import typer
+
+from cli.common import DEFAULT_DB, CliError, Db, Json, console, emit_json, open_ledger
+
+app = typer.Typer()
+
+# the read models the projections keep (rm_<name>); one fold feeds them all
+PROJECTIONS = ("competition", "team", "scoreboard", "tie", "bracket", "team_record", "streak",
+               "player")
+
+
+@app.command(rich_help_panel="Projections")
+def rebuild(
+    projection: Annotated[str | None, typer.Argument(
+        metavar="PROJECTION",
+        help=f"One of {', '.join(PROJECTIONS)}; all when left out. They share one fold, so "
+             "every read model is rebuilt with it.")] = None,
+    db: Db = DEFAULT_DB,
+    incremental: Annotated[bool, typer.Option(
+        "--catch-up", help="Only apply what is new since the last checkpoint.")] = False,
+    progress: Annotated[bool | None, typer.Option(
+        "--progress/--no-progress",
+        help="Show a progress bar (default: on a terminal).")] = None,
+    json_output: Json = False,
+) -> None:
+    """Rebuild the read models and snapshots from the log, with a progress bar.
+
+    Example: matchledger rebuild --db demo.db
+    """
+    from projections import Projector
+
+    if projection is not None and projection.removeprefix("rm_") not in PROJECTIONS:
+        raise CliError(f"unknown projection {projection!r}; known: {', '.join(PROJECTIONS)}")
+    show = sys.stderr.isatty() if progress is None else progress
+    started = time.perf_counter()
+    with open_ledger(db) as lg:
+        projector = Projector(lg)
+        with _Bar(show, "catching up" if incremental else "rebuilding") as bar:
+            if incremental:
+                position = projector.catch_up(progress=bar)
+            else:
+                position = projector.rebuild(progress=bar)
+        rows = {t: lg.db[t].count for t in sorted(lg.db.table_names()) if t.startswith("rm_")}
+    seconds = time.perf_counter() - started
+    if json_output:
+        emit_json({"position": position, "seconds": round(seconds, 3), "tables": rows})
+        return
+    from cli import render
+
+    verb = "caught up" if incremental else "rebuilt"
+    out = console()
+    out.print(f"{verb} the read models to position {position} in {seconds:.2f}s")
+    out.print(render.key_values({t: f"{n} row{'s' if n != 1 else ''}" for t, n in rows.items()
+                                 if not t.startswith(("rm_checkpoint", "rm_snapshot"))},
+                                title="read models"))
+
+
+class _Bar:
+    """A rich progress bar on stderr taking (position, head) updates, or nothing when off."""
+
+    def __init__(self, show: bool, what: str) -> None:
+        self.show, self.what = show, what
+        self.bar: Any = None
+        self.task: Any = None
+
+    def __enter__(self) -> Any:
+        if not self.show:
+            return None
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+        self.bar = Progress(TextColumn("{task.description}"), BarColumn(),
+                            MofNCompleteColumn(), console=console(stderr=True), transient=True)
+        self.bar.start()
+        self.task = self.bar.add_task(self.what, total=None)
+        return self
+
+    def __call__(self, position: int, head: int) -> None:
+        self.bar.update(self.task, completed=position, total=head)
+
+    def __exit__(self, *exc: object) -> None:
+        if self.bar is not None:
+            self.bar.stop()

@@ -1,0 +1,320 @@
+"""The read commands: score, tie, bracket, table, streaks, players — all askable in the past.
+
+Each folds the log (``projections.state_at``, from the nearest snapshot) with the time-travel
+filters given, then prints the view as rich output, or its JSON contract with ``--json``
+(``projections.to_json``: the CLI prints it, never re-derives it).
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from cli.common import (
+    DEFAULT_DB,
+    AsOf,
+    AtPosition,
+    CliError,
+    CompetitionArg,
+    Db,
+    Json,
+    KnownAt,
+    MatchArg,
+    When,
+    competition_id,
+    complete_competition,
+    complete_team,
+    complete_tie,
+    console,
+    emit_json,
+    match_id,
+    open_ledger,
+)
+
+if TYPE_CHECKING:
+    from ledger import Ledger
+    from projections import Scoreboard, State, TieView
+
+PANEL = "Views (all take --as-of, --known-at, --at-position, --json)"
+
+app = typer.Typer()
+
+
+# --- shared ----------------------------------------------------------------------------------
+
+
+def load_state(lg: Ledger, when: When) -> State:
+    from projections import state_at
+
+    return state_at(lg, **when.filters())
+
+
+def _suggest(name: str, known: Iterable[str], what: str) -> str:
+    known = sorted(set(known))
+    close = difflib.get_close_matches(name, known, n=3, cutoff=0.5)
+    if close:
+        return "; did you mean " + ", ".join(repr(c) for c in close) + "?"
+    if known:
+        shown = ", ".join(known[:8]) + (", …" if len(known) > 8 else "")
+        return f"; known {what}: {shown}"
+    return f"; no {what} in the ledger (as of then)"
+
+
+def match_views(state: State, match: str) -> tuple[Scoreboard, TieView | None]:
+    """A match's scoreboard and, when it is a leg of a tie, the tie."""
+    import projections as P
+
+    try:
+        board = P.scoreboard(state, match)
+    except P.UnknownMatch as e:
+        raise CliError(f"{e}{_suggest(match, state.fixtures, 'matches')}") from e
+    view = None
+    if board.tie is not None:
+        view = P.tie(state, board.tie, board.competition)
+    return board, view
+
+
+def resolve_team(state: State, name: str) -> str:
+    """A team id from any spelling the ledger knows (id, name, alias), as of the state."""
+    from ledger import Registry
+
+    registry = Registry()
+    for team in state.teams.values():
+        registry = registry.register_team(team.id, team.name, team.aliases, team.country)
+    return registry.resolve_team(name)
+
+
+def need_competition(state: State, competition: str) -> str:
+    comp = competition_id(competition)
+    if comp not in state.competitions:
+        raise CliError(f"unknown competition {comp!r}"
+                       f"{_suggest(comp, state.competitions, 'competitions')}")
+    return comp
+
+
+def print_when(when: When) -> None:
+    said = when.describe()
+    if said:
+        console().print(f"[dim]{said}[/dim]")
+
+
+# --- commands --------------------------------------------------------------------------------
+
+
+@app.command(rich_help_panel=PANEL)
+def score(
+    match: MatchArg,
+    db: Db = DEFAULT_DB,
+    as_of: AsOf = None,
+    known_at: KnownAt = None,
+    at_position: AtPosition = None,
+    json_output: Json = False,
+) -> None:
+    """Show a match: score line and status, goals, cards, the shoot-out kick by kick.
+
+    Example: matchledger score uel24-qf4-leg2 --as-of 2024-04-18T21:30
+    """
+    from cli import render
+    from projections import to_json
+
+    when = When(as_of, known_at, at_position)
+    with open_ledger(db) as lg:
+        if when.describe() is None:  # the present: fold only the streams this match needs
+            from cli.live import current_match
+
+            state, board, view = current_match(lg, match_id(match))
+        else:
+            state = load_state(lg, when)
+            board, view = match_views(state, match_id(match))
+    if json_output:
+        emit_json(to_json(board))
+        return
+    print_when(when)
+    console().print(render.scoreboard_view(board, view, render.Names(state)))
+
+
+@app.command(rich_help_panel=PANEL)
+def tie(
+    tie_id: Annotated[str, typer.Argument(
+        metavar="TIE", autocompletion=complete_tie, help="A tie id, e.g. QF4.")],
+    competition: Annotated[str | None, typer.Option(
+        "--competition", "-c", autocompletion=complete_competition,
+        help="The competition, when the tie id is drawn in several.")] = None,
+    db: Db = DEFAULT_DB,
+    as_of: AsOf = None,
+    known_at: KnownAt = None,
+    at_position: AtPosition = None,
+    json_output: Json = False,
+) -> None:
+    """Show a tie: its legs, the aggregate, who went through and how.
+
+    Example: matchledger tie QF4 --as-of 2024-04-12
+    """
+    import projections as P
+    from cli import render
+
+    when = When(as_of, known_at, at_position)
+    with open_ledger(db) as lg:
+        state = load_state(lg, when)
+    comp = competition_id(competition) if competition else None
+    try:
+        view = P.tie(state, tie_id, comp)
+    except P.UnknownTie as e:
+        known = {t for (c, t) in state.ties if comp in (None, c)}
+        raise CliError(f"{e}{_suggest(tie_id, known, 'ties')}") from e
+    except P.AmbiguousTie as e:
+        raise CliError(f"{e} with --competition") from e
+    if json_output:
+        emit_json(P.to_json(view))
+        return
+    print_when(when)
+    console().print(render.tie_view(view, render.Names(state)))
+
+
+@app.command(rich_help_panel=PANEL)
+def bracket(
+    competition: CompetitionArg,
+    db: Db = DEFAULT_DB,
+    as_of: AsOf = None,
+    known_at: KnownAt = None,
+    at_position: AtPosition = None,
+    json_output: Json = False,
+) -> None:
+    """Draw a competition's bracket as a tree: every tie, scores, aggregates, who went through.
+
+    Example: matchledger bracket uel-2023-24 --as-of 2024-04-12
+    """
+    import projections as P
+    from cli import render
+
+    when = When(as_of, known_at, at_position)
+    with open_ledger(db) as lg:
+        state = load_state(lg, when)
+    comp = competition_id(competition)
+    try:
+        view = P.bracket(state, comp)
+    except P.UnknownCompetition as e:
+        raise CliError(f"{e}{_suggest(comp, state.competitions, 'competitions')}") from e
+    if json_output:
+        emit_json(P.to_json(view))
+        return
+    names = render.Names(state)
+    out = console()
+    out.print(render.bracket_tree(view, names, when.describe()))
+    if view.open:
+        out.print(f"[dim]still open: {', '.join(view.open)}[/dim]")
+
+
+@app.command(rich_help_panel=PANEL)
+def table(
+    competition: CompetitionArg,
+    db: Db = DEFAULT_DB,
+    as_of: AsOf = None,
+    known_at: KnownAt = None,
+    at_position: AtPosition = None,
+    json_output: Json = False,
+) -> None:
+    """Show the team records of a competition: played, won, drawn, lost, goals, cards, points.
+
+    Example: matchledger table uel-2023-24 --as-of 2024-04-19
+    """
+    import projections as P
+    from cli import render
+
+    when = When(as_of, known_at, at_position)
+    with open_ledger(db) as lg:
+        state = load_state(lg, when)
+    comp = need_competition(state, competition)
+    records = P.table(state, comp)
+    if json_output:
+        emit_json(P.to_json(records))
+        return
+    print_when(when)
+    name = state.competitions[comp]
+    title = f"{name.name} {name.season} (a shoot-out counts as a draw)"
+    console().print(render.records_table(records, render.Names(state), title))
+
+
+@app.command(rich_help_panel=PANEL)
+def streaks(
+    team: Annotated[str | None, typer.Argument(
+        metavar="TEAM", autocompletion=complete_team,
+        help="A team (id, name or alias); every team when left out.")] = None,
+    db: Db = DEFAULT_DB,
+    as_of: AsOf = None,
+    known_at: KnownAt = None,
+    at_position: AtPosition = None,
+    json_output: Json = False,
+) -> None:
+    """Show a team's streaks, current and longest, across competitions in kick-off order.
+
+    Unbeaten, winning, scoring, clean sheet, losing and winless runs; a match decided on
+    penalties counts as a draw.
+
+    Example: matchledger streaks Leverkusen --as-of 2024-04-19
+    """
+    import projections as P
+    from cli import render
+
+    when = When(as_of, known_at, at_position)
+    with open_ledger(db) as lg:
+        state = load_state(lg, when)
+    names = render.Names(state)
+    if team is not None:
+        team_id = resolve_team(state, team)
+        view = P.streaks(state, team_id)
+        if json_output:
+            emit_json(P.to_json(view))
+            return
+        print_when(when)
+        console().print(render.streaks_table(view, state, names))
+        return
+    views = sorted((P.streaks(state, t) for t in state.teams), key=lambda v: names(v.team))
+    if json_output:
+        emit_json({v.team: P.to_json(v) for v in views})
+        return
+    print_when(when)
+    if not views:
+        console().print("no teams in the ledger (as of then)", style="dim")
+        return
+    console().print(render.all_streaks_table(views, names))
+
+
+@app.command(rich_help_panel=PANEL)
+def players(
+    team: Annotated[str | None, typer.Option(
+        "--team", "-t", autocompletion=complete_team,
+        help="Only this team's players (id, name or alias).")] = None,
+    db: Db = DEFAULT_DB,
+    as_of: AsOf = None,
+    known_at: KnownAt = None,
+    at_position: AtPosition = None,
+    json_output: Json = False,
+) -> None:
+    """Show scorers and booked players: goals, penalties, own goals and cards.
+
+    Shoot-out kicks are never goals.
+
+    Example: matchledger players --team atalanta
+    """
+    import projections as P
+    from cli import render
+
+    when = When(as_of, known_at, at_position)
+    with open_ledger(db) as lg:
+        state = load_state(lg, when)
+    team_id = resolve_team(state, team) if team is not None else None
+    records = P.players(state, team_id)
+    if json_output:
+        emit_json(P.to_json(records))
+        return
+    print_when(when)
+    names = render.Names(state)
+    title = f"players of {names(team_id)}" if team_id else "players"
+    if not records:
+        console().print(f"no {title} have scored or been booked (as of then)", style="dim")
+        return
+    console().print(render.players_table(records, names, title))

@@ -1,0 +1,350 @@
+"""End to end: the installed ``matchledger`` script, in real processes, on real files.
+
+The demo, a whole match appended command by command while another process follows the log,
+time travel through the JSON contracts, export then import, and a file tampered with as an
+attacker would. (The wide table of bad inputs runs in-process: tests/test_cli_errors.py.)
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import queue
+import re
+import shutil
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ledger import Ledger
+
+SCRIPT = Path(sys.executable).with_name("matchledger")
+if not SCRIPT.exists():  # pragma: no cover - a venv always has it next to python
+    SCRIPT = Path(shutil.which("matchledger") or "matchledger")
+COMPETITION = "uel-2023-24"
+SF1 = "uel24-sf1-leg1"
+
+
+def env() -> dict[str, str]:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("MATCHLEDGER")}
+    return {**clean, "COLUMNS": "100", "PYTHONIOENCODING": "utf-8"}
+
+
+def run(*args: object, db: Path | None = None, stdin: str | None = None, ok: bool = True,
+        cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """``matchledger ARGS [--db DB]``; ``ok`` asserts exit code 0."""
+    command = [str(SCRIPT), *map(str, args), *(["--db", str(db)] if db else [])]
+    done = subprocess.run(command, input=stdin, capture_output=True, text=True, env=env(),
+                          cwd=cwd, timeout=60)
+    if ok:
+        assert done.returncode == 0, f"{command}:\n{done.stdout}\n{done.stderr}"
+    return done
+
+
+def run_json(*args: object, db: Path) -> Any:
+    return json.loads(run(*args, "--json", db=db).stdout)
+
+
+def refused(done: subprocess.CompletedProcess[str], message: str) -> None:
+    """A user mistake: exit code != 0, exactly one line on stderr naming it, no traceback."""
+    assert done.returncode != 0
+    assert done.stdout == ""
+    lines = done.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: "), done.stderr
+    assert message in lines[0]
+
+
+def all_commands() -> list[str]:
+    """Every command and subcommand, as typed: "demo", "append goal", …"""
+    import typer.main
+
+    from cli.main import app
+
+    names: list[str] = []
+
+    def walk(command: Any, prefix: str) -> None:
+        for name, sub in sorted(getattr(command, "commands", {}).items()):
+            names.append(f"{prefix}{name}")
+            walk(sub, f"{prefix}{name} ")
+
+    walk(typer.main.get_command(app), "")
+    return names
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    """(a ledger built by ``matchledger demo --db``, what the demo printed)."""
+    path = tmp_path_factory.mktemp("demo") / "demo.db"
+    done = run("demo", "--db", path)
+    return path, done.stdout
+
+
+@pytest.fixture
+def demo_db(demo: tuple[Path, str]) -> Path:
+    return demo[0]
+
+
+@pytest.fixture
+def copy_db(demo_db: Path, tmp_path: Path) -> Path:
+    """A copy of the demo ledger that a test may write to."""
+    copy = tmp_path / "copy.db"
+    shutil.copy(demo_db, copy)
+    return copy
+
+
+def head_hash(db: Path) -> tuple[int, str | None]:
+    with Ledger(db) as lg:
+        return lg.head(), lg.verify().head_hash
+
+
+# --- the demo --------------------------------------------------------------------------------
+
+
+def test_demo_tells_the_story_in_a_temporary_file(tmp_path: Path) -> None:
+    done = run("demo", cwd=tmp_path)
+    out = done.stdout
+    for told in ("The draw, 15 March 2024", "as of 12 Apr 2024 00:00 UTC",
+                 "Benfica or Marseille v Liverpool or Atalanta",
+                 "QF1 · Milan v Roma", "0-1, 18 Apr · agg 0-1 · open",
+                 "Marseille through on penalties (4-2)", "SF1 · Marseille v Atalanta",
+                 "SF2 · Roma v Leverkusen", "Marseille 1-0 Benfica (a.e.t., 4-2 pens; agg 2-2)",
+                 "Angel Di Maria   ○ missed", "Luis Henrique    ● scored     4-2",
+                 "Leverkusen: streaks", "unbeaten      4  3W 1D 0L",
+                 "known at 2024-04-12T11:00 UTC: Liverpool 0-3 Atalanta  full time"):
+        assert told in out, told
+    assert done.stderr == ""
+    assert list(tmp_path.iterdir()) == []  # never a matchledger.db in the current folder
+
+
+def test_demo_keeps_its_ledger_with_db_and_refuses_to_overwrite_another(
+        demo: tuple[Path, str], tmp_path: Path) -> None:
+    path, out = demo
+    assert f"kept at {path}" in out and "hash chain verified" in out
+    assert head_hash(path)[0] == 142
+    other = tmp_path / "other.db"
+    run("init", db=other)
+    run("append", "competition", "cup", "--name", "Cup", "--season", "2025", db=other)
+    refused(run("demo", "--db", other, ok=False), "already holds 1 event:")
+
+
+# --- time travel through the JSON contracts ----------------------------------------------------
+
+
+def test_bracket_json_as_of_12_april_and_as_of_19_april(demo_db: Path) -> None:
+    april_12 = run_json("bracket", COMPETITION, "--as-of", "2024-04-12", db=demo_db)
+    assert april_12["competition"] == COMPETITION
+    assert [r["round"] for r in april_12["rounds"]] == ["QF", "SF", "F"]
+    qf = {t["tie"]: t for t in april_12["rounds"][0]["ties"]}
+    assert {k: qf["QF1"][k] for k in ("sides", "aggregate", "winner", "decided_by")} == {
+        "sides": ["ac-milan", "roma"], "aggregate": [0, 1], "winner": None, "decided_by": None}
+    assert [leg["score"] for leg in qf["QF4"]["legs"]] == [[2, 1], None]
+    assert [leg["status"] for leg in qf["QF4"]["legs"]] == ["finished", "scheduled"]
+    assert set(qf["QF4"]["legs"][0]) >= {"match", "home", "away", "score", "status"}
+    sf1 = april_12["rounds"][1]["ties"][0]
+    assert sf1["tie"] == "SF1" and sf1["sides"] == [
+        {"winner_of": "QF4", "candidates": ["benfica", "marseille"]},
+        {"winner_of": "QF2", "candidates": ["liverpool", "atalanta"]}]
+
+    april_19 = run_json("bracket", COMPETITION, "--as-of", "2024-04-19", db=demo_db)
+    qf = {t["tie"]: t for t in april_19["rounds"][0]["ties"]}
+    assert (qf["QF4"]["aggregate"], qf["QF4"]["winner"], qf["QF4"]["decided_by"]) == (
+        [2, 2], "marseille", "penalties")
+    assert qf["QF1"]["winner"] == "roma" and qf["QF1"]["decided_by"] == "aggregate"
+    sf = {t["tie"]: t["sides"] for t in april_19["rounds"][1]["ties"]}
+    assert sf == {"SF1": ["marseille", "atalanta"], "SF2": ["roma", "leverkusen"]}
+
+
+def test_streaks_and_score_json_answer_as_of_any_moment(demo_db: Path) -> None:
+    lev = run_json("streaks", "Bayer 04 Leverkusen", db=demo_db)
+    assert set(lev) == {"unbeaten", "winning", "scoring", "clean_sheet", "losing", "winless"}
+    assert lev["unbeaten"]["current"] == {
+        "length": 4, "wins": 3, "draws": 1, "losses": 0,
+        "first_match": "uel24-r16-lev-qar-leg2", "last_match": "uel24-qf3-leg2"}
+    assert lev["winning"]["current"]["length"] == 0 and lev["winning"]["longest"]["length"] == 3
+    before = run_json("streaks", "leverkusen", "--as-of", "2024-04-15", db=demo_db)
+    assert before["winning"]["current"]["length"] == 3  # the 1-1 at West Ham not yet played
+
+    shootout = run_json("score", "uel24-qf4-leg2", db=demo_db)
+    assert (shootout["score"], shootout["penalties"], shootout["status"]) == (
+        [1, 0], [4, 2], "finished")
+    assert [k["outcome"] for k in shootout["kicks"]][:2] == ["missed", "scored"]
+    morning = run_json("score", "uel24-qf2-leg1", "--known-at", "2024-04-12T10:00", db=demo_db)
+    assert morning["status"] == "scheduled"  # played the night before, recorded at 10:44 UTC
+    midway = run_json("score", "uel24-qf4-leg2", "--as-of", "2024-04-18T22:40+02:00",
+                      db=demo_db)
+    assert (midway["status"], midway["score"], midway["period"]) == ("live", [1, 0], "2H")
+    first = run_json("score", "uel24-qf1-leg1", "--at-position", "40", db=demo_db)
+    assert first["status"] == "scheduled"
+
+
+# --- a live match ------------------------------------------------------------------------------
+
+
+class Follower:
+    """``matchledger log --follow --json`` in its own process, its lines read by a thread."""
+
+    def __init__(self, db: Path, match: str) -> None:
+        self.proc = subprocess.Popen(
+            [str(SCRIPT), "log", "--match", match, "--follow", "--json", "--interval", "0.1",
+             "--db", str(db)],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env())
+        self.lines: queue.Queue[str] = queue.Queue()
+        threading.Thread(target=self._read, daemon=True).start()
+        assert self.proc.stderr is not None
+        assert "following" in self.proc.stderr.readline()  # ready before the first event
+
+    def _read(self) -> None:
+        assert self.proc.stdout is not None
+        for line in self.proc.stdout:
+            self.lines.put(line)
+
+    def positions(self, until: set[int], timeout: float = 15.0) -> list[int]:
+        seen: list[int] = []
+        deadline = time.monotonic() + timeout
+        while not until <= set(seen) and time.monotonic() < deadline:
+            try:
+                seen.append(json.loads(self.lines.get(timeout=0.2))["position"])
+            except queue.Empty:
+                continue
+        return seen
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        self.proc.wait(timeout=10)
+
+
+POSITION = re.compile(r"^appended \w+ at position (\d+) \(([^ ]+) v(\d+)\)", re.M)
+
+
+def test_a_whole_match_appended_live_while_another_process_follows_the_log(
+        copy_db: Path) -> None:
+    def append(*args: str) -> tuple[list[int], str]:
+        out = run("append", *args, db=copy_db).stdout
+        return [int(p) for p, _, _ in POSITION.findall(out)], out
+
+    append("fixture", COMPETITION, SF1, "--tie", "SF1", "--leg", "1", "--home", "Marseille",
+           "--away", "Atalanta", "--kickoff", "2024-05-02T21:00+02:00")
+    follower = Follower(copy_db, SF1)
+    goal_id = "0e3c1f9a-5d1b-4f43-9b54-3a2f7f3c0b11"
+    try:
+        appended: list[int] = []
+        steps = [
+            (["whistle", SF1, "kick-off"], "Marseille 0-0 Atalanta  live 1'"),
+            (["goal", SF1, "--team", "Olympique de Marseille", "--player", "Mbemba", "--minute",
+              "11", "--event-id", goal_id], "Marseille 1-0 Atalanta  live 11'"),
+            (["goal", SF1, "--team", "marseille", "--minute", "12"],
+             "Marseille 2-0 Atalanta  live 12'"),
+            (["retract", SF1, "last", "--reason", "typed twice"],
+             "Marseille 1-0 Atalanta  live 11'"),
+            (["whistle", SF1, "half-time"], "Marseille 1-0 Atalanta  live, half time"),
+            (["whistle", SF1, "start"], "live 46'"),
+            (["goal", SF1, "--team", "Atlanta", "--player", "Ademola Lookman", "--minute",
+              "59"], "Marseille 1-1 Atalanta  live 59'"),
+            (["card", SF1, "--team", "atalanta", "--player", "Lookman", "--minute", "90+3"],
+             "live 90'"),
+            (["whistle", SF1, "full-time"], "Marseille 1-1 Atalanta  full time"),
+        ]
+        for args, score_line in steps:
+            positions, out = append(*args)
+            assert positions and score_line in out, out
+            appended += positions
+        # a resend of the same event id appends nothing; a name the ledger does not know fails
+        resent = run("append", "goal", SF1, "--team", "marseille", "--minute", "11",
+                     "--event-id", goal_id, db=copy_db).stdout
+        assert f"already in the ledger: GoalScored at position {appended[2]}" in resent
+        refused(run("append", "goal", SF1, "--team", "OM", db=copy_db, ok=False),
+                "unknown team 'OM'")
+        seen = follower.positions(until=set(appended))
+    finally:
+        follower.stop()
+    assert seen == appended  # every event, once, in order, as it was appended
+    final = run_json("score", SF1, db=copy_db)
+    assert (final["status"], final["score"], final["half_time"]) == ("finished", [1, 1], [1, 0])
+    assert [g["player"] for g in final["goals"]] == ["Mbemba", "Ademola Lookman"]
+    assert final["cards"][0]["added"] == 3
+    # optimistic concurrency: a stale writer is refused
+    refused(run("append", "goal", SF1, "--team", "marseille", "--expect", "3", db=copy_db,
+                ok=False), "expected version 3")
+
+
+# --- the log in and out ------------------------------------------------------------------------
+
+
+def test_export_then_import_into_a_new_file_gives_an_identical_ledger(
+        demo_db: Path, tmp_path: Path) -> None:
+    exported = tmp_path / "log.jsonl"
+    run("export", "--output", exported, db=demo_db)
+    copy = tmp_path / "copy.db"
+    done = run("import", exported, db=copy)
+    assert "imported 142 events" in done.stderr
+    assert head_hash(copy) == head_hash(demo_db)
+    again = run("import", exported, db=copy)
+    assert "imported 0 events, 142 already there" in again.stderr
+    piped = tmp_path / "piped.db"
+    run("import", "-", db=piped, stdin=run("export", db=demo_db).stdout)
+    assert head_hash(piped) == head_hash(demo_db)
+    assert run_json("stats", db=piped)["head_hash"] == head_hash(demo_db)[1]
+
+
+def test_import_is_all_or_nothing_and_leaves_no_file_behind(demo_db: Path,
+                                                             tmp_path: Path) -> None:
+    lines = run("export", db=demo_db).stdout.splitlines()
+    goal = max(n for n, line in enumerate(lines) if '"GoalScored"' in line)
+    lines[goal] = lines[goal].replace('"GoalScored"', '"GoalScord"')
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text("\n".join(lines) + "\n")
+    target = tmp_path / "new.db"
+    refused(run("import", bad, db=target, ok=False),
+            f"line {goal + 1}: unknown event type 'GoalScord'")
+    assert not target.exists()
+
+
+def test_verify_fails_at_the_first_bad_position_of_a_tampered_file(copy_db: Path) -> None:
+    assert "hash chain intact" in run("verify", db=copy_db).stdout
+    raw = sqlite3.connect(copy_db)
+    (goal,) = raw.execute("SELECT position FROM events WHERE type = 'GoalScored' AND "
+                          "data LIKE '%Moumbagna%'").fetchone()
+    raw.execute("DROP TRIGGER events_no_update")  # what an attacker with the file would do
+    raw.execute("UPDATE events SET data = json_set(data, '$.team', 'benfica') "
+                "WHERE position = ?", (goal,))
+    raw.commit()
+    raw.close()
+    refused(run("verify", db=copy_db, ok=False), f"broken at position {goal}: hash does not")
+    report = run("verify", "--json", db=copy_db, ok=False)
+    assert report.returncode == 1
+    assert json.loads(report.stdout)["first_bad"] == goal
+
+
+# --- mistakes through the real script ----------------------------------------------------------
+
+
+def test_bad_input_at_the_real_script_is_one_line_and_changes_nothing(copy_db: Path) -> None:
+    before = head_hash(copy_db)
+    refused(run("append", "goal", "uel24-qf4-leg1", "--team", "Benfika", "--minute", "3",
+                db=copy_db, ok=False), "unknown team 'Benfika'; did you mean 'Benfica'?")
+    refused(run("append", "goal", SF1, "--team", "benfica", db=copy_db, ok=False),
+            "goal before kick-off")
+    refused(run("append", "json", db=copy_db, stdin='{"stream": "match:', ok=False),
+            "malformed JSON")
+    refused(run("bracket", COMPETITION, "--as-of", "12 April", db=copy_db, ok=False),
+            "Invalid value for '--as-of': '12 April' is not a date or time")
+    assert head_hash(copy_db) == before
+
+
+def test_a_read_command_on_a_missing_file_says_so_and_creates_nothing(tmp_path: Path) -> None:
+    missing = tmp_path / "missing.db"
+    refused(run("score", "x", db=missing, ok=False), f"no ledger at {missing}: run matchledger")
+    assert not missing.exists()
+
+
+def test_help_of_the_installed_script_lists_every_command() -> None:
+    out = run("--help").stdout
+    for name in ("demo", "init", "import", "export", "append", "log", "score", "tie",
+                 "bracket", "table", "streaks", "players", "rebuild", "verify", "stats"):
+        assert re.search(rf"│ {name} ", out), name

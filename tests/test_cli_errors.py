@@ -1,0 +1,172 @@
+"""Every bad input of the ledger, typed at the command line: one line on stderr, exit code != 0,
+the ledger unchanged. In-process (typer's CliRunner) to keep the wide table fast; a few of the
+same mistakes go through the installed script in tests/test_cli.py.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from test_ledger import BAD_INPUTS, _live_second_half, _not_level, _shootout_decided
+from typer.testing import CliRunner
+
+from cli.main import app
+from ledger import Ledger
+
+from conftest import setup_tie
+
+runner = CliRunner()
+Build = Callable[[Ledger], None]
+
+
+def state(db: Path) -> tuple[int, str | None]:
+    with Ledger(db) as lg:
+        return lg.head(), lg.verify().head_hash
+
+
+def build(db: Path, setup: Build) -> tuple[int, str | None]:
+    with Ledger(db) as lg:
+        setup(lg)
+    return state(db)
+
+
+def refused(db: Path, args: list[str], message: str, *, stdin: str | None = None) -> int:
+    """Run the CLI; assert one line on stderr naming ``message``; return the exit code."""
+    result = runner.invoke(app, [*args, "--db", str(db)], input=stdin)
+    assert result.exit_code != 0, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exc_info
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("error: ") and message in lines[0], lines[0]
+    assert result.stdout == ""
+    return result.exit_code
+
+
+@pytest.mark.parametrize(("build_state", "line", "message"),
+                         [(case[1], case[2], case[4]) for case in BAD_INPUTS],
+                         ids=[case[0] for case in BAD_INPUTS])
+def test_every_bad_input_of_the_ledger_as_raw_json_is_one_line_and_changes_nothing(
+        db_path: Path, build_state: Build, line: str, message: str) -> None:
+    before = build(db_path, build_state)
+    assert refused(db_path, ["append", "json", line], message) == 1
+    assert refused(db_path, ["append", "json"], message, stdin=line) == 1  # from stdin
+    assert state(db_path) == before
+
+
+L1, L2 = "t1-leg1", "t1-leg2"
+TYPED: list[tuple[str, Build, list[str], str, int]] = [
+    ("wrong field type", _live_second_half,
+     ["append", "goal", L1, "--team", "benfica", "--minute", "fifty"],
+     "Invalid value for '--minute': 'fifty' is not a match minute", 2),
+    ("missing field", _live_second_half, ["append", "goal", L1, "--minute", "50"],
+     "Missing option '--team'", 2),
+    ("unknown team", _live_second_half, ["append", "goal", L1, "--team", "Benfika"],
+     "unknown team 'Benfika'; did you mean 'Benfica'?", 1),
+    ("unknown match", _live_second_half, ["append", "goal", "t9-leg1", "--team", "benfica"],
+     "unknown match 't9-leg1'", 1),
+    ("goal before kick-off", _live_second_half, ["append", "goal", L2, "--team", "benfica"],
+     "goal before kick-off", 1),
+    ("minute 130 in the second half", _live_second_half,
+     ["append", "goal", L1, "--team", "benfica", "--minute", "130"],
+     "minute 130 does not fit 2H (46-90)", 1),
+    ("kick when the tie is not level", _not_level,
+     ["append", "kick", L2, "scored", "--team", "benfica"],
+     "no shoot-out: the tie is not level", 1),
+    ("kick after the shoot-out is decided", _shootout_decided,
+     ["append", "kick", L2, "scored", "--team", "benfica"],
+     "the shoot-out is already decided", 1),
+    ("red-carded player scoring", _live_second_half,
+     ["append", "goal", L1, "--team", "benfica", "--player", "Nicolas Otamendi", "--minute",
+      "60"], "Nicolas Otamendi (benfica) was sent off and cannot score", 1),
+    ("red-carded player booked again", _live_second_half,
+     ["append", "card", L1, "--team", "benfica", "--player", "Nicolas Otamendi"],
+     "was sent off and cannot be booked again", 1),
+    ("unknown card", _live_second_half,
+     ["append", "card", L1, "--team", "benfica", "--player", "X", "--card", "blue"],
+     "Invalid value for '--card'", 2),
+    ("stale expected version", _live_second_half,
+     ["append", "goal", L1, "--team", "benfica", "--minute", "50", "--expect", "2"],
+     "conflict on match:t1-leg1: expected version 2, but it is at 4", 1),
+    ("a period before the last one ended", _not_level,
+     ["append", "whistle", L2, "start", "PSO"], "2H has not ended", 1),
+    ("no period to end", lambda lg: setup_tie(lg), ["append", "whistle", L1, "end"],
+     "no period is under way in t1-leg1", 1),
+    ("disallow with no goal", _live_second_half, ["append", "disallow", L1, "last"],
+     "no goal in t1-leg1 to point at", 1),
+    ("retract an unknown event", _live_second_half,
+     ["append", "retract", L1, "abc123", "--reason", "x"],
+     "no event id starting 'abc123' in t1-leg1", 1),
+    ("a duplicate competition", lambda lg: setup_tie(lg),
+     ["append", "competition", "cup", "--name", "Cup", "--season", "2025"],
+     "conflict on competition:cup: expected version -1", 1),
+    ("a tie from an unknown tie", lambda lg: setup_tie(lg),
+     ["append", "tie", "cup", "SF1", "winner:QF9", "benfica", "--round", "SF"],
+     "winner_of 'QF9': no such tie in this competition", 1),
+    ("a fixture with no date", lambda lg: setup_tie(lg),
+     ["append", "fixture", "cup", "t2-leg1", "--home", "benfica"],
+     "give --kickoff (with its offset) or --date", 1),
+    ("a bad time", lambda lg: setup_tie(lg),
+     ["append", "whistle", L1, "kick-off", "--at", "yesterday"],
+     "Invalid value for '--at': 'yesterday' is not a date or time", 2),
+]
+
+
+@pytest.mark.parametrize(("build_state", "args", "message", "code"),
+                         [case[1:] for case in TYPED], ids=[case[0] for case in TYPED])
+def test_every_bad_input_typed_at_the_cli_is_one_line_and_changes_nothing(
+        db_path: Path, build_state: Build, args: list[str], message: str, code: int) -> None:
+    before = build(db_path, build_state)
+    assert refused(db_path, args, message) == code
+    assert state(db_path) == before
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["score", "t1-leg9"], "unknown match 't1-leg9'; did you mean"),
+    (["tie", "T9"], "unknown tie 'T9'; did you mean 'T1'?"),
+    (["bracket", "cop"], "unknown competition 'cop'; did you mean 'cup'?"),
+    (["table", "nope"], "unknown competition 'nope'; known competitions: cup"),
+    (["streaks", "Benfika"], "unknown team 'Benfika'; did you mean 'Benfica'?"),
+    (["players", "--team", "Marselle"], "unknown team 'Marselle'; did you mean 'Marseille'"),
+    (["log", "--type", "Goal"], "unknown event type 'Goal'"),
+    (["log", "--match", "t1-leg1", "--stream", "competition:cup"], "give one of --stream"),
+    (["score", "t1-leg1", "--as-of", "2024-13-01"], "Invalid value for '--as-of'"),
+    (["score", "t1-leg1", "--known-at", "soon"], "Invalid value for '--known-at'"),
+    (["score", "t1-leg1", "--at-position", "-3"], "Invalid value for '--at-position'"),
+    (["scor", "t1-leg1"], "No such command 'scor'"),
+    (["rebuild", "scorebored"], "unknown projection 'scorebored'"),
+    (["import", "no-such-file.jsonl"], "no such file: no-such-file.jsonl"),
+])
+def test_bad_reads_are_one_line_too(db_path: Path, args: list[str], message: str) -> None:
+    before = build(db_path, setup_tie)
+    refused(db_path, args, message)
+    assert state(db_path) == before
+
+
+def test_a_file_that_is_not_a_ledger_is_refused_not_touched(tmp_path: Path) -> None:
+    text = tmp_path / "notes.db"
+    text.write_text("not a database\n")
+    refused(text, ["score", "x"], f"{text} is not a matchledger ledger")
+    refused(text, ["import", "-"], f"{text} exists and is not a matchledger ledger", stdin="")
+    assert text.read_text() == "not a database\n"
+
+
+def test_a_result_must_agree_with_the_goals_recorded(db_path: Path) -> None:
+    before = build(db_path, _not_level)
+    refused(db_path, ["append", "result", L1, "2-2"], "contradicts the goals recorded")
+    refused(db_path, ["append", "result", L1, "two-one"], "SCORE: 'two-one' is not a score")
+    assert state(db_path) == before
+
+
+def test_an_import_with_one_bad_line_writes_none_of_the_file(db_path: Path) -> None:
+    before = build(db_path, _live_second_half)
+    good = json.dumps({"stream": "competition:cup", "type": "TeamRegistered",
+                       "data": {"team": "porto", "name": "FC Porto"},
+                       "occurred_at": "2024-04-11T20:00:00+01:00"})
+    bad = json.dumps({"stream": "match:t1-leg1", "type": "GoalScored",
+                      "data": {"team": "benfica", "minute": 130},
+                      "occurred_at": "2024-04-11T21:30:00+01:00"})
+    refused(db_path, ["import", "-"], "line 2: ", stdin=f"{good}\n{bad}\n")
+    assert state(db_path) == before

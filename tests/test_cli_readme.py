@@ -1,0 +1,76 @@
+"""The README cannot rot: every shell block after the first two, and every Python block, runs
+against the installed ``matchledger`` script, in order, in one shell, in a fresh folder."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+from pathlib import Path
+
+from test_cli import SCRIPT, all_commands
+
+README = Path(__file__).resolve().parent.parent / "README.md"
+BLOCK = re.compile(r"^```(\w*)\n(.*?)^```\s*$", re.M | re.S)
+DEMO = "python3 -m venv .venv && . .venv/bin/activate && pip install -e . && matchledger demo"
+TESTS = ("python3 -m venv .venv && . .venv/bin/activate && pip install -e '.[test]' && "
+         "python -m pytest -q")
+
+
+def blocks() -> list[tuple[str, str]]:
+    return [(lang, body) for lang, body in BLOCK.findall(README.read_text(encoding="utf-8"))]
+
+
+def shell_script() -> str:
+    """The README's blocks after the first two, as one bash script: sh as is, Python inline."""
+    lines = ["set -euo pipefail"]
+    for lang, body in blocks()[2:]:
+        if lang == "sh":
+            lines.append(body)
+        elif lang == "python":
+            lines.append(f"python - <<'PYTHON'\n{body}PYTHON")
+    return "\n".join(lines) + "\n"
+
+
+def test_readme_opens_with_the_demo_and_then_the_test_command() -> None:
+    text = README.read_text(encoding="utf-8")
+    (first_lang, first), (second_lang, second) = blocks()[:2]
+    assert (first_lang, first.strip()) == ("sh", DEMO)
+    assert (second_lang, second.strip()) == ("sh", TESTS)
+    assert text.index(DEMO) < text.index("<!-- test-command -->") < text.index(TESTS)
+
+
+def test_every_command_and_subcommand_is_shown_in_the_readme() -> None:
+    shown = "\n".join(body for lang, body in blocks() if lang == "sh")
+    missing = [c for c in all_commands() if f"matchledger {c}" not in shown]
+    assert not missing, f"not in any sh block of the README: {missing}"
+
+
+def test_every_command_in_the_readme_runs(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MATCHLEDGER")}
+    env.update(PATH=f"{SCRIPT.parent}{os.pathsep}{env.get('PATH', '')}", HOME=str(tmp_path),
+               COLUMNS="100", PYTHONIOENCODING="utf-8")
+    done = subprocess.run(["bash", "-c", shell_script()], cwd=tmp_path, env=env,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, f"{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
+    out = done.stdout
+    # what the README promises its commands show
+    assert "Marseille 1-0 Benfica (a.e.t., 4-2 pens; agg 2-2)" in out
+    assert "Marseille 1-0 Atalanta  live 11'" in out
+    assert "Benfica or Marseille v Liverpool or Atalanta" in out
+    assert "ok: " in out and "hash chain intact" in out
+    refusals = [line for line in done.stderr.splitlines() if line.startswith("error: ")]
+    assert any("unknown team 'Marsielle'; did you mean 'Marseille'" in r for r in refusals)
+    assert any("no shoot-out: the tie is not level" in r for r in refusals)
+    # the follower in the background saw the whole match, score lines included
+    followed = (tmp_path / "follow.txt").read_text(encoding="utf-8")
+    assert "GoalScored" in followed and "EventRetracted" in followed
+    assert "→ Marseille 1-1 Atalanta  full time" in followed
+    bracket = json.loads((tmp_path / "bracket.json").read_text())
+    assert bracket["rounds"][0]["ties"][3]["decided_by"] == "penalties"
+    streaks = json.loads((tmp_path / "streaks.json").read_text())
+    assert streaks["unbeaten"]["longest"]["length"] == 4
+    assert "matchledger" in (tmp_path / ".bashrc").read_text()  # completion, in this HOME
+    assert "_matchledger_completion" in (tmp_path / "matchledger-completion.sh").read_text()
+

@@ -1,0 +1,189 @@
+"""The command line's parts, in-process: every command has help with an example, times and
+minutes parse as documented, and views read the way people write them."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+import typer.main
+from rich.console import Console
+from test_cli import all_commands
+from typer.testing import CliRunner
+
+import projections as P
+from cli import render
+from cli.common import complete_match, complete_team, parse_minute, parse_moment
+from cli.demo import seed_lines
+from cli.main import app
+from cli.views import match_views
+from ledger import Ledger, import_lines
+
+UTC = dt.UTC
+CEST = dt.timezone(dt.timedelta(hours=2))
+
+
+@pytest.fixture(scope="module")
+def seeded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Ledger]:
+    lg = Ledger(tmp_path_factory.mktemp("seed") / "seed.db")
+    import_lines(lg, seed_lines())
+    yield lg
+    lg.close()
+
+
+def text_of(renderable: Any) -> str:
+    out = Console(width=100, record=True, file=open("/dev/null", "w"))  # noqa: SIM115
+    out.print(renderable)
+    return out.export_text()
+
+
+# --- help ------------------------------------------------------------------------------------
+
+
+def _command(path: str) -> Any:
+    command: Any = typer.main.get_command(app)
+    for name in path.split():
+        command = command.commands[name]
+    return command
+
+
+@pytest.mark.parametrize("path", all_commands())
+def test_every_command_and_subcommand_has_help_with_an_example(path: str) -> None:
+    command = _command(path)
+    assert command.help and command.help.strip(), path
+    if not hasattr(command, "commands"):  # a group (append) lists its subcommands instead
+        example = command.help.partition("Example: ")[2]
+        assert f"matchledger {path} " in example, path
+    for param in command.params:
+        if param.name not in ("help",):
+            assert getattr(param, "help", None), f"{path}: {param.name} has no help"
+    result = CliRunner().invoke(app, [*path.split(), "--help"])
+    assert result.exit_code == 0, result.output
+    assert "Usage: matchledger " + path in " ".join(result.stdout.split())
+
+
+def test_the_read_commands_all_travel_in_time_and_speak_json() -> None:
+    for path in ("score", "tie", "bracket", "table", "streaks", "players", "log"):
+        options = {o for p in _command(path).params for o in getattr(p, "opts", ())}
+        assert {"--as-of", "--known-at", "--at-position", "--json", "--db"} <= options, path
+
+
+def test_no_arguments_shows_the_help_and_succeeds() -> None:
+    result = CliRunner().invoke(app, [])
+    assert result.exit_code == 0 and "matchledger demo" in result.stdout
+
+
+# --- parsing -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("typed", "meant"), [
+    ("2024-04-12", dt.datetime(2024, 4, 12, tzinfo=UTC)),  # the START of the day, UTC
+    ("2024-04-19T12:00", dt.datetime(2024, 4, 19, 12, tzinfo=UTC)),
+    ("2024-04-19 12:00", dt.datetime(2024, 4, 19, 12, tzinfo=UTC)),
+    ("2024-04-18T21:00+02:00", dt.datetime(2024, 4, 18, 21, tzinfo=CEST)),
+    ("2024-04-18T19:00Z", dt.datetime(2024, 4, 18, 19, tzinfo=UTC)),
+])
+def test_times_are_utc_unless_they_say_otherwise_and_a_date_is_its_first_moment(
+        typed: str, meant: dt.datetime) -> None:
+    parsed = parse_moment(typed)
+    assert parsed == meant and parsed.utcoffset() == meant.utcoffset()
+
+
+@pytest.mark.parametrize("typed", ["12 April", "2024-13-01", "2024-04-12T25:00", ""])
+def test_a_time_that_is_not_one_says_how_to_write_one(typed: str) -> None:
+    with pytest.raises(ValueError, match="is not a date or time: use 2024-04-12"):
+        parse_moment(typed)
+
+
+def test_now_is_now() -> None:
+    assert abs(parse_moment("now") - dt.datetime.now(UTC)) < dt.timedelta(seconds=5)
+
+
+@pytest.mark.parametrize(("typed", "minute", "added"), [
+    ("38", 38, None), ("45+2", 45, 2), ("90 + 3", 90, 3), ("120+1'", 120, 1)])
+def test_minutes_take_added_time(typed: str, minute: int, added: int | None) -> None:
+    parsed = parse_minute(typed)
+    assert (parsed.minute, parsed.added) == (minute, added)
+
+
+@pytest.mark.parametrize("typed", ["fifty", "45+", "+2", "-3"])
+def test_a_minute_that_is_not_one_is_refused(typed: str) -> None:
+    with pytest.raises(ValueError, match="is not a match minute"):
+        parse_minute(typed)
+
+
+# --- how views read ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("name", "aliases", "short"), [
+    ("Olympique de Marseille", ("Marseille", "Olympique Marseille"), "Marseille"),
+    ("Bayer 04 Leverkusen", ("Bayer Leverkusen", "Leverkusen", "Leverkuse"), "Leverkusen"),
+    ("Atalanta", ("Atlanta",), "Atalanta"),
+    ("AS Roma", ("AS Roma", "Roma"), "Roma"),
+    ("Qarabağ", ("Qarabag",), "Qarabağ"),
+])
+def test_teams_show_by_their_shortest_proper_name_never_a_typo(
+        name: str, aliases: tuple[str, ...], short: str) -> None:
+    assert render.short_name(name, aliases) == short
+
+
+def test_a_score_line_says_extra_time_penalties_and_aggregate(seeded: Ledger) -> None:
+    state = P.state_at(seeded)
+    names = render.Names(state)
+    lines = {m: render.score_line(*match_views(state, m), names)
+             for m in ("uel24-qf4-leg2", "uel24-qf2-leg1", "uel24-qf1-leg2")}
+    assert lines == {"uel24-qf4-leg2": "Marseille 1-0 Benfica (a.e.t., 4-2 pens; agg 2-2)",
+                     "uel24-qf2-leg1": "Liverpool 0-3 Atalanta",
+                     "uel24-qf1-leg2": "Roma 2-1 Milan (agg 3-1)"}
+
+
+@pytest.mark.parametrize(("as_of", "status"), [
+    (dt.datetime(2024, 4, 18, 22, 40, tzinfo=CEST), "live 79'"),
+    (dt.datetime(2024, 4, 18, 21, 50, tzinfo=CEST), "live, half time"),
+    (dt.datetime(2024, 4, 18, 23, 28, tzinfo=CEST), "live, penalty shoot-out"),
+    (dt.datetime(2024, 4, 18, 12, 0, tzinfo=CEST), "scheduled, kick-off 18 Apr 2024 21:00 +02:00"),
+    (None, "full time"),
+])
+def test_the_status_reads_like_a_match_day(seeded: Ledger, as_of: dt.datetime | None,
+                                           status: str) -> None:
+    board, _ = match_views(P.state_at(seeded, as_of=as_of), "uel24-qf4-leg2")
+    assert render.status_text(board) == status
+
+
+def test_the_bracket_is_a_tree_from_the_final_down_to_the_quarter_finals(
+        seeded: Ledger) -> None:
+    state = P.state_at(seeded, as_of=parse_moment("2024-04-12"))
+    tree = text_of(render.bracket_tree(P.bracket(state, "uel-2023-24"), render.Names(state)))
+    lines = tree.splitlines()
+    final = next(i for i, line in enumerate(lines) if "F · winner of SF1 v winner of SF2" in line)
+    sf1 = next(i for i, line in enumerate(lines)
+               if "SF1 · Benfica or Marseille v Liverpool or Atalanta" in line)
+    qf4 = next(i for i, line in enumerate(lines) if "QF4 · Benfica v Marseille" in line)
+    assert final < sf1 < qf4
+    assert lines[sf1].index("SF1") > lines[final].index("F ·")  # nested under the final
+    assert lines[qf4].index("QF4") > lines[sf1].index("SF1")
+    assert "2-1, 18 Apr · agg 2-1 · open" in tree
+
+
+def test_the_log_describes_each_event_in_words(seeded: Ledger) -> None:
+    words = [render.describe(env.event) for env in seeded.read(stream="match:uel24-qf4-leg2")]
+    assert "⚽ marseille: Faris Moumbagna 79'" in words
+    assert "kick benfica: Angel Di Maria missed" in words
+    assert words[-2:] == ["PSO ends", "full time"]
+
+
+def test_completion_offers_the_ids_in_the_ledger(seeded: Ledger) -> None:
+    ctx: Any = SimpleNamespace(params={"db": str(seeded.path)})
+    assert complete_match(ctx, "uel24-qf4") == ["uel24-qf4-leg1", "uel24-qf4-leg2"]
+    assert complete_team(ctx, "le") == ["leverkusen"]
+    ctx.params = {"db": str(Path(seeded.path).with_name("missing.db"))}
+    assert complete_match(ctx, "") == []
+
+
+def test_version() -> None:
+    result = CliRunner().invoke(app, ["--version"])
+    assert result.exit_code == 0 and result.stdout.startswith("matchledger ")
