@@ -282,44 +282,11 @@ def _size(n: int) -> str:
     return f"{n} bytes"
 
 
-def _iso(micros: int | None) -> str | None:
-    if micros is None:
-        return None
-    from ledger import from_micros
-
-    return from_micros(micros).isoformat().replace("+00:00", "Z")
-
-
 def ledger_stats(lg: Ledger) -> dict[str, Any]:
-    """Counts and bounds of the log, read with a few aggregate queries."""
-    conn = lg.conn
-    (events, first, last, occurred_min, occurred_max, recorded_min, recorded_max,
-     streams) = conn.execute(
-        "SELECT count(*), min(position), max(position), min(occurred_at), max(occurred_at), "
-        "min(recorded_at), max(recorded_at), count(DISTINCT stream) FROM events").fetchone()
-    kinds = dict(conn.execute(
-        "SELECT substr(stream, 1, instr(stream, ':') - 1) AS kind, count(DISTINCT stream) "
-        "FROM events GROUP BY kind ORDER BY kind").fetchall())
-    types = dict(conn.execute(
-        "SELECT type, count(*) FROM events GROUP BY type ORDER BY count(*) DESC, type"
-    ).fetchall())
-    head = conn.execute("SELECT hash FROM events ORDER BY position DESC LIMIT 1").fetchone()
-    checkpoint = None
-    if "rm_checkpoint" in lg.db.table_names():
-        row = conn.execute(
-            "SELECT position FROM rm_checkpoint WHERE name = 'projections'").fetchone()
-        checkpoint = row[0] if row else None
-    path = lg.path
-    size = sum(p.stat().st_size for p in (path, Path(f"{path}-wal")) if p.exists())
-    return {
-        "path": str(path), "size_bytes": size, "events": events,
-        "stream_count": streams, "streams": kinds,
-        "first_position": first, "last_position": last,
-        "first_occurred_at": _iso(occurred_min), "last_occurred_at": _iso(occurred_max),
-        "first_recorded_at": _iso(recorded_min), "last_recorded_at": _iso(recorded_max),
-        "head_hash": bytes(head[0]).hex() if head else None,
-        "types": types, "read_models_position": checkpoint,
-    }
+    """The ledger's own statistics plus how far the read models have caught up."""
+    from projections import checkpoint
+
+    return {**lg.stats(), "read_models_position": checkpoint(lg.db)}
 
 
 __all__ = ["ProgressBar", "app", "ledger_stats", "stream_filters", "type_filter"]

@@ -443,6 +443,8 @@ def _rule_ended(state: MatchState, event: MatchEnded, ctx: TieContext) -> None:
     _need_live(state, "final whistle")
     if state.period is not None:
         raise RuleViolation(f"{state.period.value} has not ended")
+    if state.periods_started and Period.SECOND_HALF not in state.periods_ended:
+        raise RuleViolation("the second half has not been played: abandon the match instead")
     if not ctx.deciding or not state.periods_started:
         return
     ended = state.periods_ended

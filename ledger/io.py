@@ -19,9 +19,9 @@ from typing import IO, Any
 import attrs
 
 from events import schema_version
-from ledger.envelope import UTC, Draft, from_micros
+from ledger.envelope import Draft
 from ledger.errors import DuplicateEvent, InvalidEvent, LedgerError
-from ledger.store import Ledger, StoredDraft, dumps
+from ledger.store import Ledger, StoredDraft, dumps, iso
 from ledger.validate import decode_data
 
 
@@ -143,16 +143,12 @@ def export_lines(ledger: Ledger, out: IO[str], **filters: Any) -> int:
         out.write(dumps({
             "position": position, "event_id": event_id, "stream": stream, "version": version,
             "type": type_name, "schema_version": schema,
-            "occurred_at": _iso(occurred), "recorded_at": _iso(recorded),
+            "occurred_at": iso(occurred), "recorded_at": iso(recorded),
             "data": json.loads(data), "meta": json.loads(meta) if meta else {},
             "prev_hash": bytes(prev_hash).hex(), "hash": bytes(digest).hex(),
         }) + "\n")
         count += 1
     return count
-
-
-def _iso(micros: int) -> str:
-    return from_micros(micros).astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 def import_file(ledger: Ledger, path: str, **options: Any) -> ImportReport:

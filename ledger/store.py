@@ -323,6 +323,30 @@ class Ledger:
 
         return import_file(self, str(path), **options)
 
+    def stats(self) -> dict[str, Any]:
+        """Counts and bounds of the log: events, streams by kind, types, times, head hash."""
+        conn = self.conn
+        (events, first, last, occurred_min, occurred_max, recorded_min, recorded_max,
+         streams) = conn.execute(
+            "SELECT count(*), min(position), max(position), min(occurred_at), max(occurred_at), "
+            "min(recorded_at), max(recorded_at), count(DISTINCT stream) FROM events").fetchone()
+        kinds = dict(conn.execute(
+            "SELECT substr(stream, 1, instr(stream, ':') - 1) AS kind, count(DISTINCT stream) "
+            "FROM events GROUP BY kind ORDER BY kind").fetchall())
+        types = dict(conn.execute(
+            "SELECT type, count(*) FROM events GROUP BY type ORDER BY count(*) DESC, type"
+        ).fetchall())
+        head = conn.execute("SELECT hash FROM events ORDER BY position DESC LIMIT 1").fetchone()
+        size = sum(p.stat().st_size for p in (self.path, Path(f"{self.path}-wal")) if p.exists())
+        return {
+            "path": str(self.path), "size_bytes": size, "events": events,
+            "stream_count": streams, "streams": kinds,
+            "first_position": first, "last_position": last,
+            "first_occurred_at": iso(occurred_min), "last_occurred_at": iso(occurred_max),
+            "first_recorded_at": iso(recorded_min), "last_recorded_at": iso(recorded_max),
+            "head_hash": bytes(head[0]).hex() if head else None, "types": types,
+        }
+
     # --- checking --------------------------------------------------------------------------
 
     def verify(self) -> VerifyReport:
@@ -358,6 +382,13 @@ class Ledger:
             return VerifyReport(False, count, None, "append-only triggers are missing",
                                 prev.hex())
         return VerifyReport(True, count, None, None, prev.hex())
+
+
+def iso(micros: int | None) -> str | None:
+    """A stored time as ISO 8601 in UTC ("2024-04-18T19:00:00Z")."""
+    if micros is None:
+        return None
+    return from_micros(micros).isoformat().replace("+00:00", "Z")
 
 
 def _micros(moment: dt.datetime, field: str) -> int:

@@ -250,6 +250,15 @@ def nearest_snapshot(
                         max_recorded=from_micros(row[2]))
 
 
+def checkpoint(db: sqlite_utils.Database) -> int | None:
+    """The position the stored read models have caught up to; None if never built."""
+    if CHECKPOINT not in db.table_names():
+        return None
+    row = db.execute(f"SELECT position FROM {CHECKPOINT} WHERE name = ?",
+                     (CHECKPOINT_NAME,)).fetchone()
+    return int(row[0]) if row else None
+
+
 def snapshots(db: sqlite_utils.Database) -> list[tuple[int, dt.datetime, dt.datetime]]:
     """(position, latest occurred_at, latest recorded_at) of every stored snapshot, in order."""
     if not db[SNAPSHOT].exists():
@@ -310,9 +319,7 @@ class Projector:
 
     def checkpoint(self) -> int:
         """The position the stored read models have caught up to (0: nothing yet)."""
-        row = self.db.execute(f"SELECT position FROM {CHECKPOINT} WHERE name = ?",
-                              (CHECKPOINT_NAME,)).fetchone()
-        return int(row[0]) if row else 0
+        return checkpoint(self.db) or 0
 
     def rebuild(self, progress: Progress | None = None) -> int:
         """Recreate every read model and snapshot from nothing; returns the position reached.

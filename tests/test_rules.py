@@ -197,3 +197,11 @@ def test_a_retraction_that_would_leave_the_match_impossible_is_refused(ledger: L
     ledger.append(LEG1, drafts(EventRetracted(event=goal.event_id, reason="wrong match")))
     with pytest.raises(RuleBroken, match="no event .* to retract"):
         ledger.append(LEG1, drafts(EventRetracted(event=goal.event_id, reason="again")))
+
+
+def test_a_match_with_recorded_periods_cannot_end_before_the_second_half(
+        ledger: Ledger) -> None:
+    setup_tie(ledger)
+    ledger.append(LEG1, drafts(MatchStarted(), PeriodStarted(period=H1), PeriodEnded(period=H1)))
+    with pytest.raises(RuleBroken, match="second half has not been played"):
+        ledger.append(LEG1, drafts(MatchEnded()))
