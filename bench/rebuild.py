@@ -1,0 +1,78 @@
+"""Rebuild: every projection from nothing, against raw sqlite3 reading and parsing every row.
+
+Ours is ``projections.rebuild(ledger)`` on a fresh copy of the whole generated ledger (read,
+decode, fold, snapshot, write the read models). The baseline is the least any rebuild must
+do: ``SELECT`` every row in position order and ``json.loads`` its data and meta. There is no
+target yet: the ratio says how much the fold and the read models cost over reading the log.
+
+The row is skipped (with a note) while ``projections`` does not offer ``rebuild``.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+
+from bench.harness import Context, Result, copy_db, measure
+from ledger import Ledger
+
+TARGET: float | None = None
+COLUMNS = ("position, event_id, stream, version, type, schema_version, occurred_at, "
+           "recorded_at, data, meta, prev_hash, hash")
+
+
+def raw_read(path: str) -> float:
+    """Seconds to select every row in order and parse its JSON columns."""
+    conn = sqlite3.connect(path)
+    start = time.perf_counter()
+    loads = json.loads
+    for row in conn.execute(f"SELECT {COLUMNS} FROM events ORDER BY position"):
+        loads(row[8])
+        if row[9] is not None:
+            loads(row[9])
+    elapsed = time.perf_counter() - start
+    conn.close()
+    return elapsed
+
+
+@measure("rebuild")
+def rebuild_rows(ctx: Context) -> list[Result]:
+    try:
+        from projections import rebuild
+    except ImportError as e:
+        ctx.log(f"rebuild: skipped, projections has no rebuild ({e})")
+        return []
+    source = ctx.full_ledger()
+    work = ctx.path("rebuild-ours.db")
+    repeat = min(ctx.repeat, 2)  # a full rebuild is long; two runs are enough to see noise
+    ctx.log(f"rebuild every projection from nothing: {ctx.events:,} events, {repeat} runs "
+            "each side")
+
+    def ours() -> float:
+        copy_db(source, work)
+        ledger = Ledger(work)
+        try:
+            start = time.perf_counter()
+            rebuild(ledger)
+            return time.perf_counter() - start
+        finally:
+            ledger.close()
+
+    def baseline() -> float:
+        return raw_read(str(source))
+
+    saved, ctx.repeat = ctx.repeat, repeat
+    try:
+        mine, theirs = ctx.best_of(ours, baseline)
+    finally:
+        ctx.repeat = saved
+    n = ctx.events
+    return [Result(
+        measure="rebuild every projection from nothing", unit="events/s",
+        ours=n / mine.best, baseline=n / theirs.best, target=TARGET,
+        baseline_label="sqlite3 SELECT every row + json.loads",
+        notes={"events": n, "ours": mine.summary(n), "baseline": theirs.summary(n)})]
+
+
+__all__ = ["raw_read", "rebuild_rows"]

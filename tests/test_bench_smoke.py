@@ -1,0 +1,105 @@
+"""Smoke tests of the bench: its generated ledger is valid, and ``python -m bench`` runs.
+
+No timing is asserted here: the numbers belong to ``python -m bench`` on a quiet machine.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from bench.__main__ import main
+from bench.generate import Batch, chunks, flatten, generate, rows
+from events import FixtureScheduled, Period, PeriodStarted, TieDrawn
+from ledger import Ledger
+
+EVENTS = 10_000
+
+
+@pytest.fixture(scope="module")
+def generated() -> list[Batch]:
+    return list(generate(events=EVENTS))
+
+
+def test_generated_ledger_appends_and_verifies(generated: list[Batch], tmp_path: Path) -> None:
+    with Ledger(tmp_path / "gen.db") as lg:
+        for stream, drafts in generated:
+            lg.append(stream, drafts)
+        report = lg.verify()
+    assert report.ok, report
+    assert report.events == EVENTS
+
+
+def test_generated_rows_are_the_rows_the_ledger_stores(generated: list[Batch],
+                                                        tmp_path: Path) -> None:
+    path = tmp_path / "gen.db"
+    with Ledger(path) as lg:
+        for stream, drafts in generated:
+            lg.append(stream, drafts)
+    stored = sqlite3.connect(path).execute(
+        "SELECT position, event_id, stream, version, type, schema_version, occurred_at, "
+        "recorded_at, data, meta FROM events ORDER BY position").fetchall()
+    mine = [r[:10] for r in rows(generated)]
+    # recorded_at is the ledger's clock except for back-filled matches, which carry their own
+    assert [r[:7] + r[8:] for r in mine] == [r[:7] + r[8:] for r in stored]
+    backfilled = [(m[7], s[7]) for (_, d), m, s in zip(flatten(generated), mine, stored,
+                                                        strict=True) if d.recorded_at]
+    assert backfilled and all(m == s for m, s in backfilled)
+
+
+def test_generated_ledger_has_the_hard_cases(generated: list[Batch]) -> None:
+    drafts = [d for _, d in flatten(generated)]
+    types = Counter(type(d.event).__name__ for d in drafts)
+    for name in ("TeamRegistered", "PlayerRegistered", "TieDrawn", "FixtureScheduled",
+                 "GoalScored", "CardShown", "GoalDisallowed", "EventRetracted", "ShootoutKick",
+                 "MatchEnded"):
+        assert types[name] > 0, name
+    assert any(isinstance(d.event, PeriodStarted) and d.event.period is Period.EXTRA_FIRST
+               for d in drafts)
+    assert any(s.winner_of for d in drafts if isinstance(d.event, TieDrawn)
+               for s in d.event.sides)
+    scheduled = Counter(d.event.match for d in drafts if isinstance(d.event, FixtureScheduled))
+    assert any(count > 1 for count in scheduled.values())  # scheduled again with the teams
+    late = [(d.recorded_at, d.occurred_at) for d in drafts if d.recorded_at is not None]
+    assert late and all(recorded > occurred for recorded, occurred in late)
+
+
+def test_generator_is_deterministic() -> None:
+    first = [d.event_id for _, d in flatten(generate(events=3_000, seed=7))]
+    again = [d.event_id for _, d in flatten(generate(events=3_000, seed=7))]
+    other = [d.event_id for _, d in flatten(generate(events=3_000, seed=8))]
+    assert first == again != other
+    assert len(first) == 3_000
+
+
+def test_chunks_are_exactly_the_size_asked(generated: list[Batch]) -> None:
+    sizes = [sum(len(d) for _, d in chunk) for chunk in chunks(generated, 1_000)]
+    assert sizes == [1_000] * (EVENTS // 1_000)
+
+
+def test_bench_entry_point_runs_append(tmp_path: Path) -> None:
+    out = tmp_path / "bench.json"
+    code = main(["--events", str(EVENTS), "--only", "append", "--repeat", "1", "--quiet",
+                 "--workdir", str(tmp_path / "work"), "--json", str(out)])
+    assert code == 0
+    report = json.loads(out.read_text())
+    measures = {r["measure"]: r for r in report["results"]}
+    assert len(measures) == 2
+    for row in measures.values():
+        assert row["ours"] > 0 and row["baseline"] > 0 and row["verdict"] in ("PASS", "MISS")
+        assert row["notes"]["ours"]["bytes_per_event"] > 0
+
+
+def test_bench_entry_point_runs_rebuild(tmp_path: Path) -> None:
+    pytest.importorskip("projections", reason="projections is not importable yet")
+    code = main(["--events", "5000", "--only", "rebuild", "--repeat", "1", "--quiet",
+                 "--workdir", str(tmp_path / "work")])
+    assert code == 0
+
+
+def test_bench_refuses_an_unknown_group(tmp_path: Path) -> None:
+    assert main(["--only", "nonsense", "--workdir", str(tmp_path)]) == 2
