@@ -40,6 +40,16 @@ class CliError(Exception):
     """A mistake in what was typed: printed as one line on stderr, exit code 1."""
 
 
+def one_line(error: BaseException) -> str:
+    """A user's mistake as the one line printed after ``error: ``."""
+    if isinstance(error, OSError) and error.strerror and error.filename:
+        return f"{error.strerror}: {error.filename}"
+    text = " ".join(str(error).split())
+    if isinstance(error, sqlite3.Error):
+        return f"database: {text}"
+    return text
+
+
 # --- parsing ---------------------------------------------------------------------------------
 
 _TIME_HELP = "use 2024-04-12, 2024-04-19T12:00 or 2024-04-18T21:00+02:00"

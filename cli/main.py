@@ -20,7 +20,7 @@ from typer._click import exceptions as click_exceptions
 from typer.core import TyperGroup
 
 from cli import append, demo, log, rebuild, store, views
-from cli.common import CliError
+from cli.common import CliError, one_line
 
 EXIT_ERROR = 1  # the ledger refused, or something named does not exist
 EXIT_USAGE = 2  # the command line itself is wrong (click's convention)
@@ -32,15 +32,6 @@ def _user_errors() -> tuple[type[BaseException], ...]:
     from projections import ProjectionError
 
     return (CliError, LedgerError, ProjectionError, sqlite3.Error, OSError)
-
-
-def _one_line(error: BaseException) -> str:
-    if isinstance(error, OSError) and error.strerror and error.filename:
-        return f"{error.strerror}: {error.filename}"
-    text = " ".join(str(error).split())
-    if isinstance(error, sqlite3.Error):
-        return f"database: {text}"
-    return text
 
 
 class MatchledgerGroup(TyperGroup):
@@ -74,7 +65,7 @@ class MatchledgerGroup(TyperGroup):
         except Exception as e:
             if not isinstance(e, _user_errors()):
                 raise
-            typer.echo(f"error: {_one_line(e)}", err=True)
+            typer.echo(f"error: {one_line(e)}", err=True)
             code = EXIT_ERROR
         if not standalone_mode:
             return code

@@ -53,6 +53,7 @@ from projections import (
     TeamRecord,
     TieView,
 )
+from projections.state import Team
 
 Score = tuple[int, int]
 
@@ -414,6 +415,17 @@ def records_table(records: Sequence[TeamRecord], names: Names, title: str) -> Ta
         table.add_row(str(n), names(r.team), *map(str, (
             r.played, r.won, r.drawn, r.lost, r.goals_for, r.goals_against, difference,
             r.clean_sheets, r.yellow, r.red, r.points)))
+    return table
+
+
+def teams_table(teams: Sequence[Team]) -> Table:
+    table = Table(title=f"{len(teams)} team{'s' if len(teams) != 1 else ''}",
+                  title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
+    for head in ("id", "name", "country", "aliases", "competitions"):
+        table.add_column(head, style="dim" if head == "competitions" else "")
+    for t in teams:
+        table.add_row(t.id, t.name, t.country or "", ", ".join(t.aliases),
+                      ", ".join(t.competitions))
     return table
 
 

@@ -3,12 +3,14 @@
     $ matchledger export --db demo.db > log.jsonl
     $ matchledger import log.jsonl --db copy.db      # the same events, the same head hash
     $ matchledger verify --db copy.db
+    $ matchledger import 2023-24/el.txt de.1.json --db seasons.db   # openfootball seasons
 """
 
 from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -29,16 +31,27 @@ from cli.common import (
     match_id,
     open_ledger,
 )
+from cli.sources import (
+    JSONL,
+    STDIN,
+    Format,
+    format_of,
+    import_source_file,
+    jsonl_json,
+    source_options,
+    summary_json,
+)
 
 if TYPE_CHECKING:
-    from ledger import Ledger
+    from ledger import ImportReport, Ledger
 
 PANEL = "Ledger"
 app = typer.Typer()
 
 ShowProgress = Annotated[bool | None, typer.Option(
     "--progress/--no-progress",
-    help="Show a progress bar (default: on a terminal, for large inputs).")]
+    help="Show a progress bar (default: on a terminal, for openfootball files, several files "
+         "or a large JSON Lines file).")]
 
 
 @app.command(rich_help_panel=PANEL)
@@ -56,53 +69,177 @@ def init(db: Db = DEFAULT_DB) -> None:
         console().print(f"created an empty ledger at {db}", markup=False)
 
 
+ALIAS_PANEL = "Football.TXT and football.json files"
+
+
 @app.command("import", rich_help_panel=PANEL)
 def import_(
-    file: Annotated[str, typer.Argument(
-        metavar="FILE", help="JSON Lines of events or exported envelopes; - for stdin.")],
+    files: Annotated[list[str], typer.Argument(
+        metavar="PATH",
+        help="JSON Lines of events or exported envelopes (- for stdin), Football.TXT or "
+             "football.json files; each file all or nothing.")],
     db: Db = DEFAULT_DB,
+    file_format: Annotated[Format, typer.Option(
+        "--format", "-f", metavar="FORMAT",
+        help="auto (detected from the content), jsonl, football.txt or football.json.")
+    ] = Format.AUTO,
+    alias: Annotated[list[str] | None, typer.Option(
+        "--alias", "-a", metavar="NAME=TEAM", rich_help_panel=ALIAS_PANEL,
+        help='A team name as the file writes it, and the team id it is (repeatable): '
+             '"Bayer 04 Leverkusen=leverkusen".')] = None,
+    aliases_file: Annotated[Path | None, typer.Option(
+        "--aliases", metavar="FILE", rich_help_panel=ALIAS_PANEL,
+        help="A file of NAME=TEAM lines (# comments).")] = None,
+    competition: Annotated[str | None, typer.Option(
+        "--competition", "-c", metavar="ID", rich_help_panel=ALIAS_PANEL,
+        help="The competition id (default: from the title and season, e.g. "
+             "bundesliga-2023-24).")] = None,
+    season: Annotated[str | None, typer.Option(
+        "--season", metavar="SEASON", rich_help_panel=ALIAS_PANEL,
+        help="The season, when neither the title nor the path says it: 2023/24, 2022.")
+    ] = None,
+    timezone: Annotated[str | None, typer.Option(
+        "--timezone", metavar="ZONE", rich_help_panel=ALIAS_PANEL,
+        help="The zone of kick-off times the file gives none for: Europe/Berlin, UTC+1.")
+    ] = None,
+    away_goals: Annotated[bool | None, typer.Option(
+        "--away-goals/--no-away-goals", rich_help_panel=ALIAS_PANEL,
+        help="Whether away goals (in extra time too) settle a level two-legged tie "
+             "(default: on for UEFA seasons before 2021/22).")] = None,
+    points_for_win: Annotated[int | None, typer.Option(
+        "--points-for-win", min=1, metavar="N", rich_help_panel=ALIAS_PANEL,
+        help="Points for a win in league tables (default 3).")] = None,
+    round_kind: Annotated[list[str] | None, typer.Option(
+        "--round-kind", metavar="ROUND=KIND", rich_help_panel=ALIAS_PANEL,
+        help='Force a round to be league or knockout (repeatable): "Playoffs=knockout".')
+    ] = None,
+    allow_duplicates: Annotated[bool, typer.Option(
+        "--allow-duplicates", rich_help_panel=ALIAS_PANEL,
+        help="Import matches the ledger holds under other ids (records would count them "
+             "twice).")] = False,
     progress: ShowProgress = None,
+    json_output: Json = False,
 ) -> None:
-    """Import JSON Lines of events, all or nothing (a bad line writes none of the file).
+    """Import files, each in one transaction: JSON Lines of events, or openfootball seasons.
 
-    A line is {"stream", "type", "data", "occurred_at"} and may carry event_id, recorded_at
-    and meta; exported envelopes import back unchanged, hashes included. Events whose
-    event_id is already stored are skipped, so importing twice adds nothing.
+    JSON Lines: a line is {"stream", "type", "data", "occurred_at"} and may carry event_id,
+    recorded_at and meta; exported envelopes import back unchanged, hashes included.
+    Football.TXT and football.json: a season's competition, teams (matched to the teams the
+    ledger knows), ties, fixtures and results, with its league or knockout structure
+    inferred. Importing a file twice adds nothing. Several files go in one after the other;
+    the first that fails stops the import, and the files before it stay imported.
 
-    Example: matchledger export --db demo.db | matchledger import - --db copy.db
+    Example: matchledger import 2023-24/el.txt de.1.json --alias "Bayer 04 Leverkusen=leverkusen"
     """
-    from ledger import import_lines
+    from ledger import LedgerError
 
-    if file != "-" and not Path(file).is_file():
-        raise CliError(f"no such file: {file}")
+    options = source_options(
+        alias=alias or (), aliases_file=aliases_file, round_kind=round_kind or (),
+        competition=competition, season=season, timezone=timezone, away_goals=away_goals,
+        points_for_win=points_for_win, allow_duplicates=allow_duplicates)
+    if files.count(STDIN) > 1:
+        raise CliError("stdin (-) can be imported once")
+    sources = [(file, format_of(file, file_format)) for file in files]
+    if options.given() and all(fmt == JSONL for _, fmt in sources):
+        raise CliError(f"{', '.join(options.given())}: only for Football.TXT and football.json "
+                       "files, not JSON Lines")
+    lines = {file: _count_lines(file) for file, fmt in sources if fmt == JSONL}
+    if progress is None:
+        progress = sys.stderr.isatty() and (
+            len(sources) > 1 or any(fmt != JSONL for _, fmt in sources)
+            or any(n is None or n >= 2000 for n in lines.values()))
     created = not db.exists()
     started = time.perf_counter()
+    done: list[dict[str, Any]] = []
+    told: list[str] = []
     try:
-        with open_ledger(db, create=True) as lg:
-            lines = sys.stdin if file == "-" else open(file, encoding="utf-8")  # noqa: SIM115
-            try:
-                total = _count_lines(file)
-                with ProgressBar(progress, total, "importing") as advance:
-                    report = import_lines(lg, lines, progress=advance)
-            except UnicodeDecodeError as e:
-                raise CliError(f"{file} is not UTF-8 text ({e.reason} at byte {e.start})") from e
-            finally:
-                if lines is not sys.stdin:
-                    lines.close()
+        with open_ledger(db, create=True) as lg, ProgressBar(progress) as bar:
+            seasons = any(fmt != JSONL for _, fmt in sources)
+            files_done = bar.task("importing", len(sources)) \
+                if len(sources) > 1 or seasons else None
+            for n, (file, fmt) in enumerate(sources):
+                try:
+                    if fmt == JSONL:
+                        report = _import_jsonl(lg, file, bar.task(file, lines[file]))
+                        done.append(jsonl_json(file, report.added, report.skipped))
+                        told.append(f"{file} (jsonl): events: {report.added} added, "
+                                    f"{report.skipped} already in the ledger")
+                    else:
+                        summary = import_source_file(lg, file, fmt, options)
+                        done.append(summary_json(summary))
+                        told += summary.lines()
+                except (LedgerError, CliError, OSError) as e:
+                    if not done:
+                        raise
+                    raise CliError(_stopped(e, file, [d["file"] for d in done],
+                                            len(sources) - n - 1)) from e
+                if files_done is not None:
+                    files_done(1)
             head = lg.head()
     except BaseException:
-        if created:  # a failed import into a new file leaves no file behind
+        if created and not done:  # a failed import into a new file leaves no file behind
             _remove(db)
         raise
     seconds = time.perf_counter() - started
-    skipped = f", {report.skipped} already there" if report.skipped else ""
-    console(stderr=True).print(
-        f"imported {report.added} events{skipped} into {db} in {seconds:.1f}s "
-        f"(head position {head})", markup=False)
+    added, skipped = sum(d["added"] for d in done), sum(d["skipped"] for d in done)
+    if json_output:
+        emit_json({"db": str(db), "files": done, "added": added, "skipped": skipped,
+                   "head": head})
+        return
+    out = console(stderr=True)
+    if len(done) == 1 and done[0]["format"] == JSONL:  # as it always said
+        already = f", {skipped} already there" if skipped else ""
+        out.print(f"imported {added} events{already} into {db} in {seconds:.1f}s "
+                  f"(head position {head})", markup=False)
+        return
+    for line in told:
+        out.print(line, markup=False)
+    out.print(_closing(done, db, seconds, head), markup=False)
+
+
+def _import_jsonl(lg: Ledger, file: str, advance: Callable[[int], None] | None
+                  ) -> ImportReport:
+    from ledger import LedgerError, import_lines
+
+    lines = sys.stdin if file == STDIN else open(file, encoding="utf-8")  # noqa: SIM115
+    try:
+        return import_lines(lg, lines, progress=advance)
+    except LedgerError as e:  # "line 5: ..." from the ledger; say which file's
+        if file == STDIN:
+            raise
+        raise LedgerError(f"{file}: {e}") from e
+    except UnicodeDecodeError as e:
+        raise CliError(f"{file} is not UTF-8 text ({e.reason} at byte {e.start})") from e
+    finally:
+        if lines is not sys.stdin:
+            lines.close()
+
+
+def _stopped(error: BaseException, file: str, kept: list[str], untried: int) -> str:
+    """The error of the file that stopped an import of several, and what stayed imported."""
+    from cli.common import one_line
+
+    later = f"; the {untried} file(s) after it were not imported" if untried else ""
+    return (f"{one_line(error)} (nothing of {file} was written{later}; the "
+            f"{len(kept)} file(s) before it stayed imported: {', '.join(kept)})")
+
+
+def _closing(done: list[dict[str, Any]], db: Path, seconds: float, head: int) -> str:
+    """The last line of an import: what every file added up to."""
+    def total(key: str) -> int:
+        return sum(len(d[key]) if isinstance(d[key], list) else d[key] or 0 for d in done)
+
+    seasons = ""
+    if any(d["format"] != JSONL for d in done):
+        seasons = (f"{total('matches')} matches, {total('ties')} ties inferred, teams "
+                   f"{total('teams_new')} new and {total('teams_matched')} matched; ")
+    return (f"imported {len(done)} file(s) into {db} in {seconds:.1f}s: {seasons}events "
+            f"{total('added')} added, {total('skipped')} already there "
+            f"(head position {head})")
 
 
 def _count_lines(file: str) -> int | None:
-    if file == "-":
+    if file == STDIN:
         return None
     with open(file, "rb") as f:
         return sum(1 for line in f if line.strip())
@@ -114,30 +251,33 @@ def _remove(db: Path) -> None:
 
 
 class ProgressBar:
-    """A rich progress bar on stderr, or nothing when off; yields an ``advance(n)``."""
+    """Rich progress bars on stderr, or nothing when off: ``task(what, total)`` gives an
+    ``advance(n)`` for each (None when off)."""
 
-    def __init__(self, show: bool | None, total: int | None, what: str) -> None:
-        if show is None:
-            show = sys.stderr.isatty() and (total is None or total >= 2000)
-        self.show, self.total, self.what = show, total, what
+    def __init__(self, show: bool) -> None:
+        self.show = show
         self.bar: Any = None
 
-    def __enter__(self) -> Any:
-        if not self.show:
-            return None
-        from rich.progress import (
-            BarColumn,
-            MofNCompleteColumn,
-            Progress,
-            TextColumn,
-            TimeRemainingColumn,
-        )
+    def __enter__(self) -> ProgressBar:
+        if self.show:
+            from rich.progress import (
+                BarColumn,
+                MofNCompleteColumn,
+                Progress,
+                TextColumn,
+                TimeRemainingColumn,
+            )
 
-        self.bar = Progress(TextColumn("{task.description}"), BarColumn(),
-                            MofNCompleteColumn(), TimeRemainingColumn(),
-                            console=console(stderr=True), transient=True)
-        self.bar.start()
-        task = self.bar.add_task(self.what, total=self.total)
+            self.bar = Progress(TextColumn("{task.description}"), BarColumn(),
+                                MofNCompleteColumn(), TimeRemainingColumn(),
+                                console=console(stderr=True), transient=True)
+            self.bar.start()
+        return self
+
+    def task(self, what: str, total: int | None) -> Callable[[int], None] | None:
+        if self.bar is None:
+            return None
+        task = self.bar.add_task(what, total=total)
         return lambda n: self.bar.advance(task, n)
 
     def __exit__(self, *exc: object) -> None:

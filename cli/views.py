@@ -1,4 +1,5 @@
-"""The read commands: score, tie, bracket, table, streaks, players — all askable in the past.
+"""The read commands: score, tie, bracket, table, teams, streaks, players — all askable
+in the past.
 
 Each folds the log (``projections.state_at``, from the nearest snapshot) with the time-travel
 filters given, then prints the view as rich output, or its JSON contract with ``--json``
@@ -211,13 +212,19 @@ def bracket(
 @app.command(rich_help_panel=PANEL)
 def table(
     competition: CompetitionArg,
+    group: Annotated[str | None, typer.Option(
+        "--group", "-g", metavar="ROUND",
+        help='Only the fixtures of this round and the teams that play them: "Group A".')
+    ] = None,
     db: Db = DEFAULT_DB,
     as_of: AsOf = None,
     known_at: KnownAt = None,
     at_position: AtPosition = None,
     json_output: Json = False,
 ) -> None:
-    """Show the team records of a competition: played, won, drawn, lost, goals, cards, points.
+    """Show a competition's table: played, won, drawn, lost, goals, cards, points.
+
+    Sorted by points, goal difference, then goals scored.
 
     Example: matchledger table uel-2023-24 --as-of 2024-04-19
     """
@@ -228,14 +235,56 @@ def table(
     with open_ledger(db) as lg:
         state = load_state(lg, when)
     comp = need_competition(state, competition)
-    records = P.table(state, comp)
+    if group is not None:
+        rounds = {fx.round for fx in state.fixtures.values()
+                  if fx.competition == comp and fx.round}
+        if group not in rounds:
+            raise CliError(f"no round {group!r} in {comp}{_suggest(group, rounds, 'rounds')}")
+    records = P.table(state, comp, group)
     if json_output:
         emit_json(P.to_json(records))
         return
     print_when(when)
     name = state.competitions[comp]
-    title = f"{name.name} {name.season} (a shoot-out counts as a draw)"
+    title = f"{name.name} {name.season}{f' · {group}' if group else ''} " \
+            "(a shoot-out counts as a draw)"
     console().print(render.records_table(records, render.Names(state), title))
+
+
+@app.command(rich_help_panel=PANEL)
+def teams(
+    competition: Annotated[str | None, typer.Option(
+        "--competition", "-c", autocompletion=complete_competition,
+        help="Only the teams registered in this competition.")] = None,
+    db: Db = DEFAULT_DB,
+    as_of: AsOf = None,
+    known_at: KnownAt = None,
+    at_position: AtPosition = None,
+    json_output: Json = False,
+) -> None:
+    """List the teams: id, name, country, the other spellings they answer to, competitions.
+
+    Example: matchledger teams --competition bundesliga-2023-24
+    """
+    from cli import render
+
+    when = When(as_of, known_at, at_position)
+    with open_ledger(db) as lg:
+        state = load_state(lg, when)
+    found = sorted(state.teams.values(), key=lambda t: t.id)
+    if competition is not None:
+        comp = need_competition(state, competition)
+        found = [t for t in found if comp in t.competitions]
+    if json_output:
+        emit_json([{"team": t.id, "name": t.name, "country": t.country,
+                    "aliases": list(t.aliases), "competitions": list(t.competitions)}
+                   for t in found])
+        return
+    print_when(when)
+    if not found:
+        console().print("no teams in the ledger (as of then)", style="dim")
+        return
+    console().print(render.teams_table(found))
 
 
 @app.command(rich_help_panel=PANEL)

@@ -167,13 +167,31 @@ def competition_teams(state: State, competition: str) -> tuple[str, ...]:
     return tuple(sorted(teams))
 
 
-def table(state: State, competition: str) -> tuple[TeamRecord, ...]:
-    """Every team of ``competition`` by points, goal difference, goals scored, then id."""
+def table(state: State, competition: str, round: str | None = None) -> tuple[TeamRecord, ...]:
+    """Every team of ``competition`` by points, goal difference, goals scored, then id.
+
+    ``round`` ("Group A") keeps only the fixtures scheduled in that round, and the teams that
+    play them: a group's own table. No fixture in that round gives an empty table.
+    """
     if competition not in state.competitions:
         raise UnknownCompetition(f"unknown competition {competition!r}")
-    records = [team_record(state, t, competition) for t in competition_teams(state, competition)]
+    if round is None:
+        records = [team_record(state, t, competition)
+                   for t in competition_teams(state, competition)]
+    else:
+        records = _round_table(state, competition, round)
     return tuple(sorted(records, key=lambda r: (-r.points, -r.goal_difference,
                                                 -r.goals_for, r.team)))
+
+
+def _round_table(state: State, competition: str, round: str) -> list[TeamRecord]:
+    fixtures = [state.fixtures[m] for m in index(state).by_competition.get(competition, ())
+                if state.fixtures[m].round == round]
+    teams = sorted({t for fx in fixtures for t in (fx.home, fx.away) if t})
+    in_round = {fx.match for fx in fixtures}
+    return [summarise(state, t, competition, [o for o in outcomes(state, t, competition)
+                                               if o.match in in_round])
+            for t in teams]
 
 
 # --- streaks ---------------------------------------------------------------------------------

@@ -1,17 +1,20 @@
 """The README cannot rot: every shell block after the first two, and every Python block, runs
-against the installed ``matchledger`` script, in order, in one shell, in a fresh folder."""
+against the installed ``matchledger`` script, in order, in one shell, in a fresh folder (with
+the repository's ``tests/data``, which the README imports)."""
 
 from __future__ import annotations
 
 import json
 import os
 import re
+import shutil
 import subprocess
 from pathlib import Path
 
 from test_cli import SCRIPT, all_commands
 
 README = Path(__file__).resolve().parent.parent / "README.md"
+DATA = Path(__file__).resolve().parent / "data"
 BLOCK = re.compile(r"^```(\w*)\n(.*?)^```\s*$", re.M | re.S)
 DEMO = "python3 -m venv .venv && . .venv/bin/activate && pip install -e . && matchledger demo"
 TESTS = ("python3 -m venv .venv && . .venv/bin/activate && pip install -e '.[test]' && "
@@ -51,6 +54,7 @@ def test_every_command_in_the_readme_runs(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("MATCHLEDGER")}
     env.update(PATH=f"{SCRIPT.parent}{os.pathsep}{env.get('PATH', '')}", HOME=str(tmp_path),
                COLUMNS="100", PYTHONIOENCODING="utf-8")
+    shutil.copytree(DATA, tmp_path / "tests" / "data")  # as if run from the repository
     done = subprocess.run(["bash", "-c", shell_script()], cwd=tmp_path, env=env,
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, f"{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
@@ -60,6 +64,12 @@ def test_every_command_in_the_readme_runs(tmp_path: Path) -> None:
     assert "Marseille 1-0 Atalanta  live 11'" in out
     assert "Benfica or Marseille v Liverpool or Atalanta" in out
     assert "ok: " in out and "hash chain intact" in out
+    # real seasons imported: one club across three files, its table, group and streaks
+    assert "imported 3 file(s) into seasons.db" in done.stderr
+    assert "matched 'Bayer 04 Leverkusen' -> leverkusen" in done.stderr
+    assert re.search(r"1   Bayer Leverkusen +34 +28 +6 +0 +89 +24 +\+65 .* 90", out)
+    assert "UEFA Europa League 2023/24 · Group A" in out
+    assert "51  42W 9D 0L" in out
     refusals = [line for line in done.stderr.splitlines() if line.startswith("error: ")]
     assert any("unknown team 'Marsielle'; did you mean 'Marseille'" in r for r in refusals)
     assert any("no shoot-out: the tie is not level" in r for r in refusals)

@@ -430,6 +430,29 @@ def test_team_record_counts_results_goals_clean_sheets_and_cards() -> None:
     assert [(r.team, r.points) for r in table(state, "lg")] == [("a", 4), ("c", 3), ("b", 1)]
 
 
+def test_a_table_of_one_round_counts_only_that_rounds_fixtures_and_teams() -> None:
+    log = LogBuilder()
+    league(log, [("m1", "a", "b", (2, 0), 1), ("m2", "c", "d", (1, 1), 2),
+                 ("m3", "a", "c", (0, 1), 3)])  # fixtures without a round
+    stream = "competition:lg"
+    for match, (home, away, day) in {"g1": ("a", "b", 4), "g2": ("c", "d", 5)}.items():
+        kickoff = KICKOFF + dt.timedelta(days=day)
+        log.add(stream, FixtureScheduled(match=match, date=kickoff.date(), kickoff=kickoff,
+                                         home=home, away=away, round=f"Group {match[1]}"),
+                occurred_at=DRAWN)
+        play(log, match, kickoff, steps([(10, away)]))
+    state = state_of(log)
+    assert [(r.team, r.played, r.points) for r in table(state, "lg", "Group 1")] == [
+        ("b", 1, 3), ("a", 1, 0)]
+    assert [(r.team, r.goals_for) for r in table(state, "lg", "Group 2")] == [
+        ("d", 1), ("c", 0)]
+    assert table(state, "lg", "Group 9") == ()
+    assert [(r.team, r.played, r.points) for r in table(state, "lg")] == [  # every round
+        ("d", 2, 4), ("c", 3, 4), ("a", 3, 3), ("b", 2, 3)]
+    with pytest.raises(UnknownCompetition):
+        table(state, "cup", "Group 1")
+
+
 def test_second_yellow_is_one_red_not_a_yellow_and_a_red() -> None:
     log = LogBuilder()
     cup(log, legs=1)

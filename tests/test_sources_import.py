@@ -510,10 +510,14 @@ def test_an_ambiguous_name_is_refused_with_both_candidates(ledger: Ledger,
 # --- idempotency, all or nothing ------------------------------------------------------------------
 
 
-def test_importing_the_same_file_twice_adds_nothing(ledger: Ledger) -> None:
+def test_importing_the_same_file_twice_adds_nothing(
+        ledger: Ledger, tmp_path: Path) -> None:
     first = import_source(ledger, DATA / "el_2023-24.txt")
     head = ledger.head()
-    again = import_source(ledger, DATA / "el_2023-24.txt")
+    copy = tmp_path / "elsewhere" / "el_2023-24.txt"  # the same file by another path
+    copy.parent.mkdir()
+    copy.write_bytes((DATA / "el_2023-24.txt").read_bytes())
+    again = import_source(ledger, copy)
     assert (first.added, first.skipped) == (head, 0)
     assert (again.added, again.skipped) == (0, head)
     assert ledger.head() == head and ledger.verify().ok

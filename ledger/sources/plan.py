@@ -352,8 +352,11 @@ class _Builder:
         reported = ResultReported(full_time=result.full_time, half_time=result.half_time,
                                   extra_time=result.extra_time, penalties=result.penalties,
                                   source=m.where)
+        # the id leaves out where the file was read from: the same file by another path is
+        # the same result, and importing it again adds nothing
+        unsourced = attrs.evolve(reported, source=None)
         drafts.append(Draft(event=reported, occurred_at=end, meta=meta,
-                            event_id=event_id(match, "result", *encode(reported))))
+                            event_id=event_id(match, "result", *encode(unsourced))))
         return drafts
 
     def _usable_goals(self, f: Fixture) -> list[GoalScored]:

@@ -1,0 +1,184 @@
+"""What ``matchledger import`` needs besides the command: which format a file is, the
+openfootball options as ``plan_import`` takes them, and one file imported with its summary.
+
+    $ matchledger import 2023-24/el.txt de.1.json --alias "Bayer 04 Leverkusen=leverkusen"
+
+A file is JSON Lines of events (what ``export`` writes), a Football.TXT file or a football.json
+file; the content decides, the name only where the content cannot (a ``.jsonl`` file, a
+football.json file whose first line is cut). Each file is appended in its own transaction.
+
+    >>> format_of_text('{"stream": "match:m1", "type": "MatchStarted", "data": {}}\\n', "x")
+    'jsonl'
+    >>> format_of_text('{\\n  "name": "Bundesliga 2023/24",\\n', "de.1.json")
+    'football.json'
+    >>> format_of_text("= UEFA Europa League 2023/24\\n", "el.txt")
+    'football.txt'
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+import sys
+from collections.abc import Iterable
+from pathlib import Path, PurePath
+from typing import TYPE_CHECKING, Any
+
+import attrs
+
+from cli.common import CliError
+
+if TYPE_CHECKING:
+    from events import TieRules
+    from ledger import Ledger
+    from ledger.sources import ImportSummary
+
+JSONL = "jsonl"
+STDIN = "-"
+
+
+class Format(enum.StrEnum):
+    """``--format``: auto (detected by content), or one of the three."""
+
+    AUTO = "auto"
+    JSONL = "jsonl"
+    TXT = "football.txt"
+    JSON = "football.json"
+
+
+def format_of_text(head: str, name: str) -> str:
+    """The format of a file whose first lines are ``head``: JSON Lines, or openfootball's."""
+    from ledger.sources import JSON, detect_format
+
+    if name.lower().endswith((".jsonl", ".ndjson")):
+        return JSONL
+    first = next((line.strip() for line in head.lstrip("\ufeff").splitlines() if line.strip()),
+                 "")
+    if first.startswith("{"):
+        try:
+            value = json.loads(first)
+        except ValueError:  # a pretty-printed object, or a broken line of JSON Lines
+            cut = first == "{" or name.lower().endswith(".json")
+            return JSON if cut else JSONL
+        is_event = isinstance(value, dict) and ("stream" in value or "type" in value)
+        return JSONL if is_event else JSON
+    return detect_format(head, name)
+
+
+def format_of(file: str, given: Format) -> str:
+    """The format to import ``file`` as: ``given``, or detected from its first line."""
+    if file == STDIN:
+        return JSONL if given is Format.AUTO else given.value
+    path = Path(file)
+    if not path.is_file():
+        raise CliError(f"no such file: {file}")
+    if given is not Format.AUTO:
+        return given.value
+    with path.open(encoding="utf-8", errors="replace") as f:
+        head = f.readline()
+        while head.strip() == "" and (more := f.readline()):
+            head = more
+    return format_of_text(head, file)
+
+
+@attrs.frozen(kw_only=True)
+class SourceOptions:
+    """The openfootball options of ``import``, checked once for every file."""
+
+    aliases: dict[str, str] = attrs.field(factory=dict)
+    competition: str | None = None
+    season: str | None = None
+    timezone: str | None = None
+    away_goals: bool | None = None
+    points_for_win: int | None = None
+    round_kinds: dict[str, str] = attrs.field(factory=dict)
+    allow_duplicates: bool = False
+
+    def given(self) -> list[str]:
+        """The options typed, as their flags (they mean nothing to a JSON Lines file)."""
+        flags = {"--alias/--aliases": self.aliases, "--competition": self.competition,
+                 "--season": self.season, "--timezone": self.timezone,
+                 "--away-goals/--no-away-goals": self.away_goals is not None,
+                 "--points-for-win": self.points_for_win is not None,
+                 "--round-kind": self.round_kinds, "--allow-duplicates": self.allow_duplicates}
+        return [flag for flag, value in flags.items() if value]
+
+    def rules(self, name: str, season: str | None) -> TieRules | None:
+        """The tie rules: the season's defaults with what was typed changed, or None."""
+        from ledger.sources import default_rules
+
+        if self.away_goals is None and self.points_for_win is None:
+            return None  # plan_import picks the defaults and says so
+        rules, _ = default_rules(name, season or "")
+        if self.away_goals is not None:
+            rules = attrs.evolve(rules, away_goals=self.away_goals,
+                                  away_goals_in_extra_time=self.away_goals)
+        if self.points_for_win is not None:
+            rules = attrs.evolve(rules, points_for_win=self.points_for_win)
+        return rules
+
+
+def source_options(*, alias: Iterable[str], aliases_file: Path | None,
+                   round_kind: Iterable[str], **given: Any) -> SourceOptions:
+    """``SourceOptions`` from the command line: ``NAME=team-id`` flags and file lines,
+    ``ROUND=league|knockout`` flags."""
+    from ledger.sources import parse_aliases
+
+    lines = list(alias)
+    if aliases_file is not None:
+        try:
+            lines += aliases_file.read_text(encoding="utf-8-sig").splitlines()
+        except (OSError, UnicodeDecodeError) as e:
+            raise CliError(f"cannot read the aliases file {aliases_file}: {e}") from e
+    kinds: dict[str, str] = {}
+    for item in round_kind:
+        label, sep, kind = item.rpartition("=")
+        if not sep or not label.strip() or kind.strip() not in ("league", "knockout"):
+            raise CliError(f"--round-kind {item!r}: write ROUND=league or ROUND=knockout")
+        kinds[label.strip()] = kind.strip()
+    return SourceOptions(aliases=parse_aliases(lines), round_kinds=kinds, **given)
+
+
+def import_source_file(lg: Ledger, file: str, fmt: str, options: SourceOptions
+                       ) -> ImportSummary:
+    """One Football.TXT or football.json file (``-``: stdin) into ``lg``, in one transaction."""
+    from ledger.sources import append_plan, parse_source, plan_import, read_source
+
+    if file == STDIN:
+        parsed = parse_source(sys.stdin.read(), "stdin", format=fmt, season=options.season)
+    else:
+        parsed = read_source(file, format=fmt, season=options.season)
+    name = parsed.name or PurePath(parsed.source).stem
+    plan, summary = plan_import(
+        lg, parsed, rules=options.rules(name, parsed.season), aliases=options.aliases,
+        competition=options.competition, timezone=options.timezone,
+        round_kinds=options.round_kinds, allow_duplicates=options.allow_duplicates)
+    added, skipped = append_plan(lg, plan)
+    return attrs.evolve(summary, added=added, skipped=skipped)
+
+
+def summary_json(summary: ImportSummary) -> dict[str, Any]:
+    """The ``--json`` form of one openfootball file's summary (stable keys, see the README)."""
+    return {
+        "file": summary.source, "format": summary.format, "competition": summary.competition,
+        "name": summary.name, "season": summary.season, "structure": summary.structure,
+        "matches": summary.matches, "results": summary.results, "goals": summary.goals,
+        "ties": summary.ties, "teams_new": list(summary.teams_new),
+        "teams_matched": [{"name": m.name, "team": m.team, "how": m.how}
+                          for m in summary.teams_matched],
+        "inferred": list(summary.inferred), "warnings": list(summary.warnings),
+        "added": summary.added, "skipped": summary.skipped,
+    }
+
+
+def jsonl_json(file: str, added: int, skipped: int) -> dict[str, Any]:
+    """The ``--json`` form of one JSON Lines file: the same keys as an openfootball file's
+    where they mean something, null where they do not."""
+    return {"file": file, "format": JSONL, "competition": None, "name": None, "season": None,
+            "structure": None, "matches": None, "results": None, "goals": None,
+            "ties": None, "teams_new": [], "teams_matched": [], "inferred": [],
+            "warnings": [], "added": added, "skipped": skipped}
+
+
+__all__ = ["JSONL", "STDIN", "Format", "SourceOptions", "format_of", "format_of_text",
+           "import_source_file", "jsonl_json", "source_options", "summary_json"]
