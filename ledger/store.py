@@ -21,7 +21,7 @@ import datetime as dt
 import hashlib
 import json
 import sqlite3
-from collections.abc import Collection, Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -75,9 +75,12 @@ _COLUMNS = ("position, event_id, stream, version, type, schema_version, occurred
             "recorded_at, data, meta, prev_hash, hash")
 
 
+_ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
+
+
 def dumps(value: Any) -> str:
     """The JSON text the ledger stores and hashes: compact, key order kept."""
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+    return _ENCODER.encode(value)
 
 
 def chain_hash(prev: bytes, position: int, event_id: str, stream: str, version: int,
@@ -125,6 +128,7 @@ class Ledger:
             conn.close()
             raise NotALedger(f"{self.path}: not a matchledger database ({e})") from e
         self._judge = Judge()
+        self._tail: tuple[int, bytes] | None = None
 
     @property
     def conn(self) -> sqlite3.Connection:
@@ -146,6 +150,7 @@ class Ledger:
         A read transaction (``write=False``) sees one consistent snapshot and blocks no writer.
         """
         conn = self.conn
+        self._tail = None  # (position, hash) of the last row, once read in this transaction
         try:
             conn.execute("BEGIN IMMEDIATE" if write else "BEGIN DEFERRED")
         except sqlite3.OperationalError as e:
@@ -203,16 +208,17 @@ class Ledger:
     def _write(self, conn: sqlite3.Connection, stream: str, batch: Iterable[Draft],
                expected_version: int | None) -> list[Envelope]:
         kind, _ = stream_kind(stream)
-        row = conn.execute("SELECT max(version) FROM events WHERE stream = ?", (stream,)).fetchone()
-        version = NO_STREAM if row[0] is None else row[0]
+        version, _ = self._judge.state(conn, stream)  # the stream's fold, brought up to date
         if expected_version is not None and expected_version != version:
             raise ConcurrencyConflict(stream, expected_version, version)
-        last = conn.execute(
-            "SELECT position, hash FROM events ORDER BY position DESC LIMIT 1"
-        ).fetchone()
-        position, prev = last if last else (0, GENESIS)
+        if self._tail is None:
+            last = conn.execute(
+                "SELECT position, hash FROM events ORDER BY position DESC LIMIT 1"
+            ).fetchone()
+            self._tail = (last[0], bytes(last[1])) if last else (0, GENESIS)
+        position, prev = self._tail
         recorded_now = to_micros(dt.datetime.now(UTC))
-        rows = []
+        rows, admitted = [], []
         for index, draft in enumerate(batch):
             version += 1
             position += 1
@@ -237,6 +243,7 @@ class Ledger:
                                 schema, occurred, recorded, data_text, meta_text)
             rows.append((position, draft.event_id, stream, version, type_name, schema, occurred,
                          recorded, data_text, meta_text, prev, digest))
+            admitted.append((event, draft.meta))
             prev = digest
         try:
             conn.executemany(
@@ -244,7 +251,9 @@ class Ledger:
             )
         except sqlite3.IntegrityError as e:  # a racing writer is impossible under the lock
             raise DuplicateEvent(f"{stream}: {e}") from e
-        return [_envelope(r) for r in rows]
+        self._tail = (position, prev)
+        pairs = zip(rows, admitted, strict=True)
+        return [_envelope(row, event, meta) for row, (event, meta) in pairs]
 
     # --- reading ---------------------------------------------------------------------------
 
@@ -398,7 +407,9 @@ def _micros(moment: dt.datetime, field: str) -> int:
         raise InvalidEvent(f"{field}: {e}") from e
 
 
-def _envelope(row: Sequence[Any]) -> Envelope:
+def _envelope(row: Sequence[Any], event: Event | None = None,
+              meta_dict: Mapping[str, Any] | None = None) -> Envelope:
+    """An envelope from a stored row; ``event`` and ``meta_dict`` when already at hand."""
     (position, event_id, stream, version, type_name, schema, occurred, recorded, data, meta,
      prev_hash, digest) = row
     return Envelope(
@@ -410,8 +421,8 @@ def _envelope(row: Sequence[Any]) -> Envelope:
         schema_version=schema,
         occurred_at=from_micros(occurred),
         recorded_at=from_micros(recorded),
-        event=decode_data(type_name, schema, json.loads(data)),
-        meta=json.loads(meta) if meta else {},
+        event=event if event is not None else decode_data(type_name, schema, json.loads(data)),
+        meta=meta_dict if meta_dict is not None else json.loads(meta) if meta else {},
         prev_hash=bytes(prev_hash).hex(),
         hash=bytes(digest).hex(),
     )

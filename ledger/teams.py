@@ -13,6 +13,7 @@ form (case, accents, punctuation, a country suffix in brackets) of the id, name 
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping
@@ -20,6 +21,7 @@ from types import MappingProxyType
 
 import attrs
 
+from events import Event, PlayerRegistered, TeamRegistered
 from ledger.errors import RuleBroken, UnknownTeam
 
 _SUFFIX = re.compile(r"\s*\([^)]*\)\s*$")
@@ -31,6 +33,7 @@ TRANSLIT = str.maketrans({"ø": "o", "Ø": "O", "æ": "ae", "Æ": "Ae", "ß": "s
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 
 
+@functools.lru_cache(maxsize=65_536)
 def normalise(name: str) -> str:
     """The form names are matched on: "Olympique de Marseille (FRA)" -> "olympique de marseille"."""
     name = _SUFFIX.sub("", name).translate(TRANSLIT)
@@ -57,30 +60,27 @@ class Registry:
     def register_team(
         self, team: str, name: str, aliases: Iterable[str] = (), country: str | None = None
     ) -> Registry:
-        if not SLUG.match(team):
-            raise RuleBroken(f"team id {team!r} must be lower-case letters, digits and dashes")
-        old = self.teams.get(team)
-        all_aliases = tuple(dict.fromkeys((*(old.aliases if old else ()), *aliases)))
-        names = dict(self.team_names)
-        for spelling in (team, name, *all_aliases):
-            key = normalise(spelling)
-            owner = names.setdefault(key, team)
-            if owner != team:
-                raise RuleBroken(f"name {spelling!r} already belongs to team {owner!r}")
-        entry = Team(id=team, name=name, country=country or (old.country if old else None),
-                     aliases=all_aliases)
-        return attrs.evolve(self, teams=MappingProxyType({**self.teams, team: entry}),
-                            team_names=MappingProxyType(names))
+        return self.registered([TeamRegistered(team=team, name=name, aliases=tuple(aliases),
+                                               country=country)])
 
     def register_player(self, team: str, name: str, aliases: Iterable[str] = ()) -> Registry:
-        self.need_team(team)
-        players = dict(self.players)
-        for spelling in (name, *aliases):
-            key = (team, normalise(spelling))
-            owner = players.setdefault(key, name)
-            if owner != name:
-                raise RuleBroken(f"name {spelling!r} already belongs to player {owner!r}")
-        return attrs.evolve(self, players=MappingProxyType(players))
+        return self.registered([PlayerRegistered(team=team, name=name, aliases=tuple(aliases))])
+
+    def registered(self, events: Iterable[Event]) -> Registry:
+        """This registry with every TeamRegistered / PlayerRegistered of ``events`` applied.
+
+        The tables are copied once for the lot, so loading a big ledger's registry is linear.
+        """
+        teams, names, players = dict(self.teams), dict(self.team_names), dict(self.players)
+        for event in events:
+            if isinstance(event, TeamRegistered):
+                _add_team(teams, names, event)
+            elif isinstance(event, PlayerRegistered):
+                if event.team not in teams:
+                    raise UnknownTeam(f"unknown team {event.team!r}{self._suggest(event.team)}")
+                _add_player(players, event)
+        return Registry(teams=MappingProxyType(teams), team_names=MappingProxyType(names),
+                        players=MappingProxyType(players))
 
     def resolve_team(self, name: str) -> str:
         """The id of the team called ``name`` (an id, name or alias, in any spelling)."""
@@ -107,3 +107,24 @@ class Registry:
             known = ", ".join(sorted(self.teams)[:8]) or "none registered"
             return f"; known teams: {known}"
         return "; did you mean " + ", ".join(repr(spellings[c]) for c in close) + "?"
+
+
+def _add_team(teams: dict[str, Team], names: dict[str, str], event: TeamRegistered) -> None:
+    team = event.team
+    if not SLUG.match(team):
+        raise RuleBroken(f"team id {team!r} must be lower-case letters, digits and dashes")
+    old = teams.get(team)
+    aliases = tuple(dict.fromkeys((*(old.aliases if old else ()), *event.aliases)))
+    for spelling in (team, event.name, *aliases):
+        owner = names.setdefault(normalise(spelling), team)
+        if owner != team:
+            raise RuleBroken(f"name {spelling!r} already belongs to team {owner!r}")
+    teams[team] = Team(id=team, name=event.name, aliases=aliases,
+                       country=event.country or (old.country if old else None))
+
+
+def _add_player(players: dict[tuple[str, str], str], event: PlayerRegistered) -> None:
+    for spelling in (event.name, *event.aliases):
+        owner = players.setdefault((event.team, normalise(spelling)), event.name)
+        if owner != event.name:
+            raise RuleBroken(f"name {spelling!r} already belongs to player {owner!r}")

@@ -27,7 +27,13 @@ from events import (
     TieDrawn,
     TieRules,
 )
-from events.catalogue import CardShown, GoalScored, ShootoutKick
+from events.catalogue import (
+    CardShown,
+    GoalScored,
+    MatchEnded,
+    PeriodStarted,
+    ShootoutKick,
+)
 from events.rules import MatchState, RuleViolation, TieContext, check
 from ledger.codec import decode
 from ledger.errors import InvalidEvent, RuleBroken, UnknownMatch
@@ -89,13 +95,18 @@ class Judge:
     def __init__(self) -> None:
         self._cache: dict[str, tuple[int, State]] = {}
         self._registry: tuple[int, Registry] = (0, Registry())
+        self._competition_of: dict[str, str] = {}  # match id -> competition stream
         self._pending: dict[str, tuple[int, State]] = {}
         self._pending_registry: tuple[int, Registry] | None = None
+        self._pending_competition_of: dict[str, str] = {}
+        # what was brought up to date in this transaction: nobody else writes while it lasts
+        self._fresh: set[str] = set()
 
     # --- transaction bookkeeping -----------------------------------------------------------
 
     def commit(self) -> None:
         self._cache.update(self._pending)
+        self._competition_of.update(self._pending_competition_of)
         if self._pending_registry is not None:
             self._registry = self._pending_registry
         self.rollback()
@@ -103,30 +114,38 @@ class Judge:
     def rollback(self) -> None:
         self._pending = {}
         self._pending_registry = None
+        self._pending_competition_of = {}
+        self._fresh = set()
 
     # --- folds, brought up to date from the database ---------------------------------------
 
     def registry(self, conn: sqlite3.Connection) -> Registry:
         position, reg = self._pending_registry or self._registry
+        if "" in self._fresh:
+            return reg
         rows = conn.execute(
             "SELECT position, type, schema_version, data FROM events "
             "WHERE type IN ('TeamRegistered', 'PlayerRegistered') AND position > ? "
             "ORDER BY position",
             (position,),
         ).fetchall()
-        for row_position, type_name, version, data in rows:
-            reg = _register(reg, decode(type_name, version, json.loads(data)))
-            position = row_position
+        if rows:
+            reg = reg.registered([decode(t, v, json.loads(d)) for _, t, v, d in rows])
+            position = rows[-1][0]
         self._pending_registry = (position, reg)
+        self._fresh.add("")
         return reg
 
     def state(self, conn: sqlite3.Connection, stream: str) -> tuple[int, State]:
         """(version, fold) of a stream as the database holds it now; version -1 when empty."""
         known = self._pending.get(stream) or self._cache.get(stream)
         version, state = known or (-1, _empty(stream))
+        if stream in self._fresh:
+            return version, state
         for v, event_id, event in _events(conn, stream, after_version=version):
             version, state = v, _fold(state, event, event_id)
         self._pending[stream] = (version, state)
+        self._fresh.add(stream)
         return version, state
 
     # --- the judgement ---------------------------------------------------------------------
@@ -219,17 +238,29 @@ class Judge:
                 raise RuleBroken(f"match {event.match!r} has started: its teams cannot change")
         return attrs.evolve(event, home=home, away=away)
 
+    def _fixture_of(self, conn: sqlite3.Connection, match: str
+                    ) -> tuple[str, CompetitionState, FixtureScheduled]:
+        """(competition stream, its fold, latest fixture) of a match; a match never moves."""
+        comp_stream = self._pending_competition_of.get(match) or self._competition_of.get(match)
+        if comp_stream is None:
+            found = _fixture_row(conn, match)
+            if found is None:
+                raise UnknownMatch(f"unknown match {match!r}: no fixture is scheduled for it")
+            comp_stream = self._pending_competition_of[match] = found[0]
+        _, comp = self.state(conn, comp_stream)
+        assert isinstance(comp, CompetitionState)
+        return comp_stream, comp, comp.fixtures[match]
+
     def _match(self, conn: sqlite3.Connection, stream: str, ident: str, event: Event) -> Event:
-        found = _fixture_row(conn, ident)
-        if found is None:
-            raise UnknownMatch(f"unknown match {ident!r}: no fixture is scheduled for it")
-        comp_stream, fixture = found
-        _, state = self.state(conn, stream)
+        _, comp, fixture = self._fixture_of(conn, ident)
+        version, state = self.state(conn, stream)
         assert isinstance(state, MatchState)
-        state = attrs.evolve(state, home=fixture.home, away=fixture.away)
-        self._pending[stream] = (self._pending[stream][0], state)
+        if (state.home, state.away) != (fixture.home, fixture.away):
+            state = attrs.evolve(state, home=fixture.home, away=fixture.away)
+            self._pending[stream] = (version, state)
         event = self._resolve_names(conn, state, event)
-        ctx = self._tie_context(conn, comp_stream, fixture)
+        needs_tie = isinstance(event, _TIE_DEPENDENT)
+        ctx = self._tie_context(conn, comp, fixture) if needs_tie else None
         try:
             if isinstance(event, EventRetracted):
                 self._retraction(conn, stream, state, event, ctx)
@@ -246,16 +277,18 @@ class Judge:
         team = reg.resolve_team(event.team)
         if isinstance(event, ShootoutKick):
             taker = reg.resolve_player(team, event.taker) if event.taker else None
-            return attrs.evolve(event, team=team, taker=taker)
+            changed = (team, taker) != (event.team, event.taker)
+            return attrs.evolve(event, team=team, taker=taker) if changed else event
         if isinstance(event, CardShown):
-            return attrs.evolve(event, team=team, player=reg.resolve_player(team, event.player))
-        player = reg.resolve_player(team, event.player) if event.player else None
-        return attrs.evolve(event, team=team, player=player)
+            booked = reg.resolve_player(team, event.player)
+            changed = (team, booked) != (event.team, event.player)
+            return attrs.evolve(event, team=team, player=booked) if changed else event
+        scorer = reg.resolve_player(team, event.player) if event.player else None
+        changed = (team, scorer) != (event.team, event.player)
+        return attrs.evolve(event, team=team, player=scorer) if changed else event
 
-    def _tie_context(self, conn: sqlite3.Connection, comp_stream: str,
+    def _tie_context(self, conn: sqlite3.Connection, comp: CompetitionState,
                      fixture: FixtureScheduled) -> TieContext:
-        _, comp = self.state(conn, comp_stream)
-        assert isinstance(comp, CompetitionState)
         tie = comp.ties.get(fixture.tie) if fixture.tie else None
         if tie is None:  # a match outside any tie (a league game) is never decided by ET
             return TieContext(rules=comp.rules)
@@ -280,7 +313,7 @@ class Judge:
         return ctx
 
     def _retraction(self, conn: sqlite3.Connection, stream: str, state: MatchState,
-                    event: EventRetracted, ctx: TieContext) -> None:
+                    event: EventRetracted, ctx: TieContext | None) -> None:
         if not state.knows(event.event):
             raise RuleViolation(f"no event {event.event} in this match to retract")
         replay = MatchState(home=state.home, away=state.away)
@@ -297,6 +330,10 @@ class Judge:
             replay = replay.apply(earlier, event_id=event_id)
 
 
+# the events whose rules read the tie (aggregate, extra time, shoot-out)
+_TIE_DEPENDENT = (PeriodStarted, MatchEnded, ShootoutKick, EventRetracted)
+
+
 def _empty(stream: str) -> State:
     return CompetitionState() if stream.startswith("competition:") else MatchState()
 
@@ -305,14 +342,6 @@ def _fold(state: State, event: Event, event_id: str) -> State:
     if isinstance(state, CompetitionState):
         return state.apply(event)
     return state.apply(event, event_id=event_id)
-
-
-def _register(reg: Registry, event: Event) -> Registry:
-    if isinstance(event, TeamRegistered):
-        return reg.register_team(event.team, event.name, event.aliases, event.country)
-    if isinstance(event, PlayerRegistered):
-        return reg.register_player(event.team, event.name, event.aliases)
-    return reg
 
 
 def _events(conn: sqlite3.Connection, stream: str, after_version: int
