@@ -47,7 +47,9 @@ def _args(argv: Sequence[str] | None) -> argparse.Namespace:
 def _number(value: float | None) -> str:
     if value is None:
         return "-"
-    return f"{value:,.0f}" if value >= 100 else f"{value:,.2f}"
+    if value >= 100:
+        return f"{value:,.0f}"
+    return f"{value:,.2f}" if value >= 1 else f"{value:.2g}"  # 0.5, 0.07, 0.0034
 
 
 def table(results: Sequence[Result]) -> str:
@@ -55,9 +57,10 @@ def table(results: Sequence[Result]) -> str:
     header = ("measure", "ours", "baseline", "ratio", "target", "result")
     lines = [header]
     for r in results:
-        lines.append((r.measure, f"{_number(r.ours)} {r.unit}", f"{_number(r.baseline)} {r.unit}",
-                      f"{r.ratio:.2f}x" if r.ratio is not None else "-",
-                      f">= {r.target:.2f}x" if r.target is not None else "-", r.verdict))
+        lines.append((r.measure, f"{_number(r.ours)} {r.unit}",
+                      f"{_number(r.baseline)} {r.unit}" if r.baseline is not None else "-",
+                      f"{_number(r.ratio)}x" if r.ratio is not None else "-", _target(r),
+                      r.verdict))
     widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
     out = []
     for n, line in enumerate(lines):
@@ -68,18 +71,30 @@ def table(results: Sequence[Result]) -> str:
     return "\n".join(out)
 
 
+def _target(r: Result) -> str:
+    """What the row must reach: a ratio, a bound on ours, further named criteria."""
+    parts = [f">= {r.target:g}x"] if r.target is not None else []
+    if r.limit is not None:
+        parts.append(f"{'<=' if r.lower_is_better else '>='} {r.limit:,g} {r.unit}")
+    parts += [name for name, _ in r.checks]
+    return "; ".join(parts) or "-"
+
+
 def details(results: Sequence[Result]) -> str:
-    """Per row: what the baseline is, bytes on disk per event, and the spread of the runs."""
+    """Per row: what the baseline is, bytes on disk per event, the spread of the runs, and
+    the row's own note (how it was measured, what was extrapolated)."""
     out = []
     for r in results:
         ours, base = r.notes.get("ours", {}), r.notes.get("baseline", {})
-        line = f"- {r.measure}: baseline = {r.baseline_label}"
+        line = f"- {r.measure}: baseline = {r.baseline_label or '-'}"
         if "bytes_per_event" in ours:
             line += (f"; bytes/event on disk {ours['bytes_per_event']:,.0f} ours, "
                      f"{base['bytes_per_event']:,.0f} raw")
         if "median_events_per_s" in ours:
             line += (f"; median {ours['median_events_per_s']:,.0f} vs "
                      f"{base['median_events_per_s']:,.0f} {r.unit}")
+        if r.notes.get("note"):
+            line += f"; {r.notes['note']}"
         out.append(line)
     return "\n".join(out)
 

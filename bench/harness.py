@@ -10,15 +10,19 @@ name that ``python -m bench --only`` selects:
         return [Result(measure="rebuild ...", unit="events/s", ours=..., baseline=...,
                        target=1.0)]
 
-Ratios are always "ours / baseline" of a *speed* (higher is better), so a target of 0.5 means
-"at least half the speed of raw sqlite3 on the same rows". Both sides of a ratio are timed in
-the same run, alternately, and the best of ``repeat`` runs of each is kept: on a shared,
-noisy machine the minimum is the least disturbed estimate.
+A ratio always says how many times better ours is than the baseline: ``ours / baseline`` of a
+speed, ``baseline / ours`` of a time or a size (``lower_is_better``). So a target of 0.5 means
+"at least half the speed of raw sqlite3 on the same rows", and 100 "a hundredth of the time".
+A row may also bound ``ours`` itself (``limit``: "< 20 ms", "<= 300 bytes") and name further
+criteria (``checks``); its verdict is PASS when every one of them holds. Both sides of a ratio
+are timed in the same run, alternately, and the best of ``repeat`` runs of each is kept: on a
+shared, noisy machine the minimum is the least disturbed estimate.
 """
 
 from __future__ import annotations
 
 import itertools
+import math
 import os
 import shutil
 import sqlite3
@@ -27,16 +31,17 @@ import sys
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import attrs
 
 from bench.generate import Batch, Row, flatten, generate, plan_for, rows
 from ledger import Ledger
 
-INSERT = ("INSERT INTO events (position, event_id, stream, version, type, schema_version, "
-          "occurred_at, recorded_at, data, meta, prev_hash, hash) "
-          "VALUES (?,?,?,?,?,?,?,?,?,?,?,?)")
+COLUMNS = ("position, event_id, stream, version, type, schema_version, occurred_at, "
+           "recorded_at, data, meta, prev_hash, hash")
+INSERT = f"INSERT INTO events ({COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)"
+T = TypeVar("T")
 
 
 @attrs.frozen(kw_only=True)
@@ -47,25 +52,43 @@ class Result:
     unit: str
     ours: float
     baseline: float | None = None
-    target: float | None = None  # minimum ours/baseline ratio
+    target: float | None = None  # minimum ratio (how many times better than the baseline)
     baseline_label: str = ""
+    limit: float | None = None  # bound on ``ours`` itself (at most, if lower is better)
+    lower_is_better: bool = False  # a time or a size, not a speed
+    checks: tuple[tuple[str, bool], ...] = ()  # further criteria, by name, and whether they hold
     notes: dict[str, Any] = attrs.field(factory=dict)
 
     @property
     def ratio(self) -> float | None:
-        return self.ours / self.baseline if self.baseline else None
+        if not self.baseline or not self.ours:
+            return None
+        return self.baseline / self.ours if self.lower_is_better else self.ours / self.baseline
+
+    @property
+    def within_limit(self) -> bool | None:
+        if self.limit is None:
+            return None
+        return self.ours <= self.limit if self.lower_is_better else self.ours >= self.limit
 
     @property
     def verdict(self) -> str:
-        if self.target is None or self.ratio is None:
+        outcomes = [ok for _, ok in self.checks]
+        if self.target is not None and self.ratio is not None:
+            outcomes.append(self.ratio >= self.target)
+        if self.limit is not None:
+            outcomes.append(bool(self.within_limit))
+        if not outcomes:
             return "-"
-        return "PASS" if self.ratio >= self.target else "MISS"
+        return "PASS" if all(outcomes) else "MISS"
 
     def as_json(self) -> dict[str, Any]:
         return {"measure": self.measure, "unit": self.unit, "ours": self.ours,
                 "baseline": self.baseline, "baseline_label": self.baseline_label,
-                "ratio": self.ratio, "target": self.target, "verdict": self.verdict,
-                "notes": self.notes}
+                "ratio": self.ratio, "target": self.target, "limit": self.limit,
+                "lower_is_better": self.lower_is_better,
+                "checks": [{"check": name, "ok": ok} for name, ok in self.checks],
+                "verdict": self.verdict, "notes": self.notes}
 
 
 @attrs.define
@@ -98,6 +121,7 @@ class Context:
     _prefix: list[Batch] = attrs.field(factory=list, init=False)
     _prefix_events: int = attrs.field(default=0, init=False)
     _stream: Iterator[Batch] | None = attrs.field(default=None, init=False)
+    _made: dict[str, Any] = attrs.field(factory=dict, init=False)
 
     @classmethod
     def sized(cls, events: int, workdir: Path, **options: Any) -> Context:
@@ -160,6 +184,28 @@ class Context:
             conn.close()
             tmp.rename(path)
         return path
+
+    def once(self, key: str, make: Callable[[], T]) -> T:
+        """``make()`` the first time ``key`` is asked for in this run, the same value after:
+        what several rows share (a ledger with its read models, an export) is made once."""
+        if key not in self._made:
+            self._made[key] = make()
+        made: T = self._made[key]
+        return made
+
+    def prefix_ledger(self, count: int) -> Path:
+        """The first ``count`` events of ``full_ledger()`` in a ledger file of their own
+        (copied as stored, by ``copy_events``), built once per run."""
+
+        def make() -> Path:
+            path = self.path(f"prefix-{count}.db")
+            conn = baseline_connection(path)
+            copy_events(conn, self.full_ledger(), after=0, upto=count)
+            checkpoint(conn)
+            conn.close()
+            return path
+
+        return self.once(f"prefix:{count}", make)
 
     # --- timing ----------------------------------------------------------------------------
 
@@ -238,6 +284,22 @@ def baseline_connection(path: Path) -> sqlite3.Connection:
     return conn
 
 
+def copy_events(conn: sqlite3.Connection, source: Path, *, after: int, upto: int) -> int:
+    """Copy the events at positions ``after`` < P <= ``upto`` of the ledger file ``source``
+    onto the ledger open on ``conn``, exactly as stored (one ``INSERT ... SELECT``, one
+    transaction): the rows are the ones the ledger wrote, so the hash chain continues."""
+    conn.execute("ATTACH DATABASE ? AS source", (str(source),))
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+        cursor = conn.execute(
+            f"INSERT INTO events ({COLUMNS}) SELECT {COLUMNS} FROM source.events "
+            "WHERE position > ? AND position <= ? ORDER BY position", (after, upto))
+        conn.execute("COMMIT")
+    finally:
+        conn.execute("DETACH DATABASE source")
+    return cursor.rowcount
+
+
 def checkpoint(conn: sqlite3.Connection) -> None:
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
@@ -270,6 +332,16 @@ def machine() -> dict[str, Any]:
             "load_average": os.getloadavg(), "time": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
 
 
+def median(values: Sequence[float]) -> float:
+    return statistics.median(values)
+
+
+def p95(values: Sequence[float]) -> float:
+    """The 95th percentile by nearest rank (of 20 samples, the 19th smallest)."""
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(0.95 * len(ordered)) - 1)]
+
+
 def peak_rss_mb() -> float:
     """Peak resident memory of this process so far (Linux reports KiB, macOS bytes)."""
     import resource
@@ -294,6 +366,7 @@ def measure(group: str) -> Callable[[Measure], Measure]:
     return register
 
 
-__all__ = ["INSERT", "MEASURES", "PRAGMAS", "Context", "Result", "Timing",
-           "baseline_connection", "checkpoint", "copy_db", "disk_bytes", "event_count",
-           "ledger_pragmas", "machine", "measure", "peak_rss_mb", "prefill", "remove_db"]
+__all__ = ["COLUMNS", "INSERT", "MEASURES", "PRAGMAS", "Context", "Result", "Timing",
+           "baseline_connection", "checkpoint", "copy_db", "copy_events", "disk_bytes",
+           "event_count", "ledger_pragmas", "machine", "measure", "median", "p95",
+           "peak_rss_mb", "prefill", "remove_db"]

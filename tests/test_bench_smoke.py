@@ -9,10 +9,12 @@ import json
 import sqlite3
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from bench.__main__ import main
+from bench import Result, pyeventsourcing
+from bench.__main__ import main, table
 from bench.generate import Batch, chunks, flatten, generate, rows
 from events import FixtureScheduled, Period, PeriodStarted, TieDrawn
 from ledger import Ledger
@@ -103,3 +105,75 @@ def test_bench_entry_point_runs_rebuild(tmp_path: Path) -> None:
 
 def test_bench_refuses_an_unknown_group(tmp_path: Path) -> None:
     assert main(["--only", "nonsense", "--workdir", str(tmp_path)]) == 2
+
+
+# --- the rows of the table beyond append and rebuild: each runs at 10k, no timing asserted ----
+
+
+def _rows(tmp_path: Path, groups: str) -> dict[str, dict[str, Any]]:
+    out = tmp_path / "bench.json"
+    code = main(["--events", str(EVENTS), "--only", groups, "--repeat", "1", "--quiet",
+                 "--workdir", str(tmp_path / "work"), "--json", str(out)])
+    assert code == 0
+    return {r["measure"]: r for r in json.loads(out.read_text())["results"]}
+
+
+def test_bench_catchup_timetravel_and_disk_rows_run(tmp_path: Path) -> None:
+    rows = _rows(tmp_path, "catchup,timetravel,disk")
+    catchup = [r for name, r in rows.items() if name.startswith("catch-up")]
+    assert len(catchup) == 2
+    for row in catchup:
+        assert row["ours"] > 0 and row["baseline"] > 0 and row["limit"] == 20
+        assert row["lower_is_better"] and row["verdict"] in ("PASS", "MISS")
+    travel = [r for name, r in rows.items() if "as of a random moment" in name]
+    assert len(travel) == 2
+    for row in travel:
+        assert row["ours"] > 0 and row["baseline"] > 0 and row["target"] == 100
+        assert row["notes"]["same_answer"], "state_at and a full replay disagree"
+        assert len(row["notes"]["as_of"]) == row["notes"]["moments"] >= 8
+    (disk,) = [r for name, r in rows.items() if name.startswith("bytes on disk")]
+    parts = disk["notes"]["bytes_per_event_by_part"]
+    assert disk["ours"] > 0 and parts["log"] > 0 and parts["snapshots"] > 0
+    assert parts["read models"] > 0
+
+
+def test_bench_eventsourcing_rows_run(tmp_path: Path) -> None:
+    pytest.importorskip("eventsourcing", reason="pip install 'matchledger[bench]'")
+    rows = _rows(tmp_path, "eventsourcing")
+    assert len(rows) == 2
+    for row in rows.values():
+        assert row["ours"] > 0 and row["baseline"] > 0 and row["target"] == 5
+        assert row["verdict"] in ("PASS", "MISS")
+
+
+def test_bench_eventsourcing_rows_are_skipped_without_the_library(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(pyeventsourcing, "VERSION", None)
+    assert _rows(tmp_path, "eventsourcing") == {}
+
+
+def test_bench_memory_rows_run(tmp_path: Path) -> None:
+    rows = _rows(tmp_path, "memory")
+    assert len(rows) == 4
+    for row in rows.values():
+        assert row["ours"] > 0 and row["limit"] == 300 and row["verdict"] in ("PASS", "MISS")
+    full = [r for r in rows.values() if r["notes"]["events"] == EVENTS]
+    assert len(full) == 2 and all(r["checks"][0]["check"] == "sub-linear" for r in full)
+
+
+@pytest.mark.parametrize(("ours", "checks", "verdict"), [
+    (10.0, (), "PASS"),  # 200x faster, under the limit
+    (60.0, (), "MISS"),  # 33x: under the ratio, over the limit
+    (10.0, (("same as replay", False),), "MISS"),
+])
+def test_result_verdict_needs_ratio_limit_and_checks(
+        ours: float, checks: tuple[tuple[str, bool], ...], verdict: str) -> None:
+    row = Result(measure="q", unit="ms", ours=ours, baseline=2_000.0, target=100.0,
+                 limit=50.0, lower_is_better=True, checks=checks)
+    assert row.ratio == 2_000.0 / ours
+    assert row.verdict == verdict
+    assert verdict in table([row])
+
+
+def test_result_without_any_target_has_no_verdict() -> None:
+    assert Result(measure="q", unit="ms", ours=1.0).verdict == "-"
