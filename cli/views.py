@@ -48,9 +48,18 @@ app = typer.Typer()
 
 
 def load_state(lg: Ledger, when: When) -> State:
+    """The state the read commands show; frozen out of the cycle collector afterwards.
+
+    The state of a long log is millions of acyclic objects that live until the command ends:
+    without ``gc.freeze`` every view's allocations would set off full collections over them.
+    """
+    import gc
+
     from projections import state_at
 
-    return state_at(lg, **when.filters())
+    state = state_at(lg, **when.filters())
+    gc.freeze()
+    return state
 
 
 def _suggest(name: str, known: Iterable[str], what: str) -> str:
