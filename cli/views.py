@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Iterable
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -60,6 +61,12 @@ def load_state(lg: Ledger, when: When) -> State:
     state = state_at(lg, **when.filters())
     gc.freeze()
     return state
+
+
+def state_for(db: Path, when: When) -> State:
+    """The state of the ledger at ``db`` as of ``when``, the file closed again."""
+    with open_ledger(db) as lg:
+        return load_state(lg, when)
 
 
 def _suggest(name: str, known: Iterable[str], what: str) -> str:
@@ -167,8 +174,7 @@ def tie(
     from cli import render
 
     when = When(as_of, known_at, at_position)
-    with open_ledger(db) as lg:
-        state = load_state(lg, when)
+    state = state_for(db, when)
     comp = competition_id(competition) if competition else None
     try:
         view = P.tie(state, tie_id, comp)
@@ -201,8 +207,7 @@ def bracket(
     from cli import render
 
     when = When(as_of, known_at, at_position)
-    with open_ledger(db) as lg:
-        state = load_state(lg, when)
+    state = state_for(db, when)
     comp = competition_id(competition)
     try:
         view = P.bracket(state, comp)
@@ -241,8 +246,7 @@ def table(
     from cli import render
 
     when = When(as_of, known_at, at_position)
-    with open_ledger(db) as lg:
-        state = load_state(lg, when)
+    state = state_for(db, when)
     comp = need_competition(state, competition)
     if group is not None:
         rounds = {fx.round for fx in state.fixtures.values()
@@ -278,8 +282,7 @@ def teams(
     from cli import render
 
     when = When(as_of, known_at, at_position)
-    with open_ledger(db) as lg:
-        state = load_state(lg, when)
+    state = state_for(db, when)
     found = sorted(state.teams.values(), key=lambda t: t.id)
     if competition is not None:
         comp = need_competition(state, competition)
@@ -318,8 +321,7 @@ def streaks(
     from cli import render
 
     when = When(as_of, known_at, at_position)
-    with open_ledger(db) as lg:
-        state = load_state(lg, when)
+    state = state_for(db, when)
     names = render.Names(state)
     if team is not None:
         team_id = resolve_team(state, team)
@@ -362,8 +364,7 @@ def players(
     from cli import render
 
     when = When(as_of, known_at, at_position)
-    with open_ledger(db) as lg:
-        state = load_state(lg, when)
+    state = state_for(db, when)
     team_id = resolve_team(state, team) if team is not None else None
     records = P.players(state, team_id)
     if json_output:
