@@ -252,6 +252,7 @@ class Ledger:
         except sqlite3.IntegrityError as e:  # a racing writer is impossible under the lock
             raise DuplicateEvent(f"{stream}: {e}") from e
         self._tail = (position, prev)
+        self._judge.written(stream)
         pairs = zip(rows, admitted, strict=True)
         return [_envelope(row, event, meta) for row, (event, meta) in pairs]
 

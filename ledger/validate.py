@@ -117,6 +117,18 @@ class Judge:
         self._pending_competition_of = {}
         self._fresh = set()
 
+    def written(self, stream: str) -> None:
+        """The stream's events are in the database now; forget it if its match is over.
+
+        A finished match is rarely touched again: memory stays bounded by the matches still
+        live, and the odd later append reads the match back from the log.
+        """
+        known = self._pending.get(stream)
+        if known and isinstance(known[1], MatchState) and known[1].status in _OVER:
+            del self._pending[stream]
+            self._cache.pop(stream, None)
+            self._fresh.discard(stream)
+
     # --- folds, brought up to date from the database ---------------------------------------
 
     def registry(self, conn: sqlite3.Connection) -> Registry:
@@ -330,6 +342,7 @@ class Judge:
             replay = replay.apply(earlier, event_id=event_id)
 
 
+_OVER = ("finished", "abandoned")
 # the events whose rules read the tie (aggregate, extra time, shoot-out)
 _TIE_DEPENDENT = (PeriodStarted, MatchEnded, ShootoutKick, EventRetracted)
 
