@@ -18,8 +18,9 @@ import functools
 import json
 from typing import Any
 
+from events.rules import Booking, Kick
 from projections.records import KINDS, PlayerRecord, Streak, Streaks, TeamRecord
-from projections.scoreboard import CardLine, GoalLine, KickLine, Scoreboard
+from projections.scoreboard import GoalLine, Scoreboard
 from projections.ties import Bracket, Leg, PathStep, SideView, TieView
 
 Json = Any  # what json.dumps takes: dicts, lists, str, int, bool, None
@@ -90,14 +91,14 @@ def _goal(goal: GoalLine) -> Json:
 
 
 @to_json.register
-def _card(card: CardLine) -> Json:
+def _card(card: Booking) -> Json:
     return {"event_id": card.event_id, "team": card.team, "player": card.player,
             "card": card.card.value, "minute": card.minute, "added": card.added,
             "period": card.period.value if card.period else None}
 
 
 @to_json.register
-def _kick(kick: KickLine) -> Json:
+def _kick(kick: Kick) -> Json:
     return {"event_id": kick.event_id, "team": kick.team, "taker": kick.taker,
             "outcome": kick.outcome.value}
 

@@ -15,8 +15,8 @@ import datetime as dt
 
 import attrs
 
-from events import Card, GoalKind, KickOutcome, MatchAbandoned, Period, ResultReported
-from events.rules import Goal, MatchState
+from events import GoalKind, MatchAbandoned, Period, ResultReported
+from events.rules import Booking, Goal, Kick, MatchState
 from projections.errors import UnknownMatch
 from projections.state import State, bound_match, memo
 
@@ -38,25 +38,6 @@ class GoalLine:
     kind: GoalKind
     period: Period | None
     disallowed: bool
-
-
-@attrs.frozen(kw_only=True)
-class CardLine:
-    event_id: str
-    team: str
-    player: str
-    card: Card
-    minute: int | None
-    added: int | None
-    period: Period | None
-
-
-@attrs.frozen(kw_only=True)
-class KickLine:
-    event_id: str
-    team: str
-    taker: str | None
-    outcome: KickOutcome
 
 
 @attrs.frozen(kw_only=True)
@@ -87,8 +68,8 @@ class Scoreboard:
     extra_time: Score | None
     penalties: Score | None
     goals: tuple[GoalLine, ...]
-    cards: tuple[CardLine, ...]
-    kicks: tuple[KickLine, ...]
+    cards: tuple[Booking, ...]  # the match fold's own facts, as they stand
+    kicks: tuple[Kick, ...]
     sent_off: tuple[tuple[str, str], ...]
 
 
@@ -180,11 +161,8 @@ def scoreboard(state: State, match: str) -> Scoreboard:
         extra_time=res.total if res.extra_time_played and "ET" in reached else None,
         penalties=res.penalties,
         goals=tuple(_goal_line(ms, g) for g in ms.goals.values()),
-        cards=tuple(CardLine(event_id=b.event_id, team=b.team, player=b.player, card=b.card,
-                             minute=b.minute, added=b.added, period=b.period)
-                    for b in ms.bookings.values()),
-        kicks=tuple(KickLine(event_id=k.event_id, team=k.team, taker=k.taker,
-                             outcome=k.outcome) for k in ms.kicks.values()),
+        cards=tuple(ms.bookings.values()),
+        kicks=tuple(ms.kicks.values()),
         sent_off=tuple(dict.fromkeys((b.team, b.player) for b in ms.bookings.values()
                                      if b.sends_off)),
     )
