@@ -327,12 +327,6 @@ class Ledger:
     def resolve_team(self, name: str) -> str:
         return self.registry().resolve_team(name)
 
-    def import_jsonl(self, path: str | Path, **options: Any) -> Any:
-        """Import a JSON Lines file of drafts or envelopes, all or nothing (see ledger.io)."""
-        from ledger.io import import_file  # io builds on the store
-
-        return import_file(self, str(path), **options)
-
     def stats(self) -> dict[str, Any]:
         """Counts and bounds of the log: events, streams by kind, types, times, head hash."""
         conn = self.conn

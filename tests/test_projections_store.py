@@ -38,7 +38,7 @@ from events import (
     PeriodStarted,
     ResultReported,
 )
-from ledger import Draft, Envelope, Ledger
+from ledger import Draft, Envelope, Ledger, import_file
 from projections import (
     CheckpointMoved,
     Projector,
@@ -73,11 +73,11 @@ def seeded(path: Path, lines: list[str] | None = None) -> Ledger:
     """A ledger holding the seed (or the given seed lines, in their order)."""
     lg = Ledger(path)
     if lines is None:
-        lg.import_jsonl(seed_path())
+        import_file(lg, str(seed_path()))
     else:
         reordered = path.with_suffix(".jsonl")
         reordered.write_text("".join(lines))
-        lg.import_jsonl(reordered)
+        import_file(lg, str(reordered))
     return lg
 
 
