@@ -423,7 +423,7 @@ def test_follow_keeps_the_read_models_current_while_another_connection_appends(
             batch = db_path.with_name("batch.jsonl")
             for start in range(60, len(lines), 20):
                 batch.write_text("".join(lines[start:start + 20]))
-                other.import_jsonl(batch)
+                import_file(other, str(batch))
                 time.sleep(0.02)
         finally:
             other.close()
