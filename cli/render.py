@@ -40,7 +40,7 @@ from events import (
     TeamRegistered,
     TieDrawn,
 )
-from ledger import Envelope, normalise
+from ledger import Envelope, Registry, normalise
 from projections import (
     KINDS,
     Bracket,
@@ -79,10 +79,11 @@ def short_name(name: str, aliases: Iterable[str]) -> str:
 
 
 class Names:
-    """Display names of teams (short forms), falling back to the id for unknown teams."""
+    """Display names of teams (short forms), falling back to the id for unknown teams; of a
+    state's teams, or a registry's (every team the ledger knows)."""
 
-    def __init__(self, state: State) -> None:
-        self._names = {t.id: short_name(t.name, t.aliases) for t in state.teams.values()}
+    def __init__(self, known: State | Registry) -> None:
+        self._names = {t.id: short_name(t.name, t.aliases) for t in known.teams.values()}
 
     def __call__(self, team: str | None) -> str:
         if team is None:

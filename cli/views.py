@@ -37,7 +37,7 @@ from cli.common import (
 )
 
 if TYPE_CHECKING:
-    from ledger import Ledger
+    from ledger import Ledger, Registry
     from projections import Scoreboard, State, TieView
 
 PANEL = "Views (all take --as-of, --known-at, --at-position, --json)"
@@ -48,8 +48,10 @@ app = typer.Typer()
 # --- shared ----------------------------------------------------------------------------------
 
 
-def load_state(lg: Ledger, when: When) -> State:
-    """The state the read commands show; frozen out of the cycle collector afterwards.
+def load_state(lg: Ledger, when: When, *, competition: str | None = None,
+               team: str | None = None) -> State:
+    """The state the read commands show (only a competition's or a team's part, when given:
+    see ``projections.state_at``); frozen out of the cycle collector afterwards.
 
     The state of a long log is millions of acyclic objects that live until the command ends:
     without ``gc.freeze`` every view's allocations would set off full collections over them.
@@ -58,15 +60,24 @@ def load_state(lg: Ledger, when: When) -> State:
 
     from projections import state_at
 
-    state = state_at(lg, **when.filters())
+    state = state_at(lg, **when.filters(), competition=competition, team=team)
     gc.freeze()
     return state
 
 
-def state_for(db: Path, when: When) -> State:
+def state_for(db: Path, when: When, *, competition: str | None = None) -> State:
     """The state of the ledger at ``db`` as of ``when``, the file closed again."""
     with open_ledger(db) as lg:
-        return load_state(lg, when)
+        return load_state(lg, when, competition=competition)
+
+
+def team_state_for(db: Path, when: When, team: str) -> tuple[str, State, Registry]:
+    """A team's id (from any spelling the ledger knows today), its part of the state as of
+    ``when``, and the registry that names every team."""
+    with open_ledger(db) as lg:
+        registry = lg.registry()
+        team_id = registry.resolve_team(team)
+        return team_id, load_state(lg, when, team=team_id), registry
 
 
 def _suggest(name: str, known: Iterable[str], what: str) -> str:
@@ -207,12 +218,13 @@ def bracket(
     from cli import render
 
     when = When(as_of, known_at, at_position)
-    state = state_for(db, when)
     comp = competition_id(competition)
+    state = state_for(db, when, competition=comp)
     try:
         view = P.bracket(state, comp)
     except P.UnknownCompetition as e:
-        raise CliError(f"{e}{_suggest(comp, state.competitions, 'competitions')}") from e
+        known = state_for(db, when).competitions
+        raise CliError(f"{e}{_suggest(comp, known, 'competitions')}") from e
     if json_output:
         emit_json(P.to_json(view))
         return
@@ -246,7 +258,9 @@ def table(
     from cli import render
 
     when = When(as_of, known_at, at_position)
-    state = state_for(db, when)
+    state = state_for(db, when, competition=competition_id(competition))
+    if competition_id(competition) not in state.competitions:
+        state = state_for(db, when)  # for the suggestions
     comp = need_competition(state, competition)
     if group is not None:
         rounds = {fx.round for fx in state.fixtures.values()
@@ -321,17 +335,18 @@ def streaks(
     from cli import render
 
     when = When(as_of, known_at, at_position)
-    state = state_for(db, when)
-    names = render.Names(state)
     if team is not None:
-        team_id = resolve_team(state, team)
+        team_id, state, registry = team_state_for(db, when, team)
         view = P.streaks(state, team_id)
+        names = render.Names(registry)
         if json_output:
             emit_json(P.to_json(view))
             return
         print_when(when)
         console().print(render.streaks_table(view, state, names))
         return
+    state = state_for(db, when)
+    names = render.Names(state)
     views = sorted((P.streaks(state, t) for t in state.teams), key=lambda v: names(v.team))
     if json_output:
         emit_json({v.team: P.to_json(v) for v in views})
@@ -364,14 +379,18 @@ def players(
     from cli import render
 
     when = When(as_of, known_at, at_position)
-    state = state_for(db, when)
-    team_id = resolve_team(state, team) if team is not None else None
+    known: State | Registry
+    if team is not None:
+        team_id, state, known = team_state_for(db, when, team)
+    else:
+        team_id, state = None, state_for(db, when)
+        known = state
     records = P.players(state, team_id)
     if json_output:
         emit_json(P.to_json(records))
         return
     print_when(when)
-    names = render.Names(state)
+    names = render.Names(known)
     title = f"players of {names(team_id)}" if team_id else "players"
     if not records:
         console().print(f"no {title} have scored or been booked (as of then)", style="dim")

@@ -65,6 +65,8 @@ CREATE INDEX IF NOT EXISTS events_fixture ON events (json_extract(data, '$.match
     WHERE type = 'FixtureScheduled';
 CREATE INDEX IF NOT EXISTS events_registry ON events (position)
     WHERE type IN ('TeamRegistered', 'PlayerRegistered');
+CREATE INDEX IF NOT EXISTS events_retracted ON events (position)
+    WHERE type = 'EventRetracted';
 CREATE TRIGGER IF NOT EXISTS events_no_update BEFORE UPDATE ON events
     BEGIN SELECT RAISE(ABORT, 'the events log is append-only: UPDATE refused'); END;
 CREATE TRIGGER IF NOT EXISTS events_no_delete BEFORE DELETE ON events
@@ -122,7 +124,9 @@ class Ledger:
             if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
                 conn.execute("PRAGMA journal_mode = WAL")
             conn.execute("PRAGMA synchronous = FULL")  # a committed append survives power loss
-            if "events" not in self.db.table_names():  # IF NOT EXISTS: racing creators agree
+            if "events_retracted" not in _indexes(conn):
+                # a new ledger, or one from before the last index was added; IF NOT EXISTS
+                # makes racing creators agree
                 conn.executescript("BEGIN IMMEDIATE;" + _SCHEMA + "COMMIT;")
         except sqlite3.DatabaseError as e:
             conn.close()
@@ -269,13 +273,15 @@ class Ledger:
         known_at: dt.datetime | None = None,
         at_position: int | None = None,
         limit: int | None = None,
+        streams: Collection[str] | None = None,
     ) -> Iterator[Envelope]:
-        """Events in position order: after a position, of a stream or stream prefix, of some
-        types, that occurred by ``as_of``, were recorded by ``known_at``, up to ``at_position``.
+        """Events in position order: after a position, of a stream, any of ``streams`` or a
+        stream prefix, of some types, that occurred by ``as_of``, were recorded by
+        ``known_at``, up to ``at_position``.
         """
         sql, params = self._select(_COLUMNS, after=after, stream=stream, prefix=prefix,
                                    types=types, as_of=as_of, known_at=known_at,
-                                   at_position=at_position)
+                                   at_position=at_position, streams=streams)
         if limit is not None:
             sql += f" LIMIT {int(limit)}"
         for row in self.conn.execute(sql, params):
@@ -284,17 +290,20 @@ class Ledger:
     def _select(self, columns: str, *, after: int = 0, stream: str | None = None,
                 prefix: str | None = None, types: Collection[str] | None = None,
                 as_of: dt.datetime | None = None, known_at: dt.datetime | None = None,
-                at_position: int | None = None) -> tuple[str, list[Any]]:
+                at_position: int | None = None,
+                streams: Collection[str] | None = None) -> tuple[str, list[Any]]:
         where, params = ["position > ?"], [after]  # type: list[str], list[Any]
         if stream is not None:
             where.append("stream = ?")
             params.append(stream)
+        if streams is not None:  # one parameter however many: SQLite caps their number
+            where.append("stream IN (SELECT value FROM json_each(?))")
+            params.append(json.dumps(list(streams)))
         if prefix is not None:
             where.append("stream >= ? AND stream < ?")
             params += [prefix, prefix + "\uffff"]
-        if types is not None:
-            where.append(f"type IN ({','.join('?' * len(types))})")
-            params += list(types)
+        if types is not None:  # literals, so that the partial indexes on type apply
+            where.append(f"type IN ({', '.join(_literal(t) for t in types)})")
         if as_of is not None:
             where.append("occurred_at <= ?")
             params.append(_micros(as_of, "as_of"))
@@ -393,6 +402,15 @@ def iso(micros: int | None) -> str | None:
     if micros is None:
         return None
     return from_micros(micros).isoformat().replace("+00:00", "Z")
+
+
+def _indexes(conn: sqlite3.Connection) -> set[str]:
+    return {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
+
+
+def _literal(text: str) -> str:
+    """``text`` as an SQL string literal."""
+    return "'" + text.replace("'", "''") + "'"
 
 
 def _micros(moment: dt.datetime, field: str) -> int:

@@ -52,7 +52,7 @@ from ledger.envelope import Envelope
 
 UTC = dt.UTC
 NEVER = dt.datetime.min.replace(tzinfo=UTC)
-FORMAT = 1  # bump when the shape of State changes: older snapshots are then ignored
+FORMAT = 2  # bump when the shape of State changes: older snapshots are then ignored
 
 EMPTY_MATCH = MatchState()
 T = TypeVar("T")
@@ -319,6 +319,62 @@ def _merge_teams(teams: list[Team]) -> Team:
     )
 
 
+# --- scopes: the part of the state one competition's or one team's views need ---------------
+#
+# A view of a competition (its bracket, ties, table) reads only the keys of that competition;
+# the streaks, outcomes and players of a team only the team's own keys and its matches. Since
+# the fold of one key never reads another, folding just the events of those keys gives exactly
+# what the full fold holds under them, and ``state_at(..., competition=...)`` or
+# ``(..., team=...)`` loads and folds only those.
+
+
+def competition_scope(competition: str) -> str:
+    return f"competition:{competition}"
+
+
+def team_scope(team: str) -> str:
+    return f"team:{team}"
+
+
+def scopes(state: State, key: Key) -> set[str]:
+    """The scopes ``key`` belongs to in ``state``: a match belongs to the competition and the
+    teams of every scheduling of it, a team to itself and the competitions it registered in."""
+    kind, ident = key[0], key[1]
+    if kind in ("competition", "tie"):
+        return {competition_scope(ident)}
+    if kind == "player":
+        return {team_scope(ident)}
+    found = {team_scope(ident)} if kind == "team" else set()
+    for _, fact in state.history.get(("fixture", ident) if kind == "match" else key, ()):
+        if kind == "team":
+            found.update(competition_scope(c) for c in fact.competitions)
+        else:
+            found.add(competition_scope(fact.competition))
+            found.update(team_scope(t) for t in (fact.home, fact.away) if t)
+    return found
+
+
+def key_of(env: Envelope) -> Key | None:
+    """The key of the state ``env`` folds into; None for a retraction or an event the fold
+    ignores (a retraction changes the key of the event it retracts)."""
+    event = env.event
+    if type(event) is EventRetracted:
+        return None
+    if env.stream.startswith("match:"):
+        return ("match", env.stream[6:])
+    if type(event) is FixtureScheduled:
+        return ("fixture", event.match)
+    if type(event) is TieDrawn:
+        return ("tie", env.stream_id, event.tie)
+    if type(event) is TeamRegistered:
+        return ("team", event.team)
+    if type(event) is PlayerRegistered:
+        return ("player", event.team, event.name)
+    if type(event) is CompetitionCreated:
+        return ("competition", event.competition)
+    return None
+
+
 # --- derived lookups -------------------------------------------------------------------------
 
 
@@ -441,18 +497,19 @@ def encode_parts(state: State, keys: Iterable[Key]) -> dict[Key, bytes | None]:
     return parts
 
 
-def decode_parts(parts: Iterable[tuple[Key, bytes]], *, position: int,
-                 max_occurred: dt.datetime, max_recorded: dt.datetime) -> State:
-    """The state a snapshot's parts make up (pickle: the tables are ours, never user input)."""
-    state = State(position=position, max_occurred=max_occurred, max_recorded=max_recorded)
+def add_parts(state: State, parts: Iterable[tuple[Key, bytes]]) -> State:
+    """``state`` with a snapshot's parts added (pickle: the tables are ours, never user
+    input); the facts among them are settled again, so ``state`` may hold others already."""
+    facts = []
     for key, blob in parts:
         value = pickle.loads(blob)
         if key[0] == "match":
             state.matches[key[1]] = value
         else:
             state.history[key] = value
-    for key, entries in list(state.history.items()):
-        for event_id, _ in entries:
+            facts.append(key)
+    for key in facts:
+        for event_id, _ in state.history[key]:
             state.located[event_id] = key
         _settle(state, key)
     return state

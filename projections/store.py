@@ -40,10 +40,13 @@ view's JSON contract, ``projections.to_json``, so a reader needs no fold):
     rm_streak         (team, kind, which) PK — which: current or longest —, length, wins,
                       draws, losses, first_match, last_match
     rm_player         (team, player) PK, goals, penalties, own_goals, yellow, red
-    rm_snapshot       position PK, format, max_occurred, max_recorded (µs since the epoch),
-                      parts, created_at
+    rm_snapshot       position PK, format, max_occurred, max_recorded (of the events up to
+                      it), min_occurred, min_recorded (of those since the snapshot before: a
+                      stretch with none by the bounds asked is never read), parts, created_at
+                      (times in µs since the epoch)
     rm_snapshot_part  (key, since) PK, until, state: one part of the fold state (a match, or
                       the history of one competition fact), valid for since <= P < until
+    rm_snapshot_scope (scope, key) PK: the parts a competition's or a team's views read
 
 Bitemporal reading: ``as_of`` keeps events that *occurred* by T, ``known_at`` those *recorded*
 by K, ``at_position`` those at or before N, and they combine. A retraction is a correction of
@@ -57,6 +60,7 @@ import contextlib
 import datetime as dt
 import gc
 import heapq
+import itertools
 import json
 import time
 from collections.abc import Callable, Collection, Iterable, Iterator
@@ -81,20 +85,27 @@ from projections.state import (
     FORMAT,
     Key,
     State,
+    add_parts,
     all_keys,
-    decode_parts,
+    competition_scope,
     encode_parts,
     fold,
+    fold_all,
     index,
+    key_of,
+    scopes,
+    team_scope,
 )
 from projections.ties import bracket
 
 Progress = Callable[[int, int], None]  # (position reached, head of the log)
+LATEST = dt.datetime.max.replace(tzinfo=dt.UTC)
 
 CHECKPOINT = "rm_checkpoint"
 CHECKPOINT_NAME = "projections"
 SNAPSHOT = "rm_snapshot"
 PARTS = "rm_snapshot_part"
+SCOPES = "rm_snapshot_scope"
 TABLES: dict[str, tuple[dict[str, Any], tuple[str, ...]]] = {
     "rm_competition": (
         {"competition": str, "name": str, "season": str, "format": str, "rules": str},
@@ -154,6 +165,7 @@ class LogReader(Protocol):
         known_at: dt.datetime | None = None,
         at_position: int | None = None,
         limit: int | None = None,
+        streams: Collection[str] | None = None,
     ) -> Iterator[Envelope]: ...
 
     def head(self) -> int: ...
@@ -183,15 +195,58 @@ def state_at(
     as_of: dt.datetime | None = None,
     known_at: dt.datetime | None = None,
     at_position: int | None = None,
+    competition: str | None = None,
+    team: str | None = None,
 ) -> State:
-    """The fold of the events that pass every filter given, from the nearest usable snapshot."""
+    """The fold of the events that pass every filter given, from the nearest usable snapshot.
+
+    With ``competition`` (or ``team``) only what that competition's views (bracket, ties,
+    table) or that team's (streaks, outcomes, players) read is loaded and folded: the same
+    answers for them as the whole state gives, for the cost of one cup instead of the log.
+    """
+    if competition is not None and team is not None:
+        raise ValueError("state_at takes a competition or a team, not both")
+    scope = (competition_scope(competition) if competition is not None
+             else team_scope(team) if team is not None else None)
+    filters: dict[str, Any] = {"as_of": as_of, "known_at": known_at, "at_position": at_position}
     with _quiet_gc():
-        state = nearest_snapshot(ledger.db, as_of=as_of, known_at=known_at,
-                                 at_position=at_position)
-        for env in read_filtered(ledger, after=state.position, as_of=as_of,
-                                 known_at=known_at, at_position=at_position):
-            fold(state, env)
+        state = nearest_snapshot(ledger.db, scope=scope, **filters)
+        if scope is None:
+            for env in read_filtered(ledger, after=state.position, **filters):
+                fold(state, env)
+        else:
+            _fold_scoped(ledger, state, scope, filters)
     return state
+
+
+def _fold_scoped(ledger: LogReader, state: State, scope: str, filters: dict[str, Any]) -> None:
+    """Fold onto a scoped snapshot the events after it of the keys in ``scope``.
+
+    The keys are those of the snapshot's scope and those the competition streams bring into
+    it after the snapshot (a fixture of the team, say: its match's part is loaded from the
+    snapshot then); the matches' events are read by stream, in SQL.
+    """
+    after = state.position
+    facts = list(read_filtered(ledger, after=after, prefix="competition:", **filters))
+    news = fold_all((e for e in facts if not e.stream.startswith("match:")), State())
+    entering = {key for key in news.history if scope in scopes(news, key)}
+    entering |= {("match", key[1]) for key in entering if key[0] == "fixture"}
+    wanted = set(_scope_keys(ledger.db, scope)) | entering
+    missing = entering - set(state.history) - {("match", m) for m in state.matches}
+    if missing and after:
+        add_parts(state, _parts_at(ledger.db, after, keys=missing))
+    matches = {f"match:{key[1]}" for key in wanted if key[0] == "match"}
+    tail = ledger.read(after=after, streams=matches, **filters)
+    last = after
+    for env in heapq.merge(facts, tail, key=lambda e: e.position):
+        if env.position == last:
+            continue
+        last = env.position
+        key = key_of(env)
+        if key in wanted or (key is None and not env.stream.startswith("match:")):
+            fold(state, env)
+        elif key is None and env.stream in matches:
+            fold(state, env)  # a retraction in a match of the scope
 
 
 def read_filtered(
@@ -201,10 +256,19 @@ def read_filtered(
     as_of: dt.datetime | None = None,
     known_at: dt.datetime | None = None,
     at_position: int | None = None,
+    prefix: str | None = None,
 ) -> Iterator[Envelope]:
-    """Events after ``after`` passing the filters, retractions exempt from ``as_of``."""
-    main = ledger.read(after=after, as_of=as_of, known_at=known_at, at_position=at_position)
-    if as_of is None:
+    """Events after ``after`` (of the streams under ``prefix``) passing the filters, and the
+    retractions of every stream that pass all but ``as_of``, which they are exempt from.
+
+    Only the stretches of the log between snapshots that hold an event passing the time
+    filters are read: "as of 2019" skips the seasons after it, but not a late back-fill.
+    """
+    main = itertools.chain.from_iterable(
+        ledger.read(after=lo, at_position=hi, as_of=as_of, known_at=known_at, prefix=prefix)
+        for lo, hi in _stretches(ledger.db, after, at_position, as_of=as_of,
+                                 known_at=known_at))
+    if as_of is None and prefix is None:
         yield from main
         return
     retractions = ledger.read(after=after, types=("EventRetracted",), known_at=known_at,
@@ -216,20 +280,57 @@ def read_filtered(
             yield env
 
 
+def _stretches(db: sqlite_utils.Database, after: int, upto: int | None, *,
+               as_of: dt.datetime | None, known_at: dt.datetime | None,
+               ) -> list[tuple[int, int | None]]:
+    """The position ranges (lo, hi] after ``after`` that may hold an event that occurred by
+    ``as_of`` and was recorded by ``known_at``: all but the stretches between two snapshots
+    whose earliest event is later than that (each snapshot records its stretch's earliest)."""
+    if (as_of is None and known_at is None) or not _has_snapshots(db):
+        return [(after, upto)]
+    occurred = None if as_of is None else to_micros(as_of)
+    recorded = None if known_at is None else to_micros(known_at)
+    rows = db.execute(f"SELECT position, min_occurred, min_recorded FROM {SNAPSHOT} "
+                      "WHERE position > ? AND format = ? ORDER BY position",
+                      (after, FORMAT)).fetchall()
+    ranges: list[tuple[int, int | None]] = []
+    lo: int | None = after  # the start of the range being extended; None while skipping
+    start = after  # where the current stretch begins
+    for position, min_occurred, min_recorded in rows:
+        if upto is not None and start >= upto:
+            break
+        empty = ((occurred is not None and min_occurred > occurred)
+                 or (recorded is not None and min_recorded > recorded))
+        if empty and lo is not None:
+            if start > lo:
+                ranges.append((lo, start))
+            lo = None
+        elif not empty and lo is None:
+            lo = start
+        start = position
+    if lo is None and (upto is None or start < upto):
+        lo = start  # after the last snapshot: nothing is known, read it all
+    if lo is not None:
+        ranges.append((lo, upto))
+    return ranges
+
+
 def nearest_snapshot(
     db: sqlite_utils.Database,
     *,
     as_of: dt.datetime | None = None,
     known_at: dt.datetime | None = None,
     at_position: int | None = None,
+    scope: str | None = None,
 ) -> State:
-    """The state of the latest snapshot usable for these filters, or an empty state.
+    """The state of the latest snapshot usable for these filters, or an empty state; only
+    the parts of ``scope`` (see ``projections.state.scopes``) when one is given.
 
     A snapshot at P is usable iff P <= at_position and every event up to P occurred by
     ``as_of`` and was recorded by ``known_at``: then folding on from P with the filters gives
     what folding from 0 would.
     """
-    if not db[SNAPSHOT].exists():
+    if not _has_snapshots(db):
         return State()
     where, params = ["format = ?"], [FORMAT]
     for column, bound in (("position", at_position), ("max_occurred", as_of),
@@ -242,12 +343,38 @@ def nearest_snapshot(
                      params).fetchone()
     if row is None:
         return State()
-    position = row[0]
-    parts = db.execute(f"SELECT key, state FROM {PARTS} WHERE since <= ? "
-                       "AND (until IS NULL OR until > ?)", (position, position))
-    return decode_parts(((tuple(json.loads(k)), blob) for k, blob in parts),
-                        position=position, max_occurred=from_micros(row[1]),
-                        max_recorded=from_micros(row[2]))
+    state = State(position=row[0], max_occurred=from_micros(row[1]),
+                  max_recorded=from_micros(row[2]))
+    add_parts(state, _parts_at(db, row[0], scope=scope))
+    return state
+
+
+def _has_snapshots(db: sqlite_utils.Database) -> bool:
+    """Whether the snapshot tables are this version's (a reader never writes: older ones
+    are replaced by the next catch-up, and until then every read folds from position 0)."""
+    return SCOPES in db.table_names() and "min_occurred" in db[SNAPSHOT].columns_dict
+
+
+def _parts_at(db: sqlite_utils.Database, position: int, *, scope: str | None = None,
+              keys: Collection[Key] | None = None) -> Iterator[tuple[Key, bytes]]:
+    """The parts valid at a snapshot's position: all, those of a scope, or of some keys."""
+    sql = f"SELECT key, state FROM {PARTS} WHERE since <= ? AND (until IS NULL OR until > ?)"
+    params: list[Any] = [position, position]
+    if scope is not None:
+        sql += f" AND key IN (SELECT key FROM {SCOPES} WHERE scope = ?)"
+        params.append(scope)
+    if keys is not None:
+        sql += " AND key IN (SELECT value FROM json_each(?))"
+        params.append(json.dumps([json.dumps(list(k)) for k in keys]))
+    for key, blob in db.execute(sql, params):
+        yield tuple(json.loads(key)), blob
+
+
+def _scope_keys(db: sqlite_utils.Database, scope: str) -> Iterator[Key]:
+    if not _has_snapshots(db):
+        return
+    for (key,) in db.execute(f"SELECT key FROM {SCOPES} WHERE scope = ?", (scope,)):
+        yield tuple(json.loads(key))
 
 
 def checkpoint(db: sqlite_utils.Database) -> int | None:
@@ -315,6 +442,8 @@ class Projector:
         self.state: State | None = None  # the fold at the stored checkpoint, once known
         self._base = 0  # the snapshot that ``_since`` counts from (0: from nothing)
         self._since: set[Key] = set()  # keys touched since that snapshot
+        # the earliest occurred_at and recorded_at folded since that snapshot
+        self._earliest: tuple[dt.datetime, dt.datetime] = (LATEST, LATEST)
         ensure_tables(self.db)
 
     def checkpoint(self) -> int:
@@ -330,8 +459,10 @@ class Projector:
         with _immediate(self.db):
             self.db.execute(f"DELETE FROM {SNAPSHOT}")
             self.db.execute(f"DELETE FROM {PARTS}")
+            self.db.execute(f"DELETE FROM {SCOPES}")
         state = State(touched=set())
         self.state, self._base, self._since = None, 0, set()
+        self._earliest = (LATEST, LATEST)
         with _quiet_gc():
             self._advance(state, progress=progress, expected=None)
             self._write(state, _Dirty(everything=True), expected=None)
@@ -380,12 +511,18 @@ class Projector:
         if self.state is not None and self.state.position == stored:
             return self.state
         state = nearest_snapshot(self.db, at_position=stored)
-        self._base = state.position
+        self._base, self._earliest = state.position, (LATEST, LATEST)
         state.touched = set()
         for env in self.ledger.read(after=state.position, at_position=stored):
             fold(state, env)
+            self._see(env)
         self._since, state.touched = state.touched, set()
         return state
+
+    def _see(self, env: Envelope) -> None:
+        occurred, recorded = self._earliest
+        if env.occurred_at < occurred or env.recorded_at < recorded:
+            self._earliest = (min(occurred, env.occurred_at), min(recorded, env.recorded_at))
 
     def _advance(self, state: State, *, progress: Progress | None,
                  expected: int | None) -> None:
@@ -406,6 +543,7 @@ class Projector:
                 break
             for env in batch:
                 fold(state, env)
+                self._see(env)
                 if env.position % every == 0:
                     changed |= state.touched
                     self._snapshot(state)
@@ -429,14 +567,17 @@ class Projector:
                 (position, self._base))}
             lost = self._base != 0 and self._base not in taken  # snapshots rebuilt under us
             if position not in taken and not lost:
-                _store_parts(self.db, position, encode_parts(state, keys))
+                _store_parts(self.db, state, encode_parts(state, keys))
                 self.db.table(SNAPSHOT).insert({
                     "position": position, "format": FORMAT,
                     "max_occurred": to_micros(state.max_occurred),
-                    "max_recorded": to_micros(state.max_recorded), "parts": len(keys),
+                    "max_recorded": to_micros(state.max_recorded),
+                    "min_occurred": to_micros(self._earliest[0]),
+                    "min_recorded": to_micros(self._earliest[1]), "parts": len(keys),
                     "created_at": dt.datetime.now(dt.UTC).isoformat()})
         # taken by another process: the same log gave it the same state, so count from it
         self._base, self._since = (0 if lost else position), set()
+        self._earliest = (LATEST, LATEST)
         state.touched = set()
 
     def _write(self, state: State, dirty: _Dirty, *, expected: int | None) -> None:
@@ -476,20 +617,27 @@ def _immediate(db: sqlite_utils.Database) -> Iterator[None]:
     db.conn.execute("COMMIT")
 
 
-def _store_parts(db: sqlite_utils.Database, position: int,
+def _store_parts(db: sqlite_utils.Database, state: State,
                  parts: dict[Key, bytes | None]) -> None:
+    """Close the parts replaced at ``state.position``, add the new ones and their scopes."""
+    position = state.position
     keys = [(position, json.dumps(list(k)), position) for k in parts]
     db.conn.executemany(f"UPDATE {PARTS} SET until = ? WHERE key = ? AND until IS NULL "
                         "AND since < ?", keys)
     rows = [(json.dumps(list(k)), position, blob) for k, blob in parts.items() if blob]
     db.conn.executemany(f"INSERT OR REPLACE INTO {PARTS} (key, since, until, state) "
                         "VALUES (?, ?, NULL, ?)", rows)
+    scoped = {k for k, blob in parts.items() if blob}
+    scoped |= {("match", k[1]) for k in scoped if k[0] == "fixture"}
+    db.conn.executemany(f"INSERT OR IGNORE INTO {SCOPES} (scope, key) VALUES (?, ?)",
+                        [(scope, json.dumps(list(k))) for k in scoped
+                         for scope in scopes(state, k)])
 
 
 def ensure_tables(db: sqlite_utils.Database) -> None:
     """Create the read-model tables that do not exist yet (under the write lock, since another
     process may be appending or creating them at the same moment)."""
-    if {CHECKPOINT, SNAPSHOT, PARTS, *TABLES} <= set(db.table_names()):
+    if {CHECKPOINT, SNAPSHOT, PARTS, SCOPES, *TABLES} <= set(db.table_names()):
         return
     with _immediate(db):
         _create_tables(db)
@@ -498,11 +646,17 @@ def ensure_tables(db: sqlite_utils.Database) -> None:
 def _create_tables(db: sqlite_utils.Database) -> None:
     db.table(CHECKPOINT).create({"name": str, "position": int, "format": int, "updated_at": str},
                           pk="name", if_not_exists=True)
+    if SNAPSHOT in db.table_names() and "min_occurred" not in db[SNAPSHOT].columns_dict:
+        for name in (SNAPSHOT, PARTS, SCOPES):  # from an older version: a cache, rebuilt
+            db.execute(f"DROP TABLE IF EXISTS {name}")
     db.table(SNAPSHOT).create({"position": int, "format": int, "max_occurred": int,
-                               "max_recorded": int, "parts": int, "created_at": str},
+                               "max_recorded": int, "min_occurred": int, "min_recorded": int,
+                               "parts": int, "created_at": str},
                               pk="position", if_not_exists=True)
     db.table(PARTS).create({"key": str, "since": int, "until": int, "state": bytes},
                            pk=("key", "since"), if_not_exists=True)
+    db.execute(f"CREATE TABLE IF NOT EXISTS {SCOPES} (scope TEXT NOT NULL, key TEXT NOT NULL, "
+               "PRIMARY KEY (scope, key)) WITHOUT ROWID")
     _create_read_models(db)
 
 

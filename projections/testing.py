@@ -98,6 +98,7 @@ class MemoryLog:
         known_at: dt.datetime | None = None,
         at_position: int | None = None,
         limit: int | None = None,
+        streams: Collection[str] | None = None,
     ) -> Iterator[Envelope]:
         count = 0
         for env in self.envelopes[after:]:
@@ -107,6 +108,7 @@ class MemoryLog:
                 return
             if (
                 (stream is None or env.stream == stream)
+                and (streams is None or env.stream in streams)
                 and (prefix is None or env.stream.startswith(prefix))
                 and (types is None or env.type in types)
                 and (as_of is None or env.occurred_at <= as_of)

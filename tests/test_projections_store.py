@@ -51,10 +51,12 @@ from projections import (
     snapshots,
     state_at,
     streaks,
+    table,
     tie,
     to_json,
 )
 from projections import store as store_module
+from projections.records import outcomes
 
 UTC = dt.UTC
 CEST = dt.timezone(dt.timedelta(hours=2))
@@ -148,7 +150,7 @@ def extend(lg: Ledger) -> None:
            (12, GoalScored(team="leverkusen", player="Jeremie Frimpong", minute=12)))
 
 
-RM_SKIPPED = {"rm_snapshot", "rm_snapshot_part"}
+RM_SKIPPED = {"rm_snapshot", "rm_snapshot_part", "rm_snapshot_scope"}
 
 
 def dump(lg: Ledger) -> dict[str, list[dict[str, Any]]]:
@@ -313,6 +315,39 @@ def test_time_travel_from_a_snapshot_equals_a_fold_of_the_filtered_log(
     got = state_at(extended, as_of=as_of, known_at=known_at, at_position=at_position)
     expected = fold_all(e for e in envelopes if passes(e, as_of, known_at, at_position))
     assert got == expected
+
+
+def answer(view: Any, state: State, name: str) -> Any:
+    """A view's JSON, or the error it raises: what a reader is shown either way."""
+    try:
+        return to_json(view(state, name))
+    except Exception as e:  # noqa: BLE001 - the same refusal on both sides is an answer too
+        return f"{type(e).__name__}: {e}"
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data(), every=st.integers(1, 50))
+def test_a_competition_or_team_scope_answers_as_the_whole_state_does(
+    extended: Ledger, data: st.DataObject, every: int,
+) -> None:
+    envelopes = list(extended.read())
+    as_of = data.draw(st.none() | st.sampled_from(sorted({e.occurred_at for e in envelopes})))
+    known_at = data.draw(st.none() | st.sampled_from(sorted({e.recorded_at
+                                                             for e in envelopes})))
+    at_position = data.draw(st.none() | st.integers(0, len(envelopes)))
+    filters = {"as_of": as_of, "known_at": known_at, "at_position": at_position}
+    Projector(extended, snapshot_every=every).rebuild()
+    whole = state_at(extended, **filters)
+    for competition in (UEFA, "bundesliga-2023-24", "nowhere"):
+        scoped = state_at(extended, competition=competition, **filters)
+        for view in (bracket, table):
+            assert answer(view, scoped, competition) == answer(view, whole, competition)
+    teams = {t for fx in whole.fixtures.values() for t in (fx.home, fx.away)}
+    teams |= set(whole.teams) | {"nobody"}
+    for team in sorted(t for t in teams if t):
+        scoped = state_at(extended, team=team, **filters)
+        for view in (streaks, players, outcomes):
+            assert answer(view, scoped, team) == answer(view, whole, team)
 
 
 def test_a_snapshot_is_used_only_when_every_event_up_to_it_passes_the_filters(
