@@ -302,8 +302,10 @@ class Ledger:
         if prefix is not None:
             where.append("stream >= ? AND stream < ?")
             params += [prefix, prefix + "\uffff"]
-        if types is not None:  # literals, so that the partial indexes on type apply
-            where.append(f"type IN ({', '.join(_literal(t) for t in types)})")
+        if types is not None:  # literals, and = for one, so that the partial indexes apply
+            names = [_literal(t) for t in types]
+            where.append(f"type = {names[0]}" if len(names) == 1
+                         else f"type IN ({', '.join(names)})")
         if as_of is not None:
             where.append("occurred_at <= ?")
             params.append(_micros(as_of, "as_of"))
