@@ -228,14 +228,23 @@ class MatchState:
         handler = _FOLD.get(type(event))
         return handler(self, event, event_id) if handler else self
 
+    def _but(self, name: str, value: Any) -> MatchState:
+        """This state with one field replaced: ``attrs.evolve``'s work without its generality,
+        at half the cost, for the fold's hottest call (the class has no validators)."""
+        new = _NEW(MatchState)
+        for field in _MATCH_FIELDS:
+            _SET(new, field, getattr(self, field))
+        _SET(new, name, value)
+        return new
+
     def _transition(self, event: Event, event_id: str) -> MatchState:
-        return attrs.evolve(self, transitions=(*self.transitions, (event_id, event)))
+        return self._but("transitions", (*self.transitions, (event_id, event)))
 
     def _goal(self, event: GoalScored, event_id: str) -> MatchState:
         goal = Goal(event_id=event_id, team=event.team, player=event.player,
                     minute=event.minute, added=event.added, kind=event.kind,
                     period=self._period_for(event.minute))
-        return attrs.evolve(self, goals=_added(self.goals, event_id, goal))
+        return self._but("goals", _added(self.goals, event_id, goal))
 
     def _disallowed(self, event: GoalDisallowed, event_id: str) -> MatchState:
         if event.goal not in self.goals:  # a time-travel view may hold the VAR call, not the goal
@@ -248,14 +257,14 @@ class MatchState:
         booking = Booking(event_id=event_id, team=event.team, player=event.player,
                           card=event.card, minute=event.minute, added=event.added,
                           period=self._period_for(event.minute))
-        return attrs.evolve(self, bookings=_added(self.bookings, event_id, booking))
+        return self._but("bookings", _added(self.bookings, event_id, booking))
 
     def _kick(self, event: ShootoutKick, event_id: str) -> MatchState:
         kick = Kick(event_id=event_id, team=event.team, taker=event.taker, outcome=event.outcome)
-        return attrs.evolve(self, kicks=_added(self.kicks, event_id, kick))
+        return self._but("kicks", _added(self.kicks, event_id, kick))
 
     def _reported(self, event: ResultReported, event_id: str) -> MatchState:
-        return attrs.evolve(self, reported=(event_id, event))
+        return self._but("reported", (event_id, event))
 
     def _retracted(self, event: EventRetracted, event_id: str) -> MatchState:
         return self.without(event.event)
@@ -297,6 +306,9 @@ class MatchState:
             return self.period
         return period_of_minute(minute) if minute is not None else None
 
+
+_MATCH_FIELDS = tuple(f.name for f in attrs.fields(MatchState))
+_NEW, _SET = object.__new__, object.__setattr__
 
 _FOLD: dict[type[Event], Callable[[MatchState, Any, str], MatchState]] = {
     MatchStarted: MatchState._transition,

@@ -133,6 +133,7 @@ class Ledger:
             raise NotALedger(f"{self.path}: not a matchledger database ({e})") from e
         self._judge = Judge()
         self._tail: tuple[int, bytes] | None = None
+        self._committed: int | None = None  # the last position when this object last committed
 
     @property
     def conn(self) -> sqlite3.Connection:
@@ -167,6 +168,8 @@ class Ledger:
             self._judge.rollback()
             raise
         self._judge.commit()
+        if write and self._tail is not None:
+            self._committed = self._tail[0]
 
     # --- writing ---------------------------------------------------------------------------
 
@@ -186,7 +189,8 @@ class Ledger:
             stored = self._existing(conn, [d.event_id for d in batch])
             if stored:
                 return self._replayed(stream, batch, stored)
-            return self._write(conn, stream, batch, expected_version)
+            written = self._write(conn, stream, batch, expected_version)
+        return [_envelope(row, event, meta) for row, event, meta in written]
 
     def _existing(self, conn: sqlite3.Connection, ids: list[str]) -> dict[str, Envelope]:
         if len(set(ids)) != len(ids):
@@ -210,16 +214,21 @@ class Ledger:
         return [stored[d.event_id] for d in batch]
 
     def _write(self, conn: sqlite3.Connection, stream: str, batch: Iterable[Draft],
-               expected_version: int | None) -> list[Envelope]:
+               expected_version: int | None
+               ) -> list[tuple[tuple[Any, ...], Event, Mapping[str, Any]]]:
+        """Validate, hash and insert ``batch``; (row, event as admitted, meta) of each, from
+        which ``append`` makes the envelopes it returns (an import needs none)."""
         kind, _ = stream_kind(stream)
-        version, _ = self._judge.state(conn, stream)  # the stream's fold, brought up to date
-        if expected_version is not None and expected_version != version:
-            raise ConcurrencyConflict(stream, expected_version, version)
         if self._tail is None:
             last = conn.execute(
                 "SELECT position, hash FROM events ORDER BY position DESC LIMIT 1"
             ).fetchone()
             self._tail = (last[0], bytes(last[1])) if last else (0, GENESIS)
+            if self._tail[0] == self._committed:
+                self._judge.trust()
+        version, _ = self._judge.state(conn, stream)  # the stream's fold, brought up to date
+        if expected_version is not None and expected_version != version:
+            raise ConcurrencyConflict(stream, expected_version, version)
         position, prev = self._tail
         recorded_now = to_micros(dt.datetime.now(UTC))
         rows, admitted = [], []
@@ -245,9 +254,10 @@ class Ledger:
                         if draft.recorded_at is not None else recorded_now)
             digest = chain_hash(prev, position, draft.event_id, stream, version, type_name,
                                 schema, occurred, recorded, data_text, meta_text)
-            rows.append((position, draft.event_id, stream, version, type_name, schema, occurred,
-                         recorded, data_text, meta_text, prev, digest))
-            admitted.append((event, draft.meta))
+            row = (position, draft.event_id, stream, version, type_name, schema, occurred,
+                   recorded, data_text, meta_text, prev, digest)
+            rows.append(row)
+            admitted.append((row, event, draft.meta))
             prev = digest
         try:
             conn.executemany(
@@ -257,8 +267,7 @@ class Ledger:
             raise DuplicateEvent(f"{stream}: {e}") from e
         self._tail = (position, prev)
         self._judge.written(stream)
-        pairs = zip(rows, admitted, strict=True)
-        return [_envelope(row, event, meta) for row, (event, meta) in pairs]
+        return admitted
 
     # --- reading ---------------------------------------------------------------------------
 
