@@ -21,7 +21,7 @@ import datetime as dt
 import hashlib
 import json
 import sqlite3
-from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -213,7 +213,7 @@ class Ledger:
                                  "events or a resend of exactly the same ones")
         return [stored[d.event_id] for d in batch]
 
-    def _write(self, conn: sqlite3.Connection, stream: str, batch: Iterable[Draft],
+    def _write(self, conn: sqlite3.Connection, stream: str, batch: Sequence[Draft],
                expected_version: int | None
                ) -> list[tuple[tuple[Any, ...], Event, Mapping[str, Any]]]:
         """Validate, hash and insert ``batch``; (row, event as admitted, meta) of each, from
@@ -229,6 +229,8 @@ class Ledger:
         version, _ = self._judge.state(conn, stream)  # the stream's fold, brought up to date
         if expected_version is not None and expected_version != version:
             raise ConcurrencyConflict(stream, expected_version, version)
+        if kind == "competition":
+            self._judge.prepare(conn, [d.event for d in batch])
         position, prev = self._tail
         recorded_now = to_micros(dt.datetime.now(UTC))
         rows, admitted = [], []

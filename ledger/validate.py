@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from types import MappingProxyType
 from typing import Any
 
@@ -99,6 +99,7 @@ class Judge:
         self._pending: dict[str, tuple[int, State]] = {}
         self._pending_registry: tuple[int, Registry] | None = None
         self._pending_competition_of: dict[str, str] = {}
+        self._unscheduled: set[str] = set()  # matches no fixture names, in this transaction
         # what was brought up to date in this transaction: nobody else writes while it lasts
         self._fresh: set[str] = set()
 
@@ -115,7 +116,22 @@ class Judge:
         self._pending = {}
         self._pending_registry = None
         self._pending_competition_of = {}
+        self._unscheduled = set()
         self._fresh = set()
+
+    def prepare(self, conn: sqlite3.Connection, events: Iterable[Event]) -> None:
+        """Look up at once where the fixtures of a batch were scheduled before, if anywhere
+        (a new match's fixture would otherwise cost a query of its own)."""
+        matches = {e.match for e in events if isinstance(e, FixtureScheduled)}
+        matches -= self._pending_competition_of.keys() | self._competition_of.keys()
+        if not matches:
+            return
+        found = dict(conn.execute(
+            "SELECT json_extract(data, '$.match'), stream FROM events "
+            "WHERE type = 'FixtureScheduled' AND json_extract(data, '$.match') IN "
+            "(SELECT value FROM json_each(?))", (json.dumps(sorted(matches)),)).fetchall())
+        self._pending_competition_of.update(found)
+        self._unscheduled |= matches - found.keys()
 
     def trust(self) -> None:
         """Nothing was appended since this judge's last commit: what it holds is current, so
@@ -245,26 +261,38 @@ class Judge:
                 raise RuleBroken(f"tie {event.tie} is between {' and '.join(sorted(teams))}")
         if event.kickoff is not None and event.kickoff.tzinfo is None:
             raise RuleBroken("kickoff needs its UTC offset (local time, e.g. +02:00)")
-        previous = _fixture_row(conn, event.match)
-        if previous is not None:
-            stream, old = previous
-            if stream != f"competition:{ident}":
-                raise RuleBroken(f"match {event.match!r} belongs to {stream}")
+        stream = f"competition:{ident}"
+        scheduled = self._scheduled_in(conn, event.match)
+        if scheduled is not None and scheduled != stream:
+            raise RuleBroken(f"match {event.match!r} belongs to {scheduled}")
+        old = comp.fixtures.get(event.match)
+        if old is not None:
             _, state = self.state(conn, f"match:{event.match}")
             started = isinstance(state, MatchState) and state.status != "scheduled"
             if started and (old.home, old.away) != (home, away):
                 raise RuleBroken(f"match {event.match!r} has started: its teams cannot change")
+        self._pending_competition_of[event.match] = stream
+        self._unscheduled.discard(event.match)
         return attrs.evolve(event, home=home, away=away)
+
+    def _scheduled_in(self, conn: sqlite3.Connection, match: str) -> str | None:
+        """The competition stream that scheduled ``match``; None if none has (a match never
+        moves, so what was found once stays true)."""
+        known = self._pending_competition_of.get(match) or self._competition_of.get(match)
+        if known is None and match not in self._unscheduled:
+            known = _fixture_row(conn, match)
+            if known is None:
+                self._unscheduled.add(match)
+            else:
+                self._pending_competition_of[match] = known
+        return known
 
     def _fixture_of(self, conn: sqlite3.Connection, match: str
                     ) -> tuple[str, CompetitionState, FixtureScheduled]:
         """(competition stream, its fold, latest fixture) of a match; a match never moves."""
-        comp_stream = self._pending_competition_of.get(match) or self._competition_of.get(match)
+        comp_stream = self._scheduled_in(conn, match)
         if comp_stream is None:
-            found = _fixture_row(conn, match)
-            if found is None:
-                raise UnknownMatch(f"unknown match {match!r}: no fixture is scheduled for it")
-            comp_stream = self._pending_competition_of[match] = found[0]
+            raise UnknownMatch(f"unknown match {match!r}: no fixture is scheduled for it")
         _, comp = self.state(conn, comp_stream)
         assert isinstance(comp, CompetitionState)
         return comp_stream, comp, comp.fixtures[match]
@@ -374,19 +402,14 @@ def _events(conn: sqlite3.Connection, stream: str, after_version: int
         yield version, event_id, decode(type_name, schema, json.loads(data))
 
 
-def _fixture_row(conn: sqlite3.Connection, match: str) -> tuple[str, FixtureScheduled] | None:
-    """(competition stream, latest FixtureScheduled) of a match, through a partial index."""
+def _fixture_row(conn: sqlite3.Connection, match: str) -> str | None:
+    """The competition stream that scheduled a match, through a partial index."""
     row = conn.execute(
-        "SELECT stream, schema_version, data FROM events "
-        "WHERE type = 'FixtureScheduled' AND json_extract(data, '$.match') = ? "
-        "ORDER BY position DESC LIMIT 1",
+        "SELECT stream FROM events "
+        "WHERE type = 'FixtureScheduled' AND json_extract(data, '$.match') = ? LIMIT 1",
         (match,),
     ).fetchone()
-    if row is None:
-        return None
-    event = decode("FixtureScheduled", row[1], json.loads(row[2]))
-    assert isinstance(event, FixtureScheduled)
-    return row[0], event
+    return None if row is None else str(row[0])
 
 
 def decode_data(type_name: str, version: int, data: Any) -> Event:
