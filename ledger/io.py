@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Callable, Iterable, Iterator
-from typing import IO, Any
+from typing import IO, Any, TypeVar
 
 import attrs
 
@@ -23,6 +23,8 @@ from ledger.envelope import Draft
 from ledger.errors import DuplicateEvent, InvalidEvent, LedgerError
 from ledger.store import Ledger, StoredDraft, dumps, iso
 from ledger.validate import decode_data
+
+T = TypeVar("T")
 
 
 @attrs.frozen
@@ -92,23 +94,40 @@ def import_lines(ledger: Ledger, lines: Iterable[str], *,
     """Append every line in one transaction: the whole file goes in, or none of it."""
     added = skipped = 0
     with ledger.transaction() as conn:
-        for stream, group in _groups(lines, batch):
-            drafts = [draft for _, draft in group]
-            stored = ledger._existing(conn, [d.event_id for d in drafts])
-            for env in stored.values():
-                if env.stream != stream:
-                    raise DuplicateEvent(f"event {env.event_id} is stored in {env.stream}")
-            fresh = [(n, d) for n, d in group if d.event_id not in stored]
-            skipped += len(group) - len(fresh)
-            try:
-                ledger._write(conn, stream, [d for _, d in fresh], None)
-            except LedgerError as e:
-                line = fresh[e.index][0] if e.index is not None else group[0][0]
-                raise type(e)(f"line {line}: {e}") from e
-            added += len(fresh)
-            if progress:
-                progress(len(group))
+        for groups in _lookahead(_groups(lines, batch), batch):
+            # one query for the ids of many groups: most imports are of fresh events
+            stored = ledger._existing(conn, [d.event_id for _, g in groups for _, d in g])
+            for stream, group in groups:
+                for env in (stored[d.event_id] for _, d in group if d.event_id in stored):
+                    if env.stream != stream:
+                        raise DuplicateEvent(f"event {env.event_id} is stored in {env.stream}")
+                fresh = [(n, d) for n, d in group if d.event_id not in stored]
+                skipped += len(group) - len(fresh)
+                try:
+                    ledger._write(conn, stream, [d for _, d in fresh], None)
+                except LedgerError as e:
+                    line = fresh[e.index][0] if e.index is not None else group[0][0]
+                    raise type(e)(f"line {line}: {e}") from e
+                added += len(fresh)
+                if progress:
+                    progress(len(group))
     return ImportReport(added, skipped)
+
+
+def _lookahead(groups: Iterable[tuple[str, list[T]]], size: int
+               ) -> Iterator[list[tuple[str, list[T]]]]:
+    """``groups`` gathered into lists of about ``size`` items (a list ends once it has that
+    many), so that their ids are looked up together."""
+    gathered: list[tuple[str, list[T]]] = []
+    count = 0
+    for group in groups:
+        gathered.append(group)
+        count += len(group[1])
+        if count >= size:
+            yield gathered
+            gathered, count = [], 0
+    if gathered:
+        yield gathered
 
 
 def _groups(lines: Iterable[str], size: int) -> Iterator[tuple[str, list[tuple[int, Draft]]]]:

@@ -16,7 +16,7 @@ import difflib
 import functools
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from types import MappingProxyType
 
 import attrs
@@ -71,16 +71,29 @@ class Registry:
 
         The tables are copied once for the lot, so loading a big ledger's registry is linear.
         """
-        teams, names, players = dict(self.teams), dict(self.team_names), dict(self.players)
+        copy, add = self.writable()
         for event in events:
+            add(event)
+        return copy
+
+    def writable(self) -> tuple[Registry, Callable[[Event], None]]:
+        """A copy of this registry, and a function that registers an event in that copy in
+        place: a transaction registering many teams copies the tables once, not per team.
+        (An error may leave the copy half-changed: it is then thrown away with its
+        transaction.)"""
+        teams, names, players = dict(self.teams), dict(self.team_names), dict(self.players)
+        copy = Registry(teams=MappingProxyType(teams), team_names=MappingProxyType(names),
+                        players=MappingProxyType(players))
+
+        def add(event: Event) -> None:
             if isinstance(event, TeamRegistered):
                 _add_team(teams, names, event)
             elif isinstance(event, PlayerRegistered):
                 if event.team not in teams:
-                    raise UnknownTeam(f"unknown team {event.team!r}{self._suggest(event.team)}")
+                    raise UnknownTeam(f"unknown team {event.team!r}{copy._suggest(event.team)}")
                 _add_player(players, event)
-        return Registry(teams=MappingProxyType(teams), team_names=MappingProxyType(names),
-                        players=MappingProxyType(players))
+
+        return copy, add
 
     def resolve_team(self, name: str) -> str:
         """The id of the team called ``name`` (an id, name or alias, in any spelling)."""

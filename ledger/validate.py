@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from types import MappingProxyType
 from typing import Any
 
@@ -100,6 +100,7 @@ class Judge:
         self._pending_registry: tuple[int, Registry] | None = None
         self._pending_competition_of: dict[str, str] = {}
         self._unscheduled: set[str] = set()  # matches no fixture names, in this transaction
+        self._add: Callable[[Event], None] | None = None  # registers in _pending_registry
         # what was brought up to date in this transaction: nobody else writes while it lasts
         self._fresh: set[str] = set()
 
@@ -117,6 +118,7 @@ class Judge:
         self._pending_registry = None
         self._pending_competition_of = {}
         self._unscheduled = set()
+        self._add = None
         self._fresh = set()
 
     def prepare(self, conn: sqlite3.Connection, events: Iterable[Event]) -> None:
@@ -152,6 +154,14 @@ class Judge:
             self._fresh.discard(stream)
 
     # --- folds, brought up to date from the database ---------------------------------------
+
+    def _registering(self) -> Callable[[Event], None]:
+        """Registers in this transaction's own copy of the registry (made on first use)."""
+        if self._add is None:
+            position, reg = self._pending_registry or self._registry
+            reg, self._add = reg.writable()
+            self._pending_registry = position, reg
+        return self._add
 
     def registry(self, conn: sqlite3.Connection) -> Registry:
         position, reg = self._pending_registry or self._registry
@@ -210,14 +220,12 @@ class Judge:
             raise RuleBroken(f"competition {ident!r} does not exist: create it first")
         reg = self.registry(conn)
         if isinstance(event, TeamRegistered):
-            reg = reg.register_team(event.team, event.name, event.aliases, event.country)
-            self._pending_registry = (self._pending_registry or self._registry)[0], reg
+            self._registering()(event)
             return event
         if isinstance(event, PlayerRegistered):
-            team = reg.resolve_team(event.team)
-            reg = reg.register_player(team, event.name, event.aliases)
-            self._pending_registry = (self._pending_registry or self._registry)[0], reg
-            return attrs.evolve(event, team=team)
+            event = attrs.evolve(event, team=reg.resolve_team(event.team))
+            self._registering()(event)
+            return event
         if isinstance(event, TieDrawn):
             return self._tie(comp, reg, event)
         if isinstance(event, FixtureScheduled):
@@ -271,6 +279,9 @@ class Judge:
             started = isinstance(state, MatchState) and state.status != "scheduled"
             if started and (old.home, old.away) != (home, away):
                 raise RuleBroken(f"match {event.match!r} has started: its teams cannot change")
+        if scheduled is None:  # a new match: its stream is empty, no need to read it back
+            self._pending[f"match:{event.match}"] = (-1, MatchState())
+            self._fresh.add(f"match:{event.match}")
         self._pending_competition_of[event.match] = stream
         self._unscheduled.discard(event.match)
         return attrs.evolve(event, home=home, away=away)
