@@ -13,7 +13,7 @@ order the matches were recorded in, so a result back-filled a week late lands in
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 import attrs
 
@@ -109,26 +109,28 @@ class PlayerRecord:
 
 def outcomes(state: State, team: str, competition: str | None = None) -> list[Outcome]:
     """``team``'s finished matches in kick-off order; UnknownTeam if it is nowhere."""
-    matches = index(state).by_team.get(team)
-    if matches is None and team not in state.teams:
+    found = index(state).by_team.get(team)
+    if found is None and team not in state.teams:
         raise UnknownTeam(f"unknown team {team!r}")
-    found = []
-    for match in kickoff_order(state, matches or ()):
-        fx = state.fixtures[match]
-        if competition is not None and fx.competition != competition:
-            continue
-        if state.matches.get(match, EMPTY_MATCH).status != "finished":
-            continue
-        res = result(state, match)
-        if res.status != "finished" or res.home == res.away:
-            continue
-        gf, ga = res.total if res.home == team else res.total[::-1]
-        cards = [b.card for b in state.matches[match].bookings.values() if b.team == team]
-        yellow = cards.count(Card.YELLOW)
-        found.append(Outcome(match=match, competition=fx.competition, goals_for=gf,
-                             goals_against=ga, result="W" if gf > ga else "L" if gf < ga else "D",
-                             yellow=yellow, red=len(cards) - yellow))
-    return found
+    matches = [m for m in found or ()
+               if competition is None or state.fixtures[m].competition == competition]
+    return [o for m in kickoff_order(state, matches)
+            if (o := outcome(state, team, m)) is not None]
+
+
+def outcome(state: State, team: str, match: str) -> Outcome | None:
+    """The scheduled ``match`` from ``team``'s side, if it is finished."""
+    if state.matches.get(match, EMPTY_MATCH).status != "finished":
+        return None
+    res = result(state, match)
+    if res.status != "finished" or res.home == res.away:
+        return None
+    gf, ga = res.total if res.home == team else res.total[::-1]
+    cards = [b.card for b in state.matches[match].bookings.values() if b.team == team]
+    yellow = cards.count(Card.YELLOW)
+    return Outcome(match=match, competition=state.fixtures[match].competition, goals_for=gf,
+                   goals_against=ga, result="W" if gf > ga else "L" if gf < ga else "D",
+                   yellow=yellow, red=len(cards) - yellow)
 
 
 # --- team records and tables -----------------------------------------------------------------
@@ -211,28 +213,34 @@ def streaks(state: State, team: str) -> Streaks:
     return streaks_of(team, outcomes(state, team))
 
 
-def streaks_of(team: str, played: list[Outcome]) -> Streaks:
-    """The streaks of ``played``: a team's outcomes in kick-off order."""
-    pairs = {kind: _runs(played, keeps) for kind, keeps in _CONTINUES.items()}
+def streaks_of(team: str, played: list[Outcome], since: Streaks | None = None) -> Streaks:
+    """The streaks of ``played``: a team's outcomes in kick-off order, after those whose
+    streaks are ``since`` when given (so that a new result extends them)."""
+    before = since or Streaks(team=team)
+    pairs = {kind: _runs(played, keeps, getattr(before, kind))
+             for kind, keeps in _CONTINUES.items()}
     return Streaks(team=team, **pairs)
 
 
-def _runs(played: list[Outcome], keeps: Callable[[Outcome], bool]) -> StreakPair:
-    start = best_start = best_length = 0
-    for i, o in enumerate(played):
+def _runs(played: list[Outcome], keeps: Callable[[Outcome], bool],
+          since: StreakPair = StreakPair()) -> StreakPair:
+    """The runs of ``played`` that ``keeps`` goes on with, carried on from ``since`` (the runs
+    of the outcomes before them): the longest is the earliest of the longest."""
+    current, longest = since.current, since.longest
+    for o in played:
         if not keeps(o):
-            start = i + 1
-        elif i + 1 - start > best_length:
-            best_start, best_length = start, i + 1 - start
-    return StreakPair(current=_streak(played[start:]),
-                      longest=_streak(played[best_start:best_start + best_length]))
+            current = _NONE
+            continue
+        current = Streak(length=current.length + 1, wins=current.wins + (o.result == "W"),
+                         draws=current.draws + (o.result == "D"),
+                         losses=current.losses + (o.result == "L"),
+                         first_match=current.first_match or o.match, last_match=o.match)
+        if current.length > longest.length:
+            longest = current
+    return StreakPair(current=current, longest=longest)
 
 
-def _streak(run: list[Outcome]) -> Streak:
-    results = [o.result for o in run]
-    return Streak(length=len(run), wins=results.count("W"), draws=results.count("D"),
-                  losses=results.count("L"), first_match=run[0].match if run else None,
-                  last_match=run[-1].match if run else None)
+_NONE = Streak()
 
 
 # --- players ---------------------------------------------------------------------------------
@@ -250,6 +258,15 @@ def players(state: State, team: str | None = None) -> tuple[PlayerRecord, ...]:
         if not matches and team not in state.teams:
             raise UnknownTeam(f"unknown team {team!r}")
     tally: dict[tuple[str, str], dict[str, int]] = {}
+    count_players(state, matches, team, tally)
+    rows = [PlayerRecord(team=t, player=p, **counts) for (t, p), counts in tally.items()]
+    return tuple(sorted(rows, key=lambda r: (-r.goals, -r.penalties, r.team, r.player)))
+
+
+def count_players(state: State, matches: Iterable[str], team: str | None,
+                  tally: dict[tuple[str, str], dict[str, int]]) -> None:
+    """Add to ``tally`` ((team, player) -> counts) the goals and cards of ``matches`` (of
+    ``team``'s players, or all)."""
     for match in matches:
         ms = state.matches.get(match, EMPTY_MATCH)
         if ms.status == "abandoned":
@@ -264,8 +281,6 @@ def players(state: State, team: str | None = None) -> tuple[PlayerRecord, ...]:
                 row = tally.setdefault((booking.team, booking.player), {})
                 field = "yellow" if booking.card is Card.YELLOW else "red"
                 row[field] = row.get(field, 0) + 1
-    rows = [PlayerRecord(team=t, player=p, **counts) for (t, p), counts in tally.items()]
-    return tuple(sorted(rows, key=lambda r: (-r.goals, -r.penalties, r.team, r.player)))
 
 
 _GOAL_FIELDS = {

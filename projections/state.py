@@ -133,6 +133,8 @@ class Index:
 
     generation: int
     by_team: Mapping[str, tuple[str, ...]]  # team -> match ids (unordered: see kickoff_order)
+    # team -> competition -> its match ids there (unordered)
+    by_team_competition: Mapping[str, Mapping[str, tuple[str, ...]]]
     by_competition: Mapping[str, tuple[str, ...]]  # competition -> match ids (unordered)
     by_tie: Mapping[tuple[str, str], tuple[str, ...]]  # (competition, tie) -> match ids by leg
     ties: Mapping[str, tuple[Tie, ...]]  # competition -> its ties in natural order of id
@@ -390,11 +392,14 @@ def index(state: State) -> Index:
         return state.cache
     fixtures = state.fixtures.values()  # not sorted here: a reschedule must stay cheap
     by_team: dict[str, list[str]] = {}
+    by_team_competition: dict[str, dict[str, list[str]]] = {}
     by_competition: dict[str, list[str]] = {}
     by_tie: dict[tuple[str, str], list[Fixture]] = {}
     for fx in fixtures:
         for team in dict.fromkeys(t for t in (fx.home, fx.away) if t):
             by_team.setdefault(team, []).append(fx.match)
+            by_team_competition.setdefault(team, {}).setdefault(fx.competition, []).append(
+                fx.match)
         by_competition.setdefault(fx.competition, []).append(fx.match)
         if fx.tie is not None:
             by_tie.setdefault((fx.competition, fx.tie), []).append(fx)
@@ -404,6 +409,8 @@ def index(state: State) -> Index:
     state.cache = Index(
         generation=state.generation,
         by_team={k: tuple(v) for k, v in by_team.items()},
+        by_team_competition={t: {c: tuple(ms) for c, ms in v.items()}
+                             for t, v in by_team_competition.items()},
         by_competition={k: tuple(v) for k, v in by_competition.items()},
         by_tie={k: tuple(f.match for f in sorted(v, key=_leg_key)) for k, v in by_tie.items()},
         ties={k: tuple(v) for k, v in ties.items()},

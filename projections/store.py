@@ -70,16 +70,10 @@ import attrs
 import sqlite_utils
 
 from ledger.envelope import Envelope, from_micros, to_micros
+from projections.book import Book
 from projections.errors import CheckpointMoved
 from projections.jsonify import to_json
-from projections.records import (
-    KINDS,
-    competition_teams,
-    outcomes,
-    players,
-    streaks_of,
-    summarise,
-)
+from projections.records import KINDS, competition_teams
 from projections.scoreboard import scoreboard
 from projections.state import (
     FORMAT,
@@ -444,6 +438,7 @@ class Projector:
         self._since: set[Key] = set()  # keys touched since that snapshot
         # the earliest occurred_at and recorded_at folded since that snapshot
         self._earliest: tuple[dt.datetime, dt.datetime] = (LATEST, LATEST)
+        self._book = Book()  # the team tables' pieces, for ``state``
         ensure_tables(self.db)
 
     def checkpoint(self) -> int:
@@ -462,7 +457,7 @@ class Projector:
             self.db.execute(f"DELETE FROM {SCOPES}")
         state = State(touched=set())
         self.state, self._base, self._since = None, 0, set()
-        self._earliest = (LATEST, LATEST)
+        self._earliest, self._book = (LATEST, LATEST), Book()
         with _quiet_gc():
             self._advance(state, progress=progress, expected=None)
             self._write(state, _Dirty(everything=True), expected=None)
@@ -512,6 +507,7 @@ class Projector:
             return self.state
         state = nearest_snapshot(self.db, at_position=stored)
         self._base, self._earliest = state.position, (LATEST, LATEST)
+        self._book = Book()  # its pieces may be of events this state has not seen
         state.touched = set()
         for env in self.ledger.read(after=state.position, at_position=stored):
             fold(state, env)
@@ -585,7 +581,7 @@ class Projector:
         with _immediate(self.db):
             if expected is not None and self.checkpoint() != expected:
                 raise CheckpointMoved(f"checkpoint is no longer at {expected}")
-            _write_rows(self.db, state, dirty)
+            _write_rows(self.db, state, dirty, self._book)
             self.db.table(CHECKPOINT).upsert(
                 {"name": CHECKPOINT_NAME, "position": state.position, "format": FORMAT,
                  "updated_at": dt.datetime.now(dt.UTC).isoformat()}, pk="name")
@@ -671,8 +667,9 @@ def _create_read_models(db: sqlite_utils.Database) -> None:
 # --- writing rows ----------------------------------------------------------------------------
 
 
-def _write_rows(db: sqlite_utils.Database, state: State, dirty: _Dirty) -> None:
+def _write_rows(db: sqlite_utils.Database, state: State, dirty: _Dirty, book: Book) -> None:
     idx = index(state)
+    pairs: set[tuple[str, str]] = set()  # (team, competition) whose matches changed
     if dirty.everything:  # from nothing: tables too, in case this fold's schema is new
         for name in TABLES:
             db.execute(f"DROP TABLE IF EXISTS {name}")
@@ -683,23 +680,25 @@ def _write_rows(db: sqlite_utils.Database, state: State, dirty: _Dirty) -> None:
         teams = set(state.teams) | set(idx.by_team)
     else:
         matches, competitions, teams = dirty.matches, set(dirty.competitions), set(dirty.teams)
-        for row in _stored(db, "rm_scoreboard", "match", matches,
-                           "competition, home, away"):
-            competitions.update(c for c in row[:1] if c)
-            teams.update(t for t in row[1:] if t)
-        for match in matches:
-            fx = state.fixtures.get(match)
-            if fx is not None:
-                competitions.add(fx.competition)
-                teams.update(t for t in (fx.home, fx.away) if t)
+        scheduled = [(fx.competition, fx.home, fx.away) for fx in
+                     (state.fixtures.get(m) for m in matches) if fx is not None]
+        for competition, *sides in scheduled + _stored(db, "rm_scoreboard", "match", matches,
+                                                       "competition, home, away"):
+            competitions.add(competition)
+            for team in sides:
+                if team:
+                    teams.add(team)
+                    pairs.add((team, competition))
         for competition in dirty.rules:
             competitions.add(competition)
-            teams.update(competition_teams(state, competition))
-            teams.update(row[0] for row in _stored(db, "rm_team_record", "competition",
-                                                   [competition], "team"))
+            rated = set(competition_teams(state, competition)) | {
+                row[0] for row in _stored(db, "rm_team_record", "competition", [competition],
+                                          "team")}
+            teams |= rated
+            pairs |= {(t, competition) for t in rated}
     _write_scoreboards(db, state, matches, dirty.everything)
     _write_competitions(db, state, competitions, dirty.everything)
-    _write_teams(db, state, teams, dirty.everything)
+    _write_teams(db, state, teams, pairs, book, dirty.everything)
 
 
 def _insert(db: sqlite_utils.Database, table: str, rows: list[dict[str, Any]]) -> None:
@@ -787,15 +786,15 @@ def _write_competitions(db: sqlite_utils.Database, state: State, competitions: s
 
 
 def _write_teams(db: sqlite_utils.Database, state: State, teams: set[str],
-                 fresh: bool) -> None:
-    if not fresh:
-        for table in ("rm_team", "rm_team_record", "rm_streak", "rm_player"):
-            _delete(db, table, "team", teams)
+                 pairs: set[tuple[str, str]], book: Book, fresh: bool) -> None:
+    """Rewrite the rows of ``teams`` that ``pairs`` changed (all of them when ``fresh``)."""
     idx = index(state)
     team_rows: list[dict[str, Any]] = []
     records: list[dict[str, Any]] = []
     streak_rows: list[dict[str, Any]] = []
     player_rows: list[dict[str, Any]] = []
+    stale_records: list[tuple[str, str]] = []
+    stale_players: list[tuple[str, str]] = []
     for team in sorted(teams):
         known = state.teams.get(team)
         if known is not None:
@@ -803,21 +802,33 @@ def _write_teams(db: sqlite_utils.Database, state: State, teams: set[str],
                               "aliases": _dumps(list(known.aliases)),
                               "competitions": _dumps(list(known.competitions))})
         if known is None and team not in idx.by_team:
+            book.forget(team)
+            for table in ("rm_team_record", "rm_streak", "rm_player"):
+                db.execute(f"DELETE FROM {table} WHERE team = ?", (team,))
             continue
-        played = outcomes(state, team)
-        competitions = {state.fixtures[m].competition for m in idx.by_team.get(team, ())}
-        competitions.update(known.competitions if known else ())
-        records.append(_record_row(summarise(state, team, None, played), OVERALL))
-        for competition in sorted(competitions):
-            mine = [o for o in played if o.competition == competition]
-            records.append(_record_row(summarise(state, team, competition, mine), competition))
-        runs = streaks_of(team, played)
+        tables = book.team(state, team, pairs)
+        if tables.first and not fresh:  # whatever the rows hold, they are all rewritten
+            for table in ("rm_team_record", "rm_player"):
+                db.execute(f"DELETE FROM {table} WHERE team = ?", (team,))
+        rewritten = set(tables.records) if tables.first else tables.changed_competitions
+        stale_records += [(team, c) for c in
+                          (rewritten | tables.removed_competitions | {OVERALL})]
+        records.append(_record_row(tables.overall, OVERALL))
+        records += [_record_row(tables.records[c], c) for c in sorted(rewritten)]
         for kind in KINDS:
-            pair = getattr(runs, kind)
+            pair = getattr(tables.streaks, kind)
             for which in ("current", "longest"):
                 streak_rows.append({"team": team, "kind": kind, "which": which,
                                     **attrs.asdict(getattr(pair, which))})
-        player_rows.extend(attrs.asdict(p) for p in players(state, team))
+        stale_players += [(team, p) for p in tables.changed_players]
+        player_rows += [attrs.asdict(tables.players[p]) for p in sorted(tables.players)]
+    if not fresh:
+        _delete(db, "rm_team", "team", teams)
+        _delete(db, "rm_streak", "team", teams)
+        db.conn.executemany("DELETE FROM rm_team_record WHERE team = ? AND competition = ?",
+                            stale_records)
+        db.conn.executemany("DELETE FROM rm_player WHERE team = ? AND player = ?",
+                            stale_players)
     _insert(db, "rm_team", team_rows)
     _insert(db, "rm_team_record", records)
     _insert(db, "rm_streak", streak_rows)

@@ -60,6 +60,7 @@ from projections import (
     tie,
     to_json,
 )
+from projections.records import Outcome, streaks_of
 from projections.testing import (
     FIRST_LEGS,
     SECOND_LEGS,
@@ -486,6 +487,21 @@ def test_streaks_follow_kick_off_order_not_recording_order() -> None:
     assert (runs.losing.longest.length, runs.losing.longest.first_match) == (1, "m3")
     assert runs.scoring.longest.length == 2 and runs.scoring.current.length == 0
     assert runs.clean_sheet.longest.length == 2 and runs.clean_sheet.current.length == 2
+
+
+_OUTCOMES = st.lists(st.builds(
+    Outcome, match=st.sampled_from(["m1", "m2", "m3"]), competition=st.just("c"),
+    goals_for=st.integers(0, 2), goals_against=st.integers(0, 2),
+    result=st.sampled_from(["W", "D", "L"]), yellow=st.just(0), red=st.just(0)), max_size=12)
+
+
+@given(played=_OUTCOMES, cut=st.integers(0, 12))
+def test_streaks_carried_on_from_earlier_results_equal_streaks_of_them_all(
+    played: list[Outcome], cut: int,
+) -> None:
+    """What a long-lived projector relies on to add a new result without a replay."""
+    earlier = streaks_of("a", played[:cut])
+    assert streaks_of("a", played[cut:], since=earlier) == streaks_of("a", played)
 
 
 def test_a_back_filled_match_breaks_a_streak_it_falls_inside() -> None:
