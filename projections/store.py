@@ -701,12 +701,13 @@ def _write_rows(db: sqlite_utils.Database, state: State, dirty: _Dirty, book: Bo
     _write_teams(db, state, teams, pairs, book, dirty.everything)
 
 
-def _insert(db: sqlite_utils.Database, table: str, rows: list[dict[str, Any]]) -> None:
-    """Plain executemany: the rows are ours and the columns known, so no type sniffing."""
+def _insert(db: sqlite_utils.Database, table: str, rows: Iterable[dict[str, Any]]) -> None:
+    """Plain executemany, fed as the rows are made (a rebuild's scoreboards would otherwise
+    sit in memory all at once): the rows are ours and the columns known, so no sniffing."""
     columns = list(TABLES[table][0])
     names = ", ".join(f'"{c}"' for c in columns)
     sql = f"INSERT INTO {table} ({names}) VALUES ({', '.join('?' * len(columns))})"
-    db.conn.executemany(sql, [tuple(row.get(c) for c in columns) for row in rows])
+    db.conn.executemany(sql, (tuple(row.get(c) for c in columns) for row in rows))
 
 
 def _stored(db: sqlite_utils.Database, table: str, column: str, keys: Collection[str],
@@ -737,21 +738,20 @@ def _write_scoreboards(db: sqlite_utils.Database, state: State, matches: set[str
                        fresh: bool) -> None:
     if not fresh:
         _delete(db, "rm_scoreboard", "match", matches)
-    rows = []
-    for match in sorted(matches):
-        if match not in state.fixtures and match not in state.matches:
-            continue
-        board = scoreboard(state, match)
-        data = to_json(board)
-        pens = board.penalties or (None, None)
-        rows.append({"match": match, "competition": board.competition, "round": board.round,
-                     "tie": board.tie, "leg": board.leg, "home": board.home,
-                     "away": board.away, "date": data["date"], "kickoff": data["kickoff"],
-                     "status": board.status, "minute": board.minute,
-                     "home_goals": board.score[0], "away_goals": board.score[1],
-                     "home_penalties": pens[0], "away_penalties": pens[1],
-                     "json": _dumps(data)})
-    _insert(db, "rm_scoreboard", rows)
+    _insert(db, "rm_scoreboard", (_scoreboard_row(state, match) for match in sorted(matches)
+                                  if match in state.fixtures or match in state.matches))
+
+
+def _scoreboard_row(state: State, match: str) -> dict[str, Any]:
+    board = scoreboard(state, match)
+    data = to_json(board)
+    pens = board.penalties or (None, None)
+    return {"match": match, "competition": board.competition, "round": board.round,
+            "tie": board.tie, "leg": board.leg, "home": board.home, "away": board.away,
+            "date": data["date"], "kickoff": data["kickoff"], "status": board.status,
+            "minute": board.minute, "home_goals": board.score[0],
+            "away_goals": board.score[1], "home_penalties": pens[0],
+            "away_penalties": pens[1], "json": _dumps(data)}
 
 
 def _write_competitions(db: sqlite_utils.Database, state: State, competitions: set[str],
