@@ -7,8 +7,9 @@ filters are integer comparisons; the local offset of a kick-off lives in the eve
 from __future__ import annotations
 
 import datetime as dt
+import json
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import attrs
@@ -48,6 +49,34 @@ class Draft:
     event_id: str = attrs.field(factory=new_event_id)
     meta: Mapping[str, Any] = attrs.field(factory=dict)
     recorded_at: dt.datetime | None = None
+
+
+class StoredMeta(Mapping[str, Any]):
+    """An envelope's meta as stored (JSON text), parsed on first use: a rebuild or a time
+    travel reads a million envelopes and never looks at their meta."""
+
+    __slots__ = ("_text", "_value")
+
+    def __init__(self, text: str) -> None:
+        self._text = text
+        self._value: dict[str, Any] | None = None
+
+    def _parsed(self) -> dict[str, Any]:
+        if self._value is None:
+            self._value = json.loads(self._text)
+        return self._value
+
+    def __getitem__(self, key: str) -> Any:
+        return self._parsed()[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._parsed())
+
+    def __len__(self) -> int:
+        return len(self._parsed())
+
+    def __repr__(self) -> str:
+        return repr(self._parsed())
 
 
 @attrs.frozen(kw_only=True)

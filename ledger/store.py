@@ -31,7 +31,7 @@ import sqlite_utils
 
 from events import Event
 from ledger.codec import encode
-from ledger.envelope import UTC, Draft, Envelope, from_micros, to_micros
+from ledger.envelope import UTC, Draft, Envelope, StoredMeta, from_micros, to_micros
 from ledger.errors import (
     ConcurrencyConflict,
     DuplicateEvent,
@@ -448,7 +448,7 @@ def _envelope(row: Sequence[Any], event: Event | None = None,
         occurred_at=from_micros(occurred),
         recorded_at=from_micros(recorded),
         event=event if event is not None else decode_data(type_name, schema, json.loads(data)),
-        meta=meta_dict if meta_dict is not None else json.loads(meta) if meta else {},
+        meta=meta_dict if meta_dict is not None else StoredMeta(meta) if meta else {},
         prev_hash=bytes(prev_hash).hex(),
         hash=bytes(digest).hex(),
     )
