@@ -642,9 +642,13 @@ def ensure_tables(db: sqlite_utils.Database) -> None:
 def _create_tables(db: sqlite_utils.Database) -> None:
     db.table(CHECKPOINT).create({"name": str, "position": int, "format": int, "updated_at": str},
                           pk="name", if_not_exists=True)
-    if SNAPSHOT in db.table_names() and "min_occurred" not in db[SNAPSHOT].columns_dict:
-        for name in (SNAPSHOT, PARTS, SCOPES):  # from an older version: a cache, rebuilt
+    if SNAPSHOT in db.table_names() and not _has_snapshots(db):
+        # an older version's snapshots: caches, so dropped, and the read models with them
+        # (the next catch-up folds from position 0 and snapshots on the way)
+        for name in (SNAPSHOT, PARTS, SCOPES):
             db.execute(f"DROP TABLE IF EXISTS {name}")
+        if CHECKPOINT in db.table_names():
+            db.execute(f"DELETE FROM {CHECKPOINT}")
     db.table(SNAPSHOT).create({"position": int, "format": int, "max_occurred": int,
                                "max_recorded": int, "min_occurred": int, "min_recorded": int,
                                "parts": int, "created_at": str},

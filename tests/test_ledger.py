@@ -54,6 +54,20 @@ def test_reads_come_back_in_position_order_with_gapless_versions(ledger: Ledger)
     assert [e.version for e in ledger.read(stream="match:t1-leg1")] == [0, 1]
     assert [e.type for e in ledger.read(prefix="match:")] == ["MatchStarted", "PeriodStarted"]
     assert [e.type for e in ledger.read(types={"TieDrawn"})] == ["TieDrawn"]
+    both = list(ledger.read(streams=["match:t1-leg1", "competition:cup"]))
+    assert {e.stream for e in both} == {"match:t1-leg1", "competition:cup"}
+    assert [e.position for e in both] == sorted(e.position for e in both)
+    assert list(ledger.read(streams=[])) == []
+    assert [e.type for e in ledger.read(types={"O'Brien"})] == []  # quoted, not injected
+
+
+def test_a_ledger_from_before_the_retraction_index_gets_it_when_opened(tmp_path: Path) -> None:
+    with Ledger(tmp_path / "old.db") as lg:
+        lg.conn.execute("DROP INDEX events_retracted")
+    with Ledger(tmp_path / "old.db") as lg:
+        plan = lg.conn.execute("EXPLAIN QUERY PLAN SELECT position FROM events WHERE "
+                               "position > 0 AND type = 'EventRetracted'").fetchall()
+        assert "events_retracted" in str(plan)
 
 
 def test_the_same_expected_version_twice_conflicts_and_names_both_versions(

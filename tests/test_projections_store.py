@@ -350,6 +350,19 @@ def test_a_competition_or_team_scope_answers_as_the_whole_state_does(
             assert answer(view, scoped, team) == answer(view, whole, team)
 
 
+def test_snapshots_of_an_older_version_are_not_read_and_the_answer_stays_right(
+    seed: Ledger,
+) -> None:
+    Projector(seed, snapshot_every=10).rebuild()
+    expected = to_json(bracket(state_at(seed, as_of=APRIL_12), UEFA))
+    seed.db.execute("DROP TABLE rm_snapshot_scope")  # as a version without scopes left it
+    assert nearest_snapshot(seed.db, at_position=100).position == 0
+    assert to_json(bracket(state_at(seed, as_of=APRIL_12, competition=UEFA), UEFA)) == expected
+    Projector(seed, snapshot_every=10).catch_up()  # puts this version's snapshots back
+    assert nearest_snapshot(seed.db, at_position=100).position == 100
+    assert to_json(bracket(state_at(seed, as_of=APRIL_12, competition=UEFA), UEFA)) == expected
+
+
 def test_a_snapshot_is_used_only_when_every_event_up_to_it_passes_the_filters(
     seed: Ledger,
 ) -> None:
