@@ -14,7 +14,8 @@ objects; ``to_json`` gives their JSON contract.
 
 ``Projector`` persists the views as ``rm_*`` tables beside the log (``rebuild``, ``catch_up``,
 ``follow``) and snapshots the fold so that ``state_at`` (``as_of``, ``known_at``,
-``at_position``) starts from the nearest usable snapshot.
+``at_position``) starts from the nearest usable snapshot; ``state_at(..., competition=)`` or
+``(..., team=)`` loads and folds only what that competition's or team's views read.
 """
 
 from projections.errors import (
