@@ -2,10 +2,11 @@
 
 A team's record over all competitions, its player table and its streaks are sums (streaks: a
 run) over every match it has played, years of them. A long-lived ``Projector`` keeps, per team
-and competition, the ``Piece`` those sums are made of; a catch-up recomputes only the pieces
-of the (team, competition) pairs its events touched, adds the pieces up again, and carries the
-streaks on from the last result when the new results all come after it (else it replays the
-team's results: a result back-filled in the middle changes the runs after it).
+and competition, the ``Piece`` those sums are made of, and the sums; a catch-up recomputes
+only the pieces of the (team, competition) pairs its events touched, takes the old pieces out
+of the sums and puts the new ones in, and carries the streaks on from the last result when the
+new results all come after it (else it replays the team's results: a result back-filled in the
+middle changes the runs after it).
 
     >>> from projections.testing import sample_state
     >>> state = sample_state()
@@ -140,7 +141,7 @@ class Book:
         self.streaks[team] = streaks_of(team, [o for _, o in merged])
 
 
-def _piece(state: State, team: str, competition: str, matches: Iterable[str]) -> Piece:
+def _piece(state: State, team: str, competition: str, matches: Collection[str]) -> Piece:
     played = sorted((state.fixtures[m].sort_key, o) for m in matches
                     if (o := outcome(state, team, m)) is not None)
     tally: Tally = {}
