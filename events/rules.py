@@ -16,9 +16,10 @@ retraction removes exactly one fact and a disallowed goal is flagged, not forgot
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Mapping
 from types import MappingProxyType
-from typing import Any
+from typing import Any, TypeVar
 
 import attrs
 
@@ -238,12 +239,14 @@ class MatchState:
         return new
 
     def _transition(self, event: Event, event_id: str) -> MatchState:
+        if type(event) in _PLAIN:  # a million matches start the same way: one object for all
+            event = _SHARED.setdefault(event, event)
         return self._but("transitions", (*self.transitions, (event_id, event)))
 
     def _goal(self, event: GoalScored, event_id: str) -> MatchState:
-        goal = Goal(event_id=event_id, team=event.team, player=event.player,
-                    minute=event.minute, added=event.added, kind=event.kind,
-                    period=self._period_for(event.minute))
+        goal = Goal(event_id=event_id, team=intern_name(event.team),
+                    player=intern_name(event.player), minute=event.minute, added=event.added,
+                    kind=event.kind, period=self._period_for(event.minute))
         return self._but("goals", _added(self.goals, event_id, goal))
 
     def _disallowed(self, event: GoalDisallowed, event_id: str) -> MatchState:
@@ -254,13 +257,15 @@ class MatchState:
                             disallowals=_added(self.disallowals, event_id, event.goal))
 
     def _card(self, event: CardShown, event_id: str) -> MatchState:
-        booking = Booking(event_id=event_id, team=event.team, player=event.player,
+        booking = Booking(event_id=event_id, team=intern_name(event.team),
+                          player=intern_name(event.player),
                           card=event.card, minute=event.minute, added=event.added,
                           period=self._period_for(event.minute))
         return self._but("bookings", _added(self.bookings, event_id, booking))
 
     def _kick(self, event: ShootoutKick, event_id: str) -> MatchState:
-        kick = Kick(event_id=event_id, team=event.team, taker=event.taker, outcome=event.outcome)
+        kick = Kick(event_id=event_id, team=intern_name(event.team), taker=intern_name(event.taker),
+                    outcome=event.outcome)
         return self._but("kicks", _added(self.kicks, event_id, kick))
 
     def _reported(self, event: ResultReported, event_id: str) -> MatchState:
@@ -308,6 +313,17 @@ class MatchState:
 
 
 _MATCH_FIELDS = tuple(f.name for f in attrs.fields(MatchState))
+T = TypeVar("T")
+_SHARED: dict[Event, Event] = {}  # one of each kick-off, half-time, ... (all immutable)
+_PLAIN = (MatchStarted, PeriodStarted, PeriodEnded, MatchEnded)  # no free text in them
+
+
+def intern_name(name: T) -> T:
+    """One string per team and player name however many matches hold it (a fold keeps
+    every match of a long log in memory)."""
+    return sys.intern(name) if isinstance(name, str) else name  # type: ignore[return-value]
+
+
 _NEW, _SET = object.__new__, object.__setattr__
 
 _FOLD: dict[type[Event], Callable[[MatchState, Any, str], MatchState]] = {

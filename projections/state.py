@@ -47,7 +47,7 @@ from events import (
     TieDrawn,
     TieRules,
 )
-from events.rules import MatchState
+from events.rules import MatchState, intern_name
 from ledger.envelope import Envelope
 
 UTC = dt.UTC
@@ -251,9 +251,10 @@ def _tie_drawn(event: TieDrawn, state: State, env: Envelope) -> None:
 
 @_apply.register
 def _fixture_scheduled(event: FixtureScheduled, state: State, env: Envelope) -> None:
-    fact = Fixture(competition=env.stream_id, match=event.match, date=event.date,
-                   kickoff=event.kickoff, home=event.home, away=event.away, tie=event.tie,
-                   leg=event.leg, round=event.round, venue=event.venue)
+    fact = Fixture(competition=intern_name(env.stream_id), match=event.match,
+                   date=event.date, kickoff=event.kickoff, home=intern_name(event.home),
+                   away=intern_name(event.away), tie=event.tie, leg=event.leg,
+                   round=intern_name(event.round), venue=intern_name(event.venue))
     _record(state, ("fixture", event.match), env.event_id, fact)
 
 
