@@ -702,7 +702,7 @@ def _write_rows(db: sqlite_utils.Database, state: State, dirty: _Dirty, book: Bo
             pairs |= {(t, competition) for t in rated}
     _write_scoreboards(db, state, matches, dirty.everything)
     _write_competitions(db, state, competitions, dirty.everything)
-    _write_teams(db, state, teams, pairs, book, dirty.everything)
+    _write_teams(db, state, teams, pairs, set(dirty.teams), book, dirty.everything)
 
 
 def _insert(db: sqlite_utils.Database, table: str, rows: Iterable[dict[str, Any]]) -> None:
@@ -790,8 +790,10 @@ def _write_competitions(db: sqlite_utils.Database, state: State, competitions: s
 
 
 def _write_teams(db: sqlite_utils.Database, state: State, teams: set[str],
-                 pairs: set[tuple[str, str]], book: Book, fresh: bool) -> None:
-    """Rewrite the rows of ``teams`` that ``pairs`` changed (all of them when ``fresh``)."""
+                 pairs: set[tuple[str, str]], registered: set[str], book: Book,
+                 fresh: bool) -> None:
+    """Rewrite the rows of ``teams`` that ``pairs`` changed (all of them when ``fresh``), and
+    the ``rm_team`` rows of those ``registered`` again."""
     idx = index(state)
     team_rows: list[dict[str, Any]] = []
     records: list[dict[str, Any]] = []
@@ -801,7 +803,7 @@ def _write_teams(db: sqlite_utils.Database, state: State, teams: set[str],
     stale_players: list[tuple[str, str]] = []
     for team in sorted(teams):
         known = state.teams.get(team)
-        if known is not None:
+        if known is not None and (fresh or team in registered):
             team_rows.append({"team": team, "name": known.name, "country": known.country,
                               "aliases": _dumps(list(known.aliases)),
                               "competitions": _dumps(list(known.competitions))})
@@ -817,17 +819,17 @@ def _write_teams(db: sqlite_utils.Database, state: State, teams: set[str],
         rewritten = set(tables.records) if tables.first else tables.changed_competitions
         stale_records += [(team, c) for c in
                           (rewritten | tables.removed_competitions | {OVERALL})]
-        records.append(_record_row(tables.overall, OVERALL))
-        records += [_record_row(tables.records[c], c) for c in sorted(rewritten)]
+        records.append(_flat(tables.overall, competition=OVERALL))
+        records += [_flat(tables.records[c], competition=c) for c in sorted(rewritten)]
         for kind in KINDS:
             pair = getattr(tables.streaks, kind)
             for which in ("current", "longest"):
-                streak_rows.append({"team": team, "kind": kind, "which": which,
-                                    **attrs.asdict(getattr(pair, which))})
+                streak_rows.append(_flat(getattr(pair, which), team=team, kind=kind,
+                                         which=which))
         stale_players += [(team, p) for p in tables.changed_players]
-        player_rows += [attrs.asdict(tables.players[p]) for p in sorted(tables.players)]
+        player_rows += [_flat(tables.players[p]) for p in sorted(tables.players)]
     if not fresh:
-        _delete(db, "rm_team", "team", teams)
+        _delete(db, "rm_team", "team", registered & teams)
         _delete(db, "rm_streak", "team", teams)
         db.conn.executemany("DELETE FROM rm_team_record WHERE team = ? AND competition = ?",
                             stale_records)
@@ -839,7 +841,12 @@ def _write_teams(db: sqlite_utils.Database, state: State, teams: set[str],
     _insert(db, "rm_player", player_rows)
 
 
-def _record_row(record: Any, competition: str) -> dict[str, Any]:
-    row = attrs.asdict(record)
-    row["competition"] = competition
-    return row
+_NAMES: dict[type, tuple[str, ...]] = {}  # the field names of each view class
+
+
+def _flat(view: Any, **columns: Any) -> dict[str, Any]:
+    """A flat view's fields as a row, with ``columns`` added or replaced (what
+    ``attrs.asdict`` gives, without its recursion, which cost more than the write)."""
+    cls = type(view)
+    names = _NAMES.get(cls) or _NAMES.setdefault(cls, tuple(f.name for f in attrs.fields(cls)))
+    return {**{n: getattr(view, n) for n in names}, **columns}
