@@ -1,34 +1,29 @@
-"""A match as it stands now, folded from only the streams it needs.
+"""A match as it stands now, or at a moment, folded from only what it needs.
 
 During a match every append prints the new score line, and ``log --follow`` prints it after
-each event. Folding the whole log for that would grow with the log, so this folds the
-competition streams, the match's own stream and those of the other legs of its tie.
+each event. Folding the whole log for that would grow with the log, so this takes the part of
+the state of the match's competition (``projections.state_at(..., competition=)``): the
+match, the other legs of its tie, the teams' names.
 """
 
 from __future__ import annotations
 
-import heapq
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from ledger import Envelope, Ledger
+    from ledger import Ledger
     from projections import Scoreboard, State, TieView
 
 
-def current_match(lg: Ledger, match: str) -> tuple[State, Scoreboard, TieView | None]:
-    """(state, scoreboard, tie) of ``match`` from the head of the log."""
+def current_match(lg: Ledger, match: str, **filters: Any
+                  ) -> tuple[State, Scoreboard, TieView | None]:
+    """(state, scoreboard, tie) of ``match``, at the head of the log or as ``filters`` say
+    (``as_of``, ``known_at``, ``at_position``); the whole state when the match is unknown, for
+    the suggestions its error gives."""
     from cli.views import match_views
-    from projections import fold_all
+    from projections import state_at
 
-    def position(env: Envelope) -> int:
-        return env.position
-
-    state = fold_all(heapq.merge(lg.read(prefix="competition:"),
-                                 lg.read(stream=f"match:{match}"), key=position))
+    competition = lg.competition_of(match)
+    state = state_at(lg, competition=competition, **filters)
     board, view = match_views(state, match)
-    others = [leg.match for leg in view.legs if leg.match != match] if view else []
-    if others:
-        fold_all(heapq.merge(*(lg.read(stream=f"match:{m}") for m in others), key=position),
-                 state)
-        board, view = match_views(state, match)
     return state, board, view

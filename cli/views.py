@@ -150,13 +150,9 @@ def score(
 
     when = When(as_of, known_at, at_position)
     with open_ledger(db) as lg:
-        if when.describe() is None:  # the present: fold only the streams this match needs
-            from cli.live import current_match
+        from cli.live import current_match
 
-            state, board, view = current_match(lg, match_id(match))
-        else:
-            state = load_state(lg, when)
-            board, view = match_views(state, match_id(match))
+        state, board, view = current_match(lg, match_id(match), **when.filters())
     if json_output:
         emit_json(to_json(board))
         return

@@ -40,7 +40,7 @@ from ledger.errors import (
     NotALedger,
 )
 from ledger.teams import Registry
-from ledger.validate import Judge, allowed_in, decode_data, stream_kind
+from ledger.validate import Judge, allowed_in, decode_data, scheduled_in, stream_kind
 
 NO_STREAM = -1  # expected_version of a stream that must not exist yet
 GENESIS = bytes(32)
@@ -333,6 +333,11 @@ class Ledger:
         """The last position, 0 for an empty ledger."""
         row = self.conn.execute("SELECT max(position) FROM events").fetchone()
         return int(row[0] or 0)
+
+    def competition_of(self, match: str) -> str | None:
+        """The competition that scheduled ``match`` (a match never moves); None if none has."""
+        stream = scheduled_in(self.conn, match)
+        return None if stream is None else stream.partition(":")[2]
 
     def stream_version(self, stream: str) -> int:
         """Version of the stream's last event; NO_STREAM (-1) when it has none."""

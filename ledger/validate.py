@@ -291,7 +291,7 @@ class Judge:
         moves, so what was found once stays true)."""
         known = self._pending_competition_of.get(match) or self._competition_of.get(match)
         if known is None and match not in self._unscheduled:
-            known = _fixture_row(conn, match)
+            known = scheduled_in(conn, match)
             if known is None:
                 self._unscheduled.add(match)
             else:
@@ -413,7 +413,7 @@ def _events(conn: sqlite3.Connection, stream: str, after_version: int
         yield version, event_id, decode(type_name, schema, json.loads(data))
 
 
-def _fixture_row(conn: sqlite3.Connection, match: str) -> str | None:
+def scheduled_in(conn: sqlite3.Connection, match: str) -> str | None:
     """The competition stream that scheduled a match, through a partial index."""
     row = conn.execute(
         "SELECT stream FROM events "

@@ -357,6 +357,17 @@ def scopes(state: State, key: Key) -> set[str]:
     return found
 
 
+def companions(state: State, key: Key) -> set[Key]:
+    """The keys that go wherever ``key`` goes: a fixture takes its match, and its teams, whose
+    names a view of the match shows."""
+    if key[0] != "fixture":
+        return set()
+    found: set[Key] = {("match", key[1])}
+    for _, fact in state.history.get(key, ()):
+        found.update(("team", t) for t in (fact.home, fact.away) if t)
+    return found
+
+
 def key_of(env: Envelope) -> Key | None:
     """The key of the state ``env`` folds into; None for a retraction or an event the fold
     ignores (a retraction changes the key of the event it retracts)."""

@@ -81,6 +81,7 @@ from projections.state import (
     State,
     add_parts,
     all_keys,
+    companions,
     competition_scope,
     encode_parts,
     fold,
@@ -224,7 +225,7 @@ def _fold_scoped(ledger: LogReader, state: State, scope: str, filters: dict[str,
     facts = list(read_filtered(ledger, after=after, prefix="competition:", **filters))
     news = fold_all((e for e in facts if not e.stream.startswith("match:")), State())
     entering = {key for key in news.history if scope in scopes(news, key)}
-    entering |= {("match", key[1]) for key in entering if key[0] == "fixture"}
+    entering |= {c for key in entering for c in companions(news, key)}
     wanted = set(_scope_keys(ledger.db, scope)) | entering
     missing = entering - set(state.history) - {("match", m) for m in state.matches}
     if missing and after:
@@ -623,11 +624,10 @@ def _store_parts(db: sqlite_utils.Database, state: State,
     rows = [(json.dumps(list(k)), position, blob) for k, blob in parts.items() if blob]
     db.conn.executemany(f"INSERT OR REPLACE INTO {PARTS} (key, since, until, state) "
                         "VALUES (?, ?, NULL, ?)", rows)
-    scoped = {k for k, blob in parts.items() if blob}
-    scoped |= {("match", k[1]) for k in scoped if k[0] == "fixture"}
+    members = {(scope, member) for k, blob in parts.items() if blob
+               for scope in scopes(state, k) for member in (k, *companions(state, k))}
     db.conn.executemany(f"INSERT OR IGNORE INTO {SCOPES} (scope, key) VALUES (?, ?)",
-                        [(scope, json.dumps(list(k))) for k in scoped
-                         for scope in scopes(state, k)])
+                        [(scope, json.dumps(list(k))) for scope, k in members])
 
 
 def ensure_tables(db: sqlite_utils.Database) -> None:
