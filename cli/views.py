@@ -181,8 +181,8 @@ def tie(
     from cli import render
 
     when = When(as_of, known_at, at_position)
-    state = state_for(db, when)
     comp = competition_id(competition) if competition else None
+    state = state_for(db, when, competition=comp)  # the whole state when none is named
     try:
         view = P.tie(state, tie_id, comp)
     except P.UnknownTie as e:
