@@ -61,6 +61,12 @@ def test_reads_come_back_in_position_order_with_gapless_versions(ledger: Ledger)
     assert [e.type for e in ledger.read(types={"O'Brien"})] == []  # quoted, not injected
 
 
+def test_a_match_is_found_in_the_competition_that_scheduled_it(ledger: Ledger) -> None:
+    setup_tie(ledger)
+    assert ledger.competition_of("t1-leg2") == "cup"
+    assert ledger.competition_of("nowhere") is None
+
+
 def test_a_ledger_from_before_the_retraction_index_gets_it_when_opened(tmp_path: Path) -> None:
     with Ledger(tmp_path / "old.db") as lg:
         lg.conn.execute("DROP INDEX events_retracted")

@@ -25,6 +25,7 @@ import projections.state
 from events import (
     Card,
     CardShown,
+    CompetitionCreated,
     Event,
     EventRetracted,
     FixtureScheduled,
@@ -57,6 +58,8 @@ from projections import (
 )
 from projections import store as store_module
 from projections.records import outcomes
+
+from conftest import drafts, setup_tie
 
 UTC = dt.UTC
 CEST = dt.timezone(dt.timedelta(hours=2))
@@ -348,6 +351,23 @@ def test_a_competition_or_team_scope_answers_as_the_whole_state_does(
         scoped = state_at(extended, team=team, **filters)
         for view in (streaks, players, outcomes):
             assert answer(view, scoped, team) == answer(view, whole, team)
+
+
+@pytest.mark.parametrize("every", [1, 1000])  # parts from snapshots, or all from the log
+def test_a_competition_scope_names_the_teams_of_its_fixtures_registered_elsewhere(
+    db_path: Path, every: int,
+) -> None:
+    with Ledger(db_path) as lg:
+        setup_tie(lg)  # Benfica and Marseille are registered in "cup" only
+        lg.append("competition:friendly", drafts(
+            CompetitionCreated(competition="friendly", name="Friendly", season="2024"),
+            FixtureScheduled(match="f1", home="benfica", away="marseille",
+                             date=dt.date(2024, 7, 20))), expected_version=-1)
+        Projector(lg, snapshot_every=every).rebuild()
+        state = state_at(lg, competition="friendly")
+        assert {t: state.teams[t].name for t in ("benfica", "marseille")} == {
+            "benfica": "Benfica", "marseille": "Olympique de Marseille"}
+        assert scoreboard(state, "f1") == scoreboard(state_at(lg), "f1")
 
 
 def test_snapshots_of_an_older_version_are_not_read_and_the_answer_stays_right(
