@@ -316,7 +316,7 @@ class Ledger:
         if types is not None:  # literals, and = for one, so that the partial indexes apply
             names = [_literal(t) for t in types]
             where.append(f"type = {names[0]}" if len(names) == 1
-                         else f"type IN ({', '.join(names)})")
+                         else f"type IN ({', '.join(names)})" if names else "0")
         if as_of is not None:
             where.append("occurred_at <= ?")
             params.append(_micros(as_of, "as_of"))

@@ -59,6 +59,7 @@ def test_reads_come_back_in_position_order_with_gapless_versions(ledger: Ledger)
     assert [e.position for e in both] == sorted(e.position for e in both)
     assert list(ledger.read(streams=[])) == []
     assert [e.type for e in ledger.read(types={"O'Brien"})] == []  # quoted, not injected
+    assert list(ledger.read(types=())) == []
 
 
 def test_a_match_is_found_in_the_competition_that_scheduled_it(ledger: Ledger) -> None:
