@@ -618,16 +618,23 @@ def _store_parts(db: sqlite_utils.Database, state: State,
                  parts: dict[Key, bytes | None]) -> None:
     """Close the parts replaced at ``state.position``, add the new ones and their scopes."""
     position = state.position
-    keys = [(position, json.dumps(list(k)), position) for k in parts]
+    texts: dict[Key, str] = {}  # each key's stored form, made once
+
+    def text(key: Key) -> str:
+        found = texts.get(key)
+        if found is None:
+            found = texts[key] = json.dumps(list(key))
+        return found
+
     db.conn.executemany(f"UPDATE {PARTS} SET until = ? WHERE key = ? AND until IS NULL "
-                        "AND since < ?", keys)
-    rows = [(json.dumps(list(k)), position, blob) for k, blob in parts.items() if blob]
+                        "AND since < ?", [(position, text(k), position) for k in parts])
+    kept = [(k, blob) for k, blob in parts.items() if blob]
     db.conn.executemany(f"INSERT OR REPLACE INTO {PARTS} (key, since, until, state) "
-                        "VALUES (?, ?, NULL, ?)", rows)
-    members = {(scope, member) for k, blob in parts.items() if blob
+                        "VALUES (?, ?, NULL, ?)", [(text(k), position, b) for k, b in kept])
+    members = {(scope, member) for k, _ in kept
                for scope in scopes(state, k) for member in (k, *companions(state, k))}
     db.conn.executemany(f"INSERT OR IGNORE INTO {SCOPES} (scope, key) VALUES (?, ?)",
-                        [(scope, json.dumps(list(k))) for scope, k in members])
+                        [(scope, text(k)) for scope, k in members])
 
 
 def ensure_tables(db: sqlite_utils.Database) -> None:
