@@ -445,7 +445,7 @@ def bound_match(state: State, match: str) -> MatchState:
     The fold keeps ``MatchState`` without teams, so that rescheduling a match (teams known
     after a draw) never has to touch its events' state.
     """
-    return memo(state, "bound", match, _bind)
+    return _bind(state.matches.get(match, EMPTY_MATCH), state.fixtures.get(match))
 
 
 def _bind(current: MatchState, fx: Fixture | None) -> MatchState:
