@@ -69,6 +69,7 @@ from typing import Any, Protocol
 import attrs
 import sqlite_utils
 
+from events import EventRetracted
 from ledger.envelope import Envelope, from_micros, to_micros
 from projections.book import Book
 from projections.errors import CheckpointMoved
@@ -317,9 +318,10 @@ def nearest_snapshot(
     known_at: dt.datetime | None = None,
     at_position: int | None = None,
     scope: str | None = None,
+    keys: Collection[Key] | None = None,
 ) -> State:
     """The state of the latest snapshot usable for these filters, or an empty state; only
-    the parts of ``scope`` (see ``projections.state.scopes``) when one is given.
+    the parts of ``scope`` (see ``projections.state.scopes``), or of ``keys``, when given.
 
     A snapshot at P is usable iff P <= at_position and every event up to P occurred by
     ``as_of`` and was recorded by ``known_at``: then folding on from P with the filters gives
@@ -340,7 +342,7 @@ def nearest_snapshot(
         return State()
     state = State(position=row[0], max_occurred=from_micros(row[1]),
                   max_recorded=from_micros(row[2]))
-    add_parts(state, _parts_at(db, row[0], scope=scope))
+    add_parts(state, _parts_at(db, row[0], scope=scope, keys=keys))
     return state
 
 
@@ -440,6 +442,7 @@ class Projector:
         # the earliest occurred_at and recorded_at folded since that snapshot
         self._earliest: tuple[dt.datetime, dt.datetime] = (LATEST, LATEST)
         self._book = Book()  # the team tables' pieces, for ``state``
+        self._upto: int | None = None  # how far a partial state may be folded (None: no bound)
         ensure_tables(self.db)
 
     def checkpoint(self) -> int:
@@ -458,7 +461,7 @@ class Projector:
             self.db.execute(f"DELETE FROM {SCOPES}")
         state = State(touched=set())
         self.state, self._base, self._since = None, 0, set()
-        self._earliest, self._book = (LATEST, LATEST), Book()
+        self._earliest, self._book, self._upto = (LATEST, LATEST), Book(), None
         with _quiet_gc():
             self._advance(state, progress=progress, expected=None)
             self._write(state, _Dirty(everything=True), expected=None)
@@ -476,6 +479,8 @@ class Projector:
             return self.rebuild(progress)
         for _ in range(100):
             stored = self.checkpoint()
+            if self.state is None and stored == self.ledger.head():
+                return stored  # nothing new: no need to load any state
             try:
                 with _quiet_gc():
                     state = self._resume(stored)
@@ -483,7 +488,10 @@ class Projector:
             except CheckpointMoved:
                 self.state = None
                 continue
-            self.state = state
+            if self._upto is None:
+                self.state = state
+            else:  # a partial state serves once: the next events may need other parts
+                self.state, self._upto, self._book = None, None, Book()
             return state.position
         raise CheckpointMoved("the read models kept moving under this process")
 
@@ -506,6 +514,9 @@ class Projector:
         """The fold state at the stored checkpoint: in memory, or a snapshot plus the rest."""
         if self.state is not None and self.state.position == stored:
             return self.state
+        partial = self._partial(stored)
+        if partial is not None:
+            return partial
         state = nearest_snapshot(self.db, at_position=stored)
         self._base, self._earliest = state.position, (LATEST, LATEST)
         self._book = Book()  # its pieces may be of events this state has not seen
@@ -514,6 +525,62 @@ class Projector:
             fold(state, env)
             self._see(env)
         self._since, state.touched = state.touched, set()
+        return state
+
+    def _partial(self, stored: int) -> State | None:
+        """The part of the state at ``stored`` that catching up to the head needs, when that
+        is much less than the whole (a new process catching up a few events need not unpickle
+        a million): the keys the new events touch, and the competitions and teams whose rows
+        they change. None when the whole state is needed or cheaper: no snapshot, a long way
+        to go, a competition created or a fact retracted (every team of it may change)."""
+        head = self.ledger.head()
+        state = nearest_snapshot(self.db, at_position=stored, keys=())
+        after = state.position
+        if after == 0 or head - after > 4 * self.snapshot_every:
+            return None
+        envelopes = list(self.ledger.read(after=after, at_position=head))
+        if not envelopes:  # the snapshot is at the head: nothing to fold, nothing to write
+            self._base, self._since, self._upto = after, set(), after
+            state.touched = set()
+            return state
+        keys: set[Key] = set()
+        for env in envelopes:
+            key = key_of(env)
+            if key is None and type(env.event) is EventRetracted:
+                if not env.stream.startswith("match:"):
+                    return None
+                key = ("match", env.stream[6:])
+            if key is None:
+                continue
+            if key[0] == "competition":
+                return None
+            keys.add(key)
+            if key[0] in ("match", "fixture"):
+                keys |= {("match", key[1]), ("fixture", key[1])}
+        add_parts(state, _parts_at(self.db, after, keys=keys))
+        news = fold_all((e for e in envelopes if not e.stream.startswith("match:")), State())
+        matches = [k[1] for k in keys if k[0] == "match"]
+        scoped = {competition_scope(env.stream_id) for env in envelopes
+                  if not env.stream.startswith("match:")}
+        scoped |= {team_scope(k[1]) for k in keys if k[0] in ("team", "player")}
+        for known in (state, news):
+            for key in keys:
+                if key[0] == "fixture":
+                    scoped |= scopes(known, key)
+        for competition, *teams in _stored(self.db, "rm_scoreboard", "match", matches,
+                                           "competition, home, away"):
+            scoped |= {competition_scope(competition), *(team_scope(t) for t in teams if t)}
+        wanted = keys.union(*(_scope_keys(self.db, scope) for scope in scoped))
+        add_parts(state, _parts_at(self.db, after, keys=wanted - keys))
+        self._base, self._earliest, self._book = after, (LATEST, LATEST), Book()
+        state.touched = set()
+        for env in envelopes:
+            if env.position > stored:
+                break
+            fold(state, env)
+            self._see(env)
+        self._since, state.touched = state.touched, set()
+        self._upto = envelopes[-1].position
         return state
 
     def _see(self, env: Envelope) -> None:
@@ -535,7 +602,8 @@ class Projector:
         every = self.snapshot_every
         changed: set[Key] = set()  # by the new events: the rows to write
         while True:
-            batch = list(self.ledger.read(after=state.position, limit=self.chunk))
+            batch = list(self.ledger.read(after=state.position, limit=self.chunk,
+                                          at_position=self._upto))
             if not batch:
                 break
             for env in batch:

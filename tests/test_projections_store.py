@@ -210,6 +210,16 @@ def reference(extended: Ledger) -> dict[str, list[dict[str, Any]]]:
     return dump(extended)
 
 
+@pytest.fixture(scope="module")
+def reference_of_seed(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[dict[str, Any]]]:
+    """Every read-model row of the seed, rebuilt from nothing."""
+    lg = seeded(tmp_path_factory.mktemp("reference") / "ledger.db")
+    Projector(lg).rebuild()
+    rows = dump(lg)
+    lg.close()
+    return rows
+
+
 @pytest.fixture
 def seed(db_path: Path) -> Iterator[Ledger]:
     lg = seeded(db_path)
@@ -398,10 +408,45 @@ def test_a_snapshot_is_used_only_when_every_event_up_to_it_passes_the_filters(
 
 
 def test_a_new_process_resumes_from_the_latest_snapshot(seed: Ledger) -> None:
-    Projector(seed, snapshot_every=20).rebuild()
-    log = Upto(seed, seed.head())
+    log = Upto(seed, 130)
+    Projector(log, snapshot_every=20).rebuild()
+    log.upto, log.after = seed.head(), []
     assert Projector(log, snapshot_every=20).catch_up() == seed.head() == 142
-    assert log.after[0] == 140  # not 0: the fold state came from the snapshot at 140
+    assert log.after[0] == 120  # not 0: the fold state came from the snapshot at 120
+    log.after = []
+    assert Projector(log, snapshot_every=20).catch_up() == 142
+    assert log.after == []  # nothing new: nothing read, no state loaded
+
+
+@pytest.mark.parametrize("upto", [101, 110, 125, 142])
+def test_a_new_process_loads_only_the_part_of_the_state_its_new_events_need(
+    seed: Ledger, reference_of_seed: dict[str, list[dict[str, Any]]], upto: int,
+) -> None:
+    log = Upto(seed, upto - 1)
+    Projector(log, snapshot_every=10).rebuild()
+    log.upto = upto
+    projector = Projector(log, snapshot_every=10)
+    assert projector.catch_up() == upto
+    assert projector.state is None  # a partial state is not kept for next time
+    log.upto = seed.head()
+    Projector(log, snapshot_every=10).catch_up()
+    assert dump(seed) == reference_of_seed
+
+
+def test_a_new_process_catching_up_a_team_loads_its_matches_in_every_competition(
+    extended: Ledger, reference: dict[str, list[dict[str, Any]]],
+) -> None:
+    """Leverkusen's last events are a semi-final; its record also counts a league match."""
+    head = extended.head()
+    for cut in range(head - 6, head):
+        drop_read_models(extended)
+        log = Upto(extended, cut)
+        Projector(log, snapshot_every=5).rebuild()
+        log.upto = head
+        projector = Projector(log, snapshot_every=5)
+        assert projector.catch_up() == head
+        assert projector.state is None  # it was a partial state
+        assert dump(extended) == reference
 
 
 def test_rebuild_reports_progress_up_to_the_head(seed: Ledger) -> None:
