@@ -539,10 +539,8 @@ class Projector:
         if after == 0 or head - after > 4 * self.snapshot_every:
             return None
         envelopes = list(self.ledger.read(after=after, at_position=head))
-        if not envelopes:  # the snapshot is at the head: nothing to fold, nothing to write
-            self._base, self._since, self._upto = after, set(), after
-            state.touched = set()
-            return state
+        if not envelopes:  # catch_up asks only when there is something new
+            return None
         keys: set[Key] = set()
         for env in envelopes:
             key = key_of(env)
