@@ -96,6 +96,10 @@ from projections.ties import bracket
 
 Progress = Callable[[int, int], None]  # (position reached, head of the log)
 LATEST = dt.datetime.max.replace(tzinfo=dt.UTC)
+# A new process catching up loads only what the new events need while they touch at most this
+# many matches; beyond, their teams' histories come to most of the state, loaded faster whole
+# (measured on the 1M-event bench: 10 matches 0.9 s against 4.2 s, 77 matches 7.2 against 6.3).
+PARTIAL_MATCHES = 40
 
 CHECKPOINT = "rm_checkpoint"
 CHECKPOINT_NAME = "projections"
@@ -532,7 +536,8 @@ class Projector:
         is much less than the whole (a new process catching up a few events need not unpickle
         a million): the keys the new events touch, and the competitions and teams whose rows
         they change. None when the whole state is needed or cheaper: no snapshot, a long way
-        to go, a competition created or a fact retracted (every team of it may change)."""
+        to go, many matches (``PARTIAL_MATCHES``), a competition created or a fact retracted
+        (every team of it may change)."""
         head = self.ledger.head()
         state = nearest_snapshot(self.db, at_position=stored, keys=())
         after = state.position
@@ -555,6 +560,8 @@ class Projector:
             keys.add(key)
             if key[0] in ("match", "fixture"):
                 keys |= {("match", key[1]), ("fixture", key[1])}
+        if sum(1 for k in keys if k[0] == "match") > PARTIAL_MATCHES:
+            return None
         add_parts(state, _parts_at(self.db, after, keys=keys))
         news = fold_all((e for e in envelopes if not e.stream.startswith("match:")), State())
         matches = [k[1] for k in keys if k[0] == "match"]
