@@ -5,7 +5,9 @@ it has caught up to is saved in ``rm_checkpoint`` *in the same transaction* as i
 crash never applies an event twice nor skips one. The fold state itself is snapshotted every
 ``snapshot_every`` positions (``rm_snapshot``, with the latest ``occurred_at`` and
 ``recorded_at`` of every event up to it), which lets a time-travel query start from the nearest
-usable snapshot instead of position 0, and lets a new process resume catching up.
+usable snapshot instead of position 0, and lets a new process resume catching up. Parts of the
+state carry their scopes (a competition, a team), so a query about one cup, or a new process
+catching up a few events, loads only the parts it needs.
 
     >>> from projections import tie
     >>> from projections.testing import MemoryLog, sample_log
