@@ -255,7 +255,3 @@ def emit_json(data: Any) -> None:
     """JSON on stdout, exactly (no wrapping, no colour), for programs."""
     sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
 
-
-def emit_json_line(data: Any) -> None:
-    sys.stdout.write(json.dumps(data, ensure_ascii=False, separators=(",", ":")) + "\n")
-    sys.stdout.flush()

@@ -83,7 +83,7 @@ def _story(lg: Ledger, out: Console, kept: Path | None) -> None:
 
     import projections as P
     from cli import render
-    from cli.views import match_views, resolve_team
+    from cli.views import match_views
 
     db = f" --db {escape(str(kept))}" if kept else ""
 
@@ -110,7 +110,7 @@ def _story(lg: Ledger, out: Console, kept: Path | None) -> None:
 
     chapter("Leverkusen's streaks, across competitions, in kick-off order",
             "streaks Leverkusen")
-    out.print(render.streaks_table(P.streaks(state, resolve_team(state, "Leverkusen")),
+    out.print(render.streaks_table(P.streaks(state, lg.registry().resolve_team("Leverkusen")),
                                    state, names))
 
     chapter("Two clocks: what did we know on the morning of 12 April?",

@@ -105,16 +105,6 @@ def match_views(state: State, match: str) -> tuple[Scoreboard, TieView | None]:
     return board, view
 
 
-def resolve_team(state: State, name: str) -> str:
-    """A team id from any spelling the ledger knows (id, name, alias), as of the state."""
-    from ledger import Registry
-
-    registry = Registry()
-    for team in state.teams.values():
-        registry = registry.register_team(team.id, team.name, team.aliases, team.country)
-    return registry.resolve_team(name)
-
-
 def need_competition(state: State, competition: str) -> str:
     comp = competition_id(competition)
     if comp not in state.competitions:

@@ -63,9 +63,6 @@ class Registry:
         return self.registered([TeamRegistered(team=team, name=name, aliases=tuple(aliases),
                                                country=country)])
 
-    def register_player(self, team: str, name: str, aliases: Iterable[str] = ()) -> Registry:
-        return self.registered([PlayerRegistered(team=team, name=name, aliases=tuple(aliases))])
-
     def registered(self, events: Iterable[Event]) -> Registry:
         """This registry with every TeamRegistered / PlayerRegistered of ``events`` applied.
 
@@ -103,10 +100,6 @@ class Registry:
         if found is None:
             raise UnknownTeam(f"unknown team {name!r}{self._suggest(name)}")
         return found
-
-    def need_team(self, team: str) -> None:
-        if team not in self.teams:
-            raise UnknownTeam(f"unknown team {team!r}{self._suggest(team)}")
 
     def resolve_player(self, team: str, name: str) -> str:
         """The registered spelling of a player ("Scamaca" -> "Gianluca Scamacca"), else ``name``."""
