@@ -105,12 +105,20 @@ def match_views(state: State, match: str) -> tuple[Scoreboard, TieView | None]:
     return board, view
 
 
-def need_competition(state: State, competition: str) -> str:
+def competition_state(db: Path, when: When, competition: str) -> tuple[str, State]:
+    """A competition's id and its part of the state as of ``when`` (see ``state_for``); a
+    one-line error naming the competitions known then when it is not one of them."""
     comp = competition_id(competition)
+    state = state_for(db, when, competition=comp)
     if comp not in state.competitions:
-        raise CliError(f"unknown competition {comp!r}"
-                       f"{_suggest(comp, state.competitions, 'competitions')}")
-    return comp
+        raise unknown_competition(db, when, comp)
+    return comp, state
+
+
+def unknown_competition(db: Path, when: When, comp: str) -> CliError:
+    """The error for a competition not in the ledger as of ``when``, with the close ones."""
+    known = state_for(db, when).competitions
+    return CliError(f"unknown competition {comp!r}{_suggest(comp, known, 'competitions')}")
 
 
 def print_when(when: When) -> None:
@@ -209,8 +217,7 @@ def bracket(
     try:
         view = P.bracket(state, comp)
     except P.UnknownCompetition as e:
-        known = state_for(db, when).competitions
-        raise CliError(f"{e}{_suggest(comp, known, 'competitions')}") from e
+        raise unknown_competition(db, when, comp) from e
     if json_output:
         emit_json(P.to_json(view))
         return
@@ -244,10 +251,7 @@ def table(
     from cli import render
 
     when = When(as_of, known_at, at_position)
-    state = state_for(db, when, competition=competition_id(competition))
-    if competition_id(competition) not in state.competitions:
-        state = state_for(db, when)  # for the suggestions
-    comp = need_competition(state, competition)
+    comp, state = competition_state(db, when, competition)
     if group is not None:
         rounds = {fx.round for fx in state.fixtures.values()
                   if fx.competition == comp and fx.round}
@@ -282,11 +286,12 @@ def teams(
     from cli import render
 
     when = When(as_of, known_at, at_position)
-    state = state_for(db, when)
-    found = sorted(state.teams.values(), key=lambda t: t.id)
-    if competition is not None:
-        comp = need_competition(state, competition)
-        found = [t for t in found if comp in t.competitions]
+    if competition is None:
+        found = sorted(state_for(db, when).teams.values(), key=lambda t: t.id)
+    else:
+        comp, state = competition_state(db, when, competition)
+        found = sorted((t for t in state.teams.values() if comp in t.competitions),
+                       key=lambda t: t.id)
     if json_output:
         emit_json([{"team": t.id, "name": t.name, "country": t.country,
                     "aliases": list(t.aliases), "competitions": list(t.competitions)}
