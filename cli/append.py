@@ -37,6 +37,7 @@ from cli.common import (
     open_ledger,
     parse_minute,
     parse_moment,
+    timing,
 )
 from events import Card, CompetitionFormat, KickOutcome, Period
 
@@ -166,9 +167,7 @@ def goal(
         raise CliError("a goal is a penalty or an own goal, not both")
     kind = GoalKind.PENALTY if penalty else GoalKind.OWN_GOAL if own_goal else GoalKind.OPEN_PLAY
     mid = match_id(match)
-    event = GoalScored(team=team, player=player, kind=kind,
-                       minute=minute.minute if minute else None,
-                       added=minute.added if minute else None)
+    event = GoalScored(team=team, player=player, kind=kind, **timing(minute))
     append_events(Options(db, at, expect, event_id, source, json_output), f"match:{mid}",
                   [event], mid)
 
@@ -191,9 +190,7 @@ def card(
     from events import CardShown
 
     mid = match_id(match)
-    event = CardShown(team=team, player=player, card=colour,
-                      minute=minute.minute if minute else None,
-                      added=minute.added if minute else None)
+    event = CardShown(team=team, player=player, card=colour, **timing(minute))
     append_events(Options(db, at, expect, event_id, source, json_output), f"match:{mid}",
                   [event], mid)
 

@@ -20,7 +20,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, TypedDict
 
 import attrs
 import typer
@@ -80,6 +80,20 @@ class Minute:
 
     minute: int
     added: int | None = None
+
+
+class Timing(TypedDict):
+    """The ``minute`` and ``added`` fields of a goal or a card."""
+
+    minute: int | None
+    added: int | None
+
+
+def timing(minute: Minute | None) -> Timing:
+    """A typed minute (or none) as the fields of the event it dates."""
+    if minute is None:
+        return {"minute": None, "added": None}
+    return {"minute": minute.minute, "added": minute.added}
 
 
 def parse_minute(text: str) -> Minute:
