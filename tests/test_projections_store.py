@@ -310,23 +310,29 @@ def passes(env: Envelope, as_of: dt.datetime | None, known_at: dt.datetime | Non
             and (as_of is None or env.occurred_at <= as_of or env.type == "EventRetracted"))
 
 
+def draw_filters(data: st.DataObject, envelopes: list[Envelope]) -> dict[str, Any]:
+    """as_of, known_at (each a time of the log or a microsecond before it) and at_position,
+    each possibly None."""
+    wiggle = st.sampled_from([dt.timedelta(0), dt.timedelta(microseconds=-1)])
+
+    def near(times: set[dt.datetime]) -> st.SearchStrategy[dt.datetime | None]:
+        return st.none() | st.builds(lambda t, d: t + d, st.sampled_from(sorted(times)), wiggle)
+
+    return {"as_of": data.draw(near({e.occurred_at for e in envelopes})),
+            "known_at": data.draw(near({e.recorded_at for e in envelopes})),
+            "at_position": data.draw(st.none() | st.integers(0, len(envelopes)))}
+
+
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data(), every=st.integers(1, 50))
 def test_time_travel_from_a_snapshot_equals_a_fold_of_the_filtered_log(
     extended: Ledger, data: st.DataObject, every: int,
 ) -> None:
     envelopes = list(extended.read())
-    occurred = sorted({e.occurred_at for e in envelopes})
-    recorded = sorted({e.recorded_at for e in envelopes})
-    wiggle = st.sampled_from([dt.timedelta(0), dt.timedelta(microseconds=-1)])
-    as_of = data.draw(st.none() | st.builds(lambda t, d: t + d, st.sampled_from(occurred),
-                                            wiggle))
-    known_at = data.draw(st.none() | st.builds(lambda t, d: t + d, st.sampled_from(recorded),
-                                               wiggle))
-    at_position = data.draw(st.none() | st.integers(0, len(envelopes)))
+    filters = draw_filters(data, envelopes)
     Projector(extended, snapshot_every=every).rebuild()
-    got = state_at(extended, as_of=as_of, known_at=known_at, at_position=at_position)
-    expected = fold_all(e for e in envelopes if passes(e, as_of, known_at, at_position))
+    got = state_at(extended, **filters)
+    expected = fold_all(e for e in envelopes if passes(e, **filters))
     assert got == expected
 
 
@@ -343,12 +349,7 @@ def answer(view: Any, state: State, name: str) -> Any:
 def test_a_competition_or_team_scope_answers_as_the_whole_state_does(
     extended: Ledger, data: st.DataObject, every: int,
 ) -> None:
-    envelopes = list(extended.read())
-    as_of = data.draw(st.none() | st.sampled_from(sorted({e.occurred_at for e in envelopes})))
-    known_at = data.draw(st.none() | st.sampled_from(sorted({e.recorded_at
-                                                             for e in envelopes})))
-    at_position = data.draw(st.none() | st.integers(0, len(envelopes)))
-    filters = {"as_of": as_of, "known_at": known_at, "at_position": at_position}
+    filters = draw_filters(data, list(extended.read()))
     Projector(extended, snapshot_every=every).rebuild()
     whole = state_at(extended, **filters)
     for competition in (UEFA, "bundesliga-2023-24", "nowhere"):
