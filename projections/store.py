@@ -233,7 +233,7 @@ def _fold_scoped(ledger: LogReader, state: State, scope: str, filters: dict[str,
     news = fold_all((e for e in facts if not e.stream.startswith("match:")), State())
     entering = {key for key in news.history if scope in scopes(news, key)}
     entering |= {c for key in entering for c in companions(news, key)}
-    wanted = set(_scope_keys(ledger.db, scope)) | entering
+    wanted = (_scope_keys(ledger.db, [scope]) if after else set()) | entering
     missing = entering - set(state.history) - {("match", m) for m in state.matches}
     if missing and after:
         add_parts(state, _parts_at(ledger.db, after, keys=missing))
@@ -373,11 +373,11 @@ def _parts_at(db: sqlite_utils.Database, position: int, *, scope: str | None = N
         yield tuple(json.loads(key)), blob
 
 
-def _scope_keys(db: sqlite_utils.Database, scope: str) -> Iterator[Key]:
-    if not _has_snapshots(db):
-        return
-    for (key,) in db.execute(f"SELECT key FROM {SCOPES} WHERE scope = ?", (scope,)):
-        yield tuple(json.loads(key))
+def _scope_keys(db: sqlite_utils.Database, scopes: Collection[str]) -> set[Key]:
+    """The keys stored snapshots put in any of ``scopes`` (ask only when there is one)."""
+    rows = db.execute(f"SELECT DISTINCT key FROM {SCOPES} WHERE scope IN "
+                      "(SELECT value FROM json_each(?))", (json.dumps(list(scopes)),))
+    return {tuple(json.loads(key)) for (key,) in rows}
 
 
 def checkpoint(db: sqlite_utils.Database) -> int | None:
@@ -577,7 +577,7 @@ class Projector:
         for competition, *teams in _stored(self.db, "rm_scoreboard", "match", matches,
                                            "competition, home, away"):
             scoped |= {competition_scope(competition), *(team_scope(t) for t in teams if t)}
-        wanted = keys.union(*(_scope_keys(self.db, scope) for scope in scoped))
+        wanted = keys | _scope_keys(self.db, scoped)
         add_parts(state, _parts_at(self.db, after, keys=wanted - keys))
         self._base, self._earliest, self._book = after, (LATEST, LATEST), Book()
         state.touched = set()
