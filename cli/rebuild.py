@@ -46,7 +46,7 @@ def rebuild(
     show = sys.stderr.isatty() if progress is None else progress
     started = time.perf_counter()
     with open_ledger(db) as lg:
-        projector = Projector(lg)
+        projector = Projector(lg, once=True)
         with _Bar(show, "catching up" if incremental else "rebuilding") as bar:
             if incremental:
                 position = projector.catch_up(progress=bar)

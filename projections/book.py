@@ -68,8 +68,11 @@ class Tables:
 @attrs.define
 class Book:
     """The pieces of every team seen so far, and their sums; valid for the state it was last
-    given."""
+    given. A book that does not ``keep`` forgets each team once its tables are made: what a
+    one-shot writer wants, whose peak memory is then the fold's and not every team's pieces
+    too."""
 
+    keep: bool = True
     pieces: dict[str, dict[str, Piece]] = attrs.Factory(dict)  # team -> competition -> piece
     totals: dict[str, dict[str, int]] = attrs.Factory(dict)  # team -> overall counts
     players: dict[str, Tally] = attrs.Factory(dict)  # team -> its players' overall counts
@@ -105,11 +108,14 @@ class Book:
                 players.update(p for _, p in piece.players)
                 new.update(piece.played)
         self._replay(team, mine.values(), gone - new, new - gone)
+        streaks = self.streaks[team]
+        if not self.keep:
+            self.forget(team)
         return Tables(
             team=team,
             records={c: p.record for c, p in mine.items()},
             overall=TeamRecord(team=team, competition=None, **totals),
-            streaks=self.streaks[team],
+            streaks=streaks,
             players={p: PlayerRecord(team=team, player=p, **tally[(team, p)])
                      for p in players if (team, p) in tally},
             changed_competitions=changed,

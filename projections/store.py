@@ -175,12 +175,12 @@ class LogReader(Protocol):
 
 def rebuild(ledger: LogReader, progress: Progress | None = None) -> int:
     """Recreate every read model from nothing; the position reached."""
-    return Projector(ledger).rebuild(progress)
+    return Projector(ledger, once=True).rebuild(progress)
 
 
 def catch_up(ledger: LogReader, progress: Progress | None = None) -> int:
     """Bring the read models up to the head of the log; the position reached."""
-    return Projector(ledger).catch_up(progress)
+    return Projector(ledger, once=True).catch_up(progress)
 
 
 def follow(ledger: LogReader, interval: float = 1.0) -> Iterator[int]:
@@ -431,25 +431,30 @@ class Projector:
     """Keeps the read models of one ledger current; one per process is enough.
 
     The log is read ``chunk`` events at a time; the fold state is snapshotted at every
-    position that is a multiple of ``snapshot_every``.
+    position that is a multiple of ``snapshot_every``. A projector made for ``once`` (one
+    rebuild or catch-up, then gone) keeps nothing for the next one, to use less memory.
     """
 
     def __init__(self, ledger: LogReader, *, snapshot_every: int = 10_000,
-                 chunk: int = 10_000) -> None:
+                 chunk: int = 10_000, once: bool = False) -> None:
         if snapshot_every < 1 or chunk < 1:
             raise ValueError("snapshot_every and chunk must be positive")
         self.ledger = ledger
         self.db = ledger.db
         self.snapshot_every = snapshot_every
         self.chunk = chunk
+        self.once = once
         self.state: State | None = None  # the fold at the stored checkpoint, once known
         self._base = 0  # the snapshot that ``_since`` counts from (0: from nothing)
         self._since: set[Key] = set()  # keys touched since that snapshot
         # the earliest occurred_at and recorded_at folded since that snapshot
         self._earliest: tuple[dt.datetime, dt.datetime] = (LATEST, LATEST)
-        self._book = Book()  # the team tables' pieces, for ``state``
+        self._book = self._new_book()  # the team tables' pieces, for ``state``
         self._upto: int | None = None  # how far a partial state may be folded (None: no bound)
         ensure_tables(self.db)
+
+    def _new_book(self) -> Book:
+        return Book(keep=not self.once)
 
     def checkpoint(self) -> int:
         """The position the stored read models have caught up to (0: nothing yet)."""
@@ -467,7 +472,7 @@ class Projector:
             self.db.execute(f"DELETE FROM {SCOPES}")
         state = State(touched=set())
         self.state, self._base, self._since = None, 0, set()
-        self._earliest, self._book, self._upto = (LATEST, LATEST), Book(), None
+        self._earliest, self._book, self._upto = (LATEST, LATEST), self._new_book(), None
         with _quiet_gc():
             self._advance(state, progress=progress, expected=None)
             self._write(state, _Dirty(everything=True), expected=None)
@@ -497,7 +502,7 @@ class Projector:
             if self._upto is None:
                 self.state = state
             else:  # a partial state serves once: the next events may need other parts
-                self.state, self._upto, self._book = None, None, Book()
+                self.state, self._upto, self._book = None, None, self._new_book()
             return state.position
         raise CheckpointMoved("the read models kept moving under this process")
 
@@ -525,7 +530,7 @@ class Projector:
             return partial
         state = nearest_snapshot(self.db, at_position=stored)
         self._base, self._earliest = state.position, (LATEST, LATEST)
-        self._book = Book()  # its pieces may be of events this state has not seen
+        self._book = self._new_book()  # its pieces may be of events this state has not seen
         state.touched = set()
         for env in self.ledger.read(after=state.position, at_position=stored):
             fold(state, env)
@@ -579,7 +584,7 @@ class Projector:
             scoped |= {competition_scope(competition), *(team_scope(t) for t in teams if t)}
         wanted = keys | _scope_keys(self.db, scoped)
         add_parts(state, _parts_at(self.db, after, keys=wanted - keys))
-        self._base, self._earliest, self._book = after, (LATEST, LATEST), Book()
+        self._base, self._earliest, self._book = after, (LATEST, LATEST), self._new_book()
         state.touched = set()
         for env in envelopes:
             if env.position > stored:

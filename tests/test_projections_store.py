@@ -278,21 +278,24 @@ def test_known_before_the_second_legs_were_recorded_even_as_of_19_april(seed: Le
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(cuts=st.lists(st.integers(0, 200), max_size=5), chunk=st.integers(1, 40),
-       every=st.integers(1, 60), restarts=st.lists(st.booleans(), min_size=6, max_size=6))
+       every=st.integers(1, 60), restarts=st.lists(st.booleans(), min_size=6, max_size=6),
+       once=st.booleans())
 def test_catch_up_in_any_chunks_and_replay_from_any_snapshot_equal_a_rebuild(
     extended: Ledger, reference: dict[str, list[dict[str, Any]]], cuts: list[int], chunk: int,
-    every: int, restarts: list[bool],
+    every: int, restarts: list[bool], once: bool,
 ) -> None:
     head = extended.head()
     drop_read_models(extended)
     log = Upto(extended)
-    projector = Projector(log, snapshot_every=every, chunk=chunk)
+    projector = Projector(log, snapshot_every=every, chunk=chunk, once=once)
     for cut, restart in zip([*sorted(min(c, head) for c in cuts), head], restarts,
                             strict=False):
         log.upto = cut
         if restart:  # another process, starting from what the tables hold
-            projector = Projector(log, snapshot_every=every, chunk=chunk)
+            projector = Projector(log, snapshot_every=every, chunk=chunk, once=once)
         assert projector.catch_up() == cut
+        if once:  # it kept no team's pieces: each catch-up makes its teams' tables anew
+            assert not projector._book.pieces
     assert dump(extended) == reference
     full = fold_all(extended.read())
     taken = snapshots(extended.db)
