@@ -69,7 +69,8 @@ from events import (
 from events.rules import PERIOD_MINUTES, MatchState, TieContext, level
 from ledger import Draft, to_micros
 from ledger.codec import encode
-from ledger.store import GENESIS, chain_hash, dumps
+from ledger.jsontext import dumps, dumps_data
+from ledger.store import GENESIS, chain_hash
 
 Batch = tuple[str, list[Draft]]
 Row = tuple[int, str, str, int, str, int, int, int, str, str | None, bytes, bytes]
@@ -816,7 +817,7 @@ def rows(batches: Iterable[Batch], *, recorded_now: dt.datetime | None = None
     for position, (stream, draft) in enumerate(flatten(batches), 1):
         version = versions[stream] = versions.get(stream, -1) + 1
         type_name, schema, data = encode(draft.event)
-        data_text = dumps(data)
+        data_text = dumps_data(data)
         meta_text = dumps(dict(draft.meta)) if draft.meta else None
         occurred = to_micros(draft.occurred_at)
         recorded = to_micros(draft.recorded_at) if draft.recorded_at is not None else now

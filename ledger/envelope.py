@@ -7,7 +7,6 @@ filters are integer comparisons; the local offset of a kick-off lives in the eve
 from __future__ import annotations
 
 import datetime as dt
-import json
 import uuid
 from collections.abc import Iterator, Mapping
 from typing import Any
@@ -15,6 +14,7 @@ from typing import Any
 import attrs
 
 from events import Event
+from ledger.jsontext import loads
 
 UTC = dt.UTC
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=UTC)
@@ -63,7 +63,7 @@ class StoredMeta(Mapping[str, Any]):
 
     def _parsed(self) -> dict[str, Any]:
         if self._value is None:
-            self._value = json.loads(self._text)
+            self._value = loads(self._text)
         return self._value
 
     def __getitem__(self, key: str) -> Any:

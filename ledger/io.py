@@ -21,7 +21,8 @@ import attrs
 from events import schema_version
 from ledger.envelope import Draft
 from ledger.errors import DuplicateEvent, InvalidEvent, LedgerError
-from ledger.store import Ledger, StoredDraft, dumps, iso
+from ledger.jsontext import dumps, loads
+from ledger.store import Ledger, StoredDraft, iso
 from ledger.validate import decode_data
 
 T = TypeVar("T")
@@ -82,7 +83,7 @@ def parse_draft(obj: Any) -> tuple[str, Draft]:
 
 def parse_json(text: str) -> tuple[str, Draft]:
     try:
-        obj = json.loads(text)
+        obj = loads(text)
     except json.JSONDecodeError as e:
         raise InvalidEvent(f"malformed JSON: {e}") from e
     return parse_draft(obj)
@@ -163,7 +164,7 @@ def export_lines(ledger: Ledger, out: IO[str], **filters: Any) -> int:
             "position": position, "event_id": event_id, "stream": stream, "version": version,
             "type": type_name, "schema_version": schema,
             "occurred_at": iso(occurred), "recorded_at": iso(recorded),
-            "data": json.loads(data), "meta": json.loads(meta) if meta else {},
+            "data": loads(data), "meta": loads(meta) if meta else {},
             "prev_hash": bytes(prev_hash).hex(), "hash": bytes(digest).hex(),
         }) + "\n")
         count += 1

@@ -39,6 +39,7 @@ from ledger.errors import (
     LedgerError,
     NotALedger,
 )
+from ledger.jsontext import dumps, dumps_data, loads
 from ledger.teams import Registry
 from ledger.validate import Judge, allowed_in, decode_data, scheduled_in, stream_kind
 
@@ -75,14 +76,6 @@ CREATE TRIGGER IF NOT EXISTS events_no_delete BEFORE DELETE ON events
 
 _COLUMNS = ("position, event_id, stream, version, type, schema_version, occurred_at, "
             "recorded_at, data, meta, prev_hash, hash")
-
-
-_ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
-
-
-def dumps(value: Any) -> str:
-    """The JSON text the ledger stores and hashes: compact, key order kept."""
-    return _ENCODER.encode(value)
 
 
 def chain_hash(prev: bytes, position: int, event_id: str, stream: str, version: int,
@@ -250,7 +243,7 @@ class Ledger:
                 type_name, schema, data = draft.stored
             else:
                 type_name, schema, data = encode(event)
-            data_text, meta_text = dumps(data), dumps(dict(draft.meta)) if draft.meta else None
+            data_text, meta_text = dumps_data(data), dumps(dict(draft.meta)) if draft.meta else None
             occurred = _micros(draft.occurred_at, "occurred_at")
             recorded = (_micros(draft.recorded_at, "recorded_at")
                         if draft.recorded_at is not None else recorded_now)
@@ -400,7 +393,7 @@ class Ledger:
                 problem = f"{stream}: version {version} follows {versions.get(stream, -1)}"
             else:
                 try:
-                    decode_data(type_name, schema, json.loads(data))
+                    decode_data(type_name, schema, loads(data))
                 except (InvalidEvent, ValueError) as e:
                     problem = f"undecodable event: {e}"
             if problem:
@@ -452,7 +445,7 @@ def _envelope(row: Sequence[Any], event: Event | None = None,
         schema_version=schema,
         occurred_at=from_micros(occurred),
         recorded_at=from_micros(recorded),
-        event=event if event is not None else decode_data(type_name, schema, json.loads(data)),
+        event=event if event is not None else decode_data(type_name, schema, loads(data)),
         meta=meta_dict if meta_dict is not None else StoredMeta(meta) if meta else {},
         prev_hash=bytes(prev_hash).hex(),
         hash=bytes(digest).hex(),

@@ -37,6 +37,7 @@ from events.catalogue import (
 from events.rules import MatchState, RuleViolation, TieContext, check
 from ledger.codec import decode
 from ledger.errors import InvalidEvent, RuleBroken, UnknownMatch
+from ledger.jsontext import loads
 from ledger.teams import SLUG, Registry
 
 COMPETITION_TYPES = frozenset(
@@ -174,7 +175,7 @@ class Judge:
             (position,),
         ).fetchall()
         if rows:
-            reg = reg.registered([decode(t, v, json.loads(d)) for _, t, v, d in rows])
+            reg = reg.registered([decode(t, v, loads(d)) for _, t, v, d in rows])
             position = rows[-1][0]
         self._pending_registry = (position, reg)
         self._fresh.add("")
@@ -410,7 +411,7 @@ def _events(conn: sqlite3.Connection, stream: str, after_version: int
         (stream, after_version),
     )
     for version, event_id, type_name, schema, data in rows:
-        yield version, event_id, decode(type_name, schema, json.loads(data))
+        yield version, event_id, decode(type_name, schema, loads(data))
 
 
 def scheduled_in(conn: sqlite3.Connection, match: str) -> str | None:
