@@ -70,6 +70,26 @@ class CompetitionState:
             return attrs.evolve(self, fixtures=fixtures)
         return self
 
+    def writable(self) -> Callable[[Event], CompetitionState]:
+        """A function folding events into a copy of this state in place, returning it: a
+        transaction scheduling a season copies the fixtures once, not per fixture (which made
+        a batch quadratic in the size of its competition)."""
+        ties, fixtures = dict(self.ties), dict(self.fixtures)
+        current = CompetitionState(created=self.created, ties=MappingProxyType(ties),
+                                   fixtures=MappingProxyType(fixtures))
+
+        def add(event: Event) -> CompetitionState:
+            nonlocal current
+            if isinstance(event, CompetitionCreated):
+                current = attrs.evolve(current, created=event)  # the same dicts
+            elif isinstance(event, TieDrawn):
+                ties[event.tie] = event
+            elif isinstance(event, FixtureScheduled):
+                fixtures[event.match] = event
+            return current
+
+        return add
+
 
 State = CompetitionState | MatchState
 
@@ -102,6 +122,8 @@ class Judge:
         self._pending_competition_of: dict[str, str] = {}
         self._unscheduled: set[str] = set()  # matches no fixture names, in this transaction
         self._add: Callable[[Event], None] | None = None  # registers in _pending_registry
+        # competition stream -> folds into this transaction's own copy of its state
+        self._writers: dict[str, Callable[[Event], CompetitionState]] = {}
         # what was brought up to date in this transaction: nobody else writes while it lasts
         self._fresh: set[str] = set()
 
@@ -120,6 +142,7 @@ class Judge:
         self._pending_competition_of = {}
         self._unscheduled = set()
         self._add = None
+        self._writers = {}
         self._fresh = set()
 
     def prepare(self, conn: sqlite3.Connection, events: Iterable[Event]) -> None:
@@ -201,8 +224,14 @@ class Judge:
         kind, ident = stream_kind(stream)
         if kind == "competition":
             event = self._competition(conn, stream, ident, version, event)
-        else:
-            event = self._match(conn, stream, ident, event)
+            add = self._writers.get(stream)
+            if add is None:
+                _, comp = self.state(conn, stream)
+                assert isinstance(comp, CompetitionState)
+                add = self._writers[stream] = comp.writable()
+            self._pending[stream] = (version, add(event))
+            return event
+        event = self._match(conn, stream, ident, event)
         _, state = self.state(conn, stream)
         self._pending[stream] = (version, _fold(state, event, event_id))
         return event

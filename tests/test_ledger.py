@@ -113,6 +113,26 @@ def test_a_failing_batch_writes_nothing(ledger: Ledger) -> None:
     ledger.append("match:t1-leg1", drafts(MatchStarted()), expected_version=-1)
 
 
+def test_a_failing_batch_leaves_no_tie_or_fixture_behind(ledger: Ledger) -> None:
+    """The competition's state is folded in place within a transaction: a rolled-back one
+    must leave what was committed before untouched."""
+    setup_tie(ledger)
+    tie = _line("competition:cup", "TieDrawn", {
+        "round": "SF", "tie": "S1", "sides": [{"winner_of": "T1"}, {"team": "benfica"}]})
+    fixture = _line("competition:cup", "FixtureScheduled", {
+        "match": "s1-leg1", "tie": "S1", "leg": 1, "round": "SF", "date": "2024-05-02"})
+    bad = _line("competition:cup", "FixtureScheduled", {
+        "match": "S1 LEG2", "round": "SF", "date": "2024-05-09"})
+    for _ in range(2):  # twice: what the first attempt folded in must be gone
+        with pytest.raises(RuleBroken, match="match id 'S1 LEG2'"):
+            import_lines(ledger, [tie, fixture, bad])
+    with pytest.raises(RuleBroken, match="no tie 'S1'"):
+        import_lines(ledger, [fixture])
+    with pytest.raises(UnknownMatch):
+        ledger.append("match:s1-leg1", drafts(MatchStarted()))
+    assert import_lines(ledger, [tie, fixture]).added == 2
+
+
 def test_the_database_itself_refuses_update_and_delete(ledger: Ledger, db_path: Path) -> None:
     setup_tie(ledger)
     raw = sqlite3.connect(db_path)
