@@ -25,13 +25,23 @@ _LONG_DIGITS = re.compile(r"[0-9]{19}").search
 
 def dumps(value: Any) -> str:
     """Compact JSON, keys in their order, non-ASCII as is: the text the ledger stores and
-    hashes (of meta, say, which may hold anything JSON does)."""
-    return _ENCODER.encode(value)
+    hashes. A value with a float is the standard library's to write (orjson writes an
+    infinite one as null, and some others in another form)."""
+    return _ENCODER.encode(value) if _has_float(value) else dumps_data(value)
+
+
+def _has_float(value: Any) -> bool:
+    kind = type(value)
+    if kind is dict:
+        return any(map(_has_float, value.values()))
+    if kind is list or kind is tuple:
+        return any(map(_has_float, value))
+    return isinstance(value, float)
 
 
 def dumps_data(data: Any) -> str:
-    """``dumps`` of event data, fast. Only for values without floats, which the event
-    catalogue never has: orjson would write an infinite one as null."""
+    """``dumps`` of event data, without looking for floats first: the event catalogue has
+    none."""
     try:
         return orjson.dumps(data).decode()
     except TypeError:  # orjson.JSONEncodeError is one: an integer beyond 64 bits, a surrogate

@@ -36,7 +36,8 @@ def test_the_stored_text_is_the_standard_librarys_compact_json(value: object) ->
 
 
 @given(json_values)
-def test_any_json_value_reads_back_to_the_same_value(value: object) -> None:
+def test_any_json_value_is_written_as_json_writes_it_and_reads_back(value: object) -> None:
+    assert dumps(value) == json.dumps(value, separators=(",", ":"), ensure_ascii=False)
     assert loads(dumps(value)) == value
 
 
