@@ -73,6 +73,7 @@ import sqlite_utils
 
 from events import EventRetracted
 from ledger.envelope import Envelope, from_micros, to_micros
+from ledger.jsontext import dumps
 from projections.book import Book
 from projections.errors import CheckpointMoved
 from projections.jsonify import to_json
@@ -821,10 +822,6 @@ def _delete(db: sqlite_utils.Database, table: str, column: str, keys: Collection
                    part)
 
 
-def _dumps(data: Any) -> str:
-    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
-
-
 def _write_scoreboards(db: sqlite_utils.Database, state: State, matches: set[str],
                        fresh: bool) -> None:
     if not fresh:
@@ -842,7 +839,7 @@ def _scoreboard_row(state: State, match: str) -> dict[str, Any]:
             "date": data["date"], "kickoff": data["kickoff"], "status": board.status,
             "minute": board.minute, "home_goals": board.score[0],
             "away_goals": board.score[1], "home_penalties": pens[0],
-            "away_penalties": pens[1], "json": _dumps(data)}
+            "away_penalties": pens[1], "json": dumps(data)}
 
 
 def _write_competitions(db: sqlite_utils.Database, state: State, competitions: set[str],
@@ -857,20 +854,20 @@ def _write_competitions(db: sqlite_utils.Database, state: State, competitions: s
         if comp is not None:
             comp_rows.append({"competition": competition, "name": comp.name,
                               "season": comp.season, "format": comp.format.value,
-                              "rules": _dumps(attrs.asdict(comp.rules))})
+                              "rules": dumps(attrs.asdict(comp.rules))})
         if not idx.ties.get(competition) and comp is None:
             continue
         view = bracket(state, competition)
         data = to_json(view)
-        bracket_rows.append({"competition": competition, "json": _dumps(data)})
+        bracket_rows.append({"competition": competition, "json": dumps(data)})
         for rnd in data["rounds"]:
             for t in rnd["ties"]:
                 agg = t["aggregate"] or (None, None)
                 tie_rows.append({
                     "competition": competition, "tie": t["tie"], "round": t["round"],
-                    "side0": _dumps(t["sides"][0]), "side1": _dumps(t["sides"][1]),
+                    "side0": dumps(t["sides"][0]), "side1": dumps(t["sides"][1]),
                     "aggregate0": agg[0], "aggregate1": agg[1], "winner": t["winner"],
-                    "decided_by": t["decided_by"], "json": _dumps(t)})
+                    "decided_by": t["decided_by"], "json": dumps(t)})
     _insert(db, "rm_competition", comp_rows)
     _insert(db, "rm_tie", tie_rows)
     _insert(db, "rm_bracket", bracket_rows)
@@ -892,8 +889,8 @@ def _write_teams(db: sqlite_utils.Database, state: State, teams: set[str],
         known = state.teams.get(team)
         if known is not None and (fresh or team in registered):
             team_rows.append({"team": team, "name": known.name, "country": known.country,
-                              "aliases": _dumps(list(known.aliases)),
-                              "competitions": _dumps(list(known.competitions))})
+                              "aliases": dumps(list(known.aliases)),
+                              "competitions": dumps(list(known.competitions))})
         if known is None and team not in idx.by_team:
             book.forget(team)
             for table in ("rm_team_record", "rm_streak", "rm_player"):
