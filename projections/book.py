@@ -92,21 +92,22 @@ class Book:
         tally = self.players.setdefault(team, {})
         changed = {c for c in by_competition if (team, c) in dirty or c not in mine}
         removed = mine.keys() - by_competition.keys()
-        players: set[str] = set()
+        was: dict[str, dict[str, int]] = {}  # player -> counts before this change
         gone: set[tuple[SortKey, Outcome]] = set()
         new: set[tuple[SortKey, Outcome]] = set()
         for competition in changed | removed:
             before = mine.pop(competition, None)
             if before is not None:
+                _remember(was, tally, before)
                 _add(totals, tally, before, -1)
-                players.update(p for _, p in before.players)
                 gone.update(before.played)
             if competition in by_competition:
                 piece = mine[competition] = _piece(state, team, competition,
                                                    by_competition[competition])
+                _remember(was, tally, piece)
                 _add(totals, tally, piece, 1)
-                players.update(p for _, p in piece.players)
                 new.update(piece.played)
+        players = {p for p, counts in was.items() if tally.get((team, p), {}) != counts}
         self._replay(team, mine.values(), gone - new, new - gone)
         streaks = self.streaks[team]
         if not self.keep:
@@ -154,6 +155,13 @@ def _piece(state: State, team: str, competition: str, matches: Collection[str]) 
     count_players(state, matches, team, tally)
     return Piece(record=summarise(state, team, competition, [o for _, o in played]),
                  played=tuple(played), players=tally)
+
+
+def _remember(was: dict[str, dict[str, int]], tally: Tally, piece: Piece) -> None:
+    """Keep the counts of the piece's players as they are before anything changes them."""
+    for key in piece.players:
+        if key[1] not in was:
+            was[key[1]] = dict(tally.get(key, {}))
 
 
 def _add(totals: dict[str, int], tally: Tally, piece: Piece, sign: int) -> None:
