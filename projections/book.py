@@ -18,7 +18,7 @@ middle changes the runs after it).
 from __future__ import annotations
 
 import heapq
-from collections.abc import Collection, Iterable
+from collections.abc import Callable, Collection, Iterable
 
 import attrs
 
@@ -62,6 +62,7 @@ class Tables:
     changed_competitions: set[str]
     removed_competitions: set[str]
     changed_players: set[str]  # players whose row must be rewritten (or deleted: not in players)
+    pieces: dict[str, Piece]  # the pieces of changed_competitions, to store
     first: bool  # the book had none of the team: rows stored before may hold anything
 
 
@@ -70,9 +71,11 @@ class Book:
     """The pieces of every team seen so far, and their sums; valid for the state it was last
     given. A book that does not ``keep`` forgets each team once its tables are made: what a
     one-shot writer wants, whose peak memory is then the fold's and not every team's pieces
-    too."""
+    too. A book that can ``load`` the pieces stored with the read models starts a team from
+    them rather than from every match the team played, which a new process does not hold."""
 
     keep: bool = True
+    load: Callable[[str], dict[str, Piece]] | None = None  # team -> its stored pieces
     pieces: dict[str, dict[str, Piece]] = attrs.Factory(dict)  # team -> competition -> piece
     totals: dict[str, dict[str, int]] = attrs.Factory(dict)  # team -> overall counts
     players: dict[str, Tally] = attrs.Factory(dict)  # team -> its players' overall counts
@@ -86,12 +89,15 @@ class Book:
         known = state.teams.get(team)
         for competition in known.competitions if known else ():
             by_competition.setdefault(competition, ())
+        if team not in self.pieces and self.load is not None:
+            self._start(team, self.load(team))
         first = team not in self.pieces
         mine = self.pieces.setdefault(team, {})
         totals = self.totals.setdefault(team, dict.fromkeys(_COUNTS, 0))
         tally = self.players.setdefault(team, {})
         changed = {c for c in by_competition if (team, c) in dirty or c not in mine}
-        removed = mine.keys() - by_competition.keys()
+        # only a changed pair can lose its last match (a state loaded in part lacks the others)
+        removed = {c for c in mine.keys() - by_competition.keys() if (team, c) in dirty}
         was: dict[str, dict[str, int]] = {}  # player -> counts before this change
         gone: set[tuple[SortKey, Outcome]] = set()
         new: set[tuple[SortKey, Outcome]] = set()
@@ -122,8 +128,20 @@ class Book:
             changed_competitions=changed,
             removed_competitions=removed,
             changed_players=players,
+            pieces={c: mine[c] for c in changed if c in mine},
             first=first,
         )
+
+    def _start(self, team: str, pieces: dict[str, Piece]) -> None:
+        """Take a team's stored pieces as its own, and their sums (nothing when none)."""
+        if not pieces:
+            return
+        totals: dict[str, int] = dict.fromkeys(_COUNTS, 0)
+        tally: Tally = {}
+        for piece in pieces.values():
+            _add(totals, tally, piece, 1)
+        self.pieces[team], self.totals[team], self.players[team] = dict(pieces), totals, tally
+        self._replay(team, pieces.values(), set(), set())
 
     def forget(self, team: str) -> None:
         """Drop a team that is no longer anywhere (its fixtures moved to other teams)."""

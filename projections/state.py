@@ -52,7 +52,8 @@ from ledger.envelope import Envelope
 
 UTC = dt.UTC
 NEVER = dt.datetime.min.replace(tzinfo=UTC)
-FORMAT = 2  # bump when the shape of State changes: older snapshots are then ignored
+FORMAT = 3  # bump when the shape of State or of the read models changes: older snapshots
+# are then ignored and older read models rebuilt (3: rm_team_piece)
 
 EMPTY_MATCH = MatchState()
 T = TypeVar("T")

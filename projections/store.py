@@ -42,6 +42,9 @@ view's JSON contract, ``projections.to_json``, so a reader needs no fold):
     rm_streak         (team, kind, which) PK — which: current or longest —, length, wins,
                       draws, losses, first_match, last_match
     rm_player         (team, player) PK, goals, penalties, own_goals, yellow, red
+    rm_team_piece     (team, competition) PK, piece: a team's part of a competition that its
+                      record, players and streaks sum (pickled ``projections.book.Piece``),
+                      so that a new process catching up need not fold the team's past
     rm_snapshot       position PK, format, max_occurred, max_recorded (of the events up to
                       it), min_occurred, min_recorded (of those since the snapshot before: a
                       stretch with none by the bounds asked is never read), parts, created_at
@@ -64,6 +67,7 @@ import gc
 import heapq
 import itertools
 import json
+import pickle
 import time
 from collections.abc import Callable, Collection, Iterable, Iterator
 from typing import Any, Protocol
@@ -74,7 +78,7 @@ import sqlite_utils
 from events import EventRetracted
 from ledger.envelope import Envelope, from_micros, to_micros
 from ledger.jsontext import dumps
-from projections.book import Book
+from projections.book import Book, Piece
 from projections.errors import CheckpointMoved
 from projections.jsonify import to_json
 from projections.records import KINDS, competition_teams
@@ -99,16 +103,13 @@ from projections.ties import bracket
 
 Progress = Callable[[int, int], None]  # (position reached, head of the log)
 LATEST = dt.datetime.max.replace(tzinfo=dt.UTC)
-# A new process catching up loads only what the new events need while they touch at most this
-# many matches; beyond, their teams' histories come to most of the state, loaded faster whole
-# (measured on the 1M-event bench: 10 matches 0.9 s against 4.2 s, 77 matches 7.2 against 6.3).
-PARTIAL_MATCHES = 40
 
 CHECKPOINT = "rm_checkpoint"
 CHECKPOINT_NAME = "projections"
 SNAPSHOT = "rm_snapshot"
 PARTS = "rm_snapshot_part"
 SCOPES = "rm_snapshot_scope"
+PIECES = "rm_team_piece"  # what a team's rows are sums of, per competition (projections.book)
 TABLES: dict[str, tuple[dict[str, Any], tuple[str, ...]]] = {
     "rm_competition": (
         {"competition": str, "name": str, "season": str, "format": str, "rules": str},
@@ -147,6 +148,7 @@ TABLES: dict[str, tuple[dict[str, Any], tuple[str, ...]]] = {
          "yellow": int, "red": int},
         ("team", "player"),
     ),
+    PIECES: ({"team": str, "competition": str, "piece": bytes}, ("team", "competition")),
 }
 OVERALL = ""  # rm_team_record.competition of a team's record across all competitions
 
@@ -455,7 +457,7 @@ class Projector:
         ensure_tables(self.db)
 
     def _new_book(self) -> Book:
-        return Book(keep=not self.once)
+        return Book(keep=not self.once, load=lambda team: _stored_pieces(self.db, team))
 
     def checkpoint(self) -> int:
         """The position the stored read models have caught up to (0: nothing yet)."""
@@ -542,10 +544,11 @@ class Projector:
     def _partial(self, stored: int) -> State | None:
         """The part of the state at ``stored`` that catching up to the head needs, when that
         is much less than the whole (a new process catching up a few events need not unpickle
-        a million): the keys the new events touch, and the competitions and teams whose rows
-        they change. None when the whole state is needed or cheaper: no snapshot, a long way
-        to go, many matches (``PARTIAL_MATCHES``), a competition created or a fact retracted
-        (every team of it may change)."""
+        a million): the keys the new events touch, the competitions whose rows they change
+        and the facts of the teams in them; a team's past comes from its stored pieces
+        (``rm_team_piece``). None when the whole state is needed or cheaper: no snapshot, a
+        long way to go, a competition created or a fact retracted (every team of it may
+        change)."""
         head = self.ledger.head()
         state = nearest_snapshot(self.db, at_position=stored, keys=())
         after = state.position
@@ -568,22 +571,22 @@ class Projector:
             keys.add(key)
             if key[0] in ("match", "fixture"):
                 keys |= {("match", key[1]), ("fixture", key[1])}
-        if sum(1 for k in keys if k[0] == "match") > PARTIAL_MATCHES:
-            return None
         add_parts(state, _parts_at(self.db, after, keys=keys))
         news = fold_all((e for e in envelopes if not e.stream.startswith("match:")), State())
         matches = [k[1] for k in keys if k[0] == "match"]
         scoped = {competition_scope(env.stream_id) for env in envelopes
                   if not env.stream.startswith("match:")}
-        scoped |= {team_scope(k[1]) for k in keys if k[0] in ("team", "player")}
+        teams: set[Key] = set()  # their facts; their past is in their stored pieces
         for known in (state, news):
             for key in keys:
                 if key[0] == "fixture":
-                    scoped |= scopes(known, key)
-        for competition, *teams in _stored(self.db, "rm_scoreboard", "match", matches,
+                    scoped |= {s for s in scopes(known, key) if s.startswith("competition:")}
+                    teams |= {k for k in companions(known, key) if k[0] == "team"}
+        for competition, *sides in _stored(self.db, "rm_scoreboard", "match", matches,
                                            "competition, home, away"):
-            scoped |= {competition_scope(competition), *(team_scope(t) for t in teams if t)}
-        wanted = keys | _scope_keys(self.db, scoped)
+            scoped.add(competition_scope(competition))
+            teams |= {("team", t) for t in sides if t}
+        wanted = keys | teams | _scope_keys(self.db, scoped)
         add_parts(state, _parts_at(self.db, after, keys=wanted - keys))
         self._base, self._earliest, self._book = after, (LATEST, LATEST), self._new_book()
         state.touched = set()
@@ -883,6 +886,7 @@ def _write_teams(db: sqlite_utils.Database, state: State, teams: set[str],
     records: list[dict[str, Any]] = []
     streak_rows: list[dict[str, Any]] = []
     player_rows: list[dict[str, Any]] = []
+    piece_rows: list[dict[str, Any]] = []
     stale_records: list[tuple[str, str]] = []
     stale_players: list[tuple[str, str]] = []
     for team in sorted(teams):
@@ -893,16 +897,19 @@ def _write_teams(db: sqlite_utils.Database, state: State, teams: set[str],
                               "competitions": dumps(list(known.competitions))})
         if known is None and team not in idx.by_team:
             book.forget(team)
-            for table in ("rm_team_record", "rm_streak", "rm_player"):
+            for table in ("rm_team_record", "rm_streak", "rm_player", PIECES):
                 db.execute(f"DELETE FROM {table} WHERE team = ?", (team,))
             continue
         tables = book.team(state, team, pairs)
         if tables.first and not fresh:  # whatever the rows hold, they are all rewritten
-            for table in ("rm_team_record", "rm_player"):
+            for table in ("rm_team_record", "rm_player", PIECES):
                 db.execute(f"DELETE FROM {table} WHERE team = ?", (team,))
         rewritten = set(tables.records) if tables.first else tables.changed_competitions
         stale_records += [(team, c) for c in
                           (rewritten | tables.removed_competitions | {OVERALL})]
+        piece_rows += [{"team": team, "competition": c,
+                        "piece": pickle.dumps(piece, pickle.HIGHEST_PROTOCOL)}
+                       for c, piece in tables.pieces.items()]
         records.append(_flat(tables.overall, competition=OVERALL))
         records += [_flat(tables.records[c], competition=c) for c in sorted(rewritten)]
         for kind in KINDS:
@@ -919,10 +926,19 @@ def _write_teams(db: sqlite_utils.Database, state: State, teams: set[str],
                             stale_records)
         db.conn.executemany("DELETE FROM rm_player WHERE team = ? AND player = ?",
                             stale_players)
+        db.conn.executemany(f"DELETE FROM {PIECES} WHERE team = ? AND competition = ?",
+                            [(t, c) for t, c in stale_records if c != OVERALL])
     _insert(db, "rm_team", team_rows)
     _insert(db, "rm_team_record", records)
     _insert(db, "rm_streak", streak_rows)
     _insert(db, "rm_player", player_rows)
+    _insert(db, PIECES, piece_rows)
+
+
+def _stored_pieces(db: sqlite_utils.Database, team: str) -> dict[str, Piece]:
+    """The pieces of ``team`` the read models were written with (pickle: the table is ours)."""
+    return {competition: pickle.loads(blob) for competition, blob in db.execute(
+        f"SELECT competition, piece FROM {PIECES} WHERE team = ?", (team,))}
 
 
 _NAMES: dict[type, tuple[str, ...]] = {}  # the field names of each view class

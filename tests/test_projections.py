@@ -60,6 +60,7 @@ from projections import (
     tie,
     to_json,
 )
+from projections.book import Book
 from projections.records import Outcome, streaks_of
 from projections.testing import (
     FIRST_LEGS,
@@ -512,6 +513,22 @@ def test_a_back_filled_match_breaks_a_streak_it_falls_inside() -> None:
     runs = streaks(state_of(log), "a")
     assert (runs.winning.current.length, runs.winning.current.first_match) == (1, "m3")
     assert runs.winning.longest.first_match == "m1"
+
+
+def test_a_book_started_from_stored_pieces_keeps_those_of_competitions_it_was_not_shown(
+) -> None:
+    """A new process loads only the competitions its events touch: the stored pieces of the
+    others stay in the team's sums (a team may play where it never registered)."""
+    state = sample_state()
+    uel = next(iter(Book().team(state, "leverkusen", dirty=set()).pieces.values()))
+    book = Book(load=lambda team: {UEFA: uel, "friendlies": uel})
+    tables = book.team(state, "leverkusen", dirty={("leverkusen", UEFA)})
+    assert not tables.first and tables.removed_competitions == set()
+    assert set(tables.records) == {UEFA, "friendlies"}
+    assert tables.overall.played == 2 * uel.record.played
+    gone = book.team(state, "leverkusen", dirty={("leverkusen", "friendlies")})
+    assert gone.removed_competitions == {"friendlies"}  # a changed pair with no match left
+    assert gone.overall.played == uel.record.played
 
 
 def test_only_finished_matches_count_in_records_and_streaks() -> None:

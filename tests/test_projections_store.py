@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import pickle
 import threading
 import time
 from collections.abc import Iterator
@@ -17,6 +18,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+import attrs
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -161,10 +163,18 @@ def dump(lg: Ledger) -> dict[str, list[dict[str, Any]]]:
     tables: dict[str, list[dict[str, Any]]] = {}
     for name in lg.db.table_names():
         if name.startswith("rm_") and name not in RM_SKIPPED:
-            rows = [{k: v for k, v in row.items() if k != "updated_at"}
+            rows = [{k: _piece(v) if k == "piece" else v
+                     for k, v in row.items() if k != "updated_at"}
                     for row in lg.db[name].rows]
             tables[name] = sorted(rows, key=lambda r: json.dumps(r, sort_keys=True))
     return tables
+
+
+def _piece(blob: bytes) -> str:
+    """A stored piece of a team's tables, in a form equal pieces share."""
+    piece = pickle.loads(blob)
+    return repr(attrs.evolve(piece, players={
+        key: dict(sorted(counts.items())) for key, counts in sorted(piece.players.items())}))
 
 
 def drop_read_models(lg: Ledger) -> None:
