@@ -75,7 +75,8 @@ class Book:
     them rather than from every match the team played, which a new process does not hold."""
 
     keep: bool = True
-    load: Callable[[str], dict[str, Piece]] | None = None  # team -> its stored pieces
+    # team -> its stored pieces, and its streaks as stored with them (None: not stored)
+    load: Callable[[str], tuple[dict[str, Piece], Streaks | None]] | None = None
     pieces: dict[str, dict[str, Piece]] = attrs.Factory(dict)  # team -> competition -> piece
     totals: dict[str, dict[str, int]] = attrs.Factory(dict)  # team -> overall counts
     players: dict[str, Tally] = attrs.Factory(dict)  # team -> its players' overall counts
@@ -90,7 +91,7 @@ class Book:
         for competition in known.competitions if known else ():
             by_competition.setdefault(competition, ())
         if team not in self.pieces and self.load is not None:
-            self._start(team, self.load(team))
+            self._start(team, *self.load(team))
         first = team not in self.pieces
         mine = self.pieces.setdefault(team, {})
         totals = self.totals.setdefault(team, dict.fromkeys(_COUNTS, 0))
@@ -132,8 +133,9 @@ class Book:
             first=first,
         )
 
-    def _start(self, team: str, pieces: dict[str, Piece]) -> None:
-        """Take a team's stored pieces as its own, and their sums (nothing when none)."""
+    def _start(self, team: str, pieces: dict[str, Piece], streaks: Streaks | None) -> None:
+        """Take a team's stored pieces as its own, and their sums (nothing when none); its
+        streaks are replayed from its results only when they were not stored."""
         if not pieces:
             return
         totals: dict[str, int] = dict.fromkeys(_COUNTS, 0)
@@ -141,7 +143,12 @@ class Book:
         for piece in pieces.values():
             _add(totals, tally, piece, 1)
         self.pieces[team], self.totals[team], self.players[team] = dict(pieces), totals, tally
-        self._replay(team, pieces.values(), set(), set())
+        if streaks is None:
+            self._replay(team, pieces.values(), set(), set())
+        else:
+            self.played[team] = list(heapq.merge(*(p.played for p in pieces.values()),
+                                                 key=lambda e: e[0]))
+            self.streaks[team] = streaks
 
     def forget(self, team: str) -> None:
         """Drop a team that is no longer anywhere (its fixtures moved to other teams)."""

@@ -81,7 +81,7 @@ from ledger.jsontext import dumps
 from projections.book import Book, Piece
 from projections.errors import CheckpointMoved
 from projections.jsonify import to_json
-from projections.records import KINDS, competition_teams
+from projections.records import KINDS, Streak, StreakPair, Streaks, competition_teams
 from projections.scoreboard import scoreboard
 from projections.state import (
     FORMAT,
@@ -935,10 +935,22 @@ def _write_teams(db: sqlite_utils.Database, state: State, teams: set[str],
     _insert(db, PIECES, piece_rows)
 
 
-def _stored_pieces(db: sqlite_utils.Database, team: str) -> dict[str, Piece]:
-    """The pieces of ``team`` the read models were written with (pickle: the table is ours)."""
-    return {competition: pickle.loads(blob) for competition, blob in db.execute(
+def _stored_pieces(db: sqlite_utils.Database, team: str
+                   ) -> tuple[dict[str, Piece], Streaks | None]:
+    """The pieces of ``team`` the read models were written with (pickle: the table is ours),
+    and the streaks written with them."""
+    pieces = {competition: pickle.loads(blob) for competition, blob in db.execute(
         f"SELECT competition, piece FROM {PIECES} WHERE team = ?", (team,))}
+    pairs: dict[str, dict[str, Streak]] = {}
+    for kind, which, *counts, first, last in db.execute(
+            "SELECT kind, which, length, wins, draws, losses, first_match, last_match "
+            "FROM rm_streak WHERE team = ?", (team,)):
+        pairs.setdefault(kind, {})[which] = Streak(
+            length=counts[0], wins=counts[1], draws=counts[2], losses=counts[3],
+            first_match=first, last_match=last)
+    if set(pairs) != set(KINDS) or any(len(pair) != 2 for pair in pairs.values()):
+        return pieces, None
+    return pieces, Streaks(team=team, **{k: StreakPair(**pair) for k, pair in pairs.items()})
 
 
 _NAMES: dict[type, tuple[str, ...]] = {}  # the field names of each view class

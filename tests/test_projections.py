@@ -521,7 +521,7 @@ def test_a_book_started_from_stored_pieces_keeps_those_of_competitions_it_was_no
     others stay in the team's sums (a team may play where it never registered)."""
     state = sample_state()
     uel = next(iter(Book().team(state, "leverkusen", dirty=set()).pieces.values()))
-    book = Book(load=lambda team: {UEFA: uel, "friendlies": uel})
+    book = Book(load=lambda team: ({UEFA: uel, "friendlies": uel}, None))
     tables = book.team(state, "leverkusen", dirty={("leverkusen", UEFA)})
     assert not tables.first and tables.removed_competitions == set()
     assert set(tables.records) == {UEFA, "friendlies"}
