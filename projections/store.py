@@ -876,11 +876,23 @@ def _write_competitions(db: sqlite_utils.Database, state: State, competitions: s
     _insert(db, "rm_bracket", bracket_rows)
 
 
+TEAMS_PER_WRITE = 200  # a rebuild's team rows are written a few teams at a time, not held
+
+
 def _write_teams(db: sqlite_utils.Database, state: State, teams: set[str],
                  pairs: set[tuple[str, str]], registered: set[str], book: Book,
                  fresh: bool) -> None:
     """Rewrite the rows of ``teams`` that ``pairs`` changed (all of them when ``fresh``), and
     the ``rm_team`` rows of those ``registered`` again."""
+    ordered = sorted(teams)
+    for start in range(0, len(ordered), TEAMS_PER_WRITE):
+        _write_some_teams(db, state, ordered[start:start + TEAMS_PER_WRITE], pairs,
+                          registered, book, fresh)
+
+
+def _write_some_teams(db: sqlite_utils.Database, state: State, teams: list[str],
+                      pairs: set[tuple[str, str]], registered: set[str], book: Book,
+                      fresh: bool) -> None:
     idx = index(state)
     team_rows: list[dict[str, Any]] = []
     records: list[dict[str, Any]] = []
@@ -889,7 +901,7 @@ def _write_teams(db: sqlite_utils.Database, state: State, teams: set[str],
     piece_rows: list[dict[str, Any]] = []
     stale_records: list[tuple[str, str]] = []
     stale_players: list[tuple[str, str]] = []
-    for team in sorted(teams):
+    for team in teams:
         known = state.teams.get(team)
         if known is not None and (fresh or team in registered):
             team_rows.append({"team": team, "name": known.name, "country": known.country,
@@ -920,7 +932,7 @@ def _write_teams(db: sqlite_utils.Database, state: State, teams: set[str],
         stale_players += [(team, p) for p in tables.changed_players]
         player_rows += [_flat(tables.players[p]) for p in sorted(tables.players)]
     if not fresh:
-        _delete(db, "rm_team", "team", registered & teams)
+        _delete(db, "rm_team", "team", registered.intersection(teams))
         _delete(db, "rm_streak", "team", teams)
         db.conn.executemany("DELETE FROM rm_team_record WHERE team = ? AND competition = ?",
                             stale_records)
