@@ -180,10 +180,17 @@ def tie(
 
     when = When(as_of, known_at, at_position)
     comp = competition_id(competition) if competition else None
-    state = state_for(db, when, competition=comp)  # the whole state when none is named
+    scope = comp
+    if scope is None:  # the one competition that drew the tie, when only one did
+        with open_ledger(db) as lg:
+            drawn = lg.competitions_drawing(tie_id)
+        scope = drawn[0] if len(drawn) == 1 else None
+    state = state_for(db, when, competition=scope)
     try:
         view = P.tie(state, tie_id, comp)
     except P.UnknownTie as e:
+        if scope is not None and comp is None:  # suggest from every competition
+            state = state_for(db, when)
         known = {t for (c, t) in state.ties if comp in (None, c)}
         raise CliError(f"{e}{_suggest(tie_id, known, 'ties')}") from e
     except P.AmbiguousTie as e:

@@ -68,6 +68,8 @@ CREATE INDEX IF NOT EXISTS events_registry ON events (position)
     WHERE type IN ('TeamRegistered', 'PlayerRegistered');
 CREATE INDEX IF NOT EXISTS events_retracted ON events (position)
     WHERE type = 'EventRetracted';
+CREATE INDEX IF NOT EXISTS events_tie ON events (json_extract(data, '$.tie'))
+    WHERE type = 'TieDrawn';
 CREATE TRIGGER IF NOT EXISTS events_no_update BEFORE UPDATE ON events
     BEGIN SELECT RAISE(ABORT, 'the events log is append-only: UPDATE refused'); END;
 CREATE TRIGGER IF NOT EXISTS events_no_delete BEFORE DELETE ON events
@@ -117,7 +119,7 @@ class Ledger:
             if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
                 conn.execute("PRAGMA journal_mode = WAL")
             conn.execute("PRAGMA synchronous = FULL")  # a committed append survives power loss
-            if "events_retracted" not in _indexes(conn):
+            if not {"events_retracted", "events_tie"} <= _indexes(conn):
                 # a new ledger, or one from before the last index was added; IF NOT EXISTS
                 # makes racing creators agree
                 conn.executescript("BEGIN IMMEDIATE;" + _SCHEMA + "COMMIT;")
@@ -331,6 +333,15 @@ class Ledger:
         """The competition that scheduled ``match`` (a match never moves); None if none has."""
         stream = scheduled_in(self.conn, match)
         return None if stream is None else stream.partition(":")[2]
+
+    def competitions_drawing(self, tie: str) -> list[str]:
+        """The competitions that drew a tie called ``tie``, at any time (through a partial
+        index: a tie id alone names its competition in all but a few ledgers)."""
+        rows = self.conn.execute(
+            "SELECT DISTINCT stream FROM events "
+            "WHERE type = 'TieDrawn' AND json_extract(data, '$.tie') = ? ORDER BY stream",
+            (tie,))
+        return [stream.partition(":")[2] for (stream,) in rows]
 
     def stream_version(self, stream: str) -> int:
         """Version of the stream's last event; NO_STREAM (-1) when it has none."""

@@ -160,6 +160,22 @@ def test_bracket_json_as_of_12_april_and_as_of_19_april(demo_db: Path) -> None:
     assert sf == {"SF1": ["marseille", "atalanta"], "SF2": ["roma", "leverkusen"]}
 
 
+def test_tie_json_answers_from_its_competition_as_the_whole_ledger_does(demo_db: Path) -> None:
+    import datetime as dt
+
+    import projections as P
+
+    for as_of in ("2024-04-12", "2024-04-19"):
+        shown = run_json("tie", "QF4", "--as-of", as_of, db=demo_db)
+        when = dt.datetime.fromisoformat(as_of).replace(tzinfo=dt.UTC)
+        with Ledger(demo_db) as lg:
+            assert shown == P.to_json(P.tie(P.state_at(lg, as_of=when), "QF4"))
+        assert shown == run_json("tie", "QF4", "--competition", COMPETITION, "--as-of", as_of,
+                                 db=demo_db)
+    refused(run("tie", "QF4", "--as-of", "2024-01-01", db=demo_db, ok=False),
+            "unknown tie 'QF4'")
+
+
 def test_streaks_and_score_json_answer_as_of_any_moment(demo_db: Path) -> None:
     lev = run_json("streaks", "Bayer 04 Leverkusen", db=demo_db)
     assert set(lev) == {"unbeaten", "winning", "scoring", "clean_sheet", "losing", "winless"}

@@ -68,13 +68,23 @@ def test_a_match_is_found_in_the_competition_that_scheduled_it(ledger: Ledger) -
     assert ledger.competition_of("nowhere") is None
 
 
-def test_a_ledger_from_before_the_retraction_index_gets_it_when_opened(tmp_path: Path) -> None:
+def test_a_tie_id_names_the_competitions_that_drew_it(ledger: Ledger) -> None:
+    setup_tie(ledger)
+    assert ledger.competitions_drawing("T1") == ["cup"]
+    assert ledger.competitions_drawing("T9") == []
+
+
+def test_a_ledger_from_before_the_newest_indexes_gets_them_when_opened(tmp_path: Path) -> None:
     with Ledger(tmp_path / "old.db") as lg:
         lg.conn.execute("DROP INDEX events_retracted")
+        lg.conn.execute("DROP INDEX events_tie")
     with Ledger(tmp_path / "old.db") as lg:
         plan = lg.conn.execute("EXPLAIN QUERY PLAN SELECT position FROM events WHERE "
                                "position > 0 AND type = 'EventRetracted'").fetchall()
         assert "events_retracted" in str(plan)
+        plan = lg.conn.execute("EXPLAIN QUERY PLAN SELECT stream FROM events WHERE type = "
+                               "'TieDrawn' AND json_extract(data, '$.tie') = 'T1'").fetchall()
+        assert "events_tie" in str(plan)
 
 
 def test_the_same_expected_version_twice_conflicts_and_names_both_versions(
