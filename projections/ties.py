@@ -108,7 +108,9 @@ def tie(state: State, tie_id: str, competition: str | None = None) -> TieView:
         where = f" in {competition!r}" if competition else ""
         raise UnknownTie(f"unknown tie {tie_id!r}{where}")
     if len(found) > 1:
-        raise AmbiguousTie(f"tie {tie_id!r} is in {', '.join(sorted(found))}: name one")
+        names = sorted(found)
+        shown = ", ".join(names[:8]) + (f", … ({len(names)} in all)" if len(names) > 8 else "")
+        raise AmbiguousTie(f"tie {tie_id!r} is in {shown}: name one")
     return _Resolver(state, found[0]).view(tie_id)
 
 

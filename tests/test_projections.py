@@ -366,9 +366,13 @@ def test_tie_lookup_errors_name_what_is_missing() -> None:
     cup(log, competition="cup")
     cup(log, competition="plate")
     state = state_of(log)
-    with pytest.raises(AmbiguousTie):
+    with pytest.raises(AmbiguousTie, match=r"^tie 'T1' is in cup, plate: name one$"):
         tie(state, "T1")
     assert tie(state, "T1", "plate").competition == "plate"
+    for n in range(10):
+        cup(log, competition=f"cup{n}")
+    with pytest.raises(AmbiguousTie, match=r"cup5, cup6, … \(12 in all\): name one$"):
+        tie(state_of(log), "T1")  # a long list is cut short: the error stays one short line
     with pytest.raises(UnknownTie):
         tie(state, "T9")
     with pytest.raises(UnknownCompetition):
