@@ -40,8 +40,8 @@ def _has_float(value: Any) -> bool:
 
 
 def dumps_data(data: Any) -> str:
-    """``dumps`` of event data, without looking for floats first: the event catalogue has
-    none."""
+    """``dumps`` of what this code builds (event data, the views' JSON), without looking for
+    floats first: neither the event catalogue nor a view has any."""
     try:
         return orjson.dumps(data).decode()
     except TypeError:  # orjson.JSONEncodeError is one: an integer beyond 64 bits, a surrogate

@@ -77,7 +77,7 @@ import sqlite_utils
 
 from events import EventRetracted
 from ledger.envelope import Envelope, from_micros, to_micros
-from ledger.jsontext import dumps
+from ledger.jsontext import dumps_data
 from projections.book import Book, Piece
 from projections.errors import CheckpointMoved
 from projections.jsonify import to_json
@@ -842,7 +842,7 @@ def _scoreboard_row(state: State, match: str) -> dict[str, Any]:
             "date": data["date"], "kickoff": data["kickoff"], "status": board.status,
             "minute": board.minute, "home_goals": board.score[0],
             "away_goals": board.score[1], "home_penalties": pens[0],
-            "away_penalties": pens[1], "json": dumps(data)}
+            "away_penalties": pens[1], "json": dumps_data(data)}
 
 
 def _write_competitions(db: sqlite_utils.Database, state: State, competitions: set[str],
@@ -857,20 +857,20 @@ def _write_competitions(db: sqlite_utils.Database, state: State, competitions: s
         if comp is not None:
             comp_rows.append({"competition": competition, "name": comp.name,
                               "season": comp.season, "format": comp.format.value,
-                              "rules": dumps(attrs.asdict(comp.rules))})
+                              "rules": dumps_data(attrs.asdict(comp.rules))})
         if not idx.ties.get(competition) and comp is None:
             continue
         view = bracket(state, competition)
         data = to_json(view)
-        bracket_rows.append({"competition": competition, "json": dumps(data)})
+        bracket_rows.append({"competition": competition, "json": dumps_data(data)})
         for rnd in data["rounds"]:
             for t in rnd["ties"]:
                 agg = t["aggregate"] or (None, None)
                 tie_rows.append({
                     "competition": competition, "tie": t["tie"], "round": t["round"],
-                    "side0": dumps(t["sides"][0]), "side1": dumps(t["sides"][1]),
+                    "side0": dumps_data(t["sides"][0]), "side1": dumps_data(t["sides"][1]),
                     "aggregate0": agg[0], "aggregate1": agg[1], "winner": t["winner"],
-                    "decided_by": t["decided_by"], "json": dumps(t)})
+                    "decided_by": t["decided_by"], "json": dumps_data(t)})
     _insert(db, "rm_competition", comp_rows)
     _insert(db, "rm_tie", tie_rows)
     _insert(db, "rm_bracket", bracket_rows)
@@ -905,8 +905,8 @@ def _write_some_teams(db: sqlite_utils.Database, state: State, teams: list[str],
         known = state.teams.get(team)
         if known is not None and (fresh or team in registered):
             team_rows.append({"team": team, "name": known.name, "country": known.country,
-                              "aliases": dumps(list(known.aliases)),
-                              "competitions": dumps(list(known.competitions))})
+                              "aliases": dumps_data(list(known.aliases)),
+                              "competitions": dumps_data(list(known.competitions))})
         if known is None and team not in idx.by_team:
             book.forget(team)
             for table in ("rm_team_record", "rm_streak", "rm_player", PIECES):
