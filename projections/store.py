@@ -96,6 +96,7 @@ from projections.state import (
     fold_all,
     index,
     key_of,
+    pickled,
     scopes,
     team_scope,
 )
@@ -920,7 +921,7 @@ def _write_some_teams(db: sqlite_utils.Database, state: State, teams: list[str],
         stale_records += [(team, c) for c in
                           (rewritten | tables.removed_competitions | {OVERALL})]
         piece_rows += [{"team": team, "competition": c,
-                        "piece": pickle.dumps(piece, pickle.HIGHEST_PROTOCOL)}
+                        "piece": pickled(piece)}
                        for c, piece in tables.pieces.items()]
         records.append(_flat(tables.overall, competition=OVERALL))
         records += [_flat(tables.records[c], competition=c) for c in sorted(rewritten)]
