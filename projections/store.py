@@ -436,7 +436,9 @@ class Projector:
 
     The log is read ``chunk`` events at a time; the fold state is snapshotted at every
     position that is a multiple of ``snapshot_every``. A projector made for ``once`` (one
-    rebuild or catch-up, then gone) keeps nothing for the next one, to use less memory.
+    rebuild or catch-up, then gone) keeps nothing for the next one, to use less memory, and
+    catches up from only the part of the state its new events need; a long-lived one loads
+    the whole state once and keeps it current.
     """
 
     def __init__(self, ledger: LogReader, *, snapshot_every: int = 10_000,
@@ -529,7 +531,7 @@ class Projector:
         """The fold state at the stored checkpoint: in memory, or a snapshot plus the rest."""
         if self.state is not None and self.state.position == stored:
             return self.state
-        partial = self._partial(stored)
+        partial = self._partial(stored) if self.once else None  # kept: load it all, once
         if partial is not None:
             return partial
         state = nearest_snapshot(self.db, at_position=stored)

@@ -439,12 +439,23 @@ def test_a_new_process_loads_only_the_part_of_the_state_its_new_events_need(
     log = Upto(seed, upto - 1)
     Projector(log, snapshot_every=10).rebuild()
     log.upto = upto
-    projector = Projector(log, snapshot_every=10)
+    projector = Projector(log, snapshot_every=10, once=True)
     assert projector.catch_up() == upto
     assert projector.state is None  # a partial state is not kept for next time
     log.upto = seed.head()
-    Projector(log, snapshot_every=10).catch_up()
+    Projector(log, snapshot_every=10, once=True).catch_up()
     assert dump(seed) == reference_of_seed
+
+
+def test_a_long_lived_projector_loads_the_whole_state_once_and_keeps_it(seed: Ledger) -> None:
+    log = Upto(seed, 120)
+    Projector(log, snapshot_every=10).rebuild()
+    projector = Projector(log, snapshot_every=10)
+    for upto in (125, 130, seed.head()):
+        log.upto = upto
+        assert projector.catch_up() == upto
+        assert projector.state is not None and projector.state.position == upto
+        assert set(projector.state.matches) == set(fold_all(seed.read(at_position=upto)).matches)
 
 
 def test_a_new_process_catching_up_a_team_loads_its_matches_in_every_competition(
@@ -457,7 +468,7 @@ def test_a_new_process_catching_up_a_team_loads_its_matches_in_every_competition
         log = Upto(extended, cut)
         Projector(log, snapshot_every=5).rebuild()
         log.upto = head
-        projector = Projector(log, snapshot_every=5)
+        projector = Projector(log, snapshot_every=5, once=True)
         assert projector.catch_up() == head
         assert projector.state is None  # it was a partial state
         assert dump(extended) == reference
