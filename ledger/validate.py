@@ -35,7 +35,7 @@ from events.catalogue import (
     ShootoutKick,
 )
 from events.rules import MatchState, RuleViolation, TieContext, check
-from ledger.codec import decode
+from ledger.codec import decode, explain
 from ledger.errors import InvalidEvent, RuleBroken, UnknownMatch
 from ledger.jsontext import loads
 from ledger.teams import SLUG, Registry
@@ -455,8 +455,6 @@ def scheduled_in(conn: sqlite3.Connection, match: str) -> str | None:
 
 def decode_data(type_name: str, version: int, data: Any) -> Event:
     """Decode stored/sent data, turning every shape error into a one-line InvalidEvent."""
-    from ledger.codec import explain
-
     if type_name not in _KNOWN:
         raise InvalidEvent(f"unknown event type {type_name!r}")
     if not isinstance(data, dict):
