@@ -146,9 +146,7 @@ class Book:
         if streaks is None:
             self._replay(team, pieces.values(), set(), set())
         else:
-            self.played[team] = list(heapq.merge(*(p.played for p in pieces.values()),
-                                                 key=lambda e: e[0]))
-            self.streaks[team] = streaks
+            self.played[team], self.streaks[team] = _merged(pieces.values()), streaks
 
     def forget(self, team: str) -> None:
         """Drop a team that is no longer anywhere (its fixtures moved to other teams)."""
@@ -168,8 +166,7 @@ class Book:
                 self.streaks[team] = streaks_of(team, [o for _, o in later],
                                                 since=self.streaks[team])
             return
-        merged = list(heapq.merge(*(p.played for p in pieces), key=lambda e: e[0]))
-        self.played[team] = merged
+        merged = self.played[team] = _merged(pieces)
         self.streaks[team] = streaks_of(team, [o for _, o in merged])
 
 
@@ -180,6 +177,11 @@ def _piece(state: State, team: str, competition: str, matches: Collection[str]) 
     count_players(state, matches, team, tally)
     return Piece(record=summarise(state, team, competition, [o for _, o in played]),
                  played=tuple(played), players=tally)
+
+
+def _merged(pieces: Iterable[Piece]) -> list[tuple[SortKey, Outcome]]:
+    """A team's results in all its pieces, in kick-off order."""
+    return list(heapq.merge(*(p.played for p in pieces), key=lambda e: e[0]))
 
 
 def _remember(was: dict[str, dict[str, int]], tally: Tally, piece: Piece) -> None:

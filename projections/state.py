@@ -493,7 +493,7 @@ def _reduce_proxy(proxy: MappingProxyType[Any, Any]) -> tuple[Any, tuple[dict[An
 
 class _Reducers(dict[type, Callable[[Any], Any]]):
     """The snapshot pickler's dispatch table. An attrs instance is pickled as its class and
-    the tuple of its field values, rebuilt by ``rebuild``: not attrs' dict of field names per
+    the tuple of its field values, rebuilt by ``_from_fields``: not attrs' dict of field names per
     object, so parts are a sixth smaller, written a quarter and read a third faster."""
 
     def __missing__(self, cls: type) -> Callable[[Any], Any]:
@@ -507,13 +507,13 @@ class _Reducers(dict[type, Callable[[Any], Any]]):
             values = operator.attrgetter(*names) if names else lambda obj: ()
 
         def reduce(obj: Any) -> tuple[Any, ...]:
-            return rebuild, (type(obj), values(obj))
+            return _from_fields, (type(obj), values(obj))
 
         self[cls] = reduce
         return reduce
 
 
-def rebuild(cls: type[T], values: tuple[Any, ...]) -> T:
+def _from_fields(cls: type[T], values: tuple[Any, ...]) -> T:
     """An attrs instance from its field values, as ``_Reducers`` pickled it."""
     obj = _NEW(cls)
     names = _FIELD_NAMES.get(cls)
