@@ -482,7 +482,7 @@ class Projector:
         with _quiet_gc():
             self._advance(state, progress=progress, expected=None)
             self._write(state, _Dirty(everything=True), expected=None)
-        self.state = state
+        self._keep(state)
         return state.position
 
     def catch_up(self, progress: Progress | None = None) -> int:
@@ -506,11 +506,21 @@ class Projector:
                 self.state = None
                 continue
             if self._upto is None:
-                self.state = state
+                self._keep(state)
             else:  # a partial state serves once: the next events may need other parts
                 self.state, self._upto, self._book = None, None, self._new_book()
             return state.position
         raise CheckpointMoved("the read models kept moving under this process")
+
+    def _keep(self, state: State) -> None:
+        """Hold ``state`` for the next catch-up. A whole state just built or loaded is
+        millions of acyclic objects: a long-lived projector freezes them out of the cycle
+        collector (``gc.freeze``, as the CLI's read commands do), whose first passes over
+        them would otherwise stall a later catch-up for seconds."""
+        loaded = state is not self.state
+        self.state = state
+        if loaded and not self.once:
+            gc.freeze()
 
     def follow(self, interval: float = 1.0, *,
                stop: Callable[[], bool] | None = None) -> Iterator[int]:

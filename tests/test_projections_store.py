@@ -9,6 +9,7 @@ result back-filled days late by a source, and a match still under way.
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import json
 import pickle
 import threading
@@ -445,6 +446,19 @@ def test_a_new_process_loads_only_the_part_of_the_state_its_new_events_need(
     log.upto = seed.head()
     Projector(log, snapshot_every=10, once=True).catch_up()
     assert dump(seed) == reference_of_seed
+
+
+def test_only_a_long_lived_projector_freezes_its_state_out_of_the_cycle_collector(
+    seed: Ledger,
+) -> None:
+    gc.unfreeze()
+    try:
+        Projector(seed, once=True).rebuild()
+        assert gc.get_freeze_count() == 0  # a one-shot projector leaves the process alone
+        Projector(seed).rebuild()
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
 
 
 def test_a_long_lived_projector_loads_the_whole_state_once_and_keeps_it(seed: Ledger) -> None:
