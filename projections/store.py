@@ -63,6 +63,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import gc
 import heapq
 import itertools
@@ -460,7 +461,8 @@ class Projector:
         ensure_tables(self.db)
 
     def _new_book(self) -> Book:
-        return Book(keep=not self.once, load=lambda team: _stored_pieces(self.db, team))
+        # no lambda over self: a projector dropped by its owner is freed at once, not in a cycle
+        return Book(keep=not self.once, load=functools.partial(_stored_pieces, self.db))
 
     def checkpoint(self) -> int:
         """The position the stored read models have caught up to (0: nothing yet)."""
