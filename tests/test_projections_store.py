@@ -40,6 +40,7 @@ from events import (
     Period,
     PeriodEnded,
     PeriodStarted,
+    PlayerRegistered,
     ResultReported,
 )
 from ledger import Draft, Envelope, Ledger, import_file
@@ -459,6 +460,23 @@ def test_only_a_long_lived_projector_freezes_its_state_out_of_the_cycle_collecto
         assert gc.get_freeze_count() > 0
     finally:
         gc.unfreeze()
+
+
+def test_a_new_process_keeps_a_team_whose_player_registers_where_the_team_never_played(
+    seed: Ledger,
+) -> None:
+    """Roma's player registered in the Bundesliga: a competition Roma has no match or
+    registration in, so its part of the state does not hold Roma; its rows must stay."""
+    Projector(seed, snapshot_every=10).rebuild()
+    clock = Clock(LATER)
+    append(seed, clock, "competition:bundesliga-2023-24", LATER,
+           (0, PlayerRegistered(team="roma", name="Giovanni Nuovo")))
+    Projector(seed, snapshot_every=10, once=True).catch_up()
+    caught_up = dump(seed)
+    drop_read_models(seed)
+    Projector(seed, snapshot_every=10).rebuild()
+    assert caught_up == dump(seed)
+    assert seed.db.table("rm_team_record").count_where("team = 'roma'") > 0
 
 
 def test_a_long_lived_projector_loads_the_whole_state_once_and_keeps_it(seed: Ledger) -> None:
