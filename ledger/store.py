@@ -213,7 +213,7 @@ class Ledger:
                ) -> list[tuple[tuple[Any, ...], Event, Mapping[str, Any]]]:
         """Validate, hash and insert ``batch``; (row, event as admitted, meta) of each, from
         which ``append`` makes the envelopes it returns (an import needs none)."""
-        kind, _ = stream_kind(stream)
+        kind, ident = stream_kind(stream)
         if self._tail is None:
             last = conn.execute(
                 "SELECT position, hash FROM events ORDER BY position DESC LIMIT 1"
@@ -236,7 +236,8 @@ class Ledger:
             if not allowed_in(kind, type_name):
                 raise InvalidEvent(f"{type_name} does not belong in a {kind} stream")
             try:
-                event = self._judge.admit(conn, stream, version, draft.event, draft.event_id)
+                event = self._judge.admit(conn, stream, kind, ident, version, draft.event,
+                                          draft.event_id)
             except LedgerError as e:
                 error = type(e)(f"{stream} v{version}: {e}")
                 error.index = index

@@ -60,20 +60,10 @@ class CompetitionState:
     def rules(self) -> TieRules:
         return self.created.rules if self.created else TieRules()
 
-    def apply(self, event: Event) -> CompetitionState:
-        if isinstance(event, CompetitionCreated):
-            return attrs.evolve(self, created=event)
-        if isinstance(event, TieDrawn):
-            return attrs.evolve(self, ties=MappingProxyType({**self.ties, event.tie: event}))
-        if isinstance(event, FixtureScheduled):
-            fixtures = MappingProxyType({**self.fixtures, event.match: event})
-            return attrs.evolve(self, fixtures=fixtures)
-        return self
-
     def writable(self) -> Callable[[Event], CompetitionState]:
         """A function folding events into a copy of this state in place, returning it: a
-        transaction scheduling a season copies the fixtures once, not per fixture (which made
-        a batch quadratic in the size of its competition)."""
+        transaction scheduling a season, or reading one back, copies the fixtures once, not
+        per fixture (which made it quadratic in the size of the competition)."""
         ties, fixtures = dict(self.ties), dict(self.fixtures)
         current = CompetitionState(created=self.created, ties=MappingProxyType(ties),
                                    fixtures=MappingProxyType(fixtures))
@@ -211,29 +201,39 @@ class Judge:
         if stream in self._fresh:
             return version, state
         for v, event_id, event in _events(conn, stream, after_version=version):
-            version, state = v, _fold(state, event, event_id)
+            if isinstance(state, MatchState):
+                state = state.apply(event, event_id=event_id)
+            else:
+                state = self._writer(stream, state)(event)
+            version = v
         self._pending[stream] = (version, state)
         self._fresh.add(stream)
         return version, state
 
     # --- the judgement ---------------------------------------------------------------------
 
-    def admit(self, conn: sqlite3.Connection, stream: str, version: int, event: Event,
-              event_id: str) -> Event:
-        """The event as it will be stored (names resolved to ids), or an error saying why not."""
-        kind, ident = stream_kind(stream)
+    def _writer(self, stream: str, comp: CompetitionState) -> Callable[[Event], CompetitionState]:
+        """Folds into this transaction's own copy of a competition's state (made from
+        ``comp``, its state now, on first use)."""
+        add = self._writers.get(stream)
+        if add is None:
+            add = self._writers[stream] = comp.writable()
+        return add
+
+    def admit(self, conn: sqlite3.Connection, stream: str, kind: str, ident: str,
+              version: int, event: Event, event_id: str) -> Event:
+        """The event as it will be stored (names resolved to ids), or an error saying why not;
+        ``kind`` and ``ident`` are the parts of ``stream`` (``stream_kind``)."""
         if kind == "competition":
             event = self._competition(conn, stream, ident, version, event)
-            add = self._writers.get(stream)
-            if add is None:
-                _, comp = self.state(conn, stream)
-                assert isinstance(comp, CompetitionState)
-                add = self._writers[stream] = comp.writable()
-            self._pending[stream] = (version, add(event))
+            _, comp = self.state(conn, stream)
+            assert isinstance(comp, CompetitionState)
+            self._pending[stream] = (version, self._writer(stream, comp)(event))
             return event
         event = self._match(conn, stream, ident, event)
         _, state = self.state(conn, stream)
-        self._pending[stream] = (version, _fold(state, event, event_id))
+        assert isinstance(state, MatchState)
+        self._pending[stream] = (version, state.apply(event, event_id=event_id))
         return event
 
     def _competition(self, conn: sqlite3.Connection, stream: str, ident: str, version: int,
@@ -424,12 +424,6 @@ _TIE_DEPENDENT = (PeriodStarted, MatchEnded, ShootoutKick, EventRetracted)
 
 def _empty(stream: str) -> State:
     return CompetitionState() if stream.startswith("competition:") else MatchState()
-
-
-def _fold(state: State, event: Event, event_id: str) -> State:
-    if isinstance(state, CompetitionState):
-        return state.apply(event)
-    return state.apply(event, event_id=event_id)
 
 
 def _events(conn: sqlite3.Connection, stream: str, after_version: int
