@@ -332,7 +332,7 @@ class Ledger:
 
     def competition_of(self, match: str) -> str | None:
         """The competition that scheduled ``match`` (a match never moves); None if none has."""
-        stream = scheduled_in(self.conn, match)
+        stream = scheduled_in(self.conn, [match]).get(match)
         return None if stream is None else stream.partition(":")[2]
 
     def competitions_drawing(self, tie: str) -> list[str]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from types import MappingProxyType
 from typing import Any
 
@@ -142,10 +142,7 @@ class Judge:
         matches -= self._pending_competition_of.keys() | self._competition_of.keys()
         if not matches:
             return
-        found = dict(conn.execute(
-            "SELECT json_extract(data, '$.match'), stream FROM events "
-            "WHERE type = 'FixtureScheduled' AND json_extract(data, '$.match') IN "
-            "(SELECT value FROM json_each(?))", (json.dumps(sorted(matches)),)).fetchall())
+        found = scheduled_in(conn, matches)
         self._pending_competition_of.update(found)
         self._unscheduled |= matches - found.keys()
 
@@ -321,7 +318,7 @@ class Judge:
         moves, so what was found once stays true)."""
         known = self._pending_competition_of.get(match) or self._competition_of.get(match)
         if known is None and match not in self._unscheduled:
-            known = scheduled_in(conn, match)
+            known = scheduled_in(conn, [match]).get(match)
             if known is None:
                 self._unscheduled.add(match)
             else:
@@ -437,14 +434,13 @@ def _events(conn: sqlite3.Connection, stream: str, after_version: int
         yield version, event_id, decode(type_name, schema, loads(data))
 
 
-def scheduled_in(conn: sqlite3.Connection, match: str) -> str | None:
-    """The competition stream that scheduled a match, through a partial index."""
-    row = conn.execute(
-        "SELECT stream FROM events "
-        "WHERE type = 'FixtureScheduled' AND json_extract(data, '$.match') = ? LIMIT 1",
-        (match,),
-    ).fetchone()
-    return None if row is None else str(row[0])
+def scheduled_in(conn: sqlite3.Connection, matches: Collection[str]) -> dict[str, str]:
+    """The competition stream that scheduled each of ``matches`` that has been, through a
+    partial index (a match never moves, so any of its fixtures names it)."""
+    return dict(conn.execute(
+        "SELECT json_extract(data, '$.match'), stream FROM events "
+        "WHERE type = 'FixtureScheduled' AND json_extract(data, '$.match') IN "
+        "(SELECT value FROM json_each(?))", (json.dumps(sorted(matches)),)).fetchall())
 
 
 def decode_data(type_name: str, version: int, data: Any) -> Event:
