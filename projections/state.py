@@ -499,7 +499,7 @@ class _Reducers(dict[type, Callable[[Any], Any]]):
     def __missing__(self, cls: type) -> Callable[[Any], Any]:
         if not attrs.has(cls):
             raise KeyError(cls)
-        names = _field_names(cls)
+        names = field_names(cls)
         if len(names) == 1:  # attrgetter of one name gives the value, not a tuple
             one = operator.attrgetter(names[0])
             values: Callable[[Any], tuple[Any, ...]] = lambda obj: (one(obj),)  # noqa: E731
@@ -516,14 +516,16 @@ class _Reducers(dict[type, Callable[[Any], Any]]):
 def _from_fields(cls: type[T], values: tuple[Any, ...]) -> T:
     """An attrs instance from its field values, as ``_Reducers`` pickled it."""
     obj = _NEW(cls)
-    names = _FIELD_NAMES.get(cls)
-    for name, value in zip(_field_names(cls) if names is None else names, values, strict=True):
+    for name, value in zip(field_names(cls), values, strict=True):
         _SET(obj, name, value)
     return obj
 
 
-def _field_names(cls: type) -> tuple[str, ...]:
-    names = _FIELD_NAMES[cls] = tuple(f.name for f in attrs.fields(cls))
+def field_names(cls: type) -> tuple[str, ...]:
+    """An attrs class's field names, in order (asked once per object by the hot paths)."""
+    names = _FIELD_NAMES.get(cls)
+    if names is None:
+        names = _FIELD_NAMES[cls] = tuple(f.name for f in attrs.fields(cls))
     return names
 
 

@@ -93,6 +93,7 @@ from projections.state import (
     companions,
     competition_scope,
     encode_parts,
+    field_names,
     fold,
     fold_all,
     index,
@@ -968,24 +969,17 @@ def _stored_pieces(db: sqlite_utils.Database, team: str
     and the streaks written with them."""
     pieces = {competition: pickle.loads(blob) for competition, blob in db.execute(
         f"SELECT competition, piece FROM {PIECES} WHERE team = ?", (team,))}
+    names = field_names(Streak)  # the columns _write_some_teams gave them
     pairs: dict[str, dict[str, Streak]] = {}
-    for kind, which, *counts, first, last in db.execute(
-            "SELECT kind, which, length, wins, draws, losses, first_match, last_match "
-            "FROM rm_streak WHERE team = ?", (team,)):
-        pairs.setdefault(kind, {})[which] = Streak(
-            length=counts[0], wins=counts[1], draws=counts[2], losses=counts[3],
-            first_match=first, last_match=last)
+    for kind, which, *values in db.execute(
+            f"SELECT kind, which, {', '.join(names)} FROM rm_streak WHERE team = ?", (team,)):
+        pairs.setdefault(kind, {})[which] = Streak(**dict(zip(names, values, strict=True)))
     if set(pairs) != set(KINDS) or any(len(pair) != 2 for pair in pairs.values()):
         return pieces, None
     return pieces, Streaks(team=team, **{k: StreakPair(**pair) for k, pair in pairs.items()})
 
 
-_NAMES: dict[type, tuple[str, ...]] = {}  # the field names of each view class
-
-
 def _flat(view: Any, **columns: Any) -> dict[str, Any]:
     """A flat view's fields as a row, with ``columns`` added or replaced (what
     ``attrs.asdict`` gives, without its recursion, which cost more than the write)."""
-    cls = type(view)
-    names = _NAMES.get(cls) or _NAMES.setdefault(cls, tuple(f.name for f in attrs.fields(cls)))
-    return {**{n: getattr(view, n) for n in names}, **columns}
+    return {**{n: getattr(view, n) for n in field_names(type(view))}, **columns}
