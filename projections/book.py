@@ -59,10 +59,9 @@ class Tables:
     overall: TeamRecord
     streaks: Streaks
     players: dict[str, PlayerRecord]  # player -> record
-    changed_competitions: set[str]
+    pieces: dict[str, Piece]  # competition -> piece, of those recomputed: rows to rewrite
     removed_competitions: set[str]
     changed_players: set[str]  # players whose row must be rewritten (or deleted: not in players)
-    pieces: dict[str, Piece]  # the pieces of changed_competitions, to store
     first: bool  # the book had none of the team: rows stored before may hold anything
 
 
@@ -126,10 +125,9 @@ class Book:
             streaks=streaks,
             players={p: PlayerRecord(team=team, player=p, **tally[(team, p)])
                      for p in players if (team, p) in tally},
-            changed_competitions=changed,
+            pieces={c: mine[c] for c in changed},  # each of them is in by_competition
             removed_competitions=removed,
             changed_players=players,
-            pieces={c: mine[c] for c in changed if c in mine},
             first=first,
         )
 

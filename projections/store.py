@@ -251,10 +251,10 @@ def _fold_scoped(ledger: LogReader, state: State, scope: str, filters: dict[str,
             continue
         last = env.position
         key = key_of(env)
-        if key in wanted or (key is None and not env.stream.startswith("match:")):
+        # a retraction: of a competition fact, or in a match of the scope
+        if key in wanted or (key is None and (env.stream in matches
+                                              or not env.stream.startswith("match:"))):
             fold(state, env)
-        elif key is None and env.stream in matches:
-            fold(state, env)  # a retraction in a match of the scope
 
 
 def read_filtered(
@@ -932,7 +932,7 @@ def _write_some_teams(db: sqlite_utils.Database, state: State, teams: list[str],
         if tables.first and not fresh:  # whatever the rows hold, they are all rewritten
             for table in ("rm_team_record", "rm_player", PIECES):
                 db.execute(f"DELETE FROM {table} WHERE team = ?", (team,))
-        rewritten = set(tables.records) if tables.first else tables.changed_competitions
+        rewritten = set(tables.records) if tables.first else set(tables.pieces)
         stale_records += [(team, c) for c in
                           (rewritten | tables.removed_competitions | {OVERALL})]
         piece_rows += [{"team": team, "competition": c,
