@@ -534,13 +534,21 @@ _NEW, _SET = object.__new__, object.__setattr__
 _DISPATCH = _Reducers({**copyreg.dispatch_table, MappingProxyType: _reduce_proxy})
 
 
-def pickled(value: Any) -> bytes:
-    """``value`` as the snapshot and piece tables store it (pickle: the tables are ours)."""
+def pickler() -> Callable[[Any], bytes]:
+    """A function giving each value as the snapshot and piece tables store it (pickle: the
+    tables are ours): one pickler for many values, its memo cleared between them."""
     buffer = io.BytesIO()
     pickler = pickle.Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL)
     pickler.dispatch_table = _DISPATCH
-    pickler.dump(value)
-    return buffer.getvalue()
+
+    def dump(value: Any) -> bytes:
+        buffer.seek(0)
+        buffer.truncate()
+        pickler.clear_memo()
+        pickler.dump(value)
+        return buffer.getvalue()
+
+    return dump
 
 
 def all_keys(state: State) -> set[Key]:
@@ -551,19 +559,10 @@ def all_keys(state: State) -> set[Key]:
 def encode_parts(state: State, keys: Iterable[Key]) -> dict[Key, bytes | None]:
     """The stored form of each key's part; None for a key no longer in the state."""
     parts: dict[Key, bytes | None] = {}
-    buffer = io.BytesIO()
-    pickler = pickle.Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL)
-    pickler.dispatch_table = _DISPATCH
+    dump = pickler()
     for key in keys:
         value = state.matches.get(key[1]) if key[0] == "match" else state.history.get(key)
-        if value is None:
-            parts[key] = None
-            continue
-        buffer.seek(0)
-        buffer.truncate()
-        pickler.clear_memo()
-        pickler.dump(value)
-        parts[key] = buffer.getvalue()
+        parts[key] = None if value is None else dump(value)
     return parts
 
 

@@ -98,7 +98,7 @@ from projections.state import (
     fold_all,
     index,
     key_of,
-    pickled,
+    pickler,
     scopes,
     team_scope,
 )
@@ -917,6 +917,7 @@ def _write_some_teams(db: sqlite_utils.Database, state: State, teams: list[str],
     piece_rows: list[dict[str, Any]] = []
     stale_records: list[tuple[str, str]] = []
     stale_players: list[tuple[str, str]] = []
+    dump = pickler()
     for team in teams:
         known = state.teams.get(team)
         if known is not None and (fresh or team in registered):
@@ -935,8 +936,7 @@ def _write_some_teams(db: sqlite_utils.Database, state: State, teams: list[str],
         rewritten = set(tables.records) if tables.first else set(tables.pieces)
         stale_records += [(team, c) for c in
                           (rewritten | tables.removed_competitions | {OVERALL})]
-        piece_rows += [{"team": team, "competition": c,
-                        "piece": pickled(piece)}
+        piece_rows += [{"team": team, "competition": c, "piece": dump(piece)}
                        for c, piece in tables.pieces.items()]
         records.append(_flat(tables.overall, competition=OVERALL))
         records += [_flat(tables.records[c], competition=c) for c in sorted(rewritten)]
