@@ -180,12 +180,12 @@ def tie(
 
     when = When(as_of, known_at, at_position)
     comp = competition_id(competition) if competition else None
-    scope = comp
-    if scope is None:  # the one competition that drew the tie, when only one did
-        with open_ledger(db) as lg:
+    with open_ledger(db) as lg:
+        scope = comp
+        if scope is None:  # the one competition that drew the tie, when only one did
             drawn = lg.competitions_drawing(tie_id)
-        scope = drawn[0] if len(drawn) == 1 else None
-    state = state_for(db, when, competition=scope)
+            scope = drawn[0] if len(drawn) == 1 else None
+        state = load_state(lg, when, competition=scope)
     try:
         view = P.tie(state, tie_id, comp)
     except P.UnknownTie as e:
