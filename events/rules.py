@@ -17,9 +17,9 @@ retraction removes exactly one fact and a disallowed goal is flagged, not forgot
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping, ValuesView
 from types import MappingProxyType
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 import attrs
 
@@ -65,7 +65,33 @@ PERIOD_MINUTES = {
 SHOOTOUT_ROUNDS = 5
 SQUAD_ON_PITCH = 11
 
-_EMPTY: Mapping[str, Any] = MappingProxyType({})
+_EMPTY: Mapping[EventKey, Any] = MappingProxyType({})
+
+
+EventKey = str | int  # an event id as a match's state holds it: see ``event_key``
+
+
+def event_key(event_id: str) -> EventKey:
+    """An event id as a match's state holds it: a canonical UUID (as every id the ledger
+    makes) as its 128-bit number, in half the memory of its 36 characters, since the fold of a
+    long log holds a million of them; any other id as it is."""
+    if len(event_id) != 36:
+        return event_id
+    try:
+        number = int(event_id.replace("-", ""), 16)
+    except ValueError:
+        return event_id
+    return number if _uuid_text(number) == event_id else event_id  # exactly that text again
+
+
+def event_id_of(key: EventKey) -> str:
+    """The event id that ``event_key`` gave ``key`` for."""
+    return key if isinstance(key, str) else _uuid_text(key)
+
+
+def _uuid_text(number: int) -> str:
+    digits = f"{number:032x}"
+    return f"{digits[:8]}-{digits[8:12]}-{digits[12:16]}-{digits[16:20]}-{digits[20:]}"
 
 
 def period_of_minute(minute: int) -> Period | None:
@@ -76,9 +102,20 @@ def period_of_minute(minute: int) -> Period | None:
     return None
 
 
-@attrs.frozen(kw_only=True)
-class Goal:
-    event_id: str
+class _Keyed:
+    """A fact that holds its event id as a key (``event_key``) and gives it back as text."""
+
+    __slots__ = ()
+    key: EventKey
+
+    @property
+    def event_id(self) -> str:
+        return event_id_of(self.key)
+
+
+@attrs.frozen(kw_only=True, weakref_slot=False)
+class Goal(_Keyed):
+    key: EventKey  # its event id: see ``event_key``
     team: str  # the scorer's team
     player: str | None
     minute: int | None
@@ -88,9 +125,9 @@ class Goal:
     disallowed: bool = False
 
 
-@attrs.frozen(kw_only=True)
-class Booking:
-    event_id: str
+@attrs.frozen(kw_only=True, weakref_slot=False)
+class Booking(_Keyed):
+    key: EventKey  # its event id: see ``event_key``
     team: str
     player: str
     card: Card
@@ -103,36 +140,117 @@ class Booking:
         return self.card is not Card.YELLOW
 
 
-@attrs.frozen(kw_only=True)
-class Kick:
-    event_id: str
+@attrs.frozen(kw_only=True, weakref_slot=False)
+class Kick(_Keyed):
+    key: EventKey  # its event id: see ``event_key``
     team: str
     taker: str | None
     outcome: KickOutcome
 
 
-def _added(mapping: Mapping[str, Any], key: str, value: Any) -> Mapping[str, Any]:
+F = TypeVar("F", bound=_Keyed)
+
+
+class Facts(Mapping[str, F], Generic[F]):
+    """Read-only facts of one kind (goals, bookings, kicks) by event id, in the order appended.
+
+    A tuple of facts that carry their own id rather than a dict behind a read-only proxy: a
+    match holds a handful, found faster by a scan than hashed, and a fold of a long log holds
+    a million of them in a third of the memory."""
+
+    __slots__ = ("facts",)
+
+    def __init__(self, facts: tuple[F, ...] = ()) -> None:
+        self.facts = facts
+
+    def __getitem__(self, event_id: str) -> F:
+        return self.keyed(event_key(event_id))
+
+    def __contains__(self, event_id: object) -> bool:
+        return isinstance(event_id, str) and self.holds(event_key(event_id))
+
+    def keyed(self, key: EventKey) -> F:
+        """The fact of an event key (``event_key``)."""
+        for fact in self.facts:
+            if fact.key == key:
+                return fact
+        raise KeyError(event_id_of(key))
+
+    def holds(self, key: EventKey) -> bool:
+        return any(fact.key == key for fact in self.facts)
+
+    def __iter__(self) -> Iterator[str]:
+        return (fact.event_id for fact in self.facts)
+
+    def __len__(self) -> int:
+        return len(self.facts)
+
+    def values(self) -> ValuesView[F]:
+        return _FactValues(self)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Facts):
+            return self.facts == other.facts
+        return super().__eq__(other)
+
+    __hash__ = None  # type: ignore[assignment]  # like the dict it stands for
+
+    def __repr__(self) -> str:
+        return f"Facts({self.facts!r})"
+
+    def __reduce__(self) -> tuple[type[Facts[F]], tuple[tuple[F, ...]]]:
+        return Facts, (self.facts,)
+
+    def added(self, fact: F) -> Facts[F]:
+        """These facts and a new one (its event id is new: the ledger's ids are unique)."""
+        return Facts((*self.facts, fact))
+
+    def replaced(self, fact: F) -> Facts[F]:
+        """These facts with the one of ``fact``'s event id replaced by it, in its place."""
+        return Facts(tuple(fact if f.key == fact.key else f for f in self.facts))
+
+    def without(self, key: EventKey) -> Facts[F]:
+        return Facts(tuple(f for f in self.facts if f.key != key))
+
+
+class _FactValues(ValuesView[F]):
+    __slots__ = ()
+    _mapping: Facts[F]
+
+    def __iter__(self) -> Iterator[F]:
+        return iter(self._mapping.facts)
+
+    def __contains__(self, value: object) -> bool:
+        return value in self._mapping.facts
+
+
+NO_FACTS: Facts[Any] = Facts()
+
+
+def _added(mapping: Mapping[EventKey, Any], key: EventKey, value: Any) -> Mapping[EventKey, Any]:
     return MappingProxyType({**mapping, key: value})
 
 
-def _removed(mapping: Mapping[str, Any], key: str) -> Mapping[str, Any]:
+def _removed(mapping: Mapping[EventKey, Any], key: EventKey) -> Mapping[EventKey, Any]:
     return MappingProxyType({k: v for k, v in mapping.items() if k != key})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, weakref_slot=False)
 class MatchState:
     """Everything recorded on the pitch of one match, minus what was retracted."""
 
     home: str | None = None
     away: str | None = None
-    # MatchStarted / PeriodStarted / PeriodEnded / MatchEnded / MatchAbandoned, in order
-    transitions: tuple[tuple[str, Event], ...] = ()
-    goals: Mapping[str, Goal] = _EMPTY
-    disallowals: Mapping[str, str] = _EMPTY  # GoalDisallowed event id -> goal event id
-    bookings: Mapping[str, Booking] = _EMPTY
-    kicks: Mapping[str, Kick] = _EMPTY
-    reported: tuple[str, ResultReported] | None = None  # (event id, result) from a source
-    retracted: frozenset[str] = frozenset()
+    # MatchStarted / PeriodStarted / PeriodEnded / MatchEnded / MatchAbandoned, in order, and
+    # their event keys (two tuples: a pair per event took a sixth of a long fold's memory)
+    transitions: tuple[Event, ...] = ()
+    transition_keys: tuple[EventKey, ...] = ()
+    goals: Facts[Goal] = NO_FACTS
+    disallowals: Mapping[EventKey, EventKey] = _EMPTY  # GoalDisallowed key -> its goal's key
+    bookings: Facts[Booking] = NO_FACTS
+    kicks: Facts[Kick] = NO_FACTS
+    reported: tuple[EventKey, ResultReported] | None = None  # (key, result) from a source
+    retracted: frozenset[EventKey] = frozenset()  # of the events retracted (``is_retracted``)
 
     # --- derived ---------------------------------------------------------------------------
 
@@ -141,7 +259,7 @@ class MatchState:
         """scheduled, live, finished or abandoned."""
         if not self.transitions:
             return "finished" if self.reported else "scheduled"
-        last = self.transitions[-1][1]
+        last = self.transitions[-1]
         if isinstance(last, MatchEnded):
             return "finished"
         if isinstance(last, MatchAbandoned):
@@ -151,16 +269,16 @@ class MatchState:
     @property
     def period(self) -> Period | None:
         """The period under way, None before kick-off, between periods and after the end."""
-        last = self.transitions[-1][1] if self.transitions else None
+        last = self.transitions[-1] if self.transitions else None
         return last.period if isinstance(last, PeriodStarted) else None
 
     @property
     def periods_started(self) -> tuple[Period, ...]:
-        return tuple(e.period for _, e in self.transitions if isinstance(e, PeriodStarted))
+        return tuple(e.period for e in self.transitions if isinstance(e, PeriodStarted))
 
     @property
     def periods_ended(self) -> tuple[Period, ...]:
-        return tuple(e.period for _, e in self.transitions if isinstance(e, PeriodEnded))
+        return tuple(e.period for e in self.transitions if isinstance(e, PeriodEnded))
 
     @property
     def valid_goals(self) -> tuple[Goal, ...]:
@@ -227,7 +345,7 @@ class MatchState:
     def apply(self, event: Event, *, event_id: str) -> MatchState:
         """This state with ``event`` applied; no rule is checked here (see ``check``)."""
         handler = _FOLD.get(type(event))
-        return handler(self, event, event_id) if handler else self
+        return handler(self, event, event_key(event_id)) if handler else self
 
     def _but(self, name: str, value: Any) -> MatchState:
         """This state with one field replaced: ``attrs.evolve``'s work without its generality,
@@ -238,73 +356,85 @@ class MatchState:
         _SET(new, name, value)
         return new
 
-    def _transition(self, event: Event, event_id: str) -> MatchState:
+    def _transition(self, event: Event, key: EventKey) -> MatchState:
         if type(event) in _PLAIN:  # a million matches start the same way: one object for all
             event = _SHARED.setdefault(event, event)
-        return self._but("transitions", (*self.transitions, (event_id, event)))
+        new = self._but("transitions", (*self.transitions, event))
+        _SET(new, "transition_keys", (*self.transition_keys, key))  # new: not yet shared
+        return new
 
-    def _goal(self, event: GoalScored, event_id: str) -> MatchState:
-        goal = Goal(event_id=event_id, team=intern_name(event.team),
+    def _goal(self, event: GoalScored, key: EventKey) -> MatchState:
+        goal = Goal(key=key, team=intern_name(event.team),
                     player=intern_name(event.player), minute=event.minute, added=event.added,
                     kind=event.kind, period=self._period_for(event.minute))
-        return self._but("goals", _added(self.goals, event_id, goal))
+        return self._but("goals", self.goals.added(goal))
 
-    def _disallowed(self, event: GoalDisallowed, event_id: str) -> MatchState:
-        if event.goal not in self.goals:  # a time-travel view may hold the VAR call, not the goal
+    def _disallowed(self, event: GoalDisallowed, key: EventKey) -> MatchState:
+        goal_key = event_key(event.goal)
+        if not self.goals.holds(goal_key):  # a time-travel view may hold the VAR call only
             return self
-        goal = attrs.evolve(self.goals[event.goal], disallowed=True)
-        return attrs.evolve(self, goals=_added(self.goals, event.goal, goal),
-                            disallowals=_added(self.disallowals, event_id, event.goal))
+        goal = attrs.evolve(self.goals.keyed(goal_key), disallowed=True)
+        return attrs.evolve(self, goals=self.goals.replaced(goal),
+                            disallowals=_added(self.disallowals, key, goal_key))
 
-    def _card(self, event: CardShown, event_id: str) -> MatchState:
-        booking = Booking(event_id=event_id, team=intern_name(event.team),
+    def _card(self, event: CardShown, key: EventKey) -> MatchState:
+        booking = Booking(key=key, team=intern_name(event.team),
                           player=intern_name(event.player),
                           card=event.card, minute=event.minute, added=event.added,
                           period=self._period_for(event.minute))
-        return self._but("bookings", _added(self.bookings, event_id, booking))
+        return self._but("bookings", self.bookings.added(booking))
 
-    def _kick(self, event: ShootoutKick, event_id: str) -> MatchState:
-        kick = Kick(event_id=event_id, team=intern_name(event.team), taker=intern_name(event.taker),
+    def _kick(self, event: ShootoutKick, key: EventKey) -> MatchState:
+        kick = Kick(key=key, team=intern_name(event.team), taker=intern_name(event.taker),
                     outcome=event.outcome)
-        return self._but("kicks", _added(self.kicks, event_id, kick))
+        return self._but("kicks", self.kicks.added(kick))
 
-    def _reported(self, event: ResultReported, event_id: str) -> MatchState:
-        return self._but("reported", (event_id, event))
+    def _reported(self, event: ResultReported, key: EventKey) -> MatchState:
+        return self._but("reported", (key, event))
 
-    def _retracted(self, event: EventRetracted, event_id: str) -> MatchState:
-        return self.without(event.event)
+    def _retracted(self, event: EventRetracted, key: EventKey) -> MatchState:
+        return self._without(event_key(event.event))
 
     def without(self, event_id: str) -> MatchState:
         """This state as if ``event_id`` had never been appended."""
-        state = attrs.evolve(self, retracted=self.retracted | {event_id})
-        if event_id in self.disallowals:
-            goal_id = self.disallowals[event_id]
-            goal = attrs.evolve(self.goals[goal_id], disallowed=False)
-            return attrs.evolve(state, goals=_added(self.goals, goal_id, goal),
-                                disallowals=_removed(self.disallowals, event_id))
-        if event_id in self.goals:
-            disallowals = {d: g for d, g in self.disallowals.items() if g != event_id}
-            return attrs.evolve(state, goals=_removed(self.goals, event_id),
+        return self._without(event_key(event_id))
+
+    def _without(self, key: EventKey) -> MatchState:
+        state = attrs.evolve(self, retracted=self.retracted | {key})
+        if key in self.disallowals:
+            goal = attrs.evolve(self.goals.keyed(self.disallowals[key]), disallowed=False)
+            return attrs.evolve(state, goals=self.goals.replaced(goal),
+                                disallowals=_removed(self.disallowals, key))
+        if self.goals.holds(key):
+            disallowals = {d: g for d, g in self.disallowals.items() if g != key}
+            return attrs.evolve(state, goals=self.goals.without(key),
                                 disallowals=MappingProxyType(disallowals))
-        if event_id in self.bookings:
-            return attrs.evolve(state, bookings=_removed(self.bookings, event_id))
-        if event_id in self.kicks:
-            return attrs.evolve(state, kicks=_removed(self.kicks, event_id))
-        if self.reported and self.reported[0] == event_id:
+        if self.bookings.holds(key):
+            return attrs.evolve(state, bookings=self.bookings.without(key))
+        if self.kicks.holds(key):
+            return attrs.evolve(state, kicks=self.kicks.without(key))
+        if self.reported and self.reported[0] == key:
             return attrs.evolve(state, reported=None)
-        transitions = tuple(t for t in self.transitions if t[0] != event_id)
-        return attrs.evolve(state, transitions=transitions)
+        if key not in self.transition_keys:
+            return state
+        kept = [i for i, k in enumerate(self.transition_keys) if k != key]
+        return attrs.evolve(state, transitions=tuple(self.transitions[i] for i in kept),
+                            transition_keys=tuple(self.transition_keys[i] for i in kept))
 
     def knows(self, event_id: str) -> bool:
         """Whether ``event_id`` is a live (not retracted) fact of this match."""
+        key = event_key(event_id)
         return (
-            event_id in self.goals
-            or event_id in self.bookings
-            or event_id in self.kicks
-            or event_id in self.disallowals
-            or (self.reported is not None and self.reported[0] == event_id)
-            or any(t[0] == event_id for t in self.transitions)
+            self.goals.holds(key)
+            or self.bookings.holds(key)
+            or self.kicks.holds(key)
+            or key in self.disallowals
+            or (self.reported is not None and self.reported[0] == key)
+            or key in self.transition_keys
         )
+
+    def is_retracted(self, event_id: str) -> bool:
+        return event_key(event_id) in self.retracted
 
     def _period_for(self, minute: int | None) -> Period | None:
         if self.period is not None:
@@ -326,7 +456,7 @@ def intern_name(name: T) -> T:
 
 _NEW, _SET = object.__new__, object.__setattr__
 
-_FOLD: dict[type[Event], Callable[[MatchState, Any, str], MatchState]] = {
+_FOLD: dict[type[Event], Callable[[MatchState, Any, EventKey], MatchState]] = {
     MatchStarted: MatchState._transition,
     PeriodStarted: MatchState._transition,
     PeriodEnded: MatchState._transition,

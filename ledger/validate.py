@@ -402,7 +402,7 @@ class Judge:
             raise RuleViolation(f"no event {event.event} in this match to retract")
         replay = MatchState(home=state.home, away=state.away)
         for _, event_id, earlier in _events(conn, stream, after_version=-1):
-            if event_id == event.event or event_id in state.retracted:
+            if event_id == event.event or state.is_retracted(event_id):
                 continue
             if not isinstance(earlier, EventRetracted):
                 try:

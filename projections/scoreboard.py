@@ -202,7 +202,7 @@ def _minute(ms: MatchState) -> int | None:
     if ms.status == "live":
         return ms.minute()
     if ms.status == "abandoned":
-        event = ms.transitions[-1][1]
+        event = ms.transitions[-1]
         minute = event.minute if isinstance(event, MatchAbandoned) else None
         return minute if minute is not None else ms.minute()
     return None

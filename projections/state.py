@@ -53,9 +53,10 @@ from ledger.envelope import Envelope
 
 UTC = dt.UTC
 NEVER = dt.datetime.min.replace(tzinfo=UTC)
-FORMAT = 4  # bump when the shape of State or of the read models changes: older snapshots
+FORMAT = 5  # bump when the shape of State or of the read models changes: older snapshots
 # are then ignored and older read models rebuilt (3: rm_team_piece; 4: pickles of attrs
-# classes as field tuples, so a class's fields in another order need a bump too)
+# classes as field tuples, so a class's fields in another order need a bump too; 5: a match's
+# facts as ``Facts``, its ids as ``event_key``s)
 
 EMPTY_MATCH = MatchState()
 T = TypeVar("T")
@@ -102,7 +103,7 @@ class Tie:
     drawn_at: int = 0
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, weakref_slot=False)
 class Fixture:
     """The latest scheduling of a match, with the competition whose stream scheduled it."""
 

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from events import (
     Card,
@@ -21,7 +24,7 @@ from events import (
     PeriodStarted,
     ShootoutKick,
 )
-from events.rules import MatchState
+from events.rules import Facts, Kick, MatchState, event_id_of, event_key
 from ledger import Ledger, RuleBroken
 
 from conftest import KICKOFF, drafts, setup_tie
@@ -205,3 +208,60 @@ def test_a_match_with_recorded_periods_cannot_end_before_the_second_half(
     ledger.append(LEG1, drafts(MatchStarted(), PeriodStarted(period=H1), PeriodEnded(period=H1)))
     with pytest.raises(RuleBroken, match="second half has not been played"):
         ledger.append(LEG1, drafts(MatchEnded()))
+
+
+# ids as the ledger makes them (canonical UUIDs, held as numbers) and as anyone may send them
+ids = st.one_of(st.uuids().map(str), st.uuids().map(lambda u: str(u).upper()),
+                st.uuids().map(lambda u: u.hex), st.text(max_size=40))
+
+
+def canonical_uuid(text: str) -> bool:
+    try:
+        return str(uuid.UUID(text)) == text
+    except ValueError:
+        return False
+
+
+@given(ids)
+def test_an_event_key_gives_back_exactly_its_id(event_id: str) -> None:
+    key = event_key(event_id)
+    assert event_id_of(key) == event_id
+    assert isinstance(key, int) == canonical_uuid(event_id)  # the ledger's own ids, compact
+
+
+@given(st.lists(st.tuples(st.sampled_from(["add", "replace", "remove"]), ids,
+                          st.sampled_from(KickOutcome)), max_size=30))
+def test_facts_behave_as_a_dict_of_event_id_to_fact(steps: list[tuple[str, str, KickOutcome]]
+                                                   ) -> None:
+    facts: Facts[Kick] = Facts()
+    model: dict[str, Kick] = {}
+    for action, event_id, outcome in steps:
+        kick = Kick(key=event_key(event_id), team="a", taker=None, outcome=outcome)
+        if action == "add" and event_id not in model:
+            facts, model[event_id] = facts.added(kick), kick
+        elif action == "replace" and event_id in model:
+            facts, model[event_id] = facts.replaced(kick), kick
+        elif action == "remove":
+            facts = facts.without(event_key(event_id))
+            model.pop(event_id, None)
+        assert (list(facts), list(facts.values()), len(facts)) == (
+            list(model), list(model.values()), len(model))
+        assert facts == model and facts == Facts(tuple(model.values()))
+        assert (event_id in facts) == (event_id in model)
+        assert facts.get(event_id) == model.get(event_id)
+
+
+@pytest.mark.parametrize("event_id", ["start", str(uuid.uuid4()), str(uuid.uuid4()).upper()])
+def test_a_match_retracts_and_disallows_by_any_kind_of_id(event_id: str) -> None:
+    state = MatchState(home="a", away="b")
+    state = state.apply(MatchStarted(), event_id=event_id)
+    state = state.apply(PeriodStarted(period=H1), event_id=event_id + "-1h")
+    state = state.apply(GoalScored(team="a", minute=3), event_id=event_id + "-goal")
+    assert state.knows(event_id) and state.goals[event_id + "-goal"].event_id == event_id + "-goal"
+    disallowed = state.apply(GoalDisallowed(goal=event_id + "-goal"), event_id=event_id + "-var")
+    assert disallowed.score() == (0, 0) and disallowed.knows(event_id + "-var")
+    assert disallowed.without(event_id + "-var").score() == (1, 0)
+    gone = state.without(event_id)
+    assert not gone.knows(event_id) and gone.is_retracted(event_id)
+    assert gone.transitions == (PeriodStarted(period=H1),)
+    assert not gone.is_retracted(event_id + "-goal")
