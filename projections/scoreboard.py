@@ -12,6 +12,7 @@ count; retracted events are gone; a shoot-out kick is never a goal.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 
 import attrs
 
@@ -73,7 +74,7 @@ class Scoreboard:
     sent_off: tuple[tuple[str, str], ...]
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, weakref_slot=False)
 class Result:
     """The lean summary of a match that ties, records and streaks are computed from."""
 
@@ -117,10 +118,16 @@ def _result(state: State, match: str) -> Result:
     shootout = bool(ms.kicks) or Period.SHOOTOUT in started
     return Result(
         match=match, home=ms.home, away=ms.away, status=ms.status,
-        regular=(regular[0], regular[1]), extra=(extra[0], extra[1]),
-        extra_time_played=extra_played,
-        penalties=ms.shootout_score() if shootout else reported.penalties if reported else None,
+        regular=_score(*regular), extra=_score(*extra), extra_time_played=extra_played,
+        penalties=(_score(*ms.shootout_score()) if shootout
+                   else reported.penalties if reported else None),
     )
+
+
+@functools.cache
+def _score(home: int, away: int) -> Score:
+    """One tuple per score however many results hold it (a rebuild keeps every match's)."""
+    return home, away
 
 
 def _reported(match: str, ms: MatchState, reported: ResultReported) -> Result:

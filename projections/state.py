@@ -163,8 +163,8 @@ class State:
     cache: Index | None = attrs.field(default=None, eq=False, repr=False)
     # keys changed since the owner last drained it (None: not tracked)
     touched: set[Key] | None = attrs.field(default=None, eq=False, repr=False)
-    # (view, match) -> (match state, fixture, value): per-match views, see ``memo``
-    memos: dict[tuple[str, str], tuple[MatchState, Fixture | None, Any]] = attrs.field(
+    # view -> match -> (match state, fixture, value): per-match views, see ``memo``
+    memos: dict[str, dict[str, tuple[MatchState, Fixture | None, Any]]] = attrs.field(
         factory=dict, eq=False, repr=False)
 
     def copy(self) -> State:
@@ -467,11 +467,14 @@ def memo(state: State, view: str, match: str,
     """
     current = state.matches.get(match, EMPTY_MATCH)
     fx = state.fixtures.get(match)
-    hit = state.memos.get((view, match))
+    memos = state.memos.get(view)
+    if memos is None:
+        memos = state.memos[view] = {}
+    hit = memos.get(match)
     if hit is not None and hit[0] is current and hit[1] is fx:
         return hit[2]  # type: ignore[no-any-return]
     value = compute(current, fx)
-    state.memos[(view, match)] = (current, fx, value)
+    memos[match] = (current, fx, value)
     return value
 
 
