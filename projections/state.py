@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import copyreg
 import datetime as dt
+import enum
 import functools
 import io
 import operator
@@ -500,8 +501,16 @@ class _Reducers(dict[type, Callable[[Any], Any]]):
     the tuple of its field values, rebuilt by ``_from_fields``: not attrs' dict of field names per
     object, so parts are a sixth smaller, written a quarter and read a third faster."""
 
+    def __init__(self, table: Mapping[type, Callable[[Any], Any]]) -> None:
+        super().__init__(table)
+        self.plain: set[type] = set()  # classes left to pickle itself
+
     def __missing__(self, cls: type) -> Callable[[Any], Any]:
-        if not attrs.has(cls):
+        if issubclass(cls, enum.Enum):  # as Enum.__reduce_ex__ has it, but asked once per class
+            self[cls] = _reduce_enum
+            return _reduce_enum
+        if cls in self.plain or not attrs.has(cls):  # attrs.has is slow: asked once per class
+            self.plain.add(cls)
             raise KeyError(cls)
         names = field_names(cls)
         if len(names) == 1:  # attrgetter of one name gives the value, not a tuple
@@ -515,6 +524,10 @@ class _Reducers(dict[type, Callable[[Any], Any]]):
 
         self[cls] = reduce
         return reduce
+
+
+def _reduce_enum(member: enum.Enum) -> tuple[type[enum.Enum], tuple[Any]]:
+    return type(member), (member.value,)
 
 
 def _from_fields(cls: type[T], values: tuple[Any, ...]) -> T:
