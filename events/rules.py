@@ -77,11 +77,12 @@ def event_key(event_id: str) -> EventKey:
     long log holds a million of them; any other id as it is."""
     if len(event_id) != 36:
         return event_id
-    try:
-        number = int(event_id.replace("-", ""), 16)
-    except ValueError:
+    digits = event_id.replace("-", "")
+    if (len(digits) != 32 or digits.strip("0123456789abcdef")  # not 32 lower-case hex digits
+            or event_id[8] != "-" or event_id[13] != "-" or event_id[18] != "-"
+            or event_id[23] != "-"):
         return event_id
-    return number if _uuid_text(number) == event_id else event_id  # exactly that text again
+    return int(digits, 16)
 
 
 def event_id_of(key: EventKey) -> str:

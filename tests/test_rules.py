@@ -210,9 +210,17 @@ def test_a_match_with_recorded_periods_cannot_end_before_the_second_half(
         ledger.append(LEG1, drafts(MatchEnded()))
 
 
+def moved(text: str, i: int, j: int) -> str:
+    """``text`` with its character at ``i`` moved to ``j``."""
+    rest = text[:i] + text[i + 1:]
+    return rest[:j] + text[i] + rest[j:]
+
+
 # ids as the ledger makes them (canonical UUIDs, held as numbers) and as anyone may send them
 ids = st.one_of(st.uuids().map(str), st.uuids().map(lambda u: str(u).upper()),
-                st.uuids().map(lambda u: u.hex), st.text(max_size=40))
+                st.uuids().map(lambda u: u.hex), st.text(max_size=40),
+                st.builds(lambda u, dash, to: moved(str(u), dash, to), st.uuids(),
+                          st.sampled_from([8, 13, 18, 23]), st.integers(0, 35)))
 
 
 def canonical_uuid(text: str) -> bool:
