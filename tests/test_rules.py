@@ -28,6 +28,7 @@ from events.rules import Facts, Kick, MatchState, event_id_of, event_key
 from ledger import Ledger, RuleBroken
 
 from conftest import KICKOFF, drafts, setup_tie
+from strategies import event_ids
 
 H1, H2, ET1, ET2, PSO = Period
 LEG1, LEG2 = "match:t1-leg1", "match:t1-leg2"
@@ -210,19 +211,6 @@ def test_a_match_with_recorded_periods_cannot_end_before_the_second_half(
         ledger.append(LEG1, drafts(MatchEnded()))
 
 
-def moved(text: str, i: int, j: int) -> str:
-    """``text`` with its character at ``i`` moved to ``j``."""
-    rest = text[:i] + text[i + 1:]
-    return rest[:j] + text[i] + rest[j:]
-
-
-# ids as the ledger makes them (canonical UUIDs, held as numbers) and as anyone may send them
-ids = st.one_of(st.uuids().map(str), st.uuids().map(lambda u: str(u).upper()),
-                st.uuids().map(lambda u: u.hex), st.text(max_size=40),
-                st.builds(lambda u, dash, to: moved(str(u), dash, to), st.uuids(),
-                          st.sampled_from([8, 13, 18, 23]), st.integers(0, 35)))
-
-
 def canonical_uuid(text: str) -> bool:
     try:
         return str(uuid.UUID(text)) == text
@@ -230,14 +218,14 @@ def canonical_uuid(text: str) -> bool:
         return False
 
 
-@given(ids)
+@given(event_ids)
 def test_an_event_key_gives_back_exactly_its_id(event_id: str) -> None:
     key = event_key(event_id)
     assert event_id_of(key) == event_id
     assert isinstance(key, int) == canonical_uuid(event_id)  # the ledger's own ids, compact
 
 
-@given(st.lists(st.tuples(st.sampled_from(["add", "replace", "remove"]), ids,
+@given(st.lists(st.tuples(st.sampled_from(["add", "replace", "remove"]), event_ids,
                           st.sampled_from(KickOutcome)), max_size=30))
 def test_facts_behave_as_a_dict_of_event_id_to_fact(steps: list[tuple[str, str, KickOutcome]]
                                                    ) -> None:
