@@ -67,7 +67,6 @@ import functools
 import gc
 import heapq
 import itertools
-import json
 import pickle
 import time
 from collections.abc import Callable, Collection, Iterable, Iterator
@@ -78,7 +77,7 @@ import sqlite_utils
 
 from events import EventRetracted
 from ledger.envelope import Envelope, from_micros, to_micros
-from ledger.jsontext import dumps_data
+from ledger.jsontext import dumps_data, loads
 from projections.book import Book, Piece
 from projections.errors import CheckpointMoved
 from projections.jsonify import to_json
@@ -374,16 +373,21 @@ def _parts_at(db: sqlite_utils.Database, position: int, *, scope: str | None = N
         params.append(scope)
     if keys is not None:
         sql += " AND key IN (SELECT value FROM json_each(?))"
-        params.append(json.dumps([json.dumps(list(k)) for k in keys]))
+        params.append(dumps_data([_key_text(k) for k in keys]))
     for key, blob in db.execute(sql, params):
-        yield tuple(json.loads(key)), blob
+        yield tuple(loads(key)), blob
+
+
+def _key_text(key: Key) -> str:
+    """A key as the snapshot tables store it: a JSON array."""
+    return dumps_data(list(key))
 
 
 def _scope_keys(db: sqlite_utils.Database, scopes: Collection[str]) -> set[Key]:
     """The keys stored snapshots put in any of ``scopes`` (ask only when there is one)."""
     rows = db.execute(f"SELECT DISTINCT key FROM {SCOPES} WHERE scope IN "
-                      "(SELECT value FROM json_each(?))", (json.dumps(list(scopes)),))
-    return {tuple(json.loads(key)) for (key,) in rows}
+                      "(SELECT value FROM json_each(?))", (dumps_data(list(scopes)),))
+    return {tuple(loads(key)) for (key,) in rows}
 
 
 def checkpoint(db: sqlite_utils.Database) -> int | None:
@@ -723,7 +727,7 @@ def _store_parts(db: sqlite_utils.Database, state: State,
     def text(key: Key) -> str:
         found = texts.get(key)
         if found is None:
-            found = texts[key] = json.dumps(list(key))
+            found = texts[key] = _key_text(key)
         return found
 
     db.conn.executemany(f"UPDATE {PARTS} SET until = ? WHERE key = ? AND until IS NULL "
