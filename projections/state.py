@@ -32,7 +32,7 @@ import operator
 import pickle
 import re
 from collections.abc import Callable, Iterable, Mapping
-from types import MappingProxyType
+from types import MappingProxyType, MemberDescriptorType
 from typing import Any, TypeVar
 
 import attrs
@@ -533,9 +533,25 @@ def _reduce_enum(member: enum.Enum) -> tuple[type[enum.Enum], tuple[Any]]:
 def _from_fields(cls: type[T], values: tuple[Any, ...]) -> T:
     """An attrs instance from its field values, as ``_Reducers`` pickled it."""
     obj = _NEW(cls)
-    for name, value in zip(field_names(cls), values, strict=True):
-        _SET(obj, name, value)
+    for put, value in zip(_setters(cls), values, strict=True):
+        put(obj, value)
     return obj
+
+
+def _setters(cls: type) -> tuple[Callable[[Any, Any], None], ...]:
+    """How to set each field of a new ``cls`` instance: its slot's own setter where it has
+    one, twice as fast as ``object.__setattr__`` by name (a state loads a million objects)."""
+    found = _SETTERS.get(cls)
+    if found is None:
+        found = _SETTERS[cls] = tuple(_setter(cls, name) for name in field_names(cls))
+    return found
+
+
+def _setter(cls: type, name: str) -> Callable[[Any, Any], None]:
+    slot = getattr(cls, name, None)
+    if isinstance(slot, MemberDescriptorType):
+        return slot.__set__
+    return lambda obj, value: _SET(obj, name, value)
 
 
 def field_names(cls: type) -> tuple[str, ...]:
@@ -547,6 +563,7 @@ def field_names(cls: type) -> tuple[str, ...]:
 
 
 _FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+_SETTERS: dict[type, tuple[Callable[[Any, Any], None], ...]] = {}
 _NEW, _SET = object.__new__, object.__setattr__
 _DISPATCH = _Reducers({**copyreg.dispatch_table, MappingProxyType: _reduce_proxy})
 

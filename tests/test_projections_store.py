@@ -396,6 +396,25 @@ def test_a_competition_scope_names_the_teams_of_its_fixtures_registered_elsewher
         assert scoreboard(state, "f1") == scoreboard(state_at(lg), "f1")
 
 
+@attrs.frozen(kw_only=True)
+class Slotted:
+    number: int
+    text: str = "x"
+
+
+@attrs.frozen(kw_only=True, slots=False)
+class Unslotted:
+    number: int
+    text: str = "x"
+
+
+def test_the_snapshot_pickler_rebuilds_attrs_instances_with_or_without_slots() -> None:
+    dump = projections.state.pickler()
+    values = [Slotted(number=1), Unslotted(number=2, text="y"), Period.SHOOTOUT,
+              (Slotted(number=3), Unslotted(number=4))]
+    assert [pickle.loads(dump(v)) for v in values] == values
+
+
 def test_snapshots_of_an_older_version_are_not_read_and_the_answer_stays_right(
     seed: Ledger,
 ) -> None:
