@@ -34,20 +34,6 @@ from events import (
 
 ids = st.from_regex(r"[a-z][a-z0-9-]{0,12}", fullmatch=True)
 names = st.text(min_size=1, max_size=20)
-
-
-def _moved(text: str, i: int, j: int) -> str:
-    """``text`` with its character at ``i`` moved to ``j``."""
-    rest = text[:i] + text[i + 1:]
-    return rest[:j] + text[i] + rest[j:]
-
-
-# event ids as the ledger makes them (canonical UUIDs) and as anyone may send them, some of
-# them a canonical UUID but for one dash out of place
-event_ids = st.one_of(st.uuids().map(str), st.uuids().map(lambda u: str(u).upper()),
-                      st.uuids().map(lambda u: u.hex), st.text(max_size=40),
-                      st.builds(lambda u, dash, to: _moved(str(u), dash, to), st.uuids(),
-                                st.sampled_from([8, 13, 18, 23]), st.integers(0, 35)))
 maybe_names = st.none() | names
 minutes = st.none() | st.integers(1, 120)
 offsets = st.integers(-12, 14).map(lambda h: dt.timezone(dt.timedelta(hours=h)))
@@ -84,3 +70,17 @@ events: st.SearchStrategy[Event] = st.one_of(
     st.builds(MatchAbandoned, reason=maybe_names, minute=minutes),
     st.builds(EventRetracted, event=ids, reason=names),
 )
+
+
+def _moved(text: str, i: int, j: int) -> str:
+    """``text`` with its character at ``i`` moved to ``j``."""
+    rest = text[:i] + text[i + 1:]
+    return rest[:j] + text[i] + rest[j:]
+
+
+# event ids as the ledger makes them (canonical UUIDs) and as anyone may send them, some of
+# them a canonical UUID but for one dash out of place
+event_ids = st.one_of(st.uuids().map(str), st.uuids().map(lambda u: str(u).upper()),
+                      st.uuids().map(lambda u: u.hex), st.text(max_size=40),
+                      st.builds(lambda u, dash, to: _moved(str(u), dash, to), st.uuids(),
+                                st.sampled_from([8, 13, 18, 23]), st.integers(0, 35)))
