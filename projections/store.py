@@ -61,6 +61,7 @@ the record, not a happening in the world, so it obeys ``known_at`` and ``at_posi
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import datetime as dt
 import functools
@@ -462,7 +463,8 @@ class Projector:
         # the earliest occurred_at and recorded_at folded since that snapshot
         self._earliest: tuple[dt.datetime, dt.datetime] = (LATEST, LATEST)
         self._book = self._new_book()  # the team tables' pieces, for ``state``
-        self._upto: int | None = None  # how far a partial state may be folded (None: no bound)
+        # a partial state's new events, read already: all it may fold (None: read the log)
+        self._ahead: list[Envelope] | None = None
         ensure_tables(self.db)
 
     def _new_book(self) -> Book:
@@ -485,7 +487,7 @@ class Projector:
             self.db.execute(f"DELETE FROM {SCOPES}")
         state = State(touched=set())
         self.state, self._base, self._since = None, 0, set()
-        self._earliest, self._book, self._upto = (LATEST, LATEST), self._new_book(), None
+        self._earliest, self._book, self._ahead = (LATEST, LATEST), self._new_book(), None
         with _quiet_gc():
             self._advance(state, progress=progress, expected=None)
             self._write(state, _Dirty(everything=True), expected=None)
@@ -512,10 +514,10 @@ class Projector:
             except CheckpointMoved:
                 self.state = None
                 continue
-            if self._upto is None:
+            if self._ahead is None:
                 self._keep(state)
             else:  # a partial state serves once: the next events may need other parts
-                self.state, self._upto, self._book = None, None, self._new_book()
+                self.state, self._ahead, self._book = None, None, self._new_book()
             return state.position
         raise CheckpointMoved("the read models kept moving under this process")
 
@@ -610,13 +612,12 @@ class Projector:
         add_parts(state, _parts_at(self.db, after, keys=wanted - keys))
         self._base, self._earliest, self._book = after, (LATEST, LATEST), self._new_book()
         state.touched = set()
-        for env in envelopes:
-            if env.position > stored:
-                break
+        done = bisect.bisect_right(envelopes, stored, key=lambda env: env.position)
+        for env in envelopes[:done]:
             fold(state, env)
             self._see(env)
         self._since, state.touched = state.touched, set()
-        self._upto = envelopes[-1].position
+        self._ahead = envelopes[done:]  # for _advance, not read again
         return state
 
     def _see(self, env: Envelope) -> None:
@@ -638,8 +639,7 @@ class Projector:
         every = self.snapshot_every
         changed: set[Key] = set()  # by the new events: the rows to write
         while True:
-            batch = list(self.ledger.read(after=state.position, limit=self.chunk,
-                                          at_position=self._upto))
+            batch = self._next_batch(state)
             if not batch:
                 break
             for env in batch:
@@ -655,6 +655,13 @@ class Projector:
                 progress(state.position, max(head, state.position))
         if expected is not None and state.position != expected:
             self._write(state, _dirty(changed), expected=expected)
+
+    def _next_batch(self, state: State) -> list[Envelope]:
+        """The next events to fold: a partial state's, read already, else a chunk of the log."""
+        if self._ahead is None:
+            return list(self.ledger.read(after=state.position, limit=self.chunk))
+        batch, self._ahead = self._ahead, []
+        return batch
 
     def _snapshot(self, state: State) -> None:
         """Store the parts touched since the last snapshot, valid from this position on (the

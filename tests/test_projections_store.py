@@ -459,10 +459,11 @@ def test_a_new_process_loads_only_the_part_of_the_state_its_new_events_need(
 ) -> None:
     log = Upto(seed, upto - 1)
     Projector(log, snapshot_every=10).rebuild()
-    log.upto = upto
+    log.upto, log.after = upto, []
     projector = Projector(log, snapshot_every=10, once=True)
     assert projector.catch_up() == upto
     assert projector.state is None  # a partial state is not kept for next time
+    assert log.after == [(upto - 1) // 10 * 10]  # the log read once, from the snapshot
     log.upto = seed.head()
     Projector(log, snapshot_every=10, once=True).catch_up()
     assert dump(seed) == reference_of_seed
