@@ -729,14 +729,7 @@ def _store_parts(db: sqlite_utils.Database, state: State,
                  parts: dict[Key, bytes | None]) -> None:
     """Close the parts replaced at ``state.position``, add the new ones and their scopes."""
     position = state.position
-    texts: dict[Key, str] = {}  # each key's stored form, made once
-
-    def text(key: Key) -> str:
-        found = texts.get(key)
-        if found is None:
-            found = texts[key] = _key_text(key)
-        return found
-
+    text = functools.cache(_key_text)  # each key's stored form, made once
     db.conn.executemany(f"UPDATE {PARTS} SET until = ? WHERE key = ? AND until IS NULL "
                         "AND since < ?", [(position, text(k), position) for k in parts])
     kept = [(k, blob) for k, blob in parts.items() if blob]
