@@ -561,23 +561,33 @@ def fixture(
     db: Db = DEFAULT_DB, at: At = None, expect: Expect = None, event_id: EventId = None,
     source: Source = None, json_output: JsonOut = False,
 ) -> None:
-    """Schedule a match (FixtureScheduled); again to update it (its teams after a draw).
+    """Schedule a match (FixtureScheduled); again to update it, keeping what is not given.
+
+    After a draw, --home and --away alone give a scheduled match its teams; --kickoff or
+    --date gives it a new time (--date alone: the time is not known).
 
     Example: matchledger append fixture cup cup-final --home roma --away porto --date 2025-05-21
     """
     from events import FixtureScheduled
 
-    comp = competition_id(competition_ref)
-    if kickoff is None and date is None:
+    comp, ident = competition_id(competition_ref), match_id(match)
+    fields: dict[str, Any] = {name: value for name, value in (
+        ("home", home), ("away", away), ("tie", tie_ref), ("leg", leg), ("round", round_name),
+        ("venue", venue)) if value is not None}
+    if kickoff is not None or date is not None:
+        try:
+            day = dt.date.fromisoformat(date) if date else kickoff.date()  # type: ignore[union-attr]
+        except ValueError as e:
+            raise CliError(f"--date: {e}") from e
+        fields |= {"date": day, "kickoff": kickoff}  # a new day or time replaces both
+    with open_ledger(db) as lg:
+        scheduled = lg.fixture(ident)
+    if scheduled is None and "date" not in fields:
         raise CliError("give --kickoff (with its offset) or --date")
-    try:
-        day = dt.date.fromisoformat(date) if date else kickoff.date()  # type: ignore[union-attr]
-    except ValueError as e:
-        raise CliError(f"--date: {e}") from e
-    event = FixtureScheduled(match=match_id(match), date=day, kickoff=kickoff, home=home,
-                             away=away, tie=tie_ref, leg=leg, round=round_name, venue=venue)
-    append_events(Options(db, at, expect, event_id, source, json_output), f"competition:{comp}",
-                  [event])
+    event = (FixtureScheduled(match=ident, **fields) if scheduled is None
+             else attrs.evolve(scheduled, **fields))
+    append_events(Options(db, at, expect, event_id, source, json_output),
+                  f"competition:{comp}", [event])
 
 
 # --- raw JSON --------------------------------------------------------------------------------

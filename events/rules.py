@@ -558,7 +558,8 @@ def _rule_started(state: MatchState, event: MatchStarted, ctx: TieContext) -> No
     if state.status != "scheduled":
         raise RuleViolation(f"match already {state.status}")
     if state.home is None or state.away is None:
-        raise RuleViolation("the teams of this match are not known yet")
+        raise RuleViolation("the teams of this match are not known yet: schedule it again "
+                            "with them")
 
 
 def _rule_period_started(state: MatchState, event: PeriodStarted, ctx: TieContext) -> None:

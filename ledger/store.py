@@ -29,7 +29,7 @@ from typing import Any
 import attrs
 import sqlite_utils
 
-from events import Event
+from events import Event, FixtureScheduled
 from ledger.codec import encode
 from ledger.envelope import UTC, Draft, Envelope, StoredMeta, from_micros, to_micros
 from ledger.errors import (
@@ -334,6 +334,19 @@ class Ledger:
         """The competition that scheduled ``match`` (a match never moves); None if none has."""
         stream = scheduled_in(self.conn, [match]).get(match)
         return None if stream is None else stream.partition(":")[2]
+
+    def fixture(self, match: str) -> FixtureScheduled | None:
+        """``match``'s fixture as last scheduled (teams as their ids); None if it never was.
+        Competition events are never retracted, so the latest one stands."""
+        row = self.conn.execute(
+            "SELECT type, schema_version, data FROM events WHERE type = 'FixtureScheduled' "
+            "AND json_extract(data, '$.match') = ? ORDER BY position DESC LIMIT 1",
+            (match,)).fetchone()
+        if row is None:
+            return None
+        event = decode_data(row[0], row[1], loads(row[2]))
+        assert isinstance(event, FixtureScheduled)
+        return event
 
     def competitions_drawing(self, tie: str) -> list[str]:
         """The competitions that drew a tie called ``tie``, at any time (through a partial

@@ -244,8 +244,11 @@ def test_a_whole_match_appended_live_while_another_process_follows_the_log(
         out = run("append", *args, db=copy_db).stdout
         return [int(p) for p, _, _ in POSITION.findall(out)], out
 
-    append("fixture", COMPETITION, SF1, "--tie", "SF1", "--leg", "1", "--home", "Marseille",
-           "--away", "Atalanta", "--kickoff", "2024-05-02T21:00+02:00")
+    # the seed scheduled SF1's first leg before the quarter-finals: a date, no teams, no time
+    refused(run("append", "whistle", SF1, "kick-off", db=copy_db, ok=False),
+            "the teams of this match are not known yet")
+    append("fixture", COMPETITION, SF1, "--home", "Marseille", "--away", "Atalanta")
+    append("fixture", COMPETITION, SF1, "--kickoff", "2024-05-02T21:00+02:00")
     follower = Follower(copy_db, SF1)
     goal_id = "0e3c1f9a-5d1b-4f43-9b54-3a2f7f3c0b11"
     try:
@@ -282,6 +285,9 @@ def test_a_whole_match_appended_live_while_another_process_follows_the_log(
     assert seen == appended  # every event, once, in order, as it was appended
     final = run_json("score", SF1, db=copy_db)
     assert (final["status"], final["score"], final["half_time"]) == ("finished", [1, 1], [1, 0])
+    assert (final["home"], final["away"], final["kickoff"]) == (
+        "marseille", "atalanta", "2024-05-02T21:00:00+02:00")
+    assert (final["round"], final["tie"], final["leg"]) == ("SF", "SF1", 1)  # kept as scheduled
     assert [g["player"] for g in final["goals"]] == ["Mbemba", "Ademola Lookman"]
     assert final["cards"][0]["added"] == 3
     # optimistic concurrency: a stale writer is refused

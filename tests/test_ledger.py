@@ -8,6 +8,7 @@ import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 
+import attrs
 import pytest
 
 from events import (
@@ -66,6 +67,18 @@ def test_a_match_is_found_in_the_competition_that_scheduled_it(ledger: Ledger) -
     setup_tie(ledger)
     assert ledger.competition_of("t1-leg2") == "cup"
     assert ledger.competition_of("nowhere") is None
+
+
+def test_a_match_s_fixture_is_the_one_last_scheduled(ledger: Ledger) -> None:
+    setup_tie(ledger)
+    first = ledger.fixture("t1-leg1")
+    assert first is not None and (first.home, first.kickoff) == ("benfica", KICKOFF)
+    later = KICKOFF + dt.timedelta(hours=1)
+    ledger.append("competition:cup", [attrs.evolve(first, home="Marseille", away="Benfica",
+                                                   kickoff=later)])
+    assert ledger.fixture("t1-leg1") == attrs.evolve(first, home="marseille", away="benfica",
+                                                     kickoff=later)  # as the judge stored it
+    assert ledger.fixture("nowhere") is None
 
 
 def test_a_tie_id_names_the_competitions_that_drew_it(ledger: Ledger) -> None:
