@@ -294,6 +294,12 @@ class Judge:
             teams = {s.team for s in tie.sides if s.team is not None}
             if len(teams) == 2 and {home, away} - {None} - teams:
                 raise RuleBroken(f"tie {event.tie} is between {' and '.join(sorted(teams))}")
+            leg = event.leg or 1
+            taken = next((f.match for f in comp.fixtures.values() if f.tie == event.tie
+                          and (f.leg or 1) == leg and f.match != event.match), None)
+            if taken is not None:
+                raise RuleBroken(f"tie {event.tie} leg {leg} is already match {taken!r}: "
+                                 f"schedule that one again to change it")
         if event.kickoff is not None and event.kickoff.tzinfo is None:
             raise RuleBroken("kickoff needs its UTC offset (local time, e.g. +02:00)")
         stream = f"competition:{ident}"
