@@ -44,6 +44,7 @@ from events import Card, CompetitionFormat, KickOutcome, Period
 if TYPE_CHECKING:
     from events import Event
     from ledger import Envelope, Ledger
+    from projections import State
 
 app = typer.Typer(no_args_is_help=True)
 
@@ -248,7 +249,6 @@ def whistle(
     Example: matchledger append whistle uel24-qf4-leg2 start ET1
     """
     from events import MatchEnded, MatchStarted, PeriodEnded, PeriodStarted
-    from projections import State
 
     if period is not None and what not in (Whistle.START, Whistle.END):
         raise CliError(f"{what.value} takes no period")
@@ -265,9 +265,7 @@ def whistle(
     if what is Whistle.KICK_OFF:
         events = [MatchStarted(), PeriodStarted(period=Period.FIRST_HALF)]
     elif what is Whistle.START:
-        start = period or _NEXT.get(ended)
-        if start is None:
-            raise CliError("say which period starts: ET1 (extra time) or PSO (penalties)")
+        start = period or _NEXT.get(ended) or _after_ninety(state, mid)
         events = [PeriodStarted(period=start)]
     elif what is Whistle.HALF_TIME:
         events = [PeriodEnded(period=Period.FIRST_HALF)]
@@ -280,6 +278,14 @@ def whistle(
         events = [PeriodEnded(period=under_way)] if under_way is not None else []
         events.append(MatchEnded())
     append_events(opts, f"match:{mid}", events, mid)
+
+
+def _after_ninety(state: State, match: str) -> Period:
+    """What follows 90 level minutes: extra time, or penalties where the rules have none."""
+    fixture = state.fixtures.get(match)
+    comp = state.competitions.get(fixture.competition) if fixture is not None else None
+    return Period.SHOOTOUT if comp is not None and not comp.rules.extra_time else (
+        Period.EXTRA_FIRST)
 
 
 @app.command(rich_help_panel=MATCH_PANEL)

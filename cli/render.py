@@ -176,8 +176,9 @@ def status_text(board: Scoreboard) -> str:
     if board.period is None:
         if board.extra_time is not None:
             return "live, end of extra time"
-        if board.full_time is not None:
-            return "live, end of 90 minutes"
+        if board.full_time is not None:  # extra time has started once a minute is past 90
+            over = board.minute is not None and board.minute > 90
+            return "live, half time of extra time" if over else "live, end of 90 minutes"
         if board.half_time is not None:
             return "live, half time"
         return "live, kicked off"

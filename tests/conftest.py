@@ -6,9 +6,18 @@ import datetime as dt
 from collections.abc import Iterator
 from pathlib import Path
 
+import attrs
 import pytest
 
-from events import CompetitionCreated, Event, FixtureScheduled, Side, TeamRegistered, TieDrawn
+from events import (
+    CompetitionCreated,
+    Event,
+    FixtureScheduled,
+    Side,
+    TeamRegistered,
+    TieDrawn,
+    TieRules,
+)
 from ledger import Draft, Ledger
 
 CEST = dt.timezone(dt.timedelta(hours=2))
@@ -36,8 +45,10 @@ def drafts(*events: Event, start: dt.datetime = KICKOFF) -> list[Draft]:
     return [Draft(event=e, occurred_at=at(i, start)) for i, e in enumerate(events)]
 
 
-def setup_tie(lg: Ledger, *, away_goals: bool = False, legs: int = 2) -> None:
-    """Competition "cup": Benfica v Marseille, tie T1, matches t1-leg1 and t1-leg2."""
+def setup_tie(lg: Ledger, *, away_goals: bool = False, legs: int = 2,
+              rules: TieRules | None = None) -> None:
+    """Competition "cup" (its level-tie ``rules``, or away goals): Benfica v Marseille, tie T1,
+    matches t1-leg1 and t1-leg2."""
     draw = dt.datetime(2024, 3, 15, 12, 0, tzinfo=dt.UTC)
     events: list[Event] = [
         CompetitionCreated(competition="cup", name="Cup", season="2023/24"),
@@ -55,8 +66,8 @@ def setup_tie(lg: Ledger, *, away_goals: bool = False, legs: int = 2) -> None:
                                        home="marseille", away="benfica", date=second.date(),
                                        kickoff=second))
     if away_goals:
-        from events import TieRules
-
         events[0] = CompetitionCreated(competition="cup", name="Cup", season="2019/20",
                                        rules=TieRules(away_goals=True))
+    if rules is not None:
+        events[0] = attrs.evolve(events[0], rules=rules)
     lg.append("competition:cup", drafts(*events, start=draw), expected_version=-1)

@@ -21,7 +21,10 @@ from cli.common import complete_match, complete_team, parse_minute, parse_moment
 from cli.demo import seed_lines
 from cli.main import app
 from cli.views import match_views
+from events import MatchStarted, Period, PeriodEnded, PeriodStarted, TieRules
 from ledger import Ledger, import_lines
+
+from conftest import drafts, setup_tie
 
 UTC = dt.UTC
 CEST = dt.timezone(dt.timedelta(hours=2))
@@ -144,6 +147,9 @@ def test_a_score_line_says_extra_time_penalties_and_aggregate(seeded: Ledger) ->
 @pytest.mark.parametrize(("as_of", "status"), [
     (dt.datetime(2024, 4, 18, 22, 40, tzinfo=CEST), "live 79'"),
     (dt.datetime(2024, 4, 18, 21, 50, tzinfo=CEST), "live, half time"),
+    (dt.datetime(2024, 4, 18, 22, 48, tzinfo=CEST), "live, end of 90 minutes"),
+    (dt.datetime(2024, 4, 18, 23, 5, 30, tzinfo=CEST), "live, half time of extra time"),
+    (dt.datetime(2024, 4, 18, 23, 24, tzinfo=CEST), "live, end of extra time"),
     (dt.datetime(2024, 4, 18, 23, 28, tzinfo=CEST), "live, penalty shoot-out"),
     (dt.datetime(2024, 4, 18, 12, 0, tzinfo=CEST), "scheduled, kick-off 18 Apr 2024 21:00 +02:00"),
     (None, "full time"),
@@ -152,6 +158,22 @@ def test_the_status_reads_like_a_match_day(seeded: Ledger, as_of: dt.datetime | 
                                            status: str) -> None:
     board, _ = match_views(P.state_at(seeded, as_of=as_of), "uel24-qf4-leg2")
     assert render.status_text(board) == status
+
+
+@pytest.mark.parametrize(("rules", "period"), [
+    (TieRules(), "ET1"), (TieRules(extra_time=False), "PSO")])
+def test_a_whistle_after_ninety_level_minutes_starts_what_the_rules_have_next(
+        db_path: Path, rules: TieRules, period: str) -> None:
+    with Ledger(db_path) as lg:
+        setup_tie(lg, legs=1, rules=rules)
+        lg.append("match:t1-leg1", drafts(
+            MatchStarted(), PeriodStarted(period=Period.FIRST_HALF),
+            PeriodEnded(period=Period.FIRST_HALF), PeriodStarted(period=Period.SECOND_HALF),
+            PeriodEnded(period=Period.SECOND_HALF)))
+    result = CliRunner().invoke(app, ["append", "whistle", "t1-leg1", "start",
+                                      "--db", str(db_path)])
+    assert result.exit_code == 0, result.output
+    assert f"{period} starts" in result.stdout
 
 
 def test_the_bracket_is_a_tree_from_the_final_down_to_the_quarter_finals(
