@@ -621,6 +621,8 @@ def _rule_abandoned(state: MatchState, event: MatchAbandoned, ctx: TieContext) -
 def _rule_goal(state: MatchState, event: GoalScored, ctx: TieContext) -> None:
     _need_live(state, "goal")
     _need_team(state, event.team)
+    if Period.SHOOTOUT in state.periods_started:  # even with no minute: play is over
+        raise RuleViolation("goal in a shoot-out: record a kick instead")
     _check_minute(state, event.minute, event.added, "goal")
     _check_active(state, event.team, event.player, "score")
 
