@@ -25,7 +25,7 @@ from events import Event, PlayerRegistered, TeamRegistered
 from ledger.errors import RuleBroken, UnknownTeam
 
 _SUFFIX = re.compile(r"\s*\([^)]*\)\s*$")
-_NON_WORD = re.compile(r"[^a-z0-9]+")
+_NON_WORD = re.compile(r"[\W_]+")
 # letters NFKD does not take apart: "København" is "Kobenhavn", not "Kbenhavn"
 TRANSLIT = str.maketrans({"ø": "o", "Ø": "O", "æ": "ae", "Æ": "Ae", "ß": "ss", "đ": "d",
                           "Đ": "D", "ł": "l", "Ł": "L", "ı": "i", "œ": "oe", "Œ": "Oe",
@@ -35,10 +35,13 @@ SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 
 @functools.lru_cache(maxsize=65_536)
 def normalise(name: str) -> str:
-    """The form names are matched on: "Olympique de Marseille (FRA)" -> "olympique de marseille"."""
-    name = _SUFFIX.sub("", name).translate(TRANSLIT)
-    name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
-    return _NON_WORD.sub(" ", name.lower()).strip()
+    """The form names are matched on: "Olympique de Marseille (FRA)" -> "olympique de marseille".
+
+    Accents go ("Çalhanoğlu" is "calhanoglu"); letters of other scripts stay, so that two
+    names in Cyrillic or Greek are never one."""
+    name = unicodedata.normalize("NFKD", _SUFFIX.sub("", name).translate(TRANSLIT))
+    letters = "".join(c for c in name if not unicodedata.combining(c))
+    return _NON_WORD.sub(" ", letters.casefold()).strip()
 
 
 @attrs.frozen(kw_only=True)

@@ -19,6 +19,7 @@ from events import (
     Period,
     PeriodEnded,
     PeriodStarted,
+    PlayerRegistered,
     ShootoutKick,
     TeamRegistered,
 )
@@ -30,6 +31,7 @@ from ledger import (
     InvalidEvent,
     Ledger,
     LedgerError,
+    Registry,
     RuleBroken,
     UnknownMatch,
     UnknownTeam,
@@ -226,6 +228,20 @@ def test_team_aliases_resolve_to_one_team_and_unknown_names_suggest(ledger: Ledg
     assert reg.teams["marseille"].aliases == ("Marseille", "Olympique Marseille", "OM")
     with pytest.raises(UnknownTeam, match="did you mean 'Marseille'"):
         reg.resolve_team("Marsielle")
+
+
+def test_names_in_other_scripts_are_matched_and_never_merged() -> None:
+    reg = Registry().register_team("cska", "ЦСКА Москва", ("CSKA Moscow",))
+    reg = reg.register_team("spartak", "Спартак Москва")  # not a second spelling of CSKA
+    reg = reg.register_team("olympiacos", "Ολυμπιακός")
+    reg = reg.registered([PlayerRegistered(team="cska", name="Игорь Акинфеев",
+                                           aliases=("Акинфеев",)),
+                          PlayerRegistered(team="cska", name="Фёдор Чалов")])
+    assert [reg.resolve_team(n) for n in ("спартак москва", "ЦСКА  МОСКВА", "ΟΛΥΜΠΙΑΚΟΣ")] == [
+        "spartak", "cska", "olympiacos"]
+    assert reg.resolve_player("cska", "АКИНФЕЕВ") == "Игорь Акинфеев"
+    assert reg.resolve_player("cska", "Фёдор Чалов") == "Фёдор Чалов"
+    assert reg.resolve_player("cska", "Марио Фернандес") == "Марио Фернандес"  # not registered
 
 
 # --- bad input: each its own clear error, the ledger unchanged ---------------------------

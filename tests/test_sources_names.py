@@ -69,6 +69,13 @@ def test_names_matched_exactly_by_key_by_abbreviation_or_new() -> None:
     }
 
 
+def test_names_in_other_scripts_match_exactly_and_never_by_an_empty_club_key() -> None:
+    reg = _registry(("olympiacos", "Ολυμπιακός", ("Olympiacos",), "GRE"))
+    found = resolve("ΟΛΥΜΠΙΑΚΟΣ", "Παναθηναϊκός", registry=reg)
+    assert found["ΟΛΥΜΠΙΑΚΟΣ"] == ("olympiacos", "exact")
+    assert found["Παναθηναϊκός"][1] == "new"
+
+
 def test_spellings_of_one_new_team_in_a_file_are_one_team() -> None:
     found = resolve("Hertha BSC Berlin", "Hertha Berlin", registry=Registry())
     assert {team for team, _ in found.values()} == {"hertha-bsc-berlin"}

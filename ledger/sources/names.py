@@ -68,7 +68,7 @@ def club_key(name: str) -> tuple[str, ...]:
 
 def slug(name: str) -> str:
     """A team id from a name: "Olympique Marseille (FRA)" -> "olympique-marseille"."""
-    return normalise(name).replace(" ", "-") or "team"
+    return "-".join(_WORD.findall(_ascii(name))) or "team"
 
 
 def _abbreviates(a: tuple[tuple[str, bool], ...], b: tuple[tuple[str, bool], ...]) -> bool:
@@ -182,7 +182,7 @@ class TeamMatcher:
         key = club_key(name)
         tokens = _tokens(name)
         tests: tuple[tuple[str, Callable[[_Spelling], bool]], ...] = (
-            ("normalised form", lambda s: s.key == key),
+            ("normalised form", lambda s: bool(key) and s.key == key),
             ("abbreviation", lambda s: _abbreviates(tokens, s.tokens)))
         for how, fits in tests:
             teams = self._candidates(fits, country)
