@@ -125,6 +125,7 @@ def _add_team(teams: dict[str, Team], names: dict[str, str], event: TeamRegister
     old = teams.get(team)
     aliases = tuple(dict.fromkeys((*(old.aliases if old else ()), *event.aliases)))
     for spelling in (team, event.name, *aliases):
+        need_letters(spelling)
         owner = names.setdefault(normalise(spelling), team)
         if owner != team:
             raise RuleBroken(f"name {spelling!r} already belongs to team {owner!r}")
@@ -134,6 +135,13 @@ def _add_team(teams: dict[str, Team], names: dict[str, str], event: TeamRegister
 
 def _add_player(players: dict[tuple[str, str], str], event: PlayerRegistered) -> None:
     for spelling in (event.name, *event.aliases):
+        need_letters(spelling)
         owner = players.setdefault((event.team, normalise(spelling)), event.name)
         if owner != event.name:
             raise RuleBroken(f"name {spelling!r} already belongs to player {owner!r}")
+
+
+def need_letters(name: str) -> None:
+    """A name that normalises to nothing would be every such name at once: refused."""
+    if not normalise(name):
+        raise RuleBroken(f"name {name!r} has no letters or digits")

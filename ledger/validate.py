@@ -38,7 +38,7 @@ from events.rules import MatchState, RuleViolation, TieContext, check
 from ledger.codec import decode, explain
 from ledger.errors import InvalidEvent, RuleBroken, UnknownMatch
 from ledger.jsontext import loads
-from ledger.teams import SLUG, Registry
+from ledger.teams import SLUG, Registry, need_letters
 
 COMPETITION_TYPES = frozenset(
     {"CompetitionCreated", "TeamRegistered", "PlayerRegistered", "TieDrawn", "FixtureScheduled"}
@@ -363,6 +363,9 @@ class Judge:
     def _resolve_names(self, conn: sqlite3.Connection, state: MatchState, event: Event) -> Event:
         if not isinstance(event, GoalScored | CardShown | ShootoutKick):
             return event
+        named = event.taker if isinstance(event, ShootoutKick) else event.player
+        if named is not None:
+            need_letters(named)
         reg = self.registry(conn)
         team = reg.resolve_team(event.team)
         if isinstance(event, ShootoutKick):
