@@ -45,6 +45,8 @@ from ledger.validate import Judge, allowed_in, decode_data, scheduled_in, stream
 
 NO_STREAM = -1  # expected_version of a stream that must not exist yet
 GENESIS = bytes(32)
+# µs an event may seem to occur after it is recorded: the clocks of appenders may differ
+CLOCK_SLACK = 5 * 60 * 1_000_000
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS events (
@@ -236,6 +238,13 @@ class Ledger:
             if not allowed_in(kind, type_name):
                 raise InvalidEvent(f"{type_name} does not belong in a {kind} stream")
             try:
+                occurred = _micros(draft.occurred_at, "occurred_at")
+                recorded = (_micros(draft.recorded_at, "recorded_at")
+                            if draft.recorded_at is not None else recorded_now)
+                if occurred > recorded + CLOCK_SLACK:
+                    raise InvalidEvent(f"occurred_at {iso(occurred)} is after it was recorded "
+                                       f"({iso(recorded)}): the ledger records what has "
+                                       "happened, not what will")
                 event = self._judge.admit(conn, stream, kind, ident, version, draft.event,
                                           draft.event_id)
             except LedgerError as e:
@@ -247,9 +256,6 @@ class Ledger:
             else:
                 type_name, schema, data = encode(event)
             data_text, meta_text = dumps_data(data), dumps(dict(draft.meta)) if draft.meta else None
-            occurred = _micros(draft.occurred_at, "occurred_at")
-            recorded = (_micros(draft.recorded_at, "recorded_at")
-                        if draft.recorded_at is not None else recorded_now)
             digest = chain_hash(prev, position, draft.event_id, stream, version, type_name,
                                 schema, occurred, recorded, data_text, meta_text)
             row = (position, draft.event_id, stream, version, type_name, schema, occurred,

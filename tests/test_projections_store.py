@@ -91,20 +91,21 @@ def seeded(path: Path, lines: list[str] | None = None) -> Ledger:
 
 
 class Clock:
-    """Recording times that only go forward."""
+    """Recording times that only go forward, and never before what they record."""
 
     def __init__(self, start: dt.datetime) -> None:
         self.now = start
 
-    def tick(self) -> dt.datetime:
-        self.now += dt.timedelta(minutes=1)
+    def tick(self, occurred: dt.datetime) -> dt.datetime:
+        self.now = max(self.now + dt.timedelta(minutes=1), occurred)
         return self.now
 
 
 def append(lg: Ledger, clock: Clock, stream: str, kickoff: dt.datetime,
            *steps: tuple[int, Event]) -> list[Envelope]:
-    return lg.append(stream, [Draft(event=e, occurred_at=kickoff + dt.timedelta(minutes=m),
-                                    recorded_at=clock.tick()) for m, e in steps])
+    moments = [kickoff + dt.timedelta(minutes=m) for m, _ in steps]
+    return lg.append(stream, [Draft(event=e, occurred_at=t, recorded_at=clock.tick(t))
+                              for (_, e), t in zip(steps, moments, strict=True)])
 
 
 def event_ids(lg: Ledger, match: str, player: str) -> list[str]:

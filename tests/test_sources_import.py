@@ -29,7 +29,7 @@ from events import (
     TieRules,
 )
 from events.rules import MatchState
-from ledger import Draft, Ledger, Registry, RuleBroken, import_lines
+from ledger import Draft, InvalidEvent, Ledger, Registry, RuleBroken, import_lines
 from ledger.sources import (
     AmbiguousTeam,
     ParseError,
@@ -602,6 +602,32 @@ def test_a_line_that_does_not_parse_writes_nothing(ledger: Ledger, tmp_path: Pat
     with pytest.raises(ParseError, match=rf"^{broken}:245: "):
         import_source(ledger, broken)
     assert ledger.head() == 0
+
+
+FUTURE = """= Future League 2030/31
+
+» Matchday 1
+  Sat Aug/10
+    15.00  Alpha FC   v Beta FC
+           Gamma FC   v Delta FC
+» Matchday 2
+  Sat Aug/17
+    15.00  Beta FC   v Gamma FC{result}
+"""
+
+
+def test_a_season_still_to_come_is_scheduled_now_and_its_results_refused(
+        ledger: Ledger, tmp_path: Path) -> None:
+    path = tmp_path / "future.txt"
+    path.write_text(FUTURE.format(result="   1-0"), encoding="utf-8")
+    with pytest.raises(InvalidEvent, match=rf"^{path}:9: .* is after it was recorded"):
+        import_source(ledger, path)
+    assert ledger.head() == 0
+    path.write_text(FUTURE.format(result=""), encoding="utf-8")
+    before = dt.datetime.now(dt.UTC)
+    assert import_source(ledger, path).added == 8
+    assert all(e.occurred_at >= before for e in ledger.read())  # known now, not in 2030
+    assert {e.event.date.year for e in ledger.read(types={"FixtureScheduled"})} == {2030}
 
 
 # --- other shapes ---------------------------------------------------------------------------------

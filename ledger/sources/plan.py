@@ -17,10 +17,10 @@ Times: a kick-off is stored with its UTC offset when the file gives a zone (``UT
 football.json ``timezone``) or the ``timezone`` option does; otherwise ``kickoff`` is None and
 the local time is kept in the fixture's meta. ``occurred_at``: competition facts (creation,
 teams, the draw of a round, its fixtures) at 00:00 UTC of the first match date they concern,
-since the files do not say when draws happened; goals at kick-off + minute (+15 after half
-time, +5 more in extra time); the end of a match and its result at kick-off + 1h55 (+35 min
-with extra time, +15 with a shoot-out); with no kick-off known, every fact of the match at
-23:59 UTC of its date.
+since the files do not say when draws happened (at the import if that date is to come);
+goals at kick-off + minute (+15 after half time, +5 more in extra time); the end of a match
+and its result at kick-off + 1h55 (+35 min with extra time, +15 with a shoot-out); with no
+kick-off known, every fact of the match at 23:59 UTC of its date.
 
     >>> plan, summary = plan_import(Registry(), season)          # doctest: +SKIP
     >>> [stream for stream, _ in plan][:2]                        # doctest: +SKIP
@@ -416,7 +416,9 @@ def _offset(goal: GoalScored) -> dt.timedelta:
 
 
 def _day_start(date: dt.date) -> dt.datetime:
-    return dt.datetime.combine(date, dt.time(0, 0), tzinfo=UTC)
+    """00:00 UTC of ``date``, or now if that is still to come: a fixture of a round not played
+    yet is known now, and the ledger records only what has happened."""
+    return min(dt.datetime.combine(date, dt.time(0, 0), tzinfo=UTC), dt.datetime.now(UTC))
 
 
 def _day_end(date: dt.date) -> dt.datetime:
