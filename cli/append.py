@@ -446,8 +446,14 @@ def competition(
     away_goals: Annotated[bool, typer.Option(
         "--away-goals/--no-away-goals", help="Away goals decide level ties (UEFA before "
                                              "2021/22).")] = False,
+    away_goals_in_extra_time: Annotated[bool, typer.Option(
+        "--away-goals-in-extra-time/--no-away-goals-in-extra-time",
+        help="With --away-goals: away goals of extra time count too.")] = False,
     penalties: Annotated[bool, typer.Option(
         "--penalties/--no-penalties", help="Ties still level go to a shoot-out.")] = True,
+    points_for_win: Annotated[int, typer.Option(
+        "--points-for-win", min=1, metavar="N",
+        help="Points for a win in tables (2 in older seasons).")] = 3,
     db: Db = DEFAULT_DB, at: At = None, event_id: EventId = None,
     source: Source = None, json_output: JsonOut = False,
 ) -> None:
@@ -458,9 +464,13 @@ def competition(
     from events import CompetitionCreated, TieRules
 
     comp = competition_id(competition_ref)
+    if away_goals_in_extra_time and not away_goals:
+        raise CliError("--away-goals-in-extra-time needs --away-goals")
+    rules = TieRules(extra_time=extra_time, away_goals=away_goals,
+                     away_goals_in_extra_time=away_goals_in_extra_time, penalties=penalties,
+                     points_for_win=points_for_win)
     event = CompetitionCreated(competition=comp, name=name, season=season, format=fmt,
-                               rules=TieRules(extra_time=extra_time, away_goals=away_goals,
-                                              penalties=penalties))
+                               rules=rules)
     append_events(Options(db, at, -1, event_id, source, json_output), f"competition:{comp}",
                   [event])
 

@@ -160,6 +160,19 @@ def test_the_status_reads_like_a_match_day(seeded: Ledger, as_of: dt.datetime | 
     assert render.status_text(board) == status
 
 
+def test_a_competition_takes_every_rule_of_its_era(db_path: Path) -> None:
+    Ledger(db_path).close()
+    result = CliRunner().invoke(app, [
+        "append", "competition", "uefa-cup-1994-95", "--name", "UEFA Cup", "--season",
+        "1994/95", "--away-goals", "--away-goals-in-extra-time", "--points-for-win", "2",
+        "--at", "1994-09-01", "--db", str(db_path)])
+    assert result.exit_code == 0, result.output
+    with Ledger(db_path) as lg:
+        created = next(lg.read()).event
+    assert created.rules == TieRules(away_goals=True, away_goals_in_extra_time=True,
+                                     points_for_win=2)
+
+
 @pytest.mark.parametrize(("rules", "period"), [
     (TieRules(), "ET1"), (TieRules(extra_time=False), "PSO")])
 def test_a_whistle_after_ninety_level_minutes_starts_what_the_rules_have_next(
