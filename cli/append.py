@@ -284,8 +284,8 @@ def _after_ninety(state: State, match: str) -> Period:
     """What follows 90 level minutes: extra time, or penalties where the rules have none."""
     fixture = state.fixtures.get(match)
     comp = state.competitions.get(fixture.competition) if fixture is not None else None
-    return Period.SHOOTOUT if comp is not None and not comp.rules.extra_time else (
-        Period.EXTRA_FIRST)
+    no_extra_time = comp is not None and not comp.rules.extra_time
+    return Period.SHOOTOUT if no_extra_time else Period.EXTRA_FIRST
 
 
 @app.command(rich_help_panel=MATCH_PANEL)

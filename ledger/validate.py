@@ -299,7 +299,7 @@ class Judge:
                           and (f.leg or 1) == leg and f.match != event.match), None)
             if taken is not None:
                 raise RuleBroken(f"tie {event.tie} leg {leg} is already match {taken!r}: "
-                                 f"schedule that one again to change it")
+                                 "schedule that one again to change it")
         if event.kickoff is not None and event.kickoff.tzinfo is None:
             raise RuleBroken("kickoff needs its UTC offset (local time, e.g. +02:00)")
         stream = f"competition:{ident}"
