@@ -295,8 +295,8 @@ class Judge:
             if len(teams) == 2 and {home, away} - {None} - teams:
                 raise RuleBroken(f"tie {event.tie} is between {' and '.join(sorted(teams))}")
             leg = event.leg or 1
-            taken = next((f.match for f in comp.fixtures.values() if f.tie == event.tie
-                          and (f.leg or 1) == leg and f.match != event.match), None)
+            taken = next((m for m in self._legs(conn, comp, event.tie, leg)
+                          if m != event.match), None)
             if taken is not None:
                 raise RuleBroken(f"tie {event.tie} leg {leg} is already match {taken!r}: "
                                  "schedule that one again to change it")
@@ -388,8 +388,7 @@ class Judge:
         leg = fixture.leg or 1
         ctx = TieContext(rules=comp.rules, deciding=leg >= tie.legs)
         if tie.legs == 2 and leg == 2:
-            first = next((f for f in comp.fixtures.values() if f.tie == tie.tie and f.leg == 1),
-                         None)
+            first = next((comp.fixtures[m] for m in self._legs(conn, comp, tie.tie, 1)), None)
             if first is not None:
                 _, fl = self.state(conn, f"match:{first.match}")
                 assert isinstance(fl, MatchState)
@@ -404,6 +403,18 @@ class Judge:
                                           away_goals.get(fixture.away, 0)),
                 )
         return ctx
+
+    def _legs(self, conn: sqlite3.Connection, comp: CompetitionState, tie: str, leg: int
+              ) -> list[str]:
+        """The matches scheduled as ``leg`` of ``tie`` that stand: an abandoned one may be
+        replayed as another match, which then takes its place."""
+        found = []
+        for f in comp.fixtures.values():
+            if f.tie == tie and (f.leg or 1) == leg:
+                state = self.state(conn, f"match:{f.match}")[1]
+                if not (isinstance(state, MatchState) and state.status == "abandoned"):
+                    found.append(f.match)
+        return found
 
     def _retraction(self, conn: sqlite3.Connection, stream: str, state: MatchState,
                     event: EventRetracted, ctx: TieContext | None) -> None:

@@ -18,6 +18,7 @@ minutes, then away goals (when the rules say so), then extra time (away goals ag
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from collections.abc import Iterable, Mapping
 
 import attrs
@@ -182,8 +183,7 @@ class _Resolver:
 
 def _decide(state: State, drawn: Tie, sides: tuple[SideView, SideView],
             rules: TieRules) -> TieView:
-    matches = index(state).by_tie.get((drawn.competition, drawn.tie), ())
-    results = [result(state, m) for m in matches]
+    results = _standing(state, index(state).by_tie.get((drawn.competition, drawn.tie), ()))
     teams = (sides[0].team, sides[1].team)
     home_sides = [_home_side(r, teams, state.fixtures[r.match].leg, i)
                   for i, r in enumerate(results)]
@@ -198,6 +198,15 @@ def _decide(state: State, drawn: Tie, sides: tuple[SideView, SideView],
     return TieView(competition=drawn.competition, tie=drawn.tie, round=drawn.round,
                    sides=sides, legs=legs, aggregate=aggregate,
                    winner=winner, decided_by=how if winner is not None else None)
+
+
+def _standing(state: State, matches: Iterable[str]) -> list[Result]:
+    """The results of a tie's matches, less an abandoned one whose leg was scheduled again
+    as another match: the replay takes its place."""
+    results = [result(state, m) for m in matches]
+    legs = Counter(state.fixtures[r.match].leg or 1 for r in results)
+    return [r for r in results
+            if r.status != "abandoned" or legs[state.fixtures[r.match].leg or 1] == 1]
 
 
 def _winner(results: list[Result], home_sides: list[int], legs: int,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
+import attrs
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -17,6 +18,7 @@ from events import (
     GoalKind,
     GoalScored,
     KickOutcome,
+    MatchAbandoned,
     MatchEnded,
     MatchStarted,
     Period,
@@ -26,6 +28,7 @@ from events import (
 )
 from events.rules import Facts, Kick, MatchState, event_id_of, event_key
 from ledger import Ledger, RuleBroken
+from projections import state_at, tie
 
 from conftest import KICKOFF, drafts, setup_tie
 from strategies import event_ids
@@ -127,6 +130,41 @@ def test_away_goals_decide_a_level_aggregate_where_the_competition_says_so(
     with pytest.raises(RuleBroken, match="only when the tie is level"):
         ledger.append(LEG2, drafts(PeriodStarted(period=ET1)))
     ledger.append(LEG2, drafts(MatchEnded()))
+
+
+def test_an_abandoned_leg_replayed_as_another_match_gives_way_to_the_replay(
+        ledger: Ledger) -> None:
+    setup_tie(ledger)
+    ledger.append(LEG1, drafts(MatchStarted(), PeriodStarted(period=H1),
+                               GoalScored(team="marseille", minute=20),
+                               MatchAbandoned(minute=30)))
+    with pytest.raises(RuleBroken, match="tie T1 leg 2 is already match 't1-leg2'"):
+        ledger.append("competition:cup", drafts(attrs.evolve(
+            ledger.fixture("t1-leg2"), match="t1-again")))
+    replay = attrs.evolve(ledger.fixture("t1-leg1"), match="t1-replay",
+                          kickoff=KICKOFF + dt.timedelta(days=1))
+    ledger.append("competition:cup", drafts(replay))
+    ledger.append("match:t1-replay", drafts(
+        MatchStarted(), PeriodStarted(period=H1), PeriodEnded(period=H1),
+        PeriodStarted(period=H2), GoalScored(team="benfica", minute=60), PeriodEnded(period=H2),
+        MatchEnded(), start=replay.kickoff))
+    with pytest.raises(RuleBroken, match="tie T1 leg 1 is already match 't1-replay'"):
+        ledger.append("competition:cup", drafts(attrs.evolve(replay, match="t1-third")))
+    # 1-0 to Benfica in the replay, 1-0 to Marseille in the second leg: level, so extra time
+    ledger.append(LEG2, drafts(MatchStarted(), PeriodStarted(period=H1), PeriodEnded(period=H1),
+                               PeriodStarted(period=H2), GoalScored(team="marseille", minute=79),
+                               PeriodEnded(period=H2), start=KICKOFF + WEEK))
+    with pytest.raises(RuleBroken, match="the tie is level: it needs extra time"):
+        ledger.append(LEG2, drafts(MatchEnded()))
+    ledger.append(LEG2, drafts(PeriodStarted(period=ET1), GoalScored(team="marseille",
+                                                                     minute=100),
+                               PeriodEnded(period=ET1), PeriodStarted(period=ET2),
+                               PeriodEnded(period=ET2), MatchEnded(),
+                               start=KICKOFF + WEEK + dt.timedelta(minutes=95)))
+    view = tie(state_at(ledger), "T1")
+    assert [leg.match for leg in view.legs] == ["t1-replay", "t1-leg2"]
+    assert (view.aggregate, view.winner, view.decided_by) == ((1, 2), "marseille",
+                                                              "extra_time")
 
 
 def _to_shootout(lg: Ledger) -> None:
