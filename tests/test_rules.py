@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
+import tempfile
 import uuid
+from pathlib import Path
 
 import attrs
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from events import (
     Card,
     CardShown,
+    Event,
     EventRetracted,
     GoalDisallowed,
     GoalKind,
@@ -24,11 +28,12 @@ from events import (
     Period,
     PeriodEnded,
     PeriodStarted,
+    ResultReported,
     ShootoutKick,
 )
 from events.rules import Facts, Kick, MatchState, event_id_of, event_key
-from ledger import Ledger, RuleBroken
-from projections import state_at, tie
+from ledger import Draft, Ledger, LedgerError, RuleBroken
+from projections import Projector, scoreboard, state_at, tie, to_json
 
 from conftest import KICKOFF, drafts, setup_tie
 from strategies import event_ids
@@ -299,3 +304,91 @@ def test_a_match_retracts_and_disallows_by_any_kind_of_id(event_id: str) -> None
     assert not gone.knows(event_id) and gone.is_retracted(event_id)
     assert gone.transitions == (PeriodStarted(period=H1),)
     assert not gone.is_retracted(event_id + "-goal")
+
+
+# --- anything thrown at a match ------------------------------------------------------------
+
+ONE_LEG = "match:t1-leg1"
+WHISTLES: list[Event] = [MatchStarted(), *[e for p in Period for e in (
+    PeriodStarted(period=p), PeriodEnded(period=p))], MatchEnded()]
+PLAYERS = ("Nicolas Otamendi", "Angel Di Maria", "Chancel Mbemba", "Pierre-Emerick Aubameyang")
+# weighted: most matches should live long enough to reach a shoot-out
+KINDS = ("goal",) * 8 + ("card",) * 4 + ("kick",) * 12 + ("disallow", "retract") * 2 + (
+    "abandon", "result")
+
+
+def _anything(data: st.DataObject, ids: list[str], goals: list[str]) -> Event:
+    """One event of any match type, mostly aimed at this match's teams and earlier events
+    (``ids``; ``goals``: those of its goals)."""
+    teams = st.sampled_from(("benfica", "marseille", "porto"))
+    minute = st.none() | st.integers(-1, 130)
+    some_id = st.sampled_from(ids) if ids else st.just(str(uuid.uuid4()))
+    some_goal = st.sampled_from(goals) if goals else some_id
+    kind = data.draw(st.sampled_from(KINDS))
+    if kind == "goal":
+        return GoalScored(team=data.draw(teams), player=data.draw(st.none() | st.sampled_from(
+            PLAYERS)), minute=data.draw(minute), kind=data.draw(st.sampled_from(GoalKind)))
+    if kind == "card":
+        return CardShown(team=data.draw(teams), player=data.draw(st.sampled_from(PLAYERS)),
+                         card=data.draw(st.sampled_from(Card)), minute=data.draw(minute))
+    if kind == "kick":
+        return ShootoutKick(team=data.draw(teams), outcome=data.draw(st.sampled_from(
+            KickOutcome)), taker=data.draw(st.none() | st.sampled_from(PLAYERS)))
+    if kind == "disallow":
+        return GoalDisallowed(goal=data.draw(some_goal))
+    if kind == "retract":
+        return EventRetracted(event=data.draw(some_id), reason="typed by mistake")
+    if kind == "abandon":
+        return MatchAbandoned(minute=data.draw(minute))
+    score = st.tuples(st.integers(-1, 4), st.integers(0, 4))
+    return ResultReported(full_time=data.draw(score),
+                          penalties=data.draw(st.none() | st.tuples(st.integers(0, 6),
+                                                                     st.integers(0, 6))))
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.data())
+def test_anything_appended_to_a_match_is_admitted_or_refused_and_the_views_agree(
+        data: st.DataObject) -> None:
+    """Whatever is thrown at a match, in any order: each event goes in whole or is refused
+    with a ledger error and changes nothing; the chain stays intact; the read model written
+    by a rebuild is the view of the fold; and a finished shoot-out is never level."""
+    with tempfile.TemporaryDirectory() as folder, Ledger(Path(folder) / "l.db") as lg:
+        setup_tie(lg, legs=1)
+        whistle, moment, reported = 0, KICKOFF, False
+        ids: list[str] = []
+        goals: list[str] = []
+        for _ in range(data.draw(st.integers(1, 60), label="steps")):
+            moment += dt.timedelta(minutes=1)
+            tries = ([WHISTLES[whistle], MatchEnded()] if data.draw(st.booleans())
+                     and whistle < len(WHISTLES) else [_anything(data, ids, goals)])
+            for event in tries:
+                head = lg.head()
+                try:
+                    (env,) = lg.append(ONE_LEG, [Draft(event=event, occurred_at=moment)])
+                except LedgerError:
+                    assert lg.head() == head
+                    continue
+                ids.append(env.event_id)
+                if isinstance(event, GoalScored):
+                    goals.append(env.event_id)
+                reported |= isinstance(event, ResultReported)
+                if event == WHISTLES[min(whistle, len(WHISTLES) - 1)]:
+                    whistle += 1
+                break
+        assert lg.verify().ok
+        Projector(lg).rebuild()
+        board = scoreboard(state_at(lg), "t1-leg1")
+        stored = lg.db["rm_scoreboard"].get("t1-leg1")["json"]
+        assert json.loads(stored) == json.loads(json.dumps(to_json(board)))
+        if board.status == "finished" and board.penalties is not None:
+            assert board.penalties[0] != board.penalties[1]
+        for goal in board.goals:  # an own goal counts for the other side, any other for its own
+            assert (goal.team == goal.scorer_team) == (goal.kind is not GoalKind.OWN_GOAL)
+        if not reported:  # then the score is the goals and kicks that stand, nothing else
+            sides = (board.home, board.away)
+            assert board.score == tuple(sum(1 for g in board.goals if g.team == side
+                                            and not g.disallowed) for side in sides)
+            scored = [k.team for k in board.kicks if k.outcome is KickOutcome.SCORED]
+            if board.penalties is not None:
+                assert board.penalties == tuple(scored.count(side) for side in sides)
