@@ -291,9 +291,10 @@ class Judge:
                 raise RuleBroken(f"no tie {event.tie!r} in competition {ident!r}")
             if not 1 <= (event.leg or 1) <= tie.legs:
                 raise RuleBroken(f"tie {event.tie} has {tie.legs} leg(s), not leg {event.leg}")
-            teams = {s.team for s in tie.sides if s.team is not None}
-            if len(teams) == 2 and {home, away} - {None} - teams:
-                raise RuleBroken(f"tie {event.tie} is between {' and '.join(sorted(teams))}")
+            sides = [_candidates(comp, side) for side in tie.sides]
+            if not _fits(home, away, *sides):
+                raise RuleBroken(f"tie {event.tie} is between "
+                                 f"{' and '.join(' or '.join(sorted(c)) for c in sides)}")
             leg = event.leg or 1
             taken = next((m for m in self._legs(conn, comp, event.tie, leg)
                           if m != event.match), None)
@@ -437,6 +438,22 @@ class Judge:
 _OVER = ("finished", "abandoned")
 # the events whose rules read the tie (aggregate, extra time, shoot-out)
 _TIE_DEPENDENT = (PeriodStarted, MatchEnded, ShootoutKick, EventRetracted)
+
+
+def _candidates(comp: CompetitionState, side: Side) -> set[str]:
+    """The teams a side of a tie may be: its team, or those of the tie it is the winner of
+    (a tie names only ties drawn before it, so this ends)."""
+    if side.team is not None:
+        return {side.team}
+    drawn = comp.ties[side.winner_of or ""]
+    return _candidates(comp, drawn.sides[0]) | _candidates(comp, drawn.sides[1])
+
+
+def _fits(home: str | None, away: str | None, first: set[str], second: set[str]) -> bool:
+    """Whether a fixture's teams (None: not known yet) can be the two sides, one each."""
+    def on(team: str | None, side: set[str]) -> bool:
+        return team is None or team in side
+    return (on(home, first) and on(away, second)) or (on(home, second) and on(away, first))
 
 
 def _empty(stream: str) -> State:

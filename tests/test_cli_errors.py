@@ -13,8 +13,9 @@ import pytest
 from test_ledger import BAD_INPUTS, _live_second_half, _not_level, _shootout_decided
 from typer.testing import CliRunner
 
+from cli.demo import seed_lines
 from cli.main import app
-from ledger import Ledger
+from ledger import Ledger, import_lines
 
 from conftest import setup_tie
 
@@ -54,6 +55,10 @@ def test_every_bad_input_of_the_ledger_as_raw_json_is_one_line_and_changes_nothi
     assert refused(db_path, ["append", "json", line], message) == 1
     assert refused(db_path, ["append", "json"], message, stdin=line) == 1  # from stdin
     assert state(db_path) == before
+
+
+def _seed(lg: Ledger) -> None:
+    import_lines(lg, seed_lines())
 
 
 L1, L2 = "t1-leg1", "t1-leg2"
@@ -111,6 +116,12 @@ TYPED: list[tuple[str, Build, list[str], str, int]] = [
     ("a fixture with no date", lambda lg: setup_tie(lg),
      ["append", "fixture", "cup", "t2-leg1", "--home", "benfica"],
      "give --kickoff (with its offset) or --date", 1),
+    ("a team that cannot be in a tie", _seed,
+     ["append", "fixture", "uel-2023-24", "uel24-sf1-leg1", "--home", "Roma"],
+     "tie SF1 is between benfica or marseille and atalanta or liverpool", 1),
+    ("both teams from one side of a tie", _seed,
+     ["append", "fixture", "uel-2023-24", "uel24-sf1-leg1", "--home", "Benfica", "--away",
+      "Marseille"], "tie SF1 is between benfica or marseille and atalanta or liverpool", 1),
     ("a second first leg for a tie", lambda lg: setup_tie(lg),
      ["append", "fixture", "cup", "t1-again", "--tie", "T1", "--leg", "1", "--date",
       "2024-04-09"], "tie T1 leg 1 is already match 't1-leg1'", 1),
