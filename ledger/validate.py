@@ -275,6 +275,11 @@ class Judge:
                 sides.append(side)
         if sides[0] == sides[1]:
             raise RuleBroken("a tie needs two different sides")
+        for other in comp.ties.values():  # a round has each team (or winner) once
+            shared = [s for s in sides if s in other.sides and other.round == event.round]
+            if shared:
+                who = shared[0].team or f"the winner of {shared[0].winner_of}"
+                raise RuleBroken(f"{who} is already in tie {other.tie} of round {event.round}")
         return attrs.evolve(event, sides=(sides[0], sides[1]))
 
     def _fixture(self, conn: sqlite3.Connection, comp: CompetitionState, reg: Registry,
