@@ -18,6 +18,7 @@ from events import (
     CardShown,
     Event,
     EventRetracted,
+    FixtureScheduled,
     GoalDisallowed,
     GoalKind,
     GoalScored,
@@ -30,10 +31,13 @@ from events import (
     PeriodStarted,
     ResultReported,
     ShootoutKick,
+    Side,
+    TeamRegistered,
+    TieDrawn,
 )
 from events.rules import Facts, Kick, MatchState, event_id_of, event_key
 from ledger import Draft, Ledger, LedgerError, RuleBroken
-from projections import Projector, scoreboard, state_at, tie, to_json
+from projections import Projector, bracket, scoreboard, state_at, tie, to_json
 
 from conftest import KICKOFF, drafts, setup_tie
 from strategies import event_ids
@@ -392,3 +396,56 @@ def test_anything_appended_to_a_match_is_admitted_or_refused_and_the_views_agree
             scored = [k.team for k in board.kicks if k.outcome is KickOutcome.SCORED]
             if board.penalties is not None:
                 assert board.penalties == tuple(scored.count(side) for side in sides)
+
+
+# --- anything thrown at a cup's draw ---------------------------------------------------------
+
+CLUBS = ("benfica", "marseille", "roma", "milan", "porto")
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.data())
+def test_any_draw_and_schedule_is_admitted_or_refused_and_the_bracket_agrees(
+        data: st.DataObject) -> None:
+    """Ties drawn between any teams or winners, fixtures with any teams, ties and legs: each
+    goes in whole or is refused with a ledger error; the bracket a rebuild stores is the
+    fold's; a fixture of a tie has teams its sides can be, and a round has each side once."""
+    with tempfile.TemporaryDirectory() as folder, Ledger(Path(folder) / "l.db") as lg:
+        setup_tie(lg)
+        lg.append("competition:cup", drafts(*[TeamRegistered(team=t, name=t.title())
+                                              for t in CLUBS[2:]]))
+        tie_ids = ["T1", "T2", "T3", "S1", "S2", "F"]
+        side = st.one_of(st.builds(Side, team=st.sampled_from(CLUBS)),
+                         st.builds(Side, winner_of=st.sampled_from(tie_ids)))
+        for _ in range(data.draw(st.integers(1, 40), label="steps")):
+            if data.draw(st.booleans()):
+                event: Event = TieDrawn(round=data.draw(st.sampled_from(("QF", "SF", "F"))),
+                                        tie=data.draw(st.sampled_from(tie_ids)),
+                                        sides=(data.draw(side), data.draw(side)),
+                                        legs=data.draw(st.integers(1, 2)))
+            else:
+                teams = st.none() | st.sampled_from(CLUBS)
+                event = FixtureScheduled(match=data.draw(st.sampled_from(("m1", "m2", "m3"))),
+                                         date=KICKOFF.date(), home=data.draw(teams),
+                                         away=data.draw(teams), tie=data.draw(
+                                             st.none() | st.sampled_from(tie_ids)),
+                                         leg=data.draw(st.none() | st.integers(1, 2)))
+            head = lg.head()
+            try:
+                lg.append("competition:cup", drafts(event))
+            except LedgerError:
+                assert lg.head() == head
+        assert lg.verify().ok
+        Projector(lg).rebuild()
+        state = state_at(lg)
+        view = bracket(state, "cup")
+        stored = lg.db["rm_bracket"].get("cup")["json"]
+        assert json.loads(stored) == json.loads(json.dumps(to_json(view)))
+        for rnd in view.rounds:
+            drawn = [s.winner_of or s.team for t in rnd.ties for s in t.sides]
+            assert len(drawn) == len(set(drawn)), drawn
+        for fx in state.fixtures.values():
+            if fx.tie is not None:
+                ties = {t.tie: t for r in view.rounds for t in r.ties}
+                may = [set(s.candidates) | {s.team} - {None} for s in ties[fx.tie].sides]
+                assert {fx.home, fx.away} - {None} <= may[0] | may[1]
