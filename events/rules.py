@@ -491,7 +491,12 @@ class TieContext:
 
 def level(state: MatchState, ctx: TieContext, *, extra_time_played: bool) -> bool:
     """Whether the tie is level at this point of its deciding match (on aggregate)."""
-    home, away = state.total()
+    return level_at(state.total(), ctx, extra_time_played=extra_time_played)
+
+
+def level_at(score: tuple[int, int], ctx: TieContext, *, extra_time_played: bool) -> bool:
+    """Whether the tie is level when its deciding match stands at ``score`` (home, away)."""
+    home, away = score
     if ctx.first_leg is not None:
         home, away = home + ctx.first_leg[0], away + ctx.first_leg[1]
     if home != away:
@@ -501,7 +506,7 @@ def level(state: MatchState, ctx: TieContext, *, extra_time_played: bool) -> boo
     if ctx.first_leg is not None and uses_away:
         # this match's home side is the first leg's away side
         home_away_goals = ctx.first_leg_away_goals[0]
-        away_away_goals = state.total()[1] + ctx.first_leg_away_goals[1]
+        away_away_goals = score[1] + ctx.first_leg_away_goals[1]
         return home_away_goals == away_away_goals
     return True
 
@@ -694,6 +699,13 @@ def _rule_reported(state: MatchState, event: ResultReported, ctx: TieContext) ->
                             f"{ft[0]}-{ft[1]}")
     if pens and pens[0] == pens[1]:
         raise RuleViolation(f"a shoot-out cannot end level ({pens[0]}-{pens[1]})")
+    if (et or pens) and not ctx.deciding:
+        raise RuleViolation("extra time or penalties, but this match decides no tie")
+    if et and not level_at(ft, ctx, extra_time_played=False):
+        raise RuleViolation(f"extra time, but the tie was not level after {ft[0]}-{ft[1]}")
+    if pens and not level_at(et or ft, ctx, extra_time_played=et is not None):
+        final = et or ft
+        raise RuleViolation(f"penalties, but the tie was not level after {final[0]}-{final[1]}")
     if state.valid_goals:
         recorded, reported = state.score(), et or ft
         if recorded != reported:

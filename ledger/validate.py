@@ -32,6 +32,7 @@ from events.catalogue import (
     GoalScored,
     MatchEnded,
     PeriodStarted,
+    ResultReported,
     ShootoutKick,
 )
 from events.rules import MatchState, RuleViolation, TieContext, check
@@ -442,7 +443,7 @@ class Judge:
 
 _OVER = ("finished", "abandoned")
 # the events whose rules read the tie (aggregate, extra time, shoot-out)
-_TIE_DEPENDENT = (PeriodStarted, MatchEnded, ShootoutKick, EventRetracted)
+_TIE_DEPENDENT = (PeriodStarted, MatchEnded, ShootoutKick, EventRetracted, ResultReported)
 
 
 def _candidates(comp: CompetitionState, side: Side) -> set[str]:

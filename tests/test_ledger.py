@@ -255,12 +255,17 @@ def _live_second_half(lg: Ledger) -> None:
         PeriodEnded(period=H1), PeriodStarted(period=H2)))
 
 
-def _second_leg(lg: Ledger, *leg2: object) -> None:
+def _first_leg_won(lg: Ledger) -> None:
+    """Benfica 1-0 Marseille in the first leg; the second to come."""
     setup_tie(lg)
     lg.append("match:t1-leg1", drafts(
         MatchStarted(), PeriodStarted(period=H1), GoalScored(team="benfica", minute=10),
         PeriodEnded(period=H1), PeriodStarted(period=H2), PeriodEnded(period=H2),
         MatchEnded()))
+
+
+def _second_leg(lg: Ledger, *leg2: object) -> None:
+    _first_leg_won(lg)
     lg.append("match:t1-leg2", drafts(*leg2, start=KICKOFF + dt.timedelta(days=7)))  # type: ignore[arg-type]
 
 
@@ -319,6 +324,16 @@ BAD_INPUTS: list[tuple[str, Callable[[Ledger], None], str, type[LedgerError], st
      json.dumps({"stream": LEG1, "type": "GoalScored", "data": {"team": "benfica"},
                  "occurred_at": "2999-01-01T00:00:00Z"}),
      InvalidEvent, "occurred_at 2999-01-01T00:00:00Z is after it was recorded"),
+    ("penalties in a first leg", lambda lg: setup_tie(lg),
+     _line(LEG1, "ResultReported", {"full_time": [1, 1], "penalties": [4, 3]}),
+     RuleBroken, "extra time or penalties, but this match decides no tie"),
+    ("extra time after a second leg that settled the tie", _first_leg_won,
+     _line(LEG2, "ResultReported", {"full_time": [2, 0], "extra_time": [2, 1]}),
+     RuleBroken, "extra time, but the tie was not level after 2-0"),
+    ("penalties after a level second leg won in extra time", _first_leg_won,
+     _line(LEG2, "ResultReported", {"full_time": [1, 0], "extra_time": [2, 0],
+                                    "penalties": [5, 4]}),
+     RuleBroken, "penalties, but the tie was not level after 2-0"),
     ("a blank name booked", _live_second_half,
      _line(LEG1, "CardShown", {"team": "benfica", "player": " ", "card": "yellow",
                                "minute": 60}),

@@ -176,6 +176,20 @@ def test_an_abandoned_leg_replayed_as_another_match_gives_way_to_the_replay(
                                                               "extra_time")
 
 
+def test_a_reported_result_goes_to_extra_time_and_penalties_only_when_the_tie_is_level(
+        ledger: Ledger) -> None:
+    setup_tie(ledger)
+    with pytest.raises(RuleBroken, match="this match decides no tie"):
+        ledger.append(LEG1, drafts(ResultReported(full_time=(0, 0), penalties=(4, 3))))
+    play_first_leg(ledger, GoalScored(team="benfica", minute=50))
+    with pytest.raises(RuleBroken, match="extra time, but the tie was not level after 2-0"):
+        ledger.append(LEG2, drafts(ResultReported(full_time=(2, 0), extra_time=(2, 0))))
+    ledger.append(LEG2, drafts(ResultReported(full_time=(1, 0), extra_time=(1, 0),
+                                              penalties=(4, 2)), start=KICKOFF + WEEK))
+    view = tie(state_at(ledger), "T1")
+    assert (view.aggregate, view.winner, view.decided_by) == ((1, 1), "marseille", "penalties")
+
+
 def _to_shootout(lg: Ledger) -> None:
     setup_tie(lg)
     play_first_leg(lg)
