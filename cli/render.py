@@ -557,7 +557,7 @@ def describe(event: Event) -> str:
             return f"{name}: {_sides(event.sides)} ({legs})"
         case FixtureScheduled():
             teams = f"{event.home or '?'} v {event.away or '?'}"
-            tie = f" {event.tie} leg {event.leg}" if event.tie else ""
+            tie = f" {event.tie} leg {event.leg or 1}" if event.tie else ""
             return f"{event.match}: {teams}{tie}, {kickoff_text(event.kickoff, event.date)}"
     return type(event).__name__
 

@@ -21,7 +21,14 @@ from cli.common import complete_match, complete_team, parse_minute, parse_moment
 from cli.demo import seed_lines
 from cli.main import app
 from cli.views import match_views
-from events import MatchStarted, Period, PeriodEnded, PeriodStarted, TieRules
+from events import (
+    FixtureScheduled,
+    MatchStarted,
+    Period,
+    PeriodEnded,
+    PeriodStarted,
+    TieRules,
+)
 from ledger import Ledger, import_lines
 
 from conftest import drafts, setup_tie
@@ -209,6 +216,9 @@ def test_the_log_describes_each_event_in_words(seeded: Ledger) -> None:
     assert "⚽ marseille: Faris Moumbagna 79'" in words
     assert "kick benfica: Angel Di Maria missed" in words
     assert words[-2:] == ["PSO ends", "full time"]
+    final = FixtureScheduled(match="final", date=dt.date(2024, 5, 22), tie="F", home="atalanta",
+                             away="leverkusen")
+    assert render.describe(final) == "final: atalanta v leverkusen F leg 1, 22 May 2024"
 
 
 def test_completion_offers_the_ids_in_the_ledger(seeded: Ledger) -> None:
