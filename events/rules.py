@@ -621,6 +621,13 @@ def _rule_ended(state: MatchState, event: MatchEnded, ctx: TieContext) -> None:
 def _rule_abandoned(state: MatchState, event: MatchAbandoned, ctx: TieContext) -> None:
     if state.status in ("finished", "abandoned"):
         raise RuleViolation(f"match already {state.status}")
+    if event.minute is not None:
+        if period_of_minute(event.minute) is None:
+            raise RuleViolation(f"minute {event.minute} is not a match minute")
+        reached = state.minute()
+        if reached is not None and event.minute < reached:
+            raise RuleViolation(f"abandoned at minute {event.minute}, but the match had "
+                                f"reached minute {reached}")
 
 
 def _rule_goal(state: MatchState, event: GoalScored, ctx: TieContext) -> None:

@@ -141,7 +141,7 @@ def _add_player(players: dict[tuple[str, str], str], event: PlayerRegistered) ->
             raise RuleBroken(f"name {spelling!r} already belongs to player {owner!r}")
 
 
-def need_letters(name: str) -> None:
+def need_letters(name: str, what: str = "name") -> None:
     """A name that normalises to nothing would be every such name at once: refused."""
     if not normalise(name):
-        raise RuleBroken(f"name {name!r} has no letters or digits")
+        raise RuleBroken(f"{what} {name!r} has no letters or digits")

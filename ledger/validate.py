@@ -239,6 +239,8 @@ class Judge:
         _, comp = self.state(conn, stream)
         assert isinstance(comp, CompetitionState)
         if isinstance(event, CompetitionCreated):
+            need_letters(event.name, "competition name")
+            need_letters(event.season, "season")
             if version != 0:
                 raise RuleBroken(f"competition {ident!r} already exists")
             if event.competition != ident:
@@ -262,6 +264,8 @@ class Judge:
                          "to change it")
 
     def _tie(self, comp: CompetitionState, reg: Registry, event: TieDrawn) -> TieDrawn:
+        need_letters(event.tie, "tie id")
+        need_letters(event.round, "round")
         if event.tie in comp.ties:
             raise RuleBroken(f"tie {event.tie!r} was already drawn")
         if event.legs not in (1, 2):
@@ -309,6 +313,9 @@ class Judge:
                                  "schedule that one again to change it")
         if event.kickoff is not None and event.kickoff.tzinfo is None:
             raise RuleBroken("kickoff needs its UTC offset (local time, e.g. +02:00)")
+        if event.kickoff is not None and event.kickoff.date() != event.date:
+            raise RuleBroken(f"kickoff {event.kickoff.isoformat()} is not on the match's date "
+                             f"{event.date.isoformat()} (both local)")
         stream = f"competition:{ident}"
         scheduled = self._scheduled_in(conn, event.match)
         if scheduled is not None and scheduled != stream:
@@ -427,6 +434,8 @@ class Judge:
                     event: EventRetracted, ctx: TieContext | None) -> None:
         if not state.knows(event.event):
             raise RuleViolation(f"no event {event.event} in this match to retract")
+        if not event.reason.strip():
+            raise RuleViolation("a retraction needs its reason")
         replay = MatchState(home=state.home, away=state.away)
         for _, event_id, earlier in _events(conn, stream, after_version=-1):
             if event_id == event.event or state.is_retracted(event_id):

@@ -150,8 +150,9 @@ def test_an_abandoned_leg_replayed_as_another_match_gives_way_to_the_replay(
     with pytest.raises(RuleBroken, match="tie T1 leg 2 is already match 't1-leg2'"):
         ledger.append("competition:cup", drafts(attrs.evolve(
             ledger.fixture("t1-leg2"), match="t1-again")))
-    replay = attrs.evolve(ledger.fixture("t1-leg1"), match="t1-replay",
-                          kickoff=KICKOFF + dt.timedelta(days=1))
+    later = KICKOFF + dt.timedelta(days=1)
+    replay = attrs.evolve(ledger.fixture("t1-leg1"), match="t1-replay", date=later.date(),
+                          kickoff=later)
     ledger.append("competition:cup", drafts(replay))
     ledger.append("match:t1-replay", drafts(
         MatchStarted(), PeriodStarted(period=H1), PeriodEnded(period=H1),
