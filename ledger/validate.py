@@ -301,6 +301,8 @@ class Judge:
                 raise RuleBroken(f"no tie {event.tie!r} in competition {ident!r}")
             if not 1 <= (event.leg or 1) <= tie.legs:
                 raise RuleBroken(f"tie {event.tie} has {tie.legs} leg(s), not leg {event.leg}")
+            if event.round is not None and event.round != tie.round:
+                raise RuleBroken(f"tie {event.tie} is in round {tie.round}, not {event.round}")
             sides = [_candidates(comp, side) for side in tie.sides]
             if not _fits(home, away, *sides):
                 raise RuleBroken(f"tie {event.tie} is between "
