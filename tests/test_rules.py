@@ -34,6 +34,7 @@ from events import (
     Side,
     TeamRegistered,
     TieDrawn,
+    TieRules,
 )
 from events.rules import Facts, Kick, MatchState, event_id_of, event_key
 from ledger import Draft, Ledger, LedgerError, RuleBroken
@@ -327,18 +328,17 @@ def test_a_match_retracts_and_disallows_by_any_kind_of_id(event_id: str) -> None
 
 # --- anything thrown at a match ------------------------------------------------------------
 
-ONE_LEG = "match:t1-leg1"
 WHISTLES: list[Event] = [MatchStarted(), *[e for p in Period for e in (
     PeriodStarted(period=p), PeriodEnded(period=p))], MatchEnded()]
 PLAYERS = ("Nicolas Otamendi", "Angel Di Maria", "Chancel Mbemba", "Pierre-Emerick Aubameyang")
 # weighted: most matches should live long enough to reach a shoot-out
-KINDS = ("goal",) * 8 + ("card",) * 4 + ("kick",) * 12 + ("disallow", "retract") * 2 + (
+KINDS = ("goal",) * 16 + ("card",) * 8 + ("kick",) * 24 + ("disallow", "retract") * 4 + (
     "abandon", "result")
 
 
-def _anything(data: st.DataObject, ids: list[str], goals: list[str]) -> Event:
+def _anything(data: st.DataObject, ids: list[str], goals: list[str], turn: str) -> Event:
     """One event of any match type, mostly aimed at this match's teams and earlier events
-    (``ids``; ``goals``: those of its goals)."""
+    (``ids``; ``goals``: those of its goals; kicks mostly by the team whose ``turn`` it is)."""
     teams = st.sampled_from(("benfica", "marseille", "porto"))
     minute = st.none() | st.integers(-1, 130)
     some_id = st.sampled_from(ids) if ids else st.just(str(uuid.uuid4()))
@@ -351,7 +351,8 @@ def _anything(data: st.DataObject, ids: list[str], goals: list[str]) -> Event:
         return CardShown(team=data.draw(teams), player=data.draw(st.sampled_from(PLAYERS)),
                          card=data.draw(st.sampled_from(Card)), minute=data.draw(minute))
     if kind == "kick":
-        return ShootoutKick(team=data.draw(teams), outcome=data.draw(st.sampled_from(
+        kicker = st.sampled_from((turn,) * 6 + ("benfica", "marseille", "porto"))
+        return ShootoutKick(team=data.draw(kicker), outcome=data.draw(st.sampled_from(
             KickOutcome)), taker=data.draw(st.none() | st.sampled_from(PLAYERS)))
     if kind == "disallow":
         return GoalDisallowed(goal=data.draw(some_goal))
@@ -369,22 +370,33 @@ def _anything(data: st.DataObject, ids: list[str], goals: list[str]) -> Event:
 @given(st.data())
 def test_anything_appended_to_a_match_is_admitted_or_refused_and_the_views_agree(
         data: st.DataObject) -> None:
-    """Whatever is thrown at a match, in any order: each event goes in whole or is refused
-    with a ledger error and changes nothing; the chain stays intact; the read model written
-    by a rebuild is the view of the fold; and a finished shoot-out is never level."""
+    """Whatever is thrown at the deciding match of a tie (one leg, or the second after a
+    played first, under any rules), in any order: each event goes in whole or is refused
+    with a ledger error and changes nothing; the chain stays intact; the read models a
+    rebuild writes are the views of the fold; a finished shoot-out is never level; an own
+    goal counts for the other side; the score is the goals and kicks that stand."""
+    legs = data.draw(st.sampled_from((1, 2)), label="legs")
+    rules = data.draw(st.builds(TieRules, extra_time=st.booleans(), away_goals=st.booleans(),
+                                away_goals_in_extra_time=st.booleans()), label="rules")
     with tempfile.TemporaryDirectory() as folder, Ledger(Path(folder) / "l.db") as lg:
-        setup_tie(lg, legs=1)
-        whistle, moment, reported = 0, KICKOFF, False
+        setup_tie(lg, legs=legs, rules=rules)
+        match, moment = "t1-leg1", KICKOFF
+        if legs == 2:
+            first = [GoalScored(team=data.draw(st.sampled_from(("benfica", "marseille"))),
+                                minute=50 + n) for n in range(data.draw(st.integers(0, 3)))]
+            play_first_leg(lg, *first)
+            match, moment = "t1-leg2", KICKOFF + WEEK
+        whistle, reported, turn = 0, False, "benfica"
         ids: list[str] = []
         goals: list[str] = []
         for _ in range(data.draw(st.integers(1, 60), label="steps")):
             moment += dt.timedelta(minutes=1)
             tries = ([WHISTLES[whistle], MatchEnded()] if data.draw(st.booleans())
-                     and whistle < len(WHISTLES) else [_anything(data, ids, goals)])
+                     and whistle < len(WHISTLES) else [_anything(data, ids, goals, turn)])
             for event in tries:
                 head = lg.head()
                 try:
-                    (env,) = lg.append(ONE_LEG, [Draft(event=event, occurred_at=moment)])
+                    (env,) = lg.append(f"match:{match}", [Draft(event=event, occurred_at=moment)])
                 except LedgerError:
                     assert lg.head() == head
                     continue
@@ -392,14 +404,19 @@ def test_anything_appended_to_a_match_is_admitted_or_refused_and_the_views_agree
                 if isinstance(event, GoalScored):
                     goals.append(env.event_id)
                 reported |= isinstance(event, ResultReported)
+                if isinstance(event, ShootoutKick):
+                    turn = "marseille" if event.team == "benfica" else "benfica"
                 if event == WHISTLES[min(whistle, len(WHISTLES) - 1)]:
                     whistle += 1
                 break
         assert lg.verify().ok
         Projector(lg).rebuild()
-        board = scoreboard(state_at(lg), "t1-leg1")
-        stored = lg.db["rm_scoreboard"].get("t1-leg1")["json"]
+        state = state_at(lg)
+        board, view = scoreboard(state, match), tie(state, "T1")
+        stored = lg.db["rm_scoreboard"].get(match)["json"]
         assert json.loads(stored) == json.loads(json.dumps(to_json(board)))
+        stored = lg.db["rm_tie"].get(("cup", "T1"))["json"]
+        assert json.loads(stored) == json.loads(json.dumps(to_json(view)))
         if board.status == "finished" and board.penalties is not None:
             assert board.penalties[0] != board.penalties[1]
         for goal in board.goals:  # an own goal counts for the other side, any other for its own
