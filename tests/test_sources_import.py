@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
+import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
 import attrs
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from events import (
     CompetitionCreated,
@@ -29,7 +32,7 @@ from events import (
     TieRules,
 )
 from events.rules import MatchState
-from ledger import Draft, InvalidEvent, Ledger, Registry, RuleBroken, import_lines
+from ledger import Draft, InvalidEvent, Ledger, LedgerError, Registry, RuleBroken, import_lines
 from ledger.sources import (
     AmbiguousTeam,
     ParseError,
@@ -678,3 +681,68 @@ def test_plan_without_a_ledger_and_its_streams() -> None:
     fixtures = [e for e in comp if isinstance(e, FixtureScheduled)]
     assert {f.round for f in fixtures} == {"Group A", "Semi-finals", "Final"}  # "Group A | ..."
     assert summary.teams_new == ("alpha-fc", "beta", "gamma-sc", "delta")
+
+
+# --- any season file ------------------------------------------------------------------------
+
+CLUBS_SPELT = (("Alpha FC", "Alpha"), ("Beta (GER)", "Beta"), ("Gamma SC",), ("Delta",),
+               ("Ολυμπιακός",), ("Athletic Epsilon", "Athletic Eps."))
+SCORES = ("", "2-1", "0-0", "2-1 (1-0)", "1-1 a.e.t. (1-1, 0-0)", "2-1 a.e.t. (1-1, 1-0)",
+          "3-2 pen. 1-1 a.e.t. (1-1, 0-0)", "1-1 (0-1)")
+ROUNDS = ("Round 1", "Quarterfinals", "Semifinals", "Final", "Matchday 2", "Group A",
+          "Quarterfinals - 2nd Leg")
+
+
+@st.composite
+def season_files(draw: st.DrawFn) -> str:
+    """A Football.TXT season as people write them: rounds, dates, kick-offs, matches with any
+    of the score spellings, scorer lines, and now and then a line of anything."""
+    lines = ["= Fuzz Cup 2023/24", ""]
+    day = dt.date(2023, 9, 1)
+    for _ in range(draw(st.integers(1, 4))):
+        lines.append(draw(st.sampled_from(ROUNDS)))
+        for _ in range(draw(st.integers(1, 2))):
+            day += dt.timedelta(days=draw(st.integers(1, 40)))
+            lines.append(f"[{day:%a %b/%-d}]")
+            for _ in range(draw(st.integers(1, 3))):
+                clubs = draw(st.lists(st.sampled_from(CLUBS_SPELT), min_size=2, max_size=2,
+                                      unique=True))
+                home, away = (draw(st.sampled_from(club)) for club in clubs)
+                score = draw(st.sampled_from(SCORES))
+                lines.append(f"  20.45  {home}  {score or 'v'}  {away}")
+                if draw(st.integers(0, 3)) == 0:
+                    lines.append(f"    [{draw(st.sampled_from(('Ann', 'Bo')))} "
+                                 f"{draw(st.integers(1, 130))}'; Cy 5' (pen.)]")
+        if draw(st.integers(0, 5)) == 0:
+            lines.append(draw(st.text(max_size=30).filter(lambda t: "\n" not in t
+                                                          and "\r" not in t)))
+        lines.append("")
+    return "\n".join(lines) + "\n"
+
+
+def test_a_file_with_one_match_twice_in_a_day_imports_again_adding_nothing(
+        ledger: Ledger, tmp_path: Path) -> None:
+    path = tmp_path / "cup_2023-24.txt"
+    path.write_text("= Fuzz Cup 2023/24\n\nRound 1\n[Sat Sep/2]\n  20.45  Beta  v  Delta\n"
+                    "  20.45  Beta  v  Delta\n", encoding="utf-8")
+    assert import_source(ledger, path).matches == 2
+    assert import_source(ledger, path).added == 0
+
+
+@settings(max_examples=40, deadline=None)
+@given(text=season_files())
+def test_any_season_file_imports_whole_or_is_refused_leaving_the_ledger_as_it_was(
+        text: str) -> None:
+    """Whatever a season file says, it is imported whole or refused with a ledger error (a
+    line that does not parse names file and line); a refusal writes nothing, and a file that
+    went in goes in again adding nothing."""
+    with tempfile.TemporaryDirectory() as folder, Ledger(Path(folder) / "l.db") as lg:
+        path = Path(folder) / "cup_2023-24.txt"
+        path.write_text(text, encoding="utf-8")
+        try:
+            summary = import_source(lg, path)
+        except LedgerError:
+            assert lg.head() == 0
+            return
+        assert lg.head() == summary.added and lg.verify().ok
+        assert import_source(lg, path).added == 0

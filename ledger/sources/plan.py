@@ -170,17 +170,18 @@ def _existing_competition(ledger: Ledger, comp: str) -> CompetitionCreated | Non
 
 def _duplicates(ledger: Ledger, builder: _Builder, allowed: bool) -> None:
     """Refuse (or, when allowed, warn of) matches the ledger holds under another match id."""
-    known: dict[tuple[dt.date, str | None, str | None], tuple[str, str]] = {}
+    known: dict[tuple[dt.date, str | None, str | None], dict[str, str]] = {}
     for env in ledger.read(types=["FixtureScheduled"]):
         fx = env.event
-        if isinstance(fx, FixtureScheduled):
-            known[(fx.date, fx.home, fx.away)] = (fx.match, env.stream_id)
+        if isinstance(fx, FixtureScheduled):  # a day may have the same match twice
+            known.setdefault((fx.date, fx.home, fx.away), {})[fx.match] = env.stream_id
     twice = []
     for f in builder.structure.fixtures:
-        hit = known.get((f.match.date, f.home, f.away))
-        if hit is not None and hit[0] != builder.match_ids[f.index]:
+        hits = known.get((f.match.date, f.home, f.away), {})
+        if hits and builder.match_ids[f.index] not in hits:
+            match, stream = next(iter(hits.items()))
             twice.append(f"{f.match.where}: {f.home} v {f.away} on {f.match.date} is match "
-                         f"{hit[0]} of {hit[1]}")
+                         f"{match} of {stream}")
     if twice and not allowed:
         raise SourceError(f"{len(twice)} match(es) of {builder.parsed.source} are in the "
                           f"ledger already under other ids ({twice[0]}"
