@@ -9,6 +9,8 @@ import json
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ledger.sources import (
     JSON,
@@ -112,3 +114,58 @@ def test_a_value_of_the_wrong_shape_names_file_and_field(doc: str, problem: str)
         parse_football_json(doc, "bad.json")
     assert str(err.value).startswith("bad.json") and problem in str(err.value)
     assert "\n" not in str(err.value)
+
+
+# --- any shape -------------------------------------------------------------------------------
+
+ANY_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers(-3, 130) | st.floats(allow_nan=False) | st.text(
+        max_size=8),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner,
+                                                                 max_size=3),
+    max_leaves=6)
+
+
+def _or_anything(valid: st.SearchStrategy[object]) -> st.SearchStrategy[object]:
+    """Mostly ``valid``, now and then any JSON value at all."""
+    return st.one_of(*[valid] * 9, ANY_JSON)
+
+
+PAIRS = st.lists(st.integers(0, 5), min_size=2, max_size=2)
+MATCHES = st.fixed_dictionaries({
+    "date": _or_anything(st.sampled_from(("2024-05-25", "2024-05-26", "2024-02-30"))),
+    "team1": _or_anything(st.sampled_from(("Alpha", "Beta")) | st.fixed_dictionaries(
+        {"name": st.sampled_from(("Alpha", "Beta")), "code": st.just("ALP")})),
+    "team2": _or_anything(st.sampled_from(("Gamma", "Delta"))),
+}, optional={
+    "round": _or_anything(st.sampled_from(("Final", "Matchday 1"))),
+    "time": _or_anything(st.sampled_from(("20:45", "20.45 UTC+2", "25:61"))),
+    "score": _or_anything(st.fixed_dictionaries({"ft": _or_anything(PAIRS)}, optional={
+        k: _or_anything(PAIRS) for k in ("ht", "et", "p")})),
+    "score1": _or_anything(st.integers(0, 5)), "score2": _or_anything(st.integers(0, 5)),
+    "goals1": _or_anything(st.lists(st.fixed_dictionaries(
+        {"name": _or_anything(st.just("Ann"))},
+        optional={"minute": _or_anything(st.integers(1, 120)),
+                  "offset": _or_anything(st.integers(1, 5)),
+                  "penalty": _or_anything(st.booleans()),
+                  "owngoal": _or_anything(st.booleans())}), max_size=2)),
+    "timezone": _or_anything(st.just("UTC+2")), "ground": _or_anything(st.just("Wembley")),
+    "num": _or_anything(st.integers(1, 64)), "group": _or_anything(st.just("Group A")),
+})
+
+
+@settings(max_examples=200, deadline=None)
+@given(doc=st.one_of(
+    st.fixed_dictionaries({"name": _or_anything(st.just("Cup 2024")),
+                           "matches": _or_anything(st.lists(MATCHES, max_size=3))}),
+    st.fixed_dictionaries({"name": st.just("Cup 2024"), "rounds": _or_anything(st.lists(
+        st.fixed_dictionaries({"name": ANY_JSON, "matches": _or_anything(
+            st.lists(MATCHES, max_size=2))}), max_size=2))}),
+    ANY_JSON))
+def test_any_json_document_parses_or_is_one_parse_error(doc: object) -> None:
+    """Whatever shape a football.json file has, it parses or is refused with a ParseError
+    naming the file (never a KeyError or TypeError from deep inside)."""
+    try:
+        parse_football_json(json.dumps(doc, indent=1), "any.json", season="2024")
+    except ParseError as e:
+        assert str(e).startswith("any.json") and "\n" not in str(e)
