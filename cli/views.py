@@ -177,24 +177,21 @@ def tie(
     """
     import projections as P
     from cli import render
+    from projections.ties import ambiguous
 
     when = When(as_of, known_at, at_position)
     comp = competition_id(competition) if competition else None
     with open_ledger(db) as lg:
-        scope = comp
-        if scope is None:  # the one competition that drew the tie, when only one did
-            drawn = lg.competitions_drawing(tie_id)
-            scope = drawn[0] if len(drawn) == 1 else None
+        drawn = lg.competitions_drawing(tie_id, **when.filters())
+        if comp is None and len(drawn) > 1:  # known from the log: no state to load
+            raise CliError(f"{ambiguous(tie_id, drawn)} with --competition")
+        scope = comp or (drawn[0] if drawn else None)
+        if comp not in (None, *drawn) or not drawn:
+            where = f" in {comp!r}" if comp else ""
+            known = lg.tie_ids(comp, **when.filters())
+            raise CliError(f"unknown tie {tie_id!r}{where}{_suggest(tie_id, known, 'ties')}")
         state = load_state(lg, when, competition=scope)
-    try:
-        view = P.tie(state, tie_id, comp)
-    except P.UnknownTie as e:
-        if scope is not None and comp is None:  # suggest from every competition
-            state = state_for(db, when)
-        known = {t for (c, t) in state.ties if comp in (None, c)}
-        raise CliError(f"{e}{_suggest(tie_id, known, 'ties')}") from e
-    except P.AmbiguousTie as e:
-        raise CliError(f"{e} with --competition") from e
+    view = P.tie(state, tie_id, scope)
     if json_output:
         emit_json(P.to_json(view))
         return

@@ -303,9 +303,12 @@ class Ledger:
     def _select(self, columns: str, *, after: int = 0, stream: str | None = None,
                 prefix: str | None = None, types: Collection[str] | None = None,
                 as_of: dt.datetime | None = None, known_at: dt.datetime | None = None,
-                at_position: int | None = None,
-                streams: Collection[str] | None = None) -> tuple[str, list[Any]]:
+                at_position: int | None = None, streams: Collection[str] | None = None,
+                tie: str | None = None) -> tuple[str, list[Any]]:
         where, params = ["position > ?"], [after]  # type: list[str], list[Any]
+        if tie is not None:  # with types=["TieDrawn"], through the partial index on ties
+            where.append("json_extract(data, '$.tie') = ?")
+            params.append(tie)
         if stream is not None:
             where.append("stream = ?")
             params.append(stream)
@@ -354,14 +357,20 @@ class Ledger:
         assert isinstance(event, FixtureScheduled)
         return event
 
-    def competitions_drawing(self, tie: str) -> list[str]:
-        """The competitions that drew a tie called ``tie``, at any time (through a partial
-        index: a tie id alone names its competition in all but a few ledgers)."""
-        rows = self.conn.execute(
-            "SELECT DISTINCT stream FROM events "
-            "WHERE type = 'TieDrawn' AND json_extract(data, '$.tie') = ? ORDER BY stream",
-            (tie,))
-        return [stream.partition(":")[2] for (stream,) in rows]
+    def competitions_drawing(self, tie: str, **filters: Any) -> list[str]:
+        """The competitions that drew a tie called ``tie``, by the time-travel ``filters``
+        (``as_of``, ``known_at``, ``at_position``) when given; through a partial index, so a
+        view can tell which competition a tie id means without loading any state. A draw
+        is never retracted: this is what a fold to the same moment knows."""
+        sql, params = self._select("stream", types=["TieDrawn"], tie=tie, **filters)
+        return sorted({stream.partition(":")[2] for (stream,) in self.conn.execute(sql, params)})
+
+    def tie_ids(self, competition: str | None = None, **filters: Any) -> set[str]:
+        """The ids of the ties drawn (in ``competition``, or in any), by ``filters``."""
+        stream = f"competition:{competition}" if competition is not None else None
+        sql, params = self._select("json_extract(data, '$.tie')", types=["TieDrawn"],
+                                   stream=stream, **filters)
+        return {tie for (tie,) in self.conn.execute(sql, params)}
 
     def stream_version(self, stream: str) -> int:
         """Version of the stream's last event; NO_STREAM (-1) when it has none."""

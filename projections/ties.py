@@ -109,10 +109,15 @@ def tie(state: State, tie_id: str, competition: str | None = None) -> TieView:
         where = f" in {competition!r}" if competition else ""
         raise UnknownTie(f"unknown tie {tie_id!r}{where}")
     if len(found) > 1:
-        names = sorted(found)
-        shown = ", ".join(names[:8]) + (f", … ({len(names)} in all)" if len(names) > 8 else "")
-        raise AmbiguousTie(f"tie {tie_id!r} is in {shown}: name one")
+        raise ambiguous(tie_id, found)
     return _Resolver(state, found[0]).view(tie_id)
+
+
+def ambiguous(tie_id: str, competitions: Iterable[str]) -> AmbiguousTie:
+    """The error for a tie id drawn in several competitions, naming the first few."""
+    names = sorted(competitions)
+    shown = ", ".join(names[:8]) + (f", … ({len(names)} in all)" if len(names) > 8 else "")
+    return AmbiguousTie(f"tie {tie_id!r} is in {shown}: name one")
 
 
 def bracket(state: State, competition: str) -> Bracket:

@@ -10,7 +10,13 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from test_ledger import BAD_INPUTS, _live_second_half, _not_level, _shootout_decided
+from test_ledger import (
+    BAD_INPUTS,
+    _live_second_half,
+    _not_level,
+    _plate_draws_t1,
+    _shootout_decided,
+)
 from typer.testing import CliRunner
 
 from cli.demo import seed_lines
@@ -182,6 +188,21 @@ def test_bad_reads_are_one_line_too(db_path: Path, args: list[str], message: str
     before = build(db_path, setup_tie)
     refused(db_path, args, message)
     assert state(db_path) == before
+
+
+def test_a_tie_id_drawn_in_two_competitions_is_refused_unless_one_is_named_or_meant(
+        db_path: Path) -> None:
+    def both(lg: Ledger) -> None:
+        setup_tie(lg)
+        _plate_draws_t1(lg)
+
+    build(db_path, both)
+    refused(db_path, ["tie", "T1"], "tie 'T1' is in cup, plate: name one with --competition")
+    for args, competition in ((["--competition", "plate"], "plate"),
+                              (["--as-of", "2024-03-18"], "cup")):  # before the plate's draw
+        result = runner.invoke(app, ["tie", "T1", *args, "--json", "--db", str(db_path)])
+        assert result.exit_code == 0, result.output
+        assert json.loads(result.stdout)["competition"] == competition
 
 
 def test_a_file_that_is_not_a_ledger_is_refused_not_touched(tmp_path: Path) -> None:

@@ -13,6 +13,7 @@ import pytest
 
 from events import (
     CardShown,
+    CompetitionCreated,
     GoalScored,
     KickOutcome,
     MatchStarted,
@@ -21,7 +22,9 @@ from events import (
     PeriodStarted,
     PlayerRegistered,
     ShootoutKick,
+    Side,
     TeamRegistered,
+    TieDrawn,
 )
 from events.catalogue import Card, MatchEnded
 from ledger import (
@@ -87,6 +90,25 @@ def test_a_tie_id_names_the_competitions_that_drew_it(ledger: Ledger) -> None:
     setup_tie(ledger)
     assert ledger.competitions_drawing("T1") == ["cup"]
     assert ledger.competitions_drawing("T9") == []
+    _plate_draws_t1(ledger)
+    assert ledger.competitions_drawing("T1") == ["cup", "plate"]
+    assert ledger.competitions_drawing("T1", as_of=PLATE_DRAW - dt.timedelta(days=1)) == ["cup"]
+    assert ledger.competitions_drawing("T1", at_position=ledger.head() - 1) == ["cup"]
+    assert ledger.tie_ids() == {"T1", "T2"} and ledger.tie_ids("cup") == {"T1"}
+    assert ledger.tie_ids(as_of=PLATE_DRAW - dt.timedelta(days=1)) == {"T1"}
+
+
+PLATE_DRAW = dt.datetime(2024, 3, 20, tzinfo=dt.UTC)
+
+
+def _plate_draws_t1(lg: Ledger) -> None:
+    """A second competition, "plate", drawing its own T1 (and a T2) after the cup's."""
+    lg.append("competition:plate", [Draft(event=e, occurred_at=PLATE_DRAW, recorded_at=PLATE_DRAW)
+                                     for e in (
+        CompetitionCreated(competition="plate", name="Plate", season="2023/24"),
+        TieDrawn(round="QF", tie="T2", sides=(Side(team="benfica"), Side(team="marseille"))),
+        TieDrawn(round="SF", tie="T1", sides=(Side(winner_of="T2"), Side(team="marseille"))),
+    )])
 
 
 def test_a_ledger_from_before_the_newest_indexes_gets_them_when_opened(tmp_path: Path) -> None:
