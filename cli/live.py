@@ -18,12 +18,16 @@ if TYPE_CHECKING:
 def current_match(lg: Ledger, match: str, **filters: Any
                   ) -> tuple[State, Scoreboard, TieView | None]:
     """(state, scoreboard, tie) of ``match``, at the head of the log or as ``filters`` say
-    (``as_of``, ``known_at``, ``at_position``); the whole state when the match is unknown, for
-    the suggestions its error gives."""
-    from cli.views import match_views
+    (``as_of``, ``known_at``, ``at_position``); a match never scheduled is an error that
+    suggests the ids scheduled by then."""
+    from cli.common import CliError
+    from cli.views import match_views, suggest
     from projections import state_at
 
     competition = lg.competition_of(match)
+    if competition is None:
+        known = lg.match_ids(**filters)
+        raise CliError(f"unknown match {match!r}{suggest(match, known, 'matches')}")
     state = state_at(lg, competition=competition, **filters)
     board, view = match_views(state, match)
     return state, board, view

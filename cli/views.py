@@ -80,7 +80,8 @@ def team_state_for(db: Path, when: When, team: str) -> tuple[str, State, Registr
         return team_id, load_state(lg, when, team=team_id), registry
 
 
-def _suggest(name: str, known: Iterable[str], what: str) -> str:
+def suggest(name: str, known: Iterable[str], what: str) -> str:
+    """The tail of an error about ``name``: the close ones among ``known``, else a few."""
     known = sorted(set(known))
     close = difflib.get_close_matches(name, known, n=3, cutoff=0.5)
     if close:
@@ -98,7 +99,7 @@ def match_views(state: State, match: str) -> tuple[Scoreboard, TieView | None]:
     try:
         board = P.scoreboard(state, match)
     except P.UnknownMatch as e:
-        raise CliError(f"{e}{_suggest(match, state.fixtures, 'matches')}") from e
+        raise CliError(f"{e}{suggest(match, state.fixtures, 'matches')}") from e
     view = None
     if board.tie is not None:
         view = P.tie(state, board.tie, board.competition)
@@ -117,8 +118,9 @@ def competition_state(db: Path, when: When, competition: str) -> tuple[str, Stat
 
 def unknown_competition(db: Path, when: When, comp: str) -> CliError:
     """The error for a competition not in the ledger as of ``when``, with the close ones."""
-    known = state_for(db, when).competitions
-    return CliError(f"unknown competition {comp!r}{_suggest(comp, known, 'competitions')}")
+    with open_ledger(db) as lg:
+        known = lg.competition_ids(**when.filters())
+    return CliError(f"unknown competition {comp!r}{suggest(comp, known, 'competitions')}")
 
 
 def print_when(when: When) -> None:
@@ -189,7 +191,7 @@ def tie(
         if comp not in (None, *drawn) or not drawn:
             where = f" in {comp!r}" if comp else ""
             known = lg.tie_ids(comp, **when.filters())
-            raise CliError(f"unknown tie {tie_id!r}{where}{_suggest(tie_id, known, 'ties')}")
+            raise CliError(f"unknown tie {tie_id!r}{where}{suggest(tie_id, known, 'ties')}")
         state = load_state(lg, when, competition=scope)
     view = P.tie(state, tie_id, scope)
     if json_output:
@@ -260,7 +262,7 @@ def table(
         rounds = {fx.round for fx in state.fixtures.values()
                   if fx.competition == comp and fx.round}
         if group not in rounds:
-            raise CliError(f"no round {group!r} in {comp}{_suggest(group, rounds, 'rounds')}")
+            raise CliError(f"no round {group!r} in {comp}{suggest(group, rounds, 'rounds')}")
     records = P.table(state, comp, group)
     if json_output:
         emit_json(P.to_json(records))

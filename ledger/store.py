@@ -304,8 +304,12 @@ class Ledger:
                 prefix: str | None = None, types: Collection[str] | None = None,
                 as_of: dt.datetime | None = None, known_at: dt.datetime | None = None,
                 at_position: int | None = None, streams: Collection[str] | None = None,
-                tie: str | None = None) -> tuple[str, list[Any]]:
+                tie: str | None = None, ordered: bool = True) -> tuple[str, list[Any]]:
+        """SQL and parameters selecting ``columns`` of the events the filters keep, in position
+        order unless not ``ordered`` (then SQLite may scan a partial index instead)."""
         where, params = ["position > ?"], [after]  # type: list[str], list[Any]
+        if after == 0 and not ordered:
+            where, params = ["1"], []
         if tie is not None:  # with types=["TieDrawn"], through the partial index on ties
             where.append("json_extract(data, '$.tie') = ?")
             params.append(tie)
@@ -331,8 +335,8 @@ class Ledger:
         if at_position is not None:
             where.append("position <= ?")
             params.append(at_position)
-        sql = f"SELECT {columns} FROM events WHERE {' AND '.join(where)} ORDER BY position"
-        return sql, params
+        order = " ORDER BY position" if ordered else ""
+        return f"SELECT {columns} FROM events WHERE {' AND '.join(where)}{order}", params
 
     def head(self) -> int:
         """The last position, 0 for an empty ledger."""
@@ -368,9 +372,23 @@ class Ledger:
     def tie_ids(self, competition: str | None = None, **filters: Any) -> set[str]:
         """The ids of the ties drawn (in ``competition``, or in any), by ``filters``."""
         stream = f"competition:{competition}" if competition is not None else None
-        sql, params = self._select("json_extract(data, '$.tie')", types=["TieDrawn"],
-                                   stream=stream, **filters)
-        return {tie for (tie,) in self.conn.execute(sql, params)}
+        return self._values("json_extract(data, '$.tie')", "TieDrawn", stream=stream,
+                            **filters)
+
+    def match_ids(self, **filters: Any) -> set[str]:
+        """The ids of the matches scheduled, by the time-travel ``filters``."""
+        return self._values("json_extract(data, '$.match')", "FixtureScheduled", **filters)
+
+    def competition_ids(self, **filters: Any) -> set[str]:
+        """The ids of the competitions created, by the time-travel ``filters``."""
+        return {stream.partition(":")[2]
+                for stream in self._values("stream", "CompetitionCreated", **filters)}
+
+    def _values(self, column: str, type_name: str, **filters: Any) -> set[Any]:
+        """The distinct values of ``column`` over the events of one type: what the views'
+        errors suggest, from the log rather than from a fold of all of it."""
+        sql, params = self._select(column, types=[type_name], ordered=False, **filters)
+        return {value for (value,) in self.conn.execute(sql, params)}
 
     def stream_version(self, stream: str) -> int:
         """Version of the stream's last event; NO_STREAM (-1) when it has none."""

@@ -86,7 +86,8 @@ def test_a_match_s_fixture_is_the_one_last_scheduled(ledger: Ledger) -> None:
     assert ledger.fixture("nowhere") is None
 
 
-def test_a_tie_id_names_the_competitions_that_drew_it(ledger: Ledger) -> None:
+def test_the_ids_of_ties_matches_and_competitions_come_from_the_log_by_moment(
+        ledger: Ledger) -> None:
     setup_tie(ledger)
     assert ledger.competitions_drawing("T1") == ["cup"]
     assert ledger.competitions_drawing("T9") == []
@@ -96,6 +97,10 @@ def test_a_tie_id_names_the_competitions_that_drew_it(ledger: Ledger) -> None:
     assert ledger.competitions_drawing("T1", at_position=ledger.head() - 1) == ["cup"]
     assert ledger.tie_ids() == {"T1", "T2"} and ledger.tie_ids("cup") == {"T1"}
     assert ledger.tie_ids(as_of=PLATE_DRAW - dt.timedelta(days=1)) == {"T1"}
+    assert ledger.competition_ids() == {"cup", "plate"}
+    assert ledger.competition_ids(as_of=PLATE_DRAW - dt.timedelta(days=1)) == {"cup"}
+    assert ledger.match_ids() == {"t1-leg1", "t1-leg2"} == ledger.match_ids(at_position=6)
+    assert ledger.match_ids(at_position=5) == {"t1-leg1"}
 
 
 PLATE_DRAW = dt.datetime(2024, 3, 20, tzinfo=dt.UTC)
