@@ -290,10 +290,12 @@ def teams(
     Example: matchledger teams --competition bundesliga-2023-24
     """
     from cli import render
+    from projections import registered_teams
 
     when = When(as_of, known_at, at_position)
     if competition is None:
-        found = sorted(state_for(db, when).teams.values(), key=lambda t: t.id)
+        with open_ledger(db) as lg:
+            found = registered_teams(lg, **when.filters())
     else:
         comp, state = competition_state(db, when, competition)
         found = sorted((t for t in state.teams.values() if comp in t.competitions),

@@ -52,6 +52,7 @@ from projections.store import (
     nearest_snapshot,
     read_filtered,
     rebuild,
+    registered_teams,
     snapshots,
     state_at,
 )
@@ -93,6 +94,7 @@ __all__ = [
     "players",
     "read_filtered",
     "rebuild",
+    "registered_teams",
     "scoreboard",
     "snapshots",
     "state_at",

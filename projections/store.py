@@ -88,6 +88,7 @@ from projections.state import (
     FORMAT,
     Key,
     State,
+    Team,
     add_parts,
     all_keys,
     companions,
@@ -225,6 +226,16 @@ def state_at(
         else:
             _fold_scoped(ledger, state, scope, filters)
     return state
+
+
+def registered_teams(ledger: LogReader, *, as_of: dt.datetime | None = None,
+                     known_at: dt.datetime | None = None,
+                     at_position: int | None = None) -> list[Team]:
+    """The teams registered by then, by id: a team's entry is made of its registrations
+    alone (never retracted), so only those are read and folded, not the log."""
+    state = fold_all(ledger.read(types=("TeamRegistered",), as_of=as_of, known_at=known_at,
+                                 at_position=at_position))
+    return sorted(state.teams.values(), key=lambda t: t.id)
 
 
 def _fold_scoped(ledger: LogReader, state: State, scope: str, filters: dict[str, Any]) -> None:

@@ -52,6 +52,7 @@ from projections import (
     fold_all,
     nearest_snapshot,
     players,
+    registered_teams,
     scoreboard,
     snapshots,
     state_at,
@@ -241,6 +242,14 @@ def seed(db_path: Path) -> Iterator[Ledger]:
 
 
 # --- the seed, as the issue states it -----------------------------------------------------------
+
+
+@pytest.mark.parametrize("when", [{}, {"as_of": dt.datetime(2024, 3, 14, 18, tzinfo=UTC)},
+                                  {"at_position": 30}, {"known_at": APRIL_12}])
+def test_the_registered_teams_are_those_of_the_whole_fold(seed: Ledger,
+                                                         when: dict[str, Any]) -> None:
+    assert registered_teams(seed, **when) == sorted(state_at(seed, **when).teams.values(),
+                                                    key=lambda t: t.id)
 
 
 def test_rebuild_of_the_seed_gives_the_quarter_final_results(seed: Ledger) -> None:
