@@ -362,6 +362,8 @@ def players(
     team: Annotated[str | None, typer.Option(
         "--team", "-t", autocompletion=complete_team,
         help="Only this team's players (id, name or alias).")] = None,
+    top: Annotated[int | None, typer.Option(
+        "--top", "-n", min=1, metavar="N", help="Only the first N (top scorers first).")] = None,
     db: Db = DEFAULT_DB,
     as_of: AsOf = None,
     known_at: KnownAt = None,
@@ -384,7 +386,7 @@ def players(
     else:
         team_id, state = None, state_for(db, when)
         known = state
-    records = P.players(state, team_id)
+    records = P.players(state, team_id)[:top]
     if json_output:
         emit_json(P.to_json(records))
         return

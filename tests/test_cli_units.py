@@ -4,6 +4,7 @@ minutes parse as documented, and views read the way people write them."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Iterator
 from pathlib import Path
 from types import SimpleNamespace
@@ -194,6 +195,18 @@ def test_a_whistle_after_ninety_level_minutes_starts_what_the_rules_have_next(
                                       "--db", str(db_path)])
     assert result.exit_code == 0, result.output
     assert f"{period} starts" in result.stdout
+
+
+def test_players_top_n_are_the_first_n_of_the_whole_list(seeded: Ledger) -> None:
+    def listed(*args: str) -> list[dict[str, Any]]:
+        result = CliRunner().invoke(app, ["players", *args, "--json", "--db",
+                                          str(seeded.path)])
+        assert result.exit_code == 0, result.output
+        return json.loads(result.stdout)  # type: ignore[no-any-return]
+
+    every = listed()
+    assert listed("--top", "2") == every[:2] and len(every) > 2
+    assert every[0]["player"] == "Gianluca Scamacca"
 
 
 def test_the_bracket_is_a_tree_from_the_final_down_to_the_quarter_finals(
