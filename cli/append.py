@@ -39,7 +39,8 @@ from cli.common import (
     parse_moment,
     timing,
 )
-from events import Card, CompetitionFormat, KickOutcome, Period
+from events import Card, CompetitionFormat, KickOutcome, Period, TieRules
+from events.rules import next_period
 
 if TYPE_CHECKING:
     from events import Event
@@ -226,10 +227,6 @@ class Whistle(enum.StrEnum):
     FULL_TIME = "full-time"
 
 
-_NEXT = {0: Period.FIRST_HALF, 1: Period.SECOND_HALF, 3: Period.EXTRA_SECOND,
-         4: Period.SHOOTOUT}
-
-
 @app.command(rich_help_panel=MATCH_PANEL)
 def whistle(
     match: MatchArg,
@@ -265,7 +262,9 @@ def whistle(
     if what is Whistle.KICK_OFF:
         events = [MatchStarted(), PeriodStarted(period=Period.FIRST_HALF)]
     elif what is Whistle.START:
-        start = period or _NEXT.get(ended) or _after_ninety(state, mid)
+        start = period or next_period(ended, _rules_of(state, mid))
+        if start is None:
+            raise CliError(f"the shoot-out of {mid} is over: no period starts after it")
         events = [PeriodStarted(period=start)]
     elif what is Whistle.HALF_TIME:
         events = [PeriodEnded(period=Period.FIRST_HALF)]
@@ -280,12 +279,11 @@ def whistle(
     append_events(opts, f"match:{mid}", events, mid)
 
 
-def _after_ninety(state: State, match: str) -> Period:
-    """What follows 90 level minutes: extra time, or penalties where the rules have none."""
+def _rules_of(state: State, match: str) -> TieRules:
+    """The rules of the competition that scheduled ``match`` (the defaults if unknown)."""
     fixture = state.fixtures.get(match)
     comp = state.competitions.get(fixture.competition) if fixture is not None else None
-    no_extra_time = comp is not None and not comp.rules.extra_time
-    return Period.SHOOTOUT if no_extra_time else Period.EXTRA_FIRST
+    return comp.rules if comp is not None else TieRules()
 
 
 @app.command(rich_help_panel=MATCH_PANEL)
@@ -461,7 +459,7 @@ def competition(
 
     Example: matchledger append competition cup-2025 --name "The Cup" --season 2025
     """
-    from events import CompetitionCreated, TieRules
+    from events import CompetitionCreated
 
     comp = competition_id(competition_ref)
     if away_goals_in_extra_time and not away_goals:

@@ -93,6 +93,14 @@ def event_id_of(key: EventKey) -> str:
 _EMPTY: Mapping[EventKey, Any] = MappingProxyType({})
 
 
+def next_period(ended: int, rules: TieRules) -> Period | None:
+    """The period that starts once ``ended`` periods have: the next in order, but penalties
+    straight after 90 minutes where the rules have no extra time; None after the shoot-out."""
+    if ended == 2 and not rules.extra_time:
+        return Period.SHOOTOUT
+    return PERIOD_ORDER[ended] if ended < len(PERIOD_ORDER) else None
+
+
 def period_of_minute(minute: int) -> Period | None:
     """The period a minute belongs to (45+2 is still the first half); None past 120."""
     for period, (first, last) in PERIOD_MINUTES.items():
@@ -545,9 +553,7 @@ def _check_minute(state: MatchState, minute: int | None, added: int | None, what
         if period_of_minute(minute) is None:
             raise RuleViolation(f"minute {minute} is past the end of extra time")
         return
-    if period is Period.SHOOTOUT:
-        raise RuleViolation(f"{what} in a shoot-out: record a kick instead")
-    first, last = PERIOD_MINUTES[period]
+    first, last = PERIOD_MINUTES[period]  # never the shoot-out: goals and cards see to that
     if not first <= minute <= last:
         raise RuleViolation(f"minute {minute} does not fit {period.value} ({first}-{last})")
     if added is not None and minute != last:
@@ -575,8 +581,8 @@ def _rule_period_started(state: MatchState, event: PeriodStarted, ctx: TieContex
     expected = PERIOD_ORDER[len(ended)] if len(ended) < len(PERIOD_ORDER) else None
     if state.periods_started != ended:
         raise RuleViolation("periods out of order")
-    if event.period is Period.SHOOTOUT and ended[-1:] == (Period.SECOND_HALF,):
-        expected = Period.SHOOTOUT if not ctx.rules.extra_time else Period.EXTRA_FIRST
+    if event.period is Period.SHOOTOUT and len(ended) == 2:  # straight after 90 minutes
+        expected = next_period(len(ended), ctx.rules)
     if event.period is not expected:
         raise RuleViolation(f"{event.period.value} cannot start now; next is "
                             f"{expected.value if expected else 'nothing'}")
