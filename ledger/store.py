@@ -307,9 +307,8 @@ class Ledger:
                 tie: str | None = None, ordered: bool = True) -> tuple[str, list[Any]]:
         """SQL and parameters selecting ``columns`` of the events the filters keep, in position
         order unless not ``ordered`` (then SQLite may scan a partial index instead)."""
-        where, params = ["position > ?"], [after]  # type: list[str], list[Any]
-        if after == 0 and not ordered:
-            where, params = ["1"], []
+        where: list[str] = ["position > ?"] if after or ordered else ["1"]
+        params: list[Any] = [after] if after or ordered else []
         if tie is not None:  # with types=["TieDrawn"], through the partial index on ties
             where.append("json_extract(data, '$.tie') = ?")
             params.append(tie)

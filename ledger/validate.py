@@ -299,7 +299,8 @@ class Judge:
             tie = comp.ties.get(event.tie)
             if tie is None:
                 raise RuleBroken(f"no tie {event.tie!r} in competition {ident!r}")
-            if not 1 <= (event.leg or 1) <= tie.legs:
+            leg = event.leg or 1
+            if not 1 <= leg <= tie.legs:
                 raise RuleBroken(f"tie {event.tie} has {tie.legs} leg(s), not leg {event.leg}")
             if event.round is not None and event.round != tie.round:
                 raise RuleBroken(f"tie {event.tie} is in round {tie.round}, not {event.round}")
@@ -307,7 +308,6 @@ class Judge:
             if not _fits(home, away, *sides):
                 raise RuleBroken(f"tie {event.tie} is between "
                                  f"{' and '.join(' or '.join(sorted(c)) for c in sides)}")
-            leg = event.leg or 1
             taken = next((m for m in self._legs(conn, comp, event.tie, leg)
                           if m != event.match), None)
             if taken is not None:
