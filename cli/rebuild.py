@@ -1,18 +1,23 @@
 """``matchledger rebuild``: recreate the read models (``rm_*`` tables) and snapshots.
 
-Reads never need it (every view folds the log itself, from the nearest snapshot), but tools
-that query the file with SQL do, and snapshots make time travel on a long log fast.
+Reads never need it (every view can fold the log itself, from the nearest snapshot), but tools
+that query the file with SQL do, snapshots make time travel on a long log fast, and the views
+of every team read the read models while they are caught up. ``--follow`` keeps them so.
 """
 
 from __future__ import annotations
 
+import json
 import sys
 import time
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from cli.common import DEFAULT_DB, CliError, Db, Json, console, emit_json, open_ledger
+
+if TYPE_CHECKING:
+    from projections import Projector
 
 app = typer.Typer()
 
@@ -33,9 +38,17 @@ def rebuild(
     progress: Annotated[bool | None, typer.Option(
         "--progress/--no-progress",
         help="Show a progress bar (default: on a terminal).")] = None,
+    follow: Annotated[bool, typer.Option(
+        "--follow", "-f", help="Then keep them current as other processes append, until "
+        "Ctrl-C: one line per batch applied.")] = False,
+    interval: Annotated[float, typer.Option(
+        "--interval", min=0.05, metavar="SECONDS", help="How often --follow polls.")] = 0.5,
     json_output: Json = False,
 ) -> None:
     """Rebuild the read models and snapshots from the log, with a progress bar.
+
+    With --follow, keep them current during a match day (in a terminal of its own): every
+    team's players, streaks and teams then answer from them.
 
     Example: matchledger rebuild --db demo.db
     """
@@ -46,25 +59,52 @@ def rebuild(
     show = sys.stderr.isatty() if progress is None else progress
     started = time.perf_counter()
     with open_ledger(db) as lg:
-        projector = Projector(lg, once=True)
+        projector = Projector(lg, once=not follow)  # a follower keeps its state in memory
         with _Bar(show, "catching up" if incremental else "rebuilding") as bar:
             if incremental:
                 position = projector.catch_up(progress=bar)
             else:
                 position = projector.rebuild(progress=bar)
         rows = {t: lg.db[t].count for t in sorted(lg.db.table_names()) if t.startswith("rm_")}
-    seconds = time.perf_counter() - started
-    if json_output:
-        emit_json({"position": position, "seconds": round(seconds, 3), "tables": rows})
-        return
-    from cli import render
+        seconds = time.perf_counter() - started
+        summary = {"position": position, "seconds": round(seconds, 3), "tables": rows}
+        if json_output and follow:  # JSON Lines: this, then a line per batch
+            print(json.dumps(summary), flush=True)
+        elif json_output:
+            emit_json(summary)
+        else:
+            from cli import render
 
-    verb = "caught up" if incremental else "rebuilt"
-    out = console()
-    out.print(f"{verb} the read models to position {position} in {seconds:.2f}s")
-    out.print(render.key_values({t: f"{n} row{'s' if n != 1 else ''}" for t, n in rows.items()
-                                 if not t.startswith(("rm_checkpoint", "rm_snapshot"))},
-                                title="read models"))
+            verb = "caught up" if incremental else "rebuilt"
+            out = console()
+            out.print(f"{verb} the read models to position {position} in {seconds:.2f}s")
+            out.print(render.key_values({t: f"{n} row{'s' if n != 1 else ''}"
+                                         for t, n in rows.items()
+                                         if not t.startswith(("rm_checkpoint", "rm_snapshot"))},
+                                        title="read models"))
+        if follow:
+            console(stderr=True).print(f"following {lg.path} (Ctrl-C to stop)", style="dim",
+                                       markup=False)
+            _follow(projector, position, interval, json_output)
+
+
+def _follow(projector: Projector, position: int, interval: float, json_output: bool) -> None:
+    """Catch up every ``interval`` seconds, forever; a line for each batch applied."""
+    while True:
+        time.sleep(interval)
+        started = time.perf_counter()
+        reached = projector.catch_up()
+        if reached == position:
+            continue
+        seconds = time.perf_counter() - started
+        if json_output:
+            print(json.dumps({"position": reached, "events": reached - position,
+                              "seconds": round(seconds, 4)}), flush=True)
+        else:
+            console().print(f"caught up to position {reached} (+{reached - position} in "
+                            f"{seconds * 1000:.0f} ms)")
+            sys.stdout.flush()
+        position = reached
 
 
 class _Bar:

@@ -44,6 +44,7 @@ from ledger import Envelope, Registry, normalise
 from projections import (
     KINDS,
     Bracket,
+    Current,
     PlayerRecord,
     Scoreboard,
     SideView,
@@ -80,9 +81,9 @@ def short_name(name: str, aliases: Iterable[str]) -> str:
 
 class Names:
     """Display names of teams (short forms), falling back to the id for unknown teams; of a
-    state's teams, or a registry's (every team the ledger knows)."""
+    state's teams, a registry's (every team the ledger knows) or the read models'."""
 
-    def __init__(self, known: State | Registry) -> None:
+    def __init__(self, known: State | Registry | Current) -> None:
         self._names = {t.id: short_name(t.name, t.aliases) for t in known.teams.values()}
 
     def __call__(self, team: str | None) -> str:

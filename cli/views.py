@@ -3,7 +3,8 @@ in the past.
 
 Each folds the log (``projections.state_at``, from the nearest snapshot) with the time-travel
 filters given, then prints the view as rich output, or its JSON contract with ``--json``
-(``projections.to_json``: the CLI prints it, never re-derives it).
+(``projections.to_json``: the CLI prints it, never re-derives it). Every team's players,
+streaks and entries, asked of the present, come from the read models when they are caught up.
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ from cli.common import (
 
 if TYPE_CHECKING:
     from ledger import Ledger, Registry
-    from projections import Scoreboard, State, TieView
+    from projections import Current, Scoreboard, State, TieView
 
 PANEL = "Views (all take --as-of, --known-at, --at-position, --json)"
 
@@ -78,6 +79,18 @@ def team_state_for(db: Path, when: When, team: str) -> tuple[str, State, Registr
         registry = lg.registry()
         team_id = registry.resolve_team(team)
         return team_id, load_state(lg, when, team=team_id), registry
+
+
+def current_views(db: Path, when: When) -> Current | None:
+    """The read models' answers for every team when the present is asked and they are caught
+    up to the head of the log (``projections.current``), so that the log need not be folded;
+    else None."""
+    from projections import current
+
+    if when.describe() is not None:
+        return None
+    with open_ledger(db) as lg:
+        return current(lg)
 
 
 def suggest(name: str, known: Iterable[str], what: str) -> str:
@@ -294,8 +307,12 @@ def teams(
 
     when = When(as_of, known_at, at_position)
     if competition is None:
-        with open_ledger(db) as lg:
-            found = registered_teams(lg, **when.filters())
+        now = current_views(db, when)
+        if now is not None:
+            found = sorted(now.teams.values(), key=lambda t: t.id)
+        else:
+            with open_ledger(db) as lg:
+                found = registered_teams(lg, **when.filters())
     else:
         comp, state = competition_state(db, when, competition)
         found = sorted((t for t in state.teams.values() if comp in t.competitions),
@@ -344,9 +361,15 @@ def streaks(
         print_when(when)
         console().print(render.streaks_table(view, state, names))
         return
-    state = state_for(db, when)
-    names = render.Names(state)
-    views = sorted((P.streaks(state, t) for t in state.teams), key=lambda v: names(v.team))
+    now = current_views(db, when)
+    if now is not None:
+        known: State | Current = now
+        found = list(now.streaks.values())
+    else:
+        known = state = state_for(db, when)
+        found = [P.streaks(state, t) for t in state.teams]
+    names = render.Names(known)
+    views = sorted(found, key=lambda v: names(v.team))
     if json_output:
         emit_json({v.team: P.to_json(v) for v in views})
         return
@@ -380,13 +403,18 @@ def players(
     from cli import render
 
     when = When(as_of, known_at, at_position)
-    known: State | Registry
+    known: State | Registry | Current
+    team_id = None
+    now = None if team is not None else current_views(db, when)
     if team is not None:
         team_id, state, known = team_state_for(db, when, team)
+        records = P.players(state, team_id)
+    elif now is not None:
+        known, records = now, now.players
     else:
-        team_id, state = None, state_for(db, when)
-        known = state
-    records = P.players(state, team_id)[:top]
+        known = state = state_for(db, when)
+        records = P.players(state)
+    records = records[:top]
     if json_output:
         emit_json(P.to_json(records))
         return

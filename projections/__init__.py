@@ -43,11 +43,13 @@ from projections.records import (
 from projections.scoreboard import Scoreboard, scoreboard
 from projections.state import State, fold, fold_all
 from projections.store import (
+    Current,
     LogReader,
     Progress,
     Projector,
     catch_up,
     checkpoint,
+    current,
     follow,
     nearest_snapshot,
     read_filtered,
@@ -63,6 +65,7 @@ __all__ = [
     "AmbiguousTie",
     "Bracket",
     "CheckpointMoved",
+    "Current",
     "Leg",
     "LogReader",
     "PathStep",
@@ -86,6 +89,7 @@ __all__ = [
     "bracket",
     "catch_up",
     "checkpoint",
+    "current",
     "dumps",
     "fold",
     "fold_all",

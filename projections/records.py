@@ -260,7 +260,12 @@ def players(state: State, team: str | None = None) -> tuple[PlayerRecord, ...]:
     tally: dict[tuple[str, str], dict[str, int]] = {}
     count_players(state, matches, team, tally)
     rows = [PlayerRecord(team=t, player=p, **counts) for (t, p), counts in tally.items()]
-    return tuple(sorted(rows, key=lambda r: (-r.goals, -r.penalties, r.team, r.player)))
+    return tuple(sorted(rows, key=scorer_order))
+
+
+def scorer_order(record: PlayerRecord) -> tuple[int, int, str, str]:
+    """How player tables sort: goals, then penalties, most first; then team and name."""
+    return -record.goals, -record.penalties, record.team, record.player
 
 
 def count_players(state: State, matches: Iterable[str], team: str | None,

@@ -82,7 +82,15 @@ from ledger.jsontext import dumps_data, loads
 from projections.book import Book, Piece
 from projections.errors import CheckpointMoved
 from projections.jsonify import to_json
-from projections.records import KINDS, Streak, StreakPair, Streaks, competition_teams
+from projections.records import (
+    KINDS,
+    PlayerRecord,
+    Streak,
+    StreakPair,
+    Streaks,
+    competition_teams,
+    scorer_order,
+)
 from projections.scoreboard import scoreboard
 from projections.state import (
     FORMAT,
@@ -418,6 +426,50 @@ def snapshots(db: sqlite_utils.Database) -> list[tuple[int, dt.datetime, dt.date
     rows = db.execute(f"SELECT position, max_occurred, max_recorded FROM {SNAPSHOT} "
                       "WHERE format = ? ORDER BY position", (FORMAT,)).fetchall()
     return [(p, from_micros(o), from_micros(r)) for p, o, r in rows]
+
+
+# --- the read models as answers --------------------------------------------------------------
+
+
+@attrs.frozen(kw_only=True)
+class Current:
+    """Every team, player record and team's streaks as the read models hold them, read in one
+    transaction that found them caught up to the head of the log: what ``registered_teams``,
+    ``players`` and ``streaks`` of the whole state give, without loading it."""
+
+    teams: dict[str, Team]  # by id
+    players: tuple[PlayerRecord, ...]  # top scorers first, as ``players`` sorts them
+    streaks: dict[str, Streaks]  # of every registered team
+
+
+def current(ledger: LogReader) -> Current | None:
+    """The read models' answers for every team, when they are this version's and caught up to
+    the head of the log; else None (never rebuilt, or behind: fold the log instead)."""
+    db = ledger.db
+    if CHECKPOINT not in db.table_names():
+        return None
+    db.conn.execute("BEGIN DEFERRED")  # the check and the rows read at one moment
+    try:
+        row = db.execute(f"SELECT position, format FROM {CHECKPOINT} WHERE name = ?",
+                         (CHECKPOINT_NAME,)).fetchone()
+        if row is None or tuple(row) != (ledger.head(), FORMAT):
+            return None
+        return _current(db)
+    finally:
+        db.conn.execute("COMMIT")
+
+
+def _current(db: sqlite_utils.Database) -> Current:
+    teams = {team: Team(id=team, name=name, country=country, aliases=tuple(loads(aliases)),
+                        competitions=tuple(loads(competitions)))
+             for team, name, country, aliases, competitions in db.execute(
+                 "SELECT team, name, country, aliases, competitions FROM rm_team")}
+    names = field_names(PlayerRecord)  # the columns _write_some_teams gave them
+    records = [PlayerRecord(**dict(zip(names, values, strict=True))) for values in db.execute(
+        f"SELECT {', '.join(names)} FROM rm_player")]
+    stored = _stored_streaks(db, teams)
+    return Current(teams=teams, players=tuple(sorted(records, key=scorer_order)),
+                   streaks={team: stored.get(team, Streaks(team=team)) for team in teams})
 
 
 # --- the projector ---------------------------------------------------------------------------
@@ -984,14 +1036,22 @@ def _stored_pieces(db: sqlite_utils.Database, team: str
     and the streaks written with them."""
     pieces = {competition: pickle.loads(blob) for competition, blob in db.execute(
         f"SELECT competition, piece FROM {PIECES} WHERE team = ?", (team,))}
+    return pieces, _stored_streaks(db, [team]).get(team)
+
+
+def _stored_streaks(db: sqlite_utils.Database, teams: Collection[str]) -> dict[str, Streaks]:
+    """The streaks of ``teams`` as ``rm_streak`` holds them; a team missing any row is left
+    out."""
     names = field_names(Streak)  # the columns _write_some_teams gave them
-    pairs: dict[str, dict[str, Streak]] = {}
-    for kind, which, *values in db.execute(
-            f"SELECT kind, which, {', '.join(names)} FROM rm_streak WHERE team = ?", (team,)):
-        pairs.setdefault(kind, {})[which] = Streak(**dict(zip(names, values, strict=True)))
-    if set(pairs) != set(KINDS) or any(len(pair) != 2 for pair in pairs.values()):
-        return pieces, None
-    return pieces, Streaks(team=team, **{k: StreakPair(**pair) for k, pair in pairs.items()})
+    pairs: dict[str, dict[str, dict[str, Streak]]] = {}
+    for team, kind, which, *values in db.execute(
+            f"SELECT team, kind, which, {', '.join(names)} FROM rm_streak "
+            "WHERE team IN (SELECT value FROM json_each(?))", (dumps_data(list(teams)),)):
+        pairs.setdefault(team, {}).setdefault(kind, {})[which] = Streak(
+            **dict(zip(names, values, strict=True)))
+    return {team: Streaks(team=team, **{k: StreakPair(**pair) for k, pair in kinds.items()})
+            for team, kinds in pairs.items()
+            if set(kinds) == set(KINDS) and all(len(pair) == 2 for pair in kinds.values())}
 
 
 def _flat(view: Any, **columns: Any) -> dict[str, Any]:

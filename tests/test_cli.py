@@ -199,6 +199,55 @@ def test_streaks_and_score_json_answer_as_of_any_moment(demo_db: Path) -> None:
     assert first["status"] == "scheduled"
 
 
+def test_every_team_s_players_streaks_and_teams_come_from_read_models_caught_up(
+    copy_db: Path,
+) -> None:
+    run("rebuild", db=copy_db)
+    head = head_hash(copy_db)[0]
+    for command in ("players", "streaks", "teams"):  # the fold, at the head, agrees
+        assert run_json(command, db=copy_db) == run_json(command, "--at-position", head,
+                                                         db=copy_db)
+    with Ledger(copy_db) as lg:  # a row changed behind the projector's back shows...
+        lg.db.execute("UPDATE rm_player SET goals = 99 WHERE player = 'Gianluca Scamacca'")
+        goal = next(e.event_id for e in lg.read(stream="match:uel24-qf2-leg1")
+                    if getattr(e.event, "player", None) == "Gianluca Scamacca")
+    top = run_json("players", "--top", "1", db=copy_db)
+    assert (top[0]["player"], top[0]["goals"]) == ("Gianluca Scamacca", 99)
+    # ...until the log moves on: the read models are behind, and the log is folded
+    run("append", "retract", "uel24-qf2-leg1", goal, "--reason", "wrong match", db=copy_db)
+    scorers = {p["player"]: p["goals"] for p in run_json("players", db=copy_db)}
+    assert scorers["Gianluca Scamacca"] == 1  # of his two in the quarter-final
+
+
+def test_rebuild_follow_keeps_the_read_models_current_as_another_process_appends(
+    copy_db: Path,
+) -> None:
+    head = head_hash(copy_db)[0]
+    proc = subprocess.Popen(
+        [str(SCRIPT), "rebuild", "--catch-up", "--follow", "--json", "--interval", "0.1",
+         "--db", str(copy_db)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env=env())
+    lines: queue.Queue[str] = queue.Queue()
+    assert proc.stdout is not None and proc.stderr is not None
+    threading.Thread(target=lambda: [lines.put(line) for line in proc.stdout or ()],
+                     daemon=True).start()
+    try:
+        assert json.loads(lines.get(timeout=30))["position"] == head
+        assert "following" in proc.stderr.readline()
+        with Ledger(copy_db) as lg:
+            goal = next(e.event_id for e in lg.read(stream="match:uel24-qf2-leg1")
+                        if getattr(e.event, "player", None) == "Gianluca Scamacca")
+        run("append", "retract", "uel24-qf2-leg1", goal, "--reason", "wrong match", db=copy_db)
+        step = json.loads(lines.get(timeout=30))
+        assert (step["position"], step["events"]) == (head + 1, 1)
+        assert run_json("stats", db=copy_db)["read_models_position"] == head + 1
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+    scorers = {p["player"]: p["goals"] for p in run_json("players", db=copy_db)}
+    assert scorers["Gianluca Scamacca"] == 1
+
+
 # --- a live match ------------------------------------------------------------------------------
 
 

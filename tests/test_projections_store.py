@@ -25,6 +25,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import projections.state
+from bench.generate import generate
 from events import (
     Card,
     CardShown,
@@ -49,6 +50,7 @@ from projections import (
     Projector,
     State,
     bracket,
+    current,
     fold_all,
     nearest_snapshot,
     players,
@@ -706,6 +708,48 @@ def test_read_model_tables_sit_beside_the_log(seed: Ledger) -> None:
     assert json.loads(row["json"]) == to_json(scoreboard(state_at(seed), "uel24-qf4-leg2"))
     overall = seed.db.table("rm_team_record").get(("leverkusen", ""))
     assert (overall["played"], overall["won"], overall["drawn"]) == (4, 3, 1)
+
+
+@pytest.mark.parametrize("log", ["extended", "generated"])
+def test_read_models_caught_up_answer_for_every_team_as_the_whole_fold(
+    db_path: Path, log: str,
+) -> None:
+    if log == "extended":
+        lg = seeded(db_path)
+        extend(lg)
+    else:  # the bench's world: leagues and cups, retractions, back-filled matches
+        lg = Ledger(db_path)
+        for stream, batch in generate(events=5_000, seed=7):
+            lg.append(stream, batch)
+    Projector(lg, snapshot_every=1_000).rebuild()
+    found = current(lg)
+    state = fold_all(lg.read())
+    assert found is not None
+    assert list(found.teams.values()) == registered_teams(lg)
+    assert found.players == players(state)
+    assert found.streaks == {team: streaks(state, team) for team in state.teams}
+    assert any(p.own_goals for p in found.players) and any(p.red for p in found.players)
+    assert any(s.unbeaten.longest.length > 1 for s in found.streaks.values())
+    lg.close()
+
+
+def test_read_models_behind_the_log_or_of_another_version_do_not_answer(
+    seed: Ledger, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    assert current(seed) is None  # never built
+    projector = Projector(seed)
+    projector.rebuild()
+    assert current(seed) is not None
+    gabbia = event_ids(seed, "uel24-qf1-leg2", "Matteo Gabbia")[0]
+    append(seed, Clock(LATER), "match:uel24-qf1-leg2", LATER,
+           (0, EventRetracted(event=gabbia, reason="typed into the wrong match")))
+    assert current(seed) is None
+    projector.catch_up()
+    found = current(seed)
+    assert found is not None
+    assert "Matteo Gabbia" not in {p.player for p in found.players}
+    monkeypatch.setattr(store_module, "FORMAT", projections.state.FORMAT + 1)
+    assert current(seed) is None
 
 
 def test_an_empty_ledger_has_empty_read_models(ledger: Ledger) -> None:
