@@ -5,7 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sqlite3
+from collections import Counter
 from collections.abc import Callable
+from importlib import resources
 from pathlib import Path
 
 import attrs
@@ -395,3 +397,26 @@ def test_bad_input_gets_its_own_error_and_leaves_the_ledger_unchanged(
     with pytest.raises(error, match=r"line 2: "):  # the same through import, all or nothing
         import_lines(ledger, [valid, line])
     assert (count(ledger), ledger.verify().head_hash) == before
+
+
+def test_stats_count_the_log_as_reading_it_does(db_path: Path) -> None:
+    lg = Ledger(db_path)
+    assert lg.stats()["events"] == 0 and lg.stats()["first_occurred_at"] is None
+    seed = Path(str(resources.files("events") / "seed.jsonl"))
+    import_lines(lg, seed.read_text(encoding="utf-8").splitlines())
+    envelopes = list(lg.read())
+    stats = lg.stats()
+    types = Counter(e.type for e in envelopes)
+    assert list(stats["types"].items()) == sorted(types.items(), key=lambda kv: (-kv[1], kv[0]))
+    streams = {e.stream for e in envelopes}
+    assert stats["streams"] == dict(Counter(s.partition(":")[0] for s in sorted(streams)))
+    assert (stats["events"], stats["stream_count"]) == (len(envelopes), len(streams))
+    assert (stats["first_position"], stats["last_position"]) == (1, len(envelopes))
+    occurred = sorted(e.occurred_at for e in envelopes)
+    recorded = sorted(e.recorded_at for e in envelopes)
+    assert [stats[k] for k in ("first_occurred_at", "last_occurred_at", "first_recorded_at",
+                               "last_recorded_at")] == [
+        t.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
+        for t in (occurred[0], occurred[-1], recorded[0], recorded[-1])]
+    assert stats["head_hash"] == lg.verify().head_hash
+    lg.close()
