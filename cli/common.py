@@ -17,7 +17,7 @@ import os
 import re
 import sqlite3
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TypedDict
@@ -269,3 +269,44 @@ def emit_json(data: Any) -> None:
     """JSON on stdout, exactly (no wrapping, no colour), for programs."""
     sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
 
+
+class ProgressBar:
+    """Rich progress bars on stderr, or nothing when off: ``task(what, total)`` gives an
+    ``advance(n)`` for each (None when off)."""
+
+    def __init__(self, show: bool) -> None:
+        self.show = show
+        self.bar: Any = None
+
+    def __enter__(self) -> ProgressBar:
+        if self.show:
+            from rich.progress import (
+                BarColumn,
+                MofNCompleteColumn,
+                Progress,
+                TextColumn,
+                TimeRemainingColumn,
+            )
+
+            self.bar = Progress(TextColumn("{task.description}"), BarColumn(),
+                                MofNCompleteColumn(), TimeRemainingColumn(),
+                                console=console(stderr=True), transient=True)
+            self.bar.start()
+        return self
+
+    def task(self, what: str, total: int | None) -> Callable[[int], None] | None:
+        if self.bar is None:
+            return None
+        task = self.bar.add_task(what, total=total)
+        return lambda n: self.bar.advance(task, n)
+
+    def tracker(self, what: str) -> Callable[[int, int], None] | None:
+        """A ``(done, total)`` callback for a task whose total may grow (None when off)."""
+        if self.bar is None:
+            return None
+        task = self.bar.add_task(what, total=None)
+        return lambda done, total: self.bar.update(task, completed=done, total=total)
+
+    def __exit__(self, *exc: object) -> None:
+        if self.bar is not None:
+            self.bar.stop()

@@ -10,11 +10,20 @@ from __future__ import annotations
 import json
 import sys
 import time
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from cli.common import DEFAULT_DB, CliError, Db, Json, console, emit_json, open_ledger
+from cli.common import (
+    DEFAULT_DB,
+    CliError,
+    Db,
+    Json,
+    ProgressBar,
+    console,
+    emit_json,
+    open_ledger,
+)
 
 if TYPE_CHECKING:
     from projections import Projector
@@ -60,7 +69,8 @@ def rebuild(
     started = time.perf_counter()
     with open_ledger(db) as lg:
         projector = Projector(lg, once=not follow)  # a follower keeps its state in memory
-        with _Bar(show, "catching up" if incremental else "rebuilding") as bar:
+        with ProgressBar(show) as bars:
+            bar = bars.tracker("catching up" if incremental else "rebuilding")
             if incremental:
                 position = projector.catch_up(progress=bar)
             else:
@@ -105,30 +115,3 @@ def _follow(projector: Projector, position: int, interval: float, json_output: b
                             f"{seconds * 1000:.0f} ms)")
             sys.stdout.flush()
         position = reached
-
-
-class _Bar:
-    """A rich progress bar on stderr taking (position, head) updates, or nothing when off."""
-
-    def __init__(self, show: bool, what: str) -> None:
-        self.show, self.what = show, what
-        self.bar: Any = None
-        self.task: Any = None
-
-    def __enter__(self) -> Any:
-        if not self.show:
-            return None
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
-
-        self.bar = Progress(TextColumn("{task.description}"), BarColumn(),
-                            MofNCompleteColumn(), console=console(stderr=True), transient=True)
-        self.bar.start()
-        self.task = self.bar.add_task(self.what, total=None)
-        return self
-
-    def __call__(self, position: int, head: int) -> None:
-        self.bar.update(self.task, completed=position, total=head)
-
-    def __exit__(self, *exc: object) -> None:
-        if self.bar is not None:
-            self.bar.stop()

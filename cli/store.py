@@ -24,6 +24,7 @@ from cli.common import (
     Db,
     Json,
     KnownAt,
+    ProgressBar,
     competition_id,
     complete_match,
     console,
@@ -250,41 +251,6 @@ def _remove(db: Path) -> None:
         path.unlink(missing_ok=True)
 
 
-class ProgressBar:
-    """Rich progress bars on stderr, or nothing when off: ``task(what, total)`` gives an
-    ``advance(n)`` for each (None when off)."""
-
-    def __init__(self, show: bool) -> None:
-        self.show = show
-        self.bar: Any = None
-
-    def __enter__(self) -> ProgressBar:
-        if self.show:
-            from rich.progress import (
-                BarColumn,
-                MofNCompleteColumn,
-                Progress,
-                TextColumn,
-                TimeRemainingColumn,
-            )
-
-            self.bar = Progress(TextColumn("{task.description}"), BarColumn(),
-                                MofNCompleteColumn(), TimeRemainingColumn(),
-                                console=console(stderr=True), transient=True)
-            self.bar.start()
-        return self
-
-    def task(self, what: str, total: int | None) -> Callable[[int], None] | None:
-        if self.bar is None:
-            return None
-        task = self.bar.add_task(what, total=total)
-        return lambda n: self.bar.advance(task, n)
-
-    def __exit__(self, *exc: object) -> None:
-        if self.bar is not None:
-            self.bar.stop()
-
-
 def stream_filters(stream: str | None, match: str | None,
                    competition: str | None) -> dict[str, Any]:
     """``stream=`` or ``prefix=`` for the ledger's read API; "match:" or "match:*" is a prefix."""
@@ -360,13 +326,20 @@ def export(
 
 
 @app.command(rich_help_panel=PANEL)
-def verify(db: Db = DEFAULT_DB, json_output: Json = False) -> None:
+def verify(
+    db: Db = DEFAULT_DB,
+    progress: Annotated[bool | None, typer.Option(
+        "--progress/--no-progress", help="Show a progress bar (default: on a terminal).")
+    ] = None,
+    json_output: Json = False,
+) -> None:
     """Check the hash chain, positions, versions and append-only triggers; exit 1 if broken.
 
     Example: matchledger verify --db demo.db
     """
-    with open_ledger(db) as lg:
-        report = lg.verify()
+    show = sys.stderr.isatty() if progress is None else progress
+    with open_ledger(db) as lg, ProgressBar(show) as bars:
+        report = lg.verify(progress=bars.tracker("verifying"))
     if json_output:
         emit_json({"ok": report.ok, "events": report.events, "first_bad": report.first_bad,
                    "problem": report.problem, "head_hash": report.head_hash})
@@ -429,4 +402,4 @@ def ledger_stats(lg: Ledger) -> dict[str, Any]:
     return {**lg.stats(), "read_models_position": checkpoint(lg.db)}
 
 
-__all__ = ["ProgressBar", "app", "ledger_stats", "stream_filters", "type_filter"]
+__all__ = ["app", "ledger_stats", "stream_filters", "type_filter"]

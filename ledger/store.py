@@ -21,7 +21,7 @@ import datetime as dt
 import hashlib
 import json
 import sqlite3
-from collections.abc import Collection, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -47,6 +47,7 @@ NO_STREAM = -1  # expected_version of a stream that must not exist yet
 GENESIS = bytes(32)
 # µs an event may seem to occur after it is recorded: the clocks of appenders may differ
 CLOCK_SLACK = 5 * 60 * 1_000_000
+VERIFY_STEP = 10_000  # events between two reports of verify's progress
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS events (
@@ -434,10 +435,16 @@ class Ledger:
 
     # --- checking --------------------------------------------------------------------------
 
-    def verify(self) -> VerifyReport:
-        """Walk the hash chain, positions and versions; report the first position that fails."""
+    def verify(self, progress: Callable[[int, int], None] | None = None) -> VerifyReport:
+        """Walk the hash chain, positions and versions; report the first position that fails.
+        ``progress`` is told (position reached, head) every ``VERIFY_STEP`` events."""
+        with self.transaction(write=False):  # the head and the rows of one moment
+            return self._verify(progress)
+
+    def _verify(self, progress: Callable[[int, int], None] | None) -> VerifyReport:
         prev, expected_position, count = GENESIS, 1, 0
         versions: dict[str, int] = {}
+        head = self.head()
         rows = self.conn.execute(f"SELECT {_COLUMNS} FROM events ORDER BY position")
         for row in rows:
             (position, event_id, stream, version, type_name, schema, occurred, recorded,
@@ -461,6 +468,8 @@ class Ledger:
                 return VerifyReport(False, count, position, problem, prev.hex())
             prev, expected_position, count = bytes(digest), position + 1, count + 1
             versions[stream] = version
+            if progress is not None and count % VERIFY_STEP == 0:
+                progress(position, head)
         triggers = {r[0] for r in self.conn.execute(
             "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'events'")}
         if triggers != {"events_no_update", "events_no_delete"}:

@@ -13,6 +13,7 @@ from pathlib import Path
 import attrs
 import pytest
 
+import ledger.store as ledger_store
 from events import (
     CardShown,
     CompetitionCreated,
@@ -399,11 +400,16 @@ def test_bad_input_gets_its_own_error_and_leaves_the_ledger_unchanged(
     assert (count(ledger), ledger.verify().head_hash) == before
 
 
+def import_seed(lg: Ledger) -> None:
+    """The bundled seed: the Europa League quarter-finals, 142 events."""
+    seed = Path(str(resources.files("events") / "seed.jsonl"))
+    import_lines(lg, seed.read_text(encoding="utf-8").splitlines())
+
+
 def test_stats_count_the_log_as_reading_it_does(db_path: Path) -> None:
     lg = Ledger(db_path)
     assert lg.stats()["events"] == 0 and lg.stats()["first_occurred_at"] is None
-    seed = Path(str(resources.files("events") / "seed.jsonl"))
-    import_lines(lg, seed.read_text(encoding="utf-8").splitlines())
+    import_seed(lg)
     envelopes = list(lg.read())
     stats = lg.stats()
     types = Counter(e.type for e in envelopes)
@@ -419,4 +425,15 @@ def test_stats_count_the_log_as_reading_it_does(db_path: Path) -> None:
         t.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
         for t in (occurred[0], occurred[-1], recorded[0], recorded[-1])]
     assert stats["head_hash"] == lg.verify().head_hash
+    lg.close()
+
+
+def test_verify_reports_its_progress(db_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    lg = Ledger(db_path)
+    import_seed(lg)
+    monkeypatch.setattr(ledger_store, "VERIFY_STEP", 50)
+    seen: list[tuple[int, int]] = []
+    report = lg.verify(progress=lambda done, head: seen.append((done, head)))
+    assert report.ok and report.events == 142
+    assert seen == [(50, 142), (100, 142)]
     lg.close()
