@@ -21,7 +21,7 @@ import attrs
 from events import schema_version
 from ledger.envelope import Draft
 from ledger.errors import DuplicateEvent, InvalidEvent, LedgerError
-from ledger.jsontext import dumps, loads
+from ledger.jsontext import dumps_data, loads
 from ledger.store import Ledger, StoredDraft, iso
 from ledger.validate import decode_data
 
@@ -160,13 +160,13 @@ def export_lines(ledger: Ledger, out: IO[str], **filters: Any) -> int:
     for row in ledger.conn.execute(sql, params):
         (position, event_id, stream, version, type_name, schema, occurred, recorded, data,
          meta, prev_hash, digest) = row
-        out.write(dumps({
+        head = dumps_data({
             "position": position, "event_id": event_id, "stream": stream, "version": version,
             "type": type_name, "schema_version": schema,
-            "occurred_at": iso(occurred), "recorded_at": iso(recorded),
-            "data": loads(data), "meta": loads(meta) if meta else {},
-            "prev_hash": bytes(prev_hash).hex(), "hash": bytes(digest).hex(),
-        }) + "\n")
+            "occurred_at": iso(occurred), "recorded_at": iso(recorded)})
+        # data and meta are stored as the compact JSON text a line holds: put in as they are
+        out.write(f'{head[:-1]},"data":{data},"meta":{meta or "{}"},'
+                  f'"prev_hash":"{bytes(prev_hash).hex()}","hash":"{bytes(digest).hex()}"}}\n')
         count += 1
     return count
 

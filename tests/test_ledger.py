@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
 import sqlite3
 from collections import Counter
@@ -437,3 +438,22 @@ def test_verify_reports_its_progress(db_path: Path, monkeypatch: pytest.MonkeyPa
     assert report.ok and report.events == 142
     assert seen == [(50, 142), (100, 142)]
     lg.close()
+
+
+def test_export_writes_each_envelope_as_one_compact_json_line(ledger: Ledger) -> None:
+    setup_tie(ledger)
+    ledger.append("match:t1-leg1", drafts(MatchStarted(), PeriodStarted(period=H1)))
+    ledger.append("match:t1-leg1", [Draft(
+        event=GoalScored(team="benfica", player="Ángel Di María", minute=3),
+        occurred_at=at(3), meta={"source": "Ré \"quoted\""})])
+    out = io.StringIO()
+    assert export_lines(ledger, out) == count(ledger)
+    stored = ledger.conn.execute("SELECT data, meta FROM events ORDER BY position").fetchall()
+    lines = out.getvalue().splitlines()
+    assert len(lines) == len(stored)
+    for line, (data, meta) in zip(lines, stored, strict=True):
+        envelope = json.loads(line)
+        assert line == json.dumps(envelope, separators=(",", ":"), ensure_ascii=False)
+        assert (envelope["data"], envelope["meta"]) == (json.loads(data),
+                                                        json.loads(meta) if meta else {})
+    assert json.loads(lines[-1])["data"]["player"] == "Ángel Di María"
