@@ -150,9 +150,13 @@ class Ledger:
     def transaction(self, *, write: bool = True) -> Iterator[sqlite3.Connection]:
         """One transaction; a write one holds SQLite's write lock and all of it commits, or none.
 
-        A read transaction (``write=False``) sees one consistent snapshot and blocks no writer.
+        A read transaction (``write=False``) sees one consistent snapshot and blocks no writer;
+        inside a transaction already open, it is that one.
         """
         conn = self.conn
+        if not write and conn.in_transaction:
+            yield conn
+            return
         self._tail = None  # (position, hash) of the last row, once read in this transaction
         try:
             conn.execute("BEGIN IMMEDIATE" if write else "BEGIN DEFERRED")

@@ -448,7 +448,9 @@ def current(ledger: LogReader) -> Current | None:
     db = ledger.db
     if CHECKPOINT not in db.table_names():
         return None
-    db.conn.execute("BEGIN DEFERRED")  # the check and the rows read at one moment
+    outer = db.conn.in_transaction  # a caller's transaction is one moment already
+    if not outer:
+        db.conn.execute("BEGIN DEFERRED")  # the check and the rows read at one moment
     try:
         row = db.execute(f"SELECT position, format FROM {CHECKPOINT} WHERE name = ?",
                          (CHECKPOINT_NAME,)).fetchone()
@@ -456,7 +458,8 @@ def current(ledger: LogReader) -> Current | None:
             return None
         return _current(db)
     finally:
-        db.conn.execute("COMMIT")
+        if not outer:
+            db.conn.execute("COMMIT")
 
 
 def _current(db: sqlite_utils.Database) -> Current:

@@ -426,6 +426,8 @@ def test_stats_count_the_log_as_reading_it_does(db_path: Path) -> None:
         t.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
         for t in (occurred[0], occurred[-1], recorded[0], recorded[-1])]
     assert stats["head_hash"] == lg.verify().head_hash
+    with lg.transaction(write=False):  # a read inside a caller's transaction
+        assert lg.stats() == stats and lg.verify().ok
     lg.close()
 
 

@@ -748,6 +748,8 @@ def test_read_models_behind_the_log_or_of_another_version_do_not_answer(
     found = current(seed)
     assert found is not None
     assert "Matteo Gabbia" not in {p.player for p in found.players}
+    with seed.transaction(write=False):  # inside a caller's transaction too
+        assert current(seed) == found
     monkeypatch.setattr(store_module, "FORMAT", projections.state.FORMAT + 1)
     assert current(seed) is None
 
