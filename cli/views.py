@@ -307,8 +307,7 @@ def teams(
 
     when = When(as_of, known_at, at_position)
     if competition is None:
-        now = current_views(db, when)
-        if now is not None:
+        if (now := current_views(db, when)) is not None:
             found = sorted(now.teams.values(), key=lambda t: t.id)
         else:
             with open_ledger(db) as lg:
@@ -361,10 +360,9 @@ def streaks(
         print_when(when)
         console().print(render.streaks_table(view, state, names))
         return
-    now = current_views(db, when)
-    if now is not None:
-        known: State | Current = now
-        found = list(now.streaks.values())
+    known: State | Current
+    if (now := current_views(db, when)) is not None:
+        known, found = now, list(now.streaks.values())
     else:
         known = state = state_for(db, when)
         found = [P.streaks(state, t) for t in state.teams]
@@ -405,11 +403,10 @@ def players(
     when = When(as_of, known_at, at_position)
     known: State | Registry | Current
     team_id = None
-    now = None if team is not None else current_views(db, when)
     if team is not None:
         team_id, state, known = team_state_for(db, when, team)
         records = P.players(state, team_id)
-    elif now is not None:
+    elif (now := current_views(db, when)) is not None:
         known, records = now, now.players
     else:
         known = state = state_for(db, when)
