@@ -272,7 +272,7 @@ def emit_json(data: Any) -> None:
 
 class ProgressBar:
     """Rich progress bars on stderr, or nothing when off: ``task(what, total)`` gives an
-    ``advance(n)`` for each (None when off)."""
+    ``advance(n)`` callback, ``tracker(what)`` a ``(done, total)`` one (None when off)."""
 
     def __init__(self, show: bool) -> None:
         self.show = show
