@@ -142,17 +142,29 @@ def source_options(*, alias: Iterable[str], aliases_file: Path | None,
 def import_source_file(lg: Ledger, file: str, fmt: str, options: SourceOptions
                        ) -> ImportSummary:
     """One Football.TXT or football.json file (``-``: stdin) into ``lg``, in one transaction."""
-    from ledger.sources import append_plan, parse_source, plan_import, read_source
+    from ledger.sources import (
+        AmbiguousTeam,
+        DuplicateMatches,
+        append_plan,
+        parse_source,
+        plan_import,
+        read_source,
+    )
 
     if file == STDIN:
         parsed = parse_source(sys.stdin.read(), "stdin", format=fmt, season=options.season)
     else:
         parsed = read_source(file, format=fmt, season=options.season)
     name = parsed.name or PurePath(parsed.source).stem
-    plan, summary = plan_import(
-        lg, parsed, rules=options.rules(name, parsed.season), aliases=options.aliases,
-        competition=options.competition, timezone=options.timezone,
-        round_kinds=options.round_kinds, allow_duplicates=options.allow_duplicates)
+    try:
+        plan, summary = plan_import(
+            lg, parsed, rules=options.rules(name, parsed.season), aliases=options.aliases,
+            competition=options.competition, timezone=options.timezone,
+            round_kinds=options.round_kinds, allow_duplicates=options.allow_duplicates)
+    except AmbiguousTeam as e:  # what to type about it
+        raise CliError(f"{e}; settle them with --alias NAME=ID (or --aliases FILE)") from e
+    except DuplicateMatches as e:
+        raise CliError(f"{e}; --allow-duplicates imports them anyway") from e
     added, skipped = append_plan(lg, plan)
     return attrs.evolve(summary, added=added, skipped=skipped)
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import doctest
 import json
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -103,9 +104,10 @@ def test_a_close_team_name_is_refused_until_an_alias_settles_it(
         seasons_db: Path, tmp_path: Path) -> None:
     cl = DATA / "cl_2023-24.txt"
     before = head_hash(seasons_db)
-    refused(run("import", cl, db=seasons_db, ok=False),
-            f"{cl}: 3 team names need settling with an alias (NAME=team-id): "
+    done = run("import", cl, db=seasons_db, ok=False)
+    refused(done, f"{cl}: 3 team names need settling with an alias (NAME=team-id): "
             "'Feyenoord Rotterdam' is not a known team but is close to 'Feyenoord' (feyenoord)")
+    assert done_hint(done) == "settle them with --alias NAME=ID (or --aliases FILE)"
     assert head_hash(seasons_db) == before
     aliases = tmp_path / "aliases.txt"
     aliases.write_text("# one club, two spellings\nSport Lisboa e Benfica=sl-benfica\n")
@@ -118,6 +120,22 @@ def test_a_close_team_name_is_refused_until_an_alias_settles_it(
     teams = {t["team"]: t for t in run_json("teams", db=seasons_db)}
     assert "Sport Lisboa e Benfica" in teams["sl-benfica"]["aliases"]
     assert teams["feyenoord"]["competitions"] == [UEL, "uefa-champions-league-2023-24"]
+
+
+def done_hint(done: subprocess.CompletedProcess[str]) -> str:
+    """What a refused import's one line says to type about it: its last clause."""
+    return done.stderr.strip().rsplit("; ", 1)[-1]
+
+
+def test_matches_already_in_the_ledger_under_another_competition_are_refused_by_default(
+        seasons_db: Path) -> None:
+    before = head_hash(seasons_db)
+    done = run("import", EL, "--competition", "el-again", db=seasons_db, ok=False)
+    refused(done, f"match(es) of {EL} are in the ledger already under other ids")
+    assert done_hint(done) == "--allow-duplicates imports them anyway"
+    assert head_hash(seasons_db) == before
+    run("import", EL, "--competition", "el-again", "--allow-duplicates", db=seasons_db)
+    assert head_hash(seasons_db)[0] > before[0]
 
 
 def test_teams_json_lists_ids_names_countries_aliases_and_competitions(

@@ -16,7 +16,7 @@ detects the format), then ``plan_import`` (drafts and an ``ImportSummary``), the
 """
 
 from ledger.sources.dates import season_years, split_title
-from ledger.sources.errors import AmbiguousTeam, ParseError, SourceError
+from ledger.sources.errors import AmbiguousTeam, DuplicateMatches, ParseError, SourceError
 from ledger.sources.football_json import parse_football_json
 from ledger.sources.football_txt import parse_football_txt
 from ledger.sources.infer import decide, default_rules, split_leg
@@ -46,6 +46,7 @@ __all__ = [
     "JSON",
     "TXT",
     "AmbiguousTeam",
+    "DuplicateMatches",
     "ImportSummary",
     "ParseError",
     "ParsedGoal",

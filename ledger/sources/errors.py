@@ -33,4 +33,9 @@ class AmbiguousTeam(SourceError):
         self.problems = problems
 
 
-__all__ = ["AmbiguousTeam", "ParseError", "SourceError"]
+class DuplicateMatches(SourceError):
+    """Matches of a source are in the ledger already under other ids: importing them would
+    count them twice (``allow_duplicates`` imports them anyway)"""
+
+
+__all__ = ["AmbiguousTeam", "DuplicateMatches", "ParseError", "SourceError"]

@@ -54,7 +54,7 @@ from events import (
 from ledger.codec import encode
 from ledger.envelope import UTC, Draft
 from ledger.sources.dates import fixed_offset, parse_zone
-from ledger.sources.errors import SourceError
+from ledger.sources.errors import DuplicateMatches, SourceError
 from ledger.sources.infer import Fixture, Structure, Tie, default_rules, infer
 from ledger.sources.model import ImportSummary, ParsedMatch, ParsedSeason, TeamMatch
 from ledger.sources.names import Resolved, TeamMatcher, slug
@@ -183,10 +183,10 @@ def _duplicates(ledger: Ledger, builder: _Builder, allowed: bool) -> None:
             twice.append(f"{f.match.where}: {f.home} v {f.away} on {f.match.date} is match "
                          f"{match} of {stream}")
     if twice and not allowed:
-        raise SourceError(f"{len(twice)} match(es) of {builder.parsed.source} are in the "
-                          f"ledger already under other ids ({twice[0]}"
-                          f"{', ...' if len(twice) > 1 else ''}): importing them again would "
-                          "count them twice (allow duplicates to do it anyway)")
+        raise DuplicateMatches(f"{len(twice)} match(es) of {builder.parsed.source} are in the "
+                               f"ledger already under other ids ({twice[0]}"
+                               f"{', ...' if len(twice) > 1 else ''}): importing them again "
+                               "would count them twice")
     builder.warnings += [f"recorded twice: {t}" for t in twice]
 
 
