@@ -245,6 +245,12 @@ class Judge:
                 raise RuleBroken(f"competition {ident!r} already exists")
             if event.competition != ident:
                 raise RuleBroken(f"competition id {event.competition!r} is not that of {stream}")
+            rules = event.rules
+            if rules.away_goals_in_extra_time and not rules.away_goals:
+                raise RuleBroken("rules: away goals in extra time need the away-goals rule")
+            if rules.points_for_win < 1:
+                raise RuleBroken(f"rules: a win is worth 1 point or more, not "
+                                 f"{rules.points_for_win}")
             return event
         if comp.created is None:
             raise RuleBroken(f"competition {ident!r} does not exist: create it first")

@@ -29,6 +29,7 @@ from events import (
     Side,
     TeamRegistered,
     TieDrawn,
+    TieRules,
 )
 from events.catalogue import Card, MatchEnded
 from ledger import (
@@ -459,3 +460,15 @@ def test_export_writes_each_envelope_as_one_compact_json_line(ledger: Ledger) ->
         assert (envelope["data"], envelope["meta"]) == (json.loads(data),
                                                         json.loads(meta) if meta else {})
     assert json.loads(lines[-1])["data"]["player"] == "Ángel Di María"
+
+
+@pytest.mark.parametrize(("rules", "problem"), [
+    (TieRules(away_goals_in_extra_time=True), "away goals in extra time need the away-goals"),
+    (TieRules(points_for_win=0), "a win is worth 1 point or more, not 0"),
+])
+def test_a_competition_s_rules_must_make_sense(ledger: Ledger, rules: TieRules,
+                                              problem: str) -> None:
+    with pytest.raises(RuleBroken, match=problem):
+        ledger.append("competition:cup", [CompetitionCreated(
+            competition="cup", name="Cup", season="2024", rules=rules)])
+    assert ledger.head() == 0
