@@ -446,8 +446,8 @@ def current(ledger: LogReader) -> Current | None:
     """The read models' answers for every team, when they are this version's and caught up to
     the head of the log; else None (never rebuilt, or behind: fold the log instead)."""
     db = ledger.db
-    if CHECKPOINT not in db.table_names():
-        return None
+    if not {CHECKPOINT, "rm_team", "rm_player", "rm_streak"} <= set(db.table_names()):
+        return None  # never built, or a table dropped since
     outer = db.conn.in_transaction  # a caller's transaction is one moment already
     if not outer:
         db.conn.execute("BEGIN DEFERRED")  # the check and the rows read at one moment
