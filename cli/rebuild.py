@@ -56,8 +56,9 @@ def rebuild(
 ) -> None:
     """Rebuild the read models and snapshots from the log, with a progress bar.
 
-    With --follow, keep them current during a match day (in a terminal of its own): every
-    team's players, streaks and teams then answer from them.
+    With --follow, keep them current during a match day, in a terminal of its own
+    (matchledger rebuild --catch-up --follow): every team's players, streaks and teams then
+    answer from them.
 
     Example: matchledger rebuild --db demo.db
     """
