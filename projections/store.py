@@ -443,8 +443,9 @@ class Current:
 
 
 def current(ledger: LogReader) -> Current | None:
-    """The read models' answers for every team, when they are this version's and caught up to
-    the head of the log; else None (never rebuilt, or behind: fold the log instead)."""
+    """The read models' answers for every team, when they are this version's, whole and caught
+    up to the head of the log; else None (never rebuilt, behind, or tampered with: fold the
+    log instead)."""
     db = ledger.db
     if not {CHECKPOINT, "rm_team", "rm_player", "rm_streak"} <= set(db.table_names()):
         return None  # never built, or a table dropped since
@@ -462,17 +463,19 @@ def current(ledger: LogReader) -> Current | None:
             db.conn.execute("COMMIT")
 
 
-def _current(db: sqlite_utils.Database) -> Current:
+def _current(db: sqlite_utils.Database) -> Current | None:
     teams = {team: Team(id=team, name=name, country=country, aliases=tuple(loads(aliases)),
                         competitions=tuple(loads(competitions)))
              for team, name, country, aliases, competitions in db.execute(
                  "SELECT team, name, country, aliases, competitions FROM rm_team")}
+    streaks = _stored_streaks(db, teams)
+    if streaks.keys() != teams.keys():  # every registered team has its rows, or rows are lost
+        return None
     names = field_names(PlayerRecord)  # the columns _write_some_teams gave them
     records = [PlayerRecord(**dict(zip(names, values, strict=True))) for values in db.execute(
         f"SELECT {', '.join(names)} FROM rm_player")]
-    stored = _stored_streaks(db, teams)
     return Current(teams=teams, players=tuple(sorted(records, key=scorer_order)),
-                   streaks={team: stored.get(team, Streaks(team=team)) for team in teams})
+                   streaks=streaks)
 
 
 # --- the projector ---------------------------------------------------------------------------
