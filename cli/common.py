@@ -197,6 +197,10 @@ class When:
             parts.append(f"at position {self.at_position}")
         return " · ".join(parts) or None
 
+    def then(self) -> str:
+        """`` (as of then)`` after a statement about the past, nothing about the present."""
+        return " (as of then)" if self.describe() else ""
+
 
 def show_moment(moment: dt.datetime) -> str:
     """12 Apr 2024 00:00 UTC; 18 Apr 2024 21:00 +02:00 when it carries another offset."""

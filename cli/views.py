@@ -323,7 +323,7 @@ def teams(
         return
     print_when(when)
     if not found:
-        console().print("no teams in the ledger (as of then)", style="dim")
+        console().print(f"no teams in the ledger{when.then()}", style="dim")
         return
     console().print(render.teams_table(found))
 
@@ -373,7 +373,7 @@ def streaks(
         return
     print_when(when)
     if not views:
-        console().print("no teams in the ledger (as of then)", style="dim")
+        console().print(f"no teams in the ledger{when.then()}", style="dim")
         return
     console().print(render.all_streaks_table(views, names))
 
@@ -419,6 +419,6 @@ def players(
     names = render.Names(known)
     title = f"players of {names(team_id)}" if team_id else "players"
     if not records:
-        console().print(f"no {title} have scored or been booked (as of then)", style="dim")
+        console().print(f"no {title} have scored or been booked{when.then()}", style="dim")
         return
     console().print(render.players_table(records, names, title))

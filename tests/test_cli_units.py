@@ -209,6 +209,16 @@ def test_players_top_n_are_the_first_n_of_the_whole_list(seeded: Ledger) -> None
     assert every[0]["player"] == "Gianluca Scamacca"
 
 
+@pytest.mark.parametrize("command", ["players", "teams", "streaks"])
+def test_nothing_to_show_says_as_of_then_only_of_the_past(db_path: Path, command: str) -> None:
+    Ledger(db_path).close()
+    now = CliRunner().invoke(app, [command, "--db", str(db_path)])
+    then = CliRunner().invoke(app, [command, "--as-of", "2024-04-12", "--db", str(db_path)])
+    assert now.exit_code == then.exit_code == 0, now.output + then.output
+    assert now.stdout.startswith("no ") and "as of then" not in now.stdout
+    assert then.stdout.rstrip().endswith("(as of then)")
+
+
 def test_the_bracket_is_a_tree_from_the_final_down_to_the_quarter_finals(
         seeded: Ledger) -> None:
     state = P.state_at(seeded, as_of=parse_moment("2024-04-12"))
