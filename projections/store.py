@@ -567,6 +567,8 @@ class Projector:
         """Apply what is new since the checkpoint, in one transaction; the new position.
 
         Read models written by another version of the fold (``FORMAT``) are rebuilt instead.
+        A long-lived projector loads the whole state at its first call, new events or not, so
+        that the events after it apply in milliseconds.
         """
         row = self.db.execute(f"SELECT format FROM {CHECKPOINT} WHERE name = ?",
                               (CHECKPOINT_NAME,)).fetchone()
@@ -574,7 +576,7 @@ class Projector:
             return self.rebuild(progress)
         for _ in range(100):
             stored = self.checkpoint()
-            if self.state is None and stored == self.ledger.head():
+            if self.once and stored == self.ledger.head():
                 return stored  # nothing new: no need to load any state
             try:
                 with _quiet_gc():

@@ -461,8 +461,11 @@ def test_a_new_process_resumes_from_the_latest_snapshot(seed: Ledger) -> None:
     assert Projector(log, snapshot_every=20).catch_up() == seed.head() == 142
     assert log.after[0] == 120  # not 0: the fold state came from the snapshot at 120
     log.after = []
-    assert Projector(log, snapshot_every=20).catch_up() == 142
-    assert log.after == []  # nothing new: nothing read, no state loaded
+    assert Projector(log, snapshot_every=20, once=True).catch_up() == 142
+    assert log.after == []  # a one-off with nothing new: nothing read, no state loaded
+    follower = Projector(log, snapshot_every=20)
+    assert follower.catch_up() == 142  # a long-lived one loads it now, not at the first event
+    assert follower.state is not None and follower.state.position == 142
 
 
 @pytest.mark.parametrize("upto", [101, 110, 125, 142])
