@@ -596,10 +596,12 @@ class Projector:
         """Hold ``state`` for the next catch-up. A whole state just built or loaded is
         millions of acyclic objects: a long-lived projector freezes them out of the cycle
         collector (``gc.freeze``, as the CLI's read commands do), whose first passes over
-        them would otherwise stall a later catch-up for seconds."""
+        them would otherwise stall a later catch-up for seconds. Its lookups by team and
+        competition are built then too, not at the first new event."""
         loaded = state is not self.state
         self.state = state
         if loaded and not self.once:
+            index(state)
             gc.freeze()
 
     def follow(self, interval: float = 1.0, *,

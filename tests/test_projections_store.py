@@ -466,6 +466,7 @@ def test_a_new_process_resumes_from_the_latest_snapshot(seed: Ledger) -> None:
     follower = Projector(log, snapshot_every=20)
     assert follower.catch_up() == 142  # a long-lived one loads it now, not at the first event
     assert follower.state is not None and follower.state.position == 142
+    assert follower.state.cache is not None  # and its lookups, built before the next event
 
 
 @pytest.mark.parametrize("upto", [101, 110, 125, 142])
