@@ -425,15 +425,18 @@ class Ledger:
             head = conn.execute("SELECT hash FROM events WHERE position = ?", (last,)
                                 ).fetchone()
         types = {t: n for t, n, *_ in sorted(by_type, key=lambda row: (-row[1], row[0]))}
-        bounds = [(min if i % 2 == 0 else max)((row[2 + i] for row in by_type), default=None)
-                  for i in range(4)]
+
+        def bound(pick: Callable[..., Any], column: int) -> str | None:
+            """The earliest (min) or latest (max) of a time column over every type."""
+            return iso(pick((row[column] for row in by_type), default=None))
+
         size = sum(p.stat().st_size for p in (self.path, Path(f"{self.path}-wal")) if p.exists())
         return {
             "path": str(self.path), "size_bytes": size, "events": sum(types.values()),
             "stream_count": sum(kinds.values()), "streams": kinds,
             "first_position": first, "last_position": last,
-            "first_occurred_at": iso(bounds[0]), "last_occurred_at": iso(bounds[1]),
-            "first_recorded_at": iso(bounds[2]), "last_recorded_at": iso(bounds[3]),
+            "first_occurred_at": bound(min, 2), "last_occurred_at": bound(max, 3),
+            "first_recorded_at": bound(min, 4), "last_recorded_at": bound(max, 5),
             "head_hash": bytes(head[0]).hex() if head else None, "types": types,
         }
 
