@@ -383,6 +383,9 @@ def players(
     team: Annotated[str | None, typer.Option(
         "--team", "-t", autocompletion=complete_team,
         help="Only this team's players (id, name or alias).")] = None,
+    competition: Annotated[str | None, typer.Option(
+        "--competition", "-c", autocompletion=complete_competition,
+        help="Only the goals and cards of this competition's matches.")] = None,
     top: Annotated[int | None, typer.Option(
         "--top", "-n", min=1, metavar="N", help="Only the first N (top scorers first).")] = None,
     db: Db = DEFAULT_DB,
@@ -395,17 +398,25 @@ def players(
 
     Shoot-out kicks are never goals.
 
-    Example: matchledger players --team atalanta
+    Example: matchledger players --competition uel-2023-24 --top 5
     """
     import projections as P
     from cli import render
 
     when = When(as_of, known_at, at_position)
     known: State | Registry | Current
-    team_id = None
+    team_id = comp = None
     if team is not None:
         team_id, state, known = team_state_for(db, when, team)
-        records = P.players(state, team_id)
+        if competition is not None:  # a team's part of the state has no competitions
+            comp = competition_id(competition)
+            with open_ledger(db) as lg:
+                if comp not in lg.competition_ids(**when.filters()):
+                    raise unknown_competition(db, when, comp)
+        records = P.players(state, team_id, comp)
+    elif competition is not None:
+        comp, state = competition_state(db, when, competition)
+        known, records = state, P.players(state, competition=comp)
     elif (now := current_views(db, when)) is not None:
         known, records = now, now.players
     else:
@@ -417,7 +428,8 @@ def players(
         return
     print_when(when)
     names = render.Names(known)
-    title = f"players of {names(team_id)}" if team_id else "players"
+    title = " ".join(["players", *([f"of {names(team_id)}"] if team_id else []),
+                      *([f"in {comp}"] if comp else [])])
     if not records:
         console().print(f"no {title} have scored or been booked{when.then()}", style="dim")
         return

@@ -246,16 +246,24 @@ _NONE = Streak()
 # --- players ---------------------------------------------------------------------------------
 
 
-def players(state: State, team: str | None = None) -> tuple[PlayerRecord, ...]:
-    """Scorers and booked players (of ``team``, or all), top scorers first.
+def players(state: State, team: str | None = None, competition: str | None = None
+            ) -> tuple[PlayerRecord, ...]:
+    """Scorers and booked players (of ``team``, in the matches of ``competition``, or all),
+    top scorers first.
 
     Goals of matches under way count; those of abandoned matches do not.
     """
-    if team is None:
-        matches = tuple(state.matches)
+    idx = index(state)
+    if team is None and competition is None:
+        matches: Iterable[str] = state.matches
+    elif team is None:
+        if competition not in state.competitions:
+            raise UnknownCompetition(f"unknown competition {competition!r}")
+        matches = idx.by_competition.get(competition, ())
     else:
-        matches = index(state).by_team.get(team, ())
-        if not matches and team not in state.teams:
+        matches = (idx.by_team.get(team, ()) if competition is None
+                   else idx.by_team_competition.get(team, {}).get(competition, ()))
+        if team not in idx.by_team and team not in state.teams:
             raise UnknownTeam(f"unknown team {team!r}")
     tally: dict[tuple[str, str], dict[str, int]] = {}
     count_players(state, matches, team, tally)

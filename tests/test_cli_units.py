@@ -209,6 +209,24 @@ def test_players_top_n_are_the_first_n_of_the_whole_list(seeded: Ledger) -> None
     assert every[0]["player"] == "Gianluca Scamacca"
 
 
+def test_players_of_a_competition_and_of_a_team_in_it(seeded: Ledger) -> None:
+    def listed(*args: str) -> Any:
+        result = CliRunner().invoke(app, ["players", *args, "--json", "--db", str(seeded.path)])
+        return result.exit_code, (json.loads(result.stdout) if result.exit_code == 0
+                                  else result.output)
+
+    everyone = listed()[1]
+    assert listed("--competition", "uel-2023-24") == (0, everyone)  # the seed's only goals
+    assert listed("-c", "bundesliga-2023-24") == (0, [])  # a result, without scorers
+    assert listed("--team", "Roma", "-c", "uel-2023-24") == (
+        0, [p for p in everyone if p["team"] == "roma"])
+    assert listed("--team", "Roma", "-c", "bundesliga-2023-24") == (0, [])  # never played
+    code, said = listed("--team", "Roma", "-c", "bundesliga")
+    assert code == 1 and "unknown competition 'bundesliga'" in said
+    code, said = listed("-c", "bundesliga")
+    assert code == 1 and "did you mean 'bundesliga-2023-24'" in said
+
+
 @pytest.mark.parametrize("command", ["players", "teams", "streaks"])
 def test_nothing_to_show_says_as_of_then_only_of_the_past(db_path: Path, command: str) -> None:
     Ledger(db_path).close()

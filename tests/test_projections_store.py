@@ -14,6 +14,7 @@ import json
 import pickle
 import threading
 import time
+from collections import Counter
 from collections.abc import Iterator
 from importlib import resources
 from pathlib import Path
@@ -47,8 +48,10 @@ from events import (
 from ledger import Draft, Envelope, Ledger, import_file
 from projections import (
     CheckpointMoved,
+    PlayerRecord,
     Projector,
     State,
+    UnknownCompetition,
     bracket,
     current,
     fold_all,
@@ -714,18 +717,28 @@ def test_read_model_tables_sit_beside_the_log(seed: Ledger) -> None:
     assert (overall["played"], overall["won"], overall["drawn"]) == (4, 3, 1)
 
 
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Ledger]:
+    """The bench's world, small: leagues and cups, retractions, back-filled matches, with
+    snapshots every 1,000 events."""
+    lg = Ledger(tmp_path_factory.mktemp("world") / "ledger.db")
+    for stream, batch in generate(events=5_000, seed=7):
+        lg.append(stream, batch)
+    Projector(lg, snapshot_every=1_000).rebuild()
+    yield lg
+    lg.close()
+
+
 @pytest.mark.parametrize("log", ["extended", "generated"])
 def test_read_models_caught_up_answer_for_every_team_as_the_whole_fold(
-    db_path: Path, log: str,
+    db_path: Path, world: Ledger, log: str,
 ) -> None:
     if log == "extended":
         lg = seeded(db_path)
         extend(lg)
-    else:  # the bench's world: leagues and cups, retractions, back-filled matches
-        lg = Ledger(db_path)
-        for stream, batch in generate(events=5_000, seed=7):
-            lg.append(stream, batch)
-    Projector(lg, snapshot_every=1_000).rebuild()
+        Projector(lg, snapshot_every=1_000).rebuild()
+    else:
+        lg = world
     found = current(lg)
     state = fold_all(lg.read())
     assert found is not None
@@ -734,7 +747,27 @@ def test_read_models_caught_up_answer_for_every_team_as_the_whole_fold(
     assert found.streaks == {team: streaks(state, team) for team in state.teams}
     assert any(p.own_goals for p in found.players) and any(p.red for p in found.players)
     assert any(s.unbeaten.longest.length > 1 for s in found.streaks.values())
-    lg.close()
+
+
+def test_the_players_of_each_competition_add_up_to_all_of_them(world: Ledger) -> None:
+    def tally(records: tuple[PlayerRecord, ...]) -> Counter[tuple[str, str, str]]:
+        return +Counter({(r.team, r.player, field): getattr(r, field) for r in records
+                         for field in ("goals", "penalties", "own_goals", "yellow", "red")})
+
+    state = fold_all(world.read())
+    total: Counter[tuple[str, str, str]] = Counter()
+    for competition in state.competitions:
+        part = players(state, competition=competition)
+        total += tally(part)
+        # a competition's part of the state answers as the whole does
+        assert players(state_at(world, competition=competition),
+                       competition=competition) == part
+        for team in sorted({r.team for r in part})[:3]:
+            assert players(state, team, competition) == tuple(r for r in part
+                                                               if r.team == team)
+    assert total == tally(players(state)) and len(state.competitions) > 1
+    with pytest.raises(UnknownCompetition):
+        players(state, competition="nope")
 
 
 def test_read_models_behind_the_log_or_of_another_version_do_not_answer(
