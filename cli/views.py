@@ -428,8 +428,7 @@ def players(
         return
     print_when(when)
     names = render.Names(known)
-    title = " ".join(["players", *([f"of {names(team_id)}"] if team_id else []),
-                      *([f"in {comp}"] if comp else [])])
+    title = f"players{f' of {names(team_id)}' if team_id else ''}{f' in {comp}' if comp else ''}"
     if not records:
         console().print(f"no {title} have scored or been booked{when.then()}", style="dim")
         return
