@@ -455,8 +455,10 @@ def streak_text(streak: Streak, state: State, team: str, names: Names) -> Text:
     return text
 
 
-def streaks_table(view: Streaks, state: State, names: Names) -> Table:
-    table = Table(title=f"{names(view.team)}: streaks in kick-off order, all competitions "
+def streaks_table(view: Streaks, state: State, names: Names,
+                  competition: str | None = None) -> Table:
+    table = Table(title=f"{names(view.team)}: streaks in kick-off order, "
+                        f"{f'in {competition}' if competition else 'all competitions'} "
                         "(a shoot-out counts as a draw)",
                   title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
     table.add_column("kind")
@@ -469,8 +471,10 @@ def streaks_table(view: Streaks, state: State, names: Names) -> Table:
     return table
 
 
-def all_streaks_table(views: Sequence[Streaks], names: Names) -> Table:
-    table = Table(title="current streaks (longest in brackets)", title_justify="left",
+def all_streaks_table(views: Sequence[Streaks], names: Names,
+                      competition: str | None = None) -> Table:
+    table = Table(title=f"current streaks{f' in {competition}' if competition else ''} "
+                        "(longest in brackets)", title_justify="left",
                   box=box.SIMPLE_HEAD, pad_edge=False)
     table.add_column("team")
     for kind in KINDS:

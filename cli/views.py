@@ -129,6 +129,16 @@ def competition_state(db: Path, when: When, competition: str) -> tuple[str, Stat
     return comp, state
 
 
+def existing_competition(db: Path, when: When, competition: str) -> str:
+    """A competition's id, when the ledger had it as of ``when`` (for a team's part of the
+    state, which holds none); else the error naming the close ones."""
+    comp = competition_id(competition)
+    with open_ledger(db) as lg:
+        if comp in lg.competition_ids(**when.filters()):
+            return comp
+    raise unknown_competition(db, when, comp)
+
+
 def unknown_competition(db: Path, when: When, comp: str) -> CliError:
     """The error for a competition not in the ledger as of ``when``, with the close ones."""
     with open_ledger(db) as lg:
@@ -333,6 +343,9 @@ def streaks(
     team: Annotated[str | None, typer.Argument(
         metavar="TEAM", autocompletion=complete_team,
         help="A team (id, name or alias); every team when left out.")] = None,
+    competition: Annotated[str | None, typer.Option(
+        "--competition", "-c", autocompletion=complete_competition,
+        help="Only the matches of this competition: a league season unbeaten.")] = None,
     db: Db = DEFAULT_DB,
     as_of: AsOf = None,
     known_at: KnownAt = None,
@@ -352,19 +365,24 @@ def streaks(
     when = When(as_of, known_at, at_position)
     if team is not None:
         team_id, state, registry = team_state_for(db, when, team)
-        view = P.streaks(state, team_id)
+        comp = None if competition is None else existing_competition(db, when, competition)
+        view = P.streaks(state, team_id, comp)
         names = render.Names(registry)
         if json_output:
             emit_json(P.to_json(view))
             return
         print_when(when)
-        console().print(render.streaks_table(view, state, names))
+        console().print(render.streaks_table(view, state, names, comp))
         return
     known: State | Current
-    if (now := current_views(db, when)) is not None:
-        known, found = now, list(now.streaks.values())
+    if competition is not None:
+        comp, state = competition_state(db, when, competition)
+        known, found = state, [P.streaks(state, t, comp)
+                               for t in P.competition_teams(state, comp)]
+    elif (now := current_views(db, when)) is not None:
+        comp, known, found = None, now, list(now.streaks.values())
     else:
-        known = state = state_for(db, when)
+        comp, known = None, (state := state_for(db, when))
         found = [P.streaks(state, t) for t in state.teams]
     names = render.Names(known)
     views = sorted(found, key=lambda v: names(v.team))
@@ -373,9 +391,9 @@ def streaks(
         return
     print_when(when)
     if not views:
-        console().print(f"no teams in the ledger{when.then()}", style="dim")
+        console().print(f"no teams in {comp or 'the ledger'}{when.then()}", style="dim")
         return
-    console().print(render.all_streaks_table(views, names))
+    console().print(render.all_streaks_table(views, names, comp))
 
 
 @app.command(rich_help_panel=PANEL)
@@ -408,11 +426,8 @@ def players(
     team_id = comp = None
     if team is not None:
         team_id, state, known = team_state_for(db, when, team)
-        if competition is not None:  # a team's part of the state has no competitions
-            comp = competition_id(competition)
-            with open_ledger(db) as lg:
-                if comp not in lg.competition_ids(**when.filters()):
-                    raise unknown_competition(db, when, comp)
+        if competition is not None:
+            comp = existing_competition(db, when, competition)
         records = P.players(state, team_id, comp)
     elif competition is not None:
         comp, state = competition_state(db, when, competition)

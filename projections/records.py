@@ -208,9 +208,10 @@ _CONTINUES: dict[str, Callable[[Outcome], bool]] = {
 }
 
 
-def streaks(state: State, team: str) -> Streaks:
-    """Every kind of streak of ``team``, current and longest, across all competitions."""
-    return streaks_of(team, outcomes(state, team))
+def streaks(state: State, team: str, competition: str | None = None) -> Streaks:
+    """Every kind of streak of ``team``, current and longest, across all competitions (or in
+    the matches of ``competition`` alone: a league season unbeaten)."""
+    return streaks_of(team, outcomes(state, team, competition))
 
 
 def streaks_of(team: str, played: list[Outcome], since: Streaks | None = None) -> Streaks:

@@ -175,6 +175,19 @@ def test_streaks_run_across_both_seasons(seasons: tuple[Path, str]) -> None:
     assert streaks["losing"]["current"]["first_match"] == f"{UEL}-f"  # the final, in Dublin
 
 
+def test_a_league_season_unbeaten_is_a_streak_of_that_competition(
+        seasons: tuple[Path, str]) -> None:
+    league = run_json("streaks", "Bayer 04 Leverkusen", "--competition", BUNDESLIGA,
+                      db=seasons[0])
+    longest = league["unbeaten"]["longest"]
+    assert (longest["length"], longest["wins"], longest["draws"]) == (34, 28, 6)
+    assert league["unbeaten"]["current"] == longest  # the whole season: it never ended
+    every = run_json("streaks", "-c", BUNDESLIGA, db=seasons[0])
+    assert len(every) == 18 and every[LEVERKUSEN] == league
+    refused(run("streaks", "-c", "bundesliga", db=seasons[0], ok=False),
+            "unknown competition 'bundesliga'; did you mean 'bundesliga-2023-24'")
+
+
 def test_rules_and_format_options(tmp_path: Path, seasons: tuple[Path, str]) -> None:
     db = tmp_path / "two-points.db"
     summary = run_json("import", BL, "--points-for-win", "2", "--competition", "bl",

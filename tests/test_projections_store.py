@@ -67,7 +67,8 @@ from projections import (
     to_json,
 )
 from projections import store as store_module
-from projections.records import outcomes
+from projections.records import competition_teams, outcomes
+from projections.state import index
 
 from conftest import drafts, setup_tie
 
@@ -768,6 +769,20 @@ def test_the_players_of_each_competition_add_up_to_all_of_them(world: Ledger) ->
     assert total == tally(players(state)) and len(state.competitions) > 1
     with pytest.raises(UnknownCompetition):
         players(state, competition="nope")
+
+
+def test_a_team_s_streaks_in_one_competition_from_its_part_or_the_whole(
+        world: Ledger) -> None:
+    state = fold_all(world.read())
+    for competition in state.competitions:
+        scoped = state_at(world, competition=competition)
+        for team in competition_teams(state, competition)[:4]:
+            view = streaks(state, team, competition)
+            assert streaks(scoped, team, competition) == view
+            assert streaks(state_at(world, team=team), team, competition) == view
+            runs = outcomes(state, team, competition)
+            assert view.unbeaten.longest.length <= len(runs)
+            assert {o.match for o in runs} <= set(index(state).by_competition[competition])
 
 
 def test_read_models_behind_the_log_or_of_another_version_do_not_answer(
