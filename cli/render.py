@@ -365,7 +365,6 @@ def tie_view(view: TieView, names: Names) -> Panel:
     """One tie: its legs as a table, then the aggregate and who went through."""
     table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
     table.add_column("leg", justify="right")
-    table.add_column("match", style="dim", no_wrap=True)
     table.add_column("kick-off (local)", no_wrap=True)
     table.add_column("home")
     table.add_column("score", justify="center")
@@ -384,9 +383,10 @@ def tie_view(view: TieView, names: Names) -> Panel:
         when = leg.kickoff or leg.date
         when_text = f"{when:%d %b %Y %H:%M}" if leg.kickoff else (
             f"{when:%d %b %Y}" if when else "tbc")
-        table.add_row(str(leg.leg or n), leg.match, when_text.lstrip("0"), home, score, away,
-                      leg.status)
-    lines: list[RenderableType] = [table]
+        table.add_row(str(leg.leg or n), when_text.lstrip("0"), home, score, away, leg.status)
+    # the match ids, to ask for a leg's score, under the table: long ids would squeeze names
+    lines: list[RenderableType] = [
+        table, Text("matches: " + ", ".join(leg.match for leg in view.legs), style="dim")]
     summary = Text()
     if view.aggregate is not None:
         first, second = (names.side(s) for s in view.sides)

@@ -46,8 +46,8 @@ def seeded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Ledger]:
     lg.close()
 
 
-def text_of(renderable: Any) -> str:
-    out = Console(width=100, record=True, file=open("/dev/null", "w"))  # noqa: SIM115
+def text_of(renderable: Any, width: int = 100) -> str:
+    out = Console(width=width, record=True, file=open("/dev/null", "w"))  # noqa: SIM115
     out.print(renderable)
     return out.export_text()
 
@@ -235,6 +235,15 @@ def test_nothing_to_show_says_as_of_then_only_of_the_past(db_path: Path, command
     assert now.exit_code == then.exit_code == 0, now.output + then.output
     assert now.stdout.startswith("no ") and "as of then" not in now.stdout
     assert then.stdout.rstrip().endswith("(as of then)")
+
+
+def test_a_tie_keeps_its_teams_names_whole_in_80_columns(seeded: Ledger) -> None:
+    state = P.state_at(seeded)
+    text = text_of(render.tie_view(P.tie(state, "QF4"), render.Names(state)), width=80)
+    rows = [line for line in text.splitlines() if "Apr 2024" in line]
+    assert len(rows) == 2 and all("Benfica" in r and "Marseille" in r for r in rows)
+    assert "…" not in text
+    assert "matches: uel24-qf4-leg1, uel24-qf4-leg2" in text
 
 
 def test_the_bracket_is_a_tree_from_the_final_down_to_the_quarter_finals(
