@@ -93,8 +93,9 @@ def current_views(db: Path, when: When) -> Current | None:
         return current(lg)
 
 
-def suggest(name: str, known: Iterable[str], what: str) -> str:
-    """The tail of an error about ``name``: the close ones among ``known``, else a few."""
+def suggest(name: str, known: Iterable[str], what: str, when: When | None = None) -> str:
+    """The tail of an error about ``name``: the close ones among ``known``, else a few
+    (``known`` as of ``when``, when a moment in the past was asked for)."""
     known = sorted(set(known))
     close = difflib.get_close_matches(name, known, n=3, cutoff=0.5)
     if close:
@@ -102,7 +103,7 @@ def suggest(name: str, known: Iterable[str], what: str) -> str:
     if known:
         shown = ", ".join(known[:8]) + (", …" if len(known) > 8 else "")
         return f"; known {what}: {shown}"
-    return f"; no {what} in the ledger (as of then)"
+    return f"; no {what} in the ledger{when.then() if when else ''}"
 
 
 def match_views(state: State, match: str) -> tuple[Scoreboard, TieView | None]:
@@ -143,7 +144,7 @@ def unknown_competition(db: Path, when: When, comp: str) -> CliError:
     """The error for a competition not in the ledger as of ``when``, with the close ones."""
     with open_ledger(db) as lg:
         known = lg.competition_ids(**when.filters())
-    return CliError(f"unknown competition {comp!r}{suggest(comp, known, 'competitions')}")
+    return CliError(f"unknown competition {comp!r}{suggest(comp, known, 'competitions', when)}")
 
 
 def print_when(when: When) -> None:
@@ -214,7 +215,7 @@ def tie(
         if comp not in (None, *drawn) or not drawn:
             where = f" in {comp!r}" if comp else ""
             known = lg.tie_ids(comp, **when.filters())
-            raise CliError(f"unknown tie {tie_id!r}{where}{suggest(tie_id, known, 'ties')}")
+            raise CliError(f"unknown tie {tie_id!r}{where}{suggest(tie_id, known, 'ties', when)}")
         state = load_state(lg, when, competition=scope)
     view = P.tie(state, tie_id, scope)
     if json_output:
@@ -285,7 +286,7 @@ def table(
         rounds = {fx.round for fx in state.fixtures.values()
                   if fx.competition == comp and fx.round}
         if group not in rounds:
-            raise CliError(f"no round {group!r} in {comp}{suggest(group, rounds, 'rounds')}")
+            raise CliError(f"no round {group!r} in {comp}{suggest(group, rounds, 'rounds', when)}")
     records = P.table(state, comp, group)
     if json_output:
         emit_json(P.to_json(records))

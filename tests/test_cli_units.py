@@ -237,6 +237,16 @@ def test_nothing_to_show_says_as_of_then_only_of_the_past(db_path: Path, command
     assert then.stdout.rstrip().endswith("(as of then)")
 
 
+def test_an_unknown_name_in_an_empty_ledger_says_as_of_then_only_of_the_past(
+        db_path: Path) -> None:
+    Ledger(db_path).close()
+    now = CliRunner().invoke(app, ["table", "x", "--db", str(db_path)])
+    then = CliRunner().invoke(app, ["table", "x", "--as-of", "2024-04-12", "--db", str(db_path)])
+    assert now.exit_code == then.exit_code == 1
+    assert now.output.strip().endswith("no competitions in the ledger")
+    assert then.output.strip().endswith("no competitions in the ledger (as of then)")
+
+
 def test_a_tie_keeps_its_teams_names_whole_in_80_columns(seeded: Ledger) -> None:
     state = P.state_at(seeded)
     text = text_of(render.tie_view(P.tie(state, "QF4"), render.Names(state)), width=80)
