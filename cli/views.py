@@ -365,8 +365,8 @@ def streaks(
 
     when = When(as_of, known_at, at_position)
     if team is not None:
-        team_id, state, registry = team_state_for(db, when, team)
         comp = None if competition is None else existing_competition(db, when, competition)
+        team_id, state, registry = team_state_for(db, when, team)
         view = P.streaks(state, team_id, comp)
         names = render.Names(registry)
         if json_output:
@@ -383,7 +383,8 @@ def streaks(
     elif (now := current_views(db, when)) is not None:
         comp, known, found = None, now, list(now.streaks.values())
     else:
-        comp, known = None, (state := state_for(db, when))
+        comp = None
+        known = state = state_for(db, when)
         found = [P.streaks(state, t) for t in state.teams]
     names = render.Names(known)
     views = sorted(found, key=lambda v: names(v.team))
@@ -426,9 +427,8 @@ def players(
     known: State | Registry | Current
     team_id = comp = None
     if team is not None:
+        comp = None if competition is None else existing_competition(db, when, competition)
         team_id, state, known = team_state_for(db, when, team)
-        if competition is not None:
-            comp = existing_competition(db, when, competition)
         records = P.players(state, team_id, comp)
     elif competition is not None:
         comp, state = competition_state(db, when, competition)
