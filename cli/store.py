@@ -26,6 +26,7 @@ from cli.common import (
     KnownAt,
     ProgressBar,
     competition_id,
+    complete_competition,
     complete_match,
     console,
     emit_json,
@@ -253,14 +254,15 @@ def _remove(db: Path) -> None:
 
 def stream_filters(stream: str | None, match: str | None,
                    competition: str | None) -> dict[str, Any]:
-    """``stream=`` or ``prefix=`` for the ledger's read API; "match:" or "match:*" is a prefix."""
+    """``stream=``, ``prefix=`` or ``competition=`` for the ledger's read API; "match:" or
+    "match:*" is a prefix."""
     given = [x for x in (stream, match, competition) if x]
     if len(given) > 1:
         raise CliError("give one of --stream, --match, --competition")
     if match:
         return {"stream": f"match:{match_id(match)}"}
     if competition:
-        return {"stream": f"competition:{competition_id(competition)}"}
+        return {"competition": competition_id(competition)}
     if stream:
         if stream.endswith("*"):
             return {"prefix": stream[:-1]}
@@ -276,7 +278,8 @@ StreamOpt = Annotated[str | None, typer.Option(
 MatchOpt = Annotated[str | None, typer.Option(
     "--match", "-m", autocompletion=complete_match, help="Only this match's stream.")]
 CompetitionOpt = Annotated[str | None, typer.Option(
-    "--competition", "-c", help="Only this competition's stream.")]
+    "--competition", "-c", autocompletion=complete_competition,
+    help="Only this competition: its own stream and its matches'.")]
 TypeOpt = Annotated[list[str] | None, typer.Option(
     "--type", "-t", metavar="TYPE", help="Only events of this type (repeatable): GoalScored, …")]
 AfterOpt = Annotated[int, typer.Option(

@@ -292,14 +292,16 @@ class Ledger:
         at_position: int | None = None,
         limit: int | None = None,
         streams: Collection[str] | None = None,
+        competition: str | None = None,
     ) -> Iterator[Envelope]:
-        """Events in position order: after a position, of a stream, any of ``streams`` or a
-        stream prefix, of some types, that occurred by ``as_of``, were recorded by
-        ``known_at``, up to ``at_position``.
+        """Events in position order: after a position, of a stream, any of ``streams``, a
+        stream prefix or a ``competition`` (its stream and its matches'), of some types, that
+        occurred by ``as_of``, were recorded by ``known_at``, up to ``at_position``.
         """
         sql, params = self._select(_COLUMNS, after=after, stream=stream, prefix=prefix,
                                    types=types, as_of=as_of, known_at=known_at,
-                                   at_position=at_position, streams=streams)
+                                   at_position=at_position, streams=streams,
+                                   competition=competition)
         if limit is not None:
             sql += f" LIMIT {int(limit)}"
         for row in self.conn.execute(sql, params):
@@ -309,7 +311,8 @@ class Ledger:
                 prefix: str | None = None, types: Collection[str] | None = None,
                 as_of: dt.datetime | None = None, known_at: dt.datetime | None = None,
                 at_position: int | None = None, streams: Collection[str] | None = None,
-                tie: str | None = None, ordered: bool = True) -> tuple[str, list[Any]]:
+                competition: str | None = None, tie: str | None = None,
+                ordered: bool = True) -> tuple[str, list[Any]]:
         """SQL and parameters selecting ``columns`` of the events the filters keep, in position
         order unless not ``ordered`` (then SQLite may scan a partial index instead)."""
         where: list[str] = ["position > ?"] if after or ordered else ["1"]
@@ -323,6 +326,11 @@ class Ledger:
         if streams is not None:  # one parameter however many: SQLite caps their number
             where.append("stream IN (SELECT value FROM json_each(?))")
             params.append(json.dumps(list(streams)))
+        if competition is not None:  # its stream, and the streams of the matches it scheduled
+            where.append("(stream = ? OR stream IN (SELECT 'match:' || json_extract(data, "
+                         "'$.match') FROM events WHERE type = 'FixtureScheduled' AND "
+                         "stream = ?))")
+            params += [f"competition:{competition}"] * 2
         if prefix is not None:
             where.append("stream >= ? AND stream < ?")
             params += [prefix, prefix + "\uffff"]

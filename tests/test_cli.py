@@ -347,6 +347,25 @@ def test_a_whole_match_appended_live_while_another_process_follows_the_log(
 # --- the log in and out ------------------------------------------------------------------------
 
 
+def test_a_competition_s_log_holds_its_matches_events_too(demo_db: Path) -> None:
+    def lines(*args: str) -> list[dict[str, Any]]:
+        return [json.loads(line) for line in run("log", *args, "--json", db=demo_db)
+                .stdout.splitlines()]
+
+    everything = lines()
+    mine = lines("--competition", COMPETITION)
+    scheduled = {e["data"]["match"] for e in everything if e["type"] == "FixtureScheduled"
+                 and e["stream"] == f"competition:{COMPETITION}"}
+    assert mine == [e for e in everything if e["stream"] == f"competition:{COMPETITION}"
+                    or e["stream"].removeprefix("match:") in scheduled]
+    assert len(mine) < len(everything)  # not the Bundesliga's
+    kicks = lines("-c", COMPETITION, "--type", "ShootoutKick")
+    assert len(kicks) == 8 and {e["stream"] for e in kicks} == {"match:uel24-qf4-leg2"}
+    assert lines("--stream", f"competition:{COMPETITION}", "--type", "ShootoutKick") == []
+    exported = run("export", "--competition", COMPETITION, db=demo_db).stdout.splitlines()
+    assert [json.loads(line) for line in exported] == mine
+
+
 def test_export_then_import_into_a_new_file_gives_an_identical_ledger(
         demo_db: Path, tmp_path: Path) -> None:
     exported = tmp_path / "log.jsonl"
