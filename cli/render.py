@@ -578,7 +578,7 @@ def log_table(envelopes: Sequence[Envelope], *, show_stream: bool = True,
     table.add_column("id", style="dim", no_wrap=True)
     table.add_column("occurred (UTC)", no_wrap=True)
     if show_stream:
-        table.add_column("stream", no_wrap=True)
+        table.add_column("stream", overflow="fold")
     table.add_column("v", justify="right", style="dim", no_wrap=True)
     table.add_column("event", overflow="fold")
     for env in envelopes:
