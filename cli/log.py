@@ -29,6 +29,7 @@ from cli.store import (
     MatchOpt,
     StreamOpt,
     TypeOpt,
+    known_streams,
     stream_filters,
     type_filter,
 )
@@ -75,6 +76,7 @@ def log(
                                **type_filter(types), "as_of": as_of, "known_at": known_at}
     one_stream = "stream" in filters
     with open_ledger(db) as lg:
+        known_streams(lg, filters)
         head = lg.head() if at_position is None else min(at_position, lg.head())
         if follow and after is None and last is None:
             last = 10  # like tail -f

@@ -272,6 +272,21 @@ def stream_filters(stream: str | None, match: str | None,
     return {}
 
 
+def known_streams(lg: Ledger, filters: dict[str, Any]) -> None:
+    """An unknown match or competition in ``filters`` is an error naming the close ones,
+    rather than "no events": a mistyped id is the likelier story."""
+    from cli.views import suggest
+
+    stream = filters.get("stream") or ""
+    kind, _, ident = stream.partition(":")
+    competition = filters.get("competition") or (ident if kind == "competition" else None)
+    if competition is not None and competition not in (known := lg.competition_ids()):
+        raise CliError(f"unknown competition {competition!r}"
+                       f"{suggest(competition, known, 'competitions')}")
+    if kind == "match" and lg.competition_of(ident) is None:
+        raise CliError(f"unknown match {ident!r}{suggest(ident, lg.match_ids(), 'matches')}")
+
+
 StreamOpt = Annotated[str | None, typer.Option(
     "--stream", "-s", metavar="STREAM",
     help="One stream (match:ID, competition:ID), or a prefix ending in * or : (match:*).")]
@@ -320,6 +335,7 @@ def export(
     filters = {**stream_filters(stream, match, competition), **type_filter(types),
                "after": after, "as_of": as_of, "known_at": known_at, "at_position": at_position}
     with open_ledger(db) as lg:
+        known_streams(lg, filters)
         if output is None:
             export_lines(lg, sys.stdout, **filters)
             return
@@ -405,4 +421,4 @@ def ledger_stats(lg: Ledger) -> dict[str, Any]:
     return {**lg.stats(), "read_models_position": checkpoint(lg.db)}
 
 
-__all__ = ["app", "ledger_stats", "stream_filters", "type_filter"]
+__all__ = ["app", "known_streams", "ledger_stats", "stream_filters", "type_filter"]
