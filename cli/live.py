@@ -20,14 +20,12 @@ def current_match(lg: Ledger, match: str, **filters: Any
     """(state, scoreboard, tie) of ``match``, at the head of the log or as ``filters`` say
     (``as_of``, ``known_at``, ``at_position``); a match never scheduled is an error that
     suggests the ids scheduled by then."""
-    from cli.common import CliError
-    from cli.views import match_views, suggest
+    from cli.views import match_views, unknown
     from projections import state_at
 
     competition = lg.competition_of(match)
     if competition is None:
-        known = lg.match_ids(**filters)
-        raise CliError(f"unknown match {match!r}{suggest(match, known, 'matches')}")
+        raise unknown("match", match, lg.match_ids(**filters))
     state = state_at(lg, competition=competition, **filters)
     board, view = match_views(state, match)
     return state, board, view

@@ -275,16 +275,15 @@ def stream_filters(stream: str | None, match: str | None,
 def known_streams(lg: Ledger, filters: dict[str, Any]) -> None:
     """An unknown match or competition in ``filters`` is an error naming the close ones,
     rather than "no events": a mistyped id is the likelier story."""
-    from cli.views import suggest
+    from cli.views import unknown
 
     stream = filters.get("stream") or ""
     kind, _, ident = stream.partition(":")
     competition = filters.get("competition") or (ident if kind == "competition" else None)
     if competition is not None and competition not in (known := lg.competition_ids()):
-        raise CliError(f"unknown competition {competition!r}"
-                       f"{suggest(competition, known, 'competitions')}")
+        raise unknown("competition", competition, known)
     if kind == "match" and lg.competition_of(ident) is None:
-        raise CliError(f"unknown match {ident!r}{suggest(ident, lg.match_ids(), 'matches')}")
+        raise unknown("match", ident, lg.match_ids())
 
 
 StreamOpt = Annotated[str | None, typer.Option(

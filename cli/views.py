@@ -106,6 +106,14 @@ def suggest(name: str, known: Iterable[str], what: str, when: When | None = None
     return f"; no {what} in the ledger{when.then() if when else ''}"
 
 
+def unknown(kind: str, name: str, known: Iterable[str], when: When | None = None,
+            where: str = "") -> CliError:
+    """The error for a match, competition or tie (``kind``) that is not among ``known``
+    (``where``: " in 'cup'"), with the close ones."""
+    return CliError(f"unknown {kind} {name!r}{where}"
+                    f"{suggest(name, known, 'matches' if kind == 'match' else kind + 's', when)}")
+
+
 def match_views(state: State, match: str) -> tuple[Scoreboard, TieView | None]:
     """A match's scoreboard and, when it is a leg of a tie, the tie."""
     import projections as P
@@ -113,7 +121,7 @@ def match_views(state: State, match: str) -> tuple[Scoreboard, TieView | None]:
     try:
         board = P.scoreboard(state, match)
     except P.UnknownMatch as e:
-        raise CliError(f"{e}{suggest(match, state.fixtures, 'matches')}") from e
+        raise unknown("match", match, state.fixtures) from e
     view = None
     if board.tie is not None:
         view = P.tie(state, board.tie, board.competition)
@@ -144,7 +152,7 @@ def unknown_competition(db: Path, when: When, comp: str) -> CliError:
     """The error for a competition not in the ledger as of ``when``, with the close ones."""
     with open_ledger(db) as lg:
         known = lg.competition_ids(**when.filters())
-    return CliError(f"unknown competition {comp!r}{suggest(comp, known, 'competitions', when)}")
+    return unknown("competition", comp, known, when)
 
 
 def print_when(when: When) -> None:
@@ -215,7 +223,7 @@ def tie(
         if comp not in (None, *drawn) or not drawn:
             where = f" in {comp!r}" if comp else ""
             known = lg.tie_ids(comp, **when.filters())
-            raise CliError(f"unknown tie {tie_id!r}{where}{suggest(tie_id, known, 'ties', when)}")
+            raise unknown("tie", tie_id, known, when, where)
         state = load_state(lg, when, competition=scope)
     view = P.tie(state, tie_id, scope)
     if json_output:
