@@ -280,8 +280,8 @@ def known_streams(lg: Ledger, filters: dict[str, Any]) -> None:
     stream = filters.get("stream") or ""
     kind, _, ident = stream.partition(":")
     competition = filters.get("competition") or (ident if kind == "competition" else None)
-    if competition is not None and competition not in (known := lg.competition_ids()):
-        raise unknown("competition", competition, known)
+    if competition is not None and not lg.has_competition(competition):
+        raise unknown("competition", competition, lg.competition_ids())
     if kind == "match" and lg.competition_of(ident) is None:
         raise unknown("match", ident, lg.match_ids())
 

@@ -143,7 +143,7 @@ def existing_competition(db: Path, when: When, competition: str) -> str:
     state, which holds none); else the error naming the close ones."""
     comp = competition_id(competition)
     with open_ledger(db) as lg:
-        if comp in lg.competition_ids(**when.filters()):
+        if lg.has_competition(comp, **when.filters()):
             return comp
     raise unknown_competition(db, when, comp)
 

@@ -396,6 +396,13 @@ class Ledger:
         return {stream.partition(":")[2]
                 for stream in self._values("stream", "CompetitionCreated", **filters)}
 
+    def has_competition(self, competition: str, **filters: Any) -> bool:
+        """Whether ``competition`` was created, by the time-travel ``filters``: one lookup in
+        its stream, not a scan of every competition's creation."""
+        sql, params = self._select("1", stream=f"competition:{competition}",
+                                   types=["CompetitionCreated"], ordered=False, **filters)
+        return self.conn.execute(sql + " LIMIT 1", params).fetchone() is not None
+
     def _values(self, column: str, type_name: str, **filters: Any) -> set[Any]:
         """The distinct values of ``column`` over the events of one type: what the views'
         errors suggest, from the log rather than from a fold of all of it."""

@@ -104,6 +104,8 @@ def test_the_ids_of_ties_matches_and_competitions_come_from_the_log_by_moment(
     assert ledger.tie_ids(as_of=PLATE_DRAW - dt.timedelta(days=1)) == {"T1"}
     assert ledger.competition_ids() == {"cup", "plate"}
     assert ledger.competition_ids(as_of=PLATE_DRAW - dt.timedelta(days=1)) == {"cup"}
+    assert ledger.has_competition("plate") and not ledger.has_competition("pla")
+    assert not ledger.has_competition("plate", as_of=PLATE_DRAW - dt.timedelta(days=1))
     assert ledger.match_ids() == {"t1-leg1", "t1-leg2"} == ledger.match_ids(at_position=6)
     assert ledger.match_ids(at_position=5) == {"t1-leg1"}
 
