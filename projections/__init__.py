@@ -16,6 +16,8 @@ objects; ``to_json`` gives their JSON contract.
 ``follow``) and snapshots the fold so that ``state_at`` (``as_of``, ``known_at``,
 ``at_position``) starts from the nearest usable snapshot; ``state_at(..., competition=)`` or
 ``(..., team=)`` loads and folds only what that competition's or team's views read.
+``current(ledger)`` reads every team's players and streaks from the read models while they
+are caught up to the head of the log, and says None once they are behind.
 """
 
 from projections.errors import (
