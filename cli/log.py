@@ -82,8 +82,13 @@ def log(
             last = 10  # like tail -f
         first = after or 0
         start = first if last is None else _start_of_last(lg, last, first, head, filters)
+        upto, left_out = head, None
+        if last is None and not follow and not json_output:  # a table, not a million rows
+            start, upto, left_out = _shown(lg, first, head, after is not None, filters)
         show = _Printer(lg, json_output=json_output, one_stream=one_stream, follow=follow)
-        show(start, head, filters)
+        show(start, upto, filters)
+        if left_out:
+            console(stderr=True).print(left_out, style="dim", markup=False)
         if not follow:
             return
         console(stderr=True).print(f"following {lg.path} (Ctrl-C to stop)", style="dim",
@@ -95,6 +100,27 @@ def log(
             if now > seen:
                 show(seen, now, filters)
                 seen = now
+
+
+SHOWN = 1_000  # the most events a table of the log shows unless --last asks for more
+
+
+def _shown(lg: Ledger, after: int, head: int, from_after: bool, filters: dict[str, Any]
+           ) -> tuple[int, int, str | None]:
+    """The positions (start, upto] of the events a table shows: all of them, or the first
+    ``SHOWN`` after ``--after``, or else the last ``SHOWN``; and what was left out, if any."""
+    more = "--after N or --last N for others, --json for every one"
+    if from_after:
+        rows = [env.position for env in lg.read(after=after, at_position=head,
+                                                limit=SHOWN + 1, **filters)]
+        if len(rows) <= SHOWN:
+            return after, head, None
+        return after, rows[SHOWN - 1], f"the first {SHOWN:,} events after {after} shown; {more}"
+    start = _start_of_last(lg, SHOWN, after, head, filters)
+    if start == after or next(lg.read(after=after, at_position=start, limit=1, **filters),
+                              None) is None:
+        return start, head, None
+    return start, head, f"the last {SHOWN:,} events shown; {more}"
 
 
 def _start_of_last(lg: Ledger, last: int, after: int, head: int,

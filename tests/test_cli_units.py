@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from types import SimpleNamespace
@@ -16,6 +17,7 @@ from rich.console import Console
 from test_cli import all_commands
 from typer.testing import CliRunner
 
+import cli.log
 import projections as P
 from cli import render
 from cli.common import complete_match, complete_team, parse_minute, parse_moment
@@ -254,6 +256,28 @@ def test_a_tie_keeps_its_teams_names_whole_in_80_columns(seeded: Ledger) -> None
     assert len(rows) == 2 and all("Benfica" in r and "Marseille" in r for r in rows)
     assert "…" not in text
     assert "matches: uel24-qf4-leg1, uel24-qf4-leg2" in text
+
+
+def test_a_table_of_the_log_shows_a_screenful_not_a_million_rows(
+        seeded: Ledger, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(cli.log, "SHOWN", 5)
+
+    def shown(*args: str) -> tuple[list[int], str]:
+        result = CliRunner().invoke(app, ["log", *args, "--db", str(seeded.path)])
+        assert result.exit_code == 0, result.output
+        rows = re.findall(r"^\s*(\d+)\s+[0-9a-f]{8}\s", result.stdout, re.M)
+        return [int(r) for r in rows], result.stderr
+
+    assert shown() == ([138, 139, 140, 141, 142], "the last 5 events shown; --after N or "
+                       "--last N for others, --json for every one\n")
+    rows, said = shown("--after", "10")
+    assert rows == [11, 12, 13, 14, 15] and said.startswith("the first 5 events after 10")
+    rows, said = shown("--match", "uel24-qf4-leg2", "--type", "ShootoutKick")
+    assert len(rows) == 5 and said.startswith("the last 5")  # of the 8 kicks
+    assert shown("--last", "7") == ([136, 137, 138, 139, 140, 141, 142], "")
+    assert shown("--after", "138") == ([139, 140, 141, 142], "")
+    everything = CliRunner().invoke(app, ["log", "--json", "--db", str(seeded.path)])
+    assert len(everything.stdout.splitlines()) == 142
 
 
 def test_the_bracket_is_a_tree_from_the_final_down_to_the_quarter_finals(
