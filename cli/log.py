@@ -68,7 +68,8 @@ def log(
 
     Filter by stream, match, competition, type and time; --follow tails the log live (a
     second terminal during a match), each batch of match events followed by the score as it
-    now stands.
+    now stands. The table shows at most 1,000 events unless --last asks for more; --json
+    prints every one.
 
     Example: matchledger log --match uel24-qf4-leg2 --type ShootoutKick
     """
