@@ -406,6 +406,9 @@ def streaks(
     console().print(render.all_streaks_table(views, names, comp))
 
 
+PLAYERS_SHOWN = 100  # the most players a table shows unless --top asks for more
+
+
 @app.command(rich_help_panel=PANEL)
 def players(
     team: Annotated[str | None, typer.Option(
@@ -424,7 +427,8 @@ def players(
 ) -> None:
     """Show scorers and booked players: goals, penalties, own goals and cards.
 
-    Shoot-out kicks are never goals.
+    Shoot-out kicks are never goals. The table shows the first 100 unless --top asks for
+    more; --json gives every one.
 
     Example: matchledger players --competition uel-2023-24 --top 5
     """
@@ -446,9 +450,8 @@ def players(
     else:
         known = state = state_for(db, when)
         records = P.players(state)
-    records = records[:top]
     if json_output:
-        emit_json(P.to_json(records))
+        emit_json(P.to_json(records[:top]))
         return
     print_when(when)
     names = render.Names(known)
@@ -456,4 +459,7 @@ def players(
     if not records:
         console().print(f"no {title} have scored or been booked{when.then()}", style="dim")
         return
-    console().print(render.players_table(records, names, title))
+    console().print(render.players_table(records[:top or PLAYERS_SHOWN], names, title))
+    if top is None and len(records) > PLAYERS_SHOWN:  # a table, not thousands of rows
+        console(stderr=True).print(f"the first {PLAYERS_SHOWN} of {len(records):,} shown; "
+                                   "--top N for more, --json for every one", style="dim")

@@ -18,6 +18,7 @@ from test_cli import all_commands
 from typer.testing import CliRunner
 
 import cli.log
+import cli.views
 import projections as P
 from cli import render
 from cli.common import complete_match, complete_team, parse_minute, parse_moment
@@ -278,6 +279,23 @@ def test_a_table_of_the_log_shows_a_screenful_not_a_million_rows(
     assert shown("--after", "138") == ([139, 140, 141, 142], "")
     everything = CliRunner().invoke(app, ["log", "--json", "--db", str(seeded.path)])
     assert len(everything.stdout.splitlines()) == 142
+
+
+def test_a_table_of_players_shows_the_first_hundred_and_says_so(
+        seeded: Ledger, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(cli.views, "PLAYERS_SHOWN", 3)
+
+    def shown(*args: str) -> tuple[list[int], str]:
+        result = CliRunner().invoke(app, ["players", *args, "--db", str(seeded.path)])
+        assert result.exit_code == 0, result.output
+        return [int(n) for n in re.findall(r"^\s*(\d+)\s{2,}\D", result.stdout, re.M)], \
+            result.stderr
+
+    every = len(json.loads(CliRunner().invoke(
+        app, ["players", "--json", "--db", str(seeded.path)]).stdout))
+    assert shown() == ([1, 2, 3], f"the first 3 of {every} shown; --top N for more, --json "
+                       "for every one\n")
+    assert shown("--top", "5") == ([1, 2, 3, 4, 5], "")
 
 
 def test_the_bracket_is_a_tree_from_the_final_down_to_the_quarter_finals(
