@@ -292,7 +292,7 @@ StreamOpt = Annotated[str | None, typer.Option(
 MatchOpt = Annotated[str | None, typer.Option(
     "--match", "-m", autocompletion=complete_match, help="Only this match's stream.")]
 CompetitionOpt = Annotated[str | None, typer.Option(
-    "--competition", "-c", autocompletion=complete_competition,
+    "--competition", "-c", metavar="COMPETITION", autocompletion=complete_competition,
     help="Only this competition: its own stream and its matches'.")]
 TypeOpt = Annotated[list[str] | None, typer.Option(
     "--type", "-t", metavar="TYPE", help="Only events of this type (repeatable): GoalScored, …")]

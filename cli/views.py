@@ -197,7 +197,7 @@ def tie(
     tie_id: Annotated[str, typer.Argument(
         metavar="TIE", autocompletion=complete_tie, help="A tie id, e.g. QF4.")],
     competition: Annotated[str | None, typer.Option(
-        "--competition", "-c", autocompletion=complete_competition,
+        "--competition", "-c", metavar="COMPETITION", autocompletion=complete_competition,
         help="The competition, when the tie id is drawn in several.")] = None,
     db: Db = DEFAULT_DB,
     as_of: AsOf = None,
@@ -309,7 +309,7 @@ def table(
 @app.command(rich_help_panel=PANEL)
 def teams(
     competition: Annotated[str | None, typer.Option(
-        "--competition", "-c", autocompletion=complete_competition,
+        "--competition", "-c", metavar="COMPETITION", autocompletion=complete_competition,
         help="Only the teams registered in this competition.")] = None,
     db: Db = DEFAULT_DB,
     as_of: AsOf = None,
@@ -353,7 +353,7 @@ def streaks(
         metavar="TEAM", autocompletion=complete_team,
         help="A team (id, name or alias); every team when left out.")] = None,
     competition: Annotated[str | None, typer.Option(
-        "--competition", "-c", autocompletion=complete_competition,
+        "--competition", "-c", metavar="COMPETITION", autocompletion=complete_competition,
         help="Only the matches of this competition: a league season unbeaten.")] = None,
     db: Db = DEFAULT_DB,
     as_of: AsOf = None,
@@ -412,10 +412,10 @@ PLAYERS_SHOWN = 100  # the most players a table shows unless --top asks for more
 @app.command(rich_help_panel=PANEL)
 def players(
     team: Annotated[str | None, typer.Option(
-        "--team", "-t", autocompletion=complete_team,
+        "--team", "-t", metavar="TEAM", autocompletion=complete_team,
         help="Only this team's players (id, name or alias).")] = None,
     competition: Annotated[str | None, typer.Option(
-        "--competition", "-c", autocompletion=complete_competition,
+        "--competition", "-c", metavar="COMPETITION", autocompletion=complete_competition,
         help="Only the goals and cards of this competition's matches.")] = None,
     top: Annotated[int | None, typer.Option(
         "--top", "-n", min=1, metavar="N", help="Only the first N (top scorers first).")] = None,
