@@ -8,6 +8,7 @@ of every team read the read models while they are caught up. ``--follow`` keeps 
 from __future__ import annotations
 
 import json
+import sqlite3
 import sys
 import time
 from typing import TYPE_CHECKING, Annotated
@@ -100,11 +101,17 @@ def rebuild(
 
 
 def _follow(projector: Projector, position: int, interval: float, json_output: bool) -> None:
-    """Catch up every ``interval`` seconds, forever; a line for each batch applied."""
+    """Catch up every ``interval`` seconds, forever; a line for each batch applied. A write
+    lock held past the busy timeout (a long import) is waited out, not fatal: the catch-up
+    rolled back, and the next one starts again from the checkpoint."""
     while True:
         time.sleep(interval)
         started = time.perf_counter()
-        reached = projector.catch_up()
+        try:
+            reached = projector.catch_up()
+        except sqlite3.OperationalError as e:
+            console(stderr=True).print(f"waiting: {e}", style="dim", markup=False)
+            continue
         if reached == position:
             continue
         seconds = time.perf_counter() - started
