@@ -254,14 +254,14 @@ def players(state: State, team: str | None = None, competition: str | None = Non
 
     Goals of matches under way count; those of abandoned matches do not.
     """
-    idx = index(state)
-    if team is None and competition is None:
+    if team is None and competition is None:  # every match: no lookups to build
         matches: Iterable[str] = state.matches
     elif team is None:
         if competition not in state.competitions:
             raise UnknownCompetition(f"unknown competition {competition!r}")
-        matches = idx.by_competition.get(competition, ())
+        matches = index(state).by_competition.get(competition, ())
     else:
+        idx = index(state)
         matches = (idx.by_team.get(team, ()) if competition is None
                    else idx.by_team_competition.get(team, {}).get(competition, ()))
         if team not in idx.by_team and team not in state.teams:
