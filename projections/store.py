@@ -449,18 +449,12 @@ def current(ledger: LogReader) -> Current | None:
     db = ledger.db
     if not {CHECKPOINT, "rm_team", "rm_player", "rm_streak"} <= set(db.table_names()):
         return None  # never built, or a table dropped since
-    outer = db.conn.in_transaction  # a caller's transaction is one moment already
-    if not outer:
-        db.conn.execute("BEGIN DEFERRED")  # the check and the rows read at one moment
-    try:
+    with _reading(db):  # the check and the rows read at one moment
         row = db.execute(f"SELECT position, format FROM {CHECKPOINT} WHERE name = ?",
                          (CHECKPOINT_NAME,)).fetchone()
         if row is None or tuple(row) != (ledger.head(), FORMAT):
             return None
         return _current(db)
-    finally:
-        if not outer:
-            db.conn.execute("COMMIT")
 
 
 def _current(db: sqlite_utils.Database) -> Current | None:
@@ -796,6 +790,20 @@ def _immediate(db: sqlite_utils.Database) -> Iterator[None]:
         db.conn.execute("ROLLBACK")
         raise
     db.conn.execute("COMMIT")
+
+
+@contextlib.contextmanager
+def _reading(db: sqlite_utils.Database) -> Iterator[None]:
+    """A read transaction: one consistent moment of the file (a caller's transaction already
+    open is one)."""
+    if db.conn.in_transaction:
+        yield
+        return
+    db.conn.execute("BEGIN DEFERRED")
+    try:
+        yield
+    finally:
+        db.conn.execute("COMMIT")
 
 
 def _store_parts(db: sqlite_utils.Database, state: State,
