@@ -259,15 +259,21 @@ def test_a_tie_keeps_its_teams_names_whole_in_80_columns(seeded: Ledger) -> None
     assert "matches: uel24-qf4-leg1, uel24-qf4-leg2" in text
 
 
+def numbered_rows(lg: Ledger, rest: str, *args: str) -> tuple[list[int], str]:
+    """The numbers that begin the rows of a command's table (``rest``: the regex of what
+    follows them), and what it said on stderr."""
+    result = CliRunner().invoke(app, [*args, "--db", str(lg.path)])
+    assert result.exit_code == 0, result.output
+    rows = re.findall(rf"^\s*(\d+)\s{{2,}}{rest}", result.stdout, re.M)
+    return [int(n) for n in rows], result.stderr
+
+
 def test_a_table_of_the_log_shows_a_screenful_not_a_million_rows(
         seeded: Ledger, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(cli.log, "SHOWN", 5)
 
-    def shown(*args: str) -> tuple[list[int], str]:
-        result = CliRunner().invoke(app, ["log", *args, "--db", str(seeded.path)])
-        assert result.exit_code == 0, result.output
-        rows = re.findall(r"^\s*(\d+)\s+[0-9a-f]{8}\s", result.stdout, re.M)
-        return [int(r) for r in rows], result.stderr
+    def shown(*args: str) -> tuple[list[int], str]:  # rows: position, then the event id
+        return numbered_rows(seeded, r"[0-9a-f]{8}\s", "log", *args)
 
     assert shown() == ([138, 139, 140, 141, 142], "the last 5 events shown; --after N or "
                        "--last N for others, --json for every one\n")
@@ -285,11 +291,8 @@ def test_a_table_of_players_shows_the_first_hundred_and_says_so(
         seeded: Ledger, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(cli.views, "PLAYERS_SHOWN", 3)
 
-    def shown(*args: str) -> tuple[list[int], str]:
-        result = CliRunner().invoke(app, ["players", *args, "--db", str(seeded.path)])
-        assert result.exit_code == 0, result.output
-        return [int(n) for n in re.findall(r"^\s*(\d+)\s{2,}\D", result.stdout, re.M)], \
-            result.stderr
+    def shown(*args: str) -> tuple[list[int], str]:  # rows: rank, then the player's name
+        return numbered_rows(seeded, r"\D", "players", *args)
 
     every = len(json.loads(CliRunner().invoke(
         app, ["players", "--json", "--db", str(seeded.path)]).stdout))
