@@ -18,7 +18,8 @@ middle changes the runs after it).
 from __future__ import annotations
 
 import heapq
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Collection, Iterable
+from typing import Protocol
 
 import attrs
 
@@ -51,17 +52,39 @@ class Piece:
 
 
 @attrs.frozen(kw_only=True)
+class Summary:
+    """A team's sums over all its pieces, stored beside them: what lets a new process change
+    one competition's piece without loading the team's other seasons."""
+
+    totals: dict[str, int]
+    players: Tally
+    last: SortKey | None  # the kick-off order of the latest result (None: no result yet)
+    competitions: tuple[str, ...]  # those with a piece
+
+
+class Stored(Protocol):
+    """Where a book finds the pieces written with the read models."""
+
+    def summary(self, team: str) -> tuple[Summary, Streaks | None] | None:
+        """The team's sums and the streaks written with them; None if nothing is stored."""
+
+    def pieces(self, team: str, competitions: Collection[str]) -> dict[str, Piece]:
+        """The team's stored pieces of ``competitions``."""
+
+
+@attrs.frozen(kw_only=True)
 class Tables:
     """What one team's rows are made of, and which of them changed."""
 
     team: str
-    records: dict[str, TeamRecord]  # competition -> record; None is not a key: see overall
+    records: dict[str, TeamRecord]  # competition -> record, of the pieces held (all if first)
     overall: TeamRecord
     streaks: Streaks
     players: dict[str, PlayerRecord]  # player -> record
     pieces: dict[str, Piece]  # competition -> piece, of those recomputed: rows to rewrite
     removed_competitions: set[str]
     changed_players: set[str]  # players whose row must be rewritten (or deleted: not in players)
+    summary: Summary
     first: bool  # the book had none of the team: rows stored before may hold anything
 
 
@@ -70,34 +93,40 @@ class Book:
     """The pieces of every team seen so far, and their sums; valid for the state it was last
     given. A book that does not ``keep`` forgets each team once its tables are made: what a
     one-shot writer wants, whose peak memory is then the fold's and not every team's pieces
-    too. A book that can ``load`` the pieces stored with the read models starts a team from
-    them rather than from every match the team played, which a new process does not hold."""
+    too. A book with a ``store`` starts a team from its stored sums rather than from every
+    match the team played, which a new process does not hold, and loads a stored piece only
+    when it changes (or when a result lands before the latest: the streaks are replayed)."""
 
     keep: bool = True
-    # team -> its stored pieces, and its streaks as stored with them (None: not stored)
-    load: Callable[[str], tuple[dict[str, Piece], Streaks | None]] | None = None
+    store: Stored | None = None
     pieces: dict[str, dict[str, Piece]] = attrs.Factory(dict)  # team -> competition -> piece
+    unloaded: dict[str, set[str]] = attrs.Factory(dict)  # team -> stored pieces not loaded yet
     totals: dict[str, dict[str, int]] = attrs.Factory(dict)  # team -> overall counts
     players: dict[str, Tally] = attrs.Factory(dict)  # team -> its players' overall counts
-    played: dict[str, list[tuple[SortKey, Outcome]]] = attrs.Factory(dict)
+    played: dict[str, list[tuple[SortKey, Outcome]]] = attrs.Factory(dict)  # once all loaded
+    last: dict[str, SortKey | None] = attrs.Factory(dict)
     streaks: dict[str, Streaks] = attrs.Factory(dict)
 
     def team(self, state: State, team: str, dirty: Collection[Pair]) -> Tables:
         """``team``'s tables in ``state``, recomputing the pieces of ``dirty`` pairs and those
-        not in the book yet."""
+        neither held nor stored."""
         by_competition = dict(index(state).by_team_competition.get(team, {}))
         known = state.teams.get(team)
         for competition in known.competitions if known else ():
             by_competition.setdefault(competition, ())
-        if team not in self.pieces and self.load is not None:
-            self._start(team, *self.load(team))
+        if team not in self.pieces and self.store is not None:
+            self._start(team)
         first = team not in self.pieces
         mine = self.pieces.setdefault(team, {})
+        unloaded = self.unloaded.setdefault(team, set())
         totals = self.totals.setdefault(team, dict.fromkeys(_COUNTS, 0))
         tally = self.players.setdefault(team, {})
-        changed = {c for c in by_competition if (team, c) in dirty or c not in mine}
+        changed = {c for c in by_competition
+                   if (team, c) in dirty or (c not in mine and c not in unloaded)}
         # only a changed pair can lose its last match (a state loaded in part lacks the others)
-        removed = {c for c in mine.keys() - by_competition.keys() if (team, c) in dirty}
+        removed = {c for c in (mine.keys() | unloaded) - by_competition.keys()
+                   if (team, c) in dirty}
+        self._load(team, (changed | removed) & unloaded)
         was: dict[str, dict[str, int]] = {}  # player -> counts before this change
         gone: set[tuple[SortKey, Outcome]] = set()
         new: set[tuple[SortKey, Outcome]] = set()
@@ -114,11 +143,12 @@ class Book:
                 _add(totals, tally, piece, 1)
                 new.update(piece.played)
         players = {p for p, counts in was.items() if tally.get((team, p), {}) != counts}
-        self._replay(team, mine.values(), gone - new, new - gone)
+        self._replay(team, gone - new, new - gone)
         streaks = self.streaks[team]
-        if not self.keep:
-            self.forget(team)
-        return Tables(
+        # its players are the book's own tally, not a copy: the writer pickles it at once
+        summary = Summary(totals=dict(totals), players=tally, last=self.last[team],
+                          competitions=tuple(sorted(mine.keys() | unloaded)))
+        tables = Tables(
             team=team,
             records={c: p.record for c, p in mine.items()},
             overall=TeamRecord(team=team, competition=None, **totals),
@@ -128,43 +158,58 @@ class Book:
             pieces={c: mine[c] for c in changed},  # each of them is in by_competition
             removed_competitions=removed,
             changed_players=players,
+            summary=summary,
             first=first,
         )
+        if not self.keep:
+            self.forget(team)
+        return tables
 
-    def _start(self, team: str, pieces: dict[str, Piece], streaks: Streaks | None) -> None:
-        """Take a team's stored pieces as its own, and their sums (nothing when none); its
-        streaks are replayed from its results only when they were not stored."""
-        if not pieces:
+    def _start(self, team: str) -> None:
+        """Take a team's stored sums as its own (nothing when none are stored); its pieces
+        are loaded when needed."""
+        assert self.store is not None
+        stored = self.store.summary(team)
+        if stored is None:
             return
-        totals: dict[str, int] = dict.fromkeys(_COUNTS, 0)
-        tally: Tally = {}
-        for piece in pieces.values():
-            _add(totals, tally, piece, 1)
-        self.pieces[team], self.totals[team], self.players[team] = dict(pieces), totals, tally
-        if streaks is None:
-            self._replay(team, pieces.values(), set(), set())
-        else:
-            self.played[team], self.streaks[team] = _merged(pieces.values()), streaks
+        summary, streaks = stored
+        self.pieces[team], self.unloaded[team] = {}, set(summary.competitions)
+        self.totals[team] = dict(summary.totals)
+        self.players[team] = {key: dict(counts) for key, counts in summary.players.items()}
+        self.last[team] = summary.last
+        if streaks is not None:  # else replayed from every piece at the first change
+            self.streaks[team] = streaks
+
+    def _load(self, team: str, competitions: Collection[str]) -> None:
+        if competitions:
+            assert self.store is not None
+            self.pieces[team].update(self.store.pieces(team, competitions))
+            self.unloaded[team].difference_update(competitions)
 
     def forget(self, team: str) -> None:
         """Drop a team that is no longer anywhere (its fixtures moved to other teams)."""
-        for kept in (self.pieces, self.totals, self.players, self.played, self.streaks):
+        for kept in (self.pieces, self.unloaded, self.totals, self.players, self.played,
+                     self.last, self.streaks):
             kept.pop(team, None)
 
-    def _replay(self, team: str, pieces: Iterable[Piece], gone: set[tuple[SortKey, Outcome]],
+    def _replay(self, team: str, gone: set[tuple[SortKey, Outcome]],
                 added: set[tuple[SortKey, Outcome]]) -> None:
-        """The team's results in kick-off order and its streaks: carried on when the only
-        change is new results after the last one known, replayed from the first otherwise."""
-        before = self.played.get(team)
+        """The team's streaks: carried on when the only change is new results after the last
+        one known, else replayed from its first result (loading every piece it has)."""
         later = sorted(added)
-        if before is not None and not gone and (not before or not later
-                                                or later[0][0] > before[-1][0]):
+        last = self.last.get(team)
+        if team in self.streaks and not gone and (last is None or not later
+                                                  or later[0][0] > last):
             if later:
-                before.extend(later)
+                if team in self.played:  # held only once every piece is loaded
+                    self.played[team].extend(later)
+                self.last[team] = later[-1][0]
                 self.streaks[team] = streaks_of(team, [o for _, o in later],
                                                 since=self.streaks[team])
             return
-        merged = self.played[team] = _merged(pieces)
+        self._load(team, set(self.unloaded[team]))
+        merged = self.played[team] = _merged(self.pieces[team].values())
+        self.last[team] = merged[-1][0] if merged else None
         self.streaks[team] = streaks_of(team, [o for _, o in merged])
 
 

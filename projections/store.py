@@ -44,7 +44,8 @@ view's JSON contract, ``projections.to_json``, so a reader needs no fold):
     rm_player         (team, player) PK, goals, penalties, own_goals, yellow, red
     rm_team_piece     (team, competition) PK, piece: a team's part of a competition that its
                       record, players and streaks sum (pickled ``projections.book.Piece``),
-                      so that a new process catching up need not fold the team's past
+                      so that a new process catching up need not fold the team's past; the
+                      competition '' holds their sums (``projections.book.Summary``)
     rm_snapshot       position PK, format, max_occurred, max_recorded (of the events up to
                       it), min_occurred, min_recorded (of those since the snapshot before: a
                       stretch with none by the bounds asked is never read), parts, created_at
@@ -79,7 +80,7 @@ import sqlite_utils
 from events import EventRetracted
 from ledger.envelope import Envelope, from_micros, to_micros
 from ledger.jsontext import dumps_data, loads
-from projections.book import Book, Piece
+from projections.book import Book, Piece, Summary
 from projections.errors import CheckpointMoved
 from projections.jsonify import to_json
 from projections.records import (
@@ -532,7 +533,7 @@ class Projector:
 
     def _new_book(self) -> Book:
         # no lambda over self: a projector dropped by its owner is freed at once, not in a cycle
-        return Book(keep=not self.once, load=functools.partial(_stored_pieces, self.db))
+        return Book(keep=not self.once, store=_StoredPieces(self.db))
 
     def checkpoint(self) -> int:
         """The position the stored read models have caught up to (0: nothing yet)."""
@@ -1022,7 +1023,7 @@ def _write_some_teams(db: sqlite_utils.Database, state: State, teams: list[str],
         stale_records += [(team, c) for c in
                           (rewritten | tables.removed_competitions | {OVERALL})]
         piece_rows += [{"team": team, "competition": c, "piece": dump(piece)}
-                       for c, piece in tables.pieces.items()]
+                       for c, piece in (*tables.pieces.items(), (OVERALL, tables.summary))]
         records.append(_flat(tables.overall, competition=OVERALL))
         records += [_flat(tables.records[c], competition=c) for c in sorted(rewritten)]
         for kind in KINDS:
@@ -1040,7 +1041,7 @@ def _write_some_teams(db: sqlite_utils.Database, state: State, teams: list[str],
         db.conn.executemany("DELETE FROM rm_player WHERE team = ? AND player = ?",
                             stale_players)
         db.conn.executemany(f"DELETE FROM {PIECES} WHERE team = ? AND competition = ?",
-                            [(t, c) for t, c in stale_records if c != OVERALL])
+                            stale_records)
     _insert(db, "rm_team", team_rows)
     _insert(db, "rm_team_record", records)
     _insert(db, "rm_streak", streak_rows)
@@ -1048,13 +1049,24 @@ def _write_some_teams(db: sqlite_utils.Database, state: State, teams: list[str],
     _insert(db, PIECES, piece_rows)
 
 
-def _stored_pieces(db: sqlite_utils.Database, team: str
-                   ) -> tuple[dict[str, Piece], Streaks | None]:
-    """The pieces of ``team`` the read models were written with (pickle: the table is ours),
-    and the streaks written with them."""
-    pieces = {competition: pickle.loads(blob) for competition, blob in db.execute(
-        f"SELECT competition, piece FROM {PIECES} WHERE team = ?", (team,))}
-    return pieces, _stored_streaks(db, [team]).get(team)
+@attrs.frozen
+class _StoredPieces:
+    """The pieces and sums of each team as the read models were written with them (pickle:
+    the table is ours), and the streaks written with them."""
+
+    db: sqlite_utils.Database
+
+    def summary(self, team: str) -> tuple[Summary, Streaks | None] | None:
+        row = self.db.execute(f"SELECT piece FROM {PIECES} WHERE team = ? AND competition = ?",
+                              (team, OVERALL)).fetchone()
+        if row is None:
+            return None
+        return pickle.loads(row[0]), _stored_streaks(self.db, [team]).get(team)
+
+    def pieces(self, team: str, competitions: Collection[str]) -> dict[str, Piece]:
+        return {competition: pickle.loads(blob) for competition, blob in self.db.execute(
+            f"SELECT competition, piece FROM {PIECES} WHERE team = ? AND competition IN "
+            "(SELECT value FROM json_each(?))", (team, dumps_data(sorted(competitions))))}
 
 
 def _stored_streaks(db: sqlite_utils.Database, teams: Collection[str]) -> dict[str, Streaks]:

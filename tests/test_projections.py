@@ -10,7 +10,7 @@ import datetime as dt
 import doctest
 import importlib
 import json
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from typing import Any
 
 import attrs
@@ -60,8 +60,8 @@ from projections import (
     tie,
     to_json,
 )
-from projections.book import Book
-from projections.records import Outcome, streaks_of
+from projections.book import Book, Piece, Summary
+from projections.records import Outcome, Streaks, streaks_of
 from projections.testing import (
     FIRST_LEGS,
     SECOND_LEGS,
@@ -519,20 +519,43 @@ def test_a_back_filled_match_breaks_a_streak_it_falls_inside() -> None:
     assert runs.winning.longest.first_match == "m1"
 
 
-def test_a_book_started_from_stored_pieces_keeps_those_of_competitions_it_was_not_shown(
-) -> None:
-    """A new process loads only the competitions its events touch: the stored pieces of the
-    others stay in the team's sums (a team may play where it never registered)."""
+def test_a_book_started_from_stored_sums_loads_only_the_pieces_that_change() -> None:
+    """A new process loads a team's sums and the pieces of the competitions its events touch:
+    the stored pieces of the others stay in the sums, unread (a team may play where it never
+    registered)."""
     state = sample_state()
-    uel = next(iter(Book().team(state, "leverkusen", dirty=set()).pieces.values()))
-    book = Book(load=lambda team: ({UEFA: uel, "friendlies": uel}, None))
+    made = Book().team(state, "leverkusen", dirty=set())
+    uel = made.pieces[UEFA]
+    stored = {UEFA: uel, "friendlies": uel}
+    twice = {n: 2 * made.summary.totals[n] for n in made.summary.totals}
+    tally = {k: {f: 2 * n for f, n in counts.items()} for k, counts in uel.players.items()}
+    summary = Summary(totals=twice, players=tally, last=made.summary.last,
+                      competitions=(UEFA, "friendlies"))
+    loaded: list[set[str]] = []
+
+    class Store:
+        def summary(self, team: str) -> tuple[Summary, Streaks | None]:
+            return summary, made.streaks
+
+        def pieces(self, team: str, competitions: Collection[str]) -> dict[str, Piece]:
+            loaded.append(set(competitions))
+            return {c: stored[c] for c in competitions}
+
+    book = Book(store=Store())
     tables = book.team(state, "leverkusen", dirty={("leverkusen", UEFA)})
+    assert loaded == [{UEFA}]
     assert not tables.first and tables.removed_competitions == set()
-    assert set(tables.records) == {UEFA, "friendlies"}
+    assert set(tables.pieces) == {UEFA} and tables.summary.competitions == ("friendlies", UEFA)
     assert tables.overall.played == 2 * uel.record.played
+    assert tables.streaks == made.streaks  # nothing new: carried on, not replayed
     gone = book.team(state, "leverkusen", dirty={("leverkusen", "friendlies")})
+    assert loaded == [{UEFA}, {"friendlies"}]
     assert gone.removed_competitions == {"friendlies"}  # a changed pair with no match left
     assert gone.overall.played == uel.record.played
+    assert gone.summary.totals == made.summary.totals and gone.summary.competitions == (UEFA,)
+    assert {p: gone.summary.players[(t, p)] for t, p in gone.summary.players} == {
+        p.player: {f: n for f, n in attrs.asdict(p).items() if f not in ("team", "player") and n}
+        for p in players(state, "leverkusen")}
 
 
 def test_only_finished_matches_count_in_records_and_streaks() -> None:

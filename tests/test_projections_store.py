@@ -770,6 +770,30 @@ def test_read_models_caught_up_answer_for_every_team_as_the_whole_fold(
     assert any(s.unbeaten.longest.length > 1 for s in found.streaks.values())
 
 
+@pytest.mark.parametrize("once", [True, False])
+def test_catching_up_from_stored_pieces_in_steps_equals_a_rebuild(
+    tmp_path: Path, once: bool,
+) -> None:
+    """Each step starts from the pieces and sums the last one stored: a new process each time
+    (``once``), or one follower that never rebuilt. The generated world's teams play leagues
+    and cups over seasons, and its back-filled results make streaks replay."""
+    lg = Ledger(tmp_path / "steps.db")
+    for stream, batch in generate(events=6_000, seed=11):
+        lg.append(stream, batch)
+    log = Upto(lg, 3_000)
+    Projector(log, snapshot_every=500).rebuild()
+    follower = Projector(log, snapshot_every=500)
+    for upto in range(3_250, lg.head() + 250, 250):
+        log.upto = upto
+        projector = Projector(log, snapshot_every=500, once=True) if once else follower
+        assert projector.catch_up() == min(upto, lg.head())
+    caught_up = dump(lg)
+    drop_read_models(lg)
+    Projector(lg).rebuild()
+    assert caught_up == dump(lg)
+    lg.close()
+
+
 def test_the_players_of_each_competition_add_up_to_all_of_them(world: Ledger) -> None:
     def tally(records: tuple[PlayerRecord, ...]) -> Counter[tuple[str, str, str]]:
         return +Counter({(r.team, r.player, field): getattr(r, field) for r in records
