@@ -507,9 +507,10 @@ class Projector:
 
     The log is read ``chunk`` events at a time; the fold state is snapshotted at every
     position that is a multiple of ``snapshot_every``. A projector made for ``once`` (one
-    rebuild or catch-up, then gone) keeps nothing for the next one, to use less memory, and
-    catches up from only the part of the state its new events need; a long-lived one loads
-    the whole state once and keeps it current.
+    rebuild or catch-up, then gone) keeps nothing for the next one, to use less memory,
+    catches up from only the part of the state its new events need, and snapshots where it
+    stops if that is a tenth of ``snapshot_every`` past the last snapshot; a long-lived one
+    loads the whole state once and keeps it current.
     """
 
     def __init__(self, ledger: LogReader, *, snapshot_every: int = 10_000,
@@ -521,6 +522,9 @@ class Projector:
         self.snapshot_every = snapshot_every
         self.chunk = chunk
         self.once = once
+        # a one-off catch-up that folded this many events since the last snapshot leaves one
+        # at its end, so that the next new process need not fold them again
+        self._shortcut = max(1, snapshot_every // 10)
         self.state: State | None = None  # the fold at the stored checkpoint, once known
         self._base = 0  # the snapshot that ``_since`` counts from (0: from nothing)
         self._since: set[Key] = set()  # keys touched since that snapshot
@@ -577,6 +581,8 @@ class Projector:
                 with _quiet_gc():
                     state = self._resume(stored)
                     self._advance(state, progress=progress, expected=stored)
+                    if self.once and state.position - self._base >= self._shortcut:
+                        self._snapshot(state)  # the next new process starts here
             except CheckpointMoved:
                 self.state = None
                 continue
