@@ -73,7 +73,13 @@ def test_names_in_other_scripts_match_exactly_and_never_by_an_empty_club_key() -
     reg = _registry(("olympiacos", "Ολυμπιακός", ("Olympiacos",), "GRE"))
     found = resolve("ΟΛΥΜΠΙΑΚΟΣ", "Παναθηναϊκός", registry=reg)
     assert found["ΟΛΥΜΠΙΑΚΟΣ"] == ("olympiacos", "exact")
-    assert found["Παναθηναϊκός"][1] == "new"
+    assert found["Παναθηναϊκός"] == ("panathinaikos", "new")  # its id spelled in ASCII
+
+
+def test_new_teams_named_in_other_scripts_get_ids_spelled_from_their_names() -> None:
+    found = resolve("Црвена звезда", "Партизан", "上海上港", "!!", registry=Registry())
+    assert found == {"Црвена звезда": ("tsrvena-zvezda", "new"), "Партизан": ("partizan", "new"),
+                     "上海上港": ("shanghaishanggang", "new"), "!!": ("team", "new")}
 
 
 def test_spellings_of_one_new_team_in_a_file_are_one_team() -> None:

@@ -25,12 +25,12 @@ from __future__ import annotations
 
 import difflib
 import re
-import unicodedata
 from collections.abc import Callable, Iterable, Mapping
 
 import attrs
+from anyascii import anyascii
 
-from ledger.teams import SLUG, TRANSLIT, Registry, normalise
+from ledger.teams import SLUG, Registry, normalise
 
 AFFIXES = frozenset({
     "fc", "afc", "cf", "sc", "sv", "ac", "as", "ssc", "ss", "us", "bv", "bsc", "vfl", "vfb",
@@ -44,8 +44,8 @@ _WORD = re.compile(r"[a-z0-9]+")
 
 
 def _ascii(name: str) -> str:
-    name = _SUFFIX.sub("", name).translate(TRANSLIT)
-    return unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().lower()
+    """A name in lower-case ASCII, whatever its script: "Ολυμπιακός" is "olympiakos"."""
+    return anyascii(_SUFFIX.sub("", name)).lower()
 
 
 def _tokens(name: str) -> tuple[tuple[str, bool], ...]:
@@ -67,7 +67,8 @@ def club_key(name: str) -> tuple[str, ...]:
 
 
 def slug(name: str) -> str:
-    """A team id from a name: "Olympique Marseille (FRA)" -> "olympique-marseille"."""
+    """A team id from a name: "Olympique Marseille (FRA)" -> "olympique-marseille"; a name
+    of no letters or digits in any script, "team"."""
     return "-".join(_WORD.findall(_ascii(name))) or "team"
 
 
