@@ -6,7 +6,8 @@ and competition, the ``Piece`` those sums are made of, and the sums; a catch-up 
 only the pieces of the (team, competition) pairs its events touched, takes the old pieces out
 of the sums and puts the new ones in, and carries the streaks on from the last result when the
 new results all come after it (else it replays the team's results: a result back-filled in the
-middle changes the runs after it).
+middle changes the runs after it). The read models store each piece and each team's
+``Summary`` of them, so that a new process changes a team's sums without reading its past.
 
     >>> from projections.testing import sample_state
     >>> state = sample_state()
@@ -38,7 +39,7 @@ from projections.state import State, index
 Pair = tuple[str, str]  # (team, competition)
 SortKey = tuple[object, str]
 Tally = dict[tuple[str, str], dict[str, int]]  # (team, player) -> counts
-_COUNTS = ("played", "won", "drawn", "lost", "goals_for", "goals_against", "clean_sheets",
+COUNTS = ("played", "won", "drawn", "lost", "goals_for", "goals_against", "clean_sheets",
            "yellow", "red", "points")
 
 
@@ -53,8 +54,8 @@ class Piece:
 
 @attrs.frozen(kw_only=True)
 class Summary:
-    """A team's sums over all its pieces, stored beside them: what lets a new process change
-    one competition's piece without loading the team's other seasons."""
+    """A team's sums over all its pieces, as the read models hold them: what lets a new
+    process change one competition's piece without loading the team's other seasons."""
 
     totals: dict[str, int]
     players: Tally
@@ -119,7 +120,7 @@ class Book:
         first = team not in self.pieces
         mine = self.pieces.setdefault(team, {})
         unloaded = self.unloaded.setdefault(team, set())
-        totals = self.totals.setdefault(team, dict.fromkeys(_COUNTS, 0))
+        totals = self.totals.setdefault(team, dict.fromkeys(COUNTS, 0))
         tally = self.players.setdefault(team, {})
         changed = {c for c in by_competition
                    if (team, c) in dirty or (c not in mine and c not in unloaded)}
@@ -236,7 +237,7 @@ def _remember(was: dict[str, dict[str, int]], tally: Tally, piece: Piece) -> Non
 
 def _add(totals: dict[str, int], tally: Tally, piece: Piece, sign: int) -> None:
     """Add a piece to a team's sums (``sign`` -1: take it away)."""
-    for name in _COUNTS:
+    for name in COUNTS:
         totals[name] += sign * getattr(piece.record, name)
     for key, counts in piece.players.items():
         row = tally.setdefault(key, {})

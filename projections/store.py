@@ -45,7 +45,9 @@ view's JSON contract, ``projections.to_json``, so a reader needs no fold):
     rm_team_piece     (team, competition) PK, piece: a team's part of a competition that its
                       record, players and streaks sum (pickled ``projections.book.Piece``),
                       so that a new process catching up need not fold the team's past; the
-                      competition '' holds their sums (``projections.book.Summary``)
+                      competition '' holds the kick-off order of the team's latest result and
+                      its competitions (the rest of its ``projections.book.Summary`` is its
+                      overall record and player rows)
     rm_snapshot       position PK, format, max_occurred, max_recorded (of the events up to
                       it), min_occurred, min_recorded (of those since the snapshot before: a
                       stretch with none by the bounds asked is never read), parts, created_at
@@ -80,7 +82,7 @@ import sqlite_utils
 from events import EventRetracted
 from ledger.envelope import Envelope, from_micros, to_micros
 from ledger.jsontext import dumps_data, loads
-from projections.book import Book, Piece, Summary
+from projections.book import COUNTS, Book, Piece, Summary
 from projections.errors import CheckpointMoved
 from projections.jsonify import to_json
 from projections.records import (
@@ -1029,7 +1031,10 @@ def _write_some_teams(db: sqlite_utils.Database, state: State, teams: list[str],
         stale_records += [(team, c) for c in
                           (rewritten | tables.removed_competitions | {OVERALL})]
         piece_rows += [{"team": team, "competition": c, "piece": dump(piece)}
-                       for c, piece in (*tables.pieces.items(), (OVERALL, tables.summary))]
+                       for c, piece in tables.pieces.items()]
+        # the rest of its Summary is in its rows: its overall record and its players
+        piece_rows.append({"team": team, "competition": OVERALL, "piece": dump(
+            (tables.summary.last, tables.summary.competitions))})
         records.append(_flat(tables.overall, competition=OVERALL))
         records += [_flat(tables.records[c], competition=c) for c in sorted(rewritten)]
         for kind in KINDS:
@@ -1057,17 +1062,29 @@ def _write_some_teams(db: sqlite_utils.Database, state: State, teams: list[str],
 
 @attrs.frozen
 class _StoredPieces:
-    """The pieces and sums of each team as the read models were written with them (pickle:
-    the table is ours), and the streaks written with them."""
+    """The pieces of each team as the read models were written with them (pickle: the table
+    is ours), and their sums: the team's overall record and player rows, its streak rows, and
+    beside its pieces the kick-off order of its latest result and its competitions."""
 
     db: sqlite_utils.Database
 
     def summary(self, team: str) -> tuple[Summary, Streaks | None] | None:
         row = self.db.execute(f"SELECT piece FROM {PIECES} WHERE team = ? AND competition = ?",
                               (team, OVERALL)).fetchone()
-        if row is None:
+        overall = self.db.execute(
+            f"SELECT {', '.join(COUNTS)} FROM rm_team_record WHERE team = ? AND competition = ?",
+            (team, OVERALL)).fetchone()
+        if row is None or overall is None:
             return None
-        return pickle.loads(row[0]), _stored_streaks(self.db, [team]).get(team)
+        last, competitions = pickle.loads(row[0])
+        names = field_names(PlayerRecord)[2:]  # after team and player
+        players = {(team, player): {n: v for n, v in zip(names, counts, strict=True) if v}
+                   for player, *counts in self.db.execute(
+                       f"SELECT player, {', '.join(names)} FROM rm_player WHERE team = ?",
+                       (team,))}
+        summary = Summary(totals=dict(zip(COUNTS, overall, strict=True)), players=players,
+                          last=last, competitions=competitions)
+        return summary, _stored_streaks(self.db, [team]).get(team)
 
     def pieces(self, team: str, competitions: Collection[str]) -> dict[str, Piece]:
         return {competition: pickle.loads(blob) for competition, blob in self.db.execute(

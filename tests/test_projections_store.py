@@ -184,6 +184,8 @@ def dump(lg: Ledger) -> dict[str, list[dict[str, Any]]]:
 def _piece(blob: bytes) -> str:
     """A stored piece of a team's tables, in a form equal pieces share."""
     piece = pickle.loads(blob)
+    if not attrs.has(type(piece)):  # a team's latest result and competitions
+        return repr(piece)
     return repr(attrs.evolve(piece, players={
         key: dict(sorted(counts.items())) for key, counts in sorted(piece.players.items())}))
 
