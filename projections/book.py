@@ -85,7 +85,8 @@ class Tables:
     pieces: dict[str, Piece]  # competition -> piece, of those recomputed: rows to rewrite
     removed_competitions: set[str]
     changed_players: set[str]  # players whose row must be rewritten (or deleted: not in players)
-    summary: Summary
+    last: SortKey | None  # the kick-off order of its latest result: stored with its pieces,
+    competitions: tuple[str, ...]  # and those it has a piece of (see Summary)
     first: bool  # the book had none of the team: rows stored before may hold anything
 
 
@@ -146,9 +147,6 @@ class Book:
         players = {p for p, counts in was.items() if tally.get((team, p), {}) != counts}
         self._replay(team, gone - new, new - gone)
         streaks = self.streaks[team]
-        # its players are the book's own tally, not a copy: the writer pickles it at once
-        summary = Summary(totals=dict(totals), players=tally, last=self.last[team],
-                          competitions=tuple(sorted(mine.keys() | unloaded)))
         tables = Tables(
             team=team,
             records={c: p.record for c, p in mine.items()},
@@ -159,7 +157,8 @@ class Book:
             pieces={c: mine[c] for c in changed},  # each of them is in by_competition
             removed_competitions=removed,
             changed_players=players,
-            summary=summary,
+            last=self.last[team],
+            competitions=tuple(sorted(mine.keys() | unloaded)),
             first=first,
         )
         if not self.keep:

@@ -524,9 +524,6 @@ class Projector:
         self.snapshot_every = snapshot_every
         self.chunk = chunk
         self.once = once
-        # a one-off catch-up that folded this many events since the last snapshot leaves one
-        # at its end, so that the next new process need not fold them again
-        self._shortcut = max(1, snapshot_every // 10)
         self.state: State | None = None  # the fold at the stored checkpoint, once known
         self._base = 0  # the snapshot that ``_since`` counts from (0: from nothing)
         self._since: set[Key] = set()  # keys touched since that snapshot
@@ -583,8 +580,11 @@ class Projector:
                 with _quiet_gc():
                     state = self._resume(stored)
                     self._advance(state, progress=progress, expected=stored)
-                    if self.once and state.position - self._base >= self._shortcut:
-                        self._snapshot(state)  # the next new process starts here
+                    # a tenth of snapshot_every or more since the last snapshot: leave one,
+                    # so that the next new process need not fold those events again
+                    if self.once and state.position - self._base >= max(
+                            1, self.snapshot_every // 10):
+                        self._snapshot(state)
             except CheckpointMoved:
                 self.state = None
                 continue
@@ -1033,8 +1033,8 @@ def _write_some_teams(db: sqlite_utils.Database, state: State, teams: list[str],
         piece_rows += [{"team": team, "competition": c, "piece": dump(piece)}
                        for c, piece in tables.pieces.items()]
         # the rest of its Summary is in its rows: its overall record and its players
-        piece_rows.append({"team": team, "competition": OVERALL, "piece": dump(
-            (tables.summary.last, tables.summary.competitions))})
+        piece_rows.append({"team": team, "competition": OVERALL,
+                           "piece": dump((tables.last, tables.competitions))})
         records.append(_flat(tables.overall, competition=OVERALL))
         records += [_flat(tables.records[c], competition=c) for c in sorted(rewritten)]
         for kind in KINDS:
