@@ -16,6 +16,7 @@ retraction removes exactly one fact and a disallowed goal is flagged, not forgot
 
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Callable, Iterator, Mapping, ValuesView
 from types import MappingProxyType
@@ -72,14 +73,13 @@ def event_key(event_id: str) -> EventKey:
     """An event id as a match's state holds it: a canonical UUID (as every id the ledger
     makes) as its 128-bit number, in half the memory of its 36 characters, since the fold of a
     long log holds a million of them; any other id as it is."""
-    if len(event_id) != 36:
+    if _CANONICAL_UUID(event_id) is None:
         return event_id
-    digits = event_id.replace("-", "")
-    if (len(digits) != 32 or digits.strip("0123456789abcdef")  # not 32 lower-case hex digits
-            or event_id[8] != "-" or event_id[13] != "-" or event_id[18] != "-"
-            or event_id[23] != "-"):
-        return event_id
-    return int(digits, 16)
+    return int(event_id.replace("-", ""), 16)
+
+
+_CANONICAL_UUID = re.compile(
+    r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}").fullmatch
 
 
 def event_id_of(key: EventKey) -> str:

@@ -32,6 +32,8 @@ def dumps(value: Any) -> str:
 
 def _has_float(value: Any) -> bool:
     kind = type(value)
+    if kind is str:  # most values: say so first
+        return False
     if kind is dict:
         return any(map(_has_float, value.values()))
     if kind is list or kind is tuple:

@@ -228,9 +228,7 @@ class Judge:
             assert isinstance(comp, CompetitionState)
             self._pending[stream] = (version, self._writer(stream, comp)(event))
             return event
-        event = self._match(conn, stream, ident, event)
-        _, state = self.state(conn, stream)
-        assert isinstance(state, MatchState)
+        event, state = self._match(conn, stream, ident, event)
         self._pending[stream] = (version, state.apply(event, event_id=event_id))
         return event
 
@@ -363,7 +361,9 @@ class Judge:
         assert isinstance(comp, CompetitionState)
         return comp_stream, comp, comp.fixtures[match]
 
-    def _match(self, conn: sqlite3.Connection, stream: str, ident: str, event: Event) -> Event:
+    def _match(self, conn: sqlite3.Connection, stream: str, ident: str, event: Event
+               ) -> tuple[Event, MatchState]:
+        """The event as admitted, and the match's state it follows."""
         _, comp, fixture = self._fixture_of(conn, ident)
         version, state = self.state(conn, stream)
         assert isinstance(state, MatchState)
@@ -380,7 +380,7 @@ class Judge:
                 check(state, event, ctx)
         except RuleViolation as e:
             raise RuleBroken(f"{type(event).__name__} refused: {e}") from e
-        return event
+        return event, state
 
     def _resolve_names(self, conn: sqlite3.Connection, state: MatchState, event: Event) -> Event:
         if not isinstance(event, GoalScored | CardShown | ShootoutKick):
