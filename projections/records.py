@@ -285,8 +285,8 @@ def count_players(state: State, matches: Iterable[str], team: str | None,
         ms = state.matches.get(match, EMPTY_MATCH)
         if ms.status == "abandoned":
             continue
-        for goal in ms.valid_goals:
-            if goal.player is not None and team in (None, goal.team):
+        for goal in ms.goals.values():
+            if not goal.disallowed and goal.player is not None and team in (None, goal.team):
                 row = tally.setdefault((goal.team, goal.player), {})
                 for field in _GOAL_FIELDS[goal.kind]:
                     row[field] = row.get(field, 0) + 1
