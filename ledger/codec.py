@@ -10,6 +10,7 @@ left at their default are omitted, which keeps stored rows small.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import cattrs
@@ -20,6 +21,22 @@ from events import ALL_EVENTS, EVENT_TYPES, Event, schema_version, upcast
 from events.catalogue import Side, TieRules
 
 converter = make_converter(forbid_extra_keys=True)
+
+
+def _exactly(kind: type) -> Callable[[Any, type], Any]:
+    """A structure hook taking only a JSON value of ``kind`` itself: cattrs would make 5 of
+    5.7, 1 of true and "5" of 5, and the log would keep what was sent, not what was meant.
+    (The str hook is the str enums' too: it makes the member of the class asked for.)"""
+    def structure(value: Any, cl: type) -> Any:
+        if not isinstance(value, kind) or (isinstance(value, bool) and kind is not bool):
+            raise TypeError(f"expected {kind.__name__}, not {type(value).__name__}")
+        return value if type(value) is cl else cl(value)
+
+    return structure
+
+
+for _kind in (int, str, bool):
+    converter.register_structure_hook(_kind, _exactly(_kind))
 for _cls in (Side, TieRules, *ALL_EVENTS):  # nested classes first: events reuse their hooks
     converter.register_unstructure_hook(
         _cls, make_dict_unstructure_fn(_cls, converter, _cattrs_omit_if_default=True)
