@@ -20,7 +20,7 @@ import attrs
 
 from events import schema_version
 from ledger.envelope import Draft
-from ledger.errors import DuplicateEvent, InvalidEvent, LedgerError
+from ledger.errors import InvalidEvent, LedgerError
 from ledger.jsontext import dumps_data, loads
 from ledger.store import Ledger, StoredDraft, iso
 from ledger.validate import decode_data
@@ -99,9 +99,12 @@ def import_lines(ledger: Ledger, lines: Iterable[str], *,
             # one query for the ids of many groups: most imports are of fresh events
             stored = ledger._existing(conn, [d.event_id for _, g in groups for _, d in g])
             for stream, group in groups:
-                for env in (stored[d.event_id] for _, d in group if d.event_id in stored):
-                    if env.stream != stream:
-                        raise DuplicateEvent(f"event {env.event_id} is stored in {env.stream}")
+                for number, draft in group:
+                    if draft.event_id in stored:
+                        try:
+                            ledger._resent(conn, stream, draft, stored[draft.event_id])
+                        except LedgerError as e:
+                            raise type(e)(f"line {number}: {e}") from e
                 fresh = [(n, d) for n, d in group if d.event_id not in stored]
                 skipped += len(group) - len(fresh)
                 try:

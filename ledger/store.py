@@ -190,7 +190,7 @@ class Ledger:
         with self.transaction() as conn:
             stored = self._existing(conn, [d.event_id for d in batch])
             if stored:
-                return self._replayed(stream, batch, stored)
+                return self._replayed(conn, stream, batch, stored)
             written = self._write(conn, stream, batch, expected_version)
         return [_envelope(row, event, meta) for row, event, meta in written]
 
@@ -207,13 +207,34 @@ class Ledger:
             found.update((row[1], _envelope(row)) for row in rows)
         return found
 
-    def _replayed(self, stream: str, batch: list[Draft], stored: dict[str, Envelope]
-                  ) -> list[Envelope]:
-        if len(stored) != len(batch) or any(e.stream != stream for e in stored.values()):
+    def _replayed(self, conn: sqlite3.Connection, stream: str, batch: list[Draft],
+                  stored: dict[str, Envelope]) -> list[Envelope]:
+        if len(stored) != len(batch):
             some = next(iter(stored))
             raise DuplicateEvent(f"event {some} is already stored; an append must be all new "
                                  "events or a resend of exactly the same ones")
+        for draft in batch:
+            self._resent(conn, stream, draft, stored[draft.event_id])
         return [stored[d.event_id] for d in batch]
+
+    def _resent(self, conn: sqlite3.Connection, stream: str, draft: Draft, stored: Envelope
+                ) -> None:
+        """Refuse a draft whose id is stored unless it is the stored event again (its names
+        may be spelt as typed): a new event sent under an old id would be lost unseen."""
+        if stored.stream != stream:
+            raise DuplicateEvent(f"event {stored.event_id} is stored in {stored.stream}, "
+                                 f"not {stream}")
+        if draft.event == stored.event:
+            return
+        try:
+            same = self._judge.resolved(conn, draft.event) == stored.event
+        except LedgerError:  # a name it does not know
+            same = False
+        if not same:
+            raise DuplicateEvent(
+                f"event {stored.event_id} is stored as another event ({stored.type} at "
+                f"{stored.stream} v{stored.version}): a resend must be that event again, and "
+                "a new event needs a new id")
 
     def _write(self, conn: sqlite3.Connection, stream: str, batch: Sequence[Draft],
                expected_version: int | None

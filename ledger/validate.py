@@ -12,7 +12,7 @@ import json
 import sqlite3
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from types import MappingProxyType
-from typing import Any
+from typing import Any, TypeVar
 
 import attrs
 
@@ -208,6 +208,11 @@ class Judge:
         self._fresh.add(stream)
         return version, state
 
+    def resolved(self, conn: sqlite3.Connection, event: Event) -> Event:
+        """``event`` with its names as admitting it would resolve them, no rule checked: a
+        resent event may spell them as typed, the stored one holds the ids."""
+        return named(self.registry(conn), event)
+
     # --- the judgement ---------------------------------------------------------------------
 
     def _writer(self, stream: str, comp: CompetitionState) -> Callable[[Event], CompetitionState]:
@@ -257,7 +262,7 @@ class Judge:
             self._registering()(event)
             return event
         if isinstance(event, PlayerRegistered):
-            event = attrs.evolve(event, team=reg.resolve_team(event.team))
+            event = named(reg, event)
             self._registering()(event)
             return event
         if isinstance(event, TieDrawn):
@@ -274,14 +279,11 @@ class Judge:
             raise RuleBroken(f"tie {event.tie!r} was already drawn")
         if event.legs not in (1, 2):
             raise RuleBroken(f"a tie has 1 or 2 legs, not {event.legs}")
-        sides = []
-        for side in event.sides:
-            if side.team is not None:
-                sides.append(Side(team=reg.resolve_team(side.team)))
-            elif side.winner_of not in comp.ties:
+        event = named(reg, event)
+        sides = event.sides
+        for side in sides:
+            if side.team is None and side.winner_of not in comp.ties:
                 raise RuleBroken(f"winner_of {side.winner_of!r}: no such tie in this competition")
-            else:
-                sides.append(side)
         if sides[0] == sides[1]:
             raise RuleBroken("a tie needs two different sides")
         for other in comp.ties.values():  # a round has each team (or winner) once
@@ -289,14 +291,14 @@ class Judge:
             if shared:
                 who = shared[0].team or f"the winner of {shared[0].winner_of}"
                 raise RuleBroken(f"{who} is already in tie {other.tie} of round {event.round}")
-        return attrs.evolve(event, sides=(sides[0], sides[1]))
+        return event
 
     def _fixture(self, conn: sqlite3.Connection, comp: CompetitionState, reg: Registry,
                  ident: str, event: FixtureScheduled) -> FixtureScheduled:
         if not SLUG.match(event.match):
             raise RuleBroken(f"match id {event.match!r} must be lower-case letters, digits, -")
-        home = reg.resolve_team(event.home) if event.home is not None else None
-        away = reg.resolve_team(event.away) if event.away is not None else None
+        event = named(reg, event)
+        home, away = event.home, event.away
         if home is not None and home == away:
             raise RuleBroken(f"{home} cannot play itself")
         if event.tie is not None:
@@ -337,7 +339,7 @@ class Judge:
             self._fresh.add(f"match:{event.match}")
         self._pending_competition_of[event.match] = stream
         self._unscheduled.discard(event.match)
-        return attrs.evolve(event, home=home, away=away)
+        return event
 
     def _scheduled_in(self, conn: sqlite3.Connection, match: str) -> str | None:
         """The competition stream that scheduled ``match``; None if none has (a match never
@@ -370,7 +372,11 @@ class Judge:
         if (state.home, state.away) != (fixture.home, fixture.away):
             state = attrs.evolve(state, home=fixture.home, away=fixture.away)
             self._pending[stream] = (version, state)
-        event = self._resolve_names(conn, state, event)
+        if isinstance(event, _NAMING):
+            player = event.taker if isinstance(event, ShootoutKick) else event.player
+            if player is not None:
+                need_letters(player)
+            event = named(self.registry(conn), event)
         needs_tie = isinstance(event, _TIE_DEPENDENT)
         ctx = self._tie_context(conn, comp, fixture) if needs_tie else None
         try:
@@ -381,26 +387,6 @@ class Judge:
         except RuleViolation as e:
             raise RuleBroken(f"{type(event).__name__} refused: {e}") from e
         return event, state
-
-    def _resolve_names(self, conn: sqlite3.Connection, state: MatchState, event: Event) -> Event:
-        if not isinstance(event, GoalScored | CardShown | ShootoutKick):
-            return event
-        named = event.taker if isinstance(event, ShootoutKick) else event.player
-        if named is not None:
-            need_letters(named)
-        reg = self.registry(conn)
-        team = reg.resolve_team(event.team)
-        if isinstance(event, ShootoutKick):
-            taker = reg.resolve_player(team, event.taker) if event.taker else None
-            changed = (team, taker) != (event.team, event.taker)
-            return attrs.evolve(event, team=team, taker=taker) if changed else event
-        if isinstance(event, CardShown):
-            booked = reg.resolve_player(team, event.player)
-            changed = (team, booked) != (event.team, event.player)
-            return attrs.evolve(event, team=team, player=booked) if changed else event
-        scorer = reg.resolve_player(team, event.player) if event.player else None
-        changed = (team, scorer) != (event.team, event.player)
-        return attrs.evolve(event, team=team, player=scorer) if changed else event
 
     def _tie_context(self, conn: sqlite3.Connection, comp: CompetitionState,
                      fixture: FixtureScheduled) -> TieContext:
@@ -461,6 +447,35 @@ class Judge:
 _OVER = ("finished", "abandoned")
 # the events whose rules read the tie (aggregate, extra time, shoot-out)
 _TIE_DEPENDENT = (PeriodStarted, MatchEnded, ShootoutKick, EventRetracted, ResultReported)
+
+
+_NAMING = (GoalScored, CardShown, ShootoutKick)  # the match events that name a team
+E = TypeVar("E", bound=Event)
+
+
+def named(reg: Registry, event: E) -> E:
+    """``event`` with each team named by its id and each player by the registered spelling:
+    what the log stores. An unknown team is an error (with the closest names)."""
+    if isinstance(event, _NAMING):
+        team = reg.resolve_team(event.team)
+        field = "taker" if isinstance(event, ShootoutKick) else "player"
+        player = getattr(event, field)
+        spelt = reg.resolve_player(team, player) if player else player
+        if (team, spelt) == (event.team, player):
+            return event
+        changes: dict[str, Any] = {"team": team, field: spelt}
+        return attrs.evolve(event, **changes)
+    if isinstance(event, PlayerRegistered):
+        return attrs.evolve(event, team=reg.resolve_team(event.team))
+    if isinstance(event, TieDrawn):
+        first, second = (Side(team=reg.resolve_team(s.team)) if s.team is not None else s
+                         for s in event.sides)
+        return attrs.evolve(event, sides=(first, second))
+    if isinstance(event, FixtureScheduled):
+        return attrs.evolve(
+            event, home=reg.resolve_team(event.home) if event.home is not None else None,
+            away=reg.resolve_team(event.away) if event.away is not None else None)
+    return event
 
 
 def _candidates(comp: CompetitionState, side: Side) -> set[str]:

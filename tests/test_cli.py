@@ -322,10 +322,15 @@ def test_a_whole_match_appended_live_while_another_process_follows_the_log(
             positions, out = append(*args)
             assert positions and score_line in out, out
             appended += positions
-        # a resend of the same event id appends nothing; a name the ledger does not know fails
-        resent = run("append", "goal", SF1, "--team", "marseille", "--minute", "11",
-                     "--event-id", goal_id, db=copy_db).stdout
+        # a resend of the same event (names spelt either way) appends nothing; another event
+        # under its id is refused, not dropped; a name the ledger does not know fails
+        resent = run("append", "goal", SF1, "--team", "marseille", "--player", "Mbemba",
+                     "--minute", "11", "--event-id", goal_id, db=copy_db).stdout
         assert f"already in the ledger: GoalScored at position {appended[2]}" in resent
+        refused(run("append", "goal", SF1, "--team", "marseille", "--minute", "11",
+                    "--event-id", goal_id, db=copy_db, ok=False),
+                f"event {goal_id} is stored as another event (GoalScored at "
+                f"match:{SF1} v2)")
         refused(run("append", "goal", SF1, "--team", "OM", db=copy_db, ok=False),
                 "unknown team 'OM'")
         seen = follower.positions(until=set(appended))

@@ -47,6 +47,7 @@ from ledger import (
     import_lines,
     parse_json,
 )
+from ledger.codec import encode
 
 from conftest import KICKOFF, at, drafts, setup_tie
 
@@ -159,6 +160,30 @@ def test_an_event_id_reused_for_other_content_is_refused(ledger: Ledger) -> None
     other = Draft(event=PeriodStarted(period=H1), occurred_at=KICKOFF, event_id=env.event_id)
     with pytest.raises(DuplicateEvent):
         ledger.append("match:t1-leg1", [*drafts(PeriodStarted(period=H1)), other])
+
+
+def test_a_resend_is_the_stored_event_again_however_its_names_are_spelt(ledger: Ledger
+                                                                         ) -> None:
+    setup_tie(ledger)
+    ledger.append("match:t1-leg1", drafts(MatchStarted(), PeriodStarted(period=H1)))
+    goal = GoalScored(team="marseille", player="Amine Harit", minute=11)
+    (env,) = ledger.append("match:t1-leg1", [Draft(event=goal, occurred_at=KICKOFF)])
+    same = Draft(event=attrs.evolve(goal, team="Olympique Marseille"), occurred_at=KICKOFF,
+                 event_id=env.event_id)
+    assert ledger.append("match:t1-leg1", [same]) == [env]
+    before = count(ledger), ledger.verify().head_hash
+    for changed in (attrs.evolve(goal, minute=12), attrs.evolve(goal, player=None),
+                    attrs.evolve(goal, team="benfica"), attrs.evolve(goal, team="Benfika")):
+        with pytest.raises(DuplicateEvent, match=f"event {env.event_id} is stored as another "
+                                                 "event \\(GoalScored at match:t1-leg1 v2\\)"):
+            ledger.append("match:t1-leg1", [Draft(event=changed, occurred_at=KICKOFF,
+                                                  event_id=env.event_id)])
+        line = json.dumps({"stream": "match:t1-leg1", "type": "GoalScored",
+                           "event_id": env.event_id, "occurred_at": KICKOFF.isoformat(),
+                           "data": encode(changed)[2]})
+        with pytest.raises(DuplicateEvent, match="line 1: event .* is stored as another"):
+            import_lines(ledger, [line])
+    assert (count(ledger), ledger.verify().head_hash) == before
 
 
 def test_a_failing_batch_writes_nothing(ledger: Ledger) -> None:
