@@ -46,6 +46,8 @@ if TYPE_CHECKING:
     from events import Event
     from ledger import Envelope, Ledger
     from projections import State
+    from projections.scoreboard import Scoreboard
+    from projections.ties import TieView
 
 app = typer.Typer(no_args_is_help=True)
 
@@ -123,6 +125,10 @@ def report(lg: Ledger, envelopes: Sequence[Envelope], head: int, *, json_output:
     board = view = state = None
     if match is not None:
         state, board, view = current_match(lg, match)
+        if view is not None and _left_undecided(state, board, view):
+            console(stderr=True).print(
+                f"warning: tie {view.tie} is level after its last leg and no shoot-out is "
+                "reported: it has no winner until one is")
     if json_output:
         from projections import to_json
 
@@ -140,6 +146,15 @@ def report(lg: Ledger, envelopes: Sequence[Envelope], head: int, *, json_output:
                   f"({env.stream} v{env.version}): {escape(render.describe(env.event))}")
     if board is not None and state is not None:
         out.print(render.headline(board, view, render.Names(state)))
+
+
+def _left_undecided(state: State, board: Scoreboard, view: TieView) -> bool:
+    """Whether this finished match is the last leg of its tie and left the tie without a
+    winner: a result reported as a source gives it may, the final whistle may not."""
+    tie = state.ties.get((view.competition, view.tie))
+    return (board.status == "finished" and view.winner is None and tie is not None
+            and (board.leg or 1) >= tie.legs
+            and all(leg.status == "finished" for leg in view.legs))
 
 
 # --- on the pitch ------------------------------------------------------------------------------

@@ -327,17 +327,10 @@ class MatchState:
 
     def shootout_decided(self) -> bool:
         """True once one side cannot catch up (best of five, then sudden death in pairs)."""
-        kicks = list(self.kicks.values())
         taken = {self.home: 0, self.away: 0}
-        for kick in kicks:
+        for kick in self.kicks.values():
             taken[kick.team] = taken.get(kick.team, 0) + 1
-        home_scored, away_scored = self.shootout_score()
-        home_taken, away_taken = taken[self.home], taken[self.away]
-        if home_taken < SHOOTOUT_ROUNDS or away_taken < SHOOTOUT_ROUNDS:
-            home_left = SHOOTOUT_ROUNDS - home_taken
-            away_left = SHOOTOUT_ROUNDS - away_taken
-            return home_scored + home_left < away_scored or away_scored + away_left < home_scored
-        return home_taken == away_taken and home_scored != away_scored
+        return shootout_over((taken[self.home], taken[self.away]), self.shootout_score())
 
     def minute(self) -> int | None:
         """The latest match minute known, for "live at minute N"."""
@@ -517,6 +510,43 @@ def level_at(score: tuple[int, int], ctx: TieContext, *, extra_time_played: bool
         away_away_goals = score[1] + ctx.first_leg_away_goals[1]
         return home_away_goals == away_away_goals
     return True
+
+
+def shootout_over(taken: tuple[int, int], scored: tuple[int, int]) -> bool:
+    """Whether a shoot-out with these kicks taken and scored by each side is decided: one
+    side cannot catch up in the five rounds, or a round of sudden death ended uneven."""
+    if taken[0] < SHOOTOUT_ROUNDS or taken[1] < SHOOTOUT_ROUNDS:
+        left = (SHOOTOUT_ROUNDS - taken[0], SHOOTOUT_ROUNDS - taken[1])
+        return scored[0] + left[0] < scored[1] or scored[1] + left[1] < scored[0]
+    return taken[0] == taken[1] and scored[0] != scored[1]
+
+
+def shootout_can_end(score: tuple[int, int]) -> bool:
+    """Whether a shoot-out can end at ``score``: by one in sudden death, any score; by more,
+    only as the five rounds stop once one side cannot catch up (3-0, but never 4-0)."""
+    return abs(score[0] - score[1]) == 1 or score in _FIVE_ROUND_ENDS
+
+
+def _five_round_ends() -> frozenset[tuple[int, int]]:
+    ends: set[tuple[int, int]] = set()
+
+    def kick(taken: tuple[int, int], scored: tuple[int, int], side: int) -> None:
+        if shootout_over(taken, scored):
+            ends.add(scored)
+        elif taken[side] < SHOOTOUT_ROUNDS:
+            for goal in (0, 1):
+                kick(_plus(taken, side, 1), _plus(scored, side, goal), 1 - side)
+
+    for first in (0, 1):
+        kick((0, 0), (0, 0), first)
+    return frozenset(ends)
+
+
+def _plus(pair: tuple[int, int], side: int, n: int) -> tuple[int, int]:
+    return (pair[0] + n, pair[1]) if side == 0 else (pair[0], pair[1] + n)
+
+
+_FIVE_ROUND_ENDS = _five_round_ends()
 
 
 def check(state: MatchState, event: Event, ctx: TieContext | None = None) -> None:
@@ -712,13 +742,20 @@ def _rule_reported(state: MatchState, event: ResultReported, ctx: TieContext) ->
                             f"{ft[0]}-{ft[1]}")
     if pens and pens[0] == pens[1]:
         raise RuleViolation(f"a shoot-out cannot end level ({pens[0]}-{pens[1]})")
+    if pens and not shootout_can_end(pens):
+        raise RuleViolation(f"a shoot-out cannot end {pens[0]}-{pens[1]}: it stops as soon as "
+                            "one side cannot catch up, and sudden death ends by one")
     if (et or pens) and not ctx.deciding:
         raise RuleViolation("extra time or penalties, but this match decides no tie")
     if et and not level_at(ft, ctx, extra_time_played=False):
         raise RuleViolation(f"extra time, but the tie was not level after {ft[0]}-{ft[1]}")
+    if et and not ctx.rules.extra_time:
+        raise RuleViolation("extra time, but this competition's level ties have none")
     if pens and not level_at(et or ft, ctx, extra_time_played=et is not None):
         final = et or ft
         raise RuleViolation(f"penalties, but the tie was not level after {final[0]}-{final[1]}")
+    if pens and not ctx.rules.penalties:
+        raise RuleViolation("penalties, but this competition's level ties have none")
     if state.valid_goals:
         recorded, reported = state.score(), et or ft
         if recorded != reported:

@@ -224,6 +224,29 @@ def test_a_result_must_agree_with_the_goals_recorded(db_path: Path) -> None:
     assert state(db_path) == before
 
 
+def test_a_result_that_leaves_a_tie_without_a_winner_is_kept_with_a_warning(db_path: Path
+                                                                            ) -> None:
+    """A source may report a level last leg and no shoot-out (a coin toss, a tie annulled):
+    the ledger keeps what it was told, and the desk hears that the tie has no winner."""
+    build(db_path, lambda lg: setup_tie(lg, legs=1))
+    warning = "warning: tie T1 is level after its last leg and no shoot-out is reported"
+    leveled = runner.invoke(app, ["append", "result", L1, "1-1", "--db", str(db_path)])
+    assert leveled.exit_code == 0 and leveled.stderr.strip().startswith(warning)
+    runner.invoke(app, ["append", "retract", L1, "last", "--reason", "x", "--db", str(db_path)])
+    decided = runner.invoke(app, ["append", "result", L1, "1-1", "--extra-time", "1-1",
+                                  "--penalties", "4-3", "--db", str(db_path)])
+    assert decided.exit_code == 0 and decided.stderr == "", decided.stderr
+    two_legs = str(db_path.with_name("two-legs.db"))  # the second leg not scheduled yet
+    assert runner.invoke(app, ["init", "--db", two_legs]).exit_code == 0
+    for args in (["competition", "c", "--name", "C", "--season", "2024"],
+                 ["team", "c", "a", "--name", "A"], ["team", "c", "b", "--name", "B"],
+                 ["tie", "c", "T1", "a", "b", "--round", "F"],
+                 ["fixture", "c", "f1", "--tie", "T1", "--leg", "1", "--date", "2024-05-01"]):
+        assert runner.invoke(app, ["append", *args, "--db", two_legs]).exit_code == 0
+    first = runner.invoke(app, ["append", "result", "f1", "1-1", "--db", two_legs])
+    assert first.exit_code == 0 and first.stderr == "", first.stderr  # the second leg decides
+
+
 def test_an_import_with_one_bad_line_writes_none_of_the_file(db_path: Path) -> None:
     before = build(db_path, _live_second_half)
     good = json.dumps({"stream": "competition:cup", "type": "TeamRegistered",

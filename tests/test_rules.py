@@ -36,7 +36,14 @@ from events import (
     TieDrawn,
     TieRules,
 )
-from events.rules import Facts, Kick, MatchState, event_id_of, event_key
+from events.rules import (
+    Facts,
+    Kick,
+    MatchState,
+    event_id_of,
+    event_key,
+    shootout_can_end,
+)
 from ledger import Draft, Ledger, LedgerError, RuleBroken
 from projections import Projector, bracket, scoreboard, state_at, tie, to_json
 
@@ -228,6 +235,34 @@ def test_sudden_death_goes_on_in_pairs_until_one_pair_differs() -> None:
     assert not state.shootout_decided()  # Marseille still to kick in this pair
     state = state.apply(kick("marseille"), event_id="m6")
     assert state.shootout_decided() and state.shootout_score() == (6, 5)
+
+
+@given(st.booleans(), st.lists(st.booleans(), min_size=40, max_size=40))
+def test_a_shootout_kicked_out_ends_where_a_reported_one_may(benfica_first: bool,
+                                                             scored: list[bool]) -> None:
+    """Kick by kick, in turn, until it is decided: ``shootout_can_end`` (which judges a
+    reported shoot-out) allows every score this reaches, and no shoot-out stops earlier."""
+    state = MatchState(home="marseille", away="benfica")
+    order = ("benfica", "marseille") if benfica_first else ("marseille", "benfica")
+    for i, goal in enumerate(scored):
+        assert not state.shootout_decided()
+        state = state.apply(kick(order[i % 2], "scored" if goal else "missed"),
+                            event_id=f"k{i}")
+        if state.shootout_decided():
+            break
+    else:
+        return  # twenty pairs of sudden death, still level: enough
+    assert shootout_can_end(state.shootout_score())
+
+
+@pytest.mark.parametrize(("score", "possible"), [
+    ((3, 0), True), ((4, 0), False),  # 3-0 after three pairs: the other side cannot catch up
+    ((4, 1), True), ((5, 2), False), ((5, 3), True), ((2, 4), True), ((5, 4), True),
+    ((7, 6), True), ((9, 7), False), ((1, 0), True),
+])
+def test_a_reported_shootout_score_is_one_kicks_can_reach(score: tuple[int, int],
+                                                          possible: bool) -> None:
+    assert shootout_can_end(score) is possible
 
 
 def test_no_player_kicks_twice_before_every_team_mate_has_kicked(ledger: Ledger) -> None:
