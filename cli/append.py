@@ -35,6 +35,7 @@ from cli.common import (
     emit_json,
     match_id,
     open_ledger,
+    parse_kickoff,
     parse_minute,
     parse_moment,
     timing,
@@ -577,7 +578,7 @@ def fixture(
     competition_ref: CompetitionArg,
     match: MatchArg,
     kickoff: Annotated[dt.datetime | None, typer.Option(
-        "--kickoff", parser=parse_moment, metavar="TIME",
+        "--kickoff", parser=parse_kickoff, metavar="TIME",
         help="Local kick-off with its offset: 2024-05-02T21:00+02:00.")] = None,
     date: Annotated[str | None, typer.Option(
         "--date", metavar="DATE", help="The date when the kick-off time is not known.")] = None,

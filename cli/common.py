@@ -74,6 +74,19 @@ def parse_moment(text: str) -> dt.datetime:
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
+def parse_kickoff(text: str) -> dt.datetime:
+    """A kick-off as typed: local time with its offset, which sources give and the ledger
+    keeps; without one it would silently be UTC, hours off."""
+    try:
+        moment = dt.datetime.fromisoformat(text.strip())
+    except ValueError:
+        moment = None
+    if moment is None or moment.tzinfo is None:
+        raise ValueError(f"{text!r} is not a kick-off with its UTC offset: use "
+                         "2024-05-02T21:00+02:00 (local time), or --date for a day alone")
+    return moment
+
+
 @attrs.frozen
 class Minute:
     """A match minute as typed: ``38``, or ``45+2`` (minute 45, two minutes added)."""
