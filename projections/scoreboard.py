@@ -19,7 +19,7 @@ import attrs
 from events import GoalKind, MatchAbandoned, Period, ResultReported
 from events.rules import Booking, Goal, Kick, MatchState
 from projections.errors import UnknownMatch
-from projections.state import State, bound_match, memo
+from projections.state import Fixture, State, bound_match, memo
 
 Score = tuple[int, int]
 
@@ -151,7 +151,7 @@ def scoreboard(state: State, match: str) -> Scoreboard:
     return Scoreboard(
         match=match,
         competition=fx.competition if fx else None,
-        round=fx.round if fx else None,
+        round=_round(state, fx),
         tie=fx.tie if fx else None,
         leg=fx.leg if fx else None,
         home=ms.home,
@@ -173,6 +173,14 @@ def scoreboard(state: State, match: str) -> Scoreboard:
         sent_off=tuple(dict.fromkeys((b.team, b.player) for b in ms.bookings.values()
                                      if b.sends_off)),
     )
+
+
+def _round(state: State, fx: Fixture | None) -> str | None:
+    """The fixture's round, else its tie's: a leg scheduled by its tie alone is in it too."""
+    if fx is None or fx.round is not None or fx.tie is None:
+        return fx.round if fx else None
+    tie = state.ties.get((fx.competition, fx.tie))
+    return tie.round if tie else None
 
 
 def _goal_line(ms: MatchState, goal: Goal) -> GoalLine:

@@ -236,6 +236,17 @@ def test_scoreboard_status_runs_scheduled_live_finished() -> None:
         scoreboard(during, "no-such-match")
 
 
+def test_a_leg_scheduled_by_its_tie_alone_is_in_the_ties_round() -> None:
+    log = LogBuilder()
+    cup(log)
+    log.add("competition:cup", FixtureScheduled(match="t1-leg1", date=KICKOFF.date(), tie="T1",
+                                                leg=1), occurred_at=DRAWN)  # no round given
+    state = state_of(log)
+    assert scoreboard(state, "t1-leg1").round == "F"
+    assert to_json(scoreboard(state, "t1-leg1"))["round"] == "F"
+    assert scoreboard(state, "t1-leg2").round == "F"
+
+
 def test_abandoned_match_shows_its_minute_and_counts_nowhere() -> None:
     log = LogBuilder()
     cup(log, legs=1)
