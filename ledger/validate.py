@@ -234,7 +234,10 @@ class Judge:
             self._pending[stream] = (version, self._writer(stream, comp)(event))
             return event
         event, state = self._match(conn, stream, ident, event)
-        self._pending[stream] = (version, state.apply(event, event_id=event_id))
+        after = state.apply(event, event_id=event_id)
+        if isinstance(event, EventRetracted):
+            self._second_legs_hold(conn, ident, after, event.event)
+        self._pending[stream] = (version, after)
         return event
 
     def _competition(self, conn: sqlite3.Connection, stream: str, ident: str, version: int,
@@ -388,8 +391,36 @@ class Judge:
             raise RuleBroken(f"{type(event).__name__} refused: {e}") from e
         return event, state
 
+    def _second_legs_hold(self, conn: sqlite3.Connection, match: str, first_leg: MatchState,
+                          retracted: str) -> None:
+        """Refuse a retraction in a first leg that the second leg's play contradicts (its
+        extra time, its shoot-out): the aggregate it was played on changes. A second leg that
+        ended in 90 minutes may leave the tie level, without a winner, as a reported result
+        may: a correction of several first-leg goals passes through such a moment."""
+        _, comp, fixture = self._fixture_of(conn, match)
+        tie = comp.ties.get(fixture.tie) if fixture.tie else None
+        if tie is None or tie.legs != 2 or (fixture.leg or 1) != 1:
+            return
+        for second in self._legs(conn, comp, tie.tie, 2):
+            _, played = self.state(conn, f"match:{second}")
+            assert isinstance(played, MatchState)
+            if played.status == "scheduled":
+                continue
+            fx = comp.fixtures[second]
+            played = attrs.evolve(played, home=fx.home, away=fx.away)
+            ctx = self._tie_context(conn, comp, fx, first_leg=first_leg)
+            try:
+                self._replay(conn, f"match:{second}", played, ctx, unchecked=MatchEnded)
+            except RuleViolation as e:
+                raise RuleBroken(f"EventRetracted refused: retracting {retracted} would leave "
+                                 f"the second leg {second} invalid ({e}): retract its events "
+                                 "from the last back first") from e
+
     def _tie_context(self, conn: sqlite3.Connection, comp: CompetitionState,
-                     fixture: FixtureScheduled) -> TieContext:
+                     fixture: FixtureScheduled, first_leg: MatchState | None = None
+                     ) -> TieContext:
+        """What the rules of ``fixture``'s match depend on in its tie (``first_leg``: the
+        first leg's state to judge it by, rather than the stored one)."""
         tie = comp.ties.get(fixture.tie) if fixture.tie else None
         if tie is None:  # a match outside any tie (a league game) is never decided by ET
             return TieContext(rules=comp.rules)
@@ -398,7 +429,7 @@ class Judge:
         if tie.legs == 2 and leg == 2:
             first = next((comp.fixtures[m] for m in self._legs(conn, comp, tie.tie, 1)), None)
             if first is not None:
-                _, fl = self.state(conn, f"match:{first.match}")
+                fl = first_leg or self.state(conn, f"match:{first.match}")[1]
                 assert isinstance(fl, MatchState)
                 fl = attrs.evolve(fl, home=first.home, away=first.away)
                 fl_home, fl_away = fl.total()
@@ -430,17 +461,24 @@ class Judge:
             raise RuleViolation(f"no event {event.event} in this match to retract")
         if not event.reason.strip():
             raise RuleViolation("a retraction needs its reason")
+        try:
+            self._replay(conn, stream, state, ctx, leaving=event.event)
+        except RuleViolation as e:
+            raise RuleViolation(f"retracting {event.event} would leave the match invalid: {e}"
+                                ) from e
+
+    def _replay(self, conn: sqlite3.Connection, stream: str, state: MatchState,
+                ctx: TieContext | None, leaving: str | None = None,
+                unchecked: type[Event] = EventRetracted) -> None:
+        """Check the match's standing events again, from the first, under ``ctx`` and without
+        ``leaving`` (retractions, and ``unchecked`` events, are applied unchecked);
+        RuleViolation at the first that no longer fits."""
         replay = MatchState(home=state.home, away=state.away)
         for _, event_id, earlier in _events(conn, stream, after_version=-1):
-            if event_id == event.event or state.is_retracted(event_id):
+            if event_id == leaving or state.is_retracted(event_id):
                 continue
-            if not isinstance(earlier, EventRetracted):
-                try:
-                    check(replay, earlier, ctx)
-                except RuleViolation as e:
-                    raise RuleViolation(
-                        f"retracting {event.event} would leave the match invalid: {e}"
-                    ) from e
+            if not isinstance(earlier, EventRetracted | unchecked):
+                check(replay, earlier, ctx)
             replay = replay.apply(earlier, event_id=event_id)
 
 

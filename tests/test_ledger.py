@@ -18,6 +18,7 @@ import ledger.store as ledger_store
 from events import (
     CardShown,
     CompetitionCreated,
+    EventRetracted,
     GoalScored,
     KickOutcome,
     MatchStarted,
@@ -184,6 +185,29 @@ def test_a_resend_is_the_stored_event_again_however_its_names_are_spelt(ledger: 
         with pytest.raises(DuplicateEvent, match="line 1: event .* is stored as another"):
             import_lines(ledger, [line])
     assert (count(ledger), ledger.verify().head_hash) == before
+
+
+def test_a_first_leg_retraction_that_the_second_legs_play_contradicts_is_refused(
+        ledger: Ledger) -> None:
+    """Benfica 1-0, then Marseille 1-0 and a shoot-out: without the first leg's goal the
+    second leg would have had no extra time, so that goal cannot go while the second leg's
+    extra time stands (until the second leg is played, it can)."""
+    _shootout_decided(ledger)
+    (goal,) = [e for e in ledger.read(stream=LEG1) if isinstance(e.event, GoalScored)]
+    before = count(ledger), ledger.verify().head_hash
+    with pytest.raises(RuleBroken, match="would leave the second leg t1-leg2 invalid .*ET1 "
+                                         "only when the tie is level"):
+        ledger.append(LEG1, drafts(EventRetracted(event=goal.event_id, reason="wrong match")))
+    assert (count(ledger), ledger.verify().head_hash) == before
+    (end,) = [e for e in ledger.read(stream=LEG1) if isinstance(e.event, MatchEnded)]
+    with Ledger(ledger.path) as another:  # one that reads the second leg from the log
+        another.append(LEG1, drafts(EventRetracted(event=end.event_id, reason="too soon")))
+
+    fresh = Ledger(ledger.path.with_name("fresh.db"))
+    _first_leg_won(fresh)
+    (goal,) = [e for e in fresh.read(stream=LEG1) if isinstance(e.event, GoalScored)]
+    fresh.append(LEG1, drafts(EventRetracted(event=goal.event_id, reason="wrong match")))
+    fresh.close()
 
 
 def test_a_failing_batch_writes_nothing(ledger: Ledger) -> None:
