@@ -272,7 +272,7 @@ class Ledger:
                                        f"({iso(recorded)}): the ledger records what has "
                                        "happened, not what will")
                 event = self._judge.admit(conn, stream, kind, ident, version, draft.event,
-                                          draft.event_id)
+                                          draft.event_id, occurred)
             except LedgerError as e:
                 error = type(e)(f"{stream} v{version}: {e}")
                 error.index = index

@@ -29,14 +29,19 @@ from events import (
 )
 from events.catalogue import (
     CardShown,
+    GoalDisallowed,
     GoalScored,
+    MatchAbandoned,
     MatchEnded,
+    MatchStarted,
+    PeriodEnded,
     PeriodStarted,
     ResultReported,
     ShootoutKick,
 )
 from events.rules import MatchState, RuleViolation, TieContext, check
 from ledger.codec import decode, explain
+from ledger.envelope import from_micros
 from ledger.errors import InvalidEvent, RuleBroken, UnknownMatch
 from ledger.jsontext import loads
 from ledger.teams import SLUG, Registry, need_letters
@@ -117,6 +122,9 @@ class Judge:
         self._writers: dict[str, Callable[[Event], CompetitionState]] = {}
         # what was brought up to date in this transaction: nobody else writes while it lasts
         self._fresh: set[str] = set()
+        # match stream -> when its standing MatchStarted occurred (µs), as far as looked up
+        self._kickoffs: dict[str, int | None] = {}
+        self._pending_kickoffs: dict[str, int | None] = {}
 
     # --- transaction bookkeeping -----------------------------------------------------------
 
@@ -125,6 +133,7 @@ class Judge:
         self._competition_of.update(self._pending_competition_of)
         if self._pending_registry is not None:
             self._registry = self._pending_registry
+        self._kickoffs.update(self._pending_kickoffs)
         self.rollback()
 
     def rollback(self) -> None:
@@ -135,6 +144,7 @@ class Judge:
         self._add = None
         self._writers = {}
         self._fresh = set()
+        self._pending_kickoffs = {}
 
     def prepare(self, conn: sqlite3.Connection, events: Iterable[Event]) -> None:
         """Look up at once where the fixtures of a batch were scheduled before, if anywhere
@@ -164,6 +174,7 @@ class Judge:
             del self._pending[stream]
             self._cache.pop(stream, None)
             self._fresh.discard(stream)
+            self._forget_kickoff(stream)
 
     # --- folds, brought up to date from the database ---------------------------------------
 
@@ -201,6 +212,7 @@ class Judge:
         for v, event_id, event in _events(conn, stream, after_version=version):
             if isinstance(state, MatchState):
                 state = state.apply(event, event_id=event_id)
+                self._forget_kickoff(stream)  # another writer's: it may have started it again
             else:
                 state = self._writer(stream, state)(event)
             version = v
@@ -224,9 +236,10 @@ class Judge:
         return add
 
     def admit(self, conn: sqlite3.Connection, stream: str, kind: str, ident: str,
-              version: int, event: Event, event_id: str) -> Event:
+              version: int, event: Event, event_id: str, occurred: int) -> Event:
         """The event as it will be stored (names resolved to ids), or an error saying why not;
-        ``kind`` and ``ident`` are the parts of ``stream`` (``stream_kind``)."""
+        ``kind`` and ``ident`` are the parts of ``stream`` (``stream_kind``), ``occurred`` its
+        time in µs."""
         if kind == "competition":
             event = self._competition(conn, stream, ident, version, event)
             _, comp = self.state(conn, stream)
@@ -237,6 +250,15 @@ class Judge:
         after = state.apply(event, event_id=event_id)
         if isinstance(event, EventRetracted):
             self._second_legs_hold(conn, ident, after, event.event)
+            self._forget_kickoff(stream)
+        elif isinstance(event, MatchStarted):
+            self._pending_kickoffs[stream] = occurred
+        elif isinstance(event, _ON_THE_PITCH) and state.transitions:
+            kicked_off = self._kickoff(conn, stream)
+            if kicked_off is not None and occurred < kicked_off:
+                raise RuleBroken(f"{type(event).__name__} refused: it occurred at "
+                                 f"{_iso(occurred)}, before the match kicked off at "
+                                 f"{_iso(kicked_off)}")
         self._pending[stream] = (version, after)
         return event
 
@@ -391,6 +413,22 @@ class Judge:
             raise RuleBroken(f"{type(event).__name__} refused: {e}") from e
         return event, state
 
+    def _kickoff(self, conn: sqlite3.Connection, stream: str) -> int | None:
+        """When the match's standing MatchStarted occurred (the latest appended: a match
+        starts again only once its start is retracted)."""
+        for known in (self._pending_kickoffs, self._kickoffs):
+            if stream in known:
+                return known[stream]
+        row = conn.execute("SELECT occurred_at FROM events WHERE stream = ? AND "
+                           "type = 'MatchStarted' ORDER BY version DESC LIMIT 1",
+                           (stream,)).fetchone()
+        self._pending_kickoffs[stream] = row[0] if row else None
+        return self._pending_kickoffs[stream]
+
+    def _forget_kickoff(self, stream: str) -> None:
+        self._kickoffs.pop(stream, None)
+        self._pending_kickoffs.pop(stream, None)
+
     def _second_legs_hold(self, conn: sqlite3.Connection, match: str, first_leg: MatchState,
                           retracted: str) -> None:
         """Refuse a retraction in a first leg that the second leg's play contradicts (its
@@ -488,6 +526,13 @@ _TIE_DEPENDENT = (PeriodStarted, MatchEnded, ShootoutKick, EventRetracted, Resul
 
 
 _NAMING = (GoalScored, CardShown, ShootoutKick)  # the match events that name a team
+# what happens on the pitch, once it has kicked off (not a result reported, nor a correction)
+_ON_THE_PITCH = (PeriodStarted, PeriodEnded, GoalScored, GoalDisallowed, CardShown,
+                 ShootoutKick, MatchEnded, MatchAbandoned)
+
+
+def _iso(micros: int) -> str:
+    return from_micros(micros).isoformat().replace("+00:00", "Z")
 E = TypeVar("E", bound=Event)
 
 

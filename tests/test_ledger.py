@@ -210,6 +210,28 @@ def test_a_first_leg_retraction_that_the_second_legs_play_contradicts_is_refused
     fresh.close()
 
 
+def test_nothing_happens_on_the_pitch_before_the_kick_off_another_writer_moved(
+        ledger: Ledger) -> None:
+    """The kick-off time an append checks against is the standing one, even when another
+    process retracted the start and kicked off again later."""
+    setup_tie(ledger)
+    (start,) = ledger.append(LEG1, drafts(MatchStarted()))
+    (goal,) = ledger.append(LEG1, [Draft(event=GoalScored(team="benfica", minute=5),
+                                         occurred_at=at(5))])
+    with Ledger(ledger.path) as other:
+        other.append(LEG1, drafts(EventRetracted(event=goal.event_id, reason="no goal"),
+                                  EventRetracted(event=start.event_id, reason="too early"),
+                                  start=at(10)))
+        other.append(LEG1, drafts(MatchStarted(), start=at(20)))
+    with pytest.raises(RuleBroken, match="before the match kicked off at 2024-04-11T19:20:00Z"):
+        ledger.append(LEG1, [Draft(event=CardShown(team="benfica", player="Otamendi",
+                                                   card=Card.YELLOW, minute=12),
+                                   occurred_at=at(12))])
+    ledger.append(LEG1, [Draft(event=CardShown(team="benfica", player="Otamendi",
+                                               card=Card.YELLOW, minute=22),
+                               occurred_at=at(22))])
+
+
 def test_a_failing_batch_writes_nothing(ledger: Ledger) -> None:
     setup_tie(ledger)
     before = count(ledger)
@@ -400,6 +422,11 @@ BAD_INPUTS: list[tuple[str, Callable[[Ledger], None], str, type[LedgerError], st
            {"competition": "old", "name": "Old", "season": "1990",
             "rules": {"away_goals": "false"}}),
      InvalidEvent, "expected bool @ $.rules.away_goals"),
+    ("a goal timed before the kick-off", _live_second_half,
+     json.dumps({"stream": LEG1, "type": "GoalScored", "data": {"team": "benfica", "minute": 50},
+                 "occurred_at": at(-240).isoformat()}),
+     RuleBroken, "GoalScored refused: it occurred at 2024-04-11T15:00:00Z, before the match "
+                 "kicked off at 2024-04-11T19:00:00Z"),
     ("unknown team", _live_second_half, _line(LEG1, "GoalScored", {"team": "Benfika"}),
      UnknownTeam, "unknown team 'Benfika'; did you mean 'Benfica'?"),
     ("unknown match", _live_second_half, _line("match:t9-leg1", "GoalScored",

@@ -55,6 +55,11 @@ LEG1, LEG2 = "match:t1-leg1", "match:t1-leg2"
 WEEK = dt.timedelta(days=7)
 
 
+def later(*events: Event) -> list[Draft]:
+    """Drafts of the second leg, from its kick-off on."""
+    return drafts(*events, start=KICKOFF + WEEK)
+
+
 def play_first_leg(lg: Ledger, *goals: GoalScored) -> None:
     lg.append(LEG1, drafts(MatchStarted(), PeriodStarted(period=H1), PeriodEnded(period=H1),
                            PeriodStarted(period=H2), *goals, PeriodEnded(period=H2),
@@ -121,7 +126,7 @@ def test_extra_time_only_in_a_deciding_leg_that_is_level_on_aggregate(ledger: Le
                    PeriodStarted(period=H2), PeriodEnded(period=H2), start=KICKOFF + WEEK)
     ledger.append(LEG2, start)
     with pytest.raises(RuleBroken, match="aggregate is not level"):
-        ledger.append(LEG2, drafts(PeriodStarted(period=ET1)))
+        ledger.append(LEG2, later(PeriodStarted(period=ET1)))
 
 
 def test_a_level_deciding_leg_cannot_end_without_extra_time(ledger: Ledger) -> None:
@@ -131,8 +136,8 @@ def test_a_level_deciding_leg_cannot_end_without_extra_time(ledger: Ledger) -> N
                                PeriodStarted(period=H2), GoalScored(team="marseille", minute=79),
                                PeriodEnded(period=H2), start=KICKOFF + WEEK))
     with pytest.raises(RuleBroken, match="the tie is level: it needs extra time"):
-        ledger.append(LEG2, drafts(MatchEnded()))
-    ledger.append(LEG2, drafts(PeriodStarted(period=ET1)))
+        ledger.append(LEG2, later(MatchEnded()))
+    ledger.append(LEG2, later(PeriodStarted(period=ET1)))
 
 
 def test_away_goals_decide_a_level_aggregate_where_the_competition_says_so(
@@ -145,8 +150,8 @@ def test_away_goals_decide_a_level_aggregate_where_the_competition_says_so(
                                PeriodStarted(period=H2), GoalScored(team="marseille", minute=79),
                                PeriodEnded(period=H2), start=KICKOFF + WEEK))
     with pytest.raises(RuleBroken, match="only when the tie is level"):
-        ledger.append(LEG2, drafts(PeriodStarted(period=ET1)))
-    ledger.append(LEG2, drafts(MatchEnded()))
+        ledger.append(LEG2, later(PeriodStarted(period=ET1)))
+    ledger.append(LEG2, later(MatchEnded()))
 
 
 def test_an_abandoned_leg_replayed_as_another_match_gives_way_to_the_replay(
@@ -158,9 +163,9 @@ def test_an_abandoned_leg_replayed_as_another_match_gives_way_to_the_replay(
     with pytest.raises(RuleBroken, match="tie T1 leg 2 is already match 't1-leg2'"):
         ledger.append("competition:cup", drafts(attrs.evolve(
             ledger.fixture("t1-leg2"), match="t1-again")))
-    later = KICKOFF + dt.timedelta(days=1)
-    replay = attrs.evolve(ledger.fixture("t1-leg1"), match="t1-replay", date=later.date(),
-                          kickoff=later)
+    next_day = KICKOFF + dt.timedelta(days=1)
+    replay = attrs.evolve(ledger.fixture("t1-leg1"), match="t1-replay", date=next_day.date(),
+                          kickoff=next_day)
     ledger.append("competition:cup", drafts(replay))
     ledger.append("match:t1-replay", drafts(
         MatchStarted(), PeriodStarted(period=H1), PeriodEnded(period=H1),
@@ -173,7 +178,7 @@ def test_an_abandoned_leg_replayed_as_another_match_gives_way_to_the_replay(
                                PeriodStarted(period=H2), GoalScored(team="marseille", minute=79),
                                PeriodEnded(period=H2), start=KICKOFF + WEEK))
     with pytest.raises(RuleBroken, match="the tie is level: it needs extra time"):
-        ledger.append(LEG2, drafts(MatchEnded()))
+        ledger.append(LEG2, later(MatchEnded()))
     ledger.append(LEG2, drafts(PeriodStarted(period=ET1), GoalScored(team="marseille",
                                                                      minute=100),
                                PeriodEnded(period=ET1), PeriodStarted(period=ET2),
@@ -192,7 +197,7 @@ def test_a_reported_result_goes_to_extra_time_and_penalties_only_when_the_tie_is
         ledger.append(LEG1, drafts(ResultReported(full_time=(0, 0), penalties=(4, 3))))
     play_first_leg(ledger, GoalScored(team="benfica", minute=50))
     with pytest.raises(RuleBroken, match="extra time, but the tie was not level after 2-0"):
-        ledger.append(LEG2, drafts(ResultReported(full_time=(2, 0), extra_time=(2, 0))))
+        ledger.append(LEG2, later(ResultReported(full_time=(2, 0), extra_time=(2, 0))))
     ledger.append(LEG2, drafts(ResultReported(full_time=(1, 0), extra_time=(1, 0),
                                               penalties=(4, 2)), start=KICKOFF + WEEK))
     view = tie(state_at(ledger), "T1")
@@ -214,15 +219,15 @@ def kick(team: str, outcome: str = "scored", taker: str | None = None) -> Shooto
 def test_kicks_alternate_and_the_shootout_ends_when_one_side_cannot_catch_up(
         ledger: Ledger) -> None:
     _to_shootout(ledger)
-    ledger.append(LEG2, drafts(kick("benfica", "missed")))
+    ledger.append(LEG2, later(kick("benfica", "missed")))
     with pytest.raises(RuleBroken, match="kicks alternate"):
-        ledger.append(LEG2, drafts(kick("benfica")))
-    ledger.append(LEG2, drafts(kick("marseille"), kick("benfica", "saved"), kick("marseille"),
+        ledger.append(LEG2, later(kick("benfica")))
+    ledger.append(LEG2, later(kick("marseille"), kick("benfica", "saved"), kick("marseille"),
                                kick("benfica", "missed"), kick("marseille")))
     # 0-3 after three pairs: Benfica can reach 2 at most, the shoot-out is over
     with pytest.raises(RuleBroken, match="already decided"):
-        ledger.append(LEG2, drafts(kick("benfica")))
-    ledger.append(LEG2, drafts(PeriodEnded(period=PSO), MatchEnded()))
+        ledger.append(LEG2, later(kick("benfica")))
+    ledger.append(LEG2, later(PeriodEnded(period=PSO), MatchEnded()))
 
 
 def test_sudden_death_goes_on_in_pairs_until_one_pair_differs() -> None:
@@ -267,9 +272,9 @@ def test_a_reported_shootout_score_is_one_kicks_can_reach(score: tuple[int, int]
 
 def test_no_player_kicks_twice_before_every_team_mate_has_kicked(ledger: Ledger) -> None:
     _to_shootout(ledger)
-    ledger.append(LEG2, drafts(kick("benfica", taker="Di Maria"), kick("marseille")))
+    ledger.append(LEG2, later(kick("benfica", taker="Di Maria"), kick("marseille")))
     with pytest.raises(RuleBroken, match="Di Maria already kicked"):
-        ledger.append(LEG2, drafts(kick("benfica", taker="Di Maria")))
+        ledger.append(LEG2, later(kick("benfica", taker="Di Maria")))
 
 
 def test_an_own_goal_counts_for_the_other_side() -> None:
