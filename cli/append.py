@@ -485,7 +485,7 @@ def competition(
                      points_for_win=points_for_win)
     event = CompetitionCreated(competition=comp, name=name, season=season, format=fmt,
                                rules=rules)
-    append_events(Options(db, at, -1, event_id, source, json_output), f"competition:{comp}",
+    append_events(Options(db, at, None, event_id, source, json_output), f"competition:{comp}",
                   [event])
 
 
@@ -504,7 +504,8 @@ def team(
     db: Db = DEFAULT_DB, at: At = None, expect: Expect = None, event_id: EventId = None,
     source: Source = None, json_output: JsonOut = False,
 ) -> None:
-    """Register a team in a competition (TeamRegistered); again to add aliases.
+    """Register a team in a competition (TeamRegistered); again to add aliases, or to rename
+    it (its old name stays an alias).
 
     Example: matchledger append team uel-2023-24 west-ham --name "West Ham United" --alias Hammers
     """

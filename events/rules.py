@@ -699,6 +699,8 @@ def _rule_card(state: MatchState, event: CardShown, ctx: TieContext) -> None:
 
 def _rule_kick(state: MatchState, event: ShootoutKick, ctx: TieContext) -> None:
     if state.period is not Period.SHOOTOUT:
+        if state.status == "live" and not ctx.deciding:
+            raise RuleViolation("no shoot-out: this match decides no tie")
         if state.status == "live" and not level(state, ctx, extra_time_played=True):
             raise RuleViolation("no shoot-out: the tie is not level")
         raise RuleViolation("kick from the penalty mark outside a shoot-out")

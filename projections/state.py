@@ -318,12 +318,16 @@ def _settle(state: State, key: Key) -> None:
 
 
 def _merge_teams(teams: list[Team]) -> Team:
+    """A team registered several times: the latest name; the names it had before are
+    aliases, as the ledger still resolves them."""
     countries = [t.country for t in teams if t.country]
+    name = teams[-1].name
+    spellings = [*(a for t in teams for a in t.aliases), *(t.name for t in teams)]
     return Team(
         id=teams[-1].id,
-        name=teams[-1].name,
+        name=name,
         country=countries[-1] if countries else None,
-        aliases=tuple(dict.fromkeys(a for t in teams for a in t.aliases)),
+        aliases=tuple(a for a in dict.fromkeys(spellings) if a != name),
         competitions=tuple(dict.fromkeys(c for t in teams for c in t.competitions)),
     )
 

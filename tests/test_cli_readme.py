@@ -72,7 +72,7 @@ def test_every_command_in_the_readme_runs(tmp_path: Path) -> None:
     assert "51  42W 9D 0L" in out
     refusals = [line for line in done.stderr.splitlines() if line.startswith("error: ")]
     assert any("unknown team 'Marsielle'; did you mean 'Marseille'" in r for r in refusals)
-    assert any("no shoot-out: the tie is not level" in r for r in refusals)
+    assert any("no shoot-out: this match decides no tie" in r for r in refusals)
     # the follower in the background saw the whole match, score lines included
     followed = (tmp_path / "follow.txt").read_text(encoding="utf-8")
     assert "GoalScored" in followed and "EventRetracted" in followed

@@ -247,6 +247,15 @@ def test_a_leg_scheduled_by_its_tie_alone_is_in_the_ties_round() -> None:
     assert scoreboard(state, "t1-leg2").round == "F"
 
 
+def test_a_team_registered_again_under_a_new_name_keeps_the_old_one_as_an_alias() -> None:
+    log = LogBuilder()
+    cup(log)
+    log.add("competition:cup", TeamRegistered(team="a", name="Alpha FC", aliases=("Alpha",)),
+            occurred_at=DRAWN)
+    team = state_of(log).teams["a"]
+    assert (team.name, team.aliases) == ("Alpha FC", ("Alpha", "A"))
+
+
 def test_abandoned_match_shows_its_minute_and_counts_nowhere() -> None:
     log = LogBuilder()
     cup(log, legs=1)
