@@ -574,8 +574,10 @@ def _check_minute(state: MatchState, minute: int | None, added: int | None, what
         if added is not None:
             raise RuleViolation("added time given without a minute")
         return
-    if minute < 1 or (added is not None and added < 0):
+    if minute < 1:
         raise RuleViolation(f"minute {minute} is not a match minute")
+    if added is not None and added < 0:
+        raise RuleViolation(f"added time {added} is less than none")
     period = state.period
     if period is None:
         if state.periods_started:

@@ -41,7 +41,8 @@ def parse_time(value: Any, field: str) -> dt.datetime:
     try:
         moment = dt.datetime.fromisoformat(value)
     except ValueError as e:
-        raise InvalidEvent(f"{field}: {e}") from e
+        reason = "its UTC offset is past ±24:00" if "offset must be" in str(e) else str(e)
+        raise InvalidEvent(f"{field}: {value!r} is not an ISO 8601 time: {reason}") from e
     if moment.tzinfo is None:
         raise InvalidEvent(f"{field}: {value!r} has no UTC offset (add Z or +02:00)")
     return moment

@@ -111,10 +111,15 @@ class Registry:
     def _suggest(self, name: str) -> str:
         spellings = {normalise(t.name): t.name for t in self.teams.values()}
         spellings.update({normalise(a): a for t in self.teams.values() for a in t.aliases})
-        close = difflib.get_close_matches(normalise(name), list(spellings), n=3, cutoff=0.5)
+        wanted = normalise(name)
+        close = difflib.get_close_matches(wanted, list(spellings), n=3, cutoff=0.5)
+        if not close and wanted:  # a word of a longer name: "Bayer" of "Bayer 04 Leverkusen"
+            close = sorted(s for s in spellings if wanted in s.split())[:3]
         if not close:
-            known = ", ".join(sorted(self.teams)[:8]) or "none registered"
-            return f"; known teams: {known}"
+            known = sorted(self.teams)
+            listed = ", ".join(known[:8]) + (f" and {len(known) - 8} more" if len(known) > 8
+                                             else "")
+            return f"; known teams: {listed or 'none registered'}"
         return "; did you mean " + ", ".join(repr(spellings[c]) for c in close) + "?"
 
 

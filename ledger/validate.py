@@ -495,7 +495,14 @@ class Judge:
 
     def _retraction(self, conn: sqlite3.Connection, stream: str, state: MatchState,
                     event: EventRetracted, ctx: TieContext | None) -> None:
+        if state.is_retracted(event.event):
+            raise RuleViolation(f"event {event.event} is retracted already")
         if not state.knows(event.event):
+            stored = conn.execute("SELECT type FROM events WHERE event_id = ? AND stream = ?",
+                                  (event.event, stream)).fetchone()
+            if stored is not None and stored[0] == "EventRetracted":
+                raise RuleViolation(f"event {event.event} is a retraction, which stands: to "
+                                    "undo it, append the retracted event again")
             raise RuleViolation(f"no event {event.event} in this match to retract")
         if not event.reason.strip():
             raise RuleViolation("a retraction needs its reason")

@@ -232,6 +232,21 @@ def test_nothing_happens_on_the_pitch_before_the_kick_off_another_writer_moved(
                                occurred_at=at(22))])
 
 
+def test_a_retraction_names_an_event_that_stands(ledger: Ledger) -> None:
+    setup_tie(ledger)
+    ledger.append(LEG1, drafts(MatchStarted(), PeriodStarted(period=H1)))
+    (goal,) = ledger.append(LEG1, drafts(GoalScored(team="benfica", minute=5), start=at(5)))
+    (undo,) = ledger.append(LEG1, drafts(EventRetracted(event=goal.event_id, reason="no"),
+                                         start=at(6)))
+    with pytest.raises(RuleBroken, match=f"event {goal.event_id} is retracted already"):
+        ledger.append(LEG1, drafts(EventRetracted(event=goal.event_id, reason="x"), start=at(7)))
+    with pytest.raises(RuleBroken, match=f"event {undo.event_id} is a retraction, which stands: "
+                                         "to undo it, append the retracted event again"):
+        ledger.append(LEG1, drafts(EventRetracted(event=undo.event_id, reason="x"), start=at(7)))
+    with pytest.raises(RuleBroken, match="no event nope in this match to retract"):
+        ledger.append(LEG1, drafts(EventRetracted(event="nope", reason="x"), start=at(7)))
+
+
 def test_a_failing_batch_writes_nothing(ledger: Ledger) -> None:
     setup_tie(ledger)
     before = count(ledger)
@@ -333,6 +348,11 @@ def test_team_aliases_resolve_to_one_team_and_unknown_names_suggest(ledger: Ledg
     assert reg.teams["marseille"].aliases == ("Marseille", "Olympique Marseille", "OM")
     with pytest.raises(UnknownTeam, match="did you mean 'Marseille'"):
         reg.resolve_team("Marsielle")
+    with pytest.raises(UnknownTeam, match="did you mean 'Olympique Marseille', 'Olympique de "):
+        reg.resolve_team("Olympique")  # a word of longer names: too short for difflib
+    many = reg.registered([TeamRegistered(team=f"t{i}", name=f"Team {i}") for i in range(9)])
+    with pytest.raises(UnknownTeam, match="known teams: benfica, marseille, t0, .* and 3 more$"):
+        many.resolve_team("Zzz")
 
 
 def test_names_in_other_scripts_are_matched_and_never_merged() -> None:
@@ -427,6 +447,14 @@ BAD_INPUTS: list[tuple[str, Callable[[Ledger], None], str, type[LedgerError], st
                  "occurred_at": at(-240).isoformat()}),
      RuleBroken, "GoalScored refused: it occurred at 2024-04-11T15:00:00Z, before the match "
                  "kicked off at 2024-04-11T19:00:00Z"),
+    ("an offset past a day", _live_second_half,
+     json.dumps({"stream": LEG1, "type": "GoalScored", "data": {"team": "benfica"},
+                 "occurred_at": "2024-04-11T21:00:00+25:00"}),
+     InvalidEvent, "occurred_at: '2024-04-11T21:00:00+25:00' is not an ISO 8601 time: its UTC "
+                   "offset is past ±24:00"),
+    ("added time below none", _live_second_half,
+     _line(LEG1, "GoalScored", {"team": "benfica", "minute": 90, "added": -2}),
+     RuleBroken, "added time -2 is less than none"),
     ("unknown team", _live_second_half, _line(LEG1, "GoalScored", {"team": "Benfika"}),
      UnknownTeam, "unknown team 'Benfika'; did you mean 'Benfica'?"),
     ("unknown match", _live_second_half, _line("match:t9-leg1", "GoalScored",
