@@ -76,15 +76,15 @@ def parse_moment(text: str) -> dt.datetime:
 
 def parse_kickoff(text: str) -> dt.datetime:
     """A kick-off as typed: local time with its offset, which sources give and the ledger
-    keeps; without one it would silently be UTC, hours off."""
+    keeps (``ledger.parse_time``, the strict form); without one it would be UTC, hours off."""
+    from ledger import InvalidEvent, parse_time
+
     try:
-        moment = dt.datetime.fromisoformat(text.strip())
-    except ValueError:
-        moment = None
-    if moment is None or moment.tzinfo is None:
+        return parse_time(text.strip(), "--kickoff")
+    except InvalidEvent:
         raise ValueError(f"{text!r} is not a kick-off with its UTC offset: use "
-                         "2024-05-02T21:00+02:00 (local time), or --date for a day alone")
-    return moment
+                         "2024-05-02T21:00+02:00 (local time), or --date for a day alone"
+                         ) from None
 
 
 @attrs.frozen

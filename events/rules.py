@@ -16,6 +16,7 @@ retraction removes exactly one fact and a disallowed goal is flagged, not forgot
 
 from __future__ import annotations
 
+import functools
 import re
 import sys
 from collections.abc import Callable, Iterator, Mapping, ValuesView
@@ -524,9 +525,10 @@ def shootout_over(taken: tuple[int, int], scored: tuple[int, int]) -> bool:
 def shootout_can_end(score: tuple[int, int]) -> bool:
     """Whether a shoot-out can end at ``score``: by one in sudden death, any score; by more,
     only as the five rounds stop once one side cannot catch up (3-0, but never 4-0)."""
-    return abs(score[0] - score[1]) == 1 or score in _FIVE_ROUND_ENDS
+    return abs(score[0] - score[1]) == 1 or score in _five_round_ends()
 
 
+@functools.cache  # worked out at the first reported shoot-out, not at every start-up
 def _five_round_ends() -> frozenset[tuple[int, int]]:
     ends: set[tuple[int, int]] = set()
 
@@ -544,9 +546,6 @@ def _five_round_ends() -> frozenset[tuple[int, int]]:
 
 def _plus(pair: tuple[int, int], side: int, n: int) -> tuple[int, int]:
     return (pair[0] + n, pair[1]) if side == 0 else (pair[0], pair[1] + n)
-
-
-_FIVE_ROUND_ENDS = _five_round_ends()
 
 
 def check(state: MatchState, event: Event, ctx: TieContext | None = None) -> None:

@@ -209,13 +209,15 @@ class Judge:
         version, state = known or (-1, _empty(stream))
         if stream in self._fresh:
             return version, state
+        read = version
         for v, event_id, event in _events(conn, stream, after_version=version):
             if isinstance(state, MatchState):
                 state = state.apply(event, event_id=event_id)
-                self._forget_kickoff(stream)  # another writer's: it may have started it again
             else:
                 state = self._writer(stream, state)(event)
             version = v
+        if version != read:  # another writer's events: it may have started the match again
+            self._forget_kickoff(stream)
         self._pending[stream] = (version, state)
         self._fresh.add(stream)
         return version, state
@@ -448,7 +450,7 @@ class Judge:
             played = attrs.evolve(played, home=fx.home, away=fx.away)
             ctx = self._tie_context(conn, comp, fx, first_leg=first_leg)
             try:
-                self._replay(conn, f"match:{second}", played, ctx, unchecked=MatchEnded)
+                self._replay(conn, f"match:{second}", played, ctx, unchecked=(MatchEnded,))
             except RuleViolation as e:
                 raise RuleBroken(f"EventRetracted refused: retracting {retracted} would leave "
                                  f"the second leg {second} invalid ({e}): retract its events "
@@ -514,7 +516,7 @@ class Judge:
 
     def _replay(self, conn: sqlite3.Connection, stream: str, state: MatchState,
                 ctx: TieContext | None, leaving: str | None = None,
-                unchecked: type[Event] = EventRetracted) -> None:
+                unchecked: tuple[type[Event], ...] = ()) -> None:
         """Check the match's standing events again, from the first, under ``ctx`` and without
         ``leaving`` (retractions, and ``unchecked`` events, are applied unchecked);
         RuleViolation at the first that no longer fits."""
@@ -522,7 +524,7 @@ class Judge:
         for _, event_id, earlier in _events(conn, stream, after_version=-1):
             if event_id == leaving or state.is_retracted(event_id):
                 continue
-            if not isinstance(earlier, EventRetracted | unchecked):
+            if not isinstance(earlier, (EventRetracted, *unchecked)):
                 check(replay, earlier, ctx)
             replay = replay.apply(earlier, event_id=event_id)
 

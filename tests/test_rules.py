@@ -246,7 +246,7 @@ def test_sudden_death_goes_on_in_pairs_until_one_pair_differs() -> None:
 def test_a_shootout_kicked_out_ends_where_a_reported_one_may(benfica_first: bool,
                                                              scored: list[bool]) -> None:
     """Kick by kick, in turn, until it is decided: ``shootout_can_end`` (which judges a
-    reported shoot-out) allows every score this reaches, and no shoot-out stops earlier."""
+    reported shoot-out) allows every score this reaches."""
     state = MatchState(home="marseille", away="benfica")
     order = ("benfica", "marseille") if benfica_first else ("marseille", "benfica")
     for i, goal in enumerate(scored):
