@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from collections.abc import Callable
@@ -333,6 +334,8 @@ def export(
 
     filters = {**stream_filters(stream, match, competition), **type_filter(types),
                "after": after, "as_of": as_of, "known_at": known_at, "at_position": at_position}
+    if output is not None and _is_ledger_file(output, db):
+        raise CliError(f"--output {output} is the ledger's own file: choose another")
     with open_ledger(db) as lg:
         known_streams(lg, filters)
         if output is None:
@@ -341,6 +344,17 @@ def export(
         with output.open("w", encoding="utf-8") as out:
             count = export_lines(lg, out, **filters)
     console(stderr=True).print(f"exported {count} events to {output}", markup=False)
+
+
+def _is_ledger_file(output: Path, db: Path) -> bool:
+    """Whether writing ``output`` would overwrite the ledger ``db`` or its WAL and journal
+    files (the same path, a link to it, or the same file by another name)."""
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        own = Path(f"{db}{suffix}")
+        if output.resolve() == own.resolve() or (
+                output.exists() and own.exists() and os.path.samefile(output, own)):
+            return True
+    return False
 
 
 @app.command(rich_help_panel=PANEL)

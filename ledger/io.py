@@ -19,10 +19,10 @@ from typing import IO, Any, TypeVar
 import attrs
 
 from events import schema_version
-from ledger.envelope import Draft
+from ledger.envelope import Draft, to_micros
 from ledger.errors import InvalidEvent, LedgerError
-from ledger.jsontext import dumps_data, loads
-from ledger.store import Ledger, StoredDraft, iso
+from ledger.jsontext import dumps, dumps_data, loads
+from ledger.store import Ledger, StoredDraft, chain_hash, iso
 from ledger.validate import decode_data
 
 T = TypeVar("T")
@@ -79,7 +79,27 @@ def parse_draft(obj: Any) -> tuple[str, Draft]:
         if not isinstance(obj["event_id"], str) or not obj["event_id"]:
             raise InvalidEvent("field 'event_id' must be a non-empty string")
         fields["event_id"] = obj["event_id"]
+    if "hash" in obj:
+        _check_hash(obj, fields, version)
     return obj["stream"], StoredDraft(stored=(type_name, version, data), **fields)
+
+
+def _check_hash(obj: dict[str, Any], fields: dict[str, Any], schema: int) -> None:
+    """Refuse an exported envelope whose hash does not cover what the line now says: a line
+    changed after export (its hash left as it was, or made up) is not the event exported."""
+    try:
+        prev, digest = bytes.fromhex(obj["prev_hash"]), bytes.fromhex(obj["hash"])
+        position, version = obj["position"], obj["version"]
+        made = chain_hash(prev, position, fields["event_id"], obj["stream"], version,
+                          obj["type"], schema,
+                          to_micros(fields["occurred_at"]), to_micros(fields["recorded_at"]),
+                          dumps_data(obj["data"]), dumps(obj["meta"]) if obj.get("meta") else None)
+    except (KeyError, TypeError, ValueError) as e:
+        raise InvalidEvent("an exported envelope needs its position, version, event_id, "
+                           "recorded_at and hex prev_hash and hash to be checked") from e
+    if made != digest:
+        raise InvalidEvent(f"event {fields['event_id']}: its hash does not match its content: "
+                           "the line was changed after export")
 
 
 def parse_json(text: str) -> tuple[str, Draft]:
@@ -140,6 +160,8 @@ def _groups(lines: Iterable[str], size: int) -> Iterator[tuple[str, list[tuple[i
     stream: str | None = None
     group: list[tuple[int, Draft]] = []
     for number, line in enumerate(lines, 1):
+        if number == 1:
+            line = line.removeprefix("\ufeff")  # a byte order mark, as editors on Windows write
         if not line.strip():
             continue
         try:

@@ -57,4 +57,7 @@ def loads(text: str) -> Any:
     try:
         return orjson.loads(text)
     except orjson.JSONDecodeError:
-        return json.loads(text)
+        try:
+            return json.loads(text)
+        except RecursionError:  # orjson stops at 1,024 levels; json recurses until it fails
+            raise json.JSONDecodeError("nested too deeply", text, 0) from None

@@ -400,6 +400,39 @@ def test_import_is_all_or_nothing_and_leaves_no_file_behind(demo_db: Path,
     assert not target.exists()
 
 
+def test_import_refuses_an_exported_line_changed_after_export(demo_db: Path,
+                                                              tmp_path: Path) -> None:
+    lines = run("export", db=demo_db).stdout.splitlines()
+    goal = next(n for n, line in enumerate(lines) if "Moumbagna" in line)
+    changed = tmp_path / "changed.jsonl"
+    for edit in (lambda line: line.replace('"marseille"', '"benfica"'),  # the hash left as was
+                 lambda line: re.sub('"hash":"[0-9a-f]+"', '"hash":"' + "0" * 64 + '"', line)):
+        changed.write_text("\n".join([*lines[:goal], edit(lines[goal]), *lines[goal + 1:]]))
+        refused(run("import", changed, db=tmp_path / "copy.db", ok=False),
+                f"line {goal + 1}: event ")
+        assert not (tmp_path / "copy.db").exists()
+    # a byte order mark (as Windows editors write) is not part of the first line
+    marked = tmp_path / "marked.jsonl"
+    marked.write_text("\ufeff" + "\n".join(lines) + "\n", encoding="utf-8")
+    run("import", marked, db=tmp_path / "marked.db")
+    assert head_hash(tmp_path / "marked.db") == head_hash(demo_db)
+    deep = tmp_path / "deep.jsonl"
+    deep.write_text('{"stream": "match:x", "data": ' + "[" * 1100 + "]" * 1100 + "}\n")
+    refused(run("import", deep, db=tmp_path / "deep.db", ok=False),
+            "line 1: malformed JSON: nested too deeply")
+
+
+def test_export_refuses_to_write_over_the_ledger_it_reads(copy_db: Path) -> None:
+    before = head_hash(copy_db)
+    link = copy_db.parent / "link.db"
+    link.symlink_to(copy_db)
+    for target in (copy_db, Path(f"{copy_db}-wal"), link):
+        refused(run("export", "--output", target, db=copy_db, ok=False),
+                "is the ledger's own file: choose another")
+    assert head_hash(copy_db) == before
+    assert "hash chain intact" in run("verify", db=copy_db).stdout
+
+
 def test_verify_fails_at_the_first_bad_position_of_a_tampered_file(copy_db: Path) -> None:
     assert "hash chain intact" in run("verify", db=copy_db).stdout
     raw = sqlite3.connect(copy_db)
