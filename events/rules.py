@@ -651,8 +651,13 @@ def _rule_ended(state: MatchState, event: MatchEnded, ctx: TieContext) -> None:
     extra = Period.EXTRA_SECOND in ended
     if Period.SHOOTOUT in ended:
         return
-    if level(state, ctx, extra_time_played=extra) and (ctx.rules.extra_time or ctx.rules.penalties):
-        raise RuleViolation("the tie is level: it needs extra time or penalties")
+    if not level(state, ctx, extra_time_played=extra):
+        return
+    if ctx.rules.extra_time and not extra:
+        raise RuleViolation("the tie is level: it needs extra time")
+    if ctx.rules.penalties:
+        raise RuleViolation("the tie is level: it needs penalties")
+    # no shoot-out in these rules: the match ends drawn and the tie waits for its replay
 
 
 def _rule_abandoned(state: MatchState, event: MatchAbandoned, ctx: TieContext) -> None:
@@ -690,7 +695,10 @@ def _rule_card(state: MatchState, event: CardShown, ctx: TieContext) -> None:
     if state.period is not Period.SHOOTOUT:
         _check_minute(state, event.minute, event.added, "card")
     _check_active(state, event.team, event.player, "be booked again")
+    # IFAB Law 10: cautions of the match are not carried forward into the shoot-out
+    shootout = state.period is Period.SHOOTOUT
     booked = any(b.team == event.team and b.player == event.player
+                 and (not shootout or b.period is Period.SHOOTOUT)
                  for b in state.bookings.values())
     if event.card is Card.YELLOW and booked:
         raise RuleViolation(f"{event.player} already has a yellow: record a second_yellow")

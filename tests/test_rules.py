@@ -140,6 +140,55 @@ def test_a_level_deciding_leg_cannot_end_without_extra_time(ledger: Ledger) -> N
     ledger.append(LEG2, later(PeriodStarted(period=ET1)))
 
 
+def test_without_penalties_a_tie_level_after_extra_time_ends_drawn_for_a_replay(
+        ledger: Ledger) -> None:
+    setup_tie(ledger, rules=TieRules(penalties=False))
+    play_first_leg(ledger)
+    ledger.append(LEG2, drafts(MatchStarted(), PeriodStarted(period=H1), PeriodEnded(period=H1),
+                               PeriodStarted(period=H2), PeriodEnded(period=H2),
+                               start=KICKOFF + WEEK))
+    with pytest.raises(RuleBroken, match="the tie is level: it needs extra time"):
+        ledger.append(LEG2, later(MatchEnded()))
+    ledger.append(LEG2, later(PeriodStarted(period=ET1), PeriodEnded(period=ET1),
+                              PeriodStarted(period=ET2), PeriodEnded(period=ET2)))
+    with pytest.raises(RuleBroken, match="no penalty shoot-out"):
+        ledger.append(LEG2, later(PeriodStarted(period=PSO)))
+    ledger.append(LEG2, later(MatchEnded()))
+    view = tie(state_at(ledger), "T1")
+    assert (view.aggregate, view.winner) == ((0, 0), None)
+
+
+def test_with_penalties_a_tie_level_after_extra_time_needs_them(ledger: Ledger) -> None:
+    setup_tie(ledger)
+    play_first_leg(ledger)
+    ledger.append(LEG2, drafts(MatchStarted(), PeriodStarted(period=H1), PeriodEnded(period=H1),
+                               PeriodStarted(period=H2), PeriodEnded(period=H2),
+                               PeriodStarted(period=ET1), PeriodEnded(period=ET1),
+                               PeriodStarted(period=ET2), PeriodEnded(period=ET2),
+                               start=KICKOFF + WEEK))
+    with pytest.raises(RuleBroken, match="the tie is level: it needs penalties"):
+        ledger.append(LEG2, later(MatchEnded()))
+
+
+def test_cautions_of_the_match_are_not_carried_into_the_shoot_out(ledger: Ledger) -> None:
+    setup_tie(ledger, legs=1)
+    booked = CardShown(team="benfica", player="Otamendi", card=Card.YELLOW, minute=30)
+    ledger.append(LEG1, drafts(MatchStarted(), PeriodStarted(period=H1), booked,
+                               PeriodEnded(period=H1), PeriodStarted(period=H2),
+                               PeriodEnded(period=H2), PeriodStarted(period=ET1),
+                               PeriodEnded(period=ET1), PeriodStarted(period=ET2),
+                               PeriodEnded(period=ET2), PeriodStarted(period=PSO)))
+    with pytest.raises(RuleBroken, match="has no yellow card yet"):
+        ledger.append(LEG1, drafts(attrs.evolve(booked, card=Card.SECOND_YELLOW, minute=None)))
+    ledger.append(LEG1, drafts(attrs.evolve(booked, minute=None)))  # a first caution again
+    ledger.append(LEG1, drafts(ShootoutKick(team="benfica", taker="Otamendi",
+                                            outcome=KickOutcome.SCORED)))
+    with pytest.raises(RuleBroken, match="already has a yellow"):
+        ledger.append(LEG1, drafts(attrs.evolve(booked, minute=None)))
+    ledger.append(LEG1, drafts(attrs.evolve(booked, card=Card.SECOND_YELLOW, minute=None)))
+    assert ("benfica", "Otamendi") in scoreboard(state_at(ledger), "t1-leg1").sent_off
+
+
 def test_away_goals_decide_a_level_aggregate_where_the_competition_says_so(
         ledger: Ledger) -> None:
     setup_tie(ledger, away_goals=True)
