@@ -1,8 +1,9 @@
 """JSON Lines in and out: drafts or full envelopes, one per line.
 
 A line needs ``stream``, ``type``, ``data`` and ``occurred_at`` (ISO 8601 with an offset);
-``event_id``, ``recorded_at``, ``meta`` and ``schema_version`` are optional. An exported
-envelope has all of these plus position, version and hashes, and imports back unchanged.
+``event_id``, ``recorded_at``, ``meta`` and ``schema_version`` are optional (an imported line
+without an id gets one made of what it says). An exported envelope has all of these plus
+position, version and hashes, and imports back unchanged, its hash checked.
 
     {"stream": "match:uel24-qf2-leg1", "type": "GoalScored",
      "data": {"team": "atalanta", "player": "Scamaca", "minute": 38},
@@ -13,6 +14,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import uuid
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from typing import IO, Any, TypeVar
 
@@ -26,6 +29,8 @@ from ledger.store import Ledger, StoredDraft, chain_hash, iso
 from ledger.validate import decode_data
 
 T = TypeVar("T")
+# the namespace of the ids given to imported events sent without one
+_IMPORTED = uuid.uuid5(uuid.NAMESPACE_URL, "matchledger:jsonl-import")
 
 
 @attrs.frozen
@@ -48,8 +53,11 @@ def parse_time(value: Any, field: str) -> dt.datetime:
     return moment
 
 
-def parse_draft(obj: Any) -> tuple[str, Draft]:
-    """(stream, draft) from one decoded JSON object; a bad field is a one-line InvalidEvent."""
+def parse_draft(obj: Any, name: Callable[[str, str], str] | None = None
+                ) -> tuple[str, Draft]:
+    """(stream, draft) from one decoded JSON object; a bad field is a one-line InvalidEvent.
+    ``name`` gives the id of an event sent without one, from its stream and a text of all it
+    says (else the draft gets a new random id)."""
     if not isinstance(obj, dict):
         raise InvalidEvent("expected a JSON object")
     for field, kind in (("stream", str), ("type", str), ("data", dict)):
@@ -79,6 +87,13 @@ def parse_draft(obj: Any) -> tuple[str, Draft]:
         if not isinstance(obj["event_id"], str) or not obj["event_id"]:
             raise InvalidEvent("field 'event_id' must be a non-empty string")
         fields["event_id"] = obj["event_id"]
+    elif name is not None:
+        said = {k: obj.get(k) for k in ("type", "data", "occurred_at", "recorded_at", "meta")}
+        said["schema_version"] = version
+        for moment in ("occurred_at", "recorded_at"):
+            if moment in fields:
+                said[moment] = to_micros(fields[moment])
+        fields["event_id"] = name(obj["stream"], dumps_data(said))
     if "hash" in obj:
         _check_hash(obj, fields, version)
     return obj["stream"], StoredDraft(stored=(type_name, version, data), **fields)
@@ -102,12 +117,26 @@ def _check_hash(obj: dict[str, Any], fields: dict[str, Any], schema: int) -> Non
                            "the line was changed after export")
 
 
-def parse_json(text: str) -> tuple[str, Draft]:
+def parse_json(text: str, name: Callable[[str, str], str] | None = None
+               ) -> tuple[str, Draft]:
     try:
         obj = loads(text)
     except json.JSONDecodeError as e:
         raise InvalidEvent(f"malformed JSON: {e}") from e
-    return parse_draft(obj)
+    return parse_draft(obj, name)
+
+
+def _namer() -> Callable[[str, str], str]:
+    """Ids for the events of one file sent without one, made of what each says: importing the
+    file twice adds nothing. The n-th of several lines saying the very same thing is the n-th
+    such event (two kicks of unnamed takers at one moment, say), not a repeat."""
+    seen: Counter[tuple[str, str]] = Counter()
+
+    def name(stream: str, said: str) -> str:
+        seen[stream, said] += 1
+        return str(uuid.uuid5(_IMPORTED, f"{stream}\x1f{said}\x1f{seen[stream, said]}"))
+
+    return name
 
 
 def import_lines(ledger: Ledger, lines: Iterable[str], *,
@@ -159,13 +188,14 @@ def _groups(lines: Iterable[str], size: int) -> Iterator[tuple[str, list[tuple[i
     """Runs of consecutive lines of one stream, at most ``size`` long, numbered from 1."""
     stream: str | None = None
     group: list[tuple[int, Draft]] = []
+    name = _namer()
     for number, line in enumerate(lines, 1):
         if number == 1:
             line = line.removeprefix("\ufeff")  # a byte order mark, as editors on Windows write
         if not line.strip():
             continue
         try:
-            line_stream, draft = parse_json(line)
+            line_stream, draft = parse_json(line, name)
         except LedgerError as e:
             raise type(e)(f"line {number}: {e}") from e
         if group and (line_stream != stream or len(group) >= size):

@@ -37,6 +37,7 @@ from ledger import (
     ConcurrencyConflict,
     Draft,
     DuplicateEvent,
+    ImportReport,
     InvalidEvent,
     Ledger,
     LedgerError,
@@ -320,6 +321,21 @@ def test_export_then_import_gives_an_identical_ledger(ledger: Ledger, tmp_path: 
             copy.conn.execute(f"SELECT {columns} FROM events").fetchall()]
     assert rows[0] == rows[1]
     assert import_lines(copy, out.read_text().splitlines()).added == 0
+
+
+def test_a_file_of_events_without_ids_imported_twice_adds_nothing(ledger: Ledger) -> None:
+    setup_tie(ledger)
+    ledger.append("match:t1-leg1", drafts(MatchStarted(), PeriodStarted(period=H1)))
+    goal = json.dumps({"stream": "match:t1-leg1", "type": "GoalScored",
+                       "data": {"team": "benfica", "minute": 10},
+                       "occurred_at": at(10).isoformat()})
+    later = goal.replace('"minute": 10', '"minute": 12')
+    assert import_lines(ledger, [goal, goal]).added == 2  # two goals that say the same
+    assert import_lines(ledger, [goal, goal]) == ImportReport(added=0, skipped=2)
+    assert import_lines(ledger, [goal, goal, later]) == ImportReport(added=1, skipped=2)
+    assert import_lines(ledger, [goal, goal, goal]).added == 1
+    goals = ledger.conn.execute("SELECT count(*) FROM events WHERE type = 'GoalScored'")
+    assert goals.fetchone()[0] == 4
 
 
 def test_a_v1_goal_in_the_log_reads_back_as_v2(ledger: Ledger) -> None:
