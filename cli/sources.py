@@ -20,7 +20,7 @@ from __future__ import annotations
 import enum
 import json
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path, PurePath
 from typing import TYPE_CHECKING, Any
 
@@ -65,10 +65,37 @@ def format_of_text(head: str, name: str) -> str:
     return detect_format(head, name)
 
 
+class _Stdin:
+    """Standard input, its first lines read ahead to tell its format and then given back:
+    a stream of JSON Lines is still read a line at a time."""
+
+    def __init__(self) -> None:
+        self.head: list[str] = []
+
+    def peek(self) -> str:
+        """The lines up to the first that is not blank (read once)."""
+        if not self.head:
+            for line in sys.stdin:
+                self.head.append(line)
+                if line.strip():
+                    break
+        return "".join(self.head)
+
+    def lines(self) -> Iterator[str]:
+        yield from self.head
+        yield from sys.stdin
+
+    def read(self) -> str:
+        return "".join(self.lines())
+
+
+stdin = _Stdin()
+
+
 def format_of(file: str, given: Format) -> str:
     """The format to import ``file`` as: ``given``, or detected from its first line."""
     if file == STDIN:
-        return JSONL if given is Format.AUTO else given.value
+        return given.value if given is not Format.AUTO else format_of_text(stdin.peek(), "")
     path = Path(file)
     if not path.is_file():
         raise CliError(f"no such file: {file}")
@@ -152,7 +179,7 @@ def import_source_file(lg: Ledger, file: str, fmt: str, options: SourceOptions
     )
 
     if file == STDIN:
-        parsed = parse_source(sys.stdin.read(), "stdin", format=fmt, season=options.season)
+        parsed = parse_source(stdin.read(), "stdin", format=fmt, season=options.season)
     else:
         parsed = read_source(file, format=fmt, season=options.season)
     name = parsed.name or PurePath(parsed.source).stem

@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import time
@@ -42,6 +43,7 @@ from cli.sources import (
     import_source_file,
     jsonl_json,
     source_options,
+    stdin,
     summary_json,
 )
 
@@ -204,18 +206,16 @@ def _import_jsonl(lg: Ledger, file: str, advance: Callable[[int], None] | None
                   ) -> ImportReport:
     from ledger import LedgerError, import_lines
 
-    lines = sys.stdin if file == STDIN else open(file, encoding="utf-8")  # noqa: SIM115
+    name = "stdin" if file == STDIN else file
     try:
-        return import_lines(lg, lines, progress=advance)
+        with contextlib.ExitStack() as opened:
+            lines = (stdin.lines() if file == STDIN
+                     else opened.enter_context(open(file, encoding="utf-8")))
+            return import_lines(lg, lines, progress=advance)
     except LedgerError as e:  # "line 5: ..." from the ledger; say which file's
-        if file == STDIN:
-            raise
-        raise LedgerError(f"{file}: {e}") from e
+        raise LedgerError(f"{name}: {e}") from e
     except UnicodeDecodeError as e:
-        raise CliError(f"{file} is not UTF-8 text ({e.reason} at byte {e.start})") from e
-    finally:
-        if lines is not sys.stdin:
-            lines.close()
+        raise CliError(f"{name} is not UTF-8 text ({e.reason} at byte {e.start})") from e
 
 
 def _stopped(error: BaseException, file: str, kept: list[str], untried: int) -> str:

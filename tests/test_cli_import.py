@@ -79,6 +79,18 @@ def test_importing_the_same_files_twice_adds_nothing(seasons_db: Path) -> None:
     assert head_hash(seasons_db) == before
 
 
+def test_standard_input_is_told_by_its_content_too(seasons: tuple[Path, str],
+                                                   tmp_path: Path) -> None:
+    piped = tmp_path / "piped.db"
+    for source in (EL, BL):
+        done = run("import", "-", db=piped, stdin=source.read_text(encoding="utf-8"))
+        assert "stdin (football." in done.stderr
+    assert run_json("table", BUNDESLIGA, db=piped) == run_json("table", BUNDESLIGA,
+                                                               db=seasons[0])
+    lines = "\n\n" + run("export", "--after", 970, db=seasons[0]).stdout
+    refused(run("import", "-", db=piped, stdin=lines, ok=False), "stdin: line 3: ")
+
+
 def test_a_bad_line_names_the_file_and_line_and_writes_none_of_the_file(
         seasons_db: Path, tmp_path: Path) -> None:
     broken = _edited(tmp_path, EL, "Bayer Leverkusen (GER)   3-0 (2-0)",
