@@ -12,6 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from events import GoalScored
 from ledger.sources import (
     JSON,
     TXT,
@@ -20,8 +21,10 @@ from ledger.sources import (
     detect_format,
     parse_football_json,
     parse_source,
+    plan_import,
     read_source,
 )
+from ledger.teams import Registry
 
 DATA = Path(__file__).parent / "data"
 
@@ -79,6 +82,17 @@ def test_the_older_shape_rounds_team_objects_score1_and_timezone() -> None:
     assert spain.where.endswith("worldcup_2018_old.json:148")
 
 
+def test_goals_listed_by_side_are_recorded_in_the_order_scored() -> None:
+    plan, _ = plan_import(Registry(), read_source(DATA / "worldcup_2022_finals.json"))
+    final = dict(plan)["match:world-cup-2022-f"]
+    goals = [d.event for d in final if isinstance(d.event, GoalScored)]
+    assert [(g.team, g.minute) for g in goals] == [
+        ("argentina", 23), ("argentina", 36), ("france", 80), ("france", 81),
+        ("argentina", 108), ("france", 118)]
+    times = [d.occurred_at for d in final]
+    assert times == sorted(times)
+
+
 def test_format_is_detected() -> None:
     assert detect_format('  {"name": "x"}') == JSON
     assert detect_format("= Cup 2024\n") == TXT
@@ -108,6 +122,10 @@ def _doc(**match: object) -> str:
     (_doc(score=[1, 0]), "matches[0].score: expected an object"),
     (_doc(goals1=[{"name": "X", "minute": "ten"}]), "goals1[0].minute: expected a number"),
     (_doc(goals1="X 10'"), "must be a list"),
+    (_doc(time="20:00", timezone="UTC+25"),
+     "matches[0].timezone: a UTC offset must be less than 24 hours, got 'UTC+25'"),
+    (_doc(timezone="UTC+24"), "matches[0].timezone: a UTC offset must be less than 24 hours"),
+    (_doc(time="20:00 UTC-24"), "matches[0].time: a UTC offset must be less than 24 hours"),
 ])
 def test_a_value_of_the_wrong_shape_names_file_and_field(doc: str, problem: str) -> None:
     with pytest.raises(ParseError) as err:

@@ -8,7 +8,20 @@ from pathlib import Path
 
 import pytest
 
-from ledger.sources import ParsedGoal, ParseError, parse_football_txt, read_source
+from events import GoalScored, MatchEnded, ResultReported
+from ledger import Draft
+from ledger.codec import encode
+from ledger.envelope import UTC
+from ledger.sources import (
+    ParsedGoal,
+    ParseError,
+    SourceError,
+    event_id,
+    parse_football_txt,
+    plan_import,
+    read_source,
+)
+from ledger.teams import Registry
 
 DATA = Path(__file__).parent / "data"
 CEST = dt.timedelta(hours=2)
@@ -259,6 +272,10 @@ HEAD = "= Test Cup 2023/24\n» Final\n[Sat Jun/1]\n"
     ("  Arsenal FC  2-1  Chelsea\n    (Saka 10'; Palmer 20'", 5, "never closed"),
     ("  Arsenal FC  2-1  Chelsea\n    (Saka 10'; Palmer 20')\n  (Rice 30')", 6, "second list"),
     ("(Saka 10')", 4, "no match before"),
+    ("  Arsenal FC  v  Chelsea  [cancelled]", 4, "is not a team name"),  # no score: a fixture
+    ("  20:00 UTC+25  Arsenal FC  2-1  Chelsea", 4, "less than 24 hours"),
+    ("  Arsenal FC  2-1  Chelsea  @ Wembley (UTC-24)", 4, "less than 24 hours"),
+    ("Sun Jun/2 2024 20:00 UTC+24\n  Arsenal FC  2-1  Chelsea", 4, "less than 24 hours"),
 ])
 def test_a_line_that_does_not_parse_names_file_line_and_text(line: str, number: int,
                                                               problem: str) -> None:
@@ -286,3 +303,109 @@ def test_dates_without_year_and_no_season_are_errors() -> None:
     season = parse_football_txt("= Cup\n[Sat Jun/1]\n  A  1-0  B\n", "cup.txt",
                                 season="2023/24")
     assert season.matches[0].date == dt.date(2024, 6, 1)
+
+
+# --- from a file to events: when things happened, in the order they happened ----------------
+
+
+def _streams(text: str) -> dict[str, list[Draft]]:
+    plan, _ = plan_import(Registry(), parse_football_txt(text, "cup.txt"))
+    return {stream: drafts for stream, drafts in plan}
+
+
+def _timeline(text: str, match: str) -> list[tuple[str, str, dt.datetime]]:
+    return [(type(d.event).__name__, getattr(d.event, "player", None) or "", d.occurred_at)
+            for d in _streams(text)[f"match:{match}"]]
+
+
+LATE = """= Late Cup 2023/24
+▪ Final
+Sat May/25 2024
+  20:00 UTC+2  Alpha FC   2-1 (1-0)  Beta SC
+     (Alpha Striker 10', 90+12'; Beta Forward 50')
+"""
+
+
+def test_goals_are_in_the_order_scored_not_the_order_listed() -> None:
+    events = _timeline(LATE, "late-cup-2023-24-f")
+    goals = [(who, when) for kind, who, when in events if kind == "GoalScored"]
+    kickoff = dt.datetime(2024, 5, 25, 18, 0, tzinfo=UTC)
+    assert goals == [("Alpha Striker", kickoff + dt.timedelta(minutes=10)),
+                     ("Beta Forward", kickoff + dt.timedelta(minutes=65)),
+                     ("Alpha Striker", kickoff + dt.timedelta(minutes=117))]
+
+
+def test_the_goals_of_the_world_cup_final_follow_the_pitch() -> None:
+    streams = _streams((DATA / "2022--qatar_cup_finals.txt").read_text(encoding="utf-8"))
+    final = [d.event for d in streams["match:world-cup-2022-f"]
+             if isinstance(d.event, GoalScored)]
+    assert [g.minute for g in final] == [23, 36, 80, 81, 108, 118]
+    for stream, drafts in streams.items():
+        if stream.startswith("match:"):
+            minutes = [(g.minute, g.added or 0) for g in (d.event for d in drafts)
+                       if isinstance(g, GoalScored)]
+            times = [d.occurred_at for d in drafts]
+            assert minutes == sorted(minutes) and times == sorted(times)
+
+
+def test_goal_ids_name_the_goal_by_its_place_in_the_file() -> None:
+    """Putting goals in the order scored keeps their ids: a file imported before adds
+    nothing when imported again."""
+    ids = {d.event.minute: d.event_id for d in _streams(LATE)["match:late-cup-2023-24-f"]
+           if isinstance(d.event, GoalScored)}
+    listed = [GoalScored(team="alpha-fc", player="Alpha Striker", minute=10),
+              GoalScored(team="alpha-fc", player="Alpha Striker", minute=90, added=12),
+              GoalScored(team="beta-sc", player="Beta Forward", minute=50)]
+    assert ids == {g.minute: event_id("late-cup-2023-24-f", "goal", n, *encode(g))
+                   for n, g in enumerate(listed)}
+
+
+def test_the_match_ends_after_a_goal_deep_in_added_time() -> None:
+    events = _timeline(LATE, "late-cup-2023-24-f")
+    last_goal = max(when for kind, _, when in events if kind == "GoalScored")
+    ended = [when for kind, _, when in events if kind in ("MatchEnded", "ResultReported")]
+    assert [kind for kind, _, _ in events][-2:] == ["MatchEnded", "ResultReported"]
+    assert all(when > last_goal for when in ended)
+
+
+def test_extra_time_and_the_shoot_out_come_after_a_late_goal_of_the_period_before() -> None:
+    text = ("= Late Cup 2023/24\n▪ Final\nSat May/25 2024\n"
+            "  20:00 UTC+2  Alpha FC  4-3 pen. 2-2 a.e.t. (1-1, 1-0)  Beta SC\n"
+            "     (Alpha Striker 10', 120+11'; Beta Forward 90+11', 91')\n")
+    events = _timeline(text, "late-cup-2023-24-f")
+    assert [who for kind, who, _ in events if kind == "GoalScored"] == [
+        "Alpha Striker", "Beta Forward", "Beta Forward", "Alpha Striker"]
+    times = [when for _, _, when in events]
+    assert times == sorted(times) and len(set(times[1:-2])) == len(times) - 3
+    kickoff = dt.datetime(2024, 5, 25, 18, 0, tzinfo=UTC)
+    last_goal = times[-3]
+    assert last_goal > kickoff + dt.timedelta(minutes=150)  # 120+11 after a late 90+11
+    assert times[-2] == times[-1] == last_goal + dt.timedelta(minutes=16)  # whistle + shoot-out
+    assert isinstance(_streams(text)["match:late-cup-2023-24-f"][-2].event, MatchEnded)
+
+
+def test_competition_facts_come_before_a_kick_off_east_of_utc() -> None:
+    text = ("= East Cup 2023/24\n▪ Final\nSat May/25 2024\n"
+            "  10:00 UTC+11  Iota   2-1 (1-0)  Kappa\n"
+            "     (Iota Striker 10', 60'; Kappa Forward 50')\n")
+    streams = _streams(text)
+    kickoff = dt.datetime(2024, 5, 24, 23, 0, tzinfo=UTC)
+    assert streams["match:east-cup-2023-24-f"][0].occurred_at == kickoff
+    facts = streams["competition:east-cup-2023-24"]
+    assert {d.occurred_at for d in facts} == {dt.datetime(2024, 5, 24, 13, 0, tzinfo=UTC)}
+    assert [type(d.event).__name__ for d in facts][0] == "CompetitionCreated"
+    result = streams["match:east-cup-2023-24-f"][-1].event
+    assert isinstance(result, ResultReported) and result.full_time == (2, 1)
+
+
+def test_competition_facts_west_of_utc_stay_at_midnight_utc() -> None:
+    text = "= West Cup 2023/24\n▪ Final\nSat May/25 2024\n  10:00 UTC-5  Iota  2-1  Kappa\n"
+    facts = _streams(text)["competition:west-cup-2023-24"]
+    assert {d.occurred_at for d in facts} == {dt.datetime(2024, 5, 25, 0, 0, tzinfo=UTC)}
+
+
+def test_a_timezone_option_of_a_day_or_more_is_one_line_error() -> None:
+    parsed = parse_football_txt(LATE, "cup.txt")
+    with pytest.raises(SourceError, match=r"^time zone 'UTC\+24': a UTC offset must be less "
+                                          r"than 24 hours$"):
+        plan_import(Registry(), parsed, timezone="UTC+24")

@@ -54,6 +54,7 @@ _OFFSET = r"(?:UTC|GMT)\s*(?P<sign>[+-−])\s*(?P<oh>\d{1,2})(?::?(?P<om>\d{2}))
 _TIME = re.compile(rf"(?P<h>\d{{1,2}})[.:h](?P<m>\d{{2}})(?:\s*\(?\s*{_OFFSET}\s*\)?)?"
                    + _END)
 OFFSET = re.compile(rf"\(?\s*{_OFFSET}\s*\)?")
+MAX_OFFSET = dt.timedelta(hours=24)  # exclusive, as for datetime.timezone
 _SEASON = re.compile(r"(?<!\d)(?P<y1>(?:18|19|20)\d{2})(?:\s*[-/_]\s*(?P<y2>\d{4}|\d{2}))?(?!\d)")
 _SEASON_PATH = re.compile(r"(?<!\d)((?:18|19|20)\d{2})(?:[-_](\d{2}|\d{4})(?!\d)|--)")
 
@@ -179,6 +180,13 @@ def _offset_of(m: re.Match[str]) -> dt.timedelta | None:
     return sign * dt.timedelta(hours=int(m.group("oh")), minutes=int(m.group("om") or 0))
 
 
+def offset_problem(offset: dt.timedelta | None) -> str | None:
+    """Why ``offset`` (``UTC+25``) cannot be a zone's, or None when it can (or there is none)."""
+    if offset is not None and abs(offset) >= MAX_OFFSET:
+        return "a UTC offset must be less than 24 hours"
+    return None
+
+
 def parse_zone(value: str) -> dt.tzinfo:
     """A zone option: ``UTC+1``, ``+01:00``, ``Z`` or an IANA name such as ``Europe/Berlin``."""
     text = value.strip()
@@ -187,6 +195,9 @@ def parse_zone(value: str) -> dt.tzinfo:
     m = re.fullmatch(r"(?:UTC|GMT)?\s*([+-])(\d{1,2})(?::?(\d{2}))?", text)
     if m:
         delta = dt.timedelta(hours=int(m.group(2)), minutes=int(m.group(3) or 0))
+        problem = offset_problem(delta)
+        if problem:
+            raise ValueError(f"time zone {value!r}: {problem}")
         return dt.timezone(-delta if m.group(1) == "-" else delta)
     try:
         return zoneinfo.ZoneInfo(text)
@@ -245,10 +256,12 @@ def season_years(season: str | None) -> tuple[int, int] | None:
 
 
 __all__ = [
+    "MAX_OFFSET",
     "DateRead",
     "TimeRead",
     "YearContext",
     "fixed_offset",
+    "offset_problem",
     "parse_zone",
     "read_date",
     "read_offset",

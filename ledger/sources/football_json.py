@@ -31,7 +31,13 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from ledger.sources.dates import read_offset, read_time, season_from_path, split_title
+from ledger.sources.dates import (
+    offset_problem,
+    read_offset,
+    read_time,
+    season_from_path,
+    split_title,
+)
 from ledger.sources.errors import ParseError
 from ledger.sources.model import JSON, ParsedGoal, ParsedMatch, ParsedResult, ParsedSeason, Score
 
@@ -124,11 +130,17 @@ def _time(obj: dict[str, Any], path: str,
     value = obj.get("time")
     zone = obj.get("timezone")
     offset = read_offset(zone) if isinstance(zone, str) else None
+    problem = offset_problem(offset)
+    if problem:
+        raise ParseError(where, f"{path}.timezone: {problem}, got {zone!r}")
     if value is None or value == "":
         return None, offset
     read = read_time(str(value).strip()) if isinstance(value, str) else None
     if read is None:
         raise ParseError(where, f"{path}.time: expected a time like 20:45, got {value!r}")
+    problem = offset_problem(read.offset)
+    if problem:
+        raise ParseError(where, f"{path}.time: {problem}, got {value!r}")
     return read.time, read.offset or offset
 
 

@@ -40,6 +40,7 @@ import attrs
 
 from ledger.sources.dates import (
     YearContext,
+    offset_problem,
     read_date,
     read_offset,
     read_time,
@@ -282,7 +283,7 @@ class _Parser:
             return False
         self._set_date(read.date, read.guessed, number, read.weekday_mismatch)
         self.time = time.time if time else None
-        self.offset = time.offset if time else None
+        self.offset = self._zone(time.offset, number, text) if time else None
         self.last = None
         return True
 
@@ -292,6 +293,14 @@ class _Parser:
         if mismatch:
             self.notes.append(f"{self._where(number)}: the weekday does not fit "
                               f"{date.isoformat()}; the date was kept")
+
+    def _zone(self, offset: dt.timedelta | None, number: int,
+              raw: str) -> dt.timedelta | None:
+        """``offset`` if a zone can have it (``UTC+25`` is refused here, with its line)."""
+        problem = offset_problem(offset)
+        if problem:
+            raise ParseError(self._where(number), problem, raw)
+        return offset
 
     def _property(self, prop: re.Match[str], number: int, raw: str) -> None:
         if prop.group("key").lower() != "goals":
@@ -335,13 +344,13 @@ class _Parser:
             self._set_date(read.date, read.guessed, number, read.weekday_mismatch)
             self.time, self.offset = None, None
         if time is not None:
-            self.time, self.offset = time.time, time.offset
+            self.time, self.offset = time.time, self._zone(time.offset, number, raw)
         if self.date is None:
             raise ParseError(self._where(number), "a match before any date", raw)
         teams, countries, result, et_only, pens_only = parsed
         offset = self.offset
         if venue:
-            offset = read_offset(venue) or offset
+            offset = self._zone(read_offset(venue), number, raw) or offset
             venue = re.sub(r"\s*\(\s*(?:UTC|GMT)[^)]*\)\s*$", "", venue).strip() or None
         self.last = _Match(line=number, text=rest, round=self.round, group=self.group,
                            stage=self.stage, date=self.date, time=self.time, offset=offset,
@@ -362,7 +371,7 @@ class _Parser:
         if found is None:
             if note is not None:
                 raise ParseError(self._where(number), "a note about the score but no score", raw)
-            return self._fixture(text)
+            return self._fixture(text, self._where(number), raw)
         before, after = text[: found.start()].strip(), text[found.end():].strip()
         result, et_only, pens_only = _result(found, self._where(number), raw,
                                              note.group("note") if note else None)
@@ -386,13 +395,13 @@ class _Parser:
         return teams, countries, result, et_only, pens_only
 
     def _fixture(
-        self, text: str
+        self, text: str, where: str, raw: str
     ) -> tuple[tuple[str, str], tuple[str | None, str | None], None, None, None] | None:
         """A match still to play: ``Team1 v Team2`` or ``Team1  -  Team2``."""
         for separator in (_VERSUS, _DASH):
             parts = separator.split(text)
             if len(parts) == 2 and all(p.strip() for p in parts):
-                teams, countries = _teams((parts[0], parts[1]), "", text)
+                teams, countries = _teams((parts[0], parts[1]), where, raw)
                 return teams, countries, None, None, None
         return None
 

@@ -17,10 +17,12 @@ Times: a kick-off is stored with its UTC offset when the file gives a zone (``UT
 football.json ``timezone``) or the ``timezone`` option does; otherwise ``kickoff`` is None and
 the local time is kept in the fixture's meta. ``occurred_at``: competition facts (creation,
 teams, the draw of a round, its fixtures) at 00:00 UTC of the first match date they concern,
-since the files do not say when draws happened (at the import if that date is to come);
-goals at kick-off + minute (+15 after half time, +5 more in extra time); the end of a match
-and its result at kick-off + 1h55 (+35 min with extra time, +15 with a shoot-out); with no
-kick-off known, every fact of the match at 23:59 UTC of its date.
+or 00:00 of that date in the kick-off's zone when that is earlier (east of UTC), since the
+files do not say when draws happened (at the import if that date is to come); goals in the
+order they were scored, at kick-off + minute (+15 after half time, +5 more in extra time) +
+added time; the end of a match and its result at kick-off + 1h55 (+35 min with extra time),
+or a minute after the last goal if that is later, +15 min with a shoot-out; with no kick-off
+known, every fact of the match at 23:59 UTC of its date.
 
     >>> plan, summary = plan_import(Registry(), season)          # doctest: +SKIP
     >>> [stream for stream, _ in plan][:2]                        # doctest: +SKIP
@@ -56,7 +58,13 @@ from ledger.envelope import UTC, Draft
 from ledger.sources.dates import fixed_offset, parse_zone
 from ledger.sources.errors import DuplicateMatches, SourceError
 from ledger.sources.infer import Fixture, Structure, Tie, default_rules, infer
-from ledger.sources.model import ImportSummary, ParsedMatch, ParsedSeason, TeamMatch
+from ledger.sources.model import (
+    ImportSummary,
+    ParsedMatch,
+    ParsedResult,
+    ParsedSeason,
+    TeamMatch,
+)
 from ledger.sources.names import Resolved, TeamMatcher, slug
 from ledger.store import Ledger
 from ledger.teams import Registry, normalise
@@ -220,7 +228,7 @@ class _Builder:
     def build(self, created: CompetitionCreated, resolved: Mapping[str, Resolved],
               registry: Registry, notes: list[str]) -> Plan:
         source = self.parsed.source
-        first = min(_day_start(m.date) for m in self.parsed.matches)
+        first = min(self._day_start(m) for m in self.parsed.matches)
         meta: dict[str, Any] = {"source": source, "importer": self.parsed.format}
         if notes:
             meta["inferred"] = notes
@@ -265,9 +273,21 @@ class _Builder:
     def _round_starts(self) -> dict[str, dt.datetime]:
         starts: dict[str, dt.datetime] = {}
         for f in self.structure.fixtures:
-            start = _day_start(f.match.date)
+            start = self._day_start(f.match)
             starts[f.round] = min(starts.get(f.round, start), start)
         return starts
+
+    def _day_start(self, m: ParsedMatch) -> dt.datetime:
+        """When the facts a match needs are dated: 00:00 UTC of its date, or 00:00 of its date
+        where it kicks off if that is earlier (a 10:00 UTC+11 kick-off is at 23:00 UTC the day
+        before), or now if that is still to come: a fixture of a round not played yet is known
+        now, and the ledger records only what has happened."""
+        start = dt.datetime.combine(m.date, dt.time(0, 0), tzinfo=UTC)
+        kickoff = self._kickoff(m)
+        if kickoff is not None:
+            local = dt.datetime.combine(m.date, dt.time(0, 0), tzinfo=kickoff.tzinfo)
+            start = min(start, local.astimezone(UTC))
+        return min(start, dt.datetime.now(UTC))
 
     def _tie(self, tie: Tie, when: dt.datetime) -> Draft:
         event = TieDrawn(round=tie.round, tie=tie.id, sides=tie.sides, legs=tie.legs)
@@ -332,18 +352,17 @@ class _Builder:
             return []
         match = self.match_ids[f.index]
         kickoff = self._kickoff(m)
-        end = _day_end(m.date) if kickoff is None else kickoff + PLAY + (
-            EXTRA if result.extra_time else dt.timedelta(0)) + (
-            SHOOTOUT if result.penalties else dt.timedelta(0))
+        goals = self._usable_goals(f)
+        times, end = _timeline(kickoff, m.date, result, [g for _, g in goals])
         meta = {"source": m.where}
         drafts: list[Draft] = []
-        goals = self._usable_goals(f)
         if goals:
             start = kickoff or end
             drafts.append(Draft(event=MatchStarted(), occurred_at=start, meta=meta,
                                 event_id=event_id(match, "started")))
-            for n, goal in enumerate(goals):
-                at = end if kickoff is None else kickoff + _offset(goal)
+            # n is the goal's place in the file, as it was before goals were put in the
+            # order they were scored: the ids of files imported then stay the same
+            for (n, goal), at in zip(goals, times, strict=True):
                 drafts.append(Draft(event=goal, occurred_at=at,
                                     meta={"source": m.goals_where or m.where},
                                     event_id=event_id(match, "goal", n, *encode(goal))))
@@ -360,8 +379,10 @@ class _Builder:
                             event_id=event_id(match, "result", *encode(unsourced))))
         return drafts
 
-    def _usable_goals(self, f: Fixture) -> list[GoalScored]:
-        """The scorers as goals, or none (with a warning) when they do not fit the result."""
+    def _usable_goals(self, f: Fixture) -> list[tuple[int, GoalScored]]:
+        """The scorers as goals, each with its place in the file, in the order they were
+        scored (the file lists one side's, then the other's); none (with a warning) when they
+        do not fit the result."""
         m, result = f.match, f.match.result
         if not m.goals or result is None:
             return []
@@ -373,11 +394,12 @@ class _Builder:
         if mismatch:
             self.warnings.append(f"{where}: {mismatch}: the file contradicts itself; both kept")
         teams = (f.home, f.away)
-        return [GoalScored(team=teams[1 - g.side] if g.own_goal else teams[g.side],
-                           player=g.player, minute=g.minute, added=g.added,
-                           kind=(GoalKind.OWN_GOAL if g.own_goal else
-                                 GoalKind.PENALTY if g.penalty else GoalKind.OPEN_PLAY))
-                for g in m.goals]
+        goals = [GoalScored(team=teams[1 - g.side] if g.own_goal else teams[g.side],
+                            player=g.player, minute=g.minute, added=g.added,
+                            kind=(GoalKind.OWN_GOAL if g.own_goal else
+                                  GoalKind.PENALTY if g.penalty else GoalKind.OPEN_PLAY))
+                 for g in m.goals]
+        return sorted(enumerate(goals), key=lambda ng: _when_scored(ng[1]))
 
 
 def _goals_problem(m: ParsedMatch) -> tuple[str | None, str | None]:
@@ -410,16 +432,58 @@ def _goals_problem(m: ParsedMatch) -> tuple[str | None, str | None]:
     return None, None
 
 
-def _offset(goal: GoalScored) -> dt.timedelta:
-    minute = goal.minute or 0
-    breaks = (15 if minute > 45 else 0) + (5 if minute > 90 else 0)
-    return dt.timedelta(minutes=minute + breaks + (goal.added or 0))
+# the periods of play: (last minute, minutes after kick-off that its first minute ends)
+_PERIODS = ((45, 1), (90, 61), (105, 111), (120, 126))
+_WHISTLE = dt.timedelta(minutes=1)  # the least time from the last goal to the end of play
 
 
-def _day_start(date: dt.date) -> dt.datetime:
-    """00:00 UTC of ``date``, or now if that is still to come: a fixture of a round not played
-    yet is known now, and the ledger records only what has happened."""
-    return min(dt.datetime.combine(date, dt.time(0, 0), tzinfo=UTC), dt.datetime.now(UTC))
+def _period(minute: int) -> int:
+    """0 for the first half, 1 the second, 2 and 3 the halves of extra time."""
+    return next((p for p, (last, _) in enumerate(_PERIODS) if minute <= last),
+                len(_PERIODS) - 1)
+
+
+def _when_scored(goal: GoalScored) -> tuple[int, int, int]:
+    """(period, minute, added): 45+2 comes before 46, 90+12 before 91; a goal without a
+    minute after all the others."""
+    if goal.minute is None:
+        return len(_PERIODS), 0, 0
+    return _period(goal.minute), goal.minute, goal.added or 0
+
+
+def _timeline(kickoff: dt.datetime | None, date: dt.date, result: ParsedResult,
+              goals: list[GoalScored]) -> tuple[list[dt.datetime], dt.datetime]:
+    """When each goal (in the order scored) happened, and when the match ended.
+
+    A goal at kick-off + minute (+15 after half time, +5 more in extra time) + added time; a
+    goal of a period comes at least a minute after the last goal of the periods before it
+    (90+11 pushes extra time back). Play ends 1h55 after kick-off (2h30 with extra time), or a
+    minute after the last goal if that is later; a shoot-out takes 15 minutes more. A goal
+    without a minute is timed at the end of play; without a kick-off, all at 23:59 UTC.
+    """
+    if kickoff is None:
+        end = _day_end(date)
+        return [end] * len(goals), end
+    times: list[dt.datetime | None] = []
+    delay = dt.timedelta(0)  # how far stoppage time has pushed back the period under way
+    period, latest = 0, kickoff
+    for goal in goals:
+        if goal.minute is None:
+            times.append(None)
+            continue
+        now = _period(goal.minute)
+        if now != period:
+            start = kickoff + delay + dt.timedelta(minutes=_PERIODS[now][1])
+            delay += max(dt.timedelta(0), latest + _WHISTLE - start)
+            period = now
+        base = _PERIODS[now - 1][0] if now else 0
+        elapsed = _PERIODS[now][1] - 1 + goal.minute - base + (goal.added or 0)
+        latest = kickoff + delay + dt.timedelta(minutes=elapsed)
+        times.append(latest)
+    play = PLAY + (EXTRA if result.extra_time else dt.timedelta(0))
+    end = max(kickoff + play, latest + _WHISTLE)
+    shootout = SHOOTOUT if result.penalties else dt.timedelta(0)
+    return [end if t is None else t for t in times], end + shootout
 
 
 def _day_end(date: dt.date) -> dt.datetime:
