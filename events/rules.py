@@ -66,6 +66,7 @@ PERIOD_MINUTES = {
 }
 SHOOTOUT_ROUNDS = 5
 SQUAD_ON_PITCH = 11
+MOST_GOALS = 999  # in a reported score: the record is 149-0 (2002); beyond, a slip or an attack
 
 EventKey = str | int  # an event id as a match's state holds it: see ``event_key``
 
@@ -591,8 +592,15 @@ def _check_minute(state: MatchState, minute: int | None, added: int | None, what
         raise RuleViolation(f"added time only after minute {last} of {period.value}")
 
 
+def _folded(player: str) -> str:
+    """A player's name as the rules compare it: "bob  Jones" is Bob Jones (a registered name
+    is stored as registered; one typed freely may vary in case and spacing)."""
+    return " ".join(player.casefold().split())
+
+
 def _check_active(state: MatchState, team: str, player: str | None, what: str) -> None:
-    if player is not None and (team, player) in state.sent_off:
+    if player is not None and (team, _folded(player)) in {
+            (t, _folded(p)) for t, p in state.sent_off}:
         raise RuleViolation(f"{player} ({team}) was sent off and cannot {what}")
 
 
@@ -697,7 +705,7 @@ def _rule_card(state: MatchState, event: CardShown, ctx: TieContext) -> None:
     _check_active(state, event.team, event.player, "be booked again")
     # IFAB Law 10: cautions of the match are not carried forward into the shoot-out
     shootout = state.period is Period.SHOOTOUT
-    booked = any(b.team == event.team and b.player == event.player
+    booked = any(b.team == event.team and _folded(b.player) == _folded(event.player)
                  and (not shootout or b.period is Period.SHOOTOUT)
                  for b in state.bookings.values())
     if event.card is Card.YELLOW and booked:
@@ -723,19 +731,23 @@ def _rule_kick(state: MatchState, event: ShootoutKick, ctx: TieContext) -> None:
         raise RuleViolation(f"kicks alternate: {kicks[0].team} kicks first in each pair")
     _check_active(state, event.team, event.taker, "take a kick")
     if event.taker is not None:
-        _check_taker(state, event, kicks)
+        _check_taker(state, event.team, event.taker, kicks)
 
 
-def _check_taker(state: MatchState, event: ShootoutKick, kicks: list[Kick]) -> None:
+def _check_taker(state: MatchState, team: str, taker: str, kicks: list[Kick]) -> None:
     """IFAB Law 10: no player kicks twice before every eligible team-mate has kicked."""
     teams = (state.home, state.away)
-    sent = {team: sum(1 for t, _ in state.sent_off if t == team) for team in teams}
+    sent = {side: sum(1 for t, _ in state.sent_off if t == side) for side in teams}
     eligible = SQUAD_ON_PITCH - max(sent.values())  # both sides reduce to the same number
-    own = [k.taker for k in kicks if k.team == event.team]
+    own = [k.taker for k in kicks if k.team == team]
     since_round = own[len(own) - len(own) % eligible:] if eligible else own
-    if event.taker in since_round:
-        raise RuleViolation(f"{event.taker} already kicked: every eligible team-mate "
+    if _folded(taker) in {_folded(t) for t in since_round if t is not None}:
+        raise RuleViolation(f"{taker} already kicked: every eligible team-mate "
                             "must kick before anyone kicks twice")
+    named = {_folded(t) for t in own if t is not None}
+    if _folded(taker) not in named and len(named) >= eligible:
+        raise RuleViolation(f"{team} has {eligible} eligible kickers, who have all "
+                            f"kicked: {taker} would be one more")
 
 
 def _rule_reported(state: MatchState, event: ResultReported, ctx: TieContext) -> None:
@@ -746,6 +758,8 @@ def _rule_reported(state: MatchState, event: ResultReported, ctx: TieContext) ->
     ft, ht, et, pens = event.full_time, event.half_time, event.extra_time, event.penalties
     if min(*ft, *(ht or ()), *(et or ()), *(pens or ())) < 0:
         raise RuleViolation("a score cannot be negative")
+    if max(*ft, *(ht or ()), *(et or ()), *(pens or ())) > MOST_GOALS:
+        raise RuleViolation(f"a score above {MOST_GOALS} is not a football score")
     if ht and (ht[0] > ft[0] or ht[1] > ft[1]):
         raise RuleViolation(f"half time {ht[0]}-{ht[1]} is more than full time {ft[0]}-{ft[1]}")
     if et and (et[0] < ft[0] or et[1] < ft[1]):

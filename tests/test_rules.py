@@ -244,6 +244,8 @@ def test_a_reported_result_goes_to_extra_time_and_penalties_only_when_the_tie_is
     setup_tie(ledger)
     with pytest.raises(RuleBroken, match="this match decides no tie"):
         ledger.append(LEG1, drafts(ResultReported(full_time=(0, 0), penalties=(4, 3))))
+    with pytest.raises(RuleBroken, match="a score above 999 is not a football score"):
+        ledger.append(LEG1, drafts(ResultReported(full_time=(10 ** 20, 0))))
     play_first_leg(ledger, GoalScored(team="benfica", minute=50))
     with pytest.raises(RuleBroken, match="extra time, but the tie was not level after 2-0"):
         ledger.append(LEG2, later(ResultReported(full_time=(2, 0), extra_time=(2, 0))))
@@ -253,12 +255,15 @@ def test_a_reported_result_goes_to_extra_time_and_penalties_only_when_the_tie_is
     assert (view.aggregate, view.winner, view.decided_by) == ((1, 1), "marseille", "penalties")
 
 
-def _to_shootout(lg: Ledger) -> None:
+def _to_shootout(lg: Ledger, *first_half: Event) -> None:
+    """A tie level after extra time, its second leg's shoot-out under way (``first_half``:
+    what happened in that leg's first half)."""
     setup_tie(lg)
     play_first_leg(lg)
-    lg.append(LEG2, drafts(MatchStarted(), *[e for p in (H1, H2, ET1, ET2) for e in (
-        PeriodStarted(period=p), PeriodEnded(period=p))], PeriodStarted(period=PSO),
-        start=KICKOFF + WEEK))
+    lg.append(LEG2, drafts(MatchStarted(), PeriodStarted(period=H1), *first_half,
+                           PeriodEnded(period=H1), *[e for p in (H2, ET1, ET2) for e in (
+                               PeriodStarted(period=p), PeriodEnded(period=p))],
+                           PeriodStarted(period=PSO), start=KICKOFF + WEEK))
 
 
 def kick(team: str, outcome: str = "scored", taker: str | None = None) -> ShootoutKick:
@@ -324,6 +329,36 @@ def test_no_player_kicks_twice_before_every_team_mate_has_kicked(ledger: Ledger)
     ledger.append(LEG2, later(kick("benfica", taker="Di Maria"), kick("marseille")))
     with pytest.raises(RuleBroken, match="Di Maria already kicked"):
         ledger.append(LEG2, later(kick("benfica", taker="Di Maria")))
+
+
+def test_a_team_has_no_more_kickers_than_eligible_players(ledger: Ledger) -> None:
+    _to_shootout(ledger, CardShown(team="marseille", player="Mbemba", card=Card.RED,
+                                   minute=10))
+    for n in range(10):  # ten a side: Benfica leaves one player out to equal Marseille's ten
+        ledger.append(LEG2, later(kick("benfica", taker=f"B{n}"),
+                                  kick("marseille", taker=f"M{n}")))
+        if n < 9:  # the round is not over
+            with pytest.raises(RuleBroken, match="b0 already kicked"):  # typed another way
+                ledger.append(LEG2, later(kick("benfica", taker="b0")))
+    with pytest.raises(RuleBroken, match="benfica has 10 eligible kickers, who have all "
+                                         "kicked: B10 would be one more"):
+        ledger.append(LEG2, later(kick("benfica", taker="B10")))
+    ledger.append(LEG2, later(kick("benfica", taker="b0")))  # the second round begins
+
+
+def test_a_name_typed_in_another_case_is_the_same_player_to_the_rules(
+        ledger: Ledger) -> None:
+    setup_tie(ledger)
+    ledger.append(LEG1, drafts(MatchStarted(), PeriodStarted(period=H1),
+                               CardShown(team="benfica", player="Bob Jones", card=Card.YELLOW,
+                                         minute=3)))
+    with pytest.raises(RuleBroken, match="already has a yellow"):
+        ledger.append(LEG1, drafts(CardShown(team="benfica", player="bob  jones",
+                                             card=Card.YELLOW, minute=5)))
+    ledger.append(LEG1, drafts(CardShown(team="benfica", player="BOB JONES",
+                                         card=Card.SECOND_YELLOW, minute=6)))
+    with pytest.raises(RuleBroken, match="was sent off and cannot score"):
+        ledger.append(LEG1, drafts(GoalScored(team="benfica", player="bob jones", minute=8)))
 
 
 def test_an_own_goal_counts_for_the_other_side() -> None:
