@@ -97,6 +97,8 @@ def format_of(file: str, given: Format) -> str:
     if file == STDIN:
         return given.value if given is not Format.AUTO else format_of_text(stdin.peek(), "")
     path = Path(file)
+    if path.is_dir():
+        raise CliError(f"{file} is a folder: name the files in it")
     if not path.is_file():
         raise CliError(f"no such file: {file}")
     if given is not Format.AUTO:

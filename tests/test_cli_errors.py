@@ -193,6 +193,7 @@ def test_every_bad_input_typed_at_the_cli_is_one_line_and_changes_nothing(
     (["scor", "t1-leg1"], "No such command 'scor'"),
     (["rebuild", "scorebored"], "unknown projection 'scorebored'"),
     (["import", "no-such-file.jsonl"], "no such file: no-such-file.jsonl"),
+    (["import", "."], ". is a folder: name the files in it"),
 ])
 def test_bad_reads_are_one_line_too(db_path: Path, args: list[str], message: str) -> None:
     before = build(db_path, setup_tie)
