@@ -499,19 +499,45 @@ def level(state: MatchState, ctx: TieContext, *, extra_time_played: bool) -> boo
 
 def level_at(score: tuple[int, int], ctx: TieContext, *, extra_time_played: bool) -> bool:
     """Whether the tie is level when its deciding match stands at ``score`` (home, away)."""
+    return leader_at(score, ctx, extra_time_played=extra_time_played) is None
+
+
+def leader_at(score: tuple[int, int], ctx: TieContext, *, extra_time_played: bool
+              ) -> int | None:
+    """The side ahead in the tie (0: its deciding match's home side, 1: its away side) when
+    that match stands at ``score``, on aggregate and then away goals where the rules count
+    them; None while level."""
     home, away = score
     if ctx.first_leg is not None:
         home, away = home + ctx.first_leg[0], away + ctx.first_leg[1]
-    if home != away:
-        return False
     rules = ctx.rules
     uses_away = rules.away_goals and (not extra_time_played or rules.away_goals_in_extra_time)
-    if ctx.first_leg is not None and uses_away:
+    if home == away and ctx.first_leg is not None and uses_away:
         # this match's home side is the first leg's away side
-        home_away_goals = ctx.first_leg_away_goals[0]
-        away_away_goals = score[1] + ctx.first_leg_away_goals[1]
-        return home_away_goals == away_away_goals
-    return True
+        home, away = ctx.first_leg_away_goals[0], score[1] + ctx.first_leg_away_goals[1]
+    return None if home == away else 0 if home > away else 1
+
+
+def through(state: MatchState, ctx: TieContext) -> int | None:
+    """The side of a finished deciding match that goes through (0: home, 1: away): on the
+    score after 90 minutes, then after extra time, then on penalties; None if none does (a
+    tie left level, for a replay or a coin)."""
+    reported = state.reported[1] if state.reported is not None else None
+    total = state.total()
+    if state.goals or reported is None:
+        extra = state.score((Period.EXTRA_FIRST, Period.EXTRA_SECOND))
+        regular = (total[0] - extra[0], total[1] - extra[1])
+    else:
+        regular = reported.full_time
+    extra_played = (Period.EXTRA_FIRST in state.periods_started or regular != total
+                    or (reported is not None and reported.extra_time is not None))
+    side = leader_at(regular, ctx, extra_time_played=False)
+    if side is None and extra_played:
+        side = leader_at(total, ctx, extra_time_played=True)
+    pens = state.shootout_score() if state.kicks else reported.penalties if reported else None
+    if side is None and pens is not None and pens[0] != pens[1]:
+        side = 0 if pens[0] > pens[1] else 1
+    return side
 
 
 def shootout_over(taken: tuple[int, int], scored: tuple[int, int]) -> bool:

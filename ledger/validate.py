@@ -39,7 +39,7 @@ from events.catalogue import (
     ResultReported,
     ShootoutKick,
 )
-from events.rules import MatchState, RuleViolation, TieContext, check
+from events.rules import MatchState, RuleViolation, TieContext, check, through
 from ledger.codec import decode, explain
 from ledger.envelope import from_micros
 from ledger.errors import InvalidEvent, RuleBroken, UnknownMatch
@@ -337,7 +337,7 @@ class Judge:
                 raise RuleBroken(f"tie {event.tie} has {tie.legs} leg(s), not leg {event.leg}")
             if event.round is not None and event.round != tie.round:
                 raise RuleBroken(f"tie {event.tie} is in round {tie.round}, not {event.round}")
-            sides = [_candidates(comp, side) for side in tie.sides]
+            sides = [self._candidates(conn, comp, side) for side in tie.sides]
             if not _fits(home, away, *sides):
                 raise RuleBroken(f"tie {event.tie} is between "
                                  f"{' and '.join(' or '.join(sorted(c)) for c in sides)}")
@@ -483,6 +483,37 @@ class Judge:
                 )
         return ctx
 
+    def _candidates(self, conn: sqlite3.Connection, comp: CompetitionState, side: Side
+                    ) -> set[str]:
+        """The teams a side of a tie may be: its team, the winner of the tie it comes from
+        once that is decided, else the candidates of that tie's sides (a tie names only ties
+        drawn before it, so this ends)."""
+        if side.team is not None:
+            return {side.team}
+        winner = self._through(conn, comp, side.winner_of or "")
+        if winner is not None:
+            return {winner}
+        drawn = comp.ties[side.winner_of or ""]
+        return (self._candidates(conn, comp, drawn.sides[0])
+                | self._candidates(conn, comp, drawn.sides[1]))
+
+    def _through(self, conn: sqlite3.Connection, comp: CompetitionState, tie_id: str
+                 ) -> str | None:
+        """The team through from ``tie_id``, once every leg is finished; None before, or
+        when the tie was left level."""
+        drawn = comp.ties[tie_id]
+        played = [self._legs(conn, comp, tie_id, leg) for leg in range(1, drawn.legs + 1)]
+        if any(len(found) != 1 for found in played):
+            return None
+        finished = [s for found in played if isinstance(
+            s := self.state(conn, f"match:{found[0]}")[1], MatchState) and s.status == "finished"]
+        last = comp.fixtures[played[-1][0]]
+        if len(finished) < len(played) or last.home is None or last.away is None:
+            return None
+        state = attrs.evolve(finished[-1], home=last.home, away=last.away)
+        side = through(state, self._tie_context(conn, comp, last))
+        return None if side is None else (last.home, last.away)[side]
+
     def _legs(self, conn: sqlite3.Connection, comp: CompetitionState, tie: str, leg: int
               ) -> list[str]:
         """The matches scheduled as ``leg`` of ``tie`` that stand: an abandoned one may be
@@ -568,15 +599,6 @@ def named(reg: Registry, event: E) -> E:
             event, home=reg.resolve_team(event.home) if event.home is not None else None,
             away=reg.resolve_team(event.away) if event.away is not None else None)
     return event
-
-
-def _candidates(comp: CompetitionState, side: Side) -> set[str]:
-    """The teams a side of a tie may be: its team, or those of the tie it is the winner of
-    (a tie names only ties drawn before it, so this ends)."""
-    if side.team is not None:
-        return {side.team}
-    drawn = comp.ties[side.winner_of or ""]
-    return _candidates(comp, drawn.sides[0]) | _candidates(comp, drawn.sides[1])
 
 
 def _fits(home: str | None, away: str | None, first: set[str], second: set[str]) -> bool:

@@ -255,6 +255,41 @@ def test_a_reported_result_goes_to_extra_time_and_penalties_only_when_the_tie_is
     assert (view.aggregate, view.winner, view.decided_by) == ((1, 1), "marseille", "penalties")
 
 
+@pytest.mark.parametrize(("rules", "second_leg", "winner"), [
+    (TieRules(away_goals=True), ResultReported(full_time=(1, 0)), "marseille"),  # away goals
+    (TieRules(), ResultReported(full_time=(1, 0), extra_time=(2, 0)), "marseille"),
+    (TieRules(), ResultReported(full_time=(1, 0), extra_time=(1, 0), penalties=(3, 4)),
+     "benfica"),
+    (TieRules(penalties=False), ResultReported(full_time=(1, 0), extra_time=(1, 0)), None),
+    (TieRules(), ResultReported(full_time=(0, 1)), "benfica"),
+])
+def test_the_judge_lets_into_the_next_round_whom_the_tie_sends_through(
+        ledger: Ledger, rules: TieRules, second_leg: ResultReported, winner: str | None) -> None:
+    setup_tie(ledger, rules=rules)
+    ledger.append(LEG1, drafts(ResultReported(full_time=(2, 1))))  # Benfica at home
+    ledger.append(LEG2, later(second_leg))
+    assert tie(state_at(ledger), "T1").winner == winner
+    with ledger.transaction() as conn:
+        _, cup = ledger._judge.state(conn, "competition:cup")
+        assert ledger._judge._through(conn, cup, "T1") == winner
+
+
+def test_a_side_of_a_decided_tie_is_its_winner_alone(ledger: Ledger) -> None:
+    setup_tie(ledger, legs=1)
+    ledger.append("competition:cup", drafts(
+        TeamRegistered(team="porto", name="FC Porto"),
+        TieDrawn(round="SF", tie="S1", sides=(Side(winner_of="T1"), Side(team="porto")),
+                 legs=1), start=KICKOFF - WEEK))
+    semi = FixtureScheduled(match="s1", tie="S1", leg=1, round="SF", home="benfica",
+                            away="porto", date=(KICKOFF + WEEK).date())
+    ledger.append("competition:cup", drafts(semi, start=KICKOFF - WEEK))  # T1 still open
+    ledger.append(LEG1, drafts(ResultReported(full_time=(0, 1))))  # Marseille through
+    with pytest.raises(RuleBroken, match="tie S1 is between marseille and porto"):
+        ledger.append("competition:cup", drafts(semi, start=KICKOFF + WEEK))
+    ledger.append("competition:cup", drafts(attrs.evolve(semi, home="marseille"),
+                                            start=KICKOFF + WEEK))
+
+
 def _to_shootout(lg: Ledger, *first_half: Event) -> None:
     """A tie level after extra time, its second leg's shoot-out under way (``first_half``:
     what happened in that leg's first half)."""
@@ -545,6 +580,9 @@ def test_anything_appended_to_a_match_is_admitted_or_refused_and_the_views_agree
         assert json.loads(stored) == json.loads(json.dumps(to_json(view)))
         if board.status == "finished" and board.penalties is not None:
             assert board.penalties[0] != board.penalties[1]
+        with lg.transaction() as conn:  # who the judge lets into the next round: the winner
+            _, cup = lg._judge.state(conn, "competition:cup")
+            assert lg._judge._through(conn, cup, "T1") == view.winner
         for goal in board.goals:  # an own goal counts for the other side, any other for its own
             assert (goal.team == goal.scorer_team) == (goal.kind is not GoalKind.OWN_GOAL)
         if not reported:  # then the score is the goals and kicks that stand, nothing else
