@@ -625,8 +625,9 @@ def _folded(player: str) -> str:
 
 
 def _check_active(state: MatchState, team: str, player: str | None, what: str) -> None:
-    if player is not None and (team, _folded(player)) in {
-            (t, _folded(p)) for t, p in state.sent_off}:
+    sent = state.sent_off
+    if player is not None and sent and (team, _folded(player)) in {
+            (t, _folded(p)) for t, p in sent}:
         raise RuleViolation(f"{player} ({team}) was sent off and cannot {what}")
 
 

@@ -169,7 +169,7 @@ class Ledger:
             conn.execute("ROLLBACK")
             self._judge.rollback()
             raise
-        self._judge.commit()
+        self._judge.commit(wrote=write and self._tail is not None)
         if write and self._tail is not None:
             self._committed = self._tail[0]
 

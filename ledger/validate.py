@@ -122,13 +122,21 @@ class Judge:
         self._writers: dict[str, Callable[[Event], CompetitionState]] = {}
         # what was brought up to date in this transaction: nobody else writes while it lasts
         self._fresh: set[str] = set()
+        # what was up to date when this judge's last write committed ("" is the registry),
+        # still so in a transaction that finds nothing appended since (``trust``)
+        self._current: set[str] = set()
+        self._trusted = False
         # match stream -> when its standing MatchStarted occurred (µs), as far as looked up
         self._kickoffs: dict[str, int | None] = {}
         self._pending_kickoffs: dict[str, int | None] = {}
 
     # --- transaction bookkeeping -----------------------------------------------------------
 
-    def commit(self) -> None:
+    def commit(self, *, wrote: bool) -> None:
+        """The transaction committed (``wrote``: it appended, so the log's head is where this
+        judge knows it to be)."""
+        if wrote:
+            self._current = (self._current if self._trusted else set()) | self._fresh
         self._cache.update(self._pending)
         self._competition_of.update(self._pending_competition_of)
         if self._pending_registry is not None:
@@ -144,6 +152,7 @@ class Judge:
         self._add = None
         self._writers = {}
         self._fresh = set()
+        self._trusted = False
         self._pending_kickoffs = {}
 
     def prepare(self, conn: sqlite3.Connection, events: Iterable[Event]) -> None:
@@ -158,10 +167,11 @@ class Judge:
         self._unscheduled |= matches - found.keys()
 
     def trust(self) -> None:
-        """Nothing was appended since this judge's last commit: what it holds is current, so
-        this transaction reads none of it back from the database."""
-        self._fresh.update(self._cache)
-        self._fresh.add("")  # the registry
+        """Nothing was appended since this judge's last write: what was current then still
+        is, so this transaction reads none of it back from the database (what was never
+        read, or was read before someone else appended, is read as usual)."""
+        self._trusted = True
+        self._fresh |= self._current
 
     def written(self, stream: str) -> None:
         """The stream's events are in the database now; forget it if its match is over.
@@ -174,6 +184,7 @@ class Judge:
             del self._pending[stream]
             self._cache.pop(stream, None)
             self._fresh.discard(stream)
+            self._current.discard(stream)
             self._forget_kickoff(stream)
 
     # --- folds, brought up to date from the database ---------------------------------------

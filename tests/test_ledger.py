@@ -323,6 +323,36 @@ def test_export_then_import_gives_an_identical_ledger(ledger: Ledger, tmp_path: 
     assert import_lines(copy, out.read_text().splitlines()).added == 0
 
 
+def test_a_ledger_opened_on_a_file_reads_what_it_never_read_before_trusting_it(
+        ledger: Ledger, db_path: Path) -> None:
+    setup_tie(ledger)
+    ledger.close()
+    with Ledger(db_path) as reopened:  # its first appends need no team's name
+        reopened.append("match:t1-leg1", drafts(MatchStarted()))
+        reopened.append("match:t1-leg1", drafts(PeriodStarted(period=H1)))
+        (goal,) = reopened.append("match:t1-leg1", drafts(GoalScored(team="Marseille",
+                                                                     minute=3)))
+        assert goal.event.team == "marseille"  # type: ignore[attr-defined]
+
+
+def test_a_ledger_reads_again_what_another_writer_changed_before_its_last_append(
+        ledger: Ledger, db_path: Path) -> None:
+    setup_tie(ledger)
+    ledger.append("match:t1-leg1", drafts(MatchStarted(), PeriodStarted(period=H1),
+                                          GoalScored(team="Marseille", minute=3)))
+    with Ledger(db_path) as other:
+        other.append("competition:cup", drafts(PlayerRegistered(
+            team="benfica", name="Ángel Di María", aliases=("Di Maria",))))
+        other.append("match:t1-leg1", drafts(GoalScored(team="benfica", minute=4)))
+    ledger.append("competition:cup", drafts(TeamRegistered(team="porto", name="FC Porto")))
+    # nothing appended by anyone since: what this ledger read in its last append is current,
+    # but not the players and the match it read before the other writer's appends
+    (goal,) = ledger.append("match:t1-leg1", drafts(GoalScored(team="benfica",
+                                                               player="Di Maria", minute=5)))
+    assert goal.event.player == "Ángel Di María"  # type: ignore[attr-defined]
+    assert goal.version == 4
+
+
 def test_a_file_of_events_without_ids_imported_twice_adds_nothing(ledger: Ledger) -> None:
     setup_tie(ledger)
     ledger.append("match:t1-leg1", drafts(MatchStarted(), PeriodStarted(period=H1)))
