@@ -618,6 +618,7 @@ def _check_minute(state: MatchState, minute: int | None, added: int | None, what
         raise RuleViolation(f"added time only after minute {last} of {period.value}")
 
 
+@functools.lru_cache(maxsize=4096)
 def _folded(player: str) -> str:
     """A player's name as the rules compare it: "bob  Jones" is Bob Jones (a registered name
     is stored as registered; one typed freely may vary in case and spacing)."""
@@ -732,7 +733,8 @@ def _rule_card(state: MatchState, event: CardShown, ctx: TieContext) -> None:
     _check_active(state, event.team, event.player, "be booked again")
     # IFAB Law 10: cautions of the match are not carried forward into the shoot-out
     shootout = state.period is Period.SHOOTOUT
-    booked = any(b.team == event.team and _folded(b.player) == _folded(event.player)
+    booked = any(b.team == event.team and (b.player == event.player
+                                           or _folded(b.player) == _folded(event.player))
                  and (not shootout or b.period is Period.SHOOTOUT)
                  for b in state.bookings.values())
     if event.card is Card.YELLOW and booked:
