@@ -22,7 +22,7 @@ import json
 import sys
 from collections.abc import Iterable, Iterator
 from pathlib import Path, PurePath
-from typing import TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any
 
 import attrs
 
@@ -70,11 +70,13 @@ class _Stdin:
     a stream of JSON Lines is still read a line at a time."""
 
     def __init__(self) -> None:
+        self.stream: IO[str] | None = None  # the sys.stdin that ``head`` was read from
         self.head: list[str] = []
 
     def peek(self) -> str:
         """The lines up to the first that is not blank (read once)."""
-        if not self.head:
+        if self.stream is not sys.stdin:  # a new standard input (one per command in tests)
+            self.stream, self.head = sys.stdin, []
             for line in sys.stdin:
                 self.head.append(line)
                 if line.strip():
@@ -82,7 +84,8 @@ class _Stdin:
         return "".join(self.head)
 
     def lines(self) -> Iterator[str]:
-        yield from self.head
+        if self.stream is sys.stdin:
+            yield from self.head
         yield from sys.stdin
 
     def read(self) -> str:

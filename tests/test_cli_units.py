@@ -337,3 +337,17 @@ def test_completion_offers_the_ids_in_the_ledger(seeded: Ledger) -> None:
 def test_version() -> None:
     result = CliRunner().invoke(app, ["--version"])
     assert result.exit_code == 0 and result.stdout.startswith("matchledger ")
+
+
+def test_each_standard_input_is_told_by_its_own_first_lines(tmp_path: Path) -> None:
+    """Read ahead to tell its format, standard input is given back whole, and a second
+    command in the same process (another stdin) does not see the first one's lines."""
+    runner = CliRunner()
+    season = "= Test Cup 2023/24\n\n▪ Final\nSat May/25 2024\n  20:00  Alpha FC  2-1  Beta SC\n"
+    first = runner.invoke(app, ["import", "-", "--db", str(tmp_path / "a.db")], input=season)
+    assert first.exit_code == 0, first.output
+    exported = runner.invoke(app, ["export", "--db", str(tmp_path / "a.db")]).output
+    second = runner.invoke(app, ["import", "-", "--db", str(tmp_path / "b.db")],
+                           input="\n" + exported)
+    assert second.exit_code == 0, second.output
+    assert "imported 6 events" in second.output
