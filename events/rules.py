@@ -244,6 +244,18 @@ def _removed(mapping: Mapping[EventKey, Any], key: EventKey) -> Mapping[EventKey
     return MappingProxyType({k: v for k, v in mapping.items() if k != key})
 
 
+@attrs.frozen(kw_only=True)
+class Played:
+    """What a match's play came to: the score after 90 minutes (goals of unknown period
+    count there) and after extra time, whether extra time was played, and the shoot-out's
+    score (None: there was none)."""
+
+    regular: tuple[int, int]
+    total: tuple[int, int]
+    extra_time_played: bool
+    penalties: tuple[int, int] | None
+
+
 @attrs.frozen(kw_only=True, weakref_slot=False)
 class MatchState:
     """Everything recorded on the pitch of one match, minus what was retracted."""
@@ -317,6 +329,23 @@ class MatchState:
             result = self.reported[1]
             return result.extra_time or result.full_time
         return self.score()
+
+    def played(self) -> Played:
+        """What play came to (see ``Played``): from goals and kicks, else a reported result,
+        which also tells of extra time and penalties where the goals do not."""
+        reported = self.reported[1] if self.reported is not None else None
+        if reported is not None and not self.goals:
+            full, after = reported.full_time, reported.extra_time
+            return Played(regular=full, total=after or full, extra_time_played=after is not None,
+                          penalties=self.shootout_score() if self.kicks else reported.penalties)
+        total, extra = self.score(), self.score((Period.EXTRA_FIRST, Period.EXTRA_SECOND))
+        started = self.periods_started
+        return Played(
+            regular=(total[0] - extra[0], total[1] - extra[1]), total=total,
+            extra_time_played=(Period.EXTRA_FIRST in started or extra != (0, 0)
+                               or (reported is not None and reported.extra_time is not None)),
+            penalties=(self.shootout_score() if self.kicks or Period.SHOOTOUT in started
+                       else reported.penalties if reported else None))
 
     def shootout_score(self) -> tuple[int, int]:
         scored = [k.team for k in self.kicks.values() if k.outcome is KickOutcome.SCORED]
@@ -522,19 +551,11 @@ def through(state: MatchState, ctx: TieContext) -> int | None:
     """The side of a finished deciding match that goes through (0: home, 1: away): on the
     score after 90 minutes, then after extra time, then on penalties; None if none does (a
     tie left level, for a replay or a coin)."""
-    reported = state.reported[1] if state.reported is not None else None
-    total = state.total()
-    if state.goals or reported is None:
-        extra = state.score((Period.EXTRA_FIRST, Period.EXTRA_SECOND))
-        regular = (total[0] - extra[0], total[1] - extra[1])
-    else:
-        regular = reported.full_time
-    extra_played = (Period.EXTRA_FIRST in state.periods_started or regular != total
-                    or (reported is not None and reported.extra_time is not None))
-    side = leader_at(regular, ctx, extra_time_played=False)
-    if side is None and extra_played:
-        side = leader_at(total, ctx, extra_time_played=True)
-    pens = state.shootout_score() if state.kicks else reported.penalties if reported else None
+    played = state.played()
+    side = leader_at(played.regular, ctx, extra_time_played=False)
+    if side is None and played.extra_time_played:
+        side = leader_at(played.total, ctx, extra_time_played=True)
+    pens = played.penalties
     if side is None and pens is not None and pens[0] != pens[1]:
         side = 0 if pens[0] > pens[1] else 1
     return side

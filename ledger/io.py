@@ -24,8 +24,8 @@ import attrs
 from events import schema_version
 from ledger.envelope import Draft, to_micros
 from ledger.errors import InvalidEvent, LedgerError
-from ledger.jsontext import dumps, dumps_data, loads
-from ledger.store import Ledger, StoredDraft, chain_hash, iso
+from ledger.jsontext import dumps_data, loads
+from ledger.store import Ledger, StoredDraft, chain_hash, iso, stored_texts
 from ledger.validate import decode_data
 
 T = TypeVar("T")
@@ -108,7 +108,7 @@ def _check_hash(obj: dict[str, Any], fields: dict[str, Any], schema: int) -> Non
         made = chain_hash(prev, position, fields["event_id"], obj["stream"], version,
                           obj["type"], schema,
                           to_micros(fields["occurred_at"]), to_micros(fields["recorded_at"]),
-                          dumps_data(obj["data"]), dumps(obj["meta"]) if obj.get("meta") else None)
+                          *stored_texts(obj["data"], obj.get("meta")))
     except (KeyError, TypeError, ValueError) as e:
         raise InvalidEvent("an exported envelope needs its position, version, event_id, "
                            "recorded_at and hex prev_hash and hash to be checked") from e

@@ -92,6 +92,13 @@ def chain_hash(prev: bytes, position: int, event_id: str, stream: str, version: 
     return hashlib.sha256(prev + text.encode()).digest()
 
 
+def stored_texts(data: Mapping[str, Any], meta: Mapping[str, Any] | None
+                 ) -> tuple[str, str | None]:
+    """The data and meta columns of an event as stored (meta NULL when empty), which its
+    hash covers."""
+    return dumps_data(data), dumps(dict(meta)) if meta else None
+
+
 @attrs.frozen
 class VerifyReport:
     ok: bool
@@ -281,7 +288,7 @@ class Ledger:
                 type_name, schema, data = draft.stored
             else:
                 type_name, schema, data = encode(event)
-            data_text, meta_text = dumps_data(data), dumps(dict(draft.meta)) if draft.meta else None
+            data_text, meta_text = stored_texts(data, draft.meta)
             digest = chain_hash(prev, position, draft.event_id, stream, version, type_name,
                                 schema, occurred, recorded, data_text, meta_text)
             row = (position, draft.event_id, stream, version, type_name, schema, occurred,

@@ -125,7 +125,6 @@ class Judge:
         # what was up to date when this judge's last write committed ("" is the registry),
         # still so in a transaction that finds nothing appended since (``trust``)
         self._current: set[str] = set()
-        self._trusted = False
         # match stream -> when its standing MatchStarted occurred (µs), as far as looked up
         self._kickoffs: dict[str, int | None] = {}
         self._pending_kickoffs: dict[str, int | None] = {}
@@ -135,8 +134,8 @@ class Judge:
     def commit(self, *, wrote: bool) -> None:
         """The transaction committed (``wrote``: it appended, so the log's head is where this
         judge knows it to be)."""
-        if wrote:
-            self._current = (self._current if self._trusted else set()) | self._fresh
+        if wrote:  # what it read, or trusted (``trust`` puts that in _fresh), is current
+            self._current = self._fresh
         self._cache.update(self._pending)
         self._competition_of.update(self._pending_competition_of)
         if self._pending_registry is not None:
@@ -152,7 +151,6 @@ class Judge:
         self._add = None
         self._writers = {}
         self._fresh = set()
-        self._trusted = False
         self._pending_kickoffs = {}
 
     def prepare(self, conn: sqlite3.Connection, events: Iterable[Event]) -> None:
@@ -170,7 +168,6 @@ class Judge:
         """Nothing was appended since this judge's last write: what was current then still
         is, so this transaction reads none of it back from the database (what was never
         read, or was read before someone else appended, is read as usual)."""
-        self._trusted = True
         self._fresh |= self._current
 
     def written(self, stream: str) -> None:

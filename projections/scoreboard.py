@@ -16,14 +16,12 @@ import functools
 
 import attrs
 
-from events import GoalKind, MatchAbandoned, Period, ResultReported
+from events import GoalKind, MatchAbandoned, Period
 from events.rules import Booking, Goal, Kick, MatchState
 from projections.errors import UnknownMatch
 from projections.state import Fixture, State, bound_match, memo
 
 Score = tuple[int, int]
-
-_EXTRA = (Period.EXTRA_FIRST, Period.EXTRA_SECOND)
 
 
 @attrs.frozen(kw_only=True)
@@ -96,31 +94,21 @@ def result(state: State, match: str) -> Result:
     """The summary of ``match`` (scheduled and 0-0 when nothing happened yet).
 
     Goals make the score; a result a source reported (``ResultReported``) stands in for a
-    match recorded without them, as ``MatchState.total`` has it.
+    match recorded without them, as ``MatchState.played`` has it.
     """
     return memo(state, "result", match, lambda _, __: _result(state, match))
 
 
 def _result(state: State, match: str) -> Result:
     ms = bound_match(state, match)
-    if ms.reported is not None and not ms.goals:
-        return _reported(match, ms, ms.reported[1])
-    regular, extra = [0, 0], [0, 0]
-    for goal in ms.goals.values():
-        if goal.disallowed:
-            continue
-        side = 0 if ms.credited(goal) == ms.home else 1
-        (extra if goal.period in _EXTRA else regular)[side] += 1
-    started = ms.periods_started
-    reported = ms.reported[1] if ms.reported is not None else None  # scorers + a source's result
-    extra_played = (Period.EXTRA_FIRST in started or extra != [0, 0]
-                    or (reported is not None and reported.extra_time is not None))
-    shootout = bool(ms.kicks) or Period.SHOOTOUT in started
+    played = ms.played()
+    (home, away), (regular_home, regular_away) = played.total, played.regular
     return Result(
         match=match, home=ms.home, away=ms.away, status=ms.status,
-        regular=_score(*regular), extra=_score(*extra), extra_time_played=extra_played,
-        penalties=(_score(*ms.shootout_score()) if shootout
-                   else reported.penalties if reported else None),
+        regular=_score(regular_home, regular_away),
+        extra=_score(home - regular_home, away - regular_away),
+        extra_time_played=played.extra_time_played,
+        penalties=_score(*played.penalties) if played.penalties is not None else None,
     )
 
 
@@ -128,16 +116,6 @@ def _result(state: State, match: str) -> Result:
 def _score(home: int, away: int) -> Score:
     """One tuple per score however many results hold it (a rebuild keeps every match's)."""
     return home, away
-
-
-def _reported(match: str, ms: MatchState, reported: ResultReported) -> Result:
-    full, after = reported.full_time, reported.extra_time
-    return Result(
-        match=match, home=ms.home, away=ms.away, status=ms.status, regular=full,
-        extra=(after[0] - full[0], after[1] - full[1]) if after else (0, 0),
-        extra_time_played=after is not None,
-        penalties=ms.shootout_score() if ms.kicks else reported.penalties,
-    )
 
 
 def scoreboard(state: State, match: str) -> Scoreboard:

@@ -256,7 +256,6 @@ def season_years(season: str | None) -> tuple[int, int] | None:
 
 
 __all__ = [
-    "MAX_OFFSET",
     "DateRead",
     "TimeRead",
     "YearContext",

@@ -48,11 +48,13 @@ from events import (
     GoalScored,
     MatchEnded,
     MatchStarted,
+    Period,
     ResultReported,
     TeamRegistered,
     TieDrawn,
     TieRules,
 )
+from events.rules import PERIOD_MINUTES, period_of_minute
 from ledger.codec import encode
 from ledger.envelope import UTC, Draft
 from ledger.sources.dates import fixed_offset, parse_zone
@@ -432,23 +434,15 @@ def _goals_problem(m: ParsedMatch) -> tuple[str | None, str | None]:
     return None, None
 
 
-# the periods of play: (last minute, minutes after kick-off that its first minute ends)
-_PERIODS = ((45, 1), (90, 61), (105, 111), (120, 126))
+# minutes of pause before each period's first minute: half time, then before extra time
+_BREAK = {Period.FIRST_HALF: 0, Period.SECOND_HALF: 15, Period.EXTRA_FIRST: 20,
+          Period.EXTRA_SECOND: 20}
 _WHISTLE = dt.timedelta(minutes=1)  # the least time from the last goal to the end of play
 
 
-def _period(minute: int) -> int:
-    """0 for the first half, 1 the second, 2 and 3 the halves of extra time."""
-    return next((p for p, (last, _) in enumerate(_PERIODS) if minute <= last),
-                len(_PERIODS) - 1)
-
-
-def _when_scored(goal: GoalScored) -> tuple[int, int, int]:
-    """(period, minute, added): 45+2 comes before 46, 90+12 before 91; a goal without a
-    minute after all the others."""
-    if goal.minute is None:
-        return len(_PERIODS), 0, 0
-    return _period(goal.minute), goal.minute, goal.added or 0
+def _when_scored(goal: GoalScored) -> tuple[bool, int, int]:
+    """45+2 comes before 46, 90+12 before 91; a goal without a minute after all the others."""
+    return goal.minute is None, goal.minute or 0, goal.added or 0
 
 
 def _timeline(kickoff: dt.datetime | None, date: dt.date, result: ParsedResult,
@@ -466,18 +460,17 @@ def _timeline(kickoff: dt.datetime | None, date: dt.date, result: ParsedResult,
         return [end] * len(goals), end
     times: list[dt.datetime | None] = []
     delay = dt.timedelta(0)  # how far stoppage time has pushed back the period under way
-    period, latest = 0, kickoff
+    period, latest = Period.FIRST_HALF, kickoff
     for goal in goals:
         if goal.minute is None:
             times.append(None)
             continue
-        now = _period(goal.minute)
-        if now != period:
-            start = kickoff + delay + dt.timedelta(minutes=_PERIODS[now][1])
+        now = period_of_minute(goal.minute) or Period.EXTRA_SECOND
+        if now != period:  # its first minute ends at least a minute after the last goal
+            start = kickoff + delay + dt.timedelta(minutes=PERIOD_MINUTES[now][0] + _BREAK[now])
             delay += max(dt.timedelta(0), latest + _WHISTLE - start)
             period = now
-        base = _PERIODS[now - 1][0] if now else 0
-        elapsed = _PERIODS[now][1] - 1 + goal.minute - base + (goal.added or 0)
+        elapsed = goal.minute + _BREAK[now] + (goal.added or 0)
         latest = kickoff + delay + dt.timedelta(minutes=elapsed)
         times.append(latest)
     play = PLAY + (EXTRA if result.extra_time else dt.timedelta(0))
