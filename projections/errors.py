@@ -29,3 +29,8 @@ class UnknownTeam(ProjectionError):
 
 class CheckpointMoved(ProjectionError):
     """Another process moved the read models on while this one was catching up"""
+
+
+class StaleCache(ProjectionError):
+    """Derived state (a snapshot, a read-model piece) that does not check out: recomputed
+    from the log"""

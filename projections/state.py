@@ -23,16 +23,10 @@ match's own ``MatchState``; competition facts keep a short history per key (ever
 
 from __future__ import annotations
 
-import copyreg
 import datetime as dt
-import enum
 import functools
-import io
-import operator
-import pickle
 import re
 from collections.abc import Callable, Iterable, Mapping
-from types import MappingProxyType, MemberDescriptorType
 from typing import Any, TypeVar
 
 import attrs
@@ -54,11 +48,12 @@ from ledger.envelope import Envelope
 
 UTC = dt.UTC
 NEVER = dt.datetime.min.replace(tzinfo=UTC)
-FORMAT = 6  # bump when the shape of State or of the read models changes: older snapshots
+FORMAT = 7  # bump when the shape of State or of the read models changes: older snapshots
 # are then ignored and older read models rebuilt (3: rm_team_piece; 4: pickles of attrs
 # classes as field tuples, so a class's fields in another order need a bump too; 5: a match's
 # facts as ``Facts``, its ids as ``event_key``s, the parts' keys as compact JSON; 6: a
-# team's ``Summary`` beside its pieces)
+# team's ``Summary`` beside its pieces; 7: parts and pieces as checked JSON, not pickles,
+# with the log's hash at each snapshot and checkpoint)
 
 EMPTY_MATCH = MatchState()
 T = TypeVar("T")
@@ -492,73 +487,6 @@ def memo(state: State, view: str, match: str,
 # since then, not the size of the state) and any snapshot is the parts valid at its position.
 
 
-def read_only(mapping: dict[Any, Any]) -> MappingProxyType[Any, Any]:
-    """Rebuilds a MappingProxyType on unpickling (pickle cannot name the type itself)."""
-    return MappingProxyType(mapping)
-
-
-def _reduce_proxy(proxy: MappingProxyType[Any, Any]) -> tuple[Any, tuple[dict[Any, Any]]]:
-    return read_only, (dict(proxy),)
-
-
-class _Reducers(dict[type, Callable[[Any], Any]]):
-    """The snapshot pickler's dispatch table. An attrs instance is pickled as its class and
-    the tuple of its field values, rebuilt by ``_from_fields``: not attrs' dict of field names per
-    object, so parts are a sixth smaller, written a quarter and read a third faster."""
-
-    def __init__(self, table: Mapping[type, Callable[[Any], Any]]) -> None:
-        super().__init__(table)
-        self.plain: set[type] = set()  # classes left to pickle itself
-
-    def __missing__(self, cls: type) -> Callable[[Any], Any]:
-        if issubclass(cls, enum.Enum):  # as Enum.__reduce_ex__ has it, but asked once per class
-            self[cls] = _reduce_enum
-            return _reduce_enum
-        if cls in self.plain or not attrs.has(cls):  # attrs.has is slow: asked once per class
-            self.plain.add(cls)
-            raise KeyError(cls)
-        names = field_names(cls)
-        if len(names) == 1:  # attrgetter of one name gives the value, not a tuple
-            one = operator.attrgetter(names[0])
-            values: Callable[[Any], tuple[Any, ...]] = lambda obj: (one(obj),)  # noqa: E731
-        else:
-            values = operator.attrgetter(*names) if names else lambda obj: ()
-
-        def reduce(obj: Any) -> tuple[Any, ...]:
-            return _from_fields, (type(obj), values(obj))
-
-        self[cls] = reduce
-        return reduce
-
-
-def _reduce_enum(member: enum.Enum) -> tuple[type[enum.Enum], tuple[Any]]:
-    return type(member), (member.value,)
-
-
-def _from_fields(cls: type[T], values: tuple[Any, ...]) -> T:
-    """An attrs instance from its field values, as ``_Reducers`` pickled it."""
-    obj = _NEW(cls)
-    for put, value in zip(_setters(cls), values, strict=True):
-        put(obj, value)
-    return obj
-
-
-def _setters(cls: type) -> tuple[Callable[[Any, Any], None], ...]:
-    """How to set each field of a new ``cls`` instance: its slot's own setter where it has
-    one, twice as fast as ``object.__setattr__`` by name (a state loads a million objects)."""
-    found = _SETTERS.get(cls)
-    if found is None:
-        found = _SETTERS[cls] = tuple(_setter(cls, name) for name in field_names(cls))
-    return found
-
-
-def _setter(cls: type, name: str) -> Callable[[Any, Any], None]:
-    slot = getattr(cls, name, None)
-    if isinstance(slot, MemberDescriptorType):
-        return slot.__set__
-    return lambda obj, value: _SET(obj, name, value)
-
-
 def field_names(cls: type) -> tuple[str, ...]:
     """An attrs class's field names, in order (asked once per object by the hot paths)."""
     names = _FIELD_NAMES.get(cls)
@@ -568,26 +496,6 @@ def field_names(cls: type) -> tuple[str, ...]:
 
 
 _FIELD_NAMES: dict[type, tuple[str, ...]] = {}
-_SETTERS: dict[type, tuple[Callable[[Any, Any], None], ...]] = {}
-_NEW, _SET = object.__new__, object.__setattr__
-_DISPATCH = _Reducers({**copyreg.dispatch_table, MappingProxyType: _reduce_proxy})
-
-
-def pickler() -> Callable[[Any], bytes]:
-    """A function giving each value as the snapshot and piece tables store it (pickle: the
-    tables are ours): one pickler for many values, its memo cleared between them."""
-    buffer = io.BytesIO()
-    pickler = pickle.Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL)
-    pickler.dispatch_table = _DISPATCH
-
-    def dump(value: Any) -> bytes:
-        buffer.seek(0)
-        buffer.truncate()
-        pickler.clear_memo()
-        pickler.dump(value)
-        return buffer.getvalue()
-
-    return dump
 
 
 def all_keys(state: State) -> set[Key]:
@@ -595,22 +503,11 @@ def all_keys(state: State) -> set[Key]:
     return {("match", m) for m in state.matches} | set(state.history)
 
 
-def encode_parts(state: State, keys: Iterable[Key]) -> dict[Key, bytes | None]:
-    """The stored form of each key's part; None for a key no longer in the state."""
-    parts: dict[Key, bytes | None] = {}
-    dump = pickler()
-    for key in keys:
-        value = state.matches.get(key[1]) if key[0] == "match" else state.history.get(key)
-        parts[key] = None if value is None else dump(value)
-    return parts
-
-
-def add_parts(state: State, parts: Iterable[tuple[Key, bytes]]) -> State:
-    """``state`` with a snapshot's parts added (pickle: the tables are ours, never user
-    input); the facts among them are settled again, so ``state`` may hold others already."""
+def add_parts(state: State, parts: Iterable[tuple[Key, Any]]) -> State:
+    """``state`` with a snapshot's parts added (decoded: ``projections.codec``); the facts
+    among them are settled again, so ``state`` may hold others already."""
     facts = []
-    for key, blob in parts:
-        value = pickle.loads(blob)
+    for key, value in parts:
         if key[0] == "match":
             state.matches[key[1]] = value
         else:

@@ -27,7 +27,7 @@ processes append, yielding each new position.
 The tables (scores are home/away; a tie's aggregate side 0/side 1; ``json`` columns hold the
 view's JSON contract, ``projections.to_json``, so a reader needs no fold):
 
-    rm_checkpoint     name PK, position, format, updated_at
+    rm_checkpoint     name PK, position, format, updated_at, hash (of the event at position)
     rm_competition    competition PK, name, season, format, rules (JSON)
     rm_team           team PK, name, country, aliases (JSON), competitions (JSON)
     rm_scoreboard     match PK, competition, round, tie, leg, home, away, date, kickoff,
@@ -43,7 +43,7 @@ view's JSON contract, ``projections.to_json``, so a reader needs no fold):
                       draws, losses, first_match, last_match
     rm_player         (team, player) PK, goals, penalties, own_goals, yellow, red
     rm_team_piece     (team, competition) PK, piece: a team's part of a competition that its
-                      record, players and streaks sum (pickled ``projections.book.Piece``),
+                      record, players and streaks sum (``projections.book.Piece`` as JSON),
                       so that a new process catching up need not fold the team's past; the
                       competition '' holds the kick-off order of the team's latest result and
                       its competitions (the rest of its ``projections.book.Summary`` is its
@@ -51,10 +51,14 @@ view's JSON contract, ``projections.to_json``, so a reader needs no fold):
     rm_snapshot       position PK, format, max_occurred, max_recorded (of the events up to
                       it), min_occurred, min_recorded (of those since the snapshot before: a
                       stretch with none by the bounds asked is never read), parts, created_at
-                      (times in µs since the epoch)
+                      (times in µs since the epoch), hash (of the event at position)
     rm_snapshot_part  (key, since) PK, until, state: one part of the fold state (a match, or
                       the history of one competition fact), valid for since <= P < until
     rm_snapshot_scope (scope, key) PK: the parts a competition's or a team's views read
+
+Snapshots and pieces are a cache in a form that cannot run code (JSON, ``projections.codec``):
+one that does not check out — another ``FORMAT``, undecodable, the wrong shape, or a hash
+that is not the log's at its position — is ignored and the answer recomputed from the log.
 
 Bitemporal reading: ``as_of`` keeps events that *occurred* by T, ``known_at`` those *recorded*
 by K, ``at_position`` those at or before N, and they combine. A retraction is a correction of
@@ -71,7 +75,7 @@ import functools
 import gc
 import heapq
 import itertools
-import pickle
+import sqlite3
 import time
 from collections.abc import Callable, Collection, Iterable, Iterator
 from typing import Any, Protocol
@@ -83,7 +87,16 @@ from events import EventRetracted
 from ledger.envelope import Envelope, from_micros, to_micros
 from ledger.jsontext import dumps_data, loads
 from projections.book import COUNTS, Book, Piece, Summary
-from projections.errors import CheckpointMoved
+from projections.codec import (
+    check_key,
+    decode_part,
+    decode_piece,
+    decode_summary,
+    encode_parts,
+    encode_piece,
+    encode_summary,
+)
+from projections.errors import CheckpointMoved, StaleCache
 from projections.jsonify import to_json
 from projections.records import (
     KINDS,
@@ -104,13 +117,11 @@ from projections.state import (
     all_keys,
     companions,
     competition_scope,
-    encode_parts,
     field_names,
     fold,
     fold_all,
     index,
     key_of,
-    pickler,
     scopes,
     team_scope,
 )
@@ -230,11 +241,15 @@ def state_at(
              else team_scope(team) if team is not None else None)
     filters: dict[str, Any] = {"as_of": as_of, "known_at": known_at, "at_position": at_position}
     with _quiet_gc():
-        state = nearest_snapshot(ledger.db, scope=scope, **filters)
+        state = nearest_snapshot(ledger, scope=scope, **filters)
         if scope is None:
             for env in read_filtered(ledger, after=state.position, **filters):
                 fold(state, env)
-        else:
+            return state
+        try:
+            _fold_scoped(ledger, state, scope, filters)
+        except StaleCache:  # a part it needed does not check out: fold the log instead
+            state = State()
             _fold_scoped(ledger, state, scope, filters)
     return state
 
@@ -321,7 +336,8 @@ def _stretches(db: sqlite_utils.Database, after: int, upto: int | None, *,
     occurred = None if as_of is None else to_micros(as_of)
     recorded = None if known_at is None else to_micros(known_at)
     rows = db.execute(f"SELECT position, min_occurred, min_recorded FROM {SNAPSHOT} "
-                      "WHERE position > ? AND format = ? ORDER BY position",
+                      "WHERE position > ? AND format = ? AND typeof(min_occurred) = 'integer' "
+                      "AND typeof(min_recorded) = 'integer' ORDER BY position",
                       (after, FORMAT)).fetchall()
     ranges: list[tuple[int, int | None]] = []
     lo: int | None = after  # the start of the range being extended; None while skipping
@@ -346,7 +362,7 @@ def _stretches(db: sqlite_utils.Database, after: int, upto: int | None, *,
 
 
 def nearest_snapshot(
-    db: sqlite_utils.Database,
+    ledger: LogReader,
     *,
     as_of: dt.datetime | None = None,
     known_at: dt.datetime | None = None,
@@ -359,8 +375,11 @@ def nearest_snapshot(
 
     A snapshot at P is usable iff P <= at_position and every event up to P occurred by
     ``as_of`` and was recorded by ``known_at``: then folding on from P with the filters gives
-    what folding from 0 would.
+    what folding from 0 would. A snapshot that does not check out (its hash is not the log's
+    at its position, or a part of it is not what ``projections.codec`` wrote) is not used:
+    the state is then empty, and the caller folds the log from the start.
     """
+    db = ledger.db
     if not _has_snapshots(db):
         return State()
     where, params = ["format = ?"], [FORMAT]
@@ -369,26 +388,39 @@ def nearest_snapshot(
         if bound is not None:
             where.append(f"{column} <= ?")
             params.append(bound if isinstance(bound, int) else to_micros(bound))
-    row = db.execute(f"SELECT position, max_occurred, max_recorded FROM {SNAPSHOT} "
-                     f"WHERE {' AND '.join(where)} ORDER BY position DESC LIMIT 1",
-                     params).fetchone()
-    if row is None:
+    row = db.execute(f"SELECT position, max_occurred, max_recorded, hash FROM {SNAPSHOT} "
+                     f"WHERE {' AND '.join(where)} AND typeof(position) = 'integer' AND "
+                     "typeof(max_occurred) = 'integer' AND typeof(max_recorded) = 'integer' "
+                     "ORDER BY position DESC LIMIT 1", params).fetchone()
+    if row is None or row[3] != log_hash(ledger, row[0]):
         return State()
-    state = State(position=row[0], max_occurred=from_micros(row[1]),
-                  max_recorded=from_micros(row[2]))
-    add_parts(state, _parts_at(db, row[0], scope=scope, keys=keys))
-    return state
+    try:
+        state = State(position=row[0], max_occurred=from_micros(row[1]),
+                      max_recorded=from_micros(row[2]))
+        return add_parts(state, _parts_at(db, row[0], scope=scope, keys=keys))
+    except (StaleCache, OverflowError):
+        return State()
+
+
+def log_hash(ledger: LogReader, position: int) -> str | None:
+    """The hash of the event at ``position`` (hex), which a snapshot or checkpoint made
+    there stores: what ties derived state to the log it was derived from."""
+    if position <= 0:
+        return None
+    env = next(ledger.read(after=position - 1, at_position=position, limit=1), None)
+    return env.hash if env is not None and env.position == position else None
 
 
 def _has_snapshots(db: sqlite_utils.Database) -> bool:
     """Whether the snapshot tables are this version's (a reader never writes: older ones
     are replaced by the next catch-up, and until then every read folds from position 0)."""
-    return SCOPES in db.table_names() and "min_occurred" in db[SNAPSHOT].columns_dict
+    return SCOPES in db.table_names() and "hash" in db[SNAPSHOT].columns_dict
 
 
 def _parts_at(db: sqlite_utils.Database, position: int, *, scope: str | None = None,
-              keys: Collection[Key] | None = None) -> Iterator[tuple[Key, bytes]]:
-    """The parts valid at a snapshot's position: all, those of a scope, or of some keys."""
+              keys: Collection[Key] | None = None) -> Iterator[tuple[Key, Any]]:
+    """The parts valid at a snapshot's position (all, those of a scope, or of some keys),
+    decoded; StaleCache at one that does not check out."""
     sql = f"SELECT key, state FROM {PARTS} WHERE since <= ? AND (until IS NULL OR until > ?)"
     params: list[Any] = [position, position]
     if scope is not None:
@@ -397,8 +429,12 @@ def _parts_at(db: sqlite_utils.Database, position: int, *, scope: str | None = N
     if keys is not None:
         sql += " AND key IN (SELECT value FROM json_each(?))"
         params.append(dumps_data([_key_text(k) for k in keys]))
-    for key, blob in db.execute(sql, params):
-        yield tuple(loads(key)), blob
+    for text, blob in db.execute(sql, params):
+        try:
+            key = check_key(loads(text))
+        except (ValueError, TypeError) as e:
+            raise StaleCache(f"snapshot key {text!r} does not check out") from e
+        yield key, decode_part(key, blob)
 
 
 def _key_text(key: Key) -> str:
@@ -410,7 +446,10 @@ def _scope_keys(db: sqlite_utils.Database, scopes: Collection[str]) -> set[Key]:
     """The keys stored snapshots put in any of ``scopes`` (ask only when there is one)."""
     rows = db.execute(f"SELECT DISTINCT key FROM {SCOPES} WHERE scope IN "
                       "(SELECT value FROM json_each(?))", (dumps_data(list(scopes)),))
-    return {tuple(loads(key)) for (key,) in rows}
+    try:
+        return {check_key(loads(key)) for (key,) in rows}
+    except (ValueError, TypeError) as e:
+        raise StaleCache("a snapshot scope does not check out") from e
 
 
 def checkpoint(db: sqlite_utils.Database) -> int | None:
@@ -419,7 +458,7 @@ def checkpoint(db: sqlite_utils.Database) -> int | None:
         return None
     row = db.execute(f"SELECT position FROM {CHECKPOINT} WHERE name = ?",
                      (CHECKPOINT_NAME,)).fetchone()
-    return int(row[0]) if row else None
+    return row[0] if row and type(row[0]) is int else None
 
 
 def snapshots(db: sqlite_utils.Database) -> list[tuple[int, dt.datetime, dt.datetime]]:
@@ -452,25 +491,48 @@ def current(ledger: LogReader) -> Current | None:
     db = ledger.db
     if not {CHECKPOINT, "rm_team", "rm_player", "rm_streak"} <= set(db.table_names()):
         return None  # never built, or a table dropped since
-    with _reading(db):  # the check and the rows read at one moment
-        row = db.execute(f"SELECT position, format FROM {CHECKPOINT} WHERE name = ?",
-                         (CHECKPOINT_NAME,)).fetchone()
-        if row is None or tuple(row) != (ledger.head(), FORMAT):
-            return None
-        return _current(db)
+    try:
+        with _reading(db):  # the check and the rows read at one moment
+            row = db.execute(f"SELECT position, format, hash FROM {CHECKPOINT} WHERE name = ?",
+                             (CHECKPOINT_NAME,)).fetchone()
+            head = ledger.head()
+            if row is None or tuple(row) != (head, FORMAT, log_hash(ledger, head)):
+                return None
+            return _current(db)
+    except (sqlite3.Error, ValueError, TypeError, StaleCache):  # tables not as written
+        return None
+
+
+def _texts(value: Any) -> tuple[str, ...]:
+    """A JSON array of strings from a read-model row."""
+    if type(value) is not list or not all(type(v) is str for v in value):
+        raise TypeError("expected an array of strings")
+    return tuple(value)
+
+
+def _typed(row: Any, *kinds: type | tuple[type, ...]) -> bool:
+    """Whether a row read back into a view holds values of the types its view has (what a
+    hand-edited read model may not)."""
+    return all(type(getattr(row, name)) in (kind if isinstance(kind, tuple) else (kind,))
+               for name, kind in zip(field_names(type(row)), kinds, strict=True))
 
 
 def _current(db: sqlite_utils.Database) -> Current | None:
-    teams = {team: Team(id=team, name=name, country=country, aliases=tuple(loads(aliases)),
-                        competitions=tuple(loads(competitions)))
+    teams = {team: Team(id=team, name=name, country=country, aliases=_texts(loads(aliases)),
+                        competitions=_texts(loads(competitions)))
              for team, name, country, aliases, competitions in db.execute(
                  "SELECT team, name, country, aliases, competitions FROM rm_team")}
+    if not all(type(t.id) is type(t.name) is str and type(t.country) in (str, type(None))
+               for t in teams.values()):
+        return None
     streaks = _stored_streaks(db, teams)
     if streaks.keys() != teams.keys():  # every registered team has its rows, or rows are lost
         return None
     names = field_names(PlayerRecord)  # the columns _write_some_teams gave them
     records = [PlayerRecord(**dict(zip(names, values, strict=True))) for values in db.execute(
         f"SELECT {', '.join(names)} FROM rm_player")]
+    if not all(_typed(r, str, str, *[int] * (len(names) - 2)) for r in records):
+        return None
     return Current(teams=teams, players=tuple(sorted(records, key=scorer_order)),
                    streaks=streaks)
 
@@ -564,14 +626,22 @@ class Projector:
     def catch_up(self, progress: Progress | None = None) -> int:
         """Apply what is new since the checkpoint, in one transaction; the new position.
 
-        Read models written by another version of the fold (``FORMAT``) are rebuilt instead.
-        A long-lived projector loads the whole state at its first call, new events or not, so
-        that the events after it apply in milliseconds.
+        Read models written by another version of the fold (``FORMAT``), or for another log
+        (the checkpoint's hash is not the log's), or whose snapshots or pieces do not check
+        out, are rebuilt instead. A long-lived projector loads the whole state at its first
+        call, new events or not, so that the events after it apply in milliseconds.
         """
-        row = self.db.execute(f"SELECT format FROM {CHECKPOINT} WHERE name = ?",
+        row = self.db.execute(f"SELECT position, format, hash FROM {CHECKPOINT} WHERE name = ?",
                               (CHECKPOINT_NAME,)).fetchone()
-        if row is not None and row[0] != FORMAT:
+        if row is not None and (row[1] != FORMAT or type(row[0]) is not int
+                                or row[2] != log_hash(self.ledger, row[0])):
             return self.rebuild(progress)
+        try:
+            return self._catch_up(progress)
+        except StaleCache:
+            return self.rebuild(progress)
+
+    def _catch_up(self, progress: Progress | None) -> int:
         for _ in range(100):
             stored = self.checkpoint()
             if self.once and stored == self.ledger.head():
@@ -629,7 +699,7 @@ class Projector:
         partial = self._partial(stored) if self.once else None  # kept: load it all, once
         if partial is not None:
             return partial
-        state = nearest_snapshot(self.db, at_position=stored)
+        state = nearest_snapshot(self.ledger, at_position=stored)
         self._base, self._earliest = state.position, (LATEST, LATEST)
         self._book = self._new_book()  # its pieces may be of events this state has not seen
         state.touched = set()
@@ -641,14 +711,14 @@ class Projector:
 
     def _partial(self, stored: int) -> State | None:
         """The part of the state at ``stored`` that catching up to the head needs, when that
-        is much less than the whole (a new process catching up a few events need not unpickle
+        is much less than the whole (a new process catching up a few events need not decode
         a million): the keys the new events touch, the competitions whose rows they change
         and the facts of the teams in them; a team's past comes from its stored pieces
         (``rm_team_piece``). None when the whole state is needed or cheaper: no snapshot, a
         long way to go, a competition created or a fact retracted (every team of it may
         change)."""
         head = self.ledger.head()
-        state = nearest_snapshot(self.db, at_position=stored, keys=())
+        state = nearest_snapshot(self.ledger, at_position=stored, keys=())
         after = state.position
         if after == 0 or head - after > 4 * self.snapshot_every:
             return None
@@ -758,7 +828,8 @@ class Projector:
                     "max_recorded": to_micros(state.max_recorded),
                     "min_occurred": to_micros(self._earliest[0]),
                     "min_recorded": to_micros(self._earliest[1]), "parts": len(keys),
-                    "created_at": dt.datetime.now(dt.UTC).isoformat()})
+                    "created_at": dt.datetime.now(dt.UTC).isoformat(),
+                    "hash": log_hash(self.ledger, position)})
         # taken by another process: the same log gave it the same state, so count from it
         self._base, self._since = (0 if lost else position), set()
         self._earliest = (LATEST, LATEST)
@@ -772,7 +843,8 @@ class Projector:
             _write_rows(self.db, state, dirty, self._book)
             self.db.table(CHECKPOINT).upsert(
                 {"name": CHECKPOINT_NAME, "position": state.position, "format": FORMAT,
-                 "updated_at": dt.datetime.now(dt.UTC).isoformat()}, pk="name")
+                 "updated_at": dt.datetime.now(dt.UTC).isoformat(),
+                 "hash": log_hash(self.ledger, state.position)}, pk="name")
 
 
 @contextlib.contextmanager
@@ -834,15 +906,18 @@ def _store_parts(db: sqlite_utils.Database, state: State,
 def ensure_tables(db: sqlite_utils.Database) -> None:
     """Create the read-model tables that do not exist yet (under the write lock, since another
     process may be appending or creating them at the same moment)."""
-    if {CHECKPOINT, SNAPSHOT, PARTS, SCOPES, *TABLES} <= set(db.table_names()):
+    if ({CHECKPOINT, SNAPSHOT, PARTS, SCOPES, *TABLES} <= set(db.table_names())
+            and _has_snapshots(db) and "hash" in db[CHECKPOINT].columns_dict):
         return
     with _immediate(db):
         _create_tables(db)
 
 
 def _create_tables(db: sqlite_utils.Database) -> None:
-    db.table(CHECKPOINT).create({"name": str, "position": int, "format": int, "updated_at": str},
-                          pk="name", if_not_exists=True)
+    if CHECKPOINT in db.table_names() and "hash" not in db[CHECKPOINT].columns_dict:
+        db.execute(f"DROP TABLE {CHECKPOINT}")  # an older version's: its read models rebuilt
+    db.table(CHECKPOINT).create({"name": str, "position": int, "format": int, "updated_at": str,
+                                 "hash": str}, pk="name", if_not_exists=True)
     if SNAPSHOT in db.table_names() and not _has_snapshots(db):
         # an older version's snapshots: caches, so dropped, and the read models with them
         # (the next catch-up folds from position 0 and snapshots on the way)
@@ -852,7 +927,7 @@ def _create_tables(db: sqlite_utils.Database) -> None:
             db.execute(f"DELETE FROM {CHECKPOINT}")
     db.table(SNAPSHOT).create({"position": int, "format": int, "max_occurred": int,
                                "max_recorded": int, "min_occurred": int, "min_recorded": int,
-                               "parts": int, "created_at": str},
+                               "parts": int, "created_at": str, "hash": str},
                               pk="position", if_not_exists=True)
     db.table(PARTS).create({"key": str, "since": int, "until": int, "state": bytes},
                            pk=("key", "since"), if_not_exists=True)
@@ -1011,7 +1086,6 @@ def _write_some_teams(db: sqlite_utils.Database, state: State, teams: list[str],
     piece_rows: list[dict[str, Any]] = []
     stale_records: list[tuple[str, str]] = []
     stale_players: list[tuple[str, str]] = []
-    dump = pickler()
     for team in teams:
         known = state.teams.get(team)
         if known is not None and (fresh or team in registered):
@@ -1030,11 +1104,11 @@ def _write_some_teams(db: sqlite_utils.Database, state: State, teams: list[str],
         rewritten = set(tables.records) if tables.first else set(tables.pieces)
         stale_records += [(team, c) for c in
                           (rewritten | tables.removed_competitions | {OVERALL})]
-        piece_rows += [{"team": team, "competition": c, "piece": dump(piece)}
+        piece_rows += [{"team": team, "competition": c, "piece": encode_piece(piece)}
                        for c, piece in tables.pieces.items()]
         # the rest of its Summary is in its rows: its overall record and its players
         piece_rows.append({"team": team, "competition": OVERALL,
-                           "piece": dump((tables.last, tables.competitions))})
+                           "piece": encode_summary(tables.last, tables.competitions)})
         records.append(_flat(tables.overall, competition=OVERALL))
         records += [_flat(tables.records[c], competition=c) for c in sorted(rewritten)]
         for kind in KINDS:
@@ -1062,9 +1136,10 @@ def _write_some_teams(db: sqlite_utils.Database, state: State, teams: list[str],
 
 @attrs.frozen
 class _StoredPieces:
-    """The pieces of each team as the read models were written with them (pickle: the table
-    is ours), and their sums: the team's overall record and player rows, its streak rows, and
-    beside its pieces the kick-off order of its latest result and its competitions."""
+    """The pieces of each team as the read models were written with them, and their sums:
+    the team's overall record and player rows, its streak rows, and beside its pieces the
+    kick-off order of its latest result and its competitions. StaleCache at any of them that
+    does not check out (``projections.codec``)."""
 
     db: sqlite_utils.Database
 
@@ -1076,32 +1151,40 @@ class _StoredPieces:
             (team, OVERALL)).fetchone()
         if row is None or overall is None:
             return None
-        last, competitions = pickle.loads(row[0])
         names = field_names(PlayerRecord)[2:]  # after team and player
         players = {(team, player): {n: v for n, v in zip(names, counts, strict=True) if v}
                    for player, *counts in self.db.execute(
                        f"SELECT player, {', '.join(names)} FROM rm_player WHERE team = ?",
                        (team,))}
-        summary = Summary(totals=dict(zip(COUNTS, overall, strict=True)), players=players,
-                          last=last, competitions=competitions)
+        if not all(type(v) is int for v in overall) or not all(
+                type(p) is str and all(type(v) is int for v in counts.values())
+                for (_, p), counts in players.items()):
+            raise StaleCache(f"the rows of {team!r} do not check out")
+        summary = decode_summary(row[0], team, dict(zip(COUNTS, overall, strict=True)),
+                                 players)
         return summary, _stored_streaks(self.db, [team]).get(team)
 
     def pieces(self, team: str, competitions: Collection[str]) -> dict[str, Piece]:
-        return {competition: pickle.loads(blob) for competition, blob in self.db.execute(
-            f"SELECT competition, piece FROM {PIECES} WHERE team = ? AND competition IN "
-            "(SELECT value FROM json_each(?))", (team, dumps_data(sorted(competitions))))}
+        return {competition: decode_piece(blob, team, competition)
+                for competition, blob in self.db.execute(
+                    f"SELECT competition, piece FROM {PIECES} WHERE team = ? AND competition "
+                    "IN (SELECT value FROM json_each(?))",
+                    (team, dumps_data(sorted(competitions))))}
 
 
 def _stored_streaks(db: sqlite_utils.Database, teams: Collection[str]) -> dict[str, Streaks]:
     """The streaks of ``teams`` as ``rm_streak`` holds them; a team missing any row is left
-    out."""
+    out; StaleCache at a row that is not one ``_write_some_teams`` could have written."""
     names = field_names(Streak)  # the columns _write_some_teams gave them
     pairs: dict[str, dict[str, dict[str, Streak]]] = {}
     for team, kind, which, *values in db.execute(
             f"SELECT team, kind, which, {', '.join(names)} FROM rm_streak "
             "WHERE team IN (SELECT value FROM json_each(?))", (dumps_data(list(teams)),)):
-        pairs.setdefault(team, {}).setdefault(kind, {})[which] = Streak(
-            **dict(zip(names, values, strict=True)))
+        streak = Streak(**dict(zip(names, values, strict=True)))
+        if (kind not in KINDS or which not in ("current", "longest")
+                or not _typed(streak, int, int, int, int, (str, type(None)), (str, type(None)))):
+            raise StaleCache(f"a streak row of {team!r} does not check out")
+        pairs.setdefault(team, {}).setdefault(kind, {})[which] = streak
     return {team: Streaks(team=team, **{k: StreakPair(**pair) for k, pair in kinds.items()})
             for team, kinds in pairs.items()
             if set(kinds) == set(KINDS) and all(len(pair) == 2 for pair in kinds.values())}

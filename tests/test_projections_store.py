@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 import gc
 import json
-import pickle
 import sqlite3
 import threading
 import time
@@ -21,7 +20,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import attrs
+import orjson
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -68,8 +67,10 @@ from projections import (
     to_json,
 )
 from projections import store as store_module
+from projections.book import Book
+from projections.codec import decode_part, decode_piece, encode_part, encode_piece
 from projections.records import competition_teams, outcomes
-from projections.state import index
+from projections.state import all_keys, index
 
 from conftest import drafts, setup_tie
 
@@ -182,12 +183,12 @@ def dump(lg: Ledger) -> dict[str, list[dict[str, Any]]]:
 
 
 def _piece(blob: bytes) -> str:
-    """A stored piece of a team's tables, in a form equal pieces share."""
-    piece = pickle.loads(blob)
-    if not attrs.has(type(piece)):  # a team's latest result and competitions
-        return repr(piece)
-    return repr(attrs.evolve(piece, players={
-        key: dict(sorted(counts.items())) for key, counts in sorted(piece.players.items())}))
+    """A stored piece of a team's tables, in a form equal pieces share (JSON arrays: a
+    piece's player counts sorted, as dicts built in another order hold the same)."""
+    value = orjson.loads(blob)
+    if len(value) == 3:  # a piece, not a team's latest result and competitions
+        value[2] = sorted([player, dict(sorted(counts.items()))] for player, counts in value[2])
+    return repr(value)
 
 
 def drop_read_models(lg: Ledger) -> None:
@@ -213,7 +214,8 @@ class Upto:
 
     def read(self, *, after: int = 0, at_position: int | None = None,
              **options: Any) -> Iterator[Envelope]:
-        self.after.append(after)
+        if options.get("limit") != 1:  # not the one event whose hash a snapshot checks
+            self.after.append(after)
         bound = self.upto if at_position is None else min(at_position, self.upto)
         return self.lg.read(after=after, at_position=bound, **options)
 
@@ -334,7 +336,7 @@ def test_catch_up_in_any_chunks_and_replay_from_any_snapshot_equal_a_rebuild(
     # one-off catch-ups also leave one where they stop (``every`` < 10: always)
     assert multiples <= {p for p, _, _ in taken} <= multiples | ({*cuts, head} if once else set())
     for position, _, _ in taken:
-        state = nearest_snapshot(extended.db, at_position=position)
+        state = nearest_snapshot(extended, at_position=position)
         assert state.position == position
         assert fold_all(extended.read(after=position), state) == full
 
@@ -417,35 +419,16 @@ def test_a_competition_scope_names_the_teams_of_its_fixtures_registered_elsewher
         assert scoreboard(state, "f1") == scoreboard(state_at(lg), "f1")
 
 
-@attrs.frozen(kw_only=True)
-class Slotted:
-    number: int
-    text: str = "x"
-
-
-@attrs.frozen(kw_only=True, slots=False)
-class Unslotted:
-    number: int
-    text: str = "x"
-
-
-def test_the_snapshot_pickler_rebuilds_attrs_instances_with_or_without_slots() -> None:
-    dump = projections.state.pickler()
-    values = [Slotted(number=1), Unslotted(number=2, text="y"), Period.SHOOTOUT,
-              (Slotted(number=3), Unslotted(number=4))]
-    assert [pickle.loads(dump(v)) for v in values] == values
-
-
 def test_snapshots_of_an_older_version_are_not_read_and_the_answer_stays_right(
     seed: Ledger,
 ) -> None:
     Projector(seed, snapshot_every=10).rebuild()
     expected = to_json(bracket(state_at(seed, as_of=APRIL_12), UEFA))
     seed.db.execute("DROP TABLE rm_snapshot_scope")  # as a version without scopes left it
-    assert nearest_snapshot(seed.db, at_position=100).position == 0
+    assert nearest_snapshot(seed, at_position=100).position == 0
     assert to_json(bracket(state_at(seed, as_of=APRIL_12, competition=UEFA), UEFA)) == expected
     Projector(seed, snapshot_every=10).catch_up()  # puts this version's snapshots back
-    assert nearest_snapshot(seed.db, at_position=100).position == 100
+    assert nearest_snapshot(seed, at_position=100).position == 100
     assert to_json(bracket(state_at(seed, as_of=APRIL_12, competition=UEFA), UEFA)) == expected
 
 
@@ -455,7 +438,7 @@ def test_a_snapshot_is_used_only_when_every_event_up_to_it_passes_the_filters(
     Projector(seed, snapshot_every=10).rebuild()
     envelopes = list(seed.read())
     for as_of in (APRIL_12, APRIL_19, None):
-        chosen = nearest_snapshot(seed.db, as_of=as_of, known_at=BEFORE_SECOND_LEGS_RECORDED)
+        chosen = nearest_snapshot(seed, as_of=as_of, known_at=BEFORE_SECOND_LEGS_RECORDED)
         usable = [p for p in range(10, len(envelopes) + 1, 10)
                   if all(passes(e, as_of, BEFORE_SECOND_LEGS_RECORDED, None)
                          and (as_of is None or e.occurred_at <= as_of)
@@ -489,7 +472,7 @@ def test_a_new_process_leaves_a_snapshot_where_it_stops_for_the_next_one(seed: L
     log.upto = 115
     Projector(log, snapshot_every=40, once=True).catch_up()
     assert [p for p, _, _ in snapshots(seed.db)] == [40, 80, 115]
-    assert nearest_snapshot(seed.db, at_position=115) == fold_all(seed.read(at_position=115))
+    assert nearest_snapshot(seed, at_position=115) == fold_all(seed.read(at_position=115))
     log.upto, log.after = 116, []
     Projector(log, snapshot_every=40, once=True).catch_up()
     assert log.after == [115]  # the next one read the log from there
@@ -889,9 +872,24 @@ def test_read_models_of_another_fold_version_are_rebuilt(
     Projector(seed, snapshot_every=30).rebuild()
     expected = dump(seed)
     monkeypatch.setattr(store_module, "FORMAT", projections.state.FORMAT + 1)
-    assert nearest_snapshot(seed.db, at_position=100).position == 0  # old snapshots unused
+    assert nearest_snapshot(seed, at_position=100).position == 0  # old snapshots unused
     seed.db.execute("DELETE FROM rm_tie")  # stale rows of the old version
     assert Projector(seed, snapshot_every=30).catch_up() == seed.head()
     expected["rm_checkpoint"][0]["format"] += 1
     assert dump(seed) == expected
     assert [p for p, _, _ in snapshots(seed.db)] == [30, 60, 90, 120]
+
+
+def test_every_part_and_piece_comes_back_from_its_stored_json_unchanged(world: Ledger) -> None:
+    """The stored form of derived state is JSON (nothing in it can run code) and loses
+    nothing: every match state and fact history of a world with VAR, retractions, shoot-outs
+    and back-filled results, and every team's pieces."""
+    state = fold_all(world.read())
+    for key in all_keys(state):
+        value = state.matches[key[1]] if key[0] == "match" else state.history[key]
+        assert decode_part(key, encode_part(key, value)) == value, key
+    book = Book(keep=True)
+    for team in sorted(state.teams)[:40]:
+        tables = book.team(state, team, dirty=set())
+        for competition, piece in tables.pieces.items():
+            assert decode_piece(encode_piece(piece), team, competition) == piece
