@@ -140,7 +140,7 @@ def _complete(ctx: typer.Context, incomplete: str, types: set[str], field: str) 
         return []
     from ledger import Ledger
 
-    with Ledger(path) as lg:
+    with Ledger(path, read_only=True) as lg:
         names = {str(getattr(env.event, field)) for env in lg.read(types=types)}
     return sorted(n for n in names if n.startswith(incomplete))
 
@@ -230,35 +230,40 @@ def show_moment(moment: dt.datetime) -> str:
 
 
 def is_ledger_file(path: Path) -> bool:
-    """Whether ``path`` is an SQLite file with the ledger's events table (opened read-only)."""
+    """Whether ``path`` is a ledger this version reads (opened read-only: nothing written)."""
+    from ledger import Ledger, LedgerError
+
     if not path.is_file():
         return False
     try:
-        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
-        try:
-            row = conn.execute(
-                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'events'"
-            ).fetchone()
-        finally:
-            conn.close()
-    except sqlite3.DatabaseError:
+        Ledger(path, read_only=True).close()
+    except LedgerError:
         return False
-    return row is not None
+    return True
 
 
 @contextmanager
-def open_ledger(db: Path, *, create: bool = False) -> Iterator[Ledger]:
-    """The ledger at ``db``; a missing file is an error unless ``create`` (init, import)."""
-    from ledger import Ledger
+def open_ledger(db: Path, *, create: bool = False, read_only: bool = False
+                ) -> Iterator[Ledger]:
+    """The ledger at ``db``; a missing file is an error unless ``create`` (init, import).
+    ``read_only`` (a command that only reads) writes nothing to the file; a file that is not
+    a ledger is refused untouched either way."""
+    from ledger import Ledger, NotALedger
+    from ledger.files import kind_of
 
+    if (kind := kind_of(db)) is not None:
+        raise CliError(f"{db} is {kind}, not a ledger file")
     if not create:
         if not db.exists():
             raise CliError(f"no ledger at {db}: run matchledger init or matchledger demo --db {db}")
-        if not is_ledger_file(db):
-            raise CliError(f"{db} is not a matchledger ledger")
-    elif db.exists() and db.stat().st_size and not is_ledger_file(db):
-        raise CliError(f"{db} exists and is not a matchledger ledger")
-    lg = Ledger(db)
+        if not read_only:  # refused here, before a write connection touches it
+            Ledger(db, read_only=True).close()
+    elif db.exists() and db.stat().st_size:
+        try:
+            Ledger(db, read_only=True).close()
+        except NotALedger as e:
+            raise CliError(f"{db} exists and {str(e).removeprefix(f'{db} ')}") from e
+    lg = Ledger(db, read_only=read_only)
     try:
         yield lg
     finally:

@@ -76,7 +76,7 @@ def log(
     filters: dict[str, Any] = {**stream_filters(stream, match, competition),
                                **type_filter(types), "as_of": as_of, "known_at": known_at}
     one_stream = "stream" in filters
-    with open_ledger(db) as lg:
+    with open_ledger(db, read_only=True) as lg:
         known_streams(lg, filters)
         head = lg.head() if at_position is None else min(at_position, lg.head())
         if follow and after is None and last is None:

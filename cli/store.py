@@ -336,7 +336,7 @@ def export(
                "after": after, "as_of": as_of, "known_at": known_at, "at_position": at_position}
     if output is not None and _is_ledger_file(output, db):
         raise CliError(f"--output {output} is the ledger's own file: choose another")
-    with open_ledger(db) as lg:
+    with open_ledger(db, read_only=True) as lg:
         known_streams(lg, filters)
         if output is None:
             export_lines(lg, sys.stdout, **filters)
@@ -370,7 +370,7 @@ def verify(
     Example: matchledger verify --db demo.db
     """
     show = sys.stderr.isatty() if progress is None else progress
-    with open_ledger(db) as lg, ProgressBar(show) as bars:
+    with open_ledger(db, read_only=True) as lg, ProgressBar(show) as bars:
         report = lg.verify(progress=bars.tracker("verifying"))
     if json_output:
         emit_json({"ok": report.ok, "events": report.events, "first_bad": report.first_bad,
@@ -392,7 +392,7 @@ def stats(db: Db = DEFAULT_DB, json_output: Json = False) -> None:
     """
     from cli import render
 
-    with open_ledger(db) as lg:
+    with open_ledger(db, read_only=True) as lg:
         data = ledger_stats(lg)
     if json_output:
         emit_json(data)

@@ -68,14 +68,14 @@ def load_state(lg: Ledger, when: When, *, competition: str | None = None,
 
 def state_for(db: Path, when: When, *, competition: str | None = None) -> State:
     """The state of the ledger at ``db`` as of ``when``, the file closed again."""
-    with open_ledger(db) as lg:
+    with open_ledger(db, read_only=True) as lg:
         return load_state(lg, when, competition=competition)
 
 
 def team_state_for(db: Path, when: When, team: str) -> tuple[str, State, Registry]:
     """A team's id (from any spelling the ledger knows today), its part of the state as of
     ``when``, and the registry that names every team."""
-    with open_ledger(db) as lg:
+    with open_ledger(db, read_only=True) as lg:
         registry = lg.registry()
         team_id = registry.resolve_team(team)
         return team_id, load_state(lg, when, team=team_id), registry
@@ -89,7 +89,7 @@ def current_views(db: Path, when: When) -> Current | None:
 
     if when.describe() is not None:
         return None
-    with open_ledger(db) as lg:
+    with open_ledger(db, read_only=True) as lg:
         return current(lg)
 
 
@@ -142,7 +142,7 @@ def existing_competition(db: Path, when: When, competition: str) -> str:
     """A competition's id, when the ledger had it as of ``when`` (for a team's part of the
     state, which holds none); else the error naming the close ones."""
     comp = competition_id(competition)
-    with open_ledger(db) as lg:
+    with open_ledger(db, read_only=True) as lg:
         if lg.has_competition(comp, **when.filters()):
             return comp
     raise unknown_competition(db, when, comp)
@@ -150,7 +150,7 @@ def existing_competition(db: Path, when: When, competition: str) -> str:
 
 def unknown_competition(db: Path, when: When, comp: str) -> CliError:
     """The error for a competition not in the ledger as of ``when``, with the close ones."""
-    with open_ledger(db) as lg:
+    with open_ledger(db, read_only=True) as lg:
         known = lg.competition_ids(**when.filters())
     return unknown("competition", comp, known, when)
 
@@ -181,7 +181,7 @@ def score(
     from projections import to_json
 
     when = When(as_of, known_at, at_position)
-    with open_ledger(db) as lg:
+    with open_ledger(db, read_only=True) as lg:
         from cli.live import current_match
 
         state, board, view = current_match(lg, match_id(match), **when.filters())
@@ -215,7 +215,7 @@ def tie(
 
     when = When(as_of, known_at, at_position)
     comp = competition_id(competition) if competition else None
-    with open_ledger(db) as lg:
+    with open_ledger(db, read_only=True) as lg:
         drawn = lg.competitions_drawing(tie_id, **when.filters())
         if comp is None and len(drawn) > 1:  # known from the log: no state to load
             raise CliError(f"{ambiguous(tie_id, drawn)} with --competition")
@@ -329,7 +329,7 @@ def teams(
         if (now := current_views(db, when)) is not None:
             found = sorted(now.teams.values(), key=lambda t: t.id)
         else:
-            with open_ledger(db) as lg:
+            with open_ledger(db, read_only=True) as lg:
                 found = registered_teams(lg, **when.filters())
     else:
         comp, state = competition_state(db, when, competition)

@@ -39,6 +39,7 @@ from ledger.errors import (
     LedgerError,
     NotALedger,
 )
+from ledger.files import cannot_write, check_schema, kind_of, marker_pragmas, open_read_only
 from ledger.jsontext import dumps, dumps_data, loads
 from ledger.teams import Registry
 from ledger.validate import Judge, allowed_in, decode_data, scheduled_in, stream_kind
@@ -117,25 +118,19 @@ class StoredDraft(Draft):
 
 
 class Ledger:
-    """The ledger in one SQLite file (WAL; several processes may append and read at once)."""
+    """The ledger in one SQLite file (WAL; several processes may append and read at once).
 
-    def __init__(self, path: str | Path, *, timeout: float = 30.0) -> None:
+    ``read_only`` opens it without writing a byte (``ledger.files``): reads work, appends
+    fail; a file whose schema is not the ledger's is refused either way, untouched.
+    """
+
+    def __init__(self, path: str | Path, *, timeout: float = 30.0,
+                 read_only: bool = False) -> None:
         self.path = Path(path)
-        conn = sqlite3.connect(self.path, timeout=timeout, isolation_level=None,
-                               check_same_thread=False)
-        self.db = sqlite_utils.Database(conn)
-        try:
-            conn.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
-            if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
-                conn.execute("PRAGMA journal_mode = WAL")
-            conn.execute("PRAGMA synchronous = FULL")  # a committed append survives power loss
-            if not {"events_retracted", "events_tie"} <= _indexes(conn):
-                # a new ledger, or one from before the last index was added; IF NOT EXISTS
-                # makes racing creators agree
-                conn.executescript("BEGIN IMMEDIATE;" + _SCHEMA + "COMMIT;")
-        except sqlite3.DatabaseError as e:
-            conn.close()
-            raise NotALedger(f"{self.path}: not a matchledger database ({e})") from e
+        if read_only:
+            self.db = sqlite_utils.Database(open_read_only(self.path, _SCHEMA, timeout=timeout))
+        else:
+            self.db = sqlite_utils.Database(_open_for_writing(self.path, timeout))
         self._judge = Judge()
         self._tail: tuple[int, bytes] | None = None
         self._committed: int | None = None  # the last position when this object last committed
@@ -526,6 +521,37 @@ class Ledger:
             return VerifyReport(False, count, None, "append-only triggers are missing",
                                 prev.hex())
         return VerifyReport(True, count, None, None, prev.hex())
+
+
+def _open_for_writing(path: Path, timeout: float) -> sqlite3.Connection:
+    """A connection to the ledger at ``path`` in WAL mode with its schema, made if new; a
+    file whose schema is not the ledger's is refused before anything is written to it."""
+    if (kind := kind_of(path)) is not None:
+        raise NotALedger(f"{path} is {kind}, not a ledger file")
+    conn = sqlite3.connect(path, timeout=timeout, isolation_level=None,
+                           check_same_thread=False)
+    try:
+        conn.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
+        indexes = _indexes(conn)  # reads the schema: a file that is not SQLite fails here
+        if conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'events'").fetchone():
+            check_schema(conn, path, _SCHEMA)
+        if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+            conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("PRAGMA synchronous = FULL")  # a committed append survives power loss
+        if not {"events_retracted", "events_tie"} <= indexes:
+            # a new ledger, or one from before the last index was added; IF NOT EXISTS
+            # makes racing creators agree
+            conn.executescript("BEGIN IMMEDIATE;" + _SCHEMA + marker_pragmas() + "COMMIT;")
+    except sqlite3.DatabaseError as e:
+        conn.close()
+        why = cannot_write(path)
+        if why is not None:
+            raise LedgerError(why) from e
+        raise NotALedger(f"{path} is not a matchledger ledger ({e})") from e
+    except BaseException:
+        conn.close()
+        raise
+    return conn
 
 
 def iso(micros: int | None) -> str | None:
