@@ -45,8 +45,13 @@ def schema_version(type_name: str) -> int:
 
 
 def upcast(type_name: str, version: int, data: Data) -> Data:
-    """Lift ``data`` stored at ``version`` to the current shape of ``type_name``."""
+    """Lift ``data`` stored at ``version`` to the current shape of ``type_name``; a version
+    this code does not know (newer, below 1, not an integer) is a ValueError, never taken
+    for the current one."""
     current = schema_version(type_name)
+    if type(version) is not int or not 1 <= version <= current:
+        raise ValueError(f"unknown schema_version {version!r} of {type_name} (this version "
+                         f"knows 1 to {current})")
     while version < current:
         data = UPCASTERS[(type_name, version)](data)
         version += 1

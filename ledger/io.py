@@ -70,7 +70,7 @@ def parse_draft(obj: Any, name: Callable[[str, str], str] | None = None
         raise InvalidEvent("missing field 'occurred_at'")
     type_name, data = obj["type"], obj["data"]
     version = obj.get("schema_version", schema_version(type_name))
-    if not isinstance(version, int):
+    if not isinstance(version, int) or isinstance(version, bool):
         raise InvalidEvent("field 'schema_version' must be an integer")
     meta = obj.get("meta") or {}
     if not isinstance(meta, dict):
