@@ -49,6 +49,7 @@ from cli.sources import (
 
 if TYPE_CHECKING:
     from ledger import ImportReport, Ledger
+    from projections import ReadModelReport
 
 PANEL = "Ledger"
 app = typer.Typer()
@@ -363,18 +364,21 @@ def verify(
     progress: Annotated[bool | None, typer.Option(
         "--progress/--no-progress", help="Show a progress bar (default: on a terminal).")
     ] = None,
+    read_models: ReadModelsOpt = False,
     json_output: Json = False,
 ) -> None:
     """Check the hash chain, positions, versions and append-only triggers; exit 1 if broken.
 
-    Example: matchledger verify --db demo.db
+    Example: matchledger verify --db demo.db --read-models
     """
     show = sys.stderr.isatty() if progress is None else progress
     with open_ledger(db, read_only=True) as lg, ProgressBar(show) as bars:
         report = lg.verify(progress=bars.tracker("verifying"))
+        models = check_models(lg, bars) if read_models else None
     if json_output:
         emit_json({"ok": report.ok, "events": report.events, "first_bad": report.first_bad,
-                   "problem": report.problem, "head_hash": report.head_hash})
+                   "problem": report.problem, "head_hash": report.head_hash,
+                   **models_json(models)})
     elif report.ok:
         console().print(f"[green]ok[/green]: {report.events} events, hash chain intact, "
                         f"head hash {report.head_hash}")
@@ -382,6 +386,8 @@ def verify(
         where = f"at position {report.first_bad}" if report.first_bad is not None else "in"
         typer.echo(f"error: ledger {db} broken {where}: {report.problem}", err=True)
         raise typer.Exit(1)
+    if models is not None:
+        models_verdict(db, models, json_output)
 
 
 @app.command(rich_help_panel=PANEL)
@@ -425,6 +431,49 @@ def _size(n: int) -> str:
             return f"{size:.0f} {unit}" if unit == "bytes" else f"{size:.1f} {unit}"
         size /= 1024
     return f"{n} bytes"
+
+
+# --- verify --read-models ---------------------------------------------------------------------
+
+ReadModelsOpt = Annotated[bool, typer.Option(
+    "--read-models", help="Also recompute the read models (rm_* tables) up to their "
+    "checkpoint, apart from the ledger, and name every row that differs.")]
+
+
+def check_models(lg: Ledger, bars: ProgressBar) -> ReadModelReport:
+    """The read models of ``lg`` checked against its log (``projections.check_read_models``)."""
+    from projections import check_read_models
+
+    return check_read_models(lg, progress=bars.tracker("recomputing the read models"))
+
+
+def models_json(report: ReadModelReport | None) -> dict[str, Any]:
+    """The ``read_models`` key of ``verify --json`` (none without --read-models)."""
+    if report is None:
+        return {}
+    return {"read_models": {
+        "ok": report.ok, "position": report.position, "rows": report.rows,
+        "differences": [{"table": d.table, "key": list(d.key), "problem": d.problem}
+                        for d in report.differences]}}
+
+
+def models_verdict(db: Path, report: ReadModelReport, json_output: bool) -> None:
+    """Say what the read-model check found; exit 1 when a row differs."""
+    if report.ok:
+        if not json_output:
+            said = ("not built (nothing to check)" if report.position is None else
+                    f"{report.rows} rows match the log at position {report.position}")
+            console().print(f"[green]ok[/green]: read models {said}")
+        return
+    if not json_output:
+        out = console()
+        for difference in report.differences:
+            out.print(str(difference), markup=False)
+    tables = sorted({d.table for d in report.differences})
+    typer.echo(f"error: read models of {db} differ from the log in {len(report.differences)} "
+               f"row(s) of {', '.join(tables)} (matchledger rebuild makes them again)",
+               err=True)
+    raise typer.Exit(1)
 
 
 def ledger_stats(lg: Ledger) -> dict[str, Any]:

@@ -20,10 +20,12 @@ objects; ``to_json`` gives their JSON contract.
 are caught up to the head of the log, and says None once they are behind.
 """
 
+from projections.audit import Difference, ReadModelReport, check_read_models
 from projections.errors import (
     AmbiguousTie,
     CheckpointMoved,
     ProjectionError,
+    StaleCache,
     UnknownCompetition,
     UnknownMatch,
     UnknownTeam,
@@ -69,9 +71,12 @@ __all__ = [
     "Bracket",
     "CheckpointMoved",
     "Current",
+    "Difference",
     "Leg",
     "LogReader",
     "PathStep",
+    "ReadModelReport",
+    "StaleCache",
     "PlayerRecord",
     "Progress",
     "ProjectionError",
@@ -91,6 +96,7 @@ __all__ = [
     "UnknownTie",
     "bracket",
     "catch_up",
+    "check_read_models",
     "checkpoint",
     "competition_teams",
     "current",

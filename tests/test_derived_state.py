@@ -8,6 +8,7 @@ for another log are ignored and recomputed.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import pickle
@@ -69,7 +70,7 @@ def answers(db: Path) -> dict[str, Any]:
 
 def blob_columns(db: Path) -> list[tuple[str, str]]:
     """(table, column) of every BLOB column outside the log itself."""
-    with sqlite3.connect(db) as conn:
+    with contextlib.closing(sqlite3.connect(db)) as conn:
         tables = [r[0] for r in conn.execute(
             "SELECT name FROM sqlite_master WHERE type = 'table' AND name != 'events'")]
         return [(t, c[1]) for t in tables for c in conn.execute(f"PRAGMA table_info({t})")
@@ -78,7 +79,7 @@ def blob_columns(db: Path) -> list[tuple[str, str]]:
 
 def plant(db: Path, blob: bytes) -> list[tuple[str, str]]:
     columns = blob_columns(db)
-    with sqlite3.connect(db) as conn:
+    with contextlib.closing(sqlite3.connect(db)) as conn, conn:
         for table, column in columns:
             conn.execute(f"UPDATE {table} SET {column} = ?", (blob,))
     return columns
@@ -145,7 +146,7 @@ def test_snapshots_and_read_models_of_another_log_are_not_used(tmp_path: Path) -
     for lg in (ours, theirs):
         Projector(lg, snapshot_every=10).rebuild()
     expected = current(ours)
-    with sqlite3.connect(tmp_path / "ours.db") as conn:  # their derived state into our file
+    with contextlib.closing(sqlite3.connect(tmp_path / "ours.db")) as conn, conn:  # theirs in ours
         conn.execute("ATTACH ? AS theirs", (str(tmp_path / "theirs.db"),))
         for (name,) in conn.execute("SELECT name FROM theirs.sqlite_master WHERE type = "
                                     "'table' AND name LIKE 'rm_%'").fetchall():
