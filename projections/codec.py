@@ -56,7 +56,17 @@ from projections.state import Competition, Fixture, Key, Player, State, Team, Ti
 def _str(value: Any) -> str:
     if type(value) is not str:
         raise TypeError("expected a string")
-    return intern_name(value)
+    return value
+
+
+def _name(value: Any) -> str:
+    """A team's or player's name: one string however many matches hold it, as the fold
+    keeps them (``intern_name``)."""
+    return intern_name(_str(value))
+
+
+def _opt_name(value: Any) -> str | None:
+    return None if value is None else _name(value)
 
 
 def _opt_str(value: Any) -> str | None:
@@ -166,7 +176,7 @@ def _match_out(ms: MatchState) -> list[Any]:
 
 def _goal_in(value: Any) -> Goal:
     key, team, player, minute, added, kind, period, disallowed = _list(value)
-    return Goal(key=_key_in(key), team=_str(team), player=_opt_str(player),
+    return Goal(key=_key_in(key), team=_name(team), player=_opt_name(player),
                 minute=_opt_int(minute), added=_opt_int(added), kind=_GOAL_KINDS[kind],
                 period=_PERIODS[period], disallowed=_bool(disallowed))
 
@@ -176,7 +186,7 @@ def _booking_in(value: Any) -> Booking:
     card = _CARDS[card]
     if card is None:
         raise TypeError("expected a card")
-    return Booking(key=_key_in(key), team=_str(team), player=_str(player), card=card,
+    return Booking(key=_key_in(key), team=_name(team), player=_name(player), card=card,
                    minute=_opt_int(minute), added=_opt_int(added), period=_PERIODS[period])
 
 
@@ -185,7 +195,7 @@ def _kick_in(value: Any) -> Kick:
     outcome = _KICKS[outcome]
     if outcome is None:
         raise TypeError("expected a kick's outcome")
-    return Kick(key=_key_in(key), team=_str(team), taker=_opt_str(taker), outcome=outcome)
+    return Kick(key=_key_in(key), team=_name(team), taker=_opt_name(taker), outcome=outcome)
 
 
 def _facts(value: Any, one: Callable[[Any], Any]) -> Facts[Any]:
@@ -208,7 +218,7 @@ def _match_in(value: Any) -> MatchState:
         key, result = _list(reported)
         reported = (_key_in(key), _event_in(result, (ResultReported,)))
     return MatchState(
-        home=_opt_str(home), away=_opt_str(away), transitions=moments, transition_keys=keys,
+        home=_opt_name(home), away=_opt_name(away), transitions=moments, transition_keys=keys,
         goals=_facts(goals, _goal_in),
         disallowals=MappingProxyType(pairs) if pairs else _NO_DISALLOWALS,
         bookings=_facts(bookings, _booking_in), kicks=_facts(kicks, _kick_in),
@@ -262,11 +272,11 @@ def _fact_in(kind: str, value: Any) -> Any:
                    sides=(_side_in(side0), _side_in(side1)), legs=_int(legs),
                    drawn_at=_int(drawn_at))
     competition, match, date, kickoff, home, away, tie, leg, rnd, venue = fields
-    return Fixture(competition=_str(competition), match=_str(match),
+    return Fixture(competition=_name(competition), match=_str(match),
                    date=dt.date.fromisoformat(_str(date)),
                    kickoff=None if kickoff is None else dt.datetime.fromisoformat(_str(kickoff)),
-                   home=_opt_str(home), away=_opt_str(away), tie=_opt_str(tie),
-                   leg=_opt_int(leg), round=_opt_str(rnd), venue=_opt_str(venue))
+                   home=_opt_name(home), away=_opt_name(away), tie=_opt_str(tie),
+                   leg=_opt_int(leg), round=_opt_name(rnd), venue=_opt_name(venue))
 
 
 _KEY_LENGTHS = {"match": 2, "competition": 2, "team": 2, "fixture": 2, "player": 3, "tie": 3}
