@@ -437,7 +437,8 @@ def _size(n: int) -> str:
 
 ReadModelsOpt = Annotated[bool, typer.Option(
     "--read-models", help="Also recompute the read models (rm_* tables) up to their "
-    "checkpoint, apart from the ledger, and name every row that differs.")]
+    "checkpoint and the snapshots at theirs, apart from the ledger, and name every row that "
+    "differs.")]
 
 
 def check_models(lg: Ledger, bars: ProgressBar) -> ReadModelReport:

@@ -2,7 +2,9 @@
 
 The ``rm_*`` tables are a cache that anyone with the file can edit (``players`` showing 51
 goals for Dybala). ``check_read_models`` folds the log again up to the stored checkpoint into
-a temporary file, never the ledger's, and names each row that differs, by table and key.
+a temporary file, never the ledger's, and names each row that differs, by table and key; then
+it folds the log once more, stopping at every stored snapshot, and checks what the snapshot
+says of that moment (its bounds and hash, the parts valid there, the scopes of those written).
 
     >>> from projections.testing import MemoryLog, sample_log
     >>> from projections.store import rebuild
@@ -23,15 +25,20 @@ from typing import Any
 import attrs
 import sqlite_utils
 
-from ledger.envelope import Envelope
-from projections.codec import decode_piece, decode_summary
+from ledger.envelope import Envelope, to_micros
+from ledger.jsontext import dumps_data, loads
+from projections.codec import check_key, decode_part, decode_piece, decode_summary
 from projections.errors import StaleCache
-from projections.state import FORMAT
+from projections.state import FORMAT, Key, State, all_keys, companions, fold, scopes
 from projections.store import (
     CHECKPOINT,
     CHECKPOINT_NAME,
+    LATEST,
     OVERALL,
+    PARTS,
     PIECES,
+    SCOPES,
+    SNAPSHOT,
     TABLES,
     LogReader,
     Progress,
@@ -94,9 +101,83 @@ def check_read_models(ledger: LogReader, progress: Progress | None = None) -> Re
         fresh = _Apart(ledger, Path(folder) / "read-models.db", position)
         try:
             Projector(fresh, once=True, snapshot_every=position + 1).rebuild(progress)
-            return _compare(db, fresh.db, position)
+            report = _compare(db, fresh.db, position)
         finally:
             fresh.db.conn.close()
+    return attrs.evolve(report, differences=(*report.differences, *check_snapshots(ledger)))
+
+
+def check_snapshots(ledger: LogReader) -> list[Difference]:
+    """Every way the stored snapshots (of this ``FORMAT``) differ from the fold of the log at
+    their positions: one fold, stopping at each."""
+    db = ledger.db
+    if not {SNAPSHOT, PARTS, SCOPES} <= set(db.table_names()):
+        return []
+    rows = db.execute(f"SELECT position, max_occurred, max_recorded, min_occurred, "
+                      f"min_recorded, hash FROM {SNAPSHOT} WHERE format = ? ORDER BY position",
+                      (FORMAT,)).fetchall()
+    found: list[Difference] = []
+    state, earliest, last = State(touched=set()), (LATEST, LATEST), 0
+    head = ledger.head()
+    members = set(db.execute(f"SELECT scope, key FROM {SCOPES}").fetchall())
+    for position, *stored in rows:
+        if type(position) is not int or not 0 < position <= head:
+            found.append(Difference(SNAPSHOT, (position,), "its position is not in the log"))
+            continue
+        for env in ledger.read(after=last, at_position=position):
+            fold(state, env)
+            earliest = (min(earliest[0], env.occurred_at), min(earliest[1], env.recorded_at))
+        expected = [to_micros(state.max_occurred), to_micros(state.max_recorded),
+                    to_micros(earliest[0]), to_micros(earliest[1]), log_hash(ledger, position)]
+        names = ("max_occurred", "max_recorded", "min_occurred", "min_recorded", "hash")
+        differ = [f"{n} {s!r}, expected {e!r}" for n, s, e in zip(names, stored, expected,
+                                                                   strict=True) if s != e]
+        if differ:
+            found.append(Difference(SNAPSHOT, (position,), "; ".join(differ)))
+        assert state.touched is not None
+        found += _check_parts(db, state, position, state.touched, members)
+        state.touched, earliest, last = set(), (LATEST, LATEST), position
+    return found
+
+
+def _check_parts(db: sqlite_utils.Database, state: State, position: int,
+                 touched: set[Key], members: set[tuple[str, str]]) -> list[Difference]:
+    """The parts valid at ``position`` against ``state`` there: the same keys, those written
+    there (and every key changed since the snapshot before) equal to the fold's, and each
+    of those in the scopes its views read."""
+    found: list[Difference] = []
+    valid: dict[str, int] = dict(db.execute(
+        f"SELECT key, since FROM {PARTS} WHERE since <= ? AND (until IS NULL OR until > ?)",
+        (position, position)).fetchall())
+    expected = {dumps_data(list(k)): k for k in all_keys(state)}
+    for text in sorted(valid.keys() - expected.keys()):
+        found.append(Difference(PARTS, (text, valid[text]), f"not in the fold at {position}"))
+    for text in sorted(expected.keys() - valid.keys()):
+        found.append(Difference(PARTS, (text,), f"no part valid at {position}"))
+    written = {t for t, since in valid.items() if since == position}
+    stale = {dumps_data(list(k)) for k in touched} & expected.keys() - written
+    for text in sorted(stale):
+        found.append(Difference(PARTS, (text, valid.get(text)), f"changed by {position}, "
+                                "but no part written there"))
+    for text in sorted(written & expected.keys()):
+        key = expected[text]
+        blob = db.execute(f"SELECT state FROM {PARTS} WHERE key = ? AND since = ?",
+                          (text, position)).fetchone()[0]
+        try:
+            same = decode_part(check_key(loads(text)), blob) == _value(state, key)
+        except StaleCache:
+            same = False
+        if not same:
+            found.append(Difference(PARTS, (text, position), "differs from the fold there"))
+        wanted = {(scope, dumps_data(list(member))) for scope in scopes(state, key)
+                  for member in (key, *companions(state, key))}
+        if not wanted <= members:
+            found.append(Difference(SCOPES, (text,), "missing from the scopes its views read"))
+    return found
+
+
+def _value(state: State, key: Key) -> Any:
+    return state.matches.get(key[1]) if key[0] == "match" else state.history.get(key)
 
 
 class _Apart:

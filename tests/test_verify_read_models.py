@@ -80,7 +80,16 @@ def test_an_edited_player_row_is_named_by_table_and_key_and_nothing_is_written(d
     ("UPDATE rm_team_piece SET piece = X'80' WHERE team = 'roma' AND competition != ''",
      "rm_team_piece ('roma', 'uel-2023-24'): piece does not decode"),
     ("UPDATE rm_checkpoint SET format = 6", "rm_checkpoint ('projections',): format 6"),
-], ids=["deleted", "added", "tie", "piece", "format"])
+    ("UPDATE rm_snapshot SET max_occurred = max_occurred + 1 WHERE position = 100",
+     "rm_snapshot (100,): max_occurred"),
+    ("UPDATE rm_snapshot_part SET state = (SELECT state FROM rm_snapshot_part WHERE key = "
+     "'[\"match\",\"uel24-qf1-leg1\"]') WHERE key = '[\"match\",\"uel24-qf1-leg2\"]'",
+     """rm_snapshot_part ('["match","uel24-qf1-leg2"]', 100): differs from the fold there"""),
+    ("UPDATE rm_snapshot_part SET until = 60 WHERE key = '[\"match\",\"uel24-qf1-leg1\"]'",
+     """rm_snapshot_part ('["match","uel24-qf1-leg1"]',): no part valid at 100"""),
+    ("DELETE FROM rm_snapshot_scope WHERE scope = 'competition:uel-2023-24'",
+     "rm_snapshot_scope ('[\"competition\",\"uel-2023-24\"]',): missing from the scopes"),
+], ids=["deleted", "added", "tie", "piece", "format", "snapshot", "part", "until", "scope"])
 def test_every_kind_of_edit_is_found(db: Path, sql: str, shown: str) -> None:
     edit(db, sql)
     code, out, _ = verify(db)
