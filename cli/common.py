@@ -243,11 +243,12 @@ def is_ledger_file(path: Path) -> bool:
 
 
 @contextmanager
-def open_ledger(db: Path, *, create: bool = False, read_only: bool = False
-                ) -> Iterator[Ledger]:
+def open_ledger(db: Path, *, create: bool = False, read_only: bool = False,
+                verifying: bool = False) -> Iterator[Ledger]:
     """The ledger at ``db``; a missing file is an error unless ``create`` (init, import).
     ``read_only`` (a command that only reads) writes nothing to the file; a file that is not
-    a ledger is refused untouched either way."""
+    a ledger is refused untouched either way. ``verifying``: read-only, and a ledger whose
+    triggers were changed is opened for verify to say so."""
     from ledger import Ledger, NotALedger
     from ledger.files import kind_of
 
@@ -256,14 +257,14 @@ def open_ledger(db: Path, *, create: bool = False, read_only: bool = False
     if not create:
         if not db.exists():
             raise CliError(f"no ledger at {db}: run matchledger init or matchledger demo --db {db}")
-        if not read_only:  # refused here, before a write connection touches it
+        if not (read_only or verifying):  # refused here, before a write connection opens it
             Ledger(db, read_only=True).close()
     elif db.exists() and db.stat().st_size:
         try:
             Ledger(db, read_only=True).close()
         except NotALedger as e:
             raise CliError(f"{db} exists and {str(e).removeprefix(f'{db} ')}") from e
-    lg = Ledger(db, read_only=read_only)
+    lg = Ledger(db, read_only=read_only, verifying=verifying)
     try:
         yield lg
     finally:

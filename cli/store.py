@@ -372,7 +372,7 @@ def verify(
     Example: matchledger verify --db demo.db --read-models
     """
     show = sys.stderr.isatty() if progress is None else progress
-    with open_ledger(db, read_only=True) as lg, ProgressBar(show) as bars:
+    with open_ledger(db, verifying=True) as lg, ProgressBar(show) as bars:
         report = lg.verify(progress=bars.tracker("verifying"))
         models = check_models(lg, bars) if read_models else None
     if json_output:

@@ -67,10 +67,12 @@ def _expected(schema: str) -> dict[str, tuple[str, str]]:
         conn.close()
 
 
-def check_schema(conn: sqlite3.Connection, path: Path, schema: str) -> None:
+def check_schema(conn: sqlite3.Connection, path: Path, schema: str, *,
+                 whole: bool = True) -> None:
     """Refuse (NotALedger, one line) a file whose format marker is unknown, or whose events
     table, indexes or triggers are not what ``schema`` creates (an index a newer version
-    added may be missing: it only speeds reads up)."""
+    added may be missing: it only speeds reads up). Not ``whole``: the marker and the table
+    alone, for ``verify``, which names a changed trigger or index itself."""
     app, version = (conn.execute(f"PRAGMA {p}").fetchone()[0]
                     for p in ("application_id", "user_version"))
     if app not in (0, APPLICATION_ID) or not 0 <= version <= LEDGER_FORMAT:
@@ -78,6 +80,8 @@ def check_schema(conn: sqlite3.Connection, path: Path, schema: str) -> None:
                          f"(application_id {app}, user_version {version})")
     found = _objects(conn)
     expected = _expected(schema)
+    if not whole:
+        found = {n: v for n, v in found.items() if v[0] == "table"}
     for name, (kind, sql) in found.items():
         if expected.get(name) != (kind, sql):
             what = "table" if kind == "table" else f"{kind} {name}"
@@ -85,14 +89,17 @@ def check_schema(conn: sqlite3.Connection, path: Path, schema: str) -> None:
                              "the ledger's)")
     if not found:
         raise NotALedger(f"{path} is not a matchledger ledger (no events table)")
-    missing = [n for n, (kind, _) in expected.items() if kind != "index" and n not in found]
+    missing = [n for n, (kind, _) in expected.items()
+               if (kind == "table" or whole and kind != "index") and n not in found]
     if missing:
         raise NotALedger(f"{path} is not a matchledger ledger (no {', '.join(sorted(missing))}: "
                          "its log is not append-only)")
 
 
-def open_read_only(path: Path, schema: str, *, timeout: float) -> sqlite3.Connection:
-    """A connection that cannot write to the ledger at ``path``, its schema checked.
+def open_read_only(path: Path, schema: str, *, timeout: float,
+                   whole: bool = True) -> sqlite3.Connection:
+    """A connection that cannot write to the ledger at ``path``, its schema checked (its events
+    table alone, not ``whole``: see ``check_schema``).
 
     ``PRAGMA query_only`` refuses every write; the file itself is opened for writing where
     it can be, so that the last reader of a WAL ledger removes the -wal and -shm files it
@@ -121,7 +128,7 @@ def open_read_only(path: Path, schema: str, *, timeout: float) -> sqlite3.Connec
     try:
         conn.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
         conn.execute("PRAGMA query_only = ON")
-        check_schema(conn, path, schema)
+        check_schema(conn, path, schema, whole=whole)
     except sqlite3.DatabaseError as e:
         conn.close()
         raise NotALedger(f"{path} is not a matchledger ledger ({e})") from e

@@ -122,13 +122,16 @@ class Ledger:
 
     ``read_only`` opens it without writing a byte (``ledger.files``): reads work, appends
     fail; a file whose schema is not the ledger's is refused either way, untouched.
+    ``verifying`` (read-only) opens a ledger whose triggers or indexes were changed too, so
+    that ``verify`` can name what is wrong.
     """
 
-    def __init__(self, path: str | Path, *, timeout: float = 30.0,
-                 read_only: bool = False) -> None:
+    def __init__(self, path: str | Path, *, timeout: float = 30.0, read_only: bool = False,
+                 verifying: bool = False) -> None:
         self.path = Path(path)
-        if read_only:
-            self.db = sqlite_utils.Database(open_read_only(self.path, _SCHEMA, timeout=timeout))
+        if read_only or verifying:
+            self.db = sqlite_utils.Database(open_read_only(self.path, _SCHEMA, timeout=timeout,
+                                                           whole=not verifying))
         else:
             self.db = sqlite_utils.Database(_open_for_writing(self.path, timeout))
         self._judge = Judge()
