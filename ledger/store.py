@@ -172,13 +172,31 @@ class Ledger:
         try:
             yield conn
             conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            self._judge.rollback()
+        except BaseException as e:
+            self._abandon(conn, refused=isinstance(e, LedgerError))
+            if isinstance(e, sqlite3.Error) and _is_full(e):
+                raise LedgerError(f"cannot write to {self.path}: the disk is full ({e}); "
+                                  "nothing of this write was kept") from e
             raise
         self._judge.commit(wrote=write and self._tail is not None)
         if write and self._tail is not None:
             self._committed = self._tail[0]
+
+    def _abandon(self, conn: sqlite3.Connection, *, refused: bool) -> None:
+        """Undo a transaction that failed. SQLite may have rolled it back already (a full disk
+        at COMMIT does). The judge forgets what it learnt in it; unless the ledger itself
+        ``refused`` (a rule, a conflict: nothing reached the file), it forgets all it knew
+        too, so the next write reads the log afresh rather than number its events after
+        rows that were never kept."""
+        try:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+        finally:
+            self._judge.rollback()
+            self._tail = None
+            if not refused:
+                self._judge.reset()
+                self._committed = None
 
     # --- writing ---------------------------------------------------------------------------
 
@@ -533,6 +551,12 @@ def iso(micros: int | None) -> str | None:
     if micros is None:
         return None
     return from_micros(micros).isoformat().replace("+00:00", "Z")
+
+
+def _is_full(error: sqlite3.Error) -> bool:
+    """Whether SQLite failed for want of room (SQLITE_FULL: the disk, or max_page_count)."""
+    return getattr(error, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL or (
+        "disk is full" in str(error))
 
 
 def _indexes(conn: sqlite3.Connection) -> set[str]:

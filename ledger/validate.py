@@ -110,6 +110,10 @@ class Judge:
     """Decides, event by event, whether an append may go in; one per Ledger (connection)."""
 
     def __init__(self) -> None:
+        self.reset()
+
+    def reset(self) -> None:
+        """Forget every fold: a write failed in a way that leaves unsure what the file holds."""
         self._cache: dict[str, tuple[int, State]] = {}
         self._registry: tuple[int, Registry] = (0, Registry())
         self._competition_of: dict[str, str] = {}  # match id -> competition stream
