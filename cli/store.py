@@ -331,19 +331,24 @@ def export(
     Example: matchledger export --match uel24-qf4-leg2 --type ShootoutKick
     """
     from ledger import export_lines
+    from ledger.trust import whole_file
 
     filters = {**stream_filters(stream, match, competition), **type_filter(types),
                "after": after, "as_of": as_of, "known_at": known_at, "at_position": at_position}
     if output is not None and _is_ledger_file(output, db):
         raise CliError(f"--output {output} is the ledger's own file: choose another")
-    with open_ledger(db) as lg:
+    with open_ledger(db) as lg, lg.transaction(write=False):  # the head of what is exported
         known_streams(lg, filters)
+        head = lg.anchor() if lg.head() else None
         if output is None:
-            export_lines(lg, sys.stdout, **filters)
-            return
-        with output.open("w", encoding="utf-8") as out:
-            count = export_lines(lg, out, **filters)
-    console(stderr=True).print(f"exported {count} events to {output}", markup=False)
+            count = export_lines(lg, sys.stdout, **filters)
+        else:
+            with whole_file(output) as out:  # a full disk leaves no half-written file
+                count = export_lines(lg, out, **filters)
+    told = f"exported {count} events to {output}; " if output is not None else ""
+    keep = (f"the log's head is {head} (keep it: matchledger verify --head {head})"
+            if head is not None else "the log is empty")
+    console(stderr=True).print(told + keep, markup=False)
 
 
 def _is_ledger_file(output: Path, db: Path) -> bool:
@@ -357,26 +362,61 @@ def _is_ledger_file(output: Path, db: Path) -> bool:
     return False
 
 
-@app.command(rich_help_panel=PANEL)
+VERIFY_HELP = """Check the hash chain, positions, versions, rules and triggers; exit 1 if broken.
+
+The hash chain proves that no event was changed, inserted or removed without re-hashing
+every event after it. It cannot tell a log whose tail was rewritten and hashed again, or cut
+short, from an honest one: keep the head elsewhere (export and stats print it, anchor saves
+it) and give it with --head or --anchor, or sign checkpoints (matchledger checkpoint) and
+give the public key with --key; stored checkpoints are checked against the log even without
+it. Every event is judged again by the rules that admit appends, so a row added behind the
+ledger's back, hash and all, fails where the rules refuse it.
+
+Example: matchledger verify --db demo.db --anchor demo.anchor --key ledger-key.pub
+"""
+
+
+@app.command(rich_help_panel=PANEL, help=VERIFY_HELP)
 def verify(
     db: Db = DEFAULT_DB,
+    head: Annotated[list[str] | None, typer.Option(
+        "--head", metavar="POSITION:HASH",
+        help="A head kept from before (export and stats print it; the hash alone also "
+             "works): the log must still hold it (repeatable).")] = None,
+    anchor: Annotated[list[Path] | None, typer.Option(
+        "--anchor", metavar="FILE",
+        help="A head saved by matchledger anchor --output FILE (repeatable).")] = None,
+    key: Annotated[Path | None, typer.Option(
+        "--key", metavar="PUBLIC_KEY",
+        help="The public key (FILE.pub of matchledger keygen): every stored checkpoint must "
+             "be signed by it, and there must be one.")] = None,
+    rules: Annotated[bool, typer.Option(
+        "--rules/--no-rules",
+        help="Judge every event again by the rules of append (--no-rules: the chain, heads "
+             "and checkpoints only, several times faster).")] = True,
     progress: Annotated[bool | None, typer.Option(
         "--progress/--no-progress", help="Show a progress bar (default: on a terminal).")
     ] = None,
     json_output: Json = False,
 ) -> None:
-    """Check the hash chain, positions, versions and append-only triggers; exit 1 if broken.
+    from ledger.trust import Anchor, load_public_key
 
-    Example: matchledger verify --db demo.db
-    """
+    anchors = [Anchor.parse(text) for text in head or ()]
+    anchors += [Anchor.load(path) for path in anchor or ()]
+    public = load_public_key(key) if key is not None else None
     show = sys.stderr.isatty() if progress is None else progress
     with open_ledger(db) as lg, ProgressBar(show) as bars:
-        report = lg.verify(progress=bars.tracker("verifying"))
+        report = lg.verify(progress=bars.tracker("verifying"), anchors=anchors, key=public,
+                           rules=rules)
     if json_output:
         emit_json({"ok": report.ok, "events": report.events, "first_bad": report.first_bad,
                    "problem": report.problem, "head_hash": report.head_hash})
     elif report.ok:
-        console().print(f"[green]ok[/green]: {report.events} events, hash chain intact, "
+        held = [f"{len(anchors)} kept head(s) found"] if anchors else []
+        held += ["its signed checkpoints verified"] if public is not None else []
+        console().print(f"[green]ok[/green]: {report.events} events, hash chain intact"
+                        f"{', rules hold' if rules else ''}"
+                        f"{''.join(', ' + h for h in held)}, "
                         f"head hash {report.head_hash}")
     if not report.ok:
         where = f"at position {report.first_bad}" if report.first_bad is not None else "in"
@@ -405,12 +445,12 @@ def stats(db: Db = DEFAULT_DB, json_output: Json = False) -> None:
         if data["events"] else "none",
         "occurred": f"{data['first_occurred_at']} .. {data['last_occurred_at']}",
         "recorded": f"{data['first_recorded_at']} .. {data['last_recorded_at']}",
-        "head hash": data["head_hash"],
+        "head": f"{data['last_position']}:{data['head_hash']}  (keep it to verify --head)",
         "read models": f"caught up to position {data['read_models_position']}"
         if data["read_models_position"] is not None else "not built (matchledger rebuild)",
     }
     if not data["events"]:
-        for key in ("occurred", "recorded", "head hash"):
+        for key in ("occurred", "recorded", "head"):
             rows.pop(key)
     out = console()
     out.print(render.key_values(rows))
