@@ -136,7 +136,7 @@ def import_(
 
     Example: matchledger import 2023-24/el.txt de.1.json --alias "Bayer 04 Leverkusen=leverkusen"
     """
-    from ledger import LedgerError
+    from ledger import LedgerError, new_ledger
 
     options = source_options(
         alias=alias or (), aliases_file=aliases_file, round_kind=round_kind or (),
@@ -153,38 +153,38 @@ def import_(
         progress = sys.stderr.isatty() and (
             len(sources) > 1 or any(fmt != JSONL for _, fmt in sources)
             or any(n is None or n >= 2000 for n in lines.values()))
-    created = not db.exists()
     started = time.perf_counter()
     done: list[dict[str, Any]] = []
     told: list[str] = []
-    try:
-        with open_ledger(db, create=True) as lg, ProgressBar(progress) as bar:
-            seasons = any(fmt != JSONL for _, fmt in sources)
-            files_done = bar.task("importing", len(sources)) \
-                if len(sources) > 1 or seasons else None
-            for n, (file, fmt) in enumerate(sources):
-                try:
-                    if fmt == JSONL:
-                        report = _import_jsonl(lg, file, bar.task(file, lines[file]))
-                        done.append(jsonl_json(file, report.added, report.skipped))
-                        told.append(f"{file} (jsonl): events: {report.added} added, "
-                                    f"{report.skipped} already in the ledger")
-                    else:
-                        summary = import_source_file(lg, file, fmt, options)
-                        done.append(summary_json(summary))
-                        told += summary.lines()
-                except (LedgerError, CliError, OSError) as e:
-                    if not done:
-                        raise
-                    raise CliError(_stopped(e, file, [d["file"] for d in done],
-                                            len(sources) - n - 1)) from e
-                if files_done is not None:
-                    files_done(1)
-            head = lg.head()
-    except BaseException:
-        if created and not done:  # a failed import into a new file leaves no file behind
-            _remove(db)
-        raise
+    stopped: CliError | None = None
+    # a new file appears only once something is imported, and never over one that another
+    # process created meanwhile (a failed import removes only what it made)
+    opened = open_ledger(db, create=True) if db.exists() else new_ledger(db)
+    with opened as lg, ProgressBar(progress) as bar:
+        seasons = any(fmt != JSONL for _, fmt in sources)
+        files_done = bar.task("importing", len(sources)) if len(sources) > 1 or seasons else None
+        for n, (file, fmt) in enumerate(sources):
+            try:
+                if fmt == JSONL:
+                    report = _import_jsonl(lg, file, bar.task(file, lines[file]))
+                    done.append(jsonl_json(file, report.added, report.skipped))
+                    told.append(f"{file} (jsonl): events: {report.added} added, "
+                                f"{report.skipped} already in the ledger")
+                else:
+                    summary = import_source_file(lg, file, fmt, options)
+                    done.append(summary_json(summary))
+                    told += summary.lines()
+            except (LedgerError, CliError, OSError) as e:
+                if not done:
+                    raise
+                stopped = CliError(_stopped(e, file, [d["file"] for d in done],
+                                            len(sources) - n - 1))
+                break  # the files before it stay imported
+            if files_done is not None:
+                files_done(1)
+        head = lg.head()
+    if stopped is not None:
+        raise stopped
     seconds = time.perf_counter() - started
     added, skipped = sum(d["added"] for d in done), sum(d["skipped"] for d in done)
     if json_output:
@@ -246,11 +246,6 @@ def _count_lines(file: str) -> int | None:
         return None
     with open(file, "rb") as f:
         return sum(1 for line in f if line.strip())
-
-
-def _remove(db: Path) -> None:
-    for path in (db, Path(f"{db}-wal"), Path(f"{db}-shm")):
-        path.unlink(missing_ok=True)
 
 
 def stream_filters(stream: str | None, match: str | None,

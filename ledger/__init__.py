@@ -27,7 +27,7 @@ from ledger.io import (
     parse_json,
     parse_time,
 )
-from ledger.store import NO_STREAM, Ledger, StoredDraft, VerifyReport
+from ledger.store import NO_STREAM, Ledger, StoredDraft, VerifyReport, new_ledger
 from ledger.teams import Registry, Team, normalise
 
 __all__ = [
@@ -52,6 +52,7 @@ __all__ = [
     "from_micros",
     "import_file",
     "import_lines",
+    "new_ledger",
     "new_event_id",
     "normalise",
     "parse_draft",

@@ -20,6 +20,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import os
 import sqlite3
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import closing, contextmanager
@@ -713,6 +714,25 @@ def iso(micros: int | None) -> str | None:
     return from_micros(micros).isoformat().replace("+00:00", "Z")
 
 
+@contextmanager
+def new_ledger(path: Path) -> Iterator[Ledger]:
+    """A ledger to fill that appears at ``path`` only if the block succeeds (a link, so never
+    over a file another process created meanwhile); a failure leaves ``path`` as it was.
+    Built in a temporary file beside ``path``, which is removed whatever happens."""
+    staged = path.with_name(f".{path.name}.{os.getpid()}.new")
+    try:
+        with Ledger(staged) as lg:
+            yield lg
+        try:
+            os.link(staged, path)  # fails if path exists: O_EXCL for a finished file
+        except FileExistsError as e:
+            raise LedgerError(f"{path} was created by another process meanwhile; nothing was "
+                              "written to it: run the command again to add to it") from e
+    finally:
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            Path(f"{staged}{suffix}").unlink(missing_ok=True)
+
+
 def _is_full(error: sqlite3.Error) -> bool:
     """Whether SQLite failed for want of room (SQLITE_FULL: the disk, or max_page_count)."""
     return getattr(error, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL or (
@@ -756,4 +776,4 @@ def _envelope(row: Sequence[Any], event: Event | None = None,
     )
 
 
-__all__ = ["NO_STREAM", "Ledger", "StoredDraft", "VerifyReport"]
+__all__ = ["NO_STREAM", "Ledger", "StoredDraft", "VerifyReport", "new_ledger"]

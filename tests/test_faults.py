@@ -12,6 +12,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -144,3 +145,32 @@ def test_a_disk_full_says_so_in_one_line_from_the_cli_and_loses_nothing(
     assert _cli("verify", "--db", db).returncode == 0
     keeper.close()
     _intact(db, acknowledged)
+
+
+def test_a_failed_import_into_a_new_file_leaves_a_ledger_another_process_made_meanwhile(
+        tmp_path: Path) -> None:
+    db = tmp_path / "race.db"
+    created = ('{"stream": "competition:c%d", "type": "CompetitionCreated", "occurred_at": '
+               '"2024-01-01T00:00Z", "data": {"competition": "c%d", "name": "Cup %d", '
+               '"season": "2024"}}\n')
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text("".join(created % (n, n, n) for n in range(30000)) + "not json\n")
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).parent.parent)}
+    importing = subprocess.Popen([sys.executable, "-m", "cli.main", "import", str(bad),
+                                  "--db", str(db)], env=env, stderr=subprocess.PIPE, text=True)
+    # another process makes the ledger and appends to it while the import is under way
+    deadline = time.monotonic() + 60
+    while {p.name for p in tmp_path.iterdir()} == {"bad.jsonl"}:  # the import began writing
+        assert time.monotonic() < deadline and importing.poll() is None
+        time.sleep(0.01)
+    assert _cli("init", "--db", db).returncode == 0
+    done = _cli("append", "competition", "cup-2025", "--name", "The Cup", "--season", "2025",
+                "--db", db)
+    assert done.returncode == 0, done.stderr
+    _, errors = importing.communicate(timeout=120)
+    assert importing.returncode == 1 and "line 30001: malformed JSON" in errors, errors
+    assert importing.poll() is not None and db.exists()
+    with Ledger(db) as lg:
+        assert [e.stream for e in lg.read()] == ["competition:cup-2025"]
+        assert lg.verify().ok
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.jsonl", "race.db"]
