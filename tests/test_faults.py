@@ -174,3 +174,19 @@ def test_a_failed_import_into_a_new_file_leaves_a_ledger_another_process_made_me
         assert [e.stream for e in lg.read()] == ["competition:cup-2025"]
         assert lg.verify().ok
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.jsonl", "race.db"]
+
+
+def test_export_to_a_full_disk_leaves_the_old_file_whole_and_no_half_of_the_new(
+        small_disk: Path, db_path: Path) -> None:
+    with Ledger(db_path) as lg:
+        setup_tie(lg)
+        lg.append(STREAM, drafts(MatchStarted(), *[GoalScored(team="benfica",
+                                                              player="P" * 2000)] * 200))
+    output = small_disk / "log.jsonl"
+    output.write_text("the export of yesterday\n")
+    _brim(small_disk)
+    done = _cli("export", "--output", output, "--db", db_path)
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert done.stderr.count("\n") == 1 and "No space left" in done.stderr, done.stderr
+    assert output.read_text() == "the export of yesterday\n"
+    assert sorted(p.name for p in small_disk.iterdir()) == ["filler", "log.jsonl"]
