@@ -27,11 +27,12 @@ from ledger.io import (
     parse_json,
     parse_time,
 )
-from ledger.store import NO_STREAM, Ledger, StoredDraft, VerifyReport, new_ledger
+from ledger.store import NO_STREAM, Appended, Ledger, StoredDraft, VerifyReport, new_ledger
 from ledger.teams import Registry, Team, normalise
 
 __all__ = [
     "NO_STREAM",
+    "Appended",
     "ConcurrencyConflict",
     "Draft",
     "DuplicateEvent",

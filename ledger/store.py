@@ -125,6 +125,15 @@ class VerifyReport:
     head_hash: str | None = None
 
 
+@attrs.frozen
+class Appended:
+    """What an append stored: its envelopes, and whether it wrote them (``new``) or found
+    every one already stored under its event id (a resend, which writes nothing)."""
+
+    envelopes: list[Envelope]
+    new: bool
+
+
 @attrs.frozen(kw_only=True)
 class StoredDraft(Draft):
     """A draft read back from an export: its stored form is kept as it was if it is admitted
@@ -225,16 +234,22 @@ class Ledger:
         (NO_STREAM, -1, for a new stream; None to skip the check). Re-sending events whose ids
         are already stored returns the stored envelopes and writes nothing.
         """
+        return self.submit(stream, drafts, expected_version).envelopes
+
+    def submit(self, stream: str, drafts: Sequence[Draft | Event],
+               expected_version: int | None = None) -> Appended:
+        """``append``, saying also whether it wrote the events or found them stored (a
+        resend), as decided under the write lock: true however many resend at once."""
         now = dt.datetime.now(UTC)
         batch = [d if isinstance(d, Draft) else Draft(event=d, occurred_at=now) for d in drafts]
         if not batch:
-            return []
+            return Appended([], new=False)
         with self.transaction() as conn:
             stored = self._existing(conn, [d.event_id for d in batch])
             if stored:
-                return self._replayed(conn, stream, batch, stored)
+                return Appended(self._replayed(conn, stream, batch, stored), new=False)
             written = self._write(conn, stream, batch, expected_version)
-        return [_envelope(row, event, meta) for row, event, meta in written]
+        return Appended([_envelope(row, event, meta) for row, event, meta in written], new=True)
 
     def _existing(self, conn: sqlite3.Connection, ids: list[str]) -> dict[str, Envelope]:
         if len(set(ids)) != len(ids):
@@ -776,4 +791,4 @@ def _envelope(row: Sequence[Any], event: Event | None = None,
     )
 
 
-__all__ = ["NO_STREAM", "Ledger", "StoredDraft", "VerifyReport", "new_ledger"]
+__all__ = ["NO_STREAM", "Appended", "Ledger", "StoredDraft", "VerifyReport", "new_ledger"]
