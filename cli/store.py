@@ -340,6 +340,8 @@ def export(
         else:
             with whole_file(output) as out:  # a full disk leaves no half-written file
                 count = export_lines(lg, out, **filters)
+    if output is None and not sys.stderr.isatty():  # a pipe reads stdout; say it to people
+        return
     told = f"exported {count} events to {output}; " if output is not None else ""
     keep = (f"the log's head is {head} (keep it: matchledger verify --head {head})"
             if head is not None else "the log is empty")

@@ -14,7 +14,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from typer.testing import CliRunner, Result
 
+from cli.main import app
 from ledger import Ledger, import_file
 from ledger.store import chain_hash
 from ledger.trust import Anchor, TrustError, load_private_key, load_public_key, make_keys
@@ -248,3 +250,46 @@ def test_an_anchor_saved_and_loaded_is_the_head_with_or_without_its_position(
     assert verify(seeded, anchors=[Anchor(None, head.hash)])[0]
     ok, _, problem = verify(seeded, anchors=[Anchor(None, "0" * 64)])
     assert not ok and "no event has the hash" in (problem or "")
+
+
+# --- the same through the command line -----------------------------------------------------
+
+
+def cli(*args: object) -> Result:
+    return CliRunner().invoke(app, [str(a) for a in args])
+
+
+def test_the_cli_keeps_a_head_signs_a_checkpoint_and_verify_holds_the_log_to_both(
+        seeded: Path, tmp_path: Path) -> None:
+    private = tmp_path / "ledger-key"
+    made = cli("keygen", private)
+    assert made.exit_code == 0 and oct(private.stat().st_mode & 0o777) == "0o600"
+    assert cli("keygen", private).exit_code == 1  # a key is never overwritten
+    head = cli("anchor", "--output", tmp_path / "kept.anchor", "--db", seeded).stdout.split()[0]
+    assert cli("stats", "--json", "--db", seeded).stdout.count(head) == 1
+    exported = cli("export", "--output", tmp_path / "log.jsonl", "--db", seeded)
+    assert f"verify --head {head}" in exported.output
+    assert cli("checkpoint", "--key", private, "--db", seeded).exit_code == 0
+    ok = cli("verify", "--head", head, "--anchor", tmp_path / "kept.anchor",
+             "--key", f"{private}.pub", "--db", seeded)
+    assert ok.exit_code == 0 and "signed checkpoints verified" in ok.stdout, ok.output
+
+    tampered(seeded, delete_tail)
+    for given in (["--head", head], ["--anchor", tmp_path / "kept.anchor"],
+                  ["--key", f"{private}.pub"], []):
+        broken = cli("verify", *given, "--db", seeded)
+        assert broken.exit_code == 1, given
+        assert f"broken at position {int(head.split(':')[0]) - 2}: the log ends" in (
+            broken.output), broken.output
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["verify", "--head", "12:zz"], "expected POSITION:HASH or HASH"),
+    (["verify", "--anchor", "missing.anchor"], "cannot read it"),
+    (["verify", "--key", "missing.pub"], "cannot read key missing.pub"),
+    (["checkpoint", "--key", "missing"], "cannot read key missing"),
+])
+def test_bad_trust_options_are_one_line(seeded: Path, args: list[str], message: str) -> None:
+    done = cli(*args, "--db", seeded)
+    assert done.exit_code == 1 and message in done.output
+    assert done.output.count("\n") == 1 and "Traceback" not in done.output
