@@ -165,6 +165,7 @@ class Ledger:
         self._judge = Judge()
         self._tail: tuple[int, bytes] | None = None
         self._committed: int | None = None  # the last position when this object last committed
+        self._warmed: set[str] = set()  # streams whose folds were read outside the write lock
 
     @property
     def conn(self) -> sqlite3.Connection:
@@ -223,6 +224,7 @@ class Ledger:
             if not refused:
                 self._judge.reset()
                 self._committed = None
+                self._warmed.clear()
 
     # --- writing ---------------------------------------------------------------------------
 
@@ -244,12 +246,24 @@ class Ledger:
         batch = [d if isinstance(d, Draft) else Draft(event=d, occurred_at=now) for d in drafts]
         if not batch:
             return Appended([], new=False)
+        if stream not in self._warmed:
+            self._warm(stream)
         with self.transaction() as conn:
             stored = self._existing(conn, [d.event_id for d in batch])
             if stored:
                 return Appended(self._replayed(conn, stream, batch, stored), new=False)
             written = self._write(conn, stream, batch, expected_version)
         return Appended([_envelope(row, event, meta) for row, event, meta in written], new=True)
+
+    def _warm(self, stream: str) -> None:
+        """Fold what appending to ``stream`` needs before taking the write lock (the first
+        time this object appends to it): other writers then wait for the append alone."""
+        try:
+            with self.transaction(write=False) as conn:
+                self._judge.warm(conn, stream)
+        except LedgerError:
+            return  # a bad stream: the append says why
+        self._warmed.add(stream)
 
     def _existing(self, conn: sqlite3.Connection, ids: list[str]) -> dict[str, Envelope]:
         if len(set(ids)) != len(ids):

@@ -157,6 +157,17 @@ class Judge:
         self._fresh = set()
         self._pending_kickoffs = {}
 
+    def warm(self, conn: sqlite3.Connection, stream: str) -> None:
+        """Bring what an append to ``stream`` reads (the registry, the stream's fold and its
+        competition's) up to date, in a read transaction: the slow first fold is then done
+        outside the write lock, and the append under it reads only what changed since."""
+        kind, ident = stream_kind(stream)
+        self.registry(conn)
+        self.state(conn, stream)
+        competition = self._scheduled_in(conn, ident) if kind == "match" else None
+        if competition is not None:
+            self.state(conn, competition)
+
     def prepare(self, conn: sqlite3.Connection, events: Iterable[Event]) -> None:
         """Look up at once where the fixtures of a batch were scheduled before, if anywhere
         (a new match's fixture would otherwise cost a query of its own)."""
