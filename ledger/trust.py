@@ -132,7 +132,8 @@ def key_id(public: Ed25519PublicKey) -> str:
 
 def make_keys(private_path: Path) -> tuple[Path, str]:
     """A new Ed25519 key pair: the private key in ``private_path`` (PEM, mode 0600, never
-    overwritten) and the public one beside it with ``.pub`` added; (public path, key id)."""
+    overwritten; its folder made 0700 if new) and the public one beside it with ``.pub``
+    added; (public path, key id)."""
     from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
@@ -141,6 +142,7 @@ def make_keys(private_path: Path) -> tuple[Path, str]:
         if path.exists():
             raise TrustError(f"{path} exists: a key is never overwritten; choose another name")
     private = Ed25519PrivateKey.generate()
+    private_path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     pem = private.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                                 serialization.NoEncryption())
     try:
