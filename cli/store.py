@@ -325,8 +325,7 @@ def export(
 
     Example: matchledger export --match uel24-qf4-leg2 --type ShootoutKick
     """
-    from ledger import export_lines
-    from ledger.trust import whole_file
+    from ledger import export_lines, whole_file
 
     filters = {**stream_filters(stream, match, competition), **type_filter(types),
                "after": after, "as_of": as_of, "known_at": known_at, "at_position": at_position}
@@ -396,7 +395,7 @@ def verify(
     ] = None,
     json_output: Json = False,
 ) -> None:
-    from ledger.trust import Anchor, load_public_key
+    from ledger import Anchor, load_public_key
 
     anchors = [Anchor.parse(text) for text in head or ()]
     anchors += [Anchor.load(path) for path in anchor or ()]

@@ -58,7 +58,7 @@ def keygen(
 
     Example: matchledger keygen ~/.matchledger/ledger-key
     """
-    from ledger.trust import make_keys
+    from ledger import make_keys
 
     public, key_id = make_keys(private)
     console().print(f"private key {private} (keep it secret, outside the ledger), public key "
@@ -79,7 +79,7 @@ def checkpoint(
 
     Example: matchledger checkpoint --key ~/.matchledger/ledger-key --db demo.db
     """
-    from ledger.trust import load_private_key
+    from ledger import load_private_key
 
     private = load_private_key(key)
     if db.exists() and key.exists() and db.samefile(key):

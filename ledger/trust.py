@@ -245,4 +245,5 @@ def whole_file(path: Path) -> Iterator[TextIO]:
         temp.unlink(missing_ok=True)
 
 
-__all__ = ["Anchor", "Checkpoint", "TrustError", "make_keys", "whole_file", "write_whole"]
+__all__ = ["Anchor", "Checkpoint", "TrustError", "load_private_key", "load_public_key", "make_keys",
+           "whole_file", "write_whole"]
