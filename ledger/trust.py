@@ -92,7 +92,7 @@ class Anchor:
     def load(cls, path: Path) -> Anchor:
         """The anchor saved in ``path`` (by ``save``; a file holding ``POSITION:HASH`` too)."""
         try:
-            text = path.read_text(encoding="utf-8")
+            text = _small_file(path, "an anchor").decode("utf-8")
         except (OSError, UnicodeDecodeError) as e:
             raise TrustError(f"anchor {path}: cannot read it ({e})") from e
         try:
@@ -186,11 +186,21 @@ def load_public_key(path: Path) -> Ed25519PublicKey:
 
 def _read_key(path: Path) -> bytes:
     try:
-        if path.stat().st_size > 64 * 1024:
-            raise TrustError(f"{path} is too large to be a key")
-        return path.read_bytes()
+        return _small_file(path, "a key")
     except OSError as e:
         raise TrustError(f"cannot read key {path}: {e.strerror or e}") from e
+
+
+def _small_file(path: Path, what: str, limit: int = 64 * 1024) -> bytes:
+    """The bytes of a file of at most ``limit`` (a device or a FIFO is refused, not read
+    for ever)."""
+    if not path.is_file():
+        raise TrustError(f"{path} is not a file{'' if path.exists() else ' (no such file)'}")
+    with path.open("rb") as f:
+        data = f.read(limit + 1)
+    if len(data) > limit:
+        raise TrustError(f"{path} is too large to be {what}")
+    return data
 
 
 def sign(private: Ed25519PrivateKey, position: int, digest: str

@@ -285,9 +285,10 @@ def test_the_cli_keeps_a_head_signs_a_checkpoint_and_verify_holds_the_log_to_bot
 
 @pytest.mark.parametrize(("args", "message"), [
     (["verify", "--head", "12:zz"], "expected POSITION:HASH or HASH"),
-    (["verify", "--anchor", "missing.anchor"], "cannot read it"),
-    (["verify", "--key", "missing.pub"], "cannot read key missing.pub"),
-    (["checkpoint", "--key", "missing"], "cannot read key missing"),
+    (["verify", "--anchor", "missing.anchor"], "missing.anchor is not a file (no such file)"),
+    (["verify", "--anchor", "/dev/zero"], "/dev/zero is not a file"),
+    (["verify", "--key", "missing.pub"], "missing.pub is not a file"),
+    (["checkpoint", "--key", "missing"], "missing is not a file"),
 ])
 def test_bad_trust_options_are_one_line(seeded: Path, args: list[str], message: str) -> None:
     done = cli(*args, "--db", seeded)
