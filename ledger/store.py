@@ -629,8 +629,8 @@ class Ledger:
         versions: dict[str, int] = {}
         head = self.head()
         unseen = dict(loose)
-        with (_as_it_stood(self.conn) as before,
-              closing(self.conn.execute(f"SELECT {_COLUMNS} FROM main.events "
+        with (_as_it_stood(self.path) as (judged, before),
+              closing(self.conn.execute(f"SELECT {_COLUMNS} FROM events "
                                         "ORDER BY position")) as rows):
             judge = Judge()
             for row in rows:
@@ -653,7 +653,7 @@ class Ledger:
                                "log up to here was rewritten and hashed again")
                 elif rules:
                     before(position)
-                    problem = _judged(judge, self.conn, stream, version, type_name, schema,
+                    problem = _judged(judge, judged, stream, version, type_name, schema,
                                       data, event_id, occurred, recorded)
                 else:
                     try:
@@ -710,22 +710,26 @@ def _judged(judge: Judge, conn: sqlite3.Connection, stream: str, version: int,
 
 
 @contextmanager
-def _as_it_stood(conn: sqlite3.Connection) -> Iterator[Callable[[int], None]]:
-    """While it lasts, ``events`` on ``conn`` is the log before a position (a temporary view
-    over ``main.events``), which the function yielded moves: the judge reads the log as an
-    append at that position did."""
+def _as_it_stood(path: Path) -> Iterator[tuple[sqlite3.Connection, Callable[[int], None]]]:
+    """A read-only connection to the ledger at ``path`` on which ``events`` is the log before
+    a position (a temporary view over ``main.events``), and the function that moves it: the
+    judge reads the log there as an append at that position did. A connection of its own,
+    so that nothing else sharing the ledger's sees the view."""
+    conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True,
+                           isolation_level=None, check_same_thread=False)
     bound = [0]
-    conn.create_function("matchledger_verified_before", 0, lambda: bound[0])
-    conn.execute("CREATE TEMP VIEW events AS SELECT * FROM main.events "
-                 "WHERE position < matchledger_verified_before()")
 
     def before(position: int) -> None:
         bound[0] = position
 
     try:
-        yield before
+        conn.create_function("matchledger_verified_before", 0, lambda: bound[0])
+        conn.execute("CREATE TEMP VIEW events AS SELECT * FROM main.events "
+                     "WHERE position < matchledger_verified_before()")
+        conn.execute("BEGIN")  # one snapshot; the rows before any position are the same in all
+        yield conn, before
     finally:
-        conn.execute("DROP VIEW temp.events")
+        conn.close()
 
 
 def _missing_checkpoints(conn: sqlite3.Connection, *, triggers: bool = False) -> bool:
