@@ -358,21 +358,7 @@ def _is_ledger_file(output: Path, db: Path) -> bool:
     return False
 
 
-VERIFY_HELP = """Check the hash chain, positions, versions, rules and triggers; exit 1 if broken.
-
-The hash chain proves that no event was changed, inserted or removed without re-hashing
-every event after it. It cannot tell a log whose tail was rewritten and hashed again, or cut
-short, from an honest one: keep the head elsewhere (export and stats print it, anchor saves
-it) and give it with --head or --anchor, or sign checkpoints (matchledger checkpoint) and
-give the public key with --key; stored checkpoints are checked against the log even without
-it. Every event is judged again by the rules that admit appends, so a row added behind the
-ledger's back, hash and all, fails where the rules refuse it.
-
-Example: matchledger verify --db demo.db --anchor demo.anchor --key ledger-key.pub
-"""
-
-
-@app.command(rich_help_panel=PANEL, help=VERIFY_HELP)
+@app.command(rich_help_panel=PANEL)
 def verify(
     db: Db = DEFAULT_DB,
     head: Annotated[list[str] | None, typer.Option(
@@ -395,6 +381,18 @@ def verify(
     ] = None,
     json_output: Json = False,
 ) -> None:
+    """Check the hash chain, positions, versions, rules and triggers; exit 1 if broken.
+
+    The hash chain proves that no event was changed, inserted or removed without re-hashing
+    every event after it. It cannot tell a log whose tail was rewritten and hashed again, or cut
+    short, from an honest one: keep the head elsewhere (export and stats print it, anchor saves
+    it) and give it with --head or --anchor, or sign checkpoints (matchledger checkpoint) and
+    give the public key with --key; stored checkpoints are checked against the log even without
+    it. Every event is judged again by the rules that admit appends, so a row added behind the
+    ledger's back, hash and all, fails where the rules refuse it.
+
+    Example: matchledger verify --db demo.db --anchor demo.anchor --key ledger-key.pub
+    """
     from ledger import Anchor, load_public_key
 
     anchors = [Anchor.parse(text) for text in head or ()]
