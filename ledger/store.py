@@ -586,20 +586,21 @@ class Ledger:
         ``rules=False`` skips the judging, most of the time it takes.
         ``progress`` is told (position reached, head) every ``VERIFY_STEP`` events."""
         with self.transaction(write=False):  # the head and the rows of one moment
-            kept: dict[int, tuple[str, str]] = {}  # position -> (hash, who holds it)
+            kept: dict[int, list[tuple[str, str]]] = {}  # position -> [(hash, who holds it)]
             loose: dict[str, str] = {}  # hash -> who holds it, for anchors without a position
             for anchor in anchors:
                 if anchor.position is None:
                     loose[anchor.hash] = f"anchor {anchor.hash[:12]}…"
                 else:
-                    kept.setdefault(anchor.position, (anchor.hash, f"the anchor {anchor}"))
+                    kept.setdefault(anchor.position, []).append(
+                        (anchor.hash, f"the anchor {anchor}"))
             failed = self._checkpoints(key, kept)
             if failed is not None:
                 return failed
             return self._verify(progress, kept, loose, rules)
 
-    def _checkpoints(self, key: Ed25519PublicKey | None, kept: dict[int, tuple[str, str]]
-                     ) -> VerifyReport | None:
+    def _checkpoints(self, key: Ed25519PublicKey | None,
+                     kept: dict[int, list[tuple[str, str]]]) -> VerifyReport | None:
         """Add each stored checkpoint to ``kept``; a failing report when one's signature does
         not hold under ``key``, or when ``key`` is given and there is none."""
         try:
@@ -619,11 +620,12 @@ class Ledger:
                 return VerifyReport(False, 0, cp.position, f"checkpoint {cp.id} (position "
                                     f"{cp.position}) does not verify with key {key_id(key)}: "
                                     f"{signer}")
-            kept.setdefault(cp.position, (cp.hash, f"checkpoint {cp.id}, signed {cp.signed_at}"))
+            kept.setdefault(cp.position, []).append(
+                (cp.hash, f"checkpoint {cp.id}, signed {cp.signed_at}"))
         return None
 
     def _verify(self, progress: Callable[[int, int], None] | None,
-                kept: Mapping[int, tuple[str, str]], loose: Mapping[str, str], rules: bool
+                kept: Mapping[int, list[tuple[str, str]]], loose: Mapping[str, str], rules: bool
                 ) -> VerifyReport:
         prev, expected_position, count = GENESIS, 1, 0
         versions: dict[str, int] = {}
@@ -647,8 +649,9 @@ class Ledger:
                     problem = "hash does not match the stored envelope (edited after writing?)"
                 elif version != versions.get(stream, -1) + 1:
                     problem = f"{stream}: version {version} follows {versions.get(stream, -1)}"
-                elif position in kept and kept[position][0] != bytes(digest).hex():
-                    held, who = kept[position]
+                elif wrong := [(held, who) for held, who in kept.get(position, ())
+                               if held != bytes(digest).hex()]:
+                    held, who = wrong[0]
                     problem = (f"the hash here is not {held[:12]}…, which {who} holds: the "
                                "log up to here was rewritten and hashed again")
                 elif rules:
@@ -669,7 +672,7 @@ class Ledger:
                     progress(position, head)
         beyond = [p for p in kept if p >= expected_position]
         if beyond:
-            who = kept[min(beyond)][1]
+            who = kept[min(beyond)][0][1]
             return VerifyReport(False, count, expected_position,
                                 f"the log ends at position {expected_position - 1}, but {who} "
                                 f"holds position {min(beyond)}: events were cut from its end",

@@ -294,3 +294,12 @@ def test_bad_trust_options_are_one_line(seeded: Path, args: list[str], message: 
     done = cli(*args, "--db", seeded)
     assert done.exit_code == 1 and message in done.output
     assert done.output.count("\n") == 1 and "Traceback" not in done.output
+
+
+def test_every_head_kept_at_one_position_is_checked_not_only_the_first(seeded: Path) -> None:
+    with Ledger(seeded) as lg:
+        kept = lg.anchor()
+    assert kept.position is not None
+    wrong = Anchor(kept.position, "0" * 64)
+    ok, first_bad, problem = verify(seeded, anchors=[kept, wrong])
+    assert (ok, first_bad) == (False, kept.position) and "000000000000" in (problem or "")
