@@ -110,14 +110,14 @@ def append_events(opts: Options, stream: str, events: Sequence[Event],
               if opts.event_id else Draft(event=e, occurred_at=occurred, meta=meta)
               for e in events]
     with open_ledger(opts.db) as lg:
-        head = lg.head()
-        envelopes = lg.append(stream, drafts, expected_version=opts.expect)
-        report(lg, envelopes, head, json_output=opts.json, match=match)
+        done = lg.submit(stream, drafts, expected_version=opts.expect)
+        report(lg, done.envelopes, done.new, json_output=opts.json, match=match)
 
 
-def report(lg: Ledger, envelopes: Sequence[Envelope], head: int, *, json_output: bool,
+def report(lg: Ledger, envelopes: Sequence[Envelope], new: bool, *, json_output: bool,
            match: str | None) -> None:
-    """Print each appended event (position, version) and the match's new score line."""
+    """Print each appended event (position, version), or that it was already stored (``new``
+    false: a resend), and the match's new score line."""
     from rich.markup import escape
 
     from cli import render
@@ -135,14 +135,14 @@ def report(lg: Ledger, envelopes: Sequence[Envelope], head: int, *, json_output:
 
         emit_json({
             "appended": [{"position": e.position, "stream": e.stream, "version": e.version,
-                          "event_id": e.event_id, "type": e.type, "new": e.position > head}
+                          "event_id": e.event_id, "type": e.type, "new": new}
                          for e in envelopes],
             "score": to_json(board) if board is not None else None,
         })
         return
     out = console()
     for env in envelopes:
-        verb = "appended" if env.position > head else "already in the ledger:"
+        verb = "appended" if new else "already in the ledger:"
         out.print(f"{verb} [cyan]{env.type}[/cyan] at position [bold]{env.position}[/bold] "
                   f"({env.stream} v{env.version}): {escape(render.describe(env.event))}")
     if board is not None and state is not None:
@@ -654,7 +654,6 @@ def raw_json(
             obj["meta"] = {**(obj.get("meta") or {}), "source": source}
     stream, draft = parse_draft(obj)
     with open_ledger(db) as lg:
-        head = lg.head()
-        envelopes = lg.append(stream, [draft], expected_version=expect)
+        done = lg.submit(stream, [draft], expected_version=expect)
         match = stream.removeprefix("match:") if stream.startswith("match:") else None
-        report(lg, envelopes, head, json_output=json_output, match=match)
+        report(lg, done.envelopes, done.new, json_output=json_output, match=match)

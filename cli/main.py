@@ -19,7 +19,7 @@ import typer
 from typer._click import exceptions as click_exceptions
 from typer.core import TyperGroup
 
-from cli import append, demo, log, rebuild, store, views
+from cli import append, demo, log, rebuild, store, trust, views
 from cli.common import CliError, one_line
 
 EXIT_ERROR = 1  # the ledger refused, or something named does not exist
@@ -103,6 +103,7 @@ def root(
 
 app.add_typer(demo.app)
 app.add_typer(store.app)
+app.add_typer(trust.app)
 app.add_typer(append.app, name="append", rich_help_panel="Live",
               help="Append one event, typed for live use during a match.")
 app.add_typer(log.app)

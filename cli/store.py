@@ -137,7 +137,7 @@ def import_(
 
     Example: matchledger import 2023-24/el.txt de.1.json --alias "Bayer 04 Leverkusen=leverkusen"
     """
-    from ledger import LedgerError
+    from ledger import LedgerError, new_ledger
 
     options = source_options(
         alias=alias or (), aliases_file=aliases_file, round_kind=round_kind or (),
@@ -154,38 +154,38 @@ def import_(
         progress = sys.stderr.isatty() and (
             len(sources) > 1 or any(fmt != JSONL for _, fmt in sources)
             or any(n is None or n >= 2000 for n in lines.values()))
-    created = not db.exists()
     started = time.perf_counter()
     done: list[dict[str, Any]] = []
     told: list[str] = []
-    try:
-        with open_ledger(db, create=True) as lg, ProgressBar(progress) as bar:
-            seasons = any(fmt != JSONL for _, fmt in sources)
-            files_done = bar.task("importing", len(sources)) \
-                if len(sources) > 1 or seasons else None
-            for n, (file, fmt) in enumerate(sources):
-                try:
-                    if fmt == JSONL:
-                        report = _import_jsonl(lg, file, bar.task(file, lines[file]))
-                        done.append(jsonl_json(file, report.added, report.skipped))
-                        told.append(f"{file} (jsonl): events: {report.added} added, "
-                                    f"{report.skipped} already in the ledger")
-                    else:
-                        summary = import_source_file(lg, file, fmt, options)
-                        done.append(summary_json(summary))
-                        told += summary.lines()
-                except (LedgerError, CliError, OSError) as e:
-                    if not done:
-                        raise
-                    raise CliError(_stopped(e, file, [d["file"] for d in done],
-                                            len(sources) - n - 1)) from e
-                if files_done is not None:
-                    files_done(1)
-            head = lg.head()
-    except BaseException:
-        if created and not done:  # a failed import into a new file leaves no file behind
-            _remove(db)
-        raise
+    stopped: CliError | None = None
+    # a new file appears only once something is imported, and never over one that another
+    # process created meanwhile (a failed import removes only what it made)
+    opened = open_ledger(db, create=True) if db.exists() else new_ledger(db)
+    with opened as lg, ProgressBar(progress) as bar:
+        seasons = any(fmt != JSONL for _, fmt in sources)
+        files_done = bar.task("importing", len(sources)) if len(sources) > 1 or seasons else None
+        for n, (file, fmt) in enumerate(sources):
+            try:
+                if fmt == JSONL:
+                    report = _import_jsonl(lg, file, bar.task(file, lines[file]))
+                    done.append(jsonl_json(file, report.added, report.skipped))
+                    told.append(f"{file} (jsonl): events: {report.added} added, "
+                                f"{report.skipped} already in the ledger")
+                else:
+                    summary = import_source_file(lg, file, fmt, options)
+                    done.append(summary_json(summary))
+                    told += summary.lines()
+            except (LedgerError, CliError, OSError) as e:
+                if not done:
+                    raise
+                stopped = CliError(_stopped(e, file, [d["file"] for d in done],
+                                            len(sources) - n - 1))
+                break  # the files before it stay imported
+            if files_done is not None:
+                files_done(1)
+        head = lg.head()
+    if stopped is not None:
+        raise stopped
     seconds = time.perf_counter() - started
     added, skipped = sum(d["added"] for d in done), sum(d["skipped"] for d in done)
     if json_output:
@@ -247,11 +247,6 @@ def _count_lines(file: str) -> int | None:
         return None
     with open(file, "rb") as f:
         return sum(1 for line in f if line.strip())
-
-
-def _remove(db: Path) -> None:
-    for path in (db, Path(f"{db}-wal"), Path(f"{db}-shm")):
-        path.unlink(missing_ok=True)
 
 
 def stream_filters(stream: str | None, match: str | None,
@@ -331,20 +326,27 @@ def export(
 
     Example: matchledger export --match uel24-qf4-leg2 --type ShootoutKick
     """
-    from ledger import export_lines
+    from ledger import export_lines, whole_file
 
     filters = {**stream_filters(stream, match, competition), **type_filter(types),
                "after": after, "as_of": as_of, "known_at": known_at, "at_position": at_position}
     if output is not None and _is_ledger_file(output, db):
         raise CliError(f"--output {output} is the ledger's own file: choose another")
-    with open_ledger(db, read_only=True) as lg:
+    # one read transaction: the head printed is the head of what was exported
+    with open_ledger(db, read_only=True) as lg, lg.transaction(write=False):
         known_streams(lg, filters)
+        head = lg.anchor() if lg.head() else None
         if output is None:
-            export_lines(lg, sys.stdout, **filters)
-            return
-        with output.open("w", encoding="utf-8") as out:
-            count = export_lines(lg, out, **filters)
-    console(stderr=True).print(f"exported {count} events to {output}", markup=False)
+            count = export_lines(lg, sys.stdout, **filters)
+        else:
+            with whole_file(output) as out:  # a full disk leaves no half-written file
+                count = export_lines(lg, out, **filters)
+    if output is None and not sys.stderr.isatty():  # a pipe reads stdout; say it to people
+        return
+    told = f"exported {count} events to {output}; " if output is not None else ""
+    keep = (f"the log's head is {head} (keep it: matchledger verify --head {head})"
+            if head is not None else "the log is empty")
+    console(stderr=True).print(told + keep, markup=False)
 
 
 def _is_ledger_file(output: Path, db: Path) -> bool:
@@ -361,26 +363,62 @@ def _is_ledger_file(output: Path, db: Path) -> bool:
 @app.command(rich_help_panel=PANEL)
 def verify(
     db: Db = DEFAULT_DB,
+    head: Annotated[list[str] | None, typer.Option(
+        "--head", metavar="POSITION:HASH",
+        help="A head kept from before (export and stats print it; the hash alone also "
+             "works): the log must still hold it (repeatable).")] = None,
+    anchor: Annotated[list[Path] | None, typer.Option(
+        "--anchor", metavar="FILE",
+        help="A head saved by matchledger anchor --output FILE (repeatable).")] = None,
+    key: Annotated[Path | None, typer.Option(
+        "--key", metavar="PUBLIC_KEY",
+        help="The public key (FILE.pub of matchledger keygen): every stored checkpoint must "
+             "be signed by it, and there must be one.")] = None,
+    rules: Annotated[bool, typer.Option(
+        "--rules/--no-rules",
+        help="Judge every event again by the rules of append (--no-rules: the chain, heads "
+             "and checkpoints only, several times faster).")] = True,
     progress: Annotated[bool | None, typer.Option(
         "--progress/--no-progress", help="Show a progress bar (default: on a terminal).")
     ] = None,
     read_models: ReadModelsOpt = False,
     json_output: Json = False,
 ) -> None:
-    """Check the hash chain, positions, versions and append-only triggers; exit 1 if broken.
+    """Check the hash chain, positions, versions, rules and triggers; exit 1 if broken.
 
-    Example: matchledger verify --db demo.db --read-models
+    The hash chain proves that no event was changed, inserted or removed without re-hashing
+    every event after it. It cannot tell a log whose tail was rewritten and hashed again, or cut
+    short, from an honest one: keep the head elsewhere (export and stats print it, anchor saves
+    it) and give it with --head or --anchor, or sign checkpoints (matchledger checkpoint) and
+    give the public key with --key; stored checkpoints are checked against the log even without
+    it. Every event is judged again by the rules that admit appends, so a row added behind the
+    ledger's back, hash and all, fails where the rules refuse it.
+
+    --read-models recomputes the read models and snapshots apart and names every row
+    that differs from what is stored.
+
+    Example: matchledger verify --db demo.db --anchor demo.anchor --key ledger-key.pub
     """
+    from ledger import Anchor, load_public_key
+
+    anchors = [Anchor.parse(text) for text in head or ()]
+    anchors += [Anchor.load(path) for path in anchor or ()]
+    public = load_public_key(key) if key is not None else None
     show = sys.stderr.isatty() if progress is None else progress
     with open_ledger(db, verifying=True) as lg, ProgressBar(show) as bars:
-        report = lg.verify(progress=bars.tracker("verifying"))
+        report = lg.verify(progress=bars.tracker("verifying"), anchors=anchors, key=public,
+                           rules=rules)
         models = check_models(lg, bars) if read_models else None
     if json_output:
         emit_json({"ok": report.ok, "events": report.events, "first_bad": report.first_bad,
                    "problem": report.problem, "head_hash": report.head_hash,
                    **models_json(models)})
     elif report.ok:
-        console().print(f"[green]ok[/green]: {report.events} events, hash chain intact, "
+        held = [f"{len(anchors)} kept head(s) found"] if anchors else []
+        held += ["its signed checkpoints verified"] if public is not None else []
+        console().print(f"[green]ok[/green]: {report.events} events, hash chain intact"
+                        f"{', rules hold' if rules else ''}"
+                        f"{''.join(', ' + h for h in held)}, "
                         f"head hash {report.head_hash}")
     if not report.ok:
         where = f"at position {report.first_bad}" if report.first_bad is not None else "in"
@@ -411,12 +449,12 @@ def stats(db: Db = DEFAULT_DB, json_output: Json = False) -> None:
         if data["events"] else "none",
         "occurred": f"{data['first_occurred_at']} .. {data['last_occurred_at']}",
         "recorded": f"{data['first_recorded_at']} .. {data['last_recorded_at']}",
-        "head hash": data["head_hash"],
+        "head": f"{data['last_position']}:{data['head_hash']}  (keep it to verify --head)",
         "read models": f"caught up to position {data['read_models_position']}"
         if data["read_models_position"] is not None else "not built (matchledger rebuild)",
     }
     if not data["events"]:
-        for key in ("occurred", "recorded", "head hash"):
+        for key in ("occurred", "recorded", "head"):
             rows.pop(key)
     out = console()
     out.print(render.key_values(rows))

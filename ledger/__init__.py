@@ -27,11 +27,23 @@ from ledger.io import (
     parse_json,
     parse_time,
 )
-from ledger.store import NO_STREAM, Ledger, StoredDraft, VerifyReport
+from ledger.store import NO_STREAM, Appended, Ledger, StoredDraft, VerifyReport, new_ledger
 from ledger.teams import Registry, Team, normalise
+from ledger.trust import (
+    Anchor,
+    Checkpoint,
+    TrustError,
+    load_private_key,
+    load_public_key,
+    make_keys,
+    whole_file,
+)
 
 __all__ = [
     "NO_STREAM",
+    "Anchor",
+    "Appended",
+    "Checkpoint",
     "ConcurrencyConflict",
     "Draft",
     "DuplicateEvent",
@@ -45,6 +57,7 @@ __all__ = [
     "RuleBroken",
     "StoredDraft",
     "Team",
+    "TrustError",
     "UnknownMatch",
     "UnknownTeam",
     "VerifyReport",
@@ -52,10 +65,15 @@ __all__ = [
     "from_micros",
     "import_file",
     "import_lines",
+    "load_private_key",
+    "load_public_key",
+    "make_keys",
+    "new_ledger",
     "new_event_id",
     "normalise",
     "parse_draft",
     "parse_json",
     "parse_time",
     "to_micros",
+    "whole_file",
 ]

@@ -114,16 +114,7 @@ def open_read_only(path: Path, schema: str, *, timeout: float,
         raise NotALedger(f"{path} is {kind}, not a ledger file")
     if not os.access(path, os.R_OK):
         raise LedgerError(f"cannot read {path}: permission denied")
-    uri = path.resolve().as_uri()
-    if not os.access(path.parent, os.W_OK) and not Path(f"{path}-shm").exists():
-        if Path(f"{path}-wal").exists():
-            raise LedgerError(f"cannot read {path}: its folder is read-only and {path.name}-wal "
-                              "holds events not yet in the file (open it where it can be "
-                              "written once)")
-        uri += "?mode=ro&immutable=1"
-    elif Path(f"{path}-journal").exists() or not os.access(path, os.W_OK):
-        uri += "?mode=ro"  # a hot journal is never rolled back by a reader
-    conn = sqlite3.connect(uri, uri=True, timeout=timeout, isolation_level=None,
+    conn = sqlite3.connect(read_only_uri(path), uri=True, timeout=timeout, isolation_level=None,
                            check_same_thread=False)
     try:
         conn.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
@@ -136,6 +127,21 @@ def open_read_only(path: Path, schema: str, *, timeout: float,
         conn.close()
         raise
     return conn
+
+
+def read_only_uri(path: Path, *, always: bool = False) -> str:
+    """The URI a reader opens ``path`` by (see ``open_read_only``); ``always``: ``mode=ro``
+    even where the file could be written."""
+    uri = path.resolve().as_uri()
+    if not os.access(path.parent, os.W_OK) and not Path(f"{path}-shm").exists():
+        if Path(f"{path}-wal").exists():
+            raise LedgerError(f"cannot read {path}: its folder is read-only and {path.name}-wal "
+                              "holds events not yet in the file (open it where it can be "
+                              "written once)")
+        return uri + "?mode=ro&immutable=1"
+    if always or Path(f"{path}-journal").exists() or not os.access(path, os.W_OK):
+        return uri + "?mode=ro"  # a hot journal is never rolled back by a reader
+    return uri
 
 
 def cannot_write(path: Path) -> str | None:

@@ -20,11 +20,12 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import os
 import sqlite3
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 import sqlite_utils
@@ -39,10 +40,33 @@ from ledger.errors import (
     LedgerError,
     NotALedger,
 )
-from ledger.files import cannot_write, check_schema, kind_of, marker_pragmas, open_read_only
+from ledger.files import (
+    cannot_write,
+    check_schema,
+    kind_of,
+    marker_pragmas,
+    open_read_only,
+    read_only_uri,
+)
 from ledger.jsontext import dumps, dumps_data, loads
 from ledger.teams import Registry
+from ledger.trust import (
+    CHECKPOINT_TRIGGERS,
+    CHECKPOINTS_SCHEMA,
+    Anchor,
+    Checkpoint,
+    key_id,
+    sign,
+    signature_holds,
+    stored_checkpoints,
+)
 from ledger.validate import Judge, allowed_in, decode_data, scheduled_in, stream_kind
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import (
+        Ed25519PrivateKey,
+        Ed25519PublicKey,
+    )
 
 NO_STREAM = -1  # expected_version of a stream that must not exist yet
 GENESIS = bytes(32)
@@ -109,6 +133,15 @@ class VerifyReport:
     head_hash: str | None = None
 
 
+@attrs.frozen
+class Appended:
+    """What an append stored: its envelopes, and whether it wrote them (``new``) or found
+    every one already stored under its event id (a resend, which writes nothing)."""
+
+    envelopes: list[Envelope]
+    new: bool
+
+
 @attrs.frozen(kw_only=True)
 class StoredDraft(Draft):
     """A draft read back from an export: its stored form is kept as it was if it is admitted
@@ -137,6 +170,7 @@ class Ledger:
         self._judge = Judge()
         self._tail: tuple[int, bytes] | None = None
         self._committed: int | None = None  # the last position when this object last committed
+        self._warmed: set[str] = set()  # streams whose folds were read outside the write lock
 
     @property
     def conn(self) -> sqlite3.Connection:
@@ -170,13 +204,32 @@ class Ledger:
         try:
             yield conn
             conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            self._judge.rollback()
+        except BaseException as e:
+            self._abandon(conn, refused=isinstance(e, LedgerError))
+            if isinstance(e, sqlite3.Error) and _is_full(e):
+                raise LedgerError(f"cannot write to {self.path}: the disk is full ({e}); "
+                                  "nothing of this write was kept") from e
             raise
         self._judge.commit(wrote=write and self._tail is not None)
         if write and self._tail is not None:
             self._committed = self._tail[0]
+
+    def _abandon(self, conn: sqlite3.Connection, *, refused: bool) -> None:
+        """Undo a transaction that failed. SQLite may have rolled it back already (a full disk
+        at COMMIT does). The judge forgets what it learnt in it; unless the ledger itself
+        ``refused`` (a rule, a conflict: nothing reached the file), it forgets all it knew
+        too, so the next write reads the log afresh rather than number its events after
+        rows that were never kept."""
+        try:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+        finally:
+            self._judge.rollback()
+            self._tail = None
+            if not refused:
+                self._judge.reset()
+                self._committed = None
+                self._warmed.clear()
 
     # --- writing ---------------------------------------------------------------------------
 
@@ -188,16 +241,34 @@ class Ledger:
         (NO_STREAM, -1, for a new stream; None to skip the check). Re-sending events whose ids
         are already stored returns the stored envelopes and writes nothing.
         """
+        return self.submit(stream, drafts, expected_version).envelopes
+
+    def submit(self, stream: str, drafts: Sequence[Draft | Event],
+               expected_version: int | None = None) -> Appended:
+        """``append``, saying also whether it wrote the events or found them stored (a
+        resend), as decided under the write lock: true however many resend at once."""
         now = dt.datetime.now(UTC)
         batch = [d if isinstance(d, Draft) else Draft(event=d, occurred_at=now) for d in drafts]
         if not batch:
-            return []
+            return Appended([], new=False)
+        if stream not in self._warmed:
+            self._warm(stream)
         with self.transaction() as conn:
             stored = self._existing(conn, [d.event_id for d in batch])
             if stored:
-                return self._replayed(conn, stream, batch, stored)
+                return Appended(self._replayed(conn, stream, batch, stored), new=False)
             written = self._write(conn, stream, batch, expected_version)
-        return [_envelope(row, event, meta) for row, event, meta in written]
+        return Appended([_envelope(row, event, meta) for row, event, meta in written], new=True)
+
+    def _warm(self, stream: str) -> None:
+        """Fold what appending to ``stream`` needs before taking the write lock (the first
+        time this object appends to it): other writers then wait for the append alone."""
+        try:
+            with self.transaction(write=False) as conn:
+                self._judge.warm(conn, stream)
+        except LedgerError:
+            return  # a bad stream: the append says why
+        self._warmed.add(stream)
 
     def _existing(self, conn: sqlite3.Connection, ids: list[str]) -> dict[str, Envelope]:
         if len(set(ids)) != len(ids):
@@ -478,46 +549,143 @@ class Ledger:
             "first_position": first, "last_position": last,
             "first_occurred_at": bound(min, 2), "last_occurred_at": bound(max, 3),
             "first_recorded_at": bound(min, 4), "last_recorded_at": bound(max, 5),
-            "head_hash": bytes(head[0]).hex() if head else None, "types": types,
+            "head_hash": bytes(head[0]).hex() if head else None,
+            "head": f"{last}:{bytes(head[0]).hex()}" if head else None, "types": types,
         }
+
+    # --- heads and checkpoints -------------------------------------------------------------
+
+    def anchor(self) -> Anchor:
+        """The head of the log (its last position and hash), to keep outside the file:
+        ``verify`` given it later proves the log still holds it, not cut short or rewritten."""
+        row = self.conn.execute(
+            "SELECT position, hash FROM events ORDER BY position DESC LIMIT 1").fetchone()
+        if row is None:
+            raise LedgerError(f"{self.path} is empty: there is no head to keep yet")
+        return Anchor(int(row[0]), bytes(row[1]).hex())
+
+    def checkpoint(self, key: Ed25519PrivateKey) -> Checkpoint:
+        """Sign the head with ``key`` and store it in the ``checkpoints`` table (append-only,
+        like the log): from then on ``verify`` fails on a log that no longer holds it."""
+        with self.transaction() as conn:
+            if _missing_checkpoints(conn):
+                for statement in CHECKPOINTS_SCHEMA:  # not executescript: it would COMMIT
+                    conn.execute(statement)
+            head = self.anchor()
+            assert head.position is not None
+            signed_at, signer, signature = sign(key, head.position, head.hash)
+            cursor = conn.execute(
+                "INSERT INTO checkpoints (position, hash, signed_at, key_id, signature) "
+                "VALUES (?, ?, ?, ?, ?)", (head.position, head.hash, signed_at, signer, signature))
+        return Checkpoint(int(cursor.lastrowid or 0), head.position, head.hash, signed_at,
+                          signer, signature)
 
     # --- checking --------------------------------------------------------------------------
 
-    def verify(self, progress: Callable[[int, int], None] | None = None) -> VerifyReport:
-        """Walk the hash chain, positions and versions; report the first position that fails.
+    def verify(self, progress: Callable[[int, int], None] | None = None, *,
+               anchors: Sequence[Anchor] = (), key: Ed25519PublicKey | None = None,
+               rules: bool = True) -> VerifyReport:
+        """Walk the hash chain, positions and versions, judge every event again by the rules
+        that admit appends, and hold the log to each of ``anchors`` and each stored
+        checkpoint (signed by ``key``, when given); report the first position that fails.
+        ``rules=False`` skips the judging, most of the time it takes.
         ``progress`` is told (position reached, head) every ``VERIFY_STEP`` events."""
         with self.transaction(write=False):  # the head and the rows of one moment
-            return self._verify(progress)
+            kept: dict[int, list[tuple[str, str]]] = {}  # position -> [(hash, who holds it)]
+            loose: dict[str, str] = {}  # hash -> who holds it, for anchors without a position
+            for anchor in anchors:
+                if anchor.position is None:
+                    loose[anchor.hash] = f"anchor {anchor.hash[:12]}…"
+                else:
+                    kept.setdefault(anchor.position, []).append(
+                        (anchor.hash, f"the anchor {anchor}"))
+            failed = self._checkpoints(key, kept)
+            if failed is not None:
+                return failed
+            return self._verify(progress, kept, loose, rules)
 
-    def _verify(self, progress: Callable[[int, int], None] | None) -> VerifyReport:
+    def _checkpoints(self, key: Ed25519PublicKey | None,
+                     kept: dict[int, list[tuple[str, str]]]) -> VerifyReport | None:
+        """Add each stored checkpoint to ``kept``; a failing report when one's signature does
+        not hold under ``key``, or when ``key`` is given and there is none."""
+        try:
+            stored = stored_checkpoints(self.conn)
+        except (sqlite3.Error, TypeError, ValueError) as e:
+            return VerifyReport(False, 0, None, f"the checkpoints table is not as written: {e}")
+        if stored is not None and _missing_checkpoints(self.conn, triggers=True):
+            return VerifyReport(False, 0, None, "the checkpoints' append-only triggers are "
+                                "missing")
+        if key is not None and not stored:
+            return VerifyReport(False, 0, None, "no signed checkpoint is stored (one was "
+                                "expected, as a key was given): deleted, or never signed")
+        for cp in stored or ():
+            if key is not None and not signature_holds(key, cp):
+                signer = (f"signed by another key ({cp.key_id})" if cp.key_id != key_id(key)
+                          else "edited since it was signed")
+                return VerifyReport(False, 0, cp.position, f"checkpoint {cp.id} (position "
+                                    f"{cp.position}) does not verify with key {key_id(key)}: "
+                                    f"{signer}")
+            kept.setdefault(cp.position, []).append(
+                (cp.hash, f"checkpoint {cp.id}, signed {cp.signed_at}"))
+        return None
+
+    def _verify(self, progress: Callable[[int, int], None] | None,
+                kept: Mapping[int, list[tuple[str, str]]], loose: Mapping[str, str], rules: bool
+                ) -> VerifyReport:
         prev, expected_position, count = GENESIS, 1, 0
         versions: dict[str, int] = {}
         head = self.head()
-        rows = self.conn.execute(f"SELECT {_COLUMNS} FROM events ORDER BY position")
-        for row in rows:
-            (position, event_id, stream, version, type_name, schema, occurred, recorded,
-             data, meta, prev_hash, digest) = row
-            problem = None
-            if position != expected_position:
-                problem = f"gap: expected position {expected_position}, found {position}"
-            elif bytes(prev_hash) != prev:
-                problem = "prev_hash does not match the previous event's hash"
-            elif chain_hash(prev, position, event_id, stream, version, type_name, schema,
-                            occurred, recorded, data, meta) != bytes(digest):
-                problem = "hash does not match the stored envelope (edited after writing?)"
-            elif version != versions.get(stream, -1) + 1:
-                problem = f"{stream}: version {version} follows {versions.get(stream, -1)}"
-            else:
-                try:
-                    decode_data(type_name, schema, loads(data))
-                except (InvalidEvent, ValueError) as e:
-                    problem = f"undecodable event: {e}"
-            if problem:
-                return VerifyReport(False, count, position, problem, prev.hex())
-            prev, expected_position, count = bytes(digest), position + 1, count + 1
-            versions[stream] = version
-            if progress is not None and count % VERIFY_STEP == 0:
-                progress(position, head)
+        unseen = dict(loose)
+        with (_as_it_stood(self.path) as (judged, before),
+              closing(self.conn.execute(f"SELECT {_COLUMNS} FROM events "
+                                        "ORDER BY position")) as rows):
+            judge = Judge()
+            for row in rows:
+                (position, event_id, stream, version, type_name, schema, occurred, recorded,
+                 data, meta, prev_hash, digest) = row
+                problem = None
+                if position != expected_position:
+                    problem = f"gap: expected position {expected_position}, found {position}"
+                    position = expected_position
+                elif bytes(prev_hash) != prev:
+                    problem = "prev_hash does not match the previous event's hash"
+                elif chain_hash(prev, position, event_id, stream, version, type_name, schema,
+                                occurred, recorded, data, meta) != bytes(digest):
+                    problem = "hash does not match the stored envelope (edited after writing?)"
+                elif version != versions.get(stream, -1) + 1:
+                    problem = f"{stream}: version {version} follows {versions.get(stream, -1)}"
+                elif wrong := [(held, who) for held, who in kept.get(position, ())
+                               if held != bytes(digest).hex()]:
+                    held, who = wrong[0]
+                    problem = (f"the hash here is not {held[:12]}…, which {who} holds: the "
+                               "log up to here was rewritten and hashed again")
+                elif rules:
+                    before(position)
+                    problem = _judged(judge, judged, stream, version, type_name, schema,
+                                      data, event_id, occurred, recorded)
+                else:
+                    try:
+                        decode_data(type_name, schema, loads(data))
+                    except (InvalidEvent, ValueError) as e:
+                        problem = f"undecodable event: {e}"
+                if problem:
+                    return VerifyReport(False, count, position, problem, prev.hex())
+                prev, expected_position, count = bytes(digest), position + 1, count + 1
+                versions[stream] = version
+                unseen.pop(prev.hex(), None)
+                if progress is not None and count % VERIFY_STEP == 0:
+                    progress(position, head)
+        beyond = [p for p in kept if p >= expected_position]
+        if beyond:
+            who = kept[min(beyond)][0][1]
+            return VerifyReport(False, count, expected_position,
+                                f"the log ends at position {expected_position - 1}, but {who} "
+                                f"holds position {min(beyond)}: events were cut from its end",
+                                prev.hex())
+        if unseen:
+            held, who = next(iter(unseen.items()))
+            return VerifyReport(False, count, None, f"no event has the hash {held} that {who} "
+                                "holds: the log was rewritten or cut short", prev.hex())
         triggers = {r[0] for r in self.conn.execute(
             "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'events'")}
         if triggers != {"events_no_update", "events_no_delete"}:
@@ -557,11 +725,90 @@ def _open_for_writing(path: Path, timeout: float) -> sqlite3.Connection:
     return conn
 
 
+def _judged(judge: Judge, conn: sqlite3.Connection, stream: str, version: int,
+            type_name: str, schema: int, data: str, event_id: str, occurred: int,
+            recorded: int) -> str | None:
+    """Why the rules that admit appends refuse this stored event, judged against the log
+    before it; None when they admit it as stored (names resolved, as an append stores them)."""
+    try:
+        kind, ident = stream_kind(stream)
+        event = decode_data(type_name, schema, loads(data))
+        if not allowed_in(kind, type_name):
+            raise InvalidEvent(f"{type_name} does not belong in a {kind} stream")
+        if occurred > recorded + CLOCK_SLACK:
+            raise InvalidEvent(f"occurred_at {iso(occurred)} is after it was recorded")
+        admitted = judge.admit(conn, stream, kind, ident, version, event, event_id, occurred)
+    except InvalidEvent as e:
+        return f"the rules refuse it: {e}"
+    except (LedgerError, ValueError) as e:
+        return f"undecodable event: {e}"
+    judge.written(stream)
+    if admitted != event:
+        return "stored with names the rules would have resolved: not as an append stores it"
+    return None
+
+
+@contextmanager
+def _as_it_stood(path: Path) -> Iterator[tuple[sqlite3.Connection, Callable[[int], None]]]:
+    """A read-only connection to the ledger at ``path`` on which ``events`` is the log before
+    a position (a temporary view over ``main.events``), and the function that moves it: the
+    judge reads the log there as an append at that position did. A connection of its own,
+    so that nothing else sharing the ledger's sees the view."""
+    conn = sqlite3.connect(read_only_uri(path, always=True), uri=True,
+                           isolation_level=None, check_same_thread=False)
+    bound = [0]
+
+    def before(position: int) -> None:
+        bound[0] = position
+
+    try:
+        conn.create_function("matchledger_verified_before", 0, lambda: bound[0])
+        conn.execute("CREATE TEMP VIEW events AS SELECT * FROM main.events "
+                     "WHERE position < matchledger_verified_before()")
+        conn.execute("BEGIN")  # one snapshot; the rows before any position are the same in all
+        yield conn, before
+    finally:
+        conn.close()
+
+
+def _missing_checkpoints(conn: sqlite3.Connection, *, triggers: bool = False) -> bool:
+    """Whether the checkpoints table is missing (with ``triggers``: either of its triggers)."""
+    kind = "trigger" if triggers else "table"
+    names = {r[0] for r in conn.execute(
+        "SELECT name FROM sqlite_master WHERE tbl_name = 'checkpoints' AND type = ?", (kind,))}
+    return not names >= CHECKPOINT_TRIGGERS if triggers else not names
+
+
 def iso(micros: int | None) -> str | None:
     """A stored time as ISO 8601 in UTC ("2024-04-18T19:00:00Z")."""
     if micros is None:
         return None
     return from_micros(micros).isoformat().replace("+00:00", "Z")
+
+
+@contextmanager
+def new_ledger(path: Path) -> Iterator[Ledger]:
+    """A ledger to fill that appears at ``path`` only if the block succeeds (a link, so never
+    over a file another process created meanwhile); a failure leaves ``path`` as it was.
+    Built in a temporary file beside ``path``, which is removed whatever happens."""
+    staged = path.with_name(f".{path.name}.{os.getpid()}.new")
+    try:
+        with Ledger(staged) as lg:
+            yield lg
+        try:
+            os.link(staged, path)  # fails if path exists: O_EXCL for a finished file
+        except FileExistsError as e:
+            raise LedgerError(f"{path} was created by another process meanwhile; nothing was "
+                              "written to it: run the command again to add to it") from e
+    finally:
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            Path(f"{staged}{suffix}").unlink(missing_ok=True)
+
+
+def _is_full(error: sqlite3.Error) -> bool:
+    """Whether SQLite failed for want of room (SQLITE_FULL: the disk, or max_page_count)."""
+    return getattr(error, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL or (
+        "disk is full" in str(error))
 
 
 def _indexes(conn: sqlite3.Connection) -> set[str]:
@@ -601,4 +848,4 @@ def _envelope(row: Sequence[Any], event: Event | None = None,
     )
 
 
-__all__ = ["NO_STREAM", "Ledger", "StoredDraft", "VerifyReport"]
+__all__ = ["NO_STREAM", "Appended", "Ledger", "StoredDraft", "VerifyReport", "new_ledger"]

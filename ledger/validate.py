@@ -110,6 +110,10 @@ class Judge:
     """Decides, event by event, whether an append may go in; one per Ledger (connection)."""
 
     def __init__(self) -> None:
+        self.reset()
+
+    def reset(self) -> None:
+        """Forget every fold: a write failed in a way that leaves unsure what the file holds."""
         self._cache: dict[str, tuple[int, State]] = {}
         self._registry: tuple[int, Registry] = (0, Registry())
         self._competition_of: dict[str, str] = {}  # match id -> competition stream
@@ -152,6 +156,17 @@ class Judge:
         self._writers = {}
         self._fresh = set()
         self._pending_kickoffs = {}
+
+    def warm(self, conn: sqlite3.Connection, stream: str) -> None:
+        """Bring what an append to ``stream`` reads (the registry, the stream's fold and its
+        competition's) up to date, in a read transaction: the slow first fold is then done
+        outside the write lock, and the append under it reads only what changed since."""
+        kind, ident = stream_kind(stream)
+        self.registry(conn)
+        self.state(conn, stream)
+        competition = self._scheduled_in(conn, ident) if kind == "match" else None
+        if competition is not None:
+            self.state(conn, competition)
 
     def prepare(self, conn: sqlite3.Connection, events: Iterable[Event]) -> None:
         """Look up at once where the fixtures of a batch were scheduled before, if anywhere
