@@ -49,10 +49,18 @@ from ledger.sources.dates import (
     split_title,
 )
 from ledger.sources.errors import ParseError
-from ledger.sources.model import TXT, ParsedGoal, ParsedMatch, ParsedResult, ParsedSeason, Score
+from ledger.sources.model import (
+    TXT,
+    ParsedGoal,
+    ParsedMatch,
+    ParsedResult,
+    ParsedSeason,
+    Score,
+    team_name_problem,
+)
 
 _COMMENT = re.compile(r"(?:^|\s)(?:#|//).*$")
-_MARKER = re.compile(r"^[»▪■•►]\s*(?P<text>.*)$")
+_MARKER = re.compile(r"^[»▪■•►]+\s*(?P<text>.*)$")  # "▪▪ Group A": as many as written
 _NUMBERED = re.compile(r"^\((?P<n>\d{1,3})\)\s+(?P<rest>.*)$")
 _GROUP = re.compile(r"^(?:group|gruppe|grupo|groupe|girone|poule)\s+\S{1,3}$", re.I)
 _ROUNDISH = re.compile(
@@ -69,17 +77,30 @@ _PROPERTY = re.compile(
 _SC = r"\d{1,2}\s?[-:–]\s?\d{1,2}"
 _AET = r"(?:a\.\s?e\.\s?t\.?|aet\b|n\.\s?V\.?)"
 _PEN = r"(?:pen\.?|p\.|i\.\s?E\.?)"
+_AWARDED = r"(?:awd\.?|awarded)"
+_ABANDONED = r"(?:abd\.?|abandoned)"
 _RESULT = re.compile(
     rf"""(?<!\S)(?:
           (?P<pen>{_SC})\s*{_PEN}\s+(?P<et1>{_SC})\s*{_AET}
+        | (?P<et3>{_SC})\s*{_AET}\s*,\s*(?P<pen3>{_SC})\s*{_PEN}
         | (?P<et2>{_SC})\s*{_AET}
-        | (?P<ft>{_SC})
+        | (?P<pen2>{_SC})\s*{_PEN}
+        | (?P<ft>{_SC})(?:\s*(?P<awd>{_AWARDED})|\s*(?P<abd>{_ABANDONED}))?
+        | (?P<bare_awd>{_AWARDED}) | (?P<bare_abd>{_ABANDONED})
         )
         (?:\s*\((?P<paren>[^()]*)\))?
         (?:\s*\[(?P<note>[^\[\]]*)\])?
         (?=\s|$)""",
-    re.X,
+    re.X | re.I,
 )
+# a match not played as scheduled: "[cancelled]", "[postponed]", "n/p", "ppd." (see STATUS)
+_STATUS = re.compile(
+    r"(?<!\S)(?:\[\s*(?P<word>cancell?ed|postponed|awarded|abandoned|annulled|void)\s*\]"
+    r"|(?P<short>n/p|canc\.|ppd\.|postp\.))(?!\S)", re.I)
+STATUS = {"cancelled": "cancelled", "canceled": "cancelled", "n/p": "cancelled",
+          "canc.": "cancelled", "annulled": "cancelled", "void": "cancelled",
+          "postponed": "postponed", "ppd.": "postponed", "postp.": "postponed",
+          "awarded": "awarded", "abandoned": "abandoned"}
 _TRAILING_NOTE = re.compile(
     r"\s\[(?P<note>\s*(?:a\.?e\.?t|pen|\d{1,2}\s?-\s?\d{1,2}\s*p)[^\[\]]*)\]\s*$", re.I)
 _SCORE = re.compile(r"^(\d{1,2})\s?[-:–]\s?(\d{1,2})$")
@@ -127,8 +148,21 @@ class _Match:
     penalties_only: Score | None
     venue: str | None
     number: int | None
+    status: str | None = None
     goals: tuple[ParsedGoal, ...] | None = None
     goals_line: int | None = None
+
+
+@attrs.frozen(kw_only=True)
+class _Read:
+    """What a match line says of its teams and its score."""
+
+    teams: tuple[str, str] | None = None  # None: one space between the teams, split later
+    countries: tuple[str | None, str | None] = (None, None)
+    result: ParsedResult | None = None
+    extra_time_only: Score | None = None  # "2–1 [aet]": after extra time, full time not given
+    penalties_only: Score | None = None
+    status: str | None = None  # "awarded", "abandoned", "cancelled", "postponed"
 
 
 @attrs.define
@@ -347,36 +381,49 @@ class _Parser:
             self.time, self.offset = time.time, self._zone(time.offset, number, raw)
         if self.date is None:
             raise ParseError(self._where(number), "a match before any date", raw)
-        teams, countries, result, et_only, pens_only = parsed
         offset = self.offset
         if venue:
             offset = self._zone(read_offset(venue), number, raw) or offset
             venue = re.sub(r"\s*\(\s*(?:UTC|GMT)[^)]*\)\s*$", "", venue).strip() or None
         self.last = _Match(line=number, text=rest, round=self.round, group=self.group,
                            stage=self.stage, date=self.date, time=self.time, offset=offset,
-                           teams=teams, countries=countries, result=result,
-                           extra_time_only=et_only, penalties_only=pens_only, venue=venue,
-                           number=match_no)
+                           teams=parsed.teams, countries=parsed.countries,
+                           result=parsed.result, extra_time_only=parsed.extra_time_only,
+                           penalties_only=parsed.penalties_only, status=parsed.status,
+                           venue=venue, number=match_no)
         self.matches.append(self.last)
         return True
 
-    def _teams_and_score(
-        self, text: str, number: int, raw: str
-    ) -> tuple[tuple[str, str] | None, tuple[str | None, str | None], ParsedResult | None,
-               Score | None, Score | None] | None:
+    def _teams_and_score(self, text: str, number: int, raw: str) -> _Read | None:
+        where = self._where(number)
+        status: str | None = None
+        marked = _STATUS.search(text)  # "A v B  [cancelled]", "A  [postponed]  B", "A n/p B"
+        if marked is not None:
+            status = STATUS[(marked.group("word") or marked.group("short")).lower()]
+            if _STATUS.search(text, marked.end()):
+                raise ParseError(where, "two match statuses", raw)
+            head, tail = text[: marked.start()].strip(), text[marked.end():].strip()
+            text = f"{head}  v  {tail}" if head and tail and not _RESULT.search(text) else \
+                f"{head}  {tail}".strip()
         note = _TRAILING_NOTE.search(text)  # "A  1–1 B  [aet, 4-3 pen]": after team 2
         if note is not None:
             text = text[: note.start()]
         found = _RESULT.search(text)
         if found is None:
             if note is not None:
-                raise ParseError(self._where(number), "a note about the score but no score", raw)
-            return self._fixture(text, self._where(number), raw)
+                raise ParseError(where, "a note about the score but no score", raw)
+            fixture = self._fixture(text, where, raw)
+            return attrs.evolve(fixture, status=status) if fixture and status else fixture
         before, after = text[: found.start()].strip(), text[found.end():].strip()
-        result, et_only, pens_only = _result(found, self._where(number), raw,
-                                             note.group("note") if note else None)
+        read = _result(found, where, raw, note.group("note") if note else None)
+        if status is not None:
+            if read.status is not None and read.status != status:
+                raise ParseError(where, f"the match is both {read.status} and {status}", raw)
+            read = attrs.evolve(read, status=status)
+        if read.status in ("cancelled", "postponed") and read.result is not None:
+            raise ParseError(where, f"a score for a match {read.status}", raw)
         if not before:
-            raise ParseError(self._where(number), "no team before the score", raw)
+            raise ParseError(where, "no team before the score", raw)
         versus = _VERSUS.split(before)
         if after and len(versus) == 1:
             pair: tuple[str, str] | None = (before, after)
@@ -386,23 +433,21 @@ class _Parser:
             gaps = _GAP.split(before)  # old layout: "Team1  Team2  3:2 (1:1)"
             pair = (gaps[0], gaps[1]) if len(gaps) == 2 else None
             if len(gaps) > 2:
-                raise ParseError(self._where(number), "cannot tell the two teams apart", raw)
+                raise ParseError(where, "cannot tell the two teams apart", raw)
         else:
-            raise ParseError(self._where(number), "cannot tell the two teams apart", raw)
+            raise ParseError(where, "cannot tell the two teams apart", raw)
         if pair is None:
-            return None, (None, None), result, et_only, pens_only  # split when names are known
-        teams, countries = _teams(pair, self._where(number), raw)
-        return teams, countries, result, et_only, pens_only
+            return read  # split when the names are known
+        teams, countries = _teams(pair, where, raw)
+        return attrs.evolve(read, teams=teams, countries=countries)
 
-    def _fixture(
-        self, text: str, where: str, raw: str
-    ) -> tuple[tuple[str, str], tuple[str | None, str | None], None, None, None] | None:
+    def _fixture(self, text: str, where: str, raw: str) -> _Read | None:
         """A match still to play: ``Team1 v Team2`` or ``Team1  -  Team2``."""
         for separator in (_VERSUS, _DASH):
             parts = separator.split(text)
             if len(parts) == 2 and all(p.strip() for p in parts):
                 teams, countries = _teams((parts[0], parts[1]), where, raw)
-                return teams, countries, None, None, None
+                return _Read(teams=teams, countries=countries)
         return None
 
     # --- scorer lines -------------------------------------------------------------------------
@@ -459,7 +504,7 @@ class _Parser:
             time=m.time, utc_offset=m.offset, group=m.group, stage=m.stage,
             country1=countries[0], country2=countries[1], result=result, goals=m.goals,
             goals_where=self._where(m.goals_line) if m.goals_line else None, venue=m.venue,
-            number=m.number)
+            number=m.number, status=m.status)
 
 
 # --- pieces -----------------------------------------------------------------------------------
@@ -495,9 +540,9 @@ def _teams(pair: tuple[str, str], where: str,
         m = _COUNTRY.search(text)
         countries.append(m.group("code") if m else None)
         name = _COUNTRY.sub("", text).strip()
-        if not re.search(r"[^\W\d_]", name) or re.search(r"[\[\]{}]", name) \
-                or name.count("(") != name.count(")"):
-            raise ParseError(where, f"{name!r} is not a team name", raw)
+        problem = team_name_problem(name)
+        if problem:
+            raise ParseError(where, f"{name!r} is not a team name ({problem})", raw)
         names.append(name)
     return (names[0], names[1]), (countries[0], countries[1])
 
@@ -509,12 +554,17 @@ def _score(text: str | None) -> Score | None:
     return (int(m.group(1)), int(m.group(2))) if m else None
 
 
-def _result(found: re.Match[str], where: str, raw: str,
-            trailing: str | None = None) -> tuple[ParsedResult | None, Score | None, Score | None]:
-    """(result, after-extra-time score without full time, penalties with it) of a score."""
-    pens = _score(found.group("pen"))
-    extra = _score(found.group("et1") or found.group("et2"))
+def _result(found: re.Match[str], where: str, raw: str, trailing: str | None = None) -> _Read:
+    """The result a score says: with full time, or (``extra_time_only``, ``penalties_only``)
+    when the score after 90 minutes is not given; ``status`` "awarded" or "abandoned"."""
+    if found.group("bare_awd") or found.group("bare_abd"):
+        if found.group("paren") is not None or found.group("note") is not None:
+            raise ParseError(where, "a score in brackets without a score before it", raw)
+        return _Read(status="awarded" if found.group("bare_awd") else "abandoned")
+    pens = _score(found.group("pen") or found.group("pen3") or found.group("pen2"))
+    extra = _score(found.group("et1") or found.group("et2") or found.group("et3"))
     main = _score(found.group("ft"))
+    status = "awarded" if found.group("awd") else "abandoned" if found.group("abd") else None
     paren = found.group("paren")
     parts = [p.strip() for p in paren.split(",")] if paren is not None else []
     if any(p and _score(p) is None for p in parts) or len(parts) > 2:
@@ -522,18 +572,28 @@ def _result(found: re.Match[str], where: str, raw: str,
     note = found.group("note") if trailing is None else trailing
     if note is not None:
         extra, pens, main = _note(note, main, pens, where, raw)
+    if found.group("pen2"):  # "5-3 pen. (0-0)": penalties straight after 90 minutes
+        if not parts or not parts[0]:
+            raise ParseError(where, "penalties without the score after 90 minutes "
+                             "(write it in brackets: 5-3 pen. (0-0))", raw)
+        main, parts = _score(parts[0]), parts[1:]
+    if status == "abandoned":  # the score when play stopped is no result
+        if parts:
+            raise ParseError(where, "a half-time score for an abandoned match", raw)
+        return _Read(status=status)
     if extra is not None:
         full = _score(parts[0]) if parts else None
         half = _score(parts[1]) if len(parts) > 1 else None
         if full is None:
-            return None, extra, pens
-        return ParsedResult(full_time=full, half_time=half, extra_time=extra,
-                            penalties=pens), None, None
+            return _Read(extra_time_only=extra, penalties_only=pens)
+        return _Read(result=ParsedResult(full_time=full, half_time=half, extra_time=extra,
+                                         penalties=pens))
     assert main is not None
     if len(parts) > 1:
         raise ParseError(where, f"two scores in brackets after a full-time score ({paren})", raw)
-    return ParsedResult(full_time=main, half_time=_score(parts[0]) if parts else None,
-                        penalties=pens), None, None
+    return _Read(result=ParsedResult(full_time=main,
+                                     half_time=_score(parts[0]) if parts else None,
+                                     penalties=pens), status=status)
 
 
 def _note(note: str, main: Score | None, pens: Score | None, where: str,

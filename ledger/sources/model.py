@@ -12,6 +12,7 @@ unless the source says otherwise.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Mapping
 from types import MappingProxyType
 
@@ -21,6 +22,31 @@ Score = tuple[int, int]
 
 TXT = "football.txt"
 JSON = "football.json"
+
+
+_SCORE = r"\d{1,2}\s?[-:–]\s?\d{1,2}"
+_NOT_IN_A_NAME = (
+    ("a score", re.compile(rf"(?<!\d){_SCORE}(?!\d)")),
+    ("a result marker", re.compile(
+        r"(?<!\w)(?:a\.\s?e\.\s?t\.?|aet|pen\.|awd\.|abd\.|n\.\s?V\.|i\.\s?E\.)(?!\w)", re.I)),
+    ("a minute", re.compile(r"\d{1,3}\s*(?:\+\s*\d{1,2})?\s*['′]")),
+    ("a bracket", re.compile(r"[\[\](){}]")),
+)
+
+
+def team_name_problem(name: str) -> str | None:
+    """Why ``name`` cannot be a team's name (it holds a score, a result marker, a minute or a
+    bracket, or no letter), or None: a line read wrongly never makes up a team.
+
+        >>> team_name_problem("a.e.t., 1-3 pen. Beta")
+        'it holds a score'
+    """
+    if not re.search(r"[^\W\d_]", name):
+        return "it has no letter"
+    for what, pattern in _NOT_IN_A_NAME:
+        if pattern.search(name):
+            return f"it holds {what}"
+    return None
 
 
 @attrs.frozen(kw_only=True)
@@ -79,6 +105,9 @@ class ParsedMatch:
     goals_where: str | None = None
     venue: str | None = None
     number: int | None = None
+    # "awarded" (the result stands as given), "abandoned", "cancelled", "postponed"; None: as
+    # scheduled (played, or still to play)
+    status: str | None = None
 
 
 @attrs.frozen(kw_only=True)
@@ -151,4 +180,5 @@ __all__ = [
     "ParsedSeason",
     "Score",
     "TeamMatch",
+    "team_name_problem",
 ]

@@ -46,6 +46,7 @@ from events import (
     FixtureScheduled,
     GoalKind,
     GoalScored,
+    MatchAbandoned,
     MatchEnded,
     MatchStarted,
     Period,
@@ -330,6 +331,8 @@ class _Builder:
             meta["local_time"] = m.time.strftime("%H:%M")
         if m.number is not None:
             meta["number"] = m.number
+        if m.status is not None:
+            meta["status"] = m.status
         if f.group_inferred:
             meta["inferred"] = f"{f.round} inferred from who played whom"
         return Draft(event=event, occurred_at=when, meta=meta,
@@ -350,13 +353,20 @@ class _Builder:
 
     def _match_events(self, f: Fixture) -> list[Draft]:
         m, result = f.match, f.match.result
-        if result is None:
-            return []
         match = self.match_ids[f.index]
         kickoff = self._kickoff(m)
+        if m.status == "abandoned":  # "abd.": play stopped, and no result stands
+            end = _day_end(m.date) if kickoff is None else kickoff + PLAY
+            return [Draft(event=MatchStarted(), occurred_at=kickoff or end,
+                          meta={"source": m.where}, event_id=event_id(match, "started")),
+                    Draft(event=MatchAbandoned(reason="abandoned, as the file says"),
+                          occurred_at=end, meta={"source": m.where},
+                          event_id=event_id(match, "abandoned"))]
+        if result is None:
+            return []
         goals = self._usable_goals(f)
         times, end = _timeline(kickoff, m.date, result, [g for _, g in goals])
-        meta = {"source": m.where}
+        meta: dict[str, Any] = {"source": m.where}
         drafts: list[Draft] = []
         if goals:
             start = kickoff or end
@@ -377,7 +387,8 @@ class _Builder:
         # the id leaves out where the file was read from: the same file by another path is
         # the same result, and importing it again adds nothing
         unsourced = attrs.evolve(reported, source=None)
-        drafts.append(Draft(event=reported, occurred_at=end, meta=meta,
+        drafts.append(Draft(event=reported, occurred_at=end,
+                            meta={**meta, "status": m.status} if m.status else meta,
                             event_id=event_id(match, "result", *encode(unsourced))))
         return drafts
 
