@@ -673,18 +673,20 @@ def _folded(player: str) -> str:
 
 def _check_active(state: MatchState, team: str, player: str | None, what: str,
                   minute: int | None = None, added: int | None = None) -> None:
-    """Refuse ``player`` doing ``what`` (at ``minute``, None: unknown, or after play) once
-    sent off, once substituted off, or before coming on."""
+    """Refuse ``player`` doing ``what`` at ``minute`` once sent off, once substituted off, or
+    before coming on. No minute while a period is under way means now; with none under way
+    (a match known from a report), it is unknown, and only what is known is refused."""
     if player is None:
         return
     sent = state.sent_off
     if sent and (team, _folded(player)) in {(t, _folded(p)) for t, p in sent}:
         raise RuleViolation(f"{player} ({team}) was sent off and cannot {what}")
+    now = minute is None and state.period is not None
     for sub in state.substitutions.values():
         if sub.team != team:
             continue
         at = minute_of(sub.minute, sub.added)
-        if _folded(sub.player_off) == _folded(player) and not _no_later(minute, added, sub):
+        if _folded(sub.player_off) == _folded(player) and (now or _later(minute, added, sub)):
             raise RuleViolation(f"{player} ({team}) went off at {at} and cannot {what}")
         if _folded(sub.player_on) == _folded(player) and _earlier(minute, added, sub):
             raise RuleViolation(f"{player} ({team}) came on at {at} and cannot {what} "
@@ -708,10 +710,10 @@ def _earlier(minute: int | None, added: int | None, sub: Substitution) -> bool:
         _pitch_time(minute, added) < _pitch_time(sub.minute, sub.added)
 
 
-def _no_later(minute: int | None, added: int | None, sub: Substitution) -> bool:
-    """Whether a moment is known to come no later than ``sub`` (a card as he goes off)."""
+def _later(minute: int | None, added: int | None, sub: Substitution) -> bool:
+    """Whether a moment is known to come after ``sub`` (a card as he goes off does not)."""
     return minute is not None and sub.minute is not None and \
-        _pitch_time(minute, added) <= _pitch_time(sub.minute, sub.added)
+        _pitch_time(minute, added) > _pitch_time(sub.minute, sub.added)
 
 
 def _rule_started(state: MatchState, event: MatchStarted, ctx: TieContext) -> None:
@@ -874,6 +876,8 @@ def _rule_substitution(state: MatchState, event: SubstitutionMade, ctx: TieConte
     _check_active(state, event.team, event.player_off, "go off again", event.minute,
                   event.added)
     mine = [s for s in state.substitutions.values() if s.team == event.team]
+    if any(_folded(s.player_off) == off for s in mine):
+        raise RuleViolation(f"{event.player_off} ({event.team}) went off already")
     if any(_folded(s.player_on) == on for s in mine):
         raise RuleViolation(f"{event.player_on} ({event.team}) came on already")
     if any(_folded(s.player_off) == on for s in mine):
@@ -884,7 +888,7 @@ def _rule_substitution(state: MatchState, event: SubstitutionMade, ctx: TieConte
                        player_on=event.player_on, minute=event.minute, added=event.added,
                        period=None)
     for what, player, minute, added in _part_taken(state, event.team):
-        if _folded(player) == off and not _no_later(minute, added, sub):
+        if _folded(player) == off and _later(minute, added, sub):
             raise RuleViolation(f"{player} ({event.team}) {what} at {minute_of(minute, added)}"
                                 f": he cannot go off at {minute_of(event.minute, event.added)}")
         if _folded(player) == on and _earlier(minute, added, sub):
@@ -894,17 +898,13 @@ def _rule_substitution(state: MatchState, event: SubstitutionMade, ctx: TieConte
 
 def _part_taken(state: MatchState, team: str
                 ) -> Iterator[tuple[str, str, int | None, int | None]]:
-    """(what, player, minute, added) of each goal, card and kick of ``team``'s players (a
-    kick's minute None: after play)."""
+    """(what, player, minute, added) of each goal and card of ``team``'s players in play."""
     for goal in state.goals.values():
         if goal.team == team and goal.player is not None:
             yield "scored", goal.player, goal.minute, goal.added
     for booking in state.bookings.values():
         if booking.team == team and booking.period is not Period.SHOOTOUT:
             yield "was booked", booking.player, booking.minute, booking.added
-    for kick in state.kicks.values():
-        if kick.team == team and kick.taker is not None:
-            yield "took a kick", kick.taker, None, None
 
 
 def _rule_reported(state: MatchState, event: ResultReported, ctx: TieContext) -> None:

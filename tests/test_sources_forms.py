@@ -6,12 +6,23 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from cli.main import app
-from events import FixtureScheduled, MatchAbandoned, ResultReported, TeamRegistered
-from ledger import Ledger
-from ledger.sources import import_source
+from events import (
+    CardShown,
+    FixtureScheduled,
+    MatchAbandoned,
+    PlayerRegistered,
+    ResultReported,
+    SubstitutionMade,
+    TeamRegistered,
+)
+from ledger import Ledger, LedgerError
+from ledger.sources import ParseError, SourceError, import_source, parse_football_txt, read_source
+
+DATA = Path(__file__).parent / "data"
 
 FORMS = """= Forms Cup 2024
 ▪▪ Group A
@@ -66,3 +77,82 @@ def test_group_names_as_written_in_both_formats_and_matched_case_insensitively(
         out = runner.invoke(app, ["table", comp, "--group", asked, "--json", "--db", db])
         assert out.exit_code == 0, out.output
         assert team in {row["team"] for row in json.loads(out.output)}
+
+
+LINEUPS = """= Euro 2024
+▪ Group A
+ (1) Fri Jun/14 21:00         Germany   5-1 (3-0)  Scotland     @ München Fußball Arena, München
+        [Wirtz 10' Musiala 19' Havertz 45+1' (pen.) Füllkrug 68' Can 90+3'; Rüdiger 87' (o.g.)]
+
+  Germany:    Neuer - Kimmich, Rüdiger, Tah [Y], Mittelstädt - Andrich [Y] (46' Groß),
+              Kroos (80' Can) - Musiala (74' Müller), Gündogan, Wirtz (63' Sane) -
+              Havertz (63' Füllkrug).
+  Scotland:   Gunn - Porteous [R 44'], Hendry, Tierney (78' McKenna) - Ralston [Y],
+              McTominay, McGregor [Y/R 90+2'], Robertson - Christie (Shankland 82'),
+              Adams (46' Hanley (88' Mid [Y])), McGinn.
+"""
+
+
+def test_line_ups_become_players_cards_and_substitutions(tmp_path: Path) -> None:
+    path = tmp_path / "euro.txt"
+    path.write_text(LINEUPS, encoding="utf-8")
+    lg = Ledger(tmp_path / "l.db")
+    summary = import_source(lg, path)
+    assert (summary.players, summary.cards, summary.substitutions) == (31, 7, 9)
+    assert summary.line_kinds["lineup"] == 6 and summary.line_kinds["match"] == 1
+    assert sum(summary.line_kinds.values()) == len(LINEUPS.splitlines())
+    players = {(e.team, e.name) for e in _events(lg, PlayerRegistered)}
+    assert ("scotland", "Mid") in players and ("germany", "Groß") in players
+    subs = {(s.team, s.player_off, s.player_on, s.minute) for s in
+            _events(lg, SubstitutionMade)}
+    assert ("scotland", "Hanley", "Mid", 88) in subs and ("germany", "Kroos", "Can", 80) in subs
+    cards = [(c.player, c.card.value, c.minute, c.added) for c in _events(lg, CardShown)
+             if c.player == "McGregor"]
+    assert cards == [("McGregor", "yellow", None, None), ("McGregor", "second_yellow", 90, 2)]
+    lg.close()
+
+
+def test_a_goal_by_a_player_who_went_off_refuses_the_file_naming_its_line(
+        tmp_path: Path) -> None:
+    path = tmp_path / "euro.txt"
+    path.write_text(LINEUPS.replace("Can 90+3'", "Kroos 90+3'"), encoding="utf-8")
+    lg = Ledger(tmp_path / "l.db")
+    with pytest.raises(LedgerError, match=r"euro.txt:4: .*Kroos \(germany\) went off at 80'"):
+        import_source(lg, path)
+    assert lg.head() == 0
+    lg.close()
+
+
+@pytest.mark.parametrize(("lineup", "problem"), [
+    ("Germany: Neuer - Kimmich 46'", "a minute for Kimmich, who started"),
+    ("Germany: Neuer - Kimmich (Groß)", "no minute for Groß, who came on"),
+    ("Germany: Neuer - Kimmich (46' Groß", "a bracket never closed"),
+    ("Germany: Neuer [Y] [Y]", "two yellow cards for Neuer"),
+    ("Germany: Neuer [X]", "cannot read the line-up at '[X]'"),
+    ("Germany: Neuer; Kimmich", "cannot read the line-up at '; Kimmich'"),
+    ("Germany: Neuer Kimmich (46' Groß) Tah", "a player after another"),
+    ("Germany: , Neuer", "a player without a name"),
+    ("Germany: Neuer\n  Germany: Neuer", "5: a second line-up of one side"),
+])
+def test_a_malformed_line_up_is_refused_with_its_line(lineup: str, problem: str) -> None:
+    text = "= Cup 2024\n[Sat Jun/1]\n  Germany  1-0  Scotland\n  " + lineup + "\n"
+    with pytest.raises(ParseError) as err:
+        parse_football_txt(text, "bad.txt")
+    assert str(err.value).startswith("bad.txt:") and problem in str(err.value)
+    assert str(err.value).startswith("bad.txt:4: ") or problem.startswith("5:")
+
+
+def test_a_line_up_of_a_match_not_played_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "cup.txt"
+    path.write_text("= Cup 2024\n[Sat Jun/1]\n  Germany  v  Scotland\n  Germany: Neuer\n",
+                    encoding="utf-8")
+    with pytest.raises(SourceError, match="cup.txt:4: a line-up of a match not played"):
+        import_source(Ledger(tmp_path / "l.db"), path)
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in DATA.glob("*.txt")))
+def test_every_line_of_every_real_file_is_accounted_for(name: str) -> None:
+    text = (DATA / name).read_text(encoding="utf-8-sig")
+    lines = read_source(DATA / name).lines
+    assert sum(lines.values()) == len(text.splitlines())
+    assert lines["match"] == len(read_source(DATA / name).matches)

@@ -76,6 +76,25 @@ def test_a_player_who_went_off_takes_no_further_part(ledger: Ledger, event: obje
         ledger.append(LEG, drafts(event))  # type: ignore[arg-type]
 
 
+def test_a_second_substitution_of_one_player_is_refused_whenever_it_is_timed(
+        ledger: Ledger) -> None:
+    _second_half(ledger, _sub("Rafa Silva", "Neres"))
+    with pytest.raises(RuleBroken, match=re.escape("Rafa Silva (benfica) went off already")):
+        ledger.append(LEG, drafts(_sub("Rafa Silva", "Kokcu", 50)))
+
+
+def test_no_minute_is_now_while_a_period_is_under_way_and_unknown_in_a_report(
+        ledger: Ledger) -> None:
+    setup_tie(ledger)
+    ledger.append(LEG, drafts(MatchStarted(), PeriodStarted(period=H1), _sub("A", "B", 20)))
+    with pytest.raises(RuleBroken, match="went off at 20' and cannot score"):
+        ledger.append(LEG, drafts(GoalScored(team="benfica", player="A")))
+    # a match known from a report (no periods): a card without a minute may be before
+    ledger.append("match:t1-leg2", drafts(MatchStarted(), _sub("Rafa Silva", "Neres"),
+                                          CardShown(team="benfica", player="Rafa Silva",
+                                                    card=Card.YELLOW)))
+
+
 def test_a_substitute_cannot_score_before_he_came_on(ledger: Ledger) -> None:
     _second_half(ledger, _sub("Rafa Silva", "Neres", 70))
     with pytest.raises(RuleBroken, match="came on at 70' and cannot score at 65'"):

@@ -29,6 +29,7 @@ import datetime as dt
 import json
 import re
 from collections.abc import Iterator
+from types import MappingProxyType
 from typing import Any
 
 from ledger.sources.dates import (
@@ -67,7 +68,7 @@ def parse_football_json(text: str, source: str, *, season: str | None = None) ->
                     for i, (obj, round_name, path) in enumerate(_matches(data, source)))
     return ParsedSeason(source=source, format=JSON, name=name or None,
                         season=season or title_season or season_from_path(source),
-                        matches=matches)
+                        matches=matches, lines=MappingProxyType({"match": len(matches)}))
 
 
 def _matches(data: dict[str, Any], source: str) -> Iterator[tuple[Any, str | None, str]]:

@@ -49,9 +49,11 @@ from ledger.sources.dates import (
     split_title,
 )
 from ledger.sources.errors import ParseError
+from ledger.sources.lineups import read_lineup
 from ledger.sources.model import (
     TXT,
     ParsedGoal,
+    ParsedLineup,
     ParsedMatch,
     ParsedResult,
     ParsedSeason,
@@ -117,6 +119,9 @@ _GOAL = re.compile(
         \s*,?\s*""",
     re.X,
 )
+_LINEUP = re.compile(r"^(?P<team>[^:\[\]()@]{1,80}?)\s*:\s*(?P<rest>.*)$")
+# the kinds of line a file is made of, as the import summary counts them
+LINE_KINDS = ("match", "goals", "lineup", "heading", "date", "property", "comment", "blank")
 _STAT_WORDS = ("date", "teams", "matches", "stages", "see ", "note", "http")
 
 
@@ -151,6 +156,7 @@ class _Match:
     status: str | None = None
     goals: tuple[ParsedGoal, ...] | None = None
     goals_line: int | None = None
+    lineups: list[ParsedLineup] = attrs.field(factory=list)
 
 
 @attrs.frozen(kw_only=True)
@@ -184,6 +190,7 @@ class _Parser:
     notes: list[str] = attrs.field(factory=list)
     ignored: int = 0
     guessed_years: int = 0
+    counts: dict[str, int] = attrs.field(factory=dict)  # lines read, by kind (LINE_KINDS)
 
     def run(self) -> ParsedSeason:
         lines = self.text.lstrip("\ufeff").splitlines()
@@ -202,7 +209,9 @@ class _Parser:
         return ParsedSeason(source=self.source, format=TXT, name=name,
                             season=self.season or season or season_from_path(self.source),
                             matches=matches, groups=MappingProxyType(dict(self.groups)),
-                            notes=tuple(self.notes))
+                            notes=tuple(self.notes),
+                            lines=MappingProxyType({k: self.counts[k] for k in LINE_KINDS
+                                                    if k in self.counts}))
 
     # --- the title and the year context -----------------------------------------------------
 
@@ -230,22 +239,72 @@ class _Parser:
     # --- one line -----------------------------------------------------------------------------
 
     def _line(self, lines: list[str], index: int) -> int:
+        """Read the line at ``index`` (and those that continue it); the index after them."""
+        kind, after = self._kind_of_line(lines, index)
+        self.counts[kind] = self.counts.get(kind, 0) + after - index
+        return after
+
+    def _kind_of_line(self, lines: list[str], index: int) -> tuple[str, int]:
         number, raw = index + 1, lines[index]
         text = _strip_comment(raw).strip()
+        if not raw.strip():
+            return "blank", index + 1
         if not text or raw.lstrip().startswith("%"):
-            return index + 1
+            return "comment", index + 1
         if text.startswith("="):
             self._stage(text, number)
-            return index + 1
+            return "heading", index + 1
         if text[0] in "([" and self._is_scorers(text):
-            return self._scorers(lines, index)
-        if not self._header(text, number) and not self._date_line(text, number):
-            prop = _PROPERTY.match(text)
-            if prop:
-                self._property(prop, number, raw)
-            elif not self._match_line(text, number, raw):
-                self._bare_header(text, number, raw)
-        return index + 1
+            return "goals", self._scorers(lines, index)
+        side = self._lineup_side(text)
+        if side is not None:
+            return "lineup", self._lineup(lines, index, side)
+        if self._header(text, number):
+            return "heading", index + 1
+        if self._date_line(text, number):
+            return "date", index + 1
+        prop = _PROPERTY.match(text)
+        if prop:
+            self._property(prop, number, raw)
+            return ("goals" if prop.group("key").lower() == "goals" else "property"), index + 1
+        if self._match_line(text, number, raw):
+            return "match", index + 1
+        self._bare_header(text, number, raw)
+        return "heading", index + 1
+
+    def _lineup_side(self, text: str) -> int | None:
+        """0 or 1 when ``text`` starts the line-up of a side of the match above it."""
+        head = _LINEUP.match(text)
+        teams = self.last.teams if self.last is not None else None
+        if head is None or teams is None:
+            return None
+        names = [_norm(t) for t in teams]
+        team = _norm(head.group("team"))
+        return names.index(team) if team in names else None
+
+    def _lineup(self, lines: list[str], index: int, side: int) -> int:
+        """A line-up over as many lines as it goes on for (after ``,``, ``-``, or inside a
+        bracket); the index after it."""
+        start, parts = index, []
+        while index < len(lines):
+            chunk = _strip_comment(lines[index]).strip()
+            if index > start and not chunk:
+                break
+            parts.append(chunk)
+            index += 1
+            joined = " ".join(parts)
+            depth = joined.count("(") - joined.count(")") + joined.count("[") - \
+                joined.count("]")
+            if depth <= 0 and not joined.endswith((",", "-", "–")):
+                break
+        match, where = self.last, self._where(start + 1)
+        assert match is not None
+        if any(lineup.side == side for lineup in match.lineups):
+            raise ParseError(where, "a second line-up of one side", lines[start])
+        head = _LINEUP.match(" ".join(parts))
+        assert head is not None
+        match.lineups.append(read_lineup(head.group("rest"), side, where, lines[start]))
+        return index
 
     def _where(self, line: int) -> str:
         return f"{self.source}:{line}"
@@ -504,7 +563,7 @@ class _Parser:
             time=m.time, utc_offset=m.offset, group=m.group, stage=m.stage,
             country1=countries[0], country2=countries[1], result=result, goals=m.goals,
             goals_where=self._where(m.goals_line) if m.goals_line else None, venue=m.venue,
-            number=m.number, status=m.status)
+            number=m.number, status=m.status, lineups=tuple(m.lineups))
 
 
 # --- pieces -----------------------------------------------------------------------------------
@@ -683,4 +742,4 @@ def _result_from_goals(m: _Match, where: str) -> ParsedResult | None:
                         penalties=m.penalties_only)
 
 
-__all__ = ["parse_football_txt"]
+__all__ = ["LINE_KINDS", "parse_football_txt"]

@@ -41,6 +41,8 @@ from typing import Any
 import attrs
 
 from events import (
+    Card,
+    CardShown,
     CompetitionCreated,
     CompetitionFormat,
     FixtureScheduled,
@@ -50,7 +52,9 @@ from events import (
     MatchEnded,
     MatchStarted,
     Period,
+    PlayerRegistered,
     ResultReported,
+    SubstitutionMade,
     TeamRegistered,
     TieDrawn,
     TieRules,
@@ -225,6 +229,9 @@ class _Builder:
     structure: Structure
     zone: dt.tzinfo | None
     goals: int = 0
+    players: int = 0
+    cards: int = 0
+    substitutions: int = 0
     warnings: list[str] = attrs.field(factory=list)
     match_ids: dict[int, str] = attrs.field(factory=dict)
 
@@ -238,6 +245,7 @@ class _Builder:
         drafts = [Draft(event=created, occurred_at=first, meta=meta,
                         event_id=event_id(self.comp, "created"))]
         drafts += self._teams(resolved, registry, first)
+        drafts += self._players(first)
         starts = self._round_starts()
         drafts += [self._tie(t, starts[t.round]) for t in self.structure.ties]
         drafts += [self._fixture(f, starts[f.round]) for f in self.structure.fixtures]
@@ -272,6 +280,20 @@ class _Builder:
                                       "spellings": [r.name for r in found],
                                       "matched": sorted({r.how for r in found})}))
         return drafts
+
+    def _players(self, when: dt.datetime) -> list[Draft]:
+        """A ``PlayerRegistered`` for each player a line-up names, once per team."""
+        seen: dict[tuple[str, str], str] = {}
+        for f in self.structure.fixtures:
+            for lineup in f.match.lineups:
+                team = (f.home, f.away)[lineup.side]
+                for player in lineup.players:
+                    seen.setdefault((team, player), lineup.where)
+        self.players = len(seen)
+        return [Draft(event=PlayerRegistered(team=team, name=player), occurred_at=when,
+                      meta={"source": where},
+                      event_id=event_id(self.comp, "player", team, player))
+                for (team, player), where in seen.items()]
 
     def _round_starts(self) -> dict[str, dt.datetime]:
         starts: dict[str, dt.datetime] = {}
@@ -355,6 +377,11 @@ class _Builder:
         m, result = f.match, f.match.result
         match = self.match_ids[f.index]
         kickoff = self._kickoff(m)
+        for lineup in m.lineups if result is None else ():
+            if m.status != "abandoned":
+                raise SourceError(f"{lineup.where}: a line-up of a match not played "
+                                  f"({m.status or 'no result'})")
+            self.warnings.append(f"{lineup.where}: a line-up of an abandoned match: left out")
         if m.status == "abandoned":  # "abd.": play stopped, and no result stands
             end = _day_end(m.date) if kickoff is None else kickoff + PLAY
             return [Draft(event=MatchStarted(), occurred_at=kickoff or end,
@@ -364,23 +391,27 @@ class _Builder:
                           event_id=event_id(match, "abandoned"))]
         if result is None:
             return []
-        goals = self._usable_goals(f)
-        times, end = _timeline(kickoff, m.date, result, [g for _, g in goals])
+        plays = self._usable_goals(f) + self._lineup_events(f)
+        plays.sort(key=lambda play: _pitch_order(play[2]))
+        times, end = _timeline(kickoff, m.date, result, [play for _, _, play in plays])
         meta: dict[str, Any] = {"source": m.where}
         drafts: list[Draft] = []
-        if goals:
+        if plays:
             start = kickoff or end
             drafts.append(Draft(event=MatchStarted(), occurred_at=start, meta=meta,
                                 event_id=event_id(match, "started")))
-            # n is the goal's place in the file, as it was before goals were put in the
+            # n is a fact's place in the file, as it was before goals were put in the
             # order they were scored: the ids of files imported then stay the same
-            for (n, goal), at in zip(goals, times, strict=True):
-                drafts.append(Draft(event=goal, occurred_at=at,
-                                    meta={"source": m.goals_where or m.where},
-                                    event_id=event_id(match, "goal", n, *encode(goal))))
+            for (where, n, play), at in zip(plays, times, strict=True):
+                kind = "goal" if isinstance(play, GoalScored) else type(play).__name__
+                drafts.append(Draft(event=play, occurred_at=at, meta={"source": where},
+                                    event_id=event_id(match, kind, n, *encode(play))))
             drafts.append(Draft(event=MatchEnded(), occurred_at=end, meta=meta,
                                 event_id=event_id(match, "ended")))
-            self.goals += len(goals)
+            kinds = [type(play) for _, _, play in plays]
+            self.goals += kinds.count(GoalScored)
+            self.cards += kinds.count(CardShown)
+            self.substitutions += kinds.count(SubstitutionMade)
         reported = ResultReported(full_time=result.full_time, half_time=result.half_time,
                                   extra_time=result.extra_time, penalties=result.penalties,
                                   source=m.where)
@@ -392,10 +423,28 @@ class _Builder:
                             event_id=event_id(match, "result", *encode(unsourced))))
         return drafts
 
-    def _usable_goals(self, f: Fixture) -> list[tuple[int, GoalScored]]:
-        """The scorers as goals, each with its place in the file, in the order they were
-        scored (the file lists one side's, then the other's); none (with a warning) when they
-        do not fit the result."""
+    def _lineup_events(self, f: Fixture) -> list[tuple[str, int, Play]]:
+        """The cards and substitutions of the line-ups, each with its line and its place."""
+        m, result = f.match, f.match.result
+        teams = (f.home, f.away)
+        plays: list[tuple[str, int, Play]] = []
+        assert result is not None
+        for lineup in m.lineups:
+            team = teams[lineup.side]
+            events: list[Play] = [
+                CardShown(team=team, player=c.player, card=Card(c.card), minute=c.minute,
+                          added=c.added) for c in lineup.cards]
+            events += [SubstitutionMade(team=team, player_off=s.player_off,
+                                        player_on=s.player_on, minute=s.minute,
+                                        added=s.added) for s in lineup.substitutions]
+            for event in events:
+                _fits_play(event.minute, result, lineup.where)
+                plays.append((lineup.where, len(plays), event))
+        return plays
+
+    def _usable_goals(self, f: Fixture) -> list[tuple[str, int, Play]]:
+        """The scorers as goals, each with its line and its place in the file; none (with a
+        warning) when they do not fit the result."""
         m, result = f.match, f.match.result
         if not m.goals or result is None:
             return []
@@ -407,12 +456,12 @@ class _Builder:
         if mismatch:
             self.warnings.append(f"{where}: {mismatch}: the file contradicts itself; both kept")
         teams = (f.home, f.away)
-        goals = [GoalScored(team=teams[1 - g.side] if g.own_goal else teams[g.side],
-                            player=g.player, minute=g.minute, added=g.added,
-                            kind=(GoalKind.OWN_GOAL if g.own_goal else
-                                  GoalKind.PENALTY if g.penalty else GoalKind.OPEN_PLAY))
-                 for g in m.goals]
-        return sorted(enumerate(goals), key=lambda ng: _when_scored(ng[1]))
+        return [(where, n, GoalScored(
+                    team=teams[1 - g.side] if g.own_goal else teams[g.side], player=g.player,
+                    minute=g.minute, added=g.added,
+                    kind=(GoalKind.OWN_GOAL if g.own_goal else
+                          GoalKind.PENALTY if g.penalty else GoalKind.OPEN_PLAY)))
+                for n, g in enumerate(m.goals)]
 
 
 def _goals_problem(m: ParsedMatch) -> tuple[str | None, str | None]:
@@ -451,14 +500,32 @@ _BREAK = {Period.FIRST_HALF: 0, Period.SECOND_HALF: 15, Period.EXTRA_FIRST: 20,
 _WHISTLE = dt.timedelta(minutes=1)  # the least time from the last goal to the end of play
 
 
-def _when_scored(goal: GoalScored) -> tuple[bool, int, int]:
-    """45+2 comes before 46, 90+12 before 91; a goal without a minute after all the others."""
-    return goal.minute is None, goal.minute or 0, goal.added or 0
+Play = GoalScored | CardShown | SubstitutionMade  # what happens on the pitch, with a minute
+
+
+def _pitch_order(play: Play) -> tuple[int, int, int]:
+    """45+2 comes before 46, 90+12 before 91; a card without a minute before everything (a
+    [Y/R] line-up card is a yellow of no minute, then the second), a goal without a minute
+    after all the others."""
+    if play.minute is None:
+        return (0 if isinstance(play, CardShown) else 2), 0, 0
+    return 1, play.minute, play.added or 0
+
+
+def _fits_play(minute: int | None, result: ParsedResult, where: str) -> None:
+    """Refuse a line-up's minute that the match's result leaves no room for."""
+    if minute is None:
+        return
+    last = 120 if result.extra_time is not None else 90
+    if not 1 <= minute <= last:
+        raise SourceError(f"{where}: minute {minute} of a card or substitution is outside "
+                          f"1-{last}")
 
 
 def _timeline(kickoff: dt.datetime | None, date: dt.date, result: ParsedResult,
-              goals: list[GoalScored]) -> tuple[list[dt.datetime], dt.datetime]:
-    """When each goal (in the order scored) happened, and when the match ended.
+              goals: list[Play]) -> tuple[list[dt.datetime], dt.datetime]:
+    """When each goal, card or substitution (in pitch order) happened, and when the match
+    ended.
 
     A goal at kick-off + minute (+15 after half time, +5 more in extra time) + added time; a
     goal of a period comes at least a minute after the last goal of the periods before it
@@ -507,7 +574,8 @@ def _summary(parsed: ParsedSeason, setup: _Setup, structure: Structure,
         results=sum(1 for m in parsed.matches if m.result is not None), goals=builder.goals,
         teams_new=new, teams_matched=matched, ties=len(structure.ties),
         inferred=tuple(setup.notes) + structure.notes,
-        warnings=structure.warnings + tuple(builder.warnings))
+        warnings=structure.warnings + tuple(builder.warnings), line_kinds=parsed.lines,
+        players=builder.players, cards=builder.cards, substitutions=builder.substitutions)
 
 
 __all__ = ["NAMESPACE", "Plan", "event_id", "plan_import"]
