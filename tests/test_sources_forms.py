@@ -20,7 +20,14 @@ from events import (
     TeamRegistered,
 )
 from ledger import Ledger, LedgerError
-from ledger.sources import ParseError, SourceError, import_source, parse_football_txt, read_source
+from ledger.sources import (
+    AmbiguousTeam,
+    ParseError,
+    SourceError,
+    import_source,
+    parse_football_txt,
+    read_source,
+)
 
 DATA = Path(__file__).parent / "data"
 
@@ -156,3 +163,37 @@ def test_every_line_of_every_real_file_is_accounted_for(name: str) -> None:
     lines = read_source(DATA / name).lines
     assert sum(lines.values()) == len(text.splitlines())
     assert lines["match"] == len(read_source(DATA / name).matches)
+
+
+SPELT = """= Spelt League 2024
+» Matchday 1
+[Sat May/25 2024]
+  Alpha  2-1  Beta
+  Gamma  1-0  Delta
+» Matchday 2
+[Sat Jun/1 2024]
+  Alpha Rotterdam  1-1  Gamma
+  Beta  0-0  Delta
+"""
+
+
+def test_one_club_spelt_two_ways_in_one_file_is_refused_until_an_alias_settles_it(
+        tmp_path: Path) -> None:
+    path = tmp_path / "spelt.txt"
+    path.write_text(SPELT, encoding="utf-8")
+    lg = Ledger(tmp_path / "l.db")
+    with pytest.raises(AmbiguousTeam, match="'Alpha Rotterdam' and 'Alpha' may be one club"):
+        import_source(lg, path)
+    assert lg.head() == 0
+    import_source(lg, path, aliases={"Alpha Rotterdam": "alpha"})
+    assert sorted(e.team for e in _events(lg, TeamRegistered)) == ["alpha", "beta", "delta",
+                                                                    "gamma"]
+    lg.close()
+
+
+def test_two_clubs_of_one_city_in_one_round_are_two_clubs(tmp_path: Path) -> None:
+    path = tmp_path / "spelt.txt"
+    path.write_text(SPELT.replace("» Matchday 2\n", ""), encoding="utf-8")  # one round
+    lg = Ledger(tmp_path / "l.db")
+    assert len(import_source(lg, path).teams_new) == 5
+    lg.close()

@@ -63,7 +63,7 @@ from events.rules import PERIOD_MINUTES, period_of_minute
 from ledger.codec import encode
 from ledger.envelope import UTC, Draft
 from ledger.sources.dates import fixed_offset, parse_zone
-from ledger.sources.errors import DuplicateMatches, SourceError
+from ledger.sources.errors import AmbiguousTeam, DuplicateMatches, SourceError
 from ledger.sources.infer import Fixture, Structure, Tie, default_rules, infer
 from ledger.sources.model import (
     ImportSummary,
@@ -72,7 +72,7 @@ from ledger.sources.model import (
     ParsedSeason,
     TeamMatch,
 )
-from ledger.sources.names import Resolved, TeamMatcher, slug
+from ledger.sources.names import Resolved, TeamMatcher, close_names, slug
 from ledger.store import Ledger
 from ledger.teams import Registry, normalise
 
@@ -122,6 +122,7 @@ def plan_import(
         ((n, c) for m in parsed.matches for n, c in ((m.team1, m.country1),
                                                       (m.team2, m.country2))),
         parsed.source)
+    _spelt_twice(parsed, resolved)
     teams = [_pair(m, resolved) for m in parsed.matches]
     structure = infer(parsed, teams, setup.created.rules, round_kinds)
     setup = setup.fitted(structure.format)
@@ -203,6 +204,33 @@ def _duplicates(ledger: Ledger, builder: _Builder, allowed: bool) -> None:
                                f"{', ...' if len(twice) > 1 else ''}): importing them again "
                                "would count them twice")
     builder.warnings += [f"recorded twice: {t}" for t in twice]
+
+
+def _spelt_twice(parsed: ParsedSeason, resolved: Mapping[str, Resolved]) -> None:
+    """Refuse two new teams of one file whose names are close ("Alpha", "Alpha Rotterdam")
+    unless the file tells them apart (they meet, or both play in one round): one club spelt
+    two ways would split its record in two. An alias for either settles it."""
+    new = {r.team: r for r in resolved.values() if r.how == "new"}
+    plays: dict[str, set[str]] = {team: set() for team in new}
+    for m in parsed.matches:
+        a, b = resolved[m.team1].team, resolved[m.team2].team
+        occasion = f"{m.stage}|{m.group}|{m.round}" if m.round else m.date.isoformat()
+        for team, other in ((a, b), (b, a)):
+            if team in plays:
+                plays[team] |= {occasion, f"v {other}"}
+    problems = []
+    teams = list(new)
+    for i, first in enumerate(teams):
+        for second in teams[i + 1:]:
+            one, two = new[first], new[second]
+            if not close_names(one.name, two.name) or plays[first] & plays[second] \
+                    or f"v {second}" in plays[first]:
+                continue
+            problems.append(f"{two.name!r} and {one.name!r} may be one club spelt two ways "
+                            f"(use '{two.name}={first}' for one club, or "
+                            f"'{two.name}={second}' for two)")
+    if problems:
+        raise AmbiguousTeam(parsed.source, problems)
 
 
 def _pair(m: ParsedMatch, resolved: Mapping[str, Resolved]) -> tuple[str, str]:
