@@ -4,6 +4,7 @@ what the ledger holds, and nothing it does not say is made up (a team named afte
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -197,3 +198,32 @@ def test_two_clubs_of_one_city_in_one_round_are_two_clubs(tmp_path: Path) -> Non
     lg = Ledger(tmp_path / "l.db")
     assert len(import_source(lg, path).teams_new) == 5
     lg.close()
+
+
+@pytest.mark.parametrize("definition", ["Group A | Germany   Scotland",
+                                        "Group A: Germany, Scotland",
+                                        "▪ Group A  :  Germany  Scotland"])
+def test_group_definitions_with_a_bar_or_a_colon_name_a_group_not_a_round(
+        definition: str) -> None:
+    text = f"= Cup 2024\n{definition}\n[Sat Jun/1]\n  Germany  1-0  Scotland\n"
+    season = parse_football_txt(text, "cup.txt")
+    assert dict(season.groups) == {"Group A": ("Germany", "Scotland")}
+    assert season.matches[0].round == ""
+
+
+@pytest.mark.parametrize(("team", "problem"), [
+    ("a.e.t., 1-3 pen. Beta", "it holds a score"),
+    ("Beta 45'", "it holds a minute"),
+    ("Beta [postponed]", "it holds a bracket"),
+    ("Beta pen.", "it holds a result marker"),
+    ("1-0", "it has no letter"),
+])
+def test_football_json_refuses_a_team_name_that_is_no_name(team: str, problem: str) -> None:
+    from ledger.sources import parse_football_json
+
+    text = json.dumps({"name": "Cup 2024", "matches": [
+        {"round": "Final", "date": "2024-05-25", "team1": "Alpha", "team2": team,
+         "score": {"ft": [1, 1]}}]})
+    with pytest.raises(ParseError, match=re.escape(problem)) as err:
+        parse_football_json(text, "cup.json")
+    assert str(err.value).startswith("cup.json:1: matches[0].team2: ")

@@ -316,9 +316,13 @@ class _Parser:
         self.round, self.group, self.last = "", None, None
 
     def _header(self, text: str, number: int) -> bool:
-        """``» Group A`` / ``▪ Round 1`` (and ``Group A | t1  t2`` definitions)."""
+        """``» Group A`` / ``▪ Round 1`` (and ``Group A | t1  t2`` or ``Group A: t1, t2``
+        definitions)."""
         m = _MARKER.match(text)
         body = m.group("text").strip() if m else text
+        colon = re.match(r"^(?P<head>[^:]+?)\s*:\s*(?P<rest>\S.*)$", body)
+        if colon and _GROUP.match(colon.group("head")) and "|" not in body:
+            body = f"{colon.group('head')} | {colon.group('rest')}"
         if "|" in body:
             return self._definition(body, number, bool(m))
         if m is None:
@@ -332,7 +336,7 @@ class _Parser:
         head, _, rest = body.partition("|")
         head = head.strip()
         if _GROUP.match(head):
-            teams = tuple(t.strip() for t in _GAP.split(rest.strip()) if t.strip())
+            teams = tuple(t.strip() for t in re.split(r",|\s{2,}", rest.strip()) if t.strip())
             self.groups[head] = tuple(_COUNTRY.sub("", t) for t in teams)
             return True
         return bool(marked or _ROUNDISH.search(head))
