@@ -227,3 +227,14 @@ def test_football_json_refuses_a_team_name_that_is_no_name(team: str, problem: s
     with pytest.raises(ParseError, match=re.escape(problem)) as err:
         parse_football_json(text, "cup.json")
     assert str(err.value).startswith("cup.json:1: matches[0].team2: ")
+
+
+def test_a_second_yellow_without_a_minute_follows_a_yellow_with_one(tmp_path: Path) -> None:
+    path = tmp_path / "cup.txt"
+    path.write_text("= Cup 2024\n[Sat Jun/1]\n  Germany  1-0  Scotland\n"
+                    "  Germany: Neuer - Tah [Y 30'] [Y/R], Kroos\n", encoding="utf-8")
+    lg = Ledger(tmp_path / "l.db")
+    import_source(lg, path)
+    cards = [(c.card.value, c.minute) for c in _events(lg, CardShown)]
+    assert cards == [("yellow", 30), ("second_yellow", None)]
+    lg.close()

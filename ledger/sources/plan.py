@@ -533,10 +533,11 @@ Play = GoalScored | CardShown | SubstitutionMade  # what happens on the pitch, w
 
 def _pitch_order(play: Play) -> tuple[int, int, int]:
     """45+2 comes before 46, 90+12 before 91; a card without a minute before everything (a
-    [Y/R] line-up card is a yellow of no minute, then the second), a goal without a minute
-    after all the others."""
+    [Y/R] line-up card is a yellow of no minute, then the second), but a second yellow, and
+    a goal, without a minute after all the others."""
     if play.minute is None:
-        return (0 if isinstance(play, CardShown) else 2), 0, 0
+        first = isinstance(play, CardShown) and play.card is not Card.SECOND_YELLOW
+        return (0 if first else 2), 0, 0
     return 1, play.minute, play.added or 0
 
 
