@@ -29,6 +29,7 @@ from ledger.sources import (
     parse_football_txt,
     read_source,
 )
+from projections import bracket, state_at
 
 DATA = Path(__file__).parent / "data"
 
@@ -237,4 +238,17 @@ def test_a_second_yellow_without_a_minute_follows_a_yellow_with_one(tmp_path: Pa
     import_source(lg, path)
     cards = [(c.card.value, c.minute) for c in _events(lg, CardShown)]
     assert cards == [("yellow", 30), ("second_yellow", None)]
+    lg.close()
+
+
+def test_a_postponed_match_played_later_makes_one_tie_not_two_legs(tmp_path: Path) -> None:
+    path = tmp_path / "cup.txt"
+    path.write_text("= Cup 2024\n» Final\n[Sat Jun/1]\n  Alpha  v  Beta  [postponed]\n"
+                    "[Sat Jun/8]\n  Alpha  2-1  Beta\n", encoding="utf-8")
+    lg = Ledger(tmp_path / "l.db")
+    summary = import_source(lg, path)
+    assert summary.matches == 1
+    assert any("cup.txt:4 postponed" in note for note in summary.inferred)
+    [tie] = [t for r in bracket(state_at(lg), summary.competition).rounds for t in r.ties]
+    assert (tie.winner, tie.decided_by) == ("alpha", "aggregate")
     lg.close()

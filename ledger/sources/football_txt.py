@@ -18,11 +18,17 @@ openfootball repositories use::
       Werder Bremen       Borussia Dortmund      3:2 (1:1)
 
 Scores: ``2-1 (1-0)`` (half time in brackets), ``0-0``, ``3-2 a.e.t. (2-2, 0-2)`` (after
-extra time; full time and half time in brackets), ``4-2 pen. 1-1 a.e.t. (1-1, 0-1)``; a match
-without a score (``A  -  B``, ``A v B``) is a fixture still to play. Scorer lines in ``(...)``
+extra time; full time and half time in brackets), ``4-2 pen. 1-1 a.e.t. (1-1, 0-1)`` or
+``1-1 a.e.t., 4-2 pen.``, ``5-3 pen. (0-0)`` (penalties straight after 90 minutes), ``3-0 awd.``
+(awarded), ``abd.`` (abandoned), ``[cancelled]``, ``[postponed]``; a match without a score
+(``A  -  B``, ``A v B``) is a fixture still to play. A team's name never holds a score, a
+result marker, a minute or a bracket (``model.team_name_problem``). Scorer lines in ``(...)``
 or ``[...]`` follow their match: ``name minute'``, ``45+1'``, ``(pen.)``, ``(o.g.)``; the two
 sides are split by ``;`` and an own goal is listed under the side it counts for. ``#`` starts a
-comment. A line that is none of these is an error naming the file, the line and its text.
+comment. Line-ups (``Germany: Neuer - Kimmich, Tah [Y], Andrich (46' Groß), ...``, over
+continuation lines) follow their match: see ``ledger.sources.lineups``. A line that is none
+of these is an error naming the file, the line and its text; the parser counts the lines of
+each kind it read (``LINE_KINDS``).
 
     >>> season = parse_football_txt("= Cup 2024\\n[Sat May/25]\\n  A  2-1 (1-0)  B\\n", "cup.txt")
     >>> m = season.matches[0]

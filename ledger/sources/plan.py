@@ -116,6 +116,7 @@ def plan_import(
     """
     if not parsed.matches:
         raise SourceError(f"{parsed.source}: no matches found")
+    parsed = _unplayed_left_out(parsed)
     registry = target.registry() if isinstance(target, Ledger) else target
     setup = _setup(target, parsed, rules, competition, name)
     resolved = TeamMatcher(registry, dict(aliases or {})).resolve(
@@ -204,6 +205,22 @@ def _duplicates(ledger: Ledger, builder: _Builder, allowed: bool) -> None:
                                f"{', ...' if len(twice) > 1 else ''}): importing them again "
                                "would count them twice")
     builder.warnings += [f"recorded twice: {t}" for t in twice]
+
+
+def _unplayed_left_out(parsed: ParsedSeason) -> ParsedSeason:
+    """The season without its matches cancelled or postponed, said in its notes: a fixture
+    that will never be played (or is played on another line of the file) would hold a tie
+    open, or make two legs of one match."""
+    off = [m for m in parsed.matches if m.status in ("cancelled", "postponed")]
+    if not off:
+        return parsed
+    kept = tuple(m for m in parsed.matches if m not in off)
+    if not kept:
+        raise SourceError(f"{parsed.source}: no match played or to play: all are "
+                          "cancelled or postponed")
+    where = ", ".join(f"{m.where} {m.status}" for m in off)
+    note = f"{len(off)} match(es) not scheduled: {where}"
+    return attrs.evolve(parsed, matches=kept, notes=(*parsed.notes, note))
 
 
 def _spelt_twice(parsed: ParsedSeason, resolved: Mapping[str, Resolved]) -> None:
@@ -381,8 +398,6 @@ class _Builder:
             meta["local_time"] = m.time.strftime("%H:%M")
         if m.number is not None:
             meta["number"] = m.number
-        if m.status is not None:
-            meta["status"] = m.status
         if f.group_inferred:
             meta["inferred"] = f"{f.round} inferred from who played whom"
         return Draft(event=event, occurred_at=when, meta=meta,
