@@ -252,3 +252,18 @@ def test_a_postponed_match_played_later_makes_one_tie_not_two_legs(tmp_path: Pat
     [tie] = [t for r in bracket(state_at(lg), summary.competition).rounds for t in r.ties]
     assert (tie.winner, tie.decided_by) == ("alpha", "aggregate")
     lg.close()
+
+
+def test_the_issue_line_decides_the_final_with_two_teams_and_says_what_it_assumed(
+        tmp_path: Path) -> None:
+    path = tmp_path / "cup.txt"
+    path.write_text("= Cup 2024\n» Final\n[Sat Jun/1]\n  Alpha  1-1 a.e.t., 1-3 pen.  Beta\n",
+                    encoding="utf-8")
+    lg = Ledger(tmp_path / "l.db")
+    summary = import_source(lg, path)
+    assert sorted(e.team for e in _events(lg, TeamRegistered)) == ["alpha", "beta"]
+    [tie] = [t for r in bracket(state_at(lg), summary.competition).rounds for t in r.ties]
+    assert (tie.winner, tie.decided_by) == ("beta", "penalties")
+    assert any("cup.txt:4: the score after 90 minutes is not given" in note
+               for note in summary.inferred)
+    lg.close()

@@ -276,7 +276,7 @@ HEAD = "= Test Cup 2023/24\n» Final\n[Sat Jun/1]\n"
     ("  Arsenal FC  v  Chelsea 2-1  [cancelled]", 4, "a score for a match cancelled"),
     ("  Arsenal FC  [cancelled]  Chelsea  [postponed]", 4, "two match statuses"),
     ("  Arsenal FC  5-3 pen.  Chelsea", 4, "penalties without the score after 90"),
-    ("  Arsenal FC  1-1 a.e.t., 3-4 pen.  Chelsea", 4, "not given"),
+    ("  Arsenal FC  2-1 a.e.t., 3-4 pen.  Chelsea", 4, "not given"),
     ("  Arsenal FC  2-1 abd. (1-0)  Chelsea", 4, "half-time score for an abandoned"),
     ("  Arsenal FC  abd. (1-0)  Chelsea", 4, "without a score before it"),
     ("  Arsenal FC  2-1  Chelsea 45'", 4, "is not a team name"),  # a minute
@@ -303,6 +303,8 @@ def test_a_line_that_does_not_parse_names_file_line_and_text(line: str, number: 
      (1, 3), None),
     ("  Alpha  1-1 a.e.t., 3-4 pen. (1-1, 0-0)  Beta", "Beta", (1, 1), (1, 1), (3, 4), None),
     ("  Alpha  Beta  0-0 a.e.t., 3-4 pen.", "Beta", (0, 0), (0, 0), (3, 4), None),
+    # level after extra time, no scorers: 90 minutes taken as that score, and said so
+    ("  Alpha  1-1 a.e.t., 1-3 pen.  Beta", "Beta", (1, 1), (1, 1), (1, 3), None),
     ("  Alpha  2-1 a.e.t. (1-1, 0-0)  Beta", "Beta", (1, 1), (2, 1), None, None),
     # penalties straight after 90 minutes (domestic cups), after both teams or between them
     ("  Alpha FC v Beta City 5-3 pen. (0-0)", "Beta City", (0, 0), None, (5, 3), None),
@@ -324,6 +326,12 @@ def test_every_score_form(line: str, team2: str, full: tuple[int, int] | None,
     result = m.result
     got = (result.full_time, result.extra_time, result.penalties) if result else (None,) * 3
     assert got == (full, extra, pens)
+
+
+def test_a_full_time_score_taken_from_extra_time_is_said() -> None:
+    season = parse_football_txt(HEAD + "  Alpha  1-1 a.e.t., 1-3 pen.  Beta\n", "f.txt")
+    assert any(n.startswith("f.txt:4: the score after 90 minutes is not given: taken as 1-1")
+               for n in season.notes)
 
 
 def test_a_match_before_any_date_is_an_error() -> None:

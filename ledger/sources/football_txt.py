@@ -567,7 +567,10 @@ class _Parser:
         teams, countries = m.teams, m.countries
         if teams is None:
             teams, countries = _split_by_known(m, known, where)
-        result = m.result or _result_from_goals(m, where)
+        result = m.result
+        if result is None:
+            result, assumed = _result_from_goals(m, where)
+            self.notes += [assumed] if assumed else []
         return ParsedMatch(
             where=where, round=m.round, team1=teams[0], team2=teams[1], date=m.date,
             time=m.time, utc_offset=m.offset, group=m.group, stage=m.stage,
@@ -733,14 +736,25 @@ def _split_by_known(m: _Match, known: set[str],
     return _teams(fitting[0], where, m.text)
 
 
-def _result_from_goals(m: _Match, where: str) -> ParsedResult | None:
-    """The full-time score of ``2–1 [aet]``: from the scorers' minutes, or 0-0 after 0-0."""
+def _result_from_goals(m: _Match, where: str) -> tuple[ParsedResult | None, str | None]:
+    """The full-time score of ``2–1 [aet]`` or ``1-1 a.e.t., 3-4 pen.``: from the scorers'
+    minutes, or 0-0 after 0-0; and what had to be assumed, said (None: nothing).
+
+    A level score after extra time with no scorers listed is taken as the score after 90
+    minutes too (no goal in extra time assumed, and said): the tie, the records and the
+    streaks come out the same whatever the split, and the note tells the reader."""
     extra = m.extra_time_only
     if extra is None:
-        return None
+        return None, None
     if extra == (0, 0):
-        return ParsedResult(full_time=(0, 0), extra_time=extra, penalties=m.penalties_only)
+        return ParsedResult(full_time=(0, 0), extra_time=extra,
+                            penalties=m.penalties_only), None
     goals = m.goals or ()
+    if m.goals is None and extra[0] == extra[1]:
+        return (ParsedResult(full_time=extra, extra_time=extra, penalties=m.penalties_only),
+                f"{where}: the score after 90 minutes is not given: taken as "
+                f"{extra[0]}-{extra[1]}, the score after extra time (no goal in extra time "
+                "assumed)")
     if m.goals is None or len(goals) != sum(extra) or any(g.minute is None for g in goals):
         raise ParseError(where, "the score after 90 minutes is not given and the scorers do "
                          "not tell it", m.text)
@@ -749,7 +763,7 @@ def _result_from_goals(m: _Match, where: str) -> ParsedResult | None:
         if (goal.minute or 0) <= 90:
             full[goal.side] += 1
     return ParsedResult(full_time=(full[0], full[1]), extra_time=extra,
-                        penalties=m.penalties_only)
+                        penalties=m.penalties_only), None
 
 
 __all__ = ["LINE_KINDS", "parse_football_txt"]
