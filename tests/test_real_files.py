@@ -218,6 +218,7 @@ FILES = [  # name, a cup (knockout rounds), UEFA away goals, FA Cup replays
     ("facup_2023-24_round1.txt", True, False, True),
     ("2018--russia_cup_finals.txt", True, False, False),
     ("2022--qatar_cup_finals.txt", True, False, False),
+    ("euro_2024_excerpt.txt", True, False, False),
     ("worldcup_2018_old.json", True, False, False),
     ("worldcup_2022_finals.json", True, False, False),
 ]

@@ -267,3 +267,17 @@ def test_the_issue_line_decides_the_final_with_two_teams_and_says_what_it_assume
     assert any("cup.txt:4: the score after 90 minutes is not given" in note
                for note in summary.inferred)
     lg.close()
+
+
+def test_the_line_ups_of_a_real_tournament_file(tmp_path: Path) -> None:
+    lg = Ledger(tmp_path / "l.db")
+    summary = import_source(lg, DATA / "euro_2024_excerpt.txt")
+    assert (summary.players, summary.cards, summary.substitutions) == (101, 19, 38)
+    assert summary.line_kinds["lineup"] == 23
+    assert any("euro_2024_excerpt.txt:69: minute 91 read as 90+1" in w
+               for w in summary.warnings)
+    schmid = [s for s in _events(lg, SubstitutionMade) if s.player_on == "Schmid"]
+    assert [(s.player_off, s.minute, s.added) for s in schmid] == [("Laimer", 90, 1)]
+    scorers = {e.event.player for e in lg.read(types=["GoalScored"])}  # type: ignore[attr-defined]
+    assert "Williams" in scorers and "Williams'" not in scorers
+    lg.close()

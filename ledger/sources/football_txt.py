@@ -711,7 +711,7 @@ def _side_goals(text: str, side: int, where: str, raw: str) -> list[ParsedGoal]:
         m = _GOAL.match(text, pos)
         if m is None or m.end() == pos:
             raise ParseError(where, f"cannot read the scorers at {text[pos:]!r}", raw)
-        player = m.group("name").strip(" ,") or player
+        player = m.group("name").strip(" ,'") or player  # "Williams' 75": a stray mark
         flag = (m.group("flag") or "").lower().replace(" ", "")
         goals.append(ParsedGoal(
             side=side, player=player, minute=int(m.group("min")),

@@ -80,6 +80,7 @@ NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://github.com/openfootball#matc
 PLAY = dt.timedelta(minutes=115)
 EXTRA = dt.timedelta(minutes=35)
 SHOOTOUT = dt.timedelta(minutes=15)
+STOPPAGE = 30  # the most stoppage time a line-up's minute past the end of play is read as
 
 Plan = list[tuple[str, list[Draft]]]
 
@@ -474,16 +475,31 @@ class _Builder:
         assert result is not None
         for lineup in m.lineups:
             team = teams[lineup.side]
-            events: list[Play] = [
+            events: list[CardShown | SubstitutionMade] = [
                 CardShown(team=team, player=c.player, card=Card(c.card), minute=c.minute,
                           added=c.added) for c in lineup.cards]
             events += [SubstitutionMade(team=team, player_off=s.player_off,
                                         player_on=s.player_on, minute=s.minute,
                                         added=s.added) for s in lineup.substitutions]
             for event in events:
-                _fits_play(event.minute, result, lineup.where)
-                plays.append((lineup.where, len(plays), event))
+                plays.append((lineup.where, len(plays), self._in_play(event, result,
+                                                                       lineup.where)))
         return plays
+
+    def _in_play(self, event: CardShown | SubstitutionMade, result: ParsedResult,
+                 where: str) -> CardShown | SubstitutionMade:
+        """``event`` with a minute past the last of play read as stoppage time (91' of a
+        match without extra time is 90+1, said in a warning); one the match has no room for
+        refused."""
+        minute, last = event.minute, 120 if result.extra_time is not None else 90
+        if minute is None or 1 <= minute <= last:
+            return event
+        if minute < 1 or event.added is not None or minute > last + STOPPAGE:
+            raise SourceError(f"{where}: minute {minute} of a card or substitution is outside "
+                              f"1-{last}")
+        self.warnings.append(f"{where}: minute {minute} read as {last}+{minute - last} "
+                             f"(stoppage time: the match ended after {last})")
+        return attrs.evolve(event, minute=last, added=minute - last)
 
     def _usable_goals(self, f: Fixture) -> list[tuple[str, int, Play]]:
         """The scorers as goals, each with its line and its place in the file; none (with a
@@ -554,16 +570,6 @@ def _pitch_order(play: Play) -> tuple[int, int, int]:
         first = isinstance(play, CardShown) and play.card is not Card.SECOND_YELLOW
         return (0 if first else 2), 0, 0
     return 1, play.minute, play.added or 0
-
-
-def _fits_play(minute: int | None, result: ParsedResult, where: str) -> None:
-    """Refuse a line-up's minute that the match's result leaves no room for."""
-    if minute is None:
-        return
-    last = 120 if result.extra_time is not None else 90
-    if not 1 <= minute <= last:
-        raise SourceError(f"{where}: minute {minute} of a card or substitution is outside "
-                          f"1-{last}")
 
 
 def _timeline(kickoff: dt.datetime | None, date: dt.date, result: ParsedResult,
