@@ -214,6 +214,28 @@ def card(
 
 
 @app.command(rich_help_panel=MATCH_PANEL)
+def sub(
+    match: MatchArg,
+    team: TeamOpt,
+    off: Annotated[str, typer.Option("--off", help="The player who goes off.")],
+    on: Annotated[str, typer.Option("--on", help="The player who comes on.")],
+    minute: MinuteOpt = None,
+    db: Db = DEFAULT_DB, at: At = None, expect: Expect = None, event_id: EventId = None,
+    source: Source = None, json_output: JsonOut = False,
+) -> None:
+    """Append a substitution (SubstitutionMade); who went off takes no further part.
+
+    Example: matchledger append sub uel24-qf1-leg2 --team roma --off Dybala --on Azmoun --minute 63
+    """
+    from events import SubstitutionMade
+
+    mid = match_id(match)
+    event = SubstitutionMade(team=team, player_off=off, player_on=on, **timing(minute))
+    append_events(Options(db, at, expect, event_id, source, json_output), f"match:{mid}",
+                  [event], mid)
+
+
+@app.command(rich_help_panel=MATCH_PANEL)
 def kick(
     match: MatchArg,
     outcome: Annotated[KickOutcome, typer.Argument(

@@ -37,6 +37,7 @@ from events import (
     ResultReported,
     ShootoutKick,
     Side,
+    SubstitutionMade,
     TeamRegistered,
     TieDrawn,
 )
@@ -223,6 +224,9 @@ def scoreboard_view(board: Scoreboard, view: TieView | None, names: Names) -> Pa
         events.add_row(minute_text(card.minute, card.added),
                        Text(f"▮ {names(card.team)}", style=colour),
                        f"{card.player} ({mark})")
+    for sub in board.substitutions:
+        events.add_row(minute_text(sub.minute, sub.added), f"⇄ {names(sub.team)}",
+                       f"{sub.player_on} on for {sub.player_off}")
     if events.row_count:
         parts.append(events)
     if board.kicks:
@@ -519,6 +523,9 @@ def describe(event: Event) -> str:
             card = event.card.value.replace("_", " ")
             when = minute_text(event.minute, event.added)
             return f"{card} card: {event.player} ({event.team}) {when}".rstrip()
+        case SubstitutionMade():
+            when = minute_text(event.minute, event.added)
+            return f"⇄ {event.team}: {event.player_on} on for {event.player_off} {when}".rstrip()
         case ShootoutKick():
             return f"kick {event.team}: {event.taker or 'unknown taker'} {event.outcome.value}"
         case GoalDisallowed():

@@ -211,7 +211,9 @@ def summary_json(summary: ImportSummary) -> dict[str, Any]:
         "teams_matched": [{"name": m.name, "team": m.team, "how": m.how}
                           for m in summary.teams_matched],
         "inferred": list(summary.inferred), "warnings": list(summary.warnings),
-        "added": summary.added, "skipped": summary.skipped,
+        "added": summary.added, "skipped": summary.skipped, "lines": dict(summary.line_kinds),
+        "players": summary.players, "cards": summary.cards,
+        "substitutions": summary.substitutions,
     }
 
 
@@ -221,7 +223,8 @@ def jsonl_json(file: str, added: int, skipped: int) -> dict[str, Any]:
     return {"file": file, "format": JSONL, "competition": None, "name": None, "season": None,
             "structure": None, "matches": None, "results": None, "goals": None,
             "ties": None, "teams_new": [], "teams_matched": [], "inferred": [],
-            "warnings": [], "added": added, "skipped": skipped}
+            "warnings": [], "added": added, "skipped": skipped, "lines": None, "players": None,
+            "cards": None, "substitutions": None}
 
 
 __all__ = ["JSONL", "STDIN", "Format", "SourceOptions", "format_of", "format_of_text",

@@ -293,6 +293,8 @@ def table(
     if group is not None:
         rounds = {fx.round for fx in state.fixtures.values()
                   if fx.competition == comp and fx.round}
+        written = {" ".join(r.casefold().split()): r for r in rounds}
+        group = written.get(" ".join(group.casefold().split()), group)  # "group a", "Group  A"
         if group not in rounds:
             raise CliError(f"no round {group!r} in {comp}{suggest(group, rounds, 'rounds', when)}")
     records = P.table(state, comp, group)

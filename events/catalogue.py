@@ -191,6 +191,22 @@ class CardShown(Event):
 
 
 @attrs.frozen(kw_only=True)
+class SubstitutionMade(Event):
+    """One player of ``team`` goes off and another comes on.
+
+    The player who went off takes no further part (no goal, no card as a player, no shoot-out
+    kick), and a player who came on cannot come on again. ``minute``/``added`` as for a goal
+    (90+3 is minute 90, added 3); None where the source does not say.
+    """
+
+    team: str
+    player_off: str
+    player_on: str
+    minute: int | None = None
+    added: int | None = None
+
+
+@attrs.frozen(kw_only=True)
 class ShootoutKick(Event):
     """A kick from the penalty mark: never a goal in any record."""
 
@@ -250,6 +266,7 @@ MATCH_EVENTS: tuple[type[Event], ...] = (
     GoalScored,
     GoalDisallowed,
     CardShown,
+    SubstitutionMade,
     ShootoutKick,
     MatchEnded,
     MatchAbandoned,

@@ -42,6 +42,7 @@ from events.catalogue import (
     PeriodStarted,
     ResultReported,
     ShootoutKick,
+    SubstitutionMade,
     TieRules,
 )
 
@@ -157,6 +158,17 @@ class Kick(_Keyed):
     outcome: KickOutcome
 
 
+@attrs.frozen(kw_only=True, weakref_slot=False)
+class Substitution(_Keyed):
+    key: EventKey  # its event id: see ``event_key``
+    team: str
+    player_off: str
+    player_on: str
+    minute: int | None
+    added: int | None
+    period: Period | None
+
+
 F = TypeVar("F", bound=_Keyed)
 
 
@@ -270,6 +282,7 @@ class MatchState:
     disallowals: Mapping[EventKey, EventKey] = _EMPTY  # GoalDisallowed key -> its goal's key
     bookings: Facts[Booking] = NO_FACTS
     kicks: Facts[Kick] = NO_FACTS
+    substitutions: Facts[Substitution] = NO_FACTS
     reported: tuple[EventKey, ResultReported] | None = None  # (key, result) from a source
     retracted: frozenset[EventKey] = frozenset()  # of the events retracted (``is_retracted``)
 
@@ -365,7 +378,8 @@ class MatchState:
 
     def minute(self) -> int | None:
         """The latest match minute known, for "live at minute N"."""
-        facts: list[Goal | Booking] = [*self.goals.values(), *self.bookings.values()]
+        facts: list[Goal | Booking | Substitution] = [
+            *self.goals.values(), *self.bookings.values(), *self.substitutions.values()]
         minutes = [f.minute for f in facts if f.minute is not None]
         started = [PERIOD_MINUTES[p][0] for p in self.periods_started if p in PERIOD_MINUTES]
         known = minutes + started
@@ -420,6 +434,13 @@ class MatchState:
                     outcome=event.outcome)
         return self._but("kicks", self.kicks.added(kick))
 
+    def _substituted(self, event: SubstitutionMade, key: EventKey) -> MatchState:
+        sub = Substitution(key=key, team=intern_name(event.team),
+                           player_off=intern_name(event.player_off),
+                           player_on=intern_name(event.player_on), minute=event.minute,
+                           added=event.added, period=self._period_for(event.minute))
+        return self._but("substitutions", self.substitutions.added(sub))
+
     def _reported(self, event: ResultReported, key: EventKey) -> MatchState:
         return self._but("reported", (key, event))
 
@@ -444,6 +465,8 @@ class MatchState:
             return attrs.evolve(state, bookings=self.bookings.without(key))
         if self.kicks.holds(key):
             return attrs.evolve(state, kicks=self.kicks.without(key))
+        if self.substitutions.holds(key):
+            return attrs.evolve(state, substitutions=self.substitutions.without(key))
         if self.reported and self.reported[0] == key:
             return attrs.evolve(state, reported=None)
         if key not in self.transition_keys:
@@ -459,6 +482,7 @@ class MatchState:
             self.goals.holds(key)
             or self.bookings.holds(key)
             or self.kicks.holds(key)
+            or self.substitutions.holds(key)
             or key in self.disallowals
             or (self.reported is not None and self.reported[0] == key)
             or key in self.transition_keys
@@ -497,6 +521,7 @@ _FOLD: dict[type[Event], Callable[[MatchState, Any, EventKey], MatchState]] = {
     GoalDisallowed: MatchState._disallowed,
     CardShown: MatchState._card,
     ShootoutKick: MatchState._kick,
+    SubstitutionMade: MatchState._substituted,
     ResultReported: MatchState._reported,
     EventRetracted: MatchState._retracted,
 }
@@ -646,11 +671,49 @@ def _folded(player: str) -> str:
     return " ".join(player.casefold().split())
 
 
-def _check_active(state: MatchState, team: str, player: str | None, what: str) -> None:
+def _check_active(state: MatchState, team: str, player: str | None, what: str,
+                  minute: int | None = None, added: int | None = None) -> None:
+    """Refuse ``player`` doing ``what`` at ``minute`` once sent off, once substituted off, or
+    before coming on. No minute while a period is under way means now; with none under way
+    (a match known from a report), it is unknown, and only what is known is refused."""
+    if player is None:
+        return
     sent = state.sent_off
-    if player is not None and sent and (team, _folded(player)) in {
-            (t, _folded(p)) for t, p in sent}:
+    if sent and (team, _folded(player)) in {(t, _folded(p)) for t, p in sent}:
         raise RuleViolation(f"{player} ({team}) was sent off and cannot {what}")
+    now = minute is None and state.period is not None
+    for sub in state.substitutions.values():
+        if sub.team != team:
+            continue
+        at = minute_of(sub.minute, sub.added)
+        if _folded(sub.player_off) == _folded(player) and (now or _later(minute, added, sub)):
+            raise RuleViolation(f"{player} ({team}) went off at {at} and cannot {what}")
+        if _folded(sub.player_on) == _folded(player) and _earlier(minute, added, sub):
+            raise RuleViolation(f"{player} ({team}) came on at {at} and cannot {what} "
+                                f"at {minute_of(minute, added)}")
+
+
+def minute_of(minute: int | None, added: int | None) -> str:
+    """A match minute as written: ``45+2'``; ``?'`` when not known."""
+    if minute is None:
+        return "?'"
+    return f"{minute}+{added}'" if added else f"{minute}'"
+
+
+def _pitch_time(minute: int, added: int | None) -> tuple[int, int]:
+    return minute, added or 0  # 45+2 comes before 46
+
+
+def _earlier(minute: int | None, added: int | None, sub: Substitution) -> bool:
+    """Whether a moment is known to come before ``sub``."""
+    return minute is not None and sub.minute is not None and \
+        _pitch_time(minute, added) < _pitch_time(sub.minute, sub.added)
+
+
+def _later(minute: int | None, added: int | None, sub: Substitution) -> bool:
+    """Whether a moment is known to come after ``sub`` (a card as he goes off does not)."""
+    return minute is not None and sub.minute is not None and \
+        _pitch_time(minute, added) > _pitch_time(sub.minute, sub.added)
 
 
 def _rule_started(state: MatchState, event: MatchStarted, ctx: TieContext) -> None:
@@ -735,7 +798,7 @@ def _rule_goal(state: MatchState, event: GoalScored, ctx: TieContext) -> None:
     if Period.SHOOTOUT in state.periods_started:  # even with no minute: play is over
         raise RuleViolation("goal in a shoot-out: record a kick instead")
     _check_minute(state, event.minute, event.added, "goal")
-    _check_active(state, event.team, event.player, "score")
+    _check_active(state, event.team, event.player, "score", event.minute, event.added)
 
 
 def _rule_disallowed(state: MatchState, event: GoalDisallowed, ctx: TieContext) -> None:
@@ -751,9 +814,10 @@ def _rule_card(state: MatchState, event: CardShown, ctx: TieContext) -> None:
     _need_team(state, event.team)
     if state.period is not Period.SHOOTOUT:
         _check_minute(state, event.minute, event.added, "card")
-    _check_active(state, event.team, event.player, "be booked again")
-    # IFAB Law 10: cautions of the match are not carried forward into the shoot-out
     shootout = state.period is Period.SHOOTOUT
+    _check_active(state, event.team, event.player, "be booked again",
+                  None if shootout else event.minute, event.added)
+    # IFAB Law 10: cautions of the match are not carried forward into the shoot-out
     booked = any(b.team == event.team and (b.player == event.player
                                            or _folded(b.player) == _folded(event.player))
                  and (not shootout or b.period is Period.SHOOTOUT)
@@ -798,6 +862,49 @@ def _check_taker(state: MatchState, team: str, taker: str, kicks: list[Kick]) ->
     if _folded(taker) not in named and len(named) >= eligible:
         raise RuleViolation(f"{team} has {eligible} eligible kickers, who have all "
                             f"kicked: {taker} would be one more")
+
+
+def _rule_substitution(state: MatchState, event: SubstitutionMade, ctx: TieContext) -> None:
+    _need_live(state, "substitution")
+    _need_team(state, event.team)
+    if state.period is Period.SHOOTOUT:
+        raise RuleViolation("substitution in a shoot-out: play is over")
+    _check_minute(state, event.minute, event.added, "substitution")
+    off, on = _folded(event.player_off), _folded(event.player_on)
+    if off == on:
+        raise RuleViolation(f"{event.player_off} cannot replace himself")
+    _check_active(state, event.team, event.player_off, "go off again", event.minute,
+                  event.added)
+    mine = [s for s in state.substitutions.values() if s.team == event.team]
+    if any(_folded(s.player_off) == off for s in mine):
+        raise RuleViolation(f"{event.player_off} ({event.team}) went off already")
+    if any(_folded(s.player_on) == on for s in mine):
+        raise RuleViolation(f"{event.player_on} ({event.team}) came on already")
+    if any(_folded(s.player_off) == on for s in mine):
+        raise RuleViolation(f"{event.player_on} ({event.team}) went off and cannot come back on")
+    if (event.team, on) in {(t, _folded(p)) for t, p in state.sent_off}:
+        raise RuleViolation(f"{event.player_on} ({event.team}) was sent off and cannot come on")
+    sub = Substitution(key=0, team=event.team, player_off=event.player_off,
+                       player_on=event.player_on, minute=event.minute, added=event.added,
+                       period=None)
+    for what, player, minute, added in _part_taken(state, event.team):
+        if _folded(player) == off and _later(minute, added, sub):
+            raise RuleViolation(f"{player} ({event.team}) {what} at {minute_of(minute, added)}"
+                                f": he cannot go off at {minute_of(event.minute, event.added)}")
+        if _folded(player) == on and _earlier(minute, added, sub):
+            raise RuleViolation(f"{player} ({event.team}) {what} at {minute_of(minute, added)}"
+                                f": he cannot come on at {minute_of(event.minute, event.added)}")
+
+
+def _part_taken(state: MatchState, team: str
+                ) -> Iterator[tuple[str, str, int | None, int | None]]:
+    """(what, player, minute, added) of each goal and card of ``team``'s players in play."""
+    for goal in state.goals.values():
+        if goal.team == team and goal.player is not None:
+            yield "scored", goal.player, goal.minute, goal.added
+    for booking in state.bookings.values():
+        if booking.team == team and booking.period is not Period.SHOOTOUT:
+            yield "was booked", booking.player, booking.minute, booking.added
 
 
 def _rule_reported(state: MatchState, event: ResultReported, ctx: TieContext) -> None:
@@ -848,5 +955,6 @@ _RULES: dict[type[Event], Callable[[MatchState, Any, TieContext], None]] = {
     GoalDisallowed: _rule_disallowed,
     CardShown: _rule_card,
     ShootoutKick: _rule_kick,
+    SubstitutionMade: _rule_substitution,
     ResultReported: _rule_reported,
 }

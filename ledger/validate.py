@@ -38,6 +38,7 @@ from events.catalogue import (
     PeriodStarted,
     ResultReported,
     ShootoutKick,
+    SubstitutionMade,
 )
 from events.rules import MatchState, RuleViolation, TieContext, check, through
 from ledger.codec import decode, explain
@@ -51,7 +52,8 @@ COMPETITION_TYPES = frozenset(
 )
 MATCH_TYPES = frozenset(
     {"MatchStarted", "PeriodStarted", "PeriodEnded", "GoalScored", "GoalDisallowed",
-     "CardShown", "ShootoutKick", "MatchEnded", "MatchAbandoned", "ResultReported"}
+     "CardShown", "SubstitutionMade", "ShootoutKick", "MatchEnded", "MatchAbandoned",
+     "ResultReported"}
 )
 REGISTRY_TYPES = ("TeamRegistered", "PlayerRegistered")
 
@@ -423,8 +425,7 @@ class Judge:
             state = attrs.evolve(state, home=fixture.home, away=fixture.away)
             self._pending[stream] = (version, state)
         if isinstance(event, _NAMING):
-            player = event.taker if isinstance(event, ShootoutKick) else event.player
-            if player is not None:
+            for player in _players(event):
                 need_letters(player)
             event = named(self.registry(conn), event)
         needs_tie = isinstance(event, _TIE_DEPENDENT)
@@ -588,10 +589,18 @@ _OVER = ("finished", "abandoned")
 _TIE_DEPENDENT = (PeriodStarted, MatchEnded, ShootoutKick, EventRetracted, ResultReported)
 
 
-_NAMING = (GoalScored, CardShown, ShootoutKick)  # the match events that name a team
+# the match events that name a team (and players of it)
+_NAMING = (GoalScored, CardShown, ShootoutKick, SubstitutionMade)
 # what happens on the pitch, once it has kicked off (not a result reported, nor a correction)
 _ON_THE_PITCH = (PeriodStarted, PeriodEnded, GoalScored, GoalDisallowed, CardShown,
-                 ShootoutKick, MatchEnded, MatchAbandoned)
+                 SubstitutionMade, ShootoutKick, MatchEnded, MatchAbandoned)
+_PLAYER_FIELDS = {GoalScored: ("player",), CardShown: ("player",), ShootoutKick: ("taker",),
+                  SubstitutionMade: ("player_off", "player_on")}
+
+
+def _players(event: Event) -> list[str]:
+    """The players a match event names (those it leaves unnamed left out)."""
+    return [p for f in _PLAYER_FIELDS.get(type(event), ()) if (p := getattr(event, f))]
 
 
 def _iso(micros: int) -> str:
@@ -604,13 +613,13 @@ def named(reg: Registry, event: E) -> E:
     what the log stores. An unknown team is an error (with the closest names)."""
     if isinstance(event, _NAMING):
         team = reg.resolve_team(event.team)
-        field = "taker" if isinstance(event, ShootoutKick) else "player"
-        player = getattr(event, field)
-        spelt = reg.resolve_player(team, player) if player else player
-        if (team, spelt) == (event.team, player):
-            return event
-        changes: dict[str, Any] = {"team": team, field: spelt}
-        return attrs.evolve(event, **changes)
+        changes: dict[str, Any] = {"team": team} if team != event.team else {}
+        for field in _PLAYER_FIELDS[type(event)]:
+            player = getattr(event, field)
+            spelt = reg.resolve_player(team, player) if player else player
+            if spelt != player:
+                changes[field] = spelt
+        return attrs.evolve(event, **changes) if changes else event
     if isinstance(event, PlayerRegistered):
         return attrs.evolve(event, team=reg.resolve_team(event.team))
     if isinstance(event, TieDrawn):

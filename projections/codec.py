@@ -41,7 +41,17 @@ from events import (
     Side,
     TieRules,
 )
-from events.rules import NO_FACTS, Booking, EventKey, Facts, Goal, Kick, MatchState, intern_name
+from events.rules import (
+    NO_FACTS,
+    Booking,
+    EventKey,
+    Facts,
+    Goal,
+    Kick,
+    MatchState,
+    Substitution,
+    intern_name,
+)
 from ledger.codec import converter, decode, encode
 from ledger.envelope import from_micros, to_micros
 from projections.book import COUNTS, Piece, SortKey, Summary
@@ -171,6 +181,8 @@ def _match_out(ms: MatchState) -> list[Any]:
         None if ms.reported is None else [_key_out(ms.reported[0]),
                                           _event_out(ms.reported[1])],
         [_key_out(k) for k in ms.retracted],
+        [[_key_out(s.key), s.team, s.player_off, s.player_on, s.minute, s.added,
+          s.period and s.period.value] for s in ms.substitutions.values()],
     ]
 
 
@@ -198,6 +210,13 @@ def _kick_in(value: Any) -> Kick:
     return Kick(key=_key_in(key), team=_name(team), taker=_opt_name(taker), outcome=outcome)
 
 
+def _substitution_in(value: Any) -> Substitution:
+    key, team, player_off, player_on, minute, added, period = _list(value)
+    return Substitution(key=_key_in(key), team=_name(team), player_off=_name(player_off),
+                        player_on=_name(player_on), minute=_opt_int(minute),
+                        added=_opt_int(added), period=_PERIODS[period])
+
+
 def _facts(value: Any, one: Callable[[Any], Any]) -> Facts[Any]:
     items = _list(value)
     return Facts(tuple(one(v) for v in items)) if items else NO_FACTS
@@ -208,7 +227,7 @@ _NO_DISALLOWALS: Mapping[EventKey, EventKey] = MatchState().disallowals
 
 def _match_in(value: Any) -> MatchState:
     (home, away, transitions, transition_keys, goals, disallowals, bookings, kicks, reported,
-     retracted) = _list(value)
+     retracted, substitutions) = _list(value)
     moments = tuple(_event_in(e, _TRANSITIONS) for e in _list(transitions))
     keys = tuple(_key_in(k) for k in _list(transition_keys))
     if len(moments) != len(keys):
@@ -222,7 +241,8 @@ def _match_in(value: Any) -> MatchState:
         goals=_facts(goals, _goal_in),
         disallowals=MappingProxyType(pairs) if pairs else _NO_DISALLOWALS,
         bookings=_facts(bookings, _booking_in), kicks=_facts(kicks, _kick_in),
-        reported=reported, retracted=frozenset(_key_in(k) for k in _list(retracted)))
+        substitutions=_facts(substitutions, _substitution_in), reported=reported,
+        retracted=frozenset(_key_in(k) for k in _list(retracted)))
 
 
 # --- the facts of the competition streams, each key's history of them ------------------------

@@ -18,7 +18,7 @@ import functools
 import json
 from typing import Any
 
-from events.rules import Booking, Kick
+from events.rules import Booking, Kick, Substitution
 from projections.records import KINDS, PlayerRecord, Streak, Streaks, TeamRecord
 from projections.scoreboard import GoalLine, Scoreboard
 from projections.ties import Bracket, Leg, PathStep, SideView, TieView
@@ -79,6 +79,7 @@ def _scoreboard(board: Scoreboard) -> Json:
         "cards": [_card(c) for c in board.cards],
         "kicks": [_kick(k) for k in board.kicks],
         "sent_off": [{"team": t, "player": p} for t, p in board.sent_off],
+        "substitutions": [_substitution(s) for s in board.substitutions],
     }
 
 
@@ -95,6 +96,13 @@ def _card(card: Booking) -> Json:
     return {"event_id": card.event_id, "team": card.team, "player": card.player,
             "card": card.card.value, "minute": card.minute, "added": card.added,
             "period": card.period.value if card.period else None}
+
+
+@to_json.register
+def _substitution(sub: Substitution) -> Json:
+    return {"event_id": sub.event_id, "team": sub.team, "player_off": sub.player_off,
+            "player_on": sub.player_on, "minute": sub.minute, "added": sub.added,
+            "period": sub.period.value if sub.period else None}
 
 
 @to_json.register

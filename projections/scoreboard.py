@@ -17,7 +17,7 @@ import functools
 import attrs
 
 from events import GoalKind, MatchAbandoned, Period
-from events.rules import Booking, Goal, Kick, MatchState
+from events.rules import Booking, Goal, Kick, MatchState, Substitution
 from projections.errors import UnknownMatch
 from projections.state import Fixture, State, bound_match, memo
 
@@ -70,6 +70,7 @@ class Scoreboard:
     cards: tuple[Booking, ...]  # the match fold's own facts, as they stand
     kicks: tuple[Kick, ...]
     sent_off: tuple[tuple[str, str], ...]
+    substitutions: tuple[Substitution, ...] = ()
 
 
 @attrs.frozen(kw_only=True, weakref_slot=False)
@@ -150,6 +151,7 @@ def scoreboard(state: State, match: str) -> Scoreboard:
         kicks=tuple(ms.kicks.values()),
         sent_off=tuple(dict.fromkeys((b.team, b.player) for b in ms.bookings.values()
                                      if b.sends_off)),
+        substitutions=tuple(ms.substitutions.values()),
     )
 
 

@@ -272,7 +272,17 @@ HEAD = "= Test Cup 2023/24\n» Final\n[Sat Jun/1]\n"
     ("  Arsenal FC  2-1  Chelsea\n    (Saka 10'; Palmer 20'", 5, "never closed"),
     ("  Arsenal FC  2-1  Chelsea\n    (Saka 10'; Palmer 20')\n  (Rice 30')", 6, "second list"),
     ("(Saka 10')", 4, "no match before"),
-    ("  Arsenal FC  v  Chelsea  [cancelled]", 4, "is not a team name"),  # no score: a fixture
+    ("  Arsenal FC  v  Chelsea  [cancelled] x", 4, "cannot read this line"),
+    ("  Arsenal FC  v  Chelsea 2-1  [cancelled]", 4, "a score for a match cancelled"),
+    ("  Arsenal FC  [cancelled]  Chelsea  [postponed]", 4, "two match statuses"),
+    ("  Arsenal FC  5-3 pen.  Chelsea", 4, "penalties without the score after 90"),
+    ("  Arsenal FC  2-1 a.e.t., 3-4 pen.  Chelsea", 4, "not given"),
+    ("  Arsenal FC  2-1 abd. (1-0)  Chelsea", 4, "half-time score for an abandoned"),
+    ("  Arsenal FC  abd. (1-0)  Chelsea", 4, "without a score before it"),
+    ("  Arsenal FC  2-1  Chelsea 45'", 4, "is not a team name"),  # a minute
+    ("  Arsenal FC  2-1  Chelsea a.e.t.", 4, "is not a team name"),  # a marker after team 2
+    ("  Arsenal FC  2-1  pen. Chelsea", 4, "penalties without the score"),
+    ("  Arsenal FC (1-0)  2-1  Chelsea", 4, "is not a team name"),
     ("  20:00 UTC+25  Arsenal FC  2-1  Chelsea", 4, "less than 24 hours"),
     ("  Arsenal FC  2-1  Chelsea  @ Wembley (UTC-24)", 4, "less than 24 hours"),
     ("Sun Jun/2 2024 20:00 UTC+24\n  Arsenal FC  2-1  Chelsea", 4, "less than 24 hours"),
@@ -285,6 +295,43 @@ def test_a_line_that_does_not_parse_names_file_line_and_text(line: str, number: 
     assert message.startswith(f"bad.txt:{number}: ") and problem in message
     assert line.splitlines()[number - 4].strip()[:8] in message  # the text of the line
     assert "\n" not in message
+
+
+@pytest.mark.parametrize(("line", "team2", "full", "extra", "pens", "status"), [
+    # the shoot-out between the two teams: never part of a team's name
+    ("  Alpha  1-1 a.e.t., 1-3 pen.  Beta\n    (Ann 10'; Bob 80')", "Beta", (1, 1), (1, 1),
+     (1, 3), None),
+    ("  Alpha  1-1 a.e.t., 3-4 pen. (1-1, 0-0)  Beta", "Beta", (1, 1), (1, 1), (3, 4), None),
+    ("  Alpha  Beta  0-0 a.e.t., 3-4 pen.", "Beta", (0, 0), (0, 0), (3, 4), None),
+    # level after extra time, no scorers: 90 minutes taken as that score, and said so
+    ("  Alpha  1-1 a.e.t., 1-3 pen.  Beta", "Beta", (1, 1), (1, 1), (1, 3), None),
+    ("  Alpha  2-1 a.e.t. (1-1, 0-0)  Beta", "Beta", (1, 1), (2, 1), None, None),
+    # penalties straight after 90 minutes (domestic cups), after both teams or between them
+    ("  Alpha FC v Beta City 5-3 pen. (0-0)", "Beta City", (0, 0), None, (5, 3), None),
+    ("  Alpha  5-3 pen. (1-1, 0-1)  Beta", "Beta", (1, 1), None, (5, 3), None),
+    ("  Alpha  3-0 awd.  Beta", "Beta", (3, 0), None, None, "awarded"),
+    ("  Alpha v Beta  0-3  [awarded]", "Beta", (0, 3), None, None, "awarded"),
+    ("  Alpha  abd.  Beta", "Beta", None, None, None, "abandoned"),
+    ("  Alpha  2-1 abd.  Beta", "Beta", None, None, None, "abandoned"),
+    ("  Alpha  [cancelled]  Beta", "Beta", None, None, None, "cancelled"),
+    ("  Alpha v Beta  [canceled]", "Beta", None, None, None, "cancelled"),
+    ("  Alpha v Beta  [postponed]  @ Stadium, City", "Beta", None, None, None, "postponed"),
+    ("  Alpha  n/p  Beta", "Beta", None, None, None, "cancelled"),
+])
+def test_every_score_form(line: str, team2: str, full: tuple[int, int] | None,
+                          extra: tuple[int, int] | None, pens: tuple[int, int] | None,
+                          status: str | None) -> None:
+    m = parse_football_txt(HEAD + line + "\n", "forms.txt").matches[0]
+    assert (m.team1.split()[0], m.team2, m.status) == ("Alpha", team2, status)
+    result = m.result
+    got = (result.full_time, result.extra_time, result.penalties) if result else (None,) * 3
+    assert got == (full, extra, pens)
+
+
+def test_a_full_time_score_taken_from_extra_time_is_said() -> None:
+    season = parse_football_txt(HEAD + "  Alpha  1-1 a.e.t., 1-3 pen.  Beta\n", "f.txt")
+    assert any(n.startswith("f.txt:4: the score after 90 minutes is not given: taken as 1-1")
+               for n in season.notes)
 
 
 def test_a_match_before_any_date_is_an_error() -> None:

@@ -29,6 +29,7 @@ import datetime as dt
 import json
 import re
 from collections.abc import Iterator
+from types import MappingProxyType
 from typing import Any
 
 from ledger.sources.dates import (
@@ -39,9 +40,18 @@ from ledger.sources.dates import (
     split_title,
 )
 from ledger.sources.errors import ParseError
-from ledger.sources.model import JSON, ParsedGoal, ParsedMatch, ParsedResult, ParsedSeason, Score
+from ledger.sources.model import (
+    JSON,
+    ParsedGoal,
+    ParsedMatch,
+    ParsedResult,
+    ParsedSeason,
+    Score,
+    team_name_problem,
+)
 
 _COUNTRY = re.compile(r"\s*\((?P<code>[A-Z]{2,4})\)$")
+_GROUP = re.compile(r"^(?:group|gruppe|grupo|groupe|girone|poule)\s+\S{1,3}$", re.I)
 
 
 def parse_football_json(text: str, source: str, *, season: str | None = None) -> ParsedSeason:
@@ -58,7 +68,7 @@ def parse_football_json(text: str, source: str, *, season: str | None = None) ->
                     for i, (obj, round_name, path) in enumerate(_matches(data, source)))
     return ParsedSeason(source=source, format=JSON, name=name or None,
                         season=season or title_season or season_from_path(source),
-                        matches=matches)
+                        matches=matches, lines=MappingProxyType({"match": len(matches)}))
 
 
 def _matches(data: dict[str, Any], source: str) -> Iterator[tuple[Any, str | None, str]]:
@@ -97,10 +107,13 @@ def _match(obj: Any, round_name: str | None, path: str, where: str) -> ParsedMat
     time, offset = _time(obj, path, where)
     result = _result(obj, path, where)
     goals = _goals(obj, path, where)
+    label = str(obj.get("round") or round_name or "")
+    group = str(obj["group"]) if obj.get("group") else None
+    if group is None and _GROUP.match(label):  # "round": "Group A": a group, as written
+        group = label
     return ParsedMatch(
-        where=where, round=str(obj.get("round") or round_name or ""), team1=team1, team2=team2,
-        date=date, time=time, utc_offset=offset,
-        group=str(obj["group"]) if obj.get("group") else None,
+        where=where, round=label, team1=team1, team2=team2,
+        date=date, time=time, utc_offset=offset, group=group,
         country1=country1, country2=country2, result=result,
         goals=goals if result is not None else None,
         goals_where=where if goals is not None else None, venue=_venue(obj),
@@ -113,7 +126,10 @@ def _team(value: Any, path: str, where: str) -> tuple[str, str | None]:
     if not isinstance(value, str) or not value.strip():
         raise ParseError(where, f"{path}: expected a team name, got {value!r}")
     m = _COUNTRY.search(value)
-    return _COUNTRY.sub("", value).strip(), m.group("code") if m else None
+    name = _COUNTRY.sub("", value).strip()
+    if team_name_problem(name):
+        raise ParseError(where, f"{path}: {name!r} is not a team name ({team_name_problem(name)})")
+    return name, m.group("code") if m else None
 
 
 def _date(value: Any, path: str, where: str) -> dt.date:

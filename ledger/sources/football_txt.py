@@ -18,11 +18,17 @@ openfootball repositories use::
       Werder Bremen       Borussia Dortmund      3:2 (1:1)
 
 Scores: ``2-1 (1-0)`` (half time in brackets), ``0-0``, ``3-2 a.e.t. (2-2, 0-2)`` (after
-extra time; full time and half time in brackets), ``4-2 pen. 1-1 a.e.t. (1-1, 0-1)``; a match
-without a score (``A  -  B``, ``A v B``) is a fixture still to play. Scorer lines in ``(...)``
+extra time; full time and half time in brackets), ``4-2 pen. 1-1 a.e.t. (1-1, 0-1)`` or
+``1-1 a.e.t., 4-2 pen.``, ``5-3 pen. (0-0)`` (penalties straight after 90 minutes), ``3-0 awd.``
+(awarded), ``abd.`` (abandoned), ``[cancelled]``, ``[postponed]``; a match without a score
+(``A  -  B``, ``A v B``) is a fixture still to play. A team's name never holds a score, a
+result marker, a minute or a bracket (``model.team_name_problem``). Scorer lines in ``(...)``
 or ``[...]`` follow their match: ``name minute'``, ``45+1'``, ``(pen.)``, ``(o.g.)``; the two
 sides are split by ``;`` and an own goal is listed under the side it counts for. ``#`` starts a
-comment. A line that is none of these is an error naming the file, the line and its text.
+comment. Line-ups (``Germany: Neuer - Kimmich, Tah [Y], Andrich (46' Groß), ...``, over
+continuation lines) follow their match: see ``ledger.sources.lineups``. A line that is none
+of these is an error naming the file, the line and its text; the parser counts the lines of
+each kind it read (``LINE_KINDS``).
 
     >>> season = parse_football_txt("= Cup 2024\\n[Sat May/25]\\n  A  2-1 (1-0)  B\\n", "cup.txt")
     >>> m = season.matches[0]
@@ -49,10 +55,20 @@ from ledger.sources.dates import (
     split_title,
 )
 from ledger.sources.errors import ParseError
-from ledger.sources.model import TXT, ParsedGoal, ParsedMatch, ParsedResult, ParsedSeason, Score
+from ledger.sources.lineups import read_lineup
+from ledger.sources.model import (
+    TXT,
+    ParsedGoal,
+    ParsedLineup,
+    ParsedMatch,
+    ParsedResult,
+    ParsedSeason,
+    Score,
+    team_name_problem,
+)
 
 _COMMENT = re.compile(r"(?:^|\s)(?:#|//).*$")
-_MARKER = re.compile(r"^[»▪■•►]\s*(?P<text>.*)$")
+_MARKER = re.compile(r"^[»▪■•►]+\s*(?P<text>.*)$")  # "▪▪ Group A": as many as written
 _NUMBERED = re.compile(r"^\((?P<n>\d{1,3})\)\s+(?P<rest>.*)$")
 _GROUP = re.compile(r"^(?:group|gruppe|grupo|groupe|girone|poule)\s+\S{1,3}$", re.I)
 _ROUNDISH = re.compile(
@@ -69,17 +85,30 @@ _PROPERTY = re.compile(
 _SC = r"\d{1,2}\s?[-:–]\s?\d{1,2}"
 _AET = r"(?:a\.\s?e\.\s?t\.?|aet\b|n\.\s?V\.?)"
 _PEN = r"(?:pen\.?|p\.|i\.\s?E\.?)"
+_AWARDED = r"(?:awd\.?|awarded)"
+_ABANDONED = r"(?:abd\.?|abandoned)"
 _RESULT = re.compile(
     rf"""(?<!\S)(?:
           (?P<pen>{_SC})\s*{_PEN}\s+(?P<et1>{_SC})\s*{_AET}
+        | (?P<et3>{_SC})\s*{_AET}\s*,\s*(?P<pen3>{_SC})\s*{_PEN}
         | (?P<et2>{_SC})\s*{_AET}
-        | (?P<ft>{_SC})
+        | (?P<pen2>{_SC})\s*{_PEN}
+        | (?P<ft>{_SC})(?:\s*(?P<awd>{_AWARDED})|\s*(?P<abd>{_ABANDONED}))?
+        | (?P<bare_awd>{_AWARDED}) | (?P<bare_abd>{_ABANDONED})
         )
         (?:\s*\((?P<paren>[^()]*)\))?
         (?:\s*\[(?P<note>[^\[\]]*)\])?
         (?=\s|$)""",
-    re.X,
+    re.X | re.I,
 )
+# a match not played as scheduled: "[cancelled]", "[postponed]", "n/p", "ppd." (see STATUS)
+_STATUS = re.compile(
+    r"(?<!\S)(?:\[\s*(?P<word>cancell?ed|postponed|awarded|abandoned|annulled|void)\s*\]"
+    r"|(?P<short>n/p|canc\.|ppd\.|postp\.))(?!\S)", re.I)
+STATUS = {"cancelled": "cancelled", "canceled": "cancelled", "n/p": "cancelled",
+          "canc.": "cancelled", "annulled": "cancelled", "void": "cancelled",
+          "postponed": "postponed", "ppd.": "postponed", "postp.": "postponed",
+          "awarded": "awarded", "abandoned": "abandoned"}
 _TRAILING_NOTE = re.compile(
     r"\s\[(?P<note>\s*(?:a\.?e\.?t|pen|\d{1,2}\s?-\s?\d{1,2}\s*p)[^\[\]]*)\]\s*$", re.I)
 _SCORE = re.compile(r"^(\d{1,2})\s?[-:–]\s?(\d{1,2})$")
@@ -96,6 +125,9 @@ _GOAL = re.compile(
         \s*,?\s*""",
     re.X,
 )
+_LINEUP = re.compile(r"^(?P<team>[^:\[\]()@]{1,80}?)\s*:\s*(?P<rest>.*)$")
+# the kinds of line a file is made of, as the import summary counts them
+LINE_KINDS = ("match", "goals", "lineup", "heading", "date", "property", "comment", "blank")
 _STAT_WORDS = ("date", "teams", "matches", "stages", "see ", "note", "http")
 
 
@@ -127,8 +159,22 @@ class _Match:
     penalties_only: Score | None
     venue: str | None
     number: int | None
+    status: str | None = None
     goals: tuple[ParsedGoal, ...] | None = None
     goals_line: int | None = None
+    lineups: list[ParsedLineup] = attrs.field(factory=list)
+
+
+@attrs.frozen(kw_only=True)
+class _Read:
+    """What a match line says of its teams and its score."""
+
+    teams: tuple[str, str] | None = None  # None: one space between the teams, split later
+    countries: tuple[str | None, str | None] = (None, None)
+    result: ParsedResult | None = None
+    extra_time_only: Score | None = None  # "2–1 [aet]": after extra time, full time not given
+    penalties_only: Score | None = None
+    status: str | None = None  # "awarded", "abandoned", "cancelled", "postponed"
 
 
 @attrs.define
@@ -150,6 +196,7 @@ class _Parser:
     notes: list[str] = attrs.field(factory=list)
     ignored: int = 0
     guessed_years: int = 0
+    counts: dict[str, int] = attrs.field(factory=dict)  # lines read, by kind (LINE_KINDS)
 
     def run(self) -> ParsedSeason:
         lines = self.text.lstrip("\ufeff").splitlines()
@@ -168,7 +215,9 @@ class _Parser:
         return ParsedSeason(source=self.source, format=TXT, name=name,
                             season=self.season or season or season_from_path(self.source),
                             matches=matches, groups=MappingProxyType(dict(self.groups)),
-                            notes=tuple(self.notes))
+                            notes=tuple(self.notes),
+                            lines=MappingProxyType({k: self.counts[k] for k in LINE_KINDS
+                                                    if k in self.counts}))
 
     # --- the title and the year context -----------------------------------------------------
 
@@ -196,22 +245,72 @@ class _Parser:
     # --- one line -----------------------------------------------------------------------------
 
     def _line(self, lines: list[str], index: int) -> int:
+        """Read the line at ``index`` (and those that continue it); the index after them."""
+        kind, after = self._kind_of_line(lines, index)
+        self.counts[kind] = self.counts.get(kind, 0) + after - index
+        return after
+
+    def _kind_of_line(self, lines: list[str], index: int) -> tuple[str, int]:
         number, raw = index + 1, lines[index]
         text = _strip_comment(raw).strip()
+        if not raw.strip():
+            return "blank", index + 1
         if not text or raw.lstrip().startswith("%"):
-            return index + 1
+            return "comment", index + 1
         if text.startswith("="):
             self._stage(text, number)
-            return index + 1
+            return "heading", index + 1
         if text[0] in "([" and self._is_scorers(text):
-            return self._scorers(lines, index)
-        if not self._header(text, number) and not self._date_line(text, number):
-            prop = _PROPERTY.match(text)
-            if prop:
-                self._property(prop, number, raw)
-            elif not self._match_line(text, number, raw):
-                self._bare_header(text, number, raw)
-        return index + 1
+            return "goals", self._scorers(lines, index)
+        side = self._lineup_side(text)
+        if side is not None:
+            return "lineup", self._lineup(lines, index, side)
+        if self._header(text, number):
+            return "heading", index + 1
+        if self._date_line(text, number):
+            return "date", index + 1
+        prop = _PROPERTY.match(text)
+        if prop:
+            self._property(prop, number, raw)
+            return ("goals" if prop.group("key").lower() == "goals" else "property"), index + 1
+        if self._match_line(text, number, raw):
+            return "match", index + 1
+        self._bare_header(text, number, raw)
+        return "heading", index + 1
+
+    def _lineup_side(self, text: str) -> int | None:
+        """0 or 1 when ``text`` starts the line-up of a side of the match above it."""
+        head = _LINEUP.match(text)
+        teams = self.last.teams if self.last is not None else None
+        if head is None or teams is None:
+            return None
+        names = [_norm(t) for t in teams]
+        team = _norm(head.group("team"))
+        return names.index(team) if team in names else None
+
+    def _lineup(self, lines: list[str], index: int, side: int) -> int:
+        """A line-up over as many lines as it goes on for (after ``,``, ``-``, or inside a
+        bracket); the index after it."""
+        start, parts = index, []
+        while index < len(lines):
+            chunk = _strip_comment(lines[index]).strip()
+            if index > start and not chunk:
+                break
+            parts.append(chunk)
+            index += 1
+            joined = " ".join(parts)
+            depth = joined.count("(") - joined.count(")") + joined.count("[") - \
+                joined.count("]")
+            if depth <= 0 and not joined.endswith((",", "-", "–")):
+                break
+        match, where = self.last, self._where(start + 1)
+        assert match is not None
+        if any(lineup.side == side for lineup in match.lineups):
+            raise ParseError(where, "a second line-up of one side", lines[start])
+        head = _LINEUP.match(" ".join(parts))
+        assert head is not None
+        match.lineups.append(read_lineup(head.group("rest"), side, where, lines[start]))
+        return index
 
     def _where(self, line: int) -> str:
         return f"{self.source}:{line}"
@@ -223,9 +322,13 @@ class _Parser:
         self.round, self.group, self.last = "", None, None
 
     def _header(self, text: str, number: int) -> bool:
-        """``» Group A`` / ``▪ Round 1`` (and ``Group A | t1  t2`` definitions)."""
+        """``» Group A`` / ``▪ Round 1`` (and ``Group A | t1  t2`` or ``Group A: t1, t2``
+        definitions)."""
         m = _MARKER.match(text)
         body = m.group("text").strip() if m else text
+        colon = re.match(r"^(?P<head>[^:]+?)\s*:\s*(?P<rest>\S.*)$", body)
+        if colon and _GROUP.match(colon.group("head")) and "|" not in body:
+            body = f"{colon.group('head')} | {colon.group('rest')}"
         if "|" in body:
             return self._definition(body, number, bool(m))
         if m is None:
@@ -239,7 +342,7 @@ class _Parser:
         head, _, rest = body.partition("|")
         head = head.strip()
         if _GROUP.match(head):
-            teams = tuple(t.strip() for t in _GAP.split(rest.strip()) if t.strip())
+            teams = tuple(t.strip() for t in re.split(r",|\s{2,}", rest.strip()) if t.strip())
             self.groups[head] = tuple(_COUNTRY.sub("", t) for t in teams)
             return True
         return bool(marked or _ROUNDISH.search(head))
@@ -347,36 +450,49 @@ class _Parser:
             self.time, self.offset = time.time, self._zone(time.offset, number, raw)
         if self.date is None:
             raise ParseError(self._where(number), "a match before any date", raw)
-        teams, countries, result, et_only, pens_only = parsed
         offset = self.offset
         if venue:
             offset = self._zone(read_offset(venue), number, raw) or offset
             venue = re.sub(r"\s*\(\s*(?:UTC|GMT)[^)]*\)\s*$", "", venue).strip() or None
         self.last = _Match(line=number, text=rest, round=self.round, group=self.group,
                            stage=self.stage, date=self.date, time=self.time, offset=offset,
-                           teams=teams, countries=countries, result=result,
-                           extra_time_only=et_only, penalties_only=pens_only, venue=venue,
-                           number=match_no)
+                           teams=parsed.teams, countries=parsed.countries,
+                           result=parsed.result, extra_time_only=parsed.extra_time_only,
+                           penalties_only=parsed.penalties_only, status=parsed.status,
+                           venue=venue, number=match_no)
         self.matches.append(self.last)
         return True
 
-    def _teams_and_score(
-        self, text: str, number: int, raw: str
-    ) -> tuple[tuple[str, str] | None, tuple[str | None, str | None], ParsedResult | None,
-               Score | None, Score | None] | None:
+    def _teams_and_score(self, text: str, number: int, raw: str) -> _Read | None:
+        where = self._where(number)
+        status: str | None = None
+        marked = _STATUS.search(text)  # "A v B  [cancelled]", "A  [postponed]  B", "A n/p B"
+        if marked is not None:
+            status = STATUS[(marked.group("word") or marked.group("short")).lower()]
+            if _STATUS.search(text, marked.end()):
+                raise ParseError(where, "two match statuses", raw)
+            head, tail = text[: marked.start()].strip(), text[marked.end():].strip()
+            text = f"{head}  v  {tail}" if head and tail and not _RESULT.search(text) else \
+                f"{head}  {tail}".strip()
         note = _TRAILING_NOTE.search(text)  # "A  1–1 B  [aet, 4-3 pen]": after team 2
         if note is not None:
             text = text[: note.start()]
         found = _RESULT.search(text)
         if found is None:
             if note is not None:
-                raise ParseError(self._where(number), "a note about the score but no score", raw)
-            return self._fixture(text, self._where(number), raw)
+                raise ParseError(where, "a note about the score but no score", raw)
+            fixture = self._fixture(text, where, raw)
+            return attrs.evolve(fixture, status=status) if fixture and status else fixture
         before, after = text[: found.start()].strip(), text[found.end():].strip()
-        result, et_only, pens_only = _result(found, self._where(number), raw,
-                                             note.group("note") if note else None)
+        read = _result(found, where, raw, note.group("note") if note else None)
+        if status is not None:
+            if read.status is not None and read.status != status:
+                raise ParseError(where, f"the match is both {read.status} and {status}", raw)
+            read = attrs.evolve(read, status=status)
+        if read.status in ("cancelled", "postponed") and read.result is not None:
+            raise ParseError(where, f"a score for a match {read.status}", raw)
         if not before:
-            raise ParseError(self._where(number), "no team before the score", raw)
+            raise ParseError(where, "no team before the score", raw)
         versus = _VERSUS.split(before)
         if after and len(versus) == 1:
             pair: tuple[str, str] | None = (before, after)
@@ -386,23 +502,21 @@ class _Parser:
             gaps = _GAP.split(before)  # old layout: "Team1  Team2  3:2 (1:1)"
             pair = (gaps[0], gaps[1]) if len(gaps) == 2 else None
             if len(gaps) > 2:
-                raise ParseError(self._where(number), "cannot tell the two teams apart", raw)
+                raise ParseError(where, "cannot tell the two teams apart", raw)
         else:
-            raise ParseError(self._where(number), "cannot tell the two teams apart", raw)
+            raise ParseError(where, "cannot tell the two teams apart", raw)
         if pair is None:
-            return None, (None, None), result, et_only, pens_only  # split when names are known
-        teams, countries = _teams(pair, self._where(number), raw)
-        return teams, countries, result, et_only, pens_only
+            return read  # split when the names are known
+        teams, countries = _teams(pair, where, raw)
+        return attrs.evolve(read, teams=teams, countries=countries)
 
-    def _fixture(
-        self, text: str, where: str, raw: str
-    ) -> tuple[tuple[str, str], tuple[str | None, str | None], None, None, None] | None:
+    def _fixture(self, text: str, where: str, raw: str) -> _Read | None:
         """A match still to play: ``Team1 v Team2`` or ``Team1  -  Team2``."""
         for separator in (_VERSUS, _DASH):
             parts = separator.split(text)
             if len(parts) == 2 and all(p.strip() for p in parts):
                 teams, countries = _teams((parts[0], parts[1]), where, raw)
-                return teams, countries, None, None, None
+                return _Read(teams=teams, countries=countries)
         return None
 
     # --- scorer lines -------------------------------------------------------------------------
@@ -453,13 +567,16 @@ class _Parser:
         teams, countries = m.teams, m.countries
         if teams is None:
             teams, countries = _split_by_known(m, known, where)
-        result = m.result or _result_from_goals(m, where)
+        result = m.result
+        if result is None:
+            result, assumed = _result_from_goals(m, where)
+            self.notes += [assumed] if assumed else []
         return ParsedMatch(
             where=where, round=m.round, team1=teams[0], team2=teams[1], date=m.date,
             time=m.time, utc_offset=m.offset, group=m.group, stage=m.stage,
             country1=countries[0], country2=countries[1], result=result, goals=m.goals,
             goals_where=self._where(m.goals_line) if m.goals_line else None, venue=m.venue,
-            number=m.number)
+            number=m.number, status=m.status, lineups=tuple(m.lineups))
 
 
 # --- pieces -----------------------------------------------------------------------------------
@@ -495,9 +612,9 @@ def _teams(pair: tuple[str, str], where: str,
         m = _COUNTRY.search(text)
         countries.append(m.group("code") if m else None)
         name = _COUNTRY.sub("", text).strip()
-        if not re.search(r"[^\W\d_]", name) or re.search(r"[\[\]{}]", name) \
-                or name.count("(") != name.count(")"):
-            raise ParseError(where, f"{name!r} is not a team name", raw)
+        problem = team_name_problem(name)
+        if problem:
+            raise ParseError(where, f"{name!r} is not a team name ({problem})", raw)
         names.append(name)
     return (names[0], names[1]), (countries[0], countries[1])
 
@@ -509,12 +626,17 @@ def _score(text: str | None) -> Score | None:
     return (int(m.group(1)), int(m.group(2))) if m else None
 
 
-def _result(found: re.Match[str], where: str, raw: str,
-            trailing: str | None = None) -> tuple[ParsedResult | None, Score | None, Score | None]:
-    """(result, after-extra-time score without full time, penalties with it) of a score."""
-    pens = _score(found.group("pen"))
-    extra = _score(found.group("et1") or found.group("et2"))
+def _result(found: re.Match[str], where: str, raw: str, trailing: str | None = None) -> _Read:
+    """The result a score says: with full time, or (``extra_time_only``, ``penalties_only``)
+    when the score after 90 minutes is not given; ``status`` "awarded" or "abandoned"."""
+    if found.group("bare_awd") or found.group("bare_abd"):
+        if found.group("paren") is not None or found.group("note") is not None:
+            raise ParseError(where, "a score in brackets without a score before it", raw)
+        return _Read(status="awarded" if found.group("bare_awd") else "abandoned")
+    pens = _score(found.group("pen") or found.group("pen3") or found.group("pen2"))
+    extra = _score(found.group("et1") or found.group("et2") or found.group("et3"))
     main = _score(found.group("ft"))
+    status = "awarded" if found.group("awd") else "abandoned" if found.group("abd") else None
     paren = found.group("paren")
     parts = [p.strip() for p in paren.split(",")] if paren is not None else []
     if any(p and _score(p) is None for p in parts) or len(parts) > 2:
@@ -522,18 +644,28 @@ def _result(found: re.Match[str], where: str, raw: str,
     note = found.group("note") if trailing is None else trailing
     if note is not None:
         extra, pens, main = _note(note, main, pens, where, raw)
+    if found.group("pen2"):  # "5-3 pen. (0-0)": penalties straight after 90 minutes
+        if not parts or not parts[0]:
+            raise ParseError(where, "penalties without the score after 90 minutes "
+                             "(write it in brackets: 5-3 pen. (0-0))", raw)
+        main, parts = _score(parts[0]), parts[1:]
+    if status == "abandoned":  # the score when play stopped is no result
+        if parts:
+            raise ParseError(where, "a half-time score for an abandoned match", raw)
+        return _Read(status=status)
     if extra is not None:
         full = _score(parts[0]) if parts else None
         half = _score(parts[1]) if len(parts) > 1 else None
         if full is None:
-            return None, extra, pens
-        return ParsedResult(full_time=full, half_time=half, extra_time=extra,
-                            penalties=pens), None, None
+            return _Read(extra_time_only=extra, penalties_only=pens)
+        return _Read(result=ParsedResult(full_time=full, half_time=half, extra_time=extra,
+                                         penalties=pens))
     assert main is not None
     if len(parts) > 1:
         raise ParseError(where, f"two scores in brackets after a full-time score ({paren})", raw)
-    return ParsedResult(full_time=main, half_time=_score(parts[0]) if parts else None,
-                        penalties=pens), None, None
+    return _Read(result=ParsedResult(full_time=main,
+                                     half_time=_score(parts[0]) if parts else None,
+                                     penalties=pens), status=status)
 
 
 def _note(note: str, main: Score | None, pens: Score | None, where: str,
@@ -579,7 +711,7 @@ def _side_goals(text: str, side: int, where: str, raw: str) -> list[ParsedGoal]:
         m = _GOAL.match(text, pos)
         if m is None or m.end() == pos:
             raise ParseError(where, f"cannot read the scorers at {text[pos:]!r}", raw)
-        player = m.group("name").strip(" ,") or player
+        player = m.group("name").strip(" ,'") or player  # "Williams' 75": a stray mark
         flag = (m.group("flag") or "").lower().replace(" ", "")
         goals.append(ParsedGoal(
             side=side, player=player, minute=int(m.group("min")),
@@ -604,14 +736,25 @@ def _split_by_known(m: _Match, known: set[str],
     return _teams(fitting[0], where, m.text)
 
 
-def _result_from_goals(m: _Match, where: str) -> ParsedResult | None:
-    """The full-time score of ``2–1 [aet]``: from the scorers' minutes, or 0-0 after 0-0."""
+def _result_from_goals(m: _Match, where: str) -> tuple[ParsedResult | None, str | None]:
+    """The full-time score of ``2–1 [aet]`` or ``1-1 a.e.t., 3-4 pen.``: from the scorers'
+    minutes, or 0-0 after 0-0; and what had to be assumed, said (None: nothing).
+
+    A level score after extra time with no scorers listed is taken as the score after 90
+    minutes too (no goal in extra time assumed, and said): the tie, the records and the
+    streaks come out the same whatever the split, and the note tells the reader."""
     extra = m.extra_time_only
     if extra is None:
-        return None
+        return None, None
     if extra == (0, 0):
-        return ParsedResult(full_time=(0, 0), extra_time=extra, penalties=m.penalties_only)
+        return ParsedResult(full_time=(0, 0), extra_time=extra,
+                            penalties=m.penalties_only), None
     goals = m.goals or ()
+    if m.goals is None and extra[0] == extra[1]:
+        return (ParsedResult(full_time=extra, extra_time=extra, penalties=m.penalties_only),
+                f"{where}: the score after 90 minutes is not given: taken as "
+                f"{extra[0]}-{extra[1]}, the score after extra time (no goal in extra time "
+                "assumed)")
     if m.goals is None or len(goals) != sum(extra) or any(g.minute is None for g in goals):
         raise ParseError(where, "the score after 90 minutes is not given and the scorers do "
                          "not tell it", m.text)
@@ -620,7 +763,7 @@ def _result_from_goals(m: _Match, where: str) -> ParsedResult | None:
         if (goal.minute or 0) <= 90:
             full[goal.side] += 1
     return ParsedResult(full_time=(full[0], full[1]), extra_time=extra,
-                        penalties=m.penalties_only)
+                        penalties=m.penalties_only), None
 
 
-__all__ = ["parse_football_txt"]
+__all__ = ["LINE_KINDS", "parse_football_txt"]

@@ -12,6 +12,7 @@ unless the source says otherwise.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Mapping
 from types import MappingProxyType
 
@@ -21,6 +22,31 @@ Score = tuple[int, int]
 
 TXT = "football.txt"
 JSON = "football.json"
+
+
+_SCORE = r"\d{1,2}\s?[-:–]\s?\d{1,2}"
+_NOT_IN_A_NAME = (
+    ("a score", re.compile(rf"(?<!\d){_SCORE}(?!\d)")),
+    ("a result marker", re.compile(
+        r"(?<!\w)(?:a\.\s?e\.\s?t\.?|aet|pen\.|awd\.|abd\.|n\.\s?V\.|i\.\s?E\.)(?!\w)", re.I)),
+    ("a minute", re.compile(r"\d{1,3}\s*(?:\+\s*\d{1,2})?\s*['′]")),
+    ("a bracket", re.compile(r"[\[\](){}]")),
+)
+
+
+def team_name_problem(name: str) -> str | None:
+    """Why ``name`` cannot be a team's name (it holds a score, a result marker, a minute or a
+    bracket, or no letter), or None: a line read wrongly never makes up a team.
+
+        >>> team_name_problem("a.e.t., 1-3 pen. Beta")
+        'it holds a score'
+    """
+    if not re.search(r"[^\W\d_]", name):
+        return "it has no letter"
+    for what, pattern in _NOT_IN_A_NAME:
+        if pattern.search(name):
+            return f"it holds {what}"
+    return None
 
 
 @attrs.frozen(kw_only=True)
@@ -60,6 +86,41 @@ class ParsedGoal:
 
 
 @attrs.frozen(kw_only=True)
+class ParsedCard:
+    """A card of a line-up (``[Y]``, ``[R 42']``, ``[Y/R 78']``): ``card`` is "yellow",
+    "second_yellow" or "red"; ``side`` 0 or 1 as the match lists its teams."""
+
+    side: int
+    player: str
+    card: str
+    minute: int | None = None
+    added: int | None = None
+
+
+@attrs.frozen(kw_only=True)
+class ParsedSubstitution:
+    """A substitution of a line-up (``Andrich (46' Groß)``, ``Mid (Sub 46')``)."""
+
+    side: int
+    player_off: str
+    player_on: str
+    minute: int | None = None
+    added: int | None = None
+
+
+@attrs.frozen(kw_only=True)
+class ParsedLineup:
+    """The players a line-up names for one side (starters, then those who came on), with
+    their cards and substitutions; ``where`` is its first line."""
+
+    where: str
+    side: int
+    players: tuple[str, ...]
+    cards: tuple[ParsedCard, ...] = ()
+    substitutions: tuple[ParsedSubstitution, ...] = ()
+
+
+@attrs.frozen(kw_only=True)
 class ParsedMatch:
     """One match line (or JSON object): ``where`` is "file:line", cited in errors and meta."""
 
@@ -79,6 +140,10 @@ class ParsedMatch:
     goals_where: str | None = None
     venue: str | None = None
     number: int | None = None
+    # "awarded" (the result stands as given), "abandoned", "cancelled", "postponed"; None: as
+    # scheduled (played, or still to play)
+    status: str | None = None
+    lineups: tuple[ParsedLineup, ...] = ()  # at most one a side
 
 
 @attrs.frozen(kw_only=True)
@@ -92,6 +157,7 @@ class ParsedSeason:
     matches: tuple[ParsedMatch, ...]
     groups: Mapping[str, tuple[str, ...]] = MappingProxyType({})  # "Group A | t1  t2 ..." lines
     notes: tuple[str, ...] = ()  # what the parser had to guess, said so
+    lines: Mapping[str, int] = MappingProxyType({})  # lines read, by kind (``LINE_KINDS``)
 
 
 @attrs.frozen(kw_only=True)
@@ -123,6 +189,10 @@ class ImportSummary:
     warnings: tuple[str, ...]
     added: int = 0
     skipped: int = 0  # already in the ledger: importing a file twice adds nothing
+    line_kinds: Mapping[str, int] = MappingProxyType({})  # lines read by kind: none unaccounted
+    players: int = 0  # registered from line-ups
+    cards: int = 0
+    substitutions: int = 0
 
     def lines(self) -> list[str]:
         """The summary as a person reads it, one fact a line."""
@@ -134,6 +204,12 @@ class ImportSummary:
             f"teams: {len(self.teams_new)} new, {len(self.teams_matched)} matched to known teams",
             f"events: {self.added} added, {self.skipped} already in the ledger",
         ]
+        if self.line_kinds:
+            out.append("lines read: " + ", ".join(f"{n} {kind}" for kind, n in
+                                                 self.line_kinds.items()))
+        if self.players or self.cards or self.substitutions:
+            out.append(f"line-ups: {self.players} players, {self.cards} cards, "
+                       f"{self.substitutions} substitutions")
         out += [f"matched {m.name!r} -> {m.team} ({m.how})" for m in self.teams_matched
                 if m.how != "exact"]
         out += [f"inferred: {note}" for note in self.inferred]
@@ -145,10 +221,14 @@ __all__ = [
     "JSON",
     "TXT",
     "ImportSummary",
+    "ParsedCard",
     "ParsedGoal",
+    "ParsedLineup",
     "ParsedMatch",
     "ParsedResult",
     "ParsedSeason",
+    "ParsedSubstitution",
     "Score",
     "TeamMatch",
+    "team_name_problem",
 ]

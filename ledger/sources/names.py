@@ -278,6 +278,11 @@ class TeamMatcher:
         raise AssertionError("no free team id")  # pragma: no cover
 
 
+def close_names(a: str, b: str) -> bool:
+    """Whether two names may be one club spelt two ways ("Alpha", "Alpha Rotterdam")."""
+    return _close(club_key(a), club_key(b))
+
+
 def parse_aliases(items: Iterable[str]) -> dict[str, str]:
     """``["Bayer 04 Leverkusen=leverkusen", ...]`` (``--alias`` flags, or alias file lines;
     blank lines and ``#`` comments skipped) as a mapping."""
@@ -295,4 +300,5 @@ def parse_aliases(items: Iterable[str]) -> dict[str, str]:
     return out
 
 
-__all__ = ["AFFIXES", "Resolved", "TeamMatcher", "club_key", "parse_aliases", "slug"]
+__all__ = ["AFFIXES", "Resolved", "TeamMatcher", "close_names", "club_key", "parse_aliases",
+           "slug"]

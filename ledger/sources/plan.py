@@ -41,15 +41,20 @@ from typing import Any
 import attrs
 
 from events import (
+    Card,
+    CardShown,
     CompetitionCreated,
     CompetitionFormat,
     FixtureScheduled,
     GoalKind,
     GoalScored,
+    MatchAbandoned,
     MatchEnded,
     MatchStarted,
     Period,
+    PlayerRegistered,
     ResultReported,
+    SubstitutionMade,
     TeamRegistered,
     TieDrawn,
     TieRules,
@@ -58,7 +63,7 @@ from events.rules import PERIOD_MINUTES, period_of_minute
 from ledger.codec import encode
 from ledger.envelope import UTC, Draft
 from ledger.sources.dates import fixed_offset, parse_zone
-from ledger.sources.errors import DuplicateMatches, SourceError
+from ledger.sources.errors import AmbiguousTeam, DuplicateMatches, SourceError
 from ledger.sources.infer import Fixture, Structure, Tie, default_rules, infer
 from ledger.sources.model import (
     ImportSummary,
@@ -67,7 +72,7 @@ from ledger.sources.model import (
     ParsedSeason,
     TeamMatch,
 )
-from ledger.sources.names import Resolved, TeamMatcher, slug
+from ledger.sources.names import Resolved, TeamMatcher, close_names, slug
 from ledger.store import Ledger
 from ledger.teams import Registry, normalise
 
@@ -75,6 +80,7 @@ NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://github.com/openfootball#matc
 PLAY = dt.timedelta(minutes=115)
 EXTRA = dt.timedelta(minutes=35)
 SHOOTOUT = dt.timedelta(minutes=15)
+STOPPAGE = 30  # the most stoppage time a line-up's minute past the end of play is read as
 
 Plan = list[tuple[str, list[Draft]]]
 
@@ -111,12 +117,14 @@ def plan_import(
     """
     if not parsed.matches:
         raise SourceError(f"{parsed.source}: no matches found")
+    parsed = _unplayed_left_out(parsed)
     registry = target.registry() if isinstance(target, Ledger) else target
     setup = _setup(target, parsed, rules, competition, name)
     resolved = TeamMatcher(registry, dict(aliases or {})).resolve(
         ((n, c) for m in parsed.matches for n, c in ((m.team1, m.country1),
                                                       (m.team2, m.country2))),
         parsed.source)
+    _spelt_twice(parsed, resolved)
     teams = [_pair(m, resolved) for m in parsed.matches]
     structure = infer(parsed, teams, setup.created.rules, round_kinds)
     setup = setup.fitted(structure.format)
@@ -200,6 +208,49 @@ def _duplicates(ledger: Ledger, builder: _Builder, allowed: bool) -> None:
     builder.warnings += [f"recorded twice: {t}" for t in twice]
 
 
+def _unplayed_left_out(parsed: ParsedSeason) -> ParsedSeason:
+    """The season without its matches cancelled or postponed, said in its notes: a fixture
+    that will never be played (or is played on another line of the file) would hold a tie
+    open, or make two legs of one match."""
+    off = [m for m in parsed.matches if m.status in ("cancelled", "postponed")]
+    if not off:
+        return parsed
+    kept = tuple(m for m in parsed.matches if m not in off)
+    if not kept:
+        raise SourceError(f"{parsed.source}: no match played or to play: all are "
+                          "cancelled or postponed")
+    where = ", ".join(f"{m.where} {m.status}" for m in off)
+    note = f"{len(off)} match(es) not scheduled: {where}"
+    return attrs.evolve(parsed, matches=kept, notes=(*parsed.notes, note))
+
+
+def _spelt_twice(parsed: ParsedSeason, resolved: Mapping[str, Resolved]) -> None:
+    """Refuse two new teams of one file whose names are close ("Alpha", "Alpha Rotterdam")
+    unless the file tells them apart (they meet, or both play in one round): one club spelt
+    two ways would split its record in two. An alias for either settles it."""
+    new = {r.team: r for r in resolved.values() if r.how == "new"}
+    plays: dict[str, set[str]] = {team: set() for team in new}
+    for m in parsed.matches:
+        a, b = resolved[m.team1].team, resolved[m.team2].team
+        occasion = f"{m.stage}|{m.group}|{m.round}" if m.round else m.date.isoformat()
+        for team, other in ((a, b), (b, a)):
+            if team in plays:
+                plays[team] |= {occasion, f"v {other}"}
+    problems = []
+    teams = list(new)
+    for i, first in enumerate(teams):
+        for second in teams[i + 1:]:
+            one, two = new[first], new[second]
+            if not close_names(one.name, two.name) or plays[first] & plays[second] \
+                    or f"v {second}" in plays[first]:
+                continue
+            problems.append(f"{two.name!r} and {one.name!r} may be one club spelt two ways "
+                            f"(use '{two.name}={first}' for one club, or "
+                            f"'{two.name}={second}' for two)")
+    if problems:
+        raise AmbiguousTeam(parsed.source, problems)
+
+
 def _pair(m: ParsedMatch, resolved: Mapping[str, Resolved]) -> tuple[str, str]:
     home, away = resolved[m.team1].team, resolved[m.team2].team
     if home == away:
@@ -224,6 +275,9 @@ class _Builder:
     structure: Structure
     zone: dt.tzinfo | None
     goals: int = 0
+    players: int = 0
+    cards: int = 0
+    substitutions: int = 0
     warnings: list[str] = attrs.field(factory=list)
     match_ids: dict[int, str] = attrs.field(factory=dict)
 
@@ -237,6 +291,7 @@ class _Builder:
         drafts = [Draft(event=created, occurred_at=first, meta=meta,
                         event_id=event_id(self.comp, "created"))]
         drafts += self._teams(resolved, registry, first)
+        drafts += self._players(first)
         starts = self._round_starts()
         drafts += [self._tie(t, starts[t.round]) for t in self.structure.ties]
         drafts += [self._fixture(f, starts[f.round]) for f in self.structure.fixtures]
@@ -271,6 +326,20 @@ class _Builder:
                                       "spellings": [r.name for r in found],
                                       "matched": sorted({r.how for r in found})}))
         return drafts
+
+    def _players(self, when: dt.datetime) -> list[Draft]:
+        """A ``PlayerRegistered`` for each player a line-up names, once per team."""
+        seen: dict[tuple[str, str], str] = {}
+        for f in self.structure.fixtures:
+            for lineup in f.match.lineups:
+                team = (f.home, f.away)[lineup.side]
+                for player in lineup.players:
+                    seen.setdefault((team, player), lineup.where)
+        self.players = len(seen)
+        return [Draft(event=PlayerRegistered(team=team, name=player), occurred_at=when,
+                      meta={"source": where},
+                      event_id=event_id(self.comp, "player", team, player))
+                for (team, player), where in seen.items()]
 
     def _round_starts(self) -> dict[str, dt.datetime]:
         starts: dict[str, dt.datetime] = {}
@@ -350,41 +419,91 @@ class _Builder:
 
     def _match_events(self, f: Fixture) -> list[Draft]:
         m, result = f.match, f.match.result
-        if result is None:
-            return []
         match = self.match_ids[f.index]
         kickoff = self._kickoff(m)
-        goals = self._usable_goals(f)
-        times, end = _timeline(kickoff, m.date, result, [g for _, g in goals])
-        meta = {"source": m.where}
+        for lineup in m.lineups if result is None else ():
+            if m.status != "abandoned":
+                raise SourceError(f"{lineup.where}: a line-up of a match not played "
+                                  f"({m.status or 'no result'})")
+            self.warnings.append(f"{lineup.where}: a line-up of an abandoned match: left out")
+        if m.status == "abandoned":  # "abd.": play stopped, and no result stands
+            end = _day_end(m.date) if kickoff is None else kickoff + PLAY
+            return [Draft(event=MatchStarted(), occurred_at=kickoff or end,
+                          meta={"source": m.where}, event_id=event_id(match, "started")),
+                    Draft(event=MatchAbandoned(reason="abandoned, as the file says"),
+                          occurred_at=end, meta={"source": m.where},
+                          event_id=event_id(match, "abandoned"))]
+        if result is None:
+            return []
+        plays = self._usable_goals(f) + self._lineup_events(f)
+        plays.sort(key=lambda play: _pitch_order(play[2]))
+        times, end = _timeline(kickoff, m.date, result, [play for _, _, play in plays])
+        meta: dict[str, Any] = {"source": m.where}
         drafts: list[Draft] = []
-        if goals:
+        if plays:
             start = kickoff or end
             drafts.append(Draft(event=MatchStarted(), occurred_at=start, meta=meta,
                                 event_id=event_id(match, "started")))
-            # n is the goal's place in the file, as it was before goals were put in the
+            # n is a fact's place in the file, as it was before goals were put in the
             # order they were scored: the ids of files imported then stay the same
-            for (n, goal), at in zip(goals, times, strict=True):
-                drafts.append(Draft(event=goal, occurred_at=at,
-                                    meta={"source": m.goals_where or m.where},
-                                    event_id=event_id(match, "goal", n, *encode(goal))))
+            for (where, n, play), at in zip(plays, times, strict=True):
+                kind = "goal" if isinstance(play, GoalScored) else type(play).__name__
+                drafts.append(Draft(event=play, occurred_at=at, meta={"source": where},
+                                    event_id=event_id(match, kind, n, *encode(play))))
             drafts.append(Draft(event=MatchEnded(), occurred_at=end, meta=meta,
                                 event_id=event_id(match, "ended")))
-            self.goals += len(goals)
+            kinds = [type(play) for _, _, play in plays]
+            self.goals += kinds.count(GoalScored)
+            self.cards += kinds.count(CardShown)
+            self.substitutions += kinds.count(SubstitutionMade)
         reported = ResultReported(full_time=result.full_time, half_time=result.half_time,
                                   extra_time=result.extra_time, penalties=result.penalties,
                                   source=m.where)
         # the id leaves out where the file was read from: the same file by another path is
         # the same result, and importing it again adds nothing
         unsourced = attrs.evolve(reported, source=None)
-        drafts.append(Draft(event=reported, occurred_at=end, meta=meta,
+        drafts.append(Draft(event=reported, occurred_at=end,
+                            meta={**meta, "status": m.status} if m.status else meta,
                             event_id=event_id(match, "result", *encode(unsourced))))
         return drafts
 
-    def _usable_goals(self, f: Fixture) -> list[tuple[int, GoalScored]]:
-        """The scorers as goals, each with its place in the file, in the order they were
-        scored (the file lists one side's, then the other's); none (with a warning) when they
-        do not fit the result."""
+    def _lineup_events(self, f: Fixture) -> list[tuple[str, int, Play]]:
+        """The cards and substitutions of the line-ups, each with its line and its place."""
+        m, result = f.match, f.match.result
+        teams = (f.home, f.away)
+        plays: list[tuple[str, int, Play]] = []
+        assert result is not None
+        for lineup in m.lineups:
+            team = teams[lineup.side]
+            events: list[CardShown | SubstitutionMade] = [
+                CardShown(team=team, player=c.player, card=Card(c.card), minute=c.minute,
+                          added=c.added) for c in lineup.cards]
+            events += [SubstitutionMade(team=team, player_off=s.player_off,
+                                        player_on=s.player_on, minute=s.minute,
+                                        added=s.added) for s in lineup.substitutions]
+            for event in events:
+                plays.append((lineup.where, len(plays), self._in_play(event, result,
+                                                                       lineup.where)))
+        return plays
+
+    def _in_play(self, event: CardShown | SubstitutionMade, result: ParsedResult,
+                 where: str) -> CardShown | SubstitutionMade:
+        """``event`` with a minute past the last of play read as stoppage time (91' of a
+        match without extra time is 90+1, said in a warning); one the match has no room for
+        refused."""
+        minute, last = event.minute, 120 if result.extra_time is not None else 90
+        if minute is None or 1 <= minute <= last:
+            return event
+        if minute < 1 or event.added is not None or minute > last + STOPPAGE:
+            raise SourceError(f"{where}: minute {minute} of a card or substitution is outside "
+                              f"1-{last}")
+        self.warnings.append(f"{where}: minute {minute} read as {last}+{minute - last} "
+                             f"(stoppage time: the match ended after {last})")
+        return attrs.evolve(event, minute=last, added=minute - last)
+
+    def _usable_goals(self, f: Fixture) -> list[tuple[str, int, Play]]:
+        """The scorers as goals, each with its line and its place in the file; none (with a
+        warning) when they do not fit the result."""
         m, result = f.match, f.match.result
         if not m.goals or result is None:
             return []
@@ -396,12 +515,12 @@ class _Builder:
         if mismatch:
             self.warnings.append(f"{where}: {mismatch}: the file contradicts itself; both kept")
         teams = (f.home, f.away)
-        goals = [GoalScored(team=teams[1 - g.side] if g.own_goal else teams[g.side],
-                            player=g.player, minute=g.minute, added=g.added,
-                            kind=(GoalKind.OWN_GOAL if g.own_goal else
-                                  GoalKind.PENALTY if g.penalty else GoalKind.OPEN_PLAY))
-                 for g in m.goals]
-        return sorted(enumerate(goals), key=lambda ng: _when_scored(ng[1]))
+        return [(where, n, GoalScored(
+                    team=teams[1 - g.side] if g.own_goal else teams[g.side], player=g.player,
+                    minute=g.minute, added=g.added,
+                    kind=(GoalKind.OWN_GOAL if g.own_goal else
+                          GoalKind.PENALTY if g.penalty else GoalKind.OPEN_PLAY)))
+                for n, g in enumerate(m.goals)]
 
 
 def _goals_problem(m: ParsedMatch) -> tuple[str | None, str | None]:
@@ -440,14 +559,23 @@ _BREAK = {Period.FIRST_HALF: 0, Period.SECOND_HALF: 15, Period.EXTRA_FIRST: 20,
 _WHISTLE = dt.timedelta(minutes=1)  # the least time from the last goal to the end of play
 
 
-def _when_scored(goal: GoalScored) -> tuple[bool, int, int]:
-    """45+2 comes before 46, 90+12 before 91; a goal without a minute after all the others."""
-    return goal.minute is None, goal.minute or 0, goal.added or 0
+Play = GoalScored | CardShown | SubstitutionMade  # what happens on the pitch, with a minute
+
+
+def _pitch_order(play: Play) -> tuple[int, int, int]:
+    """45+2 comes before 46, 90+12 before 91; a card without a minute before everything (a
+    [Y/R] line-up card is a yellow of no minute, then the second), but a second yellow, and
+    a goal, without a minute after all the others."""
+    if play.minute is None:
+        first = isinstance(play, CardShown) and play.card is not Card.SECOND_YELLOW
+        return (0 if first else 2), 0, 0
+    return 1, play.minute, play.added or 0
 
 
 def _timeline(kickoff: dt.datetime | None, date: dt.date, result: ParsedResult,
-              goals: list[GoalScored]) -> tuple[list[dt.datetime], dt.datetime]:
-    """When each goal (in the order scored) happened, and when the match ended.
+              goals: list[Play]) -> tuple[list[dt.datetime], dt.datetime]:
+    """When each goal, card or substitution (in pitch order) happened, and when the match
+    ended.
 
     A goal at kick-off + minute (+15 after half time, +5 more in extra time) + added time; a
     goal of a period comes at least a minute after the last goal of the periods before it
@@ -496,7 +624,8 @@ def _summary(parsed: ParsedSeason, setup: _Setup, structure: Structure,
         results=sum(1 for m in parsed.matches if m.result is not None), goals=builder.goals,
         teams_new=new, teams_matched=matched, ties=len(structure.ties),
         inferred=tuple(setup.notes) + structure.notes,
-        warnings=structure.warnings + tuple(builder.warnings))
+        warnings=structure.warnings + tuple(builder.warnings), line_kinds=parsed.lines,
+        players=builder.players, cards=builder.cards, substitutions=builder.substitutions)
 
 
 __all__ = ["NAMESPACE", "Plan", "event_id", "plan_import"]
