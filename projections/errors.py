@@ -29,3 +29,7 @@ class UnknownTeam(ProjectionError):
 
 class CheckpointMoved(ProjectionError):
     """Another process moved the read models on while this one was catching up"""
+
+
+class UnknownRound(ProjectionError):
+    """No fixture of that round in the competition"""
