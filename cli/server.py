@@ -184,7 +184,8 @@ def _message(lg: Ledger, env: Envelope, state: State) -> FeedMessage:
     if match is not None:
         with contextlib.suppress(ProjectionError):
             score = to_json(scoreboard(state, match))
-    return FeedMessage(env.position, match, f'{{"event":{line},"score":{json.dumps(score)}}}')
+    score_text = json.dumps(score, separators=(",", ":"))
+    return FeedMessage(env.position, match, f'{{"event":{line},"score":{score_text}}}')
 
 
 # --- requests --------------------------------------------------------------------------------
