@@ -26,7 +26,8 @@ def serve(
     host: Annotated[str, typer.Option(
         "--host", help="The address to listen on: 127.0.0.1 keeps it to this machine; "
                        "0.0.0.0 opens it to the network.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option("--port", min=1, max=65535, help="The port.")] = 8000,
+    port: Annotated[int, typer.Option(
+        "--port", min=0, max=65535, help="The port (0: any free one, printed).")] = 8000,
     token: Annotated[str | None, typer.Option(
         "--token", envvar=ENV_TOKEN, show_envvar=False, metavar="TOKEN",
         help="The token writes must send (Authorization: Bearer TOKEN); or set "

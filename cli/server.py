@@ -34,6 +34,7 @@ from typing import Annotated, Any
 
 import attrs
 import jinja2
+import orjson
 import uvicorn
 from fastapi import Depends, FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
@@ -375,6 +376,12 @@ def _version() -> str:
         return "0"
 
 
+def _json(view: Any, status: int = 200) -> Response:
+    """A view's JSON contract (``to_json``) as the answer, serialised once by orjson rather
+    than walked again by FastAPI's encoder."""
+    return Response(orjson.dumps(to_json(view)), status, media_type="application/json")
+
+
 def _error(status: int, message: str, **more: Any) -> JSONResponse:
     return JSONResponse({"error": message, **more}, status_code=status)
 
@@ -458,48 +465,48 @@ def _api(served: Served) -> Any:
     # --- reads ---
 
     @api.get("/matches", summary="Every match scheduled, by kick-off")
-    async def matches(when: When, competition: str | None = None) -> Any:
-        return to_json(query.matches(lg(), competition, **when, hot=served.hot).view)
+    async def matches(when: When, competition: str | None = None) -> Response:
+        return _json(query.matches(lg(), competition, **when, hot=served.hot).view)
 
     @api.get("/matches/{match}", summary="A match: score, status, goals, cards, kicks")
-    async def match(match: str, when: When) -> Any:
-        return to_json(query.match(lg(), match, **when, hot=served.hot).board)
+    async def match(match: str, when: When) -> Response:
+        return _json(query.match(lg(), match, **when, hot=served.hot).board)
 
     @api.get("/ties/{tie}", summary="A tie: legs, aggregate, who went through and how")
-    async def tie(tie: str, when: When, competition: str | None = None) -> Any:
-        return to_json(query.tie(lg(), tie, competition, **when, hot=served.hot).view)
+    async def tie(tie: str, when: When, competition: str | None = None) -> Response:
+        return _json(query.tie(lg(), tie, competition, **when, hot=served.hot).view)
 
     @api.get("/competitions/{competition}/bracket", summary="A competition's bracket")
-    async def bracket(competition: str, when: When) -> Any:
-        return to_json(query.bracket(lg(), competition, **when, hot=served.hot).view)
+    async def bracket(competition: str, when: When) -> Response:
+        return _json(query.bracket(lg(), competition, **when, hot=served.hot).view)
 
     @api.get("/competitions/{competition}/table", summary="A competition's table, best first")
-    async def table(competition: str, when: When, group: str | None = None) -> Any:
-        return to_json(query.table(lg(), competition, group, **when, hot=served.hot).view)
+    async def table(competition: str, when: When, group: str | None = None) -> Response:
+        return _json(query.table(lg(), competition, group, **when, hot=served.hot).view)
 
     @api.get("/teams", summary="The teams, by id")
-    async def teams(when: When, competition: str | None = None) -> Any:
-        return to_json(query.teams(lg(), competition, **when, hot=served.hot))
+    async def teams(when: When, competition: str | None = None) -> Response:
+        return _json(query.teams(lg(), competition, **when, hot=served.hot))
 
     @api.get("/teams/{team}/record", summary="A team's record, overall or in a competition")
-    async def record(team: str, when: When, competition: str | None = None) -> Any:
-        return to_json(query.team_record(lg(), team, competition, **when, hot=served.hot).view)
+    async def record(team: str, when: When, competition: str | None = None) -> Response:
+        return _json(query.team_record(lg(), team, competition, **when, hot=served.hot).view)
 
     @api.get("/teams/{team}/streaks", summary="A team's streaks, current and longest")
-    async def team_streaks(team: str, when: When, competition: str | None = None) -> Any:
-        return to_json(query.team_streaks(lg(), team, competition, **when,
+    async def team_streaks(team: str, when: When, competition: str | None = None) -> Response:
+        return _json(query.team_streaks(lg(), team, competition, **when,
                                           hot=served.hot).view)
 
     @api.get("/streaks", summary="Every team's streaks, by team id")
-    async def streaks(when: When, competition: str | None = None) -> Any:
+    async def streaks(when: When, competition: str | None = None) -> Response:
         found = query.streaks(lg(), competition, **when, hot=served.hot).view
-        return {v.team: to_json(v) for v in sorted(found, key=lambda v: v.team)}
+        return _json({v.team: v for v in sorted(found, key=lambda v: v.team)})
 
     @api.get("/players", summary="Scorers and booked players, top scorer first")
     async def players(when: When, team: str | None = None, competition: str | None = None,
-                      top: Annotated[int | None, Query(ge=1)] = None) -> Any:
-        return to_json(list(query.players(lg(), team, competition, **when,
-                                          hot=served.hot).view[:top]))
+                      top: Annotated[int | None, Query(ge=1)] = None) -> Response:
+        return _json(list(query.players(lg(), team, competition, **when,
+                                        hot=served.hot).view[:top]))
 
     @api.get("/log", summary="The events after a position, as log --json prints them")
     async def log(after: Annotated[int, Query(ge=0)] = 0,
