@@ -79,6 +79,7 @@ SUBSCRIBER_BACKLOG = 10_000  # messages a slow client may fall behind before it 
 POLL_SECONDS = 0.05  # how often the log is checked for appends by other processes
 PING_SECONDS = 15.0  # an SSE comment this often keeps proxies from closing an idle feed
 LOG_LIMIT = 1000  # the most events one /api/log answer holds
+HISTORY_CHUNK = 500  # events a resuming client is sent from the log between other work
 
 
 # --- the live feed ---------------------------------------------------------------------------
@@ -112,7 +113,8 @@ class Feed:
         self.subscribers: set[asyncio.Queue[FeedMessage | None]] = set()
 
     def _publish(self, env: Envelope, state: State) -> None:
-        message = _message(self.lg, env, state)
+        (line,) = _log_lines(self.lg, env.position - 1, env.position)
+        message = _message(env, state, line)
         self.buffer.append(message)
         for queue in list(self.subscribers):
             if queue.qsize() >= SUBSCRIBER_BACKLOG:  # too slow: drop it; it may resume
@@ -132,9 +134,15 @@ class Feed:
         oldest = self.buffer[0].position if self.buffer else upto + 1
         if after + 1 < oldest:
             state = state_at(self.lg, at_position=after)
-            for env in self.lg.read(after=after, at_position=min(upto, oldest - 1)):
-                fold(state, env)
-                yield _message(self.lg, env, state)
+            start, end = after, min(upto, oldest - 1)
+            while start < end:  # a chunk at a time: each read once, not a query per event
+                stop = min(start + HISTORY_CHUNK, end)
+                lines = _log_lines(self.lg, start, stop)
+                for env, line in zip(self.lg.read(after=start, at_position=stop), lines,
+                                     strict=True):
+                    fold(state, env)
+                    yield _message(env, state, line)
+                start = stop
         for message in list(self.buffer):
             if message.position > after:
                 yield message
@@ -154,11 +162,13 @@ class Feed:
         try:
             yield "retry: 1000\n\n"
             sent = after
-            for old in self.missed(after):
+            for n, old in enumerate(self.missed(after), 1):
                 if old.position > sent:
                     sent = old.position
                     if match is None or old.match == match:
                         yield old.sse()
+                if n % HISTORY_CHUNK == 0:
+                    await asyncio.sleep(0)  # a long catch-up leaves room for other requests
             while True:
                 try:
                     message = await asyncio.wait_for(queue.get(), PING_SECONDS)
@@ -175,11 +185,15 @@ class Feed:
             self.subscribers.discard(queue)
 
 
-def _message(lg: Ledger, env: Envelope, state: State) -> FeedMessage:
-    """An event's feed message: its log line (``log --json``) and its match's score then."""
+def _log_lines(lg: Ledger, after: int, upto: int) -> list[str]:
+    """The events in (after, upto] as ``log --json`` prints them, a line each."""
     out = io.StringIO()
-    export_lines(lg, out, after=env.position - 1, at_position=env.position)
-    line = out.getvalue().strip() or "null"
+    export_lines(lg, out, after=after, at_position=upto)
+    return out.getvalue().splitlines()
+
+
+def _message(env: Envelope, state: State, line: str) -> FeedMessage:
+    """An event's feed message: its log line and its match's score just after it."""
     match = env.stream_id if env.stream.startswith("match:") else None
     score: Any = None
     if match is not None:

@@ -322,7 +322,11 @@ def read_feed(base: str, count: int, *, headers: dict[str, str] | None = None,
     return got
 
 
-def test_the_feed_resumes_from_last_event_id_without_gaps_or_repeats(demo_db: Path) -> None:
+def test_the_feed_resumes_from_last_event_id_without_gaps_or_repeats(
+        demo_db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import cli.server
+
+    monkeypatch.setattr(cli.server, "HISTORY_CHUNK", 2)  # the log is read in several chunks
     with running(demo_db) as base, httpx.Client(base_url=base, headers=AUTH) as http:
         def kick_off() -> None:
             assert http.post(f"/api/matches/{SF1}/whistle", json=KICK_OFF).status_code == 201
@@ -342,9 +346,10 @@ def test_the_feed_resumes_from_last_event_id_without_gaps_or_repeats(demo_db: Pa
         assert [m["id"] for m in missed] == [last + 1, last + 2, last + 3]
         assert [m["data"]["score"]["score"] for m in missed] == [[1, 0], [1, 0], [1, 1]]
         # and from further back than the server has seen (a fold of the log): no repeats
-        older = read_feed(base, 3, params={"after": 139})
-        assert [m["id"] for m in older] == [140, 141, 142]
-        assert older[-1]["data"]["event"]["stream"] == "match:uel24-qf4-leg2"
+        older = read_feed(base, 7, params={"after": 139})
+        assert [m["id"] for m in older] == list(range(140, 147))
+        assert older[2]["data"]["event"]["stream"] == "match:uel24-qf4-leg2"
+        assert older[2]["data"]["score"]["penalties"] == [4, 2]
 
 
 def test_a_cli_append_in_another_process_shows_in_the_feed(demo_db: Path) -> None:
