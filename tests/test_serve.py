@@ -374,6 +374,20 @@ def test_the_feed_refuses_a_bad_last_event_id(client: TestClient) -> None:
 # --- the command ----------------------------------------------------------------------------
 
 
+def test_the_server_socket_sends_without_waiting_for_acks() -> None:
+    """TCP_NODELAY: else a keep-alive client waits 40 ms for each response's body."""
+    import socket
+
+    from cli.server import bind
+
+    sock = bind("127.0.0.1", 0)
+    try:
+        assert sock.proto == socket.IPPROTO_TCP  # what asyncio checks before setting it
+        assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY)
+    finally:
+        sock.close()
+
+
 def test_help_does_not_import_the_server() -> None:
     code = ("import sys; from cli.main import app; "
             "print(any(m in sys.modules for m in ('fastapi', 'uvicorn', 'cli.server')))")
