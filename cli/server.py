@@ -287,8 +287,8 @@ class Base(BaseModel):
 class GoalIn(Base):
     team: str
     player: str | None = None
-    minute: int | None = Field(None, ge=0, le=200)
-    added: int | None = Field(None, ge=0, le=60)
+    minute: int | None = None  # its range is the judge's to check, as for the CLI
+    added: int | None = None
     kind: GoalKind = GoalKind.OPEN_PLAY
 
 
@@ -296,8 +296,8 @@ class CardIn(Base):
     team: str
     player: str
     card: Card = Card.YELLOW
-    minute: int | None = Field(None, ge=0, le=200)
-    added: int | None = Field(None, ge=0, le=60)
+    minute: int | None = None  # its range is the judge's to check, as for the CLI
+    added: int | None = None
 
 
 class KickIn(Base):
