@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -28,9 +29,17 @@ from ledger import Ledger
 KICK_OFF = {"what": "kick-off", "at": "2024-05-02T21:00+02:00"}
 
 
+@pytest.fixture(scope="module")
+def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return demo_ledger(tmp_path_factory.mktemp("template") / "demo.db")
+
+
 @pytest.fixture
-def demo_db(tmp_path: Path) -> Path:
-    return demo_ledger(tmp_path / "demo.db")
+def demo_db(demo_template: Path, tmp_path: Path) -> Path:
+    """A copy of the demo ledger of its own (closed, so the file is the whole of it)."""
+    path = tmp_path / "demo.db"
+    shutil.copyfile(demo_template, path)
+    return path
 
 
 @pytest.fixture
