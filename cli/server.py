@@ -79,6 +79,7 @@ SUBSCRIBER_BACKLOG = 10_000  # messages a slow client may fall behind before it 
 POLL_SECONDS = 0.05  # how often the log is checked for appends by other processes
 PING_SECONDS = 15.0  # an SSE comment this often keeps proxies from closing an idle feed
 LOG_LIMIT = 1000  # the most events one /api/log answer holds
+INDEX_MATCHES = 40  # the latest matches the front page lists (each competition's page has all)
 HISTORY_CHUNK = 500  # events a resuming client is sent from the log between other work
 
 
@@ -479,8 +480,9 @@ def _api(served: Served) -> Any:
     # --- reads ---
 
     @api.get("/matches", summary="Every match scheduled, by kick-off")
-    async def matches(when: When, competition: str | None = None) -> Response:
-        return _json(query.matches(lg(), competition, **when, hot=served.hot).view)
+    async def matches(when: When, competition: str | None = None,
+                      last: Annotated[int | None, Query(ge=1)] = None) -> Response:
+        return _json(query.matches(lg(), competition, last=last, **when, hot=served.hot).view)
 
     @api.get("/matches/{match}", summary="A match: score, status, goals, cards, kicks")
     async def match(match: str, when: When) -> Response:
@@ -693,7 +695,7 @@ def _pages(served: Served) -> Any:
     @pages.get("/", response_class=HTMLResponse)
     async def index() -> HTMLResponse:
         state = served.hot.state()
-        found = query.matches(lg(), hot=served.hot)
+        found = query.matches(lg(), last=INDEX_MATCHES, hot=served.hot)
         names = render.Names(state)
         return page("index.html", title="matchledger", competitions=state.competitions,
                     boards=found.view, names=names, ties=_ties_of(state))

@@ -21,6 +21,7 @@ present are then answered from memory, caught up to the head of the log first.
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 import gc
 from collections.abc import Callable, Collection, Iterable, Sequence
@@ -38,12 +39,10 @@ from projections.errors import (
     UnknownTie,
 )
 from projections.scoreboard import Scoreboard, scoreboard
-from projections.state import State, Team, fold
+from projections.state import Fixture, State, Team, fold
 from projections.store import Current, LogReader, current, registered_teams, state_at
 
 if TYPE_CHECKING:
-    import datetime as dt
-
     from ledger import Envelope, Registry
 
 V = TypeVar("V")
@@ -235,21 +234,28 @@ def match(lg: Ledger, match: str, *, as_of: dt.datetime | None = None,
     return MatchAnswer(state=state, board=board, tie=view)
 
 
-def matches(lg: Ledger, competition: str | None = None, *, as_of: dt.datetime | None = None,
-            known_at: dt.datetime | None = None, at_position: int | None = None,
-            hot: Hot | None = None) -> Answer[list[Scoreboard]]:
-    """Every match scheduled (in ``competition``), by kick-off then id."""
+def matches(lg: Ledger, competition: str | None = None, *, last: int | None = None,
+            as_of: dt.datetime | None = None, known_at: dt.datetime | None = None,
+            at_position: int | None = None, hot: Hot | None = None) -> Answer[list[Scoreboard]]:
+    """Every match scheduled (in ``competition``; only the ``last`` N to kick off, when
+    given), by kick-off (its day's start when its time is not known) then id."""
     filters: dict[str, Any] = {"as_of": as_of, "known_at": known_at, "at_position": at_position}
     if competition is not None:
         state = _competition_state(lg, filters, competition, hot)
     else:
         state = _load(lg, filters, hot=hot)
-    ids = [m for m, fx in state.fixtures.items()
-           if competition is None or fx.competition == competition]
-    boards = sorted((scoreboard(state, m) for m in ids),
-                    key=lambda b: (b.kickoff is None, b.kickoff.timestamp() if b.kickoff else 0.0,
-                                   b.match))
-    return Answer(view=boards, known=state, state=state, competition=competition)
+    fixtures = sorted((fx for fx in state.fixtures.values()
+                       if competition is None or fx.competition == competition),
+                      key=_kick_off_order)
+    if last is not None:
+        fixtures = fixtures[-last:] if last > 0 else []
+    return Answer(view=[scoreboard(state, fx.match) for fx in fixtures], known=state,
+                  state=state, competition=competition)
+
+
+def _kick_off_order(fixture: Fixture) -> tuple[float, str]:
+    moment = fixture.kickoff or dt.datetime.combine(fixture.date, dt.time(), dt.UTC)
+    return moment.timestamp(), fixture.match
 
 
 def tie(lg: Ledger, tie_id: str, competition: str | None = None, *,

@@ -90,6 +90,10 @@ def test_a_read_answers_what_the_cli_prints_with_json(
 def test_the_other_reads_answer(client: TestClient) -> None:
     matches = client.get("/api/matches?competition=uel-2023-24").json()
     assert {"uel24-qf4-leg2", SF1} <= {m["match"] for m in matches}
+    latest = client.get("/api/matches?last=2").json()
+    assert [m["match"] for m in latest] == [m["match"] for m in
+                                            client.get("/api/matches").json()[-2:]]
+    assert latest[-1]["match"] == "uel24-final"
     record = client.get("/api/teams/roma/record?competition=uel-2023-24").json()
     assert (record["team"], record["played"], record["won"]) == ("roma", 2, 2)
     assert client.get("/api/teams/roma/record").json()["played"] >= 2

@@ -20,6 +20,9 @@ function live() {
     if (state) state.textContent = "live: updated at position " + e.lastEventId;
     swap(box, box.dataset.live);
   });
+  // the clock moves on between events: while the match is live, ask again every half minute
+  setInterval(() => { if (box.querySelector(".scoreboard.live")) swap(box, box.dataset.live); },
+              30000);
 }
 
 // The competition page: a slider of moments from the draw to now, and a known-at switch.
