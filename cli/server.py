@@ -69,7 +69,16 @@ from ledger import (
     export_lines,
     parse_draft,
 )
-from projections import AmbiguousTie, ProjectionError, State, fold, query, state_at, to_json
+from projections import (
+    KINDS,
+    AmbiguousTie,
+    ProjectionError,
+    State,
+    fold,
+    query,
+    state_at,
+    to_json,
+)
 from projections.scoreboard import scoreboard
 
 WEB = Path(__file__).with_name("web")  # templates and static files, shipped as package data
@@ -579,6 +588,9 @@ def _api(served: Served) -> Any:
         new = any(e.position > head for e in envelopes)
         return JSONResponse(appended_json(envelopes, head, board), 201 if new else 200)
 
+    # one typed route per event on the pitch: a new kind of event (an amendment, a
+    # substitution) is a request model above and a route like these; /events takes any already
+
     @api.post("/matches/{match}/goal", dependencies=[Writer], status_code=201,
               summary="A goal (GoalScored)")
     async def goal(match: str, body: GoalIn) -> JSONResponse:
@@ -653,14 +665,8 @@ def _templates() -> jinja2.Environment:
         legs_text=render.legs_text, outcome_text=render.outcome_text,
         kickoff_text=render.kickoff_text, minute_text=render.minute_text, day=render.day,
         describe=render.describe, Whistle=Whistle, Card=Card, KickOutcome=KickOutcome,
-        GoalKind=GoalKind, Period=Period, KINDS=_kinds())
+        GoalKind=GoalKind, Period=Period, KINDS=KINDS)
     return env
-
-
-def _kinds() -> tuple[str, ...]:
-    from projections import KINDS
-
-    return tuple(KINDS)
 
 
 def _moments(lg: Ledger, state: State, competition: str) -> list[dt.date]:
@@ -698,7 +704,7 @@ def _pages(served: Served) -> Any:
         found = query.matches(lg(), last=INDEX_MATCHES, hot=served.hot)
         names = render.Names(state)
         return page("index.html", title="matchledger", competitions=state.competitions,
-                    boards=found.view, names=names, ties=_ties_of(state))
+                    boards=found.view, names=names)
 
     @pages.get("/matches/{match}", response_class=HTMLResponse)
     async def match_centre(match: str, when: When) -> HTMLResponse:
@@ -753,10 +759,6 @@ def _pages(served: Served) -> Any:
                     **_match_values(found))
 
     return pages
-
-
-def _ties_of(state: State) -> dict[str, list[str]]:
-    return {c: sorted({t for (comp, t) in state.ties if comp == c}) for c in state.competitions}
 
 
 def _match_values(found: query.MatchAnswer) -> dict[str, Any]:
