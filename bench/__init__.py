@@ -25,6 +25,9 @@ The rows, in the order of the table (``--only`` takes the group names):
   ``eventsourcing`` library's SQLite persistence (ours >= 5x); skipped if not installed.
 - ``memory``: peak RSS of a rebuild and of an import in a subprocess, at a tenth of the
   ledger and the whole of it (< 300 MB, sub-linear).
+- ``serve``: ``matchledger serve`` on loopback: append over HTTP to the event at an SSE client
+  (p50, p99 <= 50 ms), a bracket as of a moment over HTTP (p50 <= 30 ms), and 100 feed
+  clients receiving every event in order while appends run (none lost) (``bench.serve``).
 
 To add a row, write ``def rows(ctx: Context) -> list[Result]`` in a module of its own,
 decorate it with ``@measure("group")``, import the module here and place its group in
@@ -39,12 +42,14 @@ from bench import (  # noqa: F401  (importing registers the measures)
     memory,
     pyeventsourcing,
     rebuild,
+    serve,
     timetravel,
 )
 from bench.generate import Plan, generate, plan_for, rows
 from bench.harness import MEASURES, Context, Result, measure
 
-ORDER = ("append", "rebuild", "catchup", "timetravel", "disk", "eventsourcing", "memory")
+ORDER = ("append", "rebuild", "catchup", "timetravel", "disk", "eventsourcing", "memory",
+         "serve")
 for _group in ORDER:  # the table's order, whatever the order of the imports
     MEASURES[_group] = MEASURES.pop(_group)
 

@@ -131,14 +131,7 @@ def report(lg: Ledger, envelopes: Sequence[Envelope], new: bool, *, json_output:
                 f"warning: tie {view.tie} is level after its last leg and no shoot-out is "
                 "reported: it has no winner until one is")
     if json_output:
-        from projections import to_json
-
-        emit_json({
-            "appended": [{"position": e.position, "stream": e.stream, "version": e.version,
-                          "event_id": e.event_id, "type": e.type, "new": new}
-                         for e in envelopes],
-            "score": to_json(board) if board is not None else None,
-        })
+        emit_json(appended_json(envelopes, new, board))
         return
     out = console()
     for env in envelopes:
@@ -147,6 +140,20 @@ def report(lg: Ledger, envelopes: Sequence[Envelope], new: bool, *, json_output:
                   f"({env.stream} v{env.version}): {escape(render.describe(env.event))}")
     if board is not None and state is not None:
         out.print(render.headline(board, view, render.Names(state)))
+
+
+def appended_json(envelopes: Sequence[Envelope], new: bool,
+                  board: Scoreboard | None) -> dict[str, Any]:
+    """What an append answers with (``append --json``, and the web API): each event as stored,
+    ``new`` false for one whose id was in the ledger already, and the match's score after."""
+    from projections import to_json
+
+    return {
+        "appended": [{"position": e.position, "stream": e.stream, "version": e.version,
+                      "event_id": e.event_id, "type": e.type, "new": new}
+                     for e in envelopes],
+        "score": to_json(board) if board is not None else None,
+    }
 
 
 def _left_undecided(state: State, board: Scoreboard, view: TieView) -> bool:
@@ -283,16 +290,28 @@ def whistle(
 
     Example: matchledger append whistle uel24-qf4-leg2 start ET1
     """
-    from events import MatchEnded, MatchStarted, PeriodEnded, PeriodStarted
-
-    if period is not None and what not in (Whistle.START, Whistle.END):
-        raise CliError(f"{what.value} takes no period")
+    check_whistle(what, period)
     mid = match_id(match)
     opts = Options(db, at, expect, None, source, json_output)
     with open_ledger(db) as lg:
-        from cli.live import current_match
+        events = whistle_events(lg, mid, what, period)
+    append_events(opts, f"match:{mid}", events, mid)
 
-        state: State = current_match(lg, mid)[0]
+
+def check_whistle(what: Whistle, period: Period | None) -> None:
+    """Only a period's start or end names a period."""
+    if period is not None and what not in (Whistle.START, Whistle.END):
+        raise CliError(f"{what.value} takes no period")
+
+
+def whistle_events(lg: Ledger, mid: str, what: Whistle, period: Period | None) -> list[Event]:
+    """The events a whistle stands for in the match as it stands (the next period to start,
+    the one under way to end); the command line and the web console both blow it here."""
+    from cli.live import current_match
+    from events import MatchEnded, MatchStarted, PeriodEnded, PeriodStarted
+
+    check_whistle(what, period)
+    state: State = current_match(lg, mid)[0]
     ms = state.matches.get(mid)
     under_way = ms.period if ms is not None else None
     ended = len(ms.periods_ended) if ms is not None else 0
@@ -314,7 +333,7 @@ def whistle(
     else:
         events = [PeriodEnded(period=under_way)] if under_way is not None else []
         events.append(MatchEnded())
-    append_events(opts, f"match:{mid}", events, mid)
+    return events
 
 
 def _rules_of(state: State, match: str) -> TieRules:

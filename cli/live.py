@@ -20,12 +20,7 @@ def current_match(lg: Ledger, match: str, **filters: Any
     """(state, scoreboard, tie) of ``match``, at the head of the log or as ``filters`` say
     (``as_of``, ``known_at``, ``at_position``); a match never scheduled is an error that
     suggests the ids scheduled by then."""
-    from cli.views import match_views, unknown
-    from projections import state_at
+    from projections import query
 
-    competition = lg.competition_of(match)
-    if competition is None:
-        raise unknown("match", match, lg.match_ids(**filters))
-    state = state_at(lg, competition=competition, **filters)
-    board, view = match_views(state, match)
-    return state, board, view
+    found = query.match(lg, match, **filters)
+    return found.state, found.board, found.tie

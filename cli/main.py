@@ -19,7 +19,7 @@ import typer
 from typer._click import exceptions as click_exceptions
 from typer.core import TyperGroup
 
-from cli import append, demo, log, rebuild, store, trust, views
+from cli import append, demo, log, rebuild, serve, store, trust, views
 from cli.common import CliError, one_line
 
 EXIT_ERROR = 1  # the ledger refused, or something named does not exist
@@ -109,6 +109,7 @@ app.add_typer(append.app, name="append", rich_help_panel="Live",
 app.add_typer(log.app)
 app.add_typer(views.app)
 app.add_typer(rebuild.app)
+app.add_typer(serve.app)
 
 
 if __name__ == "__main__":  # python -m cli.main

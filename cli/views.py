@@ -1,17 +1,15 @@
 """The read commands: score, tie, bracket, table, teams, streaks, players — all askable
 in the past.
 
-Each folds the log (``projections.state_at``, from the nearest snapshot) with the time-travel
-filters given, then prints the view as rich output, or its JSON contract with ``--json``
-(``projections.to_json``: the CLI prints it, never re-derives it). Every team's players,
-streaks and entries, asked of the present, come from the read models when they are caught up.
+Each parses what was typed, asks the query layer (``projections.query``, which the web server
+asks too) with the time-travel filters given, then prints the view as rich output, or its JSON
+contract with ``--json`` (``projections.to_json``: the CLI prints it, never re-derives it).
 """
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable
-from pathlib import Path
+from types import ModuleType
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -38,8 +36,7 @@ from cli.common import (
 )
 
 if TYPE_CHECKING:
-    from ledger import Ledger, Registry
-    from projections import Current, Scoreboard, State, TieView
+    from projections import Scoreboard, State, TieView
 
 PANEL = "Views (all take --as-of, --known-at, --at-position, --json)"
 
@@ -49,110 +46,34 @@ app = typer.Typer()
 # --- shared ----------------------------------------------------------------------------------
 
 
-def load_state(lg: Ledger, when: When, *, competition: str | None = None,
-               team: str | None = None) -> State:
-    """The state the read commands show (only a competition's or a team's part, when given:
-    see ``projections.state_at``); frozen out of the cycle collector afterwards.
-
-    The state of a long log is millions of acyclic objects that live until the command ends:
-    without ``gc.freeze`` every view's allocations would set off full collections over them.
-    """
-    import gc
-
-    from projections import state_at
-
-    state = state_at(lg, **when.filters(), competition=competition, team=team)
-    gc.freeze()
-    return state
-
-
-def state_for(db: Path, when: When, *, competition: str | None = None) -> State:
-    """The state of the ledger at ``db`` as of ``when``, the file closed again."""
-    with open_ledger(db, read_only=True) as lg:
-        return load_state(lg, when, competition=competition)
-
-
-def team_state_for(db: Path, when: When, team: str) -> tuple[str, State, Registry]:
-    """A team's id (from any spelling the ledger knows today), its part of the state as of
-    ``when``, and the registry that names every team."""
-    with open_ledger(db, read_only=True) as lg:
-        registry = lg.registry()
-        team_id = registry.resolve_team(team)
-        return team_id, load_state(lg, when, team=team_id), registry
-
-
-def current_views(db: Path, when: When) -> Current | None:
-    """The read models' answers for every team when the present is asked and they are caught
-    up to the head of the log (``projections.current``), so that the log need not be folded;
-    else None."""
-    from projections import current
-
-    if when.describe() is not None:
-        return None
-    with open_ledger(db, read_only=True) as lg:
-        return current(lg)
-
-
 def suggest(name: str, known: Iterable[str], what: str, when: When | None = None) -> str:
-    """The tail of an error about ``name``: the close ones among ``known``, else a few
-    (``known`` as of ``when``, when a moment in the past was asked for)."""
-    known = sorted(set(known))
-    close = difflib.get_close_matches(name, known, n=3, cutoff=0.5)
-    if close:
-        return "; did you mean " + ", ".join(repr(c) for c in close) + "?"
-    if known:
-        shown = ", ".join(known[:8]) + (", …" if len(known) > 8 else "")
-        return f"; known {what}: {shown}"
-    return f"; no {what} in the ledger{when.then() if when else ''}"
+    """The tail of an error about ``name`` (``projections.query.suggest``)."""
+    from projections.query import suggest as suggest_in
+
+    return suggest_in(name, known, what, when.then() if when else "")
 
 
 def unknown(kind: str, name: str, known: Iterable[str], when: When | None = None,
-            where: str = "") -> CliError:
-    """The error for a match, competition or tie (``kind``) that is not among ``known``
-    (``where``: " in 'cup'"), with the close ones."""
-    return CliError(f"unknown {kind} {name!r}{where}"
-                    f"{suggest(name, known, 'matches' if kind == 'match' else kind + 's', when)}")
+            where: str = "") -> Exception:
+    """The error for a match, competition or tie (``projections.query.unknown``)."""
+    from projections.query import unknown as unknown_in
+
+    return unknown_in(kind, name, known, when.then() if when else "", where)
 
 
 def match_views(state: State, match: str) -> tuple[Scoreboard, TieView | None]:
     """A match's scoreboard and, when it is a leg of a tie, the tie."""
-    import projections as P
+    from projections.query import match_views as views_of
 
-    try:
-        board = P.scoreboard(state, match)
-    except P.UnknownMatch as e:
-        raise unknown("match", match, state.fixtures) from e
-    view = None
-    if board.tie is not None:
-        view = P.tie(state, board.tie, board.competition)
-    return board, view
+    return views_of(state, match)
 
 
-def competition_state(db: Path, when: When, competition: str) -> tuple[str, State]:
-    """A competition's id and its part of the state as of ``when`` (see ``state_for``); a
-    one-line error naming the competitions known then when it is not one of them."""
-    comp = competition_id(competition)
-    state = state_for(db, when, competition=comp)
-    if comp not in state.competitions:
-        raise unknown_competition(db, when, comp)
-    return comp, state
+def query() -> ModuleType:
+    """The query layer, its states frozen out of the cycle collector: a command asks once."""
+    from projections import query as Q
 
-
-def existing_competition(db: Path, when: When, competition: str) -> str:
-    """A competition's id, when the ledger had it as of ``when`` (for a team's part of the
-    state, which holds none); else the error naming the close ones."""
-    comp = competition_id(competition)
-    with open_ledger(db, read_only=True) as lg:
-        if lg.has_competition(comp, **when.filters()):
-            return comp
-    raise unknown_competition(db, when, comp)
-
-
-def unknown_competition(db: Path, when: When, comp: str) -> CliError:
-    """The error for a competition not in the ledger as of ``when``, with the close ones."""
-    with open_ledger(db, read_only=True) as lg:
-        known = lg.competition_ids(**when.filters())
-    return unknown("competition", comp, known, when)
+    Q.freeze_loaded_states()
+    return Q
 
 
 def print_when(when: When) -> None:
@@ -182,14 +103,12 @@ def score(
 
     when = When(as_of, known_at, at_position)
     with open_ledger(db, read_only=True) as lg:
-        from cli.live import current_match
-
-        state, board, view = current_match(lg, match_id(match), **when.filters())
+        found = query().match(lg, match_id(match), **when.filters())
     if json_output:
-        emit_json(to_json(board))
+        emit_json(to_json(found.board))
         return
     print_when(when)
-    console().print(render.scoreboard_view(board, view, render.Names(state)))
+    console().print(render.scoreboard_view(found.board, found.tie, render.Names(found.state)))
 
 
 @app.command(rich_help_panel=PANEL)
@@ -211,26 +130,19 @@ def tie(
     """
     import projections as P
     from cli import render
-    from projections.ties import ambiguous
 
     when = When(as_of, known_at, at_position)
     comp = competition_id(competition) if competition else None
     with open_ledger(db, read_only=True) as lg:
-        drawn = lg.competitions_drawing(tie_id, **when.filters())
-        if comp is None and len(drawn) > 1:  # known from the log: no state to load
-            raise CliError(f"{ambiguous(tie_id, drawn)} with --competition")
-        scope = comp or (drawn[0] if drawn else None)
-        if comp not in (None, *drawn) or not drawn:
-            where = f" in {comp!r}" if comp else ""
-            known = lg.tie_ids(comp, **when.filters())
-            raise unknown("tie", tie_id, known, when, where)
-        state = load_state(lg, when, competition=scope)
-    view = P.tie(state, tie_id, scope)
+        try:
+            found = query().tie(lg, tie_id, comp, **when.filters())
+        except P.AmbiguousTie as e:
+            raise CliError(f"{e} with --competition") from e
     if json_output:
-        emit_json(P.to_json(view))
+        emit_json(P.to_json(found.view))
         return
     print_when(when)
-    console().print(render.tie_view(view, render.Names(state)))
+    console().print(render.tie_view(found.view, render.Names(found.known)))
 
 
 @app.command(rich_help_panel=PANEL)
@@ -250,16 +162,13 @@ def bracket(
     from cli import render
 
     when = When(as_of, known_at, at_position)
-    comp = competition_id(competition)
-    state = state_for(db, when, competition=comp)
-    try:
-        view = P.bracket(state, comp)
-    except P.UnknownCompetition as e:
-        raise unknown_competition(db, when, comp) from e
+    with open_ledger(db, read_only=True) as lg:
+        found = query().bracket(lg, competition_id(competition), **when.filters())
+    view = found.view
     if json_output:
         emit_json(P.to_json(view))
         return
-    names = render.Names(state)
+    names = render.Names(found.known)
     out = console()
     out.print(render.bracket_tree(view, names, when.describe()))
     if view.open:
@@ -289,15 +198,10 @@ def table(
     from cli import render
 
     when = When(as_of, known_at, at_position)
-    comp, state = competition_state(db, when, competition)
-    if group is not None:
-        rounds = {fx.round for fx in state.fixtures.values()
-                  if fx.competition == comp and fx.round}
-        written = {" ".join(r.casefold().split()): r for r in rounds}
-        group = written.get(" ".join(group.casefold().split()), group)  # "group a", "Group  A"
-        if group not in rounds:
-            raise CliError(f"no round {group!r} in {comp}{suggest(group, rounds, 'rounds', when)}")
-    records = P.table(state, comp, group)
+    comp = competition_id(competition)
+    with open_ledger(db, read_only=True) as lg:
+        found = query().table(lg, comp, group, **when.filters())
+    state, records = found.known, found.view
     if json_output:
         emit_json(P.to_json(records))
         return
@@ -324,23 +228,14 @@ def teams(
     Example: matchledger teams --competition bundesliga-2023-24
     """
     from cli import render
-    from projections import registered_teams
+    from projections import to_json
 
     when = When(as_of, known_at, at_position)
-    if competition is None:
-        if (now := current_views(db, when)) is not None:
-            found = sorted(now.teams.values(), key=lambda t: t.id)
-        else:
-            with open_ledger(db, read_only=True) as lg:
-                found = registered_teams(lg, **when.filters())
-    else:
-        comp, state = competition_state(db, when, competition)
-        found = sorted((t for t in state.teams.values() if comp in t.competitions),
-                       key=lambda t: t.id)
+    comp = None if competition is None else competition_id(competition)
+    with open_ledger(db, read_only=True) as lg:
+        found = query().teams(lg, comp, **when.filters())
     if json_output:
-        emit_json([{"team": t.id, "name": t.name, "country": t.country,
-                    "aliases": list(t.aliases), "competitions": list(t.competitions)}
-                   for t in found])
+        emit_json(to_json(found))
         return
     print_when(when)
     if not found:
@@ -374,30 +269,22 @@ def streaks(
     from cli import render
 
     when = When(as_of, known_at, at_position)
+    comp = None if competition is None else competition_id(competition)
     if team is not None:
-        comp = None if competition is None else existing_competition(db, when, competition)
-        team_id, state, registry = team_state_for(db, when, team)
-        view = P.streaks(state, team_id, comp)
-        names = render.Names(registry)
+        with open_ledger(db, read_only=True) as lg:
+            one = query().team_streaks(lg, team, comp, **when.filters())
+        assert one.state is not None
+        names = render.Names(one.known)
         if json_output:
-            emit_json(P.to_json(view))
+            emit_json(P.to_json(one.view))
             return
         print_when(when)
-        console().print(render.streaks_table(view, state, names, comp))
+        console().print(render.streaks_table(one.view, one.state, names, one.competition))
         return
-    known: State | Current
-    if competition is not None:
-        comp, state = competition_state(db, when, competition)
-        known, found = state, [P.streaks(state, t, comp)
-                               for t in P.competition_teams(state, comp)]
-    elif (now := current_views(db, when)) is not None:
-        comp, known, found = None, now, list(now.streaks.values())
-    else:
-        comp = None
-        known = state = state_for(db, when)
-        found = [P.streaks(state, t) for t in state.teams]
-    names = render.Names(known)
-    views = sorted(found, key=lambda v: names(v.team))
+    with open_ledger(db, read_only=True) as lg:
+        every = query().streaks(lg, comp, **when.filters())
+    names = render.Names(every.known)
+    views = sorted(every.view, key=lambda v: names(v.team))
     if json_output:
         emit_json({v.team: P.to_json(v) for v in views})
         return
@@ -438,25 +325,15 @@ def players(
     from cli import render
 
     when = When(as_of, known_at, at_position)
-    known: State | Registry | Current
-    team_id = comp = None
-    if team is not None:
-        comp = None if competition is None else existing_competition(db, when, competition)
-        team_id, state, known = team_state_for(db, when, team)
-        records = P.players(state, team_id, comp)
-    elif competition is not None:
-        comp, state = competition_state(db, when, competition)
-        known, records = state, P.players(state, competition=comp)
-    elif (now := current_views(db, when)) is not None:
-        known, records = now, now.players
-    else:
-        known = state = state_for(db, when)
-        records = P.players(state)
+    with open_ledger(db, read_only=True) as lg:
+        found = query().players(lg, team, None if competition is None
+                                else competition_id(competition), **when.filters())
+    records, team_id, comp = found.view, found.team, found.competition
     if json_output:
         emit_json(P.to_json(records[:top]))
         return
     print_when(when)
-    names = render.Names(known)
+    names = render.Names(found.known)
     title = f"players{f' of {names(team_id)}' if team_id else ''}{f' in {comp}' if comp else ''}"
     if not records:
         console().print(f"no {title} have scored or been booked{when.then()}", style="dim")

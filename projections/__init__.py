@@ -18,8 +18,12 @@ objects; ``to_json`` gives their JSON contract.
 ``(..., team=)`` loads and folds only what that competition's or team's views read.
 ``current(ledger)`` reads every team's players and streaks from the read models while they
 are caught up to the head of the log, and says None once they are behind.
+
+``projections.query`` is the layer every interface calls: one function per question
+(``query.bracket(ledger, "uel-2023-24", as_of=...)``), choosing how to answer it.
 """
 
+from projections import query
 from projections.audit import Difference, ReadModelReport, check_read_models
 from projections.errors import (
     AmbiguousTie,
@@ -28,6 +32,7 @@ from projections.errors import (
     StaleCache,
     UnknownCompetition,
     UnknownMatch,
+    UnknownRound,
     UnknownTeam,
     UnknownTie,
 )
@@ -92,6 +97,7 @@ __all__ = [
     "TieView",
     "UnknownCompetition",
     "UnknownMatch",
+    "UnknownRound",
     "UnknownTeam",
     "UnknownTie",
     "bracket",
@@ -106,6 +112,7 @@ __all__ = [
     "follow",
     "nearest_snapshot",
     "players",
+    "query",
     "read_filtered",
     "rebuild",
     "registered_teams",

@@ -34,3 +34,7 @@ class CheckpointMoved(ProjectionError):
 class StaleCache(ProjectionError):
     """Derived state (a snapshot, a read-model piece) that does not check out: recomputed
     from the log"""
+
+
+class UnknownRound(ProjectionError):
+    """No fixture of that round in the competition"""

@@ -21,6 +21,7 @@ from typing import Any
 from events.rules import Booking, Kick, Substitution
 from projections.records import KINDS, PlayerRecord, Streak, Streaks, TeamRecord
 from projections.scoreboard import GoalLine, Scoreboard
+from projections.state import Team
 from projections.ties import Bracket, Leg, PathStep, SideView, TieView
 
 Json = Any  # what json.dumps takes: dicts, lists, str, int, bool, None
@@ -180,3 +181,9 @@ def _player(record: PlayerRecord) -> Json:
     return {"team": record.team, "player": record.player, "goals": record.goals,
             "penalties": record.penalties, "own_goals": record.own_goals,
             "yellow": record.yellow, "red": record.red}
+
+
+@to_json.register
+def _team(team: Team) -> Json:
+    return {"team": team.id, "name": team.name, "country": team.country,
+            "aliases": list(team.aliases), "competitions": list(team.competitions)}

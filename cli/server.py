@@ -1,0 +1,829 @@
+"""``matchledger serve``: the ledger on the web, from one long-lived process.
+
+    $ matchledger serve --db demo.db            # http://127.0.0.1:8000/
+
+The process keeps the fold hot (``projections.query.Hot``) and follows the log, so appends by
+any process show. It answers:
+
+- a JSON API under ``/api``, the CLI's ``--json`` contract, every read taking ``as_of``,
+  ``known_at`` and ``at_position`` (described at ``/openapi.json``, with ``/docs`` beside it);
+- appends over HTTP through the same ledger and judge as ``matchledger append``: 201 when
+  written, 200 with the original position for an ``event_id`` seen before, 409 on a version
+  conflict, 422 when the ledger refuses, 400 for malformed input; nothing is written on any
+  error. Writes need the token (``Authorization: Bearer TOKEN``);
+- ``/api/feed``: server-sent events of every appended event with its match's score after it,
+  the SSE id being the ledger position, so ``Last-Event-ID`` resumes without a gap or a repeat;
+- pages: the match centre, a competition with an "as of" slider, a team, an operator console.
+
+Every read calls ``projections.query`` as the CLI does, and pages render with ``cli.render``'s
+plain-text helpers: the web and the terminal say the same things.
+"""
+
+import asyncio
+import collections
+import contextlib
+import datetime as dt
+import hmac
+import io
+import json
+import socket
+import sqlite3
+from collections.abc import AsyncIterator, Iterator, Sequence
+from pathlib import Path
+from typing import Annotated, Any
+
+import attrs
+import jinja2
+import orjson
+import uvicorn
+from fastapi import Depends, FastAPI, Query, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, JSONResponse, Response, StreamingResponse
+from fastapi.staticfiles import StaticFiles
+from pydantic import BaseModel, ConfigDict, Field
+from starlette.exceptions import HTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from cli import render
+from cli.append import Whistle, appended_json, find_event, whistle_events
+from cli.common import CliError, one_line, parse_moment
+from events import (
+    Card,
+    CardShown,
+    EventRetracted,
+    GoalDisallowed,
+    GoalKind,
+    GoalScored,
+    KickOutcome,
+    Period,
+    ShootoutKick,
+)
+from ledger import (
+    ConcurrencyConflict,
+    Draft,
+    DuplicateEvent,
+    Envelope,
+    InvalidEvent,
+    Ledger,
+    LedgerError,
+    export_lines,
+    parse_draft,
+)
+from projections import (
+    KINDS,
+    AmbiguousTie,
+    ProjectionError,
+    State,
+    fold,
+    query,
+    state_at,
+    to_json,
+)
+from projections.scoreboard import scoreboard
+
+WEB = Path(__file__).with_name("web")  # templates and static files, shipped as package data
+BODY_LIMIT = 64 * 1024  # bytes: an event is a few hundred
+FEED_BUFFER = 10_000  # recent feed messages kept in memory for clients that reconnect
+SUBSCRIBER_BACKLOG = 10_000  # messages a slow client may fall behind before it is dropped
+POLL_SECONDS = 0.05  # how often the log is checked for appends by other processes
+PING_SECONDS = 15.0  # an SSE comment this often keeps proxies from closing an idle feed
+LOG_LIMIT = 1000  # the most events one /api/log answer holds
+INDEX_MATCHES = 40  # the latest matches the front page lists (each competition's page has all)
+HISTORY_CHUNK = 500  # events a resuming client is sent from the log between other work
+
+
+# --- the live feed ---------------------------------------------------------------------------
+
+
+@attrs.frozen
+class FeedMessage:
+    """One feed message: an event at ``position``, as SSE data (its log line and the score)."""
+
+    position: int
+    match: str | None
+    data: str
+
+    def sse(self) -> str:
+        return f"id: {self.position}\nevent: appended\ndata: {self.data}\n\n"
+
+
+class Feed:
+    """Every appended event, with its match's score just after it, to every SSE client.
+
+    The hot fold tells the feed of each event as it folds it (``Hot.on_event``); messages are
+    kept in a bounded buffer, so a client reconnecting with ``Last-Event-ID`` is sent what it
+    missed from there (or, further back, from a fold of the log) before the live ones, each
+    once: ids are ledger positions, gapless and in commit order.
+    """
+
+    def __init__(self, lg: Ledger) -> None:
+        self.lg = lg
+        self.hot = query.Hot(lg, on_event=self._publish)
+        self.buffer: collections.deque[FeedMessage] = collections.deque(maxlen=FEED_BUFFER)
+        self.subscribers: set[asyncio.Queue[FeedMessage | None]] = set()
+
+    def _publish(self, env: Envelope, state: State) -> None:
+        (line,) = _log_lines(self.lg, env.position - 1, env.position)
+        message = _message(env, state, line)
+        self.buffer.append(message)
+        for queue in list(self.subscribers):
+            if queue.qsize() >= SUBSCRIBER_BACKLOG:  # too slow: drop it; it may resume
+                self.subscribers.discard(queue)
+                queue.put_nowait(None)
+            else:
+                queue.put_nowait(message)
+
+    @property
+    def position(self) -> int:
+        return self.hot.state().position
+
+    def missed(self, after: int) -> Iterator[FeedMessage]:
+        """The messages after ``after`` up to the hot fold's position: from the buffer, or
+        from a fold of the log for those older than it holds."""
+        upto = self.position
+        oldest = self.buffer[0].position if self.buffer else upto + 1
+        if after + 1 < oldest:
+            state = state_at(self.lg, at_position=after)
+            start, end = after, min(upto, oldest - 1)
+            while start < end:  # a chunk at a time: each read once, not a query per event
+                stop = min(start + HISTORY_CHUNK, end)
+                lines = _log_lines(self.lg, start, stop)
+                for env, line in zip(self.lg.read(after=start, at_position=stop), lines,
+                                     strict=True):
+                    fold(state, env)
+                    yield _message(env, state, line)
+                start = stop
+        for message in list(self.buffer):
+            if message.position > after:
+                yield message
+
+    async def poll(self) -> None:
+        """Follow the log: fold (and so publish) what other processes append."""
+        while True:
+            # a busy or broken moment: the next poll tries again
+            with contextlib.suppress(LedgerError, ProjectionError, sqlite3.Error):
+                self.hot.state()
+            await asyncio.sleep(POLL_SECONDS)
+
+    async def stream(self, after: int, match: str | None) -> AsyncIterator[str]:
+        """The SSE text of a client's feed: what it missed since ``after``, then live."""
+        queue: asyncio.Queue[FeedMessage | None] = asyncio.Queue()
+        self.subscribers.add(queue)  # first: nothing published from now on is missed
+        try:
+            yield "retry: 1000\n\n"
+            sent = after
+            for n, old in enumerate(self.missed(after), 1):
+                if old.position > sent:
+                    sent = old.position
+                    if match is None or old.match == match:
+                        yield old.sse()
+                if n % HISTORY_CHUNK == 0:
+                    await asyncio.sleep(0)  # a long catch-up leaves room for other requests
+            while True:
+                try:
+                    message = await asyncio.wait_for(queue.get(), PING_SECONDS)
+                except TimeoutError:
+                    yield ": ping\n\n"
+                    continue
+                if message is None:
+                    return  # dropped as too slow: the client reconnects and resumes
+                if message.position > sent:
+                    sent = message.position
+                    if match is None or message.match == match:
+                        yield message.sse()
+        finally:
+            self.subscribers.discard(queue)
+
+
+def _log_lines(lg: Ledger, after: int, upto: int) -> list[str]:
+    """The events in (after, upto] as ``log --json`` prints them, a line each."""
+    out = io.StringIO()
+    export_lines(lg, out, after=after, at_position=upto)
+    return out.getvalue().splitlines()
+
+
+def _message(env: Envelope, state: State, line: str) -> FeedMessage:
+    """An event's feed message: its log line and its match's score just after it."""
+    match = env.stream_id if env.stream.startswith("match:") else None
+    score: Any = None
+    if match is not None:
+        with contextlib.suppress(ProjectionError):
+            score = to_json(scoreboard(state, match))
+    score_text = json.dumps(score, separators=(",", ":"))
+    return FeedMessage(env.position, match, f'{{"event":{line},"score":{score_text}}}')
+
+
+# --- requests --------------------------------------------------------------------------------
+
+
+class BodyLimit:
+    """Refuses a request body over ``limit`` bytes with 413, before the app reads any of it
+    (a body sent without a Content-Length is read up to the limit, then replayed)."""
+
+    def __init__(self, app: ASGIApp, limit: int) -> None:
+        self.app, self.limit = app, limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS"):
+            await self.app(scope, receive, send)
+            return
+        length = dict(scope["headers"]).get(b"content-length")
+        if length is not None and (not length.isdigit() or int(length) > self.limit):
+            await self._refuse(scope, receive, send)
+            return
+        body, more = b"", True
+        while more:
+            message = await receive()
+            if message["type"] != "http.request":
+                return  # the client went away
+            body += message.get("body", b"")
+            more = message.get("more_body", False)
+            if len(body) > self.limit:
+                await self._refuse(scope, receive, send)
+                return
+        sent = False
+
+        async def replay() -> Message:
+            nonlocal sent
+            if not sent:
+                sent = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
+
+        await self.app(scope, replay, send)
+
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
+        response = JSONResponse({"error": f"request body over {self.limit} bytes"}, 413)
+        await response(scope, receive, send)
+
+
+def parse_when(as_of: str | None = None, known_at: str | None = None,
+               at_position: Annotated[int | None, Query(ge=0)] = None) -> dict[str, Any]:
+    """The time-travel filters of a read, as the CLI parses them: 2024-04-12 (the start of
+    that day, UTC), 2024-04-19T12:00 (UTC), 2024-04-18T21:00+02:00."""
+    return {"as_of": _moment(as_of, "as_of"), "known_at": _moment(known_at, "known_at"),
+            "at_position": at_position}
+
+
+def _moment(text: str | None, name: str) -> dt.datetime | None:
+    if text is None or text == "":
+        return None
+    try:
+        return parse_moment(text)
+    except ValueError as e:
+        raise BadRequest(f"{name}: {e}") from e
+
+
+class BadRequest(Exception):
+    """Malformed input: answered 400 with its one line."""
+
+
+When = Annotated[dict[str, Any], Depends(parse_when)]
+
+
+class Base(BaseModel):
+    """What every typed append takes besides its own fields."""
+
+    model_config = ConfigDict(extra="forbid")
+    at: str | None = Field(None, description="When it happened (default now): "
+                                             "2024-05-02T21:11+02:00.")
+    expected_version: int | None = Field(
+        None, description="Refuse unless the stream's last version is this (-1: new).")
+    event_id: str | None = Field(None, description="The event's id; sent again, nothing is "
+                                                   "appended and the original is answered.")
+    source: str | None = Field(None, description="Where the fact comes from (meta).")
+
+
+class GoalIn(Base):
+    team: str
+    player: str | None = None
+    minute: int | None = None  # its range is the judge's to check, as for the CLI
+    added: int | None = None
+    kind: GoalKind = GoalKind.OPEN_PLAY
+
+
+class CardIn(Base):
+    team: str
+    player: str
+    card: Card = Card.YELLOW
+    minute: int | None = None  # its range is the judge's to check, as for the CLI
+    added: int | None = None
+
+
+class KickIn(Base):
+    team: str
+    outcome: KickOutcome
+    taker: str | None = None
+
+
+class WhistleIn(Base):
+    what: Whistle
+    period: Period | None = None
+
+
+class DisallowIn(Base):
+    goal: str = Field("last", description="The goal's event id, a unique prefix, or 'last'.")
+    reason: str | None = None
+
+
+class RetractIn(Base):
+    event: str = Field("last", description="The event id, a unique prefix, or 'last'.")
+    reason: str
+
+
+# --- the app ---------------------------------------------------------------------------------
+
+
+class Served:
+    """What one server process holds: the ledger, its hot fold and feed, the write token."""
+
+    def __init__(self, db: Path, token: str) -> None:
+        self.db, self.token = db, token
+        self.lg: Ledger | None = None
+        self.feed: Feed | None = None
+
+    def open(self) -> None:
+        self.lg = Ledger(self.db)
+        self.feed = Feed(self.lg)
+        self.feed.hot.state()  # load the fold now, not at the first request
+
+    def close(self) -> None:
+        if self.lg is not None:
+            self.lg.close()
+
+    @property
+    def ledger(self) -> Ledger:
+        assert self.lg is not None, "the server is not started"
+        return self.lg
+
+    @property
+    def hot(self) -> query.Hot:
+        assert self.feed is not None, "the server is not started"
+        return self.feed.hot
+
+
+def make_app(db: Path, token: str) -> FastAPI:
+    """The ASGI app serving the ledger at ``db``; writes need ``token``."""
+    served = Served(db, token)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        served.open()
+        assert served.feed is not None
+        poller = asyncio.create_task(served.feed.poll())
+        try:
+            yield
+        finally:
+            poller.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await poller
+            served.close()
+
+    app = FastAPI(title="matchledger", version=_version(), lifespan=lifespan,
+                  description="An event-sourced ledger of football matches: reads are open, "
+                              "writes need `Authorization: Bearer TOKEN`.")
+    app.state.served = served
+    app.add_middleware(BodyLimit, limit=BODY_LIMIT)
+    _errors(app)
+    app.include_router(_api(served))
+    app.include_router(_pages(served))
+    app.mount("/static", StaticFiles(directory=WEB / "static"), name="static")
+    return app
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("matchledger")
+    except PackageNotFoundError:
+        return "0"
+
+
+def _json(view: Any, status: int = 200) -> Response:
+    """A view's JSON contract (``to_json``) as the answer, serialised once by orjson rather
+    than walked again by FastAPI's encoder."""
+    return Response(orjson.dumps(to_json(view)), status, media_type="application/json")
+
+
+def _error(status: int, message: str, **more: Any) -> JSONResponse:
+    return JSONResponse({"error": message, **more}, status_code=status)
+
+
+def _errors(app: FastAPI) -> None:
+    """Every error is one line of JSON, ``{"error": ...}``, with a status that says whose
+    fault it is; no traceback ever reaches a response."""
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, e: RequestValidationError) -> JSONResponse:
+        first = e.errors()[0] if e.errors() else {}
+        if first.get("type") == "json_invalid":
+            return _error(400, "malformed JSON")
+        where = ".".join(str(p) for p in first.get("loc", ())[1:]) or "request"
+        message = first.get("msg", "invalid")
+        return _error(400, f"{where}: {message}")
+
+    @app.exception_handler(BadRequest)
+    async def bad(request: Request, e: BadRequest) -> JSONResponse:
+        return _error(400, one_line(e))
+
+    @app.exception_handler(HTTPException)
+    async def http(request: Request, e: HTTPException) -> Response:
+        response = _error(e.status_code, str(e.detail))
+        if e.status_code == 401:
+            response.headers["WWW-Authenticate"] = "Bearer"
+        return response
+
+    @app.exception_handler(LedgerError)
+    async def ledger_error(request: Request, e: LedgerError) -> JSONResponse:
+        if isinstance(e, ConcurrencyConflict):
+            return _error(409, one_line(e), stream=e.stream, expected_version=e.expected,
+                          actual_version=e.actual)
+        if isinstance(e, DuplicateEvent):
+            return _error(409, one_line(e))
+        if type(e) is InvalidEvent:  # malformed; its subclasses are refusals by the rules
+            return _error(400, one_line(e))
+        if request.method == "GET":  # an unknown team or match asked about
+            return _error(404, one_line(e))
+        return _error(422, one_line(e))
+
+    @app.exception_handler(ProjectionError)
+    async def projection_error(request: Request, e: ProjectionError) -> JSONResponse:
+        return _error(400 if isinstance(e, AmbiguousTie) else 404, one_line(e))
+
+    @app.exception_handler(CliError)
+    async def refused(request: Request, e: CliError) -> JSONResponse:
+        return _error(422, one_line(e))
+
+    @app.exception_handler(ValueError)
+    async def value_error(request: Request, e: ValueError) -> JSONResponse:
+        return _error(400, one_line(e))
+
+    @app.exception_handler(sqlite3.Error)
+    async def database(request: Request, e: sqlite3.Error) -> JSONResponse:
+        return _error(503, one_line(e))
+
+    @app.exception_handler(Exception)
+    async def internal(request: Request, e: Exception) -> JSONResponse:
+        return _error(500, "internal error")
+
+
+def _api(served: Served) -> Any:
+    from fastapi import APIRouter
+
+    api = APIRouter(prefix="/api")
+
+    def lg() -> Ledger:
+        return served.ledger
+
+    def writer(request: Request) -> None:
+        """Writes need the token, compared in constant time."""
+        given = request.headers.get("authorization", "")
+        scheme, _, token = given.partition(" ")
+        if scheme.lower() != "bearer" or not hmac.compare_digest(
+                token.strip().encode(), served.token.encode()):
+            raise HTTPException(401, "this needs the write token: Authorization: Bearer TOKEN")
+
+    Writer = Depends(writer)
+
+    # --- reads ---
+
+    @api.get("/matches", summary="Every match scheduled, by kick-off")
+    async def matches(when: When, competition: str | None = None,
+                      last: Annotated[int | None, Query(ge=1)] = None) -> Response:
+        return _json(query.matches(lg(), competition, last=last, **when, hot=served.hot).view)
+
+    @api.get("/matches/{match}", summary="A match: score, status, goals, cards, kicks")
+    async def match(match: str, when: When) -> Response:
+        return _json(query.match(lg(), match, **when, hot=served.hot).board)
+
+    @api.get("/ties/{tie}", summary="A tie: legs, aggregate, who went through and how")
+    async def tie(tie: str, when: When, competition: str | None = None) -> Response:
+        return _json(query.tie(lg(), tie, competition, **when, hot=served.hot).view)
+
+    @api.get("/competitions/{competition}/bracket", summary="A competition's bracket")
+    async def bracket(competition: str, when: When) -> Response:
+        return _json(query.bracket(lg(), competition, **when, hot=served.hot).view)
+
+    @api.get("/competitions/{competition}/table", summary="A competition's table, best first")
+    async def table(competition: str, when: When, group: str | None = None) -> Response:
+        return _json(query.table(lg(), competition, group, **when, hot=served.hot).view)
+
+    @api.get("/teams", summary="The teams, by id")
+    async def teams(when: When, competition: str | None = None) -> Response:
+        return _json(query.teams(lg(), competition, **when, hot=served.hot))
+
+    @api.get("/teams/{team}/record", summary="A team's record, overall or in a competition")
+    async def record(team: str, when: When, competition: str | None = None) -> Response:
+        return _json(query.team_record(lg(), team, competition, **when, hot=served.hot).view)
+
+    @api.get("/teams/{team}/streaks", summary="A team's streaks, current and longest")
+    async def team_streaks(team: str, when: When, competition: str | None = None) -> Response:
+        return _json(query.team_streaks(lg(), team, competition, **when,
+                                          hot=served.hot).view)
+
+    @api.get("/streaks", summary="Every team's streaks, by team id")
+    async def streaks(when: When, competition: str | None = None) -> Response:
+        found = query.streaks(lg(), competition, **when, hot=served.hot).view
+        return _json({v.team: v for v in sorted(found, key=lambda v: v.team)})
+
+    @api.get("/players", summary="Scorers and booked players, top scorer first")
+    async def players(when: When, team: str | None = None, competition: str | None = None,
+                      top: Annotated[int | None, Query(ge=1)] = None) -> Response:
+        return _json(list(query.players(lg(), team, competition, **when,
+                                        hot=served.hot).view[:top]))
+
+    @api.get("/log", summary="The events after a position, as log --json prints them")
+    async def log(after: Annotated[int, Query(ge=0)] = 0,
+                  limit: Annotated[int, Query(ge=1, le=LOG_LIMIT)] = LOG_LIMIT,
+                  stream: str | None = None) -> Response:
+        ledger = lg()
+        last = [e.position for e in query.log_after(
+            ledger, after, limit=limit, streams=[stream] if stream else None)]
+        out = io.StringIO()
+        if last:
+            export_lines(ledger, out, after=after, at_position=last[-1],
+                         **({"stream": stream} if stream else {}))
+        lines = [line for line in out.getvalue().splitlines() if line]
+        return Response("[" + ",".join(lines) + "]", media_type="application/json")
+
+    @api.get("/feed", summary="Server-sent events: every appended event and the score after",
+             response_class=StreamingResponse)
+    async def feed(request: Request, after: Annotated[int | None, Query(ge=0)] = None,
+                   match: str | None = None) -> StreamingResponse:
+        assert served.feed is not None
+        resume = request.headers.get("last-event-id")
+        if resume is not None:
+            if not resume.strip().isdigit():
+                raise BadRequest("Last-Event-ID must be a ledger position")
+            after = int(resume)
+        start = served.feed.position if after is None else after
+        return StreamingResponse(served.feed.stream(start, match),
+                                 media_type="text/event-stream",
+                                 headers={"Cache-Control": "no-cache",
+                                          "X-Accel-Buffering": "no"})
+
+    # --- writes ---
+
+    def append(stream: str, events: Sequence[Any], body: Base,
+               match: str | None) -> JSONResponse:
+        ledger = lg()
+        if body.event_id is not None and len(events) > 1:
+            raise BadRequest("event_id names one event, but this appends several")
+        occurred = _moment(body.at, "at") or dt.datetime.now(dt.UTC)
+        meta = {"source": body.source} if body.source else {}
+        drafts = [Draft(event=e, occurred_at=occurred, meta=meta, event_id=body.event_id)
+                  if body.event_id else Draft(event=e, occurred_at=occurred, meta=meta)
+                  for e in events]
+        return _appended(ledger, stream, drafts, body.expected_version, match)
+
+    def _appended(ledger: Ledger, stream: str, drafts: list[Draft], expected: int | None,
+                  match: str | None) -> JSONResponse:
+        done = ledger.submit(stream, drafts, expected_version=expected)
+        served.hot.state()  # fold and publish them now, not at the next poll
+        board = None
+        if match is not None:
+            board = query.match(ledger, match, hot=served.hot).board
+        return JSONResponse(appended_json(done.envelopes, done.new, board),
+                            201 if done.new else 200)
+
+    # one typed route per event on the pitch: a new kind of event (an amendment, a
+    # substitution) is a request model above and a route like these; /events takes any already
+
+    @api.post("/matches/{match}/goal", dependencies=[Writer], status_code=201,
+              summary="A goal (GoalScored)")
+    async def goal(match: str, body: GoalIn) -> JSONResponse:
+        event = GoalScored(team=body.team, player=body.player, kind=body.kind,
+                           minute=body.minute, added=body.added)
+        return append(f"match:{match}", [event], body, match)
+
+    @api.post("/matches/{match}/card", dependencies=[Writer], status_code=201,
+              summary="A card (CardShown)")
+    async def card(match: str, body: CardIn) -> JSONResponse:
+        event = CardShown(team=body.team, player=body.player, card=body.card,
+                          minute=body.minute, added=body.added)
+        return append(f"match:{match}", [event], body, match)
+
+    @api.post("/matches/{match}/kick", dependencies=[Writer], status_code=201,
+              summary="A penalty shoot-out kick (ShootoutKick)")
+    async def kick(match: str, body: KickIn) -> JSONResponse:
+        event = ShootoutKick(team=body.team, outcome=body.outcome, taker=body.taker)
+        return append(f"match:{match}", [event], body, match)
+
+    @api.post("/matches/{match}/whistle", dependencies=[Writer], status_code=201,
+              summary="The whistle: kick-off, start, half-time, end, full-time")
+    async def whistle(match: str, body: WhistleIn) -> JSONResponse:
+        events = whistle_events(lg(), match, body.what, body.period)
+        return append(f"match:{match}", events, body, match)
+
+    @api.post("/matches/{match}/disallow", dependencies=[Writer], status_code=201,
+              summary="Rule out a goal (GoalDisallowed)")
+    async def disallow(match: str, body: DisallowIn) -> JSONResponse:
+        goal_id = find_event(lg(), match, body.goal, lambda e: isinstance(e, GoalScored),
+                             "goal")
+        return append(f"match:{match}", [GoalDisallowed(goal=goal_id, reason=body.reason)],
+                      body, match)
+
+    @api.post("/matches/{match}/retract", dependencies=[Writer], status_code=201,
+              summary="Retract a data-entry mistake (EventRetracted)")
+    async def retract(match: str, body: RetractIn) -> JSONResponse:
+        target = find_event(lg(), match, body.event, lambda e: True, "event")
+        return append(f"match:{match}", [EventRetracted(event=target, reason=body.reason)],
+                      body, match)
+
+    @api.post("/events", dependencies=[Writer], status_code=201,
+              summary="Any event, as JSON: {stream, type, data, occurred_at?, event_id?, "
+                      "meta?, expected_version?}")
+    async def event(request: Request) -> JSONResponse:
+        try:
+            obj = json.loads(await request.body())
+        except (json.JSONDecodeError, UnicodeDecodeError) as e:
+            raise BadRequest("malformed JSON") from e
+        expected = None
+        if isinstance(obj, dict):
+            expected = obj.pop("expected_version", None)
+            if expected is not None and (type(expected) is not int):
+                raise BadRequest("expected_version must be an integer")
+            if obj.get("occurred_at") is None:
+                obj["occurred_at"] = dt.datetime.now(dt.UTC).isoformat()
+        stream, draft = parse_draft(obj)
+        match = stream.removeprefix("match:") if stream.startswith("match:") else None
+        return _appended(lg(), stream, [draft], expected, match)
+
+    return api
+
+
+# --- pages -----------------------------------------------------------------------------------
+
+
+def _templates() -> jinja2.Environment:
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(WEB / "templates"),
+                             autoescape=True, trim_blocks=True, lstrip_blocks=True)
+    env.globals.update(
+        score_line=render.score_line, status_text=render.status_text, pair=render.pair,
+        legs_text=render.legs_text, outcome_text=render.outcome_text,
+        kickoff_text=render.kickoff_text, minute_text=render.minute_text, day=render.day,
+        describe=render.describe, Whistle=Whistle, Card=Card, KickOutcome=KickOutcome,
+        GoalKind=GoalKind, Period=Period, KINDS=KINDS)
+    return env
+
+
+def _moments(lg: Ledger, state: State, competition: str) -> list[dt.date]:
+    """The days the competition's slider stops at: the start of the day after each day
+    something happened in it (its draws and registrations, its matches' kick-offs)."""
+    days = {env.occurred_at.astimezone(dt.UTC).date()
+            for env in lg.read(stream=f"competition:{competition}")}
+    for fixture in state.fixtures.values():
+        if fixture.competition == competition:
+            moment = fixture.kickoff.astimezone(dt.UTC).date() if fixture.kickoff else fixture.date
+            if moment is not None:
+                days.add(moment)
+    after = sorted({d + dt.timedelta(days=1) for d in days})
+    if len(after) > 400:  # a long league season: every few days is enough for a slider
+        step = len(after) // 400 + 1
+        after = after[::step] + after[-1:]
+    return after
+
+
+def _pages(served: Served) -> Any:
+    from fastapi import APIRouter
+
+    pages = APIRouter(include_in_schema=False)
+    templates = _templates()
+
+    def page(name: str, **values: Any) -> HTMLResponse:
+        return HTMLResponse(templates.get_template(name).render(**values))
+
+    def lg() -> Ledger:
+        return served.ledger
+
+    @pages.get("/", response_class=HTMLResponse)
+    async def index() -> HTMLResponse:
+        state = served.hot.state()
+        found = query.matches(lg(), last=INDEX_MATCHES, hot=served.hot)
+        names = render.Names(state)
+        return page("index.html", title="matchledger", competitions=state.competitions,
+                    boards=found.view, names=names)
+
+    @pages.get("/matches/{match}", response_class=HTMLResponse)
+    async def match_centre(match: str, when: When) -> HTMLResponse:
+        found = query.match(lg(), match, **when, hot=served.hot)
+        return page("match.html", title=match, **_match_values(found))
+
+    @pages.get("/matches/{match}/part", response_class=HTMLResponse)
+    async def match_part(match: str, when: When) -> HTMLResponse:
+        found = query.match(lg(), match, **when, hot=served.hot)
+        return page("match_part.html", **_match_values(found))
+
+    @pages.get("/competitions/{competition}", response_class=HTMLResponse)
+    async def competition(request: Request, competition: str, when: When) -> HTMLResponse:
+        values = _competition_values(lg(), served.hot, competition, when)
+        state = served.hot.state()
+        moments = _moments(lg(), state, competition)
+        return page("competition.html", title=values["bracket"].name or competition,
+                    moments=moments, as_of=request.query_params.get("as_of", ""),
+                    known=bool(request.query_params.get("known_at")), **values)
+
+    @pages.get("/competitions/{competition}/part", response_class=HTMLResponse)
+    async def competition_part(competition: str, when: When) -> HTMLResponse:
+        return page("competition_part.html",
+                    **_competition_values(lg(), served.hot, competition, when))
+
+    @pages.get("/teams/{team}", response_class=HTMLResponse)
+    async def team(team: str, when: When) -> HTMLResponse:
+        ledger = lg()
+        streaks = query.team_streaks(ledger, team, **when, hot=served.hot)
+        assert streaks.team is not None and streaks.state is not None
+        overall = query.team_record(ledger, streaks.team, **when, hot=served.hot).view
+        state = streaks.state
+        comps = sorted(c for c in (state.teams[streaks.team].competitions
+                                   if streaks.team in state.teams else ())
+                       if c in state.competitions)
+        records = [query.team_record(ledger, streaks.team, c, **when, hot=served.hot).view
+                   for c in comps]
+        players = query.players(ledger, streaks.team, **when, hot=served.hot).view
+        names = render.Names(streaks.known)
+        return page("team.html", title=names(streaks.team), team=streaks.team, names=names,
+                    overall=overall, records=records, streaks=streaks.view,
+                    players=players, state=state,
+                    label=lambda m: render.match_label(state, m, streaks.team or "", names))
+
+    @pages.get("/console/{match}", response_class=HTMLResponse)
+    async def console(match: str) -> HTMLResponse:
+        found = query.match(lg(), match, hot=served.hot)
+        board, state = found.board, found.state
+        roster = {side: sorted(p.name for p in state.players.values() if p.team == side)
+                  for side in (board.home, board.away) if side is not None}
+        return page("console.html", title=f"console · {match}", roster=roster,
+                    **_match_values(found))
+
+    return pages
+
+
+def _match_values(found: query.MatchAnswer) -> dict[str, Any]:
+    board, names = found.board, render.Names(found.state)
+    timeline: list[tuple[tuple[int, int, int], str, str, str]] = []
+    order = {p: i for i, p in enumerate(Period)}
+    for goal in board.goals:
+        key = (order.get(goal.period, 9) if goal.period else 9, goal.minute or 0, goal.added or 0)
+        kind = {GoalKind.PENALTY: " (pen)", GoalKind.OWN_GOAL: " (o.g.)"}.get(goal.kind, "")
+        text = f"{goal.player or '?'}{kind}" + (" — disallowed" if goal.disallowed else "")
+        timeline.append((key, render.minute_text(goal.minute, goal.added),
+                         "goal" if not goal.disallowed else "disallowed",
+                         f"{names(goal.scorer_team)}: {text}"))
+    for card in board.cards:
+        key = (order.get(card.period, 9) if card.period else 9, card.minute or 0, card.added or 0)
+        timeline.append((key, render.minute_text(card.minute, card.added), str(card.card),
+                         f"{names(card.team)}: {card.player}"))
+    timeline.sort(key=lambda row: row[0])
+    return {"board": board, "tie": found.tie, "names": names,
+            "timeline": [row[1:] for row in timeline], "kicks": board.kicks,
+            "headline": render.score_line(board, found.tie, names),
+            "status": render.status_text(board)}
+
+
+def _competition_values(lg: Ledger, hot: query.Hot, competition: str,
+                        when: dict[str, Any]) -> dict[str, Any]:
+    bracket = query.bracket(lg, competition, **when, hot=hot)
+    table = query.table(lg, competition, **when, hot=hot)
+    names = render.Names(bracket.known)
+    said = [f"{k.replace('_', ' ')} {v:%d %b %Y}" if isinstance(v, dt.datetime) else
+            f"at position {v}" for k, v in when.items() if v is not None]
+    return {"competition": competition, "bracket": bracket.view, "table": table.view,
+            "names": names, "when_text": " · ".join(said) or "now",
+            # each tie's second line as the terminal's bracket draws it: legs, aggregate, outcome
+            "ties_text": {t.tie: render.tie_label(t, names).plain.split("\n", 1)[-1]
+                          for r in bracket.view.rounds for t in r.ties}}
+
+
+# --- running ---------------------------------------------------------------------------------
+
+
+def bind(host: str, port: int) -> socket.socket:
+    """A listening socket on ``host``:``port`` (0: any free port); OSError when taken."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    # proto named, not 0: asyncio sets TCP_NODELAY only on sockets that say they are TCP, and
+    # without it a response's body waits for the client's delayed ACK of its headers (40 ms)
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        sock.bind((host, port))
+        sock.listen(128)
+    except OSError:
+        sock.close()
+        raise
+    return sock
+
+
+def server_for(sock: socket.socket, db: Path, token: str) -> uvicorn.Server:
+    """A uvicorn server of the ledger at ``db`` on ``sock``: one process, since the hot fold
+    lives in it; ``.run(sockets=[sock])`` serves until stopped."""
+    config = uvicorn.Config(make_app(db, token), log_level="warning", access_log=False,
+                            server_header=False, timeout_graceful_shutdown=2)
+    return uvicorn.Server(config)
+
+
+def run(sock: socket.socket, db: Path, token: str) -> None:
+    """Serve until interrupted."""
+    server_for(sock, db, token).run(sockets=[sock])
