@@ -67,20 +67,36 @@ def parse_moment(text: str) -> dt.datetime:
         return dt.datetime.now(UTC)
     try:
         if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
-            return dt.datetime.combine(dt.date.fromisoformat(value), dt.time(), UTC)
-        moment = dt.datetime.fromisoformat(value)
+            moment = dt.datetime.combine(dt.date.fromisoformat(value), dt.time(), UTC)
+        else:
+            moment = dt.datetime.fromisoformat(value)
     except ValueError:
         raise ValueError(f"{text!r} is not a date or time: {_TIME_HELP}") from None
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+    return within_range(moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC))
+
+
+def within_range(moment: dt.datetime) -> dt.datetime:
+    """``moment`` if the ledger can hold it (the years ``ledger.limits`` allows), else the
+    ValueError click reports as a bad value of the option."""
+    from ledger.errors import OutOfBounds
+    from ledger.limits import check_time
+
+    try:
+        return check_time(moment, "time")
+    except OutOfBounds as e:
+        raise ValueError(str(e).removeprefix("time: ")) from None
 
 
 def parse_kickoff(text: str) -> dt.datetime:
     """A kick-off as typed: local time with its offset, which sources give and the ledger
     keeps (``ledger.parse_time``, the strict form); without one it would be UTC, hours off."""
     from ledger import InvalidEvent, parse_time
+    from ledger.errors import OutOfBounds
 
     try:
         return parse_time(text.strip(), "--kickoff")
+    except OutOfBounds as e:
+        raise ValueError(str(e).removeprefix("--kickoff: ")) from None
     except InvalidEvent:
         raise ValueError(f"{text!r} is not a kick-off with its UTC offset: use "
                          "2024-05-02T21:00+02:00 (local time), or --date for a day alone"

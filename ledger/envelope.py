@@ -15,6 +15,7 @@ import attrs
 
 from events import Event
 from ledger.jsontext import loads
+from ledger.limits import check_draft
 
 UTC = dt.UTC
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=UTC)
@@ -49,6 +50,11 @@ class Draft:
     event_id: str = attrs.field(factory=new_event_id)
     meta: Mapping[str, Any] = attrs.field(factory=dict)
     recorded_at: dt.datetime | None = None
+
+    def __attrs_post_init__(self) -> None:
+        """Refuse a draft out of the ledger's bounds as it is made, before any lock is taken:
+        every path in (the CLI, JSON, the importers, the API) makes one."""
+        check_draft(self.event_id, self.event, self.meta, self.occurred_at, self.recorded_at)
 
 
 class StoredMeta(Mapping[str, Any]):

@@ -25,6 +25,7 @@ from events import schema_version
 from ledger.envelope import Draft, to_micros
 from ledger.errors import InvalidEvent, LedgerError
 from ledger.jsontext import dumps_data, loads
+from ledger.limits import check_time
 from ledger.store import Ledger, StoredDraft, chain_hash, iso, stored_texts
 from ledger.validate import decode_data
 
@@ -50,7 +51,7 @@ def parse_time(value: Any, field: str) -> dt.datetime:
         raise InvalidEvent(f"{field}: {value!r} is not an ISO 8601 time: {reason}") from e
     if moment.tzinfo is None:
         raise InvalidEvent(f"{field}: {value!r} has no UTC offset (add Z or +02:00)")
-    return moment
+    return check_time(moment, field)
 
 
 def parse_draft(obj: Any, name: Callable[[str, str], str] | None = None

@@ -40,6 +40,7 @@ from ledger.errors import (
     NotALedger,
 )
 from ledger.jsontext import dumps, dumps_data, loads
+from ledger.limits import check_schema
 from ledger.teams import Registry
 from ledger.validate import Judge, allowed_in, decode_data, scheduled_in, stream_kind
 
@@ -114,6 +115,10 @@ class StoredDraft(Draft):
     unchanged, so export then import gives an identical ledger, hashes included."""
 
     stored: tuple[str, int, dict[str, Any]]  # type, schema_version, data
+
+    def __attrs_post_init__(self) -> None:
+        super().__attrs_post_init__()
+        check_schema(self.stored[1])
 
 
 class Ledger:

@@ -44,6 +44,7 @@ from ledger.codec import decode, explain
 from ledger.envelope import from_micros
 from ledger.errors import InvalidEvent, RuleBroken, UnknownMatch
 from ledger.jsontext import loads
+from ledger.limits import MAX_ID, check_text
 from ledger.teams import SLUG, Registry, need_letters
 
 COMPETITION_TYPES = frozenset(
@@ -92,6 +93,7 @@ State = CompetitionState | MatchState
 
 def stream_kind(stream: str) -> tuple[str, str]:
     """("match", "uel24-qf1-leg1") for "match:uel24-qf1-leg1"; refuses anything else."""
+    check_text(stream, "stream", MAX_ID + len("competition:"))
     kind, sep, ident = stream.partition(":")
     if not sep or kind not in ("competition", "match") or not SLUG.match(ident):
         raise InvalidEvent(
