@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-import json
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -636,22 +635,22 @@ def raw_json(
 
     Example: matchledger append json '{"stream": "match:m1", "type": "MatchStarted", "data": {}}'
     """
-    from ledger import parse_draft, parse_json
+    from ledger import load_json, parse_draft
 
-    text = sys.stdin.read() if event in (None, "-") else event
     try:
-        obj = json.loads(text)
-    except json.JSONDecodeError:
-        parse_json(text)  # raises the ledger's own one-line "malformed JSON" error
-        raise
+        text = sys.stdin.read() if event in (None, "-") else event
+    except UnicodeDecodeError as e:
+        raise CliError(f"stdin is not UTF-8 text ({e.reason} at byte {e.start})") from e
+    obj = load_json(text)
     if isinstance(obj, dict):
         if obj.get("occurred_at") is None:
             moment = at or dt.datetime.now(dt.UTC)
             obj["occurred_at"] = moment.isoformat()
         if event_id is not None:
             obj["event_id"] = event_id
-        if source is not None:
-            obj["meta"] = {**(obj.get("meta") or {}), "source": source}
+        meta = obj.get("meta") or {}
+        if source is not None and isinstance(meta, dict):  # else the ledger says what is wrong
+            obj["meta"] = {**meta, "source": source}
     stream, draft = parse_draft(obj)
     with open_ledger(db) as lg:
         head = lg.head()

@@ -179,6 +179,12 @@ def complete_team(ctx: typer.Context, incomplete: str) -> list[str]:
 
 # --- options shared by many commands ---------------------------------------------------------
 
+# SQLite's largest integer: the bound of a position or count typed (ledger.limits has it too,
+# but importing the ledger here would slow down --help and completion)
+MAX_POSITION = 2**63 - 1
+Interval = Annotated[float, typer.Option(
+    "--interval", min=0.05, max=3600, metavar="SECONDS", help="How often --follow polls.")]
+
 Db = Annotated[Path, typer.Option(
     "--db", envvar=ENV_DB, metavar="PATH", show_default=True,
     help="The ledger file (or set MATCHLEDGER_DB).")]
@@ -192,7 +198,7 @@ KnownAt = Annotated[dt.datetime | None, typer.Option(
     help="Only what the ledger had RECORDED by TIME (same format as --as-of): what did we "
          "believe then?")]
 AtPosition = Annotated[int | None, typer.Option(
-    "--at-position", min=0, metavar="N", rich_help_panel=TIME_PANEL,
+    "--at-position", min=0, max=MAX_POSITION, metavar="N", rich_help_panel=TIME_PANEL,
     help="Only the events at positions 1..N of the log.")]
 Json = Annotated[bool, typer.Option(
     "--json", help="Print JSON with stable keys (see the README) instead of tables.")]

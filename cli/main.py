@@ -34,6 +34,29 @@ def _user_errors() -> tuple[type[BaseException], ...]:
     return (CliError, LedgerError, ProjectionError, sqlite3.Error, OSError)
 
 
+class BadArgument(Exception):
+    """An argument that is not text at all: bytes no UTF-8 decodes, a lone surrogate."""
+
+
+def check_arguments(args: Sequence[str]) -> None:
+    """Refuse, naming its option, an argument that is not UTF-8 text: a file name or a team
+    name alike would break SQLite, the output or the ledger on its way through."""
+    if all(arg.isascii() for arg in args):  # nearly always: nothing to import
+        return
+    from ledger import LedgerError
+    from ledger.limits import check_text
+
+    for i, arg in enumerate(args):
+        option, eq, value = arg.partition("=")
+        if not (eq and option.startswith("--")):
+            option, value = (args[i - 1] if i and args[i - 1].startswith("-")
+                             else f"argument {i + 1}"), arg
+        try:
+            check_text(value, option, limit=len(value))
+        except LedgerError as e:
+            raise BadArgument(str(e)) from None
+
+
 class MatchledgerGroup(TyperGroup):
     """The root group: runs a command, turning any user error into one line on stderr."""
 
@@ -47,8 +70,12 @@ class MatchledgerGroup(TyperGroup):
         **extra: Any,
     ) -> Any:
         try:
+            check_arguments(sys.argv[1:] if args is None else args)
             code = super().main(args, prog_name, complete_var, standalone_mode=False,
                                 windows_expand_args=windows_expand_args, **extra)
+        except BadArgument as e:
+            typer.echo(f"error: {e}", err=True)
+            code = EXIT_USAGE
         except click_exceptions.NoArgsIsHelpError:
             code = 0  # the help was printed
         except click_exceptions.ClickException as e:  # bad usage: a wrong option or value

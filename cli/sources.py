@@ -57,7 +57,8 @@ def format_of_text(head: str, name: str) -> str:
     if first.startswith("{"):
         try:
             value = json.loads(first)
-        except ValueError:  # a pretty-printed object, or a broken line of JSON Lines
+        except (ValueError, RecursionError):  # a pretty-printed object, a broken line of JSON
+            # Lines, or one nested too deeply for json (the ledger's reader says which)
             cut = first == "{" or name.lower().endswith(".json")
             return JSON if cut else JSONL
         is_event = isinstance(value, dict) and ("stream" in value or "type" in value)

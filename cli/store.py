@@ -20,6 +20,7 @@ import typer
 
 from cli.common import (
     DEFAULT_DB,
+    MAX_POSITION,
     AsOf,
     AtPosition,
     CliError,
@@ -298,7 +299,7 @@ CompetitionOpt = Annotated[str | None, typer.Option(
 TypeOpt = Annotated[list[str] | None, typer.Option(
     "--type", "-t", metavar="TYPE", help="Only events of this type (repeatable): GoalScored, …")]
 AfterOpt = Annotated[int, typer.Option(
-    "--after", min=0, metavar="N", help="Only events after position N.")]
+    "--after", min=0, max=MAX_POSITION, metavar="N", help="Only events after position N.")]
 
 
 def type_filter(types: list[str] | None) -> dict[str, Any]:

@@ -14,6 +14,7 @@ from typing import Any
 import attrs
 
 from events import Event
+from ledger.errors import InvalidEvent
 from ledger.jsontext import loads
 from ledger.limits import check_draft
 
@@ -69,7 +70,12 @@ class StoredMeta(Mapping[str, Any]):
 
     def _parsed(self) -> dict[str, Any]:
         if self._value is None:
-            self._value = loads(self._text)
+            try:
+                self._value = loads(self._text)
+            except ValueError as e:
+                raise InvalidEvent(f"stored meta is not JSON ({e}): the ledger file was "
+                                   "changed outside matchledger (matchledger verify shows "
+                                   "where)") from e
         return self._value
 
     def __getitem__(self, key: str) -> Any:

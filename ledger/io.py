@@ -118,13 +118,17 @@ def _check_hash(obj: dict[str, Any], fields: dict[str, Any], schema: int) -> Non
                            "the line was changed after export")
 
 
-def parse_json(text: str, name: Callable[[str, str], str] | None = None
-               ) -> tuple[str, Draft]:
+def load_json(text: str) -> Any:
+    """The value of a JSON text; malformed (or nested too deeply) is a one-line InvalidEvent."""
     try:
-        obj = loads(text)
+        return loads(text)
     except json.JSONDecodeError as e:
         raise InvalidEvent(f"malformed JSON: {e}") from e
-    return parse_draft(obj, name)
+
+
+def parse_json(text: str, name: Callable[[str, str], str] | None = None
+               ) -> tuple[str, Draft]:
+    return parse_draft(load_json(text), name)
 
 
 def _namer() -> Callable[[str, str], str]:

@@ -59,8 +59,10 @@ def check_text(text: str, field: str, limit: int = MAX_NAME) -> str:
                            "allowed")
     found = _SURROGATE(text)
     if found:
-        raise OutOfBounds(f"{field}: not UTF-8 text (a lone surrogate, "
-                           f"U+{ord(found.group()):04X}, at character {found.start() + 1})")
+        code = ord(found.group())
+        byte = f" or the byte 0x{code - 0xDC00:02X}" if 0xDC80 <= code <= 0xDCFF else ""
+        raise OutOfBounds(f"{field}: not UTF-8 text (a lone surrogate, U+{code:04X}{byte}, "
+                          f"at character {found.start() + 1})")
     return text
 
 

@@ -42,7 +42,14 @@ from ledger.errors import (
 from ledger.jsontext import dumps, dumps_data, loads
 from ledger.limits import check_schema
 from ledger.teams import Registry
-from ledger.validate import Judge, allowed_in, decode_data, scheduled_in, stream_kind
+from ledger.validate import (
+    Judge,
+    allowed_in,
+    decode_data,
+    decode_stored,
+    scheduled_in,
+    stream_kind,
+)
 
 NO_STREAM = -1  # expected_version of a stream that must not exist yet
 GENESIS = bytes(32)
@@ -402,7 +409,7 @@ class Ledger:
             (match,)).fetchone()
         if row is None:
             return None
-        event = decode_data(row[0], row[1], loads(row[2]))
+        event = decode_stored(row[0], row[1], row[2])
         assert isinstance(event, FixtureScheduled)
         return event
 
@@ -570,7 +577,7 @@ def _envelope(row: Sequence[Any], event: Event | None = None,
         schema_version=schema,
         occurred_at=from_micros(occurred),
         recorded_at=from_micros(recorded),
-        event=event if event is not None else decode_data(type_name, schema, loads(data)),
+        event=event if event is not None else decode_stored(type_name, schema, data),
         meta=meta_dict if meta_dict is not None else StoredMeta(meta) if meta else {},
         prev_hash=bytes(prev_hash).hex(),
         hash=bytes(digest).hex(),

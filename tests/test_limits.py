@@ -11,10 +11,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from cli.demo import seed_lines
 from cli.main import app
 from events import GoalScored, TeamRegistered
-from ledger import Draft, InvalidEvent, Ledger, import_lines, parse_json, parse_time
+from ledger import Draft, InvalidEvent, Ledger, parse_json, parse_time
 from ledger.limits import MAX_ID, MAX_META, MAX_NAME, check_time
 
 runner = CliRunner()
@@ -22,22 +21,18 @@ UTC = dt.UTC
 MATCH = "uel24-qf1-leg1"
 
 
-@pytest.fixture
-def demo(db_path: Path) -> Path:
-    with Ledger(db_path) as lg:
-        import_lines(lg, seed_lines())
-    return db_path
-
-
-def refused(db: Path, args: list[str], message: str, code: int = 1) -> None:
-    """The CLI refuses with one line on stderr naming ``message``, and writes nothing."""
+def refused(db: Path, args: list[str], message: str, code: int = 1,
+            stdin: str | bytes | None = None, *, unchanged: bool = True) -> None:
+    """The CLI refuses with one line on stderr naming ``message``, and (``unchanged``)
+    leaves the ledger file as it was, byte for byte."""
     before = db.read_bytes()
-    result = runner.invoke(app, [*args, "--db", str(db)])
-    assert result.exit_code == code, (result.stdout, result.stderr)
+    result = runner.invoke(app, [*args, "--db", str(db)], input=stdin)
+    assert result.exit_code == code, (result.stdout, result.stderr, result.exc_info)
     assert result.exception is None or isinstance(result.exception, SystemExit), result.exc_info
     lines = result.stderr.splitlines()
-    assert len(lines) == 1 and message in lines[0], result.stderr
-    assert db.read_bytes() == before
+    assert len(lines) == 1 and lines[0].startswith("error: ") and message in lines[0], \
+        result.stderr
+    assert db.read_bytes() == before or not unchanged
 
 
 def line(**fields: object) -> str:
@@ -52,35 +47,35 @@ def line(**fields: object) -> str:
 
 
 def test_a_recorded_at_beyond_the_range_is_refused_rather_than_breaking_every_read(
-        demo: Path) -> None:
+        demo_db: Path) -> None:
     text = line(recorded_at="9999-12-31T23:59:59-23:59")
-    refused(demo, ["append", "json", text], "recorded_at: 9999-12-31T23:59:59-23:59 is outside "
-                                             "the years 1850 to 2200")
-    jsonl = demo.parent / "in.jsonl"
+    refused(demo_db, ["append", "json", text],
+            "recorded_at: 9999-12-31T23:59:59-23:59 is outside the years 1850 to 2200")
+    jsonl = demo_db.parent / "in.jsonl"
     jsonl.write_text(text + "\n")
-    refused(demo, ["import", str(jsonl)], "line 1: recorded_at:")
+    refused(demo_db, ["import", str(jsonl)], "line 1: recorded_at:")
 
 
-def test_a_huge_points_for_win_is_refused_rather_than_breaking_the_rebuild(demo: Path) -> None:
-    refused(demo, ["append", "competition", "big", "--name", "Big", "--season", "2024",
+def test_a_huge_points_for_win_is_refused_rather_than_breaking_the_rebuild(demo_db: Path) -> None:
+    refused(demo_db, ["append", "competition", "big", "--name", "Big", "--season", "2024",
                    "--points-for-win", "99999999999999999999"],
             "rules.points_for_win: 99999999999999999999 is out of range")
 
 
-def test_a_kickoff_in_year_one_is_refused_rather_than_breaking_the_table(demo: Path) -> None:
-    refused(demo, ["append", "fixture", "uel-2023-24", "zz", "--kickoff",
+def test_a_kickoff_in_year_one_is_refused_rather_than_breaking_the_table(demo_db: Path) -> None:
+    refused(demo_db, ["append", "fixture", "uel-2023-24", "zz", "--kickoff",
                    "0001-01-01T00:00+14:00"],
             "Invalid value for '--kickoff': 0001-01-01T00:00:00+14:00 is outside", code=2)
-    refused(demo, ["append", "fixture", "uel-2023-24", "zz", "--date", "0001-01-01"],
+    refused(demo_db, ["append", "fixture", "uel-2023-24", "zz", "--date", "0001-01-01"],
             "date: 0001-01-01 is outside the years 1850 to 2200")
 
 
 @pytest.mark.parametrize("option", ["--as-of", "--known-at"])
 @pytest.mark.parametrize("moment", ["1849-12-31T23:59Z", "2201-01-01", "0001-01-01T00:00+14:00",
                                     "9999-12-31T23:59:59-23:59"])
-def test_times_asked_about_are_within_the_range_too(demo: Path, option: str, moment: str
+def test_times_asked_about_are_within_the_range_too(demo_db: Path, option: str, moment: str
                                                     ) -> None:
-    refused(demo, ["log", option, moment], "is outside the years 1850 to 2200", code=2)
+    refused(demo_db, ["log", option, moment], "is outside the years 1850 to 2200", code=2)
 
 
 def test_the_range_is_1850_to_2200_inclusive() -> None:
@@ -97,34 +92,34 @@ def test_the_range_is_1850_to_2200_inclusive() -> None:
 # --- integers beyond 64 bits, lone surrogates ------------------------------------------------
 
 
-def test_a_huge_schema_version_is_one_line_not_a_traceback(demo: Path) -> None:
-    refused(demo, ["append", "json", line(schema_version=99999999999999999999)],
+def test_a_huge_schema_version_is_one_line_not_a_traceback(demo_db: Path) -> None:
+    refused(demo_db, ["append", "json", line(schema_version=99999999999999999999)],
             "schema_version: 99999999999999999999 is out of range")
 
 
 @pytest.mark.parametrize("field", ["name", "season", "competition"])
-def test_a_lone_surrogate_in_a_json_field_is_refused_naming_the_field(demo: Path, field: str
+def test_a_lone_surrogate_in_a_json_field_is_refused_naming_the_field(demo_db: Path, field: str
                                                                       ) -> None:
     data = {"competition": "x1", "name": "X", "season": "2024"}
     data[field] = "a\ud800b"
-    refused(demo, ["append", "json", line(data=data)],
+    refused(demo_db, ["append", "json", line(data=data)],
             f"{field}: not UTF-8 text (a lone surrogate, U+D800, at character 2)")
 
 
-def test_a_lone_surrogate_in_meta_or_the_event_id_is_refused(demo: Path) -> None:
-    refused(demo, ["append", "json", line(meta={"by": "\udcff"})], "meta: not UTF-8 text")
-    refused(demo, ["append", "json", line(event_id="id-\udcff")], "event_id: not UTF-8 text")
+def test_a_lone_surrogate_in_meta_or_the_event_id_is_refused(demo_db: Path) -> None:
+    refused(demo_db, ["append", "json", line(meta={"by": "\udcff"})], "meta: not UTF-8 text")
+    refused(demo_db, ["append", "json", line(event_id="id-\udcff")], "event_id: not UTF-8 text")
 
 
 # --- lengths and sizes ---------------------------------------------------------------------
 
 
-def test_a_name_longer_than_the_limit_is_refused_on_the_command_line(demo: Path) -> None:
-    refused(demo, ["append", "goal", MATCH, "--team", "roma", "--player", "x" * (MAX_NAME + 1)],
+def test_a_name_longer_than_the_limit_is_refused_on_the_command_line(demo_db: Path) -> None:
+    refused(demo_db, ["append", "goal", MATCH, "--team", "roma", "--player", "x" * (MAX_NAME + 1)],
             f"player: {MAX_NAME + 1} characters, more than the {MAX_NAME} allowed")
-    refused(demo, ["append", "team", "uel-2023-24", "big", "--name", "n" * 1_000_000],
+    refused(demo_db, ["append", "team", "uel-2023-24", "big", "--name", "n" * 1_000_000],
             "name: 1,000,000 characters")
-    refused(demo, ["append", "retract", MATCH, "last", "--reason", "r" * 100_000],
+    refused(demo_db, ["append", "retract", MATCH, "last", "--reason", "r" * 100_000],
             "reason: 100,000 characters")
 
 
