@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import time
 from pathlib import Path
 
 import pytest
@@ -142,3 +143,14 @@ def test_ids_meta_and_aliases_are_bounded_in_the_api_too(ledger: Ledger) -> None
     with pytest.raises(InvalidEvent, match="stream: 2,000 characters"):
         stream, draft = parse_json(line(stream="match:" + "m" * 1994))
         ledger.append(stream, [draft])
+
+
+def test_a_megabyte_team_name_in_a_football_txt_file_is_refused_before_fuzzy_matching(
+        demo_db: Path, tmp_path: Path) -> None:
+    name = "Real " + "abcdefgh " * 116_000 + "Madrid"
+    season = tmp_path / "cup.txt"
+    season.write_text(f"= Test Cup 2023/24\n\n[Tue Sep/19 2023]\n  18.45  {name}  0-0  "
+                      "AC Milan\n", encoding="utf-8")
+    started = time.perf_counter()
+    refused(demo_db, ["import", str(season)], "cup.txt: team name 'Real abcdefgh")
+    assert time.perf_counter() - started < 5  # not the minutes difflib takes over a megabyte
