@@ -24,6 +24,7 @@ from cli.common import (
     Interval,
     KnownAt,
     console,
+    json_lines_out,
     open_ledger,
 )
 from cli.store import (
@@ -152,7 +153,7 @@ class _Printer:
         if self.json:
             from ledger import export_lines
 
-            export_lines(self.lg, sys.stdout, after=after, at_position=upto, **filters)
+            export_lines(self.lg, json_lines_out(), after=after, at_position=upto, **filters)
             sys.stdout.flush()
             return
         from cli import render

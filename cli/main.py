@@ -20,7 +20,7 @@ from typer._click import exceptions as click_exceptions
 from typer.core import TyperGroup
 
 from cli import append, demo, log, rebuild, store, views
-from cli.common import CliError, one_line
+from cli.common import CliError, one_line, printable
 
 EXIT_ERROR = 1  # the ledger refused, or something named does not exist
 EXIT_USAGE = 2  # the command line itself is wrong (click's convention)
@@ -74,7 +74,7 @@ class MatchledgerGroup(TyperGroup):
             code = super().main(args, prog_name, complete_var, standalone_mode=False,
                                 windows_expand_args=windows_expand_args, **extra)
         except BadArgument as e:
-            typer.echo(f"error: {e}", err=True)
+            typer.echo(f"error: {printable(str(e))}", err=True)
             code = EXIT_USAGE
         except click_exceptions.NoArgsIsHelpError:
             code = 0  # the help was printed
@@ -84,7 +84,7 @@ class MatchledgerGroup(TyperGroup):
             ctx = getattr(e, "ctx", None)
             if ctx is not None:
                 hint = f" (see {ctx.command_path} --help)"
-            typer.echo(f"error: {' '.join(message.split())}{hint}", err=True)
+            typer.echo(f"error: {printable(' '.join(message.split()))}{hint}", err=True)
             code = e.exit_code
         except typer.Abort:
             typer.echo("aborted", err=True)

@@ -33,6 +33,7 @@ from cli.common import (
     complete_match,
     console,
     emit_json,
+    json_lines_out,
     match_id,
     open_ledger,
 )
@@ -340,7 +341,7 @@ def export(
     with open_ledger(db) as lg:
         known_streams(lg, filters)
         if output is None:
-            export_lines(lg, sys.stdout, **filters)
+            export_lines(lg, json_lines_out(), **filters)
             return
         with output.open("w", encoding="utf-8") as out:
             count = export_lines(lg, out, **filters)

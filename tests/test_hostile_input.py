@@ -6,13 +6,17 @@ stderr, a non-zero exit code, and the ledger file unchanged."""
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 from pathlib import Path
 
 import pytest
-from test_limits import refused
+from test_limits import refused, runner
 
-from ledger import Ledger
+from cli.demo import seed_lines
+from cli.main import app
+from events import TeamRegistered
+from ledger import Ledger, import_lines
 
 MATCH = "uel24-qf1-leg1"
 HUGE = "99999999999999999999"
@@ -117,3 +121,46 @@ def test_stored_meta_that_is_not_json_is_one_line(demo_db: Path) -> None:
         with pytest.raises(Exception, match="stored meta is not JSON") as raised:
             dict(goal.meta)
     assert type(raised.value).__name__ == "InvalidEvent"
+
+
+# --- terminal control characters in what the CLI prints -------------------------------------
+
+PWNED = "\x1b]0;pwned\x07 FC\u202e"  # retitles the terminal, then reverses what follows
+UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+
+
+def test_names_with_control_characters_are_escaped_in_tables_lines_and_errors(
+        demo_db: Path) -> None:
+    added = runner.invoke(app, ["append", "team", "uel-2023-24", "pwn", "--name", PWNED,
+                                "--alias", "\u009b2J", "--db", str(demo_db)])
+    assert added.exit_code == 0, added.stderr
+    for args in (["teams"], ["log", "--last", "1"], ["log", "--last", "1", "--follow",
+                                                     "--at-position", "143"]):
+        result = runner.invoke(app, [*args, "--db", str(demo_db)])
+        assert result.exit_code == 0, result.stderr
+        for out in (added.stdout, result.stdout, result.stderr):
+            assert not UNSAFE.search(out), out
+        assert "\\x1b]0;pwned" in result.stdout and "\\x9b2J" in result.stdout
+    unknown = runner.invoke(app, ["streaks", "\x1b[2J\x1b[H", "--db", str(demo_db)])
+    assert unknown.exit_code == 1
+    assert unknown.stderr.startswith("error: unknown team '\\x1b[2J\\x1b[H'")
+    assert not UNSAFE.search(unknown.stderr)
+
+
+def test_json_output_stays_exact_json_and_safe_on_a_terminal(demo_db: Path) -> None:
+    with Ledger(demo_db) as lg:
+        lg.append("competition:uel-2023-24", [TeamRegistered(team="pwn", name=PWNED,
+                                                             aliases=("\u009b2J",))])
+    teams = runner.invoke(app, ["teams", "--json", "--db", str(demo_db)])
+    log = runner.invoke(app, ["log", "--last", "1", "--json", "--db", str(demo_db)])
+    export = runner.invoke(app, ["export", "--after", "142", "--db", str(demo_db)])
+    for result in (teams, log, export):
+        assert result.exit_code == 0 and not UNSAFE.search(result.stdout), result.stdout
+    team = next(t for t in json.loads(teams.stdout) if t["team"] == "pwn")
+    assert (team["name"], team["aliases"]) == (PWNED, ["\u009b2J"])
+    for result in (log, export):
+        assert json.loads(result.stdout)["data"]["name"] == PWNED
+    copy = demo_db.parent / "copy.db"
+    with Ledger(copy) as lg:  # an escaped export imports back: the same values, hashes hold
+        import_lines(lg, [*seed_lines(), export.stdout])
+        assert lg.verify().ok
