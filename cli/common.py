@@ -52,10 +52,11 @@ def one_line(error: BaseException) -> str:
 
 
 # what a terminal acts on rather than shows: C0 and C1 controls but tab and newline (ESC starts
-# the sequences that retitle a window or clear the screen), DEL, the bidirectional overrides
-# that make text read other than it is stored, and lone surrogates (no UTF-8 can carry them)
+# the sequences that retitle a window or clear the screen), DEL, the line and paragraph
+# separators, the bidirectional overrides that make text read other than it is stored, and
+# lone surrogates (no UTF-8 can carry them)
 _UNPRINTABLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f"
-                          "\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+                          "\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
 
 
 def printable(text: str) -> str:

@@ -74,7 +74,7 @@ class MatchledgerGroup(TyperGroup):
             code = super().main(args, prog_name, complete_var, standalone_mode=False,
                                 windows_expand_args=windows_expand_args, **extra)
         except BadArgument as e:
-            typer.echo(f"error: {printable(str(e))}", err=True)
+            typer.echo(f"error: {printable(' '.join(str(e).split()))}", err=True)
             code = EXIT_USAGE
         except click_exceptions.NoArgsIsHelpError:
             code = 0  # the help was printed

@@ -41,8 +41,12 @@ def test_an_argument_that_is_not_utf8_is_refused_naming_its_option(
     refused(demo_db, args, message, 2)
 
 
-def test_stdin_that_is_not_utf8_is_one_line(demo_db: Path) -> None:
-    refused(demo_db, ["append", "json"], "stdin is not UTF-8 text", 1, stdin=b'{"a": "\xff"}')
+@pytest.mark.parametrize("args", [["append", "json"], ["import", "-"]])
+@pytest.mark.parametrize("text", [b'{"a": "\xff"}', b'{"stream": "x"}\n{"a": "\xed\xb3\xbf"}\n',
+                                  b"= Cup 2023/24\n\xff\n"])
+def test_stdin_that_is_not_utf8_is_one_line(demo_db: Path, args: list[str], text: bytes
+                                            ) -> None:
+    refused(demo_db, args, "stdin is not UTF-8 text", 1, stdin=text)
 
 
 # --- dates beyond years 1-9999, integers beyond 64 bits, an infinite interval ---------------
@@ -53,6 +57,7 @@ def test_stdin_that_is_not_utf8_is_one_line(demo_db: Path) -> None:
     (["append", "goal", MATCH, "--team", "roma", "--at", "0001-01-01T00:00+14:00"],
      "Invalid value for '--at': 0001-01-01T00:00:00+14:00 is outside the years", 2),
     (["append", "fixture", "uel-2023-24", "zz", "--date", "10000-01-01"], "--date:", 1),
+    (["append", "fixture", "uel-2023-24", "zz", "--date", ""], "--date: Invalid isoformat", 1),
     (["log", "--after", HUGE], "Invalid value for '--after'", 2),
     (["export", "--after", HUGE], "Invalid value for '--after'", 2),
     (["log", "--last", HUGE], "Invalid value for '--last'", 2),
@@ -164,3 +169,12 @@ def test_json_output_stays_exact_json_and_safe_on_a_terminal(demo_db: Path) -> N
     with Ledger(copy) as lg:  # an escaped export imports back: the same values, hashes hold
         import_lines(lg, [*seed_lines(), export.stdout])
         assert lg.verify().ok
+
+
+def test_stdin_read_after_its_format_is_sniffed_is_still_open(db_path: Path) -> None:
+    """The check for UTF-8 must not close stdin once the first line is read ahead."""
+    result = runner.invoke(app, ["import", "-", "--db", str(db_path)],
+                           input="\n".join(seed_lines()) + "\n")
+    assert result.exit_code == 0, result.stderr
+    with Ledger(db_path) as lg:
+        assert lg.head() == len(seed_lines())
