@@ -17,6 +17,7 @@ a lone surrogate that no UTF-8 text can carry, a megabyte where a name belongs.
 from __future__ import annotations
 
 import datetime as dt
+import enum
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -39,8 +40,8 @@ MAX_META = 10_000  # characters of an event's meta as JSON text
 MAX_DEPTH = 16  # levels of objects and lists in meta
 
 # fields of the catalogue that hold ids, and those that hold free text; the rest are names
-_ID_FIELDS = frozenset({"competition", "tie", "match", "winner_of", "goal", "event"})
-_TEXT_FIELDS = frozenset({"reason", "source"})
+_LIMITS = {**dict.fromkeys(("competition", "tie", "match", "winner_of", "goal", "event"), MAX_ID),
+           **dict.fromkeys(("reason", "source"), MAX_TEXT)}
 _SURROGATE = re.compile("[\ud800-\udfff]").search
 
 
@@ -54,6 +55,8 @@ def check_time(moment: dt.datetime, field: str) -> dt.datetime:
 
 def check_text(text: str, field: str, limit: int = MAX_NAME) -> str:
     """``text`` if it is Unicode that UTF-8 can carry and at most ``limit`` characters long."""
+    if len(text) <= limit and text.isascii():  # nearly always, and quick to tell
+        return text
     if len(text) > limit:
         raise OutOfBounds(f"{field}: {len(text):,} characters, more than the {limit:,} "
                            "allowed")
@@ -100,17 +103,23 @@ def _fields(cls: type) -> tuple[str, ...]:
 
 
 def _check_fields(value: Any, path: str) -> None:
-    """Every field of an event (or of the rules or a side within it) within bounds."""
+    """Every field of an event (or of the rules or a side within it) within bounds; the
+    common kinds (text, small numbers, none, choices) checked inline, as appends are many."""
     for name in _fields(type(value)):
         field = getattr(value, name)
-        if field is not None:
-            _check_value(field, f"{path}{name}", name)
+        kind = type(field)
+        if kind is str:
+            check_text(field, path + name, _LIMITS.get(name, MAX_NAME))
+        elif kind is int:
+            if not -MAX_NUMBER <= field <= MAX_NUMBER:
+                _check_value(field, path + name, name)
+        elif field is not None and kind is not bool and not isinstance(field, enum.Enum):
+            _check_value(field, path + name, name)
 
 
 def _check_value(value: Any, field: str, name: str) -> None:
     if isinstance(value, str):
-        check_text(value, field, MAX_ID if name in _ID_FIELDS
-                   else MAX_TEXT if name in _TEXT_FIELDS else MAX_NAME)
+        check_text(value, field, _LIMITS.get(name, MAX_NAME))
     elif isinstance(value, bool):
         return
     elif isinstance(value, int):
