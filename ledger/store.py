@@ -42,14 +42,7 @@ from ledger.errors import (
 from ledger.jsontext import dumps, dumps_data, loads
 from ledger.limits import check_schema
 from ledger.teams import Registry
-from ledger.validate import (
-    Judge,
-    allowed_in,
-    decode_data,
-    decode_stored,
-    scheduled_in,
-    stream_kind,
-)
+from ledger.validate import Judge, allowed_in, decode_data, decode_stored, scheduled_in, stream_kind
 
 NO_STREAM = -1  # expected_version of a stream that must not exist yet
 GENESIS = bytes(32)
