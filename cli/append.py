@@ -14,8 +14,6 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-import json
-import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -25,6 +23,7 @@ import typer
 
 from cli.common import (
     DEFAULT_DB,
+    MAX_POSITION,
     CliError,
     Db,
     Minute,
@@ -63,7 +62,7 @@ At = Annotated[dt.datetime | None, typer.Option(
     help="When it happened, to back-fill (default: now): 2024-05-02T21:11+02:00; a time "
          "without an offset is UTC, a bare date its 00:00 UTC.")]
 Expect = Annotated[int | None, typer.Option(
-    "--expect", metavar="VERSION",
+    "--expect", min=-1, max=MAX_POSITION, metavar="VERSION",
     help="Refuse unless the stream's last version is VERSION (optimistic concurrency; -1 for "
          "a new stream).")]
 EventId = Annotated[str | None, typer.Option(
@@ -648,7 +647,8 @@ def fixture(
         ("venue", venue)) if value is not None}
     if kickoff is not None or date is not None:
         try:
-            day = dt.date.fromisoformat(date) if date else kickoff.date()  # type: ignore[union-attr]
+            day = (dt.date.fromisoformat(date) if date is not None
+                   else kickoff.date())  # type: ignore[union-attr]
         except ValueError as e:
             raise CliError(f"--date: {e}") from e
         fields |= {"date": day, "kickoff": kickoff}  # a new day or time replaces both
@@ -677,22 +677,19 @@ def raw_json(
 
     Example: matchledger append json '{"stream": "match:m1", "type": "MatchStarted", "data": {}}'
     """
-    from ledger import parse_draft, parse_json
+    from cli.sources import stdin
+    from ledger import load_json, parse_draft
 
-    text = sys.stdin.read() if event in (None, "-") else event
-    try:
-        obj = json.loads(text)
-    except json.JSONDecodeError:
-        parse_json(text)  # raises the ledger's own one-line "malformed JSON" error
-        raise
+    obj = load_json(stdin.read() if event in (None, "-") else event)
     if isinstance(obj, dict):
         if obj.get("occurred_at") is None:
             moment = at or dt.datetime.now(dt.UTC)
             obj["occurred_at"] = moment.isoformat()
         if event_id is not None:
             obj["event_id"] = event_id
-        if source is not None:
-            obj["meta"] = {**(obj.get("meta") or {}), "source": source}
+        meta = obj.get("meta") or {}
+        if source is not None and isinstance(meta, dict):  # else the ledger says what is wrong
+            obj["meta"] = {**meta, "source": source}
     stream, draft = parse_draft(obj)
     with open_ledger(db) as lg:
         done = lg.submit(stream, [draft], expected_version=expect)

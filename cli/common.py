@@ -12,15 +12,16 @@ Heavy modules (the ledger, the projections, rich) are imported inside functions,
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import os
 import re
 import sqlite3
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, TypedDict
+from typing import IO, TYPE_CHECKING, Annotated, Any, TypedDict, cast
 
 import attrs
 import typer
@@ -41,13 +42,39 @@ class CliError(Exception):
 
 
 def one_line(error: BaseException) -> str:
-    """A user's mistake as the one line printed after ``error: ``."""
+    """A user's mistake as the one line printed after ``error: `` (``printable``)."""
     if isinstance(error, OSError) and error.strerror and error.filename:
-        return f"{error.strerror}: {error.filename}"
-    text = " ".join(str(error).split())
+        return printable(f"{error.strerror}: {error.filename}")
+    text = printable(" ".join(str(error).split()))
     if isinstance(error, sqlite3.Error):
         return f"database: {text}"
     return text
+
+
+# what a terminal acts on rather than shows: C0 and C1 controls but tab and newline (ESC starts
+# the sequences that retitle a window or clear the screen), DEL, the line and paragraph
+# separators, the bidirectional overrides that make text read other than it is stored, and
+# lone surrogates (no UTF-8 can carry them)
+_UNPRINTABLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f"
+                          "\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+
+
+def printable(text: str) -> str:
+    """``text`` with each character a terminal would act on shown as its escape: a team
+    named "\\x1b]0;pwned\\x07" prints as that, and leaves the terminal's title alone."""
+    return _UNPRINTABLE.sub(_escape, text)
+
+
+def _escape(found: re.Match[str]) -> str:
+    code = ord(found.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def printable_json(text: str) -> str:
+    """JSON text with the characters ``printable`` escapes, and JSON leaves as they are
+    (C1 controls, bidi overrides, lone surrogates), written as ``\\u`` escapes: the same
+    JSON values, safe on a terminal."""
+    return _UNPRINTABLE.sub(lambda found: f"\\u{ord(found.group()):04x}", text)
 
 
 # --- parsing ---------------------------------------------------------------------------------
@@ -67,20 +94,36 @@ def parse_moment(text: str) -> dt.datetime:
         return dt.datetime.now(UTC)
     try:
         if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
-            return dt.datetime.combine(dt.date.fromisoformat(value), dt.time(), UTC)
-        moment = dt.datetime.fromisoformat(value)
+            moment = dt.datetime.combine(dt.date.fromisoformat(value), dt.time(), UTC)
+        else:
+            moment = dt.datetime.fromisoformat(value)
     except ValueError:
         raise ValueError(f"{text!r} is not a date or time: {_TIME_HELP}") from None
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+    return within_range(moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC))
+
+
+def within_range(moment: dt.datetime) -> dt.datetime:
+    """``moment`` if the ledger can hold it (the years ``ledger.limits`` allows), else the
+    ValueError click reports as a bad value of the option."""
+    from ledger.errors import OutOfBounds
+    from ledger.limits import check_time
+
+    try:
+        return check_time(moment, "time")
+    except OutOfBounds as e:
+        raise ValueError(str(e).removeprefix("time: ")) from None
 
 
 def parse_kickoff(text: str) -> dt.datetime:
     """A kick-off as typed: local time with its offset, which sources give and the ledger
     keeps (``ledger.parse_time``, the strict form); without one it would be UTC, hours off."""
     from ledger import InvalidEvent, parse_time
+    from ledger.errors import OutOfBounds
 
     try:
         return parse_time(text.strip(), "--kickoff")
+    except OutOfBounds as e:
+        raise ValueError(str(e).removeprefix("--kickoff: ")) from None
     except InvalidEvent:
         raise ValueError(f"{text!r} is not a kick-off with its UTC offset: use "
                          "2024-05-02T21:00+02:00 (local time), or --date for a day alone"
@@ -163,6 +206,12 @@ def complete_team(ctx: typer.Context, incomplete: str) -> list[str]:
 
 # --- options shared by many commands ---------------------------------------------------------
 
+# SQLite's largest integer: the bound of a position or count typed (ledger.limits has it too,
+# but importing the ledger here would slow down --help and completion)
+MAX_POSITION = 2**63 - 1
+Interval = Annotated[float, typer.Option(
+    "--interval", min=0.05, max=3600, metavar="SECONDS", help="How often --follow polls.")]
+
 Db = Annotated[Path, typer.Option(
     "--db", envvar=ENV_DB, metavar="PATH", show_default=True,
     help="The ledger file (or set MATCHLEDGER_DB).")]
@@ -176,7 +225,7 @@ KnownAt = Annotated[dt.datetime | None, typer.Option(
     help="Only what the ledger had RECORDED by TIME (same format as --as-of): what did we "
          "believe then?")]
 AtPosition = Annotated[int | None, typer.Option(
-    "--at-position", min=0, metavar="N", rich_help_panel=TIME_PANEL,
+    "--at-position", min=0, max=MAX_POSITION, metavar="N", rich_help_panel=TIME_PANEL,
     help="Only the events at positions 1..N of the log.")]
 Json = Annotated[bool, typer.Option(
     "--json", help="Print JSON with stable keys (see the README) instead of tables.")]
@@ -280,17 +329,44 @@ def console(*, stderr: bool = False) -> Console:
     Lines of text are never broken (tables and panels are drawn to the width); writing to a
     file or a pipe, the width is 100 columns (or $COLUMNS) rather than rich's 80.
     """
-    from rich.console import Console
-
-    out = Console(stderr=stderr, highlight=False, soft_wrap=True)
+    printing = _printable_console()
+    out = printing(stderr=stderr, highlight=False, soft_wrap=True)
     if not out.is_terminal and "COLUMNS" not in os.environ:
-        out = Console(stderr=stderr, highlight=False, soft_wrap=True, width=100)
+        out = printing(stderr=stderr, highlight=False, soft_wrap=True, width=100)
     return out
+
+
+@functools.cache
+def _printable_console() -> type[Console]:
+    """A rich Console that escapes (``printable``) the text of whatever it prints, tables,
+    panels and lines alike, while its own styles and cursor moves go out as they are."""
+    from rich.console import Console
+    from rich.segment import Segment
+
+    class PrintableConsole(Console):
+        def _render_buffer(self, buffer: Iterable[Segment]) -> str:
+            return super()._render_buffer(
+                segment if segment.control else Segment(printable(segment.text), segment.style)
+                for segment in buffer)
+
+    return PrintableConsole
+
+
+class _JsonLinesOut:
+    def write(self, text: str) -> int:
+        return sys.stdout.write(printable_json(text))
+
+
+def json_lines_out() -> IO[str]:
+    """Standard output for JSON Lines (``log --json``, ``export``), each written through
+    ``printable_json``: the same values, nothing a terminal would act on. (Only ``write`` is
+    ever called on it.)"""
+    return cast("IO[str]", _JsonLinesOut())
 
 
 def emit_json(data: Any) -> None:
     """JSON on stdout, exactly (no wrapping, no colour), for programs."""
-    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+    sys.stdout.write(printable_json(json.dumps(data, indent=2, ensure_ascii=False)) + "\n")
 
 
 class ProgressBar:

@@ -17,11 +17,14 @@ import typer
 
 from cli.common import (
     DEFAULT_DB,
+    MAX_POSITION,
     AsOf,
     AtPosition,
     Db,
+    Interval,
     KnownAt,
     console,
+    json_lines_out,
     open_ledger,
 )
 from cli.store import (
@@ -50,9 +53,11 @@ def log(
     competition: CompetitionOpt = None,
     types: TypeOpt = None,
     after: Annotated[int | None, typer.Option(
-        "--after", min=0, metavar="N", help="Only events after position N.")] = None,
+        "--after", min=0, max=MAX_POSITION, metavar="N",
+        help="Only events after position N.")] = None,
     last: Annotated[int | None, typer.Option(
-        "--last", "-n", min=0, metavar="N", help="Only the last N events that match.")] = None,
+        "--last", "-n", min=0, max=MAX_POSITION, metavar="N",
+        help="Only the last N events that match.")] = None,
     as_of: AsOf = None,
     known_at: KnownAt = None,
     at_position: AtPosition = None,
@@ -61,8 +66,7 @@ def log(
     follow: Annotated[bool, typer.Option(
         "--follow", "-f", help="Keep printing events as other processes append them (after "
                                "the last 10, unless --after or --last says otherwise).")] = False,
-    interval: Annotated[float, typer.Option(
-        "--interval", min=0.05, metavar="SECONDS", help="How often --follow polls.")] = 0.5,
+    interval: Interval = 0.5,
 ) -> None:
     """Show the log: position, event id, stream, version, time and what happened.
 
@@ -149,7 +153,7 @@ class _Printer:
         if self.json:
             from ledger import export_lines
 
-            export_lines(self.lg, sys.stdout, after=after, at_position=upto, **filters)
+            export_lines(self.lg, json_lines_out(), after=after, at_position=upto, **filters)
             sys.stdout.flush()
             return
         from cli import render

@@ -20,7 +20,7 @@ from typer._click import exceptions as click_exceptions
 from typer.core import TyperGroup
 
 from cli import append, demo, log, rebuild, serve, store, trust, views
-from cli.common import CliError, one_line
+from cli.common import CliError, one_line, printable
 
 EXIT_ERROR = 1  # the ledger refused, or something named does not exist
 EXIT_USAGE = 2  # the command line itself is wrong (click's convention)
@@ -32,6 +32,29 @@ def _user_errors() -> tuple[type[BaseException], ...]:
     from projections import ProjectionError
 
     return (CliError, LedgerError, ProjectionError, sqlite3.Error, OSError)
+
+
+class BadArgument(Exception):
+    """An argument that is not text at all: bytes no UTF-8 decodes, a lone surrogate."""
+
+
+def check_arguments(args: Sequence[str]) -> None:
+    """Refuse, naming its option, an argument that is not UTF-8 text: a file name or a team
+    name alike would break SQLite, the output or the ledger on its way through."""
+    if all(arg.isascii() for arg in args):  # nearly always: nothing to import
+        return
+    from ledger import LedgerError
+    from ledger.limits import check_text
+
+    for i, arg in enumerate(args):
+        option, eq, value = arg.partition("=")
+        if not (eq and option.startswith("--")):
+            option, value = (args[i - 1] if i and args[i - 1].startswith("-")
+                             else f"argument {i + 1}"), arg
+        try:
+            check_text(value, option, limit=len(value))
+        except LedgerError as e:
+            raise BadArgument(str(e)) from None
 
 
 class MatchledgerGroup(TyperGroup):
@@ -47,8 +70,12 @@ class MatchledgerGroup(TyperGroup):
         **extra: Any,
     ) -> Any:
         try:
+            check_arguments(sys.argv[1:] if args is None else args)
             code = super().main(args, prog_name, complete_var, standalone_mode=False,
                                 windows_expand_args=windows_expand_args, **extra)
+        except BadArgument as e:
+            typer.echo(f"error: {printable(' '.join(str(e).split()))}", err=True)
+            code = EXIT_USAGE
         except click_exceptions.NoArgsIsHelpError:
             code = 0  # the help was printed
         except click_exceptions.ClickException as e:  # bad usage: a wrong option or value
@@ -57,7 +84,7 @@ class MatchledgerGroup(TyperGroup):
             ctx = getattr(e, "ctx", None)
             if ctx is not None:
                 hint = f" (see {ctx.command_path} --help)"
-            typer.echo(f"error: {' '.join(message.split())}{hint}", err=True)
+            typer.echo(f"error: {printable(' '.join(message.split()))}{hint}", err=True)
             code = e.exit_code
         except typer.Abort:
             typer.echo("aborted", err=True)

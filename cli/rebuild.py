@@ -19,6 +19,7 @@ from cli.common import (
     DEFAULT_DB,
     CliError,
     Db,
+    Interval,
     Json,
     ProgressBar,
     console,
@@ -51,8 +52,7 @@ def rebuild(
     follow: Annotated[bool, typer.Option(
         "--follow", "-f", help="Then keep them current as other processes append, until "
         "Ctrl-C: one line per batch applied.")] = False,
-    interval: Annotated[float, typer.Option(
-        "--interval", min=0.05, metavar="SECONDS", help="How often --follow polls.")] = 0.5,
+    interval: Interval = 0.5,
     json_output: Json = False,
 ) -> None:
     """Rebuild the read models and snapshots from the log, with a progress bar.

@@ -57,7 +57,8 @@ def format_of_text(head: str, name: str) -> str:
     if first.startswith("{"):
         try:
             value = json.loads(first)
-        except ValueError:  # a pretty-printed object, or a broken line of JSON Lines
+        except (ValueError, RecursionError):  # a pretty-printed object, a broken line of JSON
+            # Lines, or one nested too deeply for json (the ledger's reader says which)
             cut = first == "{" or name.lower().endswith(".json")
             return JSON if cut else JSONL
         is_event = isinstance(value, dict) and ("stream" in value or "type" in value)
@@ -77,7 +78,7 @@ class _Stdin:
         """The lines up to the first that is not blank (read once)."""
         if self.stream is not sys.stdin:  # a new standard input (one per command in tests)
             self.stream, self.head = sys.stdin, []
-            for line in sys.stdin:
+            for line in _decoded(sys.stdin):
                 self.head.append(line)
                 if line.strip():
                     break
@@ -86,13 +87,27 @@ class _Stdin:
     def lines(self) -> Iterator[str]:
         if self.stream is sys.stdin:
             yield from self.head
-        yield from sys.stdin
+        yield from _decoded(sys.stdin)
 
     def read(self) -> str:
         return "".join(self.lines())
 
 
 stdin = _Stdin()
+
+
+def _decoded(lines: Iterable[str]) -> Iterator[str]:
+    """The lines of standard input; bytes that are not UTF-8 are one line of error. (Not
+    ``yield from``: closing this generator, as ``peek`` does, would close stdin too.)"""
+    read = iter(lines)
+    while True:
+        try:
+            line = next(read)
+        except StopIteration:
+            return
+        except UnicodeDecodeError as e:
+            raise CliError(f"stdin is not UTF-8 text ({e.reason})") from e
+        yield line
 
 
 def format_of(file: str, given: Format) -> str:

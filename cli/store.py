@@ -20,6 +20,7 @@ import typer
 
 from cli.common import (
     DEFAULT_DB,
+    MAX_POSITION,
     AsOf,
     AtPosition,
     CliError,
@@ -32,8 +33,10 @@ from cli.common import (
     complete_match,
     console,
     emit_json,
+    json_lines_out,
     match_id,
     open_ledger,
+    printable,
 )
 from cli.sources import (
     JSONL,
@@ -294,7 +297,7 @@ CompetitionOpt = Annotated[str | None, typer.Option(
 TypeOpt = Annotated[list[str] | None, typer.Option(
     "--type", "-t", metavar="TYPE", help="Only events of this type (repeatable): GoalScored, …")]
 AfterOpt = Annotated[int, typer.Option(
-    "--after", min=0, metavar="N", help="Only events after position N.")]
+    "--after", min=0, max=MAX_POSITION, metavar="N", help="Only events after position N.")]
 
 
 def type_filter(types: list[str] | None) -> dict[str, Any]:
@@ -337,7 +340,7 @@ def export(
         known_streams(lg, filters)
         head = lg.anchor() if lg.head() else None
         if output is None:
-            count = export_lines(lg, sys.stdout, **filters)
+            count = export_lines(lg, json_lines_out(), **filters)
         else:
             with whole_file(output) as out:  # a full disk leaves no half-written file
                 count = export_lines(lg, out, **filters)
@@ -422,7 +425,8 @@ def verify(
                         f"head hash {report.head_hash}")
     if not report.ok:
         where = f"at position {report.first_bad}" if report.first_bad is not None else "in"
-        typer.echo(f"error: ledger {db} broken {where}: {report.problem}", err=True)
+        problem = printable(report.problem or "")
+        typer.echo(f"error: ledger {db} broken {where}: {problem}", err=True)
         raise typer.Exit(1)
     if models is not None:
         models_verdict(db, models, json_output)

@@ -16,6 +16,7 @@ import typer
 
 from cli.common import (
     DEFAULT_DB,
+    MAX_POSITION,
     AsOf,
     AtPosition,
     CliError,
@@ -307,7 +308,8 @@ def players(
         "--competition", "-c", metavar="COMPETITION", autocompletion=complete_competition,
         help="Only the goals and cards of this competition's matches.")] = None,
     top: Annotated[int | None, typer.Option(
-        "--top", "-n", min=1, metavar="N", help="Only the first N (top scorers first).")] = None,
+        "--top", "-n", min=1, max=MAX_POSITION, metavar="N",
+        help="Only the first N (top scorers first).")] = None,
     db: Db = DEFAULT_DB,
     as_of: AsOf = None,
     known_at: KnownAt = None,

@@ -14,7 +14,9 @@ from typing import Any
 import attrs
 
 from events import Event
+from ledger.errors import InvalidEvent
 from ledger.jsontext import loads
+from ledger.limits import check_draft
 
 UTC = dt.UTC
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=UTC)
@@ -50,6 +52,11 @@ class Draft:
     meta: Mapping[str, Any] = attrs.field(factory=dict)
     recorded_at: dt.datetime | None = None
 
+    def __attrs_post_init__(self) -> None:
+        """Refuse a draft out of the ledger's bounds as it is made, before any lock is taken:
+        every path in (the CLI, JSON, the importers, the API) makes one."""
+        check_draft(self.event_id, self.event, self.meta, self.occurred_at, self.recorded_at)
+
 
 class StoredMeta(Mapping[str, Any]):
     """An envelope's meta as stored (JSON text), parsed on first use: a rebuild or a time
@@ -63,7 +70,12 @@ class StoredMeta(Mapping[str, Any]):
 
     def _parsed(self) -> dict[str, Any]:
         if self._value is None:
-            self._value = loads(self._text)
+            try:
+                self._value = loads(self._text)
+            except ValueError as e:
+                raise InvalidEvent(f"stored meta is not JSON ({e}): the ledger file was "
+                                   "changed outside matchledger (matchledger verify shows "
+                                   "where)") from e
         return self._value
 
     def __getitem__(self, key: str) -> Any:

@@ -31,6 +31,10 @@ class InvalidEvent(LedgerError):
     """The event is malformed: bad JSON, unknown type, missing or mistyped field"""
 
 
+class OutOfBounds(InvalidEvent):
+    """A time, number or text beyond what the ledger holds (see ledger.limits)"""
+
+
 class UnknownTeam(InvalidEvent):
     """No registered team has that name or alias"""
 

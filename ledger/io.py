@@ -25,6 +25,7 @@ from events import schema_version
 from ledger.envelope import Draft, to_micros
 from ledger.errors import InvalidEvent, LedgerError
 from ledger.jsontext import dumps_data, loads
+from ledger.limits import check_time
 from ledger.store import Ledger, StoredDraft, chain_hash, iso, stored_texts
 from ledger.validate import decode_data
 
@@ -50,7 +51,7 @@ def parse_time(value: Any, field: str) -> dt.datetime:
         raise InvalidEvent(f"{field}: {value!r} is not an ISO 8601 time: {reason}") from e
     if moment.tzinfo is None:
         raise InvalidEvent(f"{field}: {value!r} has no UTC offset (add Z or +02:00)")
-    return moment
+    return check_time(moment, field)
 
 
 def parse_draft(obj: Any, name: Callable[[str, str], str] | None = None
@@ -117,13 +118,17 @@ def _check_hash(obj: dict[str, Any], fields: dict[str, Any], schema: int) -> Non
                            "the line was changed after export")
 
 
-def parse_json(text: str, name: Callable[[str, str], str] | None = None
-               ) -> tuple[str, Draft]:
+def load_json(text: str) -> Any:
+    """The value of a JSON text; malformed (or nested too deeply) is a one-line InvalidEvent."""
     try:
-        obj = loads(text)
+        return loads(text)
     except json.JSONDecodeError as e:
         raise InvalidEvent(f"malformed JSON: {e}") from e
-    return parse_draft(obj, name)
+
+
+def parse_json(text: str, name: Callable[[str, str], str] | None = None
+               ) -> tuple[str, Draft]:
+    return parse_draft(load_json(text), name)
 
 
 def _namer() -> Callable[[str, str], str]:

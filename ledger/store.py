@@ -49,6 +49,7 @@ from ledger.files import (
     read_only_uri,
 )
 from ledger.jsontext import dumps, dumps_data, loads
+from ledger.limits import check_schema_version
 from ledger.teams import Registry
 from ledger.trust import (
     CHECKPOINT_TRIGGERS,
@@ -60,7 +61,14 @@ from ledger.trust import (
     signature_holds,
     stored_checkpoints,
 )
-from ledger.validate import Judge, allowed_in, decode_data, scheduled_in, stream_kind
+from ledger.validate import (
+    Judge,
+    allowed_in,
+    decode_data,
+    decode_stored,
+    scheduled_in,
+    stream_kind,
+)
 
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import (
@@ -148,6 +156,10 @@ class StoredDraft(Draft):
     unchanged, so export then import gives an identical ledger, hashes included."""
 
     stored: tuple[str, int, dict[str, Any]]  # type, schema_version, data
+
+    def __attrs_post_init__(self) -> None:
+        super().__attrs_post_init__()
+        check_schema_version(self.stored[1])
 
 
 class Ledger:
@@ -466,7 +478,7 @@ class Ledger:
             (match,)).fetchone()
         if row is None:
             return None
-        event = decode_data(row[0], row[1], loads(row[2]))
+        event = decode_stored(row[0], row[1], row[2])
         assert isinstance(event, FixtureScheduled)
         return event
 
@@ -841,7 +853,7 @@ def _envelope(row: Sequence[Any], event: Event | None = None,
         schema_version=schema,
         occurred_at=from_micros(occurred),
         recorded_at=from_micros(recorded),
-        event=event if event is not None else decode_data(type_name, schema, loads(data)),
+        event=event if event is not None else decode_stored(type_name, schema, data),
         meta=meta_dict if meta_dict is not None else StoredMeta(meta) if meta else {},
         prev_hash=bytes(prev_hash).hex(),
         hash=bytes(digest).hex(),

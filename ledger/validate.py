@@ -45,6 +45,7 @@ from ledger.codec import decode, explain
 from ledger.envelope import from_micros
 from ledger.errors import InvalidEvent, RuleBroken, UnknownMatch
 from ledger.jsontext import loads
+from ledger.limits import MAX_ID, check_text
 from ledger.teams import SLUG, Registry, need_letters
 
 COMPETITION_TYPES = frozenset(
@@ -94,6 +95,7 @@ State = CompetitionState | MatchState
 
 def stream_kind(stream: str) -> tuple[str, str]:
     """("match", "uel24-qf1-leg1") for "match:uel24-qf1-leg1"; refuses anything else."""
+    check_text(stream, "stream", MAX_ID + len("competition:"))
     kind, sep, ident = stream.partition(":")
     if not sep or kind not in ("competition", "match") or not SLUG.match(ident):
         raise InvalidEvent(
@@ -222,7 +224,7 @@ class Judge:
             (position,),
         ).fetchall()
         if rows:
-            reg = reg.registered([decode(t, v, loads(d)) for _, t, v, d in rows])
+            reg = reg.registered([decode_stored(t, v, d) for _, t, v, d in rows])
             position = rows[-1][0]
         self._pending_registry = (position, reg)
         self._fresh.add("")
@@ -652,7 +654,7 @@ def _events(conn: sqlite3.Connection, stream: str, after_version: int
         (stream, after_version),
     )
     for version, event_id, type_name, schema, data in rows:
-        yield version, event_id, decode(type_name, schema, loads(data))
+        yield version, event_id, decode_stored(type_name, schema, data)
 
 
 def scheduled_in(conn: sqlite3.Connection, matches: Collection[str]) -> dict[str, str]:
@@ -674,6 +676,18 @@ def decode_data(type_name: str, version: int, data: Any) -> Event:
         return decode(type_name, version, data)
     except Exception as e:  # cattrs raises several kinds; all mean a bad shape
         raise InvalidEvent(f"{type_name}: {explain(e)}") from e
+
+
+def decode_stored(type_name: str, version: int, text: str) -> Event:
+    """The event of a stored row; data that is not JSON, or not an event, was written behind
+    the ledger's back, and is a one-line InvalidEvent on any read rather than a traceback."""
+    try:
+        data = loads(text)
+    except (ValueError, TypeError) as e:  # a JSONDecodeError, or a column that is not text
+        raise InvalidEvent(f"stored {type_name} data is not JSON ({e}): the ledger file was "
+                           "changed outside matchledger (matchledger verify shows where)"
+                           ) from e
+    return decode_data(type_name, version, data)
 
 
 _KNOWN = COMPETITION_TYPES | MATCH_TYPES | {"EventRetracted"}

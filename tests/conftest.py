@@ -30,6 +30,17 @@ def db_path(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
+def demo_db(db_path: Path) -> Path:
+    """A ledger file holding the bundled seed (the demo's events)."""
+    from cli.demo import seed_lines
+    from ledger import import_lines
+
+    with Ledger(db_path) as lg:
+        import_lines(lg, seed_lines())
+    return db_path
+
+
+@pytest.fixture
 def ledger(db_path: Path) -> Iterator[Ledger]:
     lg = Ledger(db_path)
     yield lg

@@ -31,12 +31,18 @@ def _goal(player: str = "Rafa Silva") -> Draft:
     return Draft(event=GoalScored(team="benfica", player=player), occurred_at=WHEN)
 
 
+def _big_goal() -> Draft:
+    """A goal that takes room: a name and a note as long as the ledger allows."""
+    return Draft(event=GoalScored(team="benfica", player="P" * 200), occurred_at=WHEN,
+                 meta={"note": "M" * 9000})
+
+
 def _fill_until_refused(lg: Ledger, acknowledged: list[str], tries: int = 300) -> str:
     """Append goals until the disk refuses a few in a row; the error of the last."""
     refusals: list[str] = []
     for _ in range(tries):
         try:
-            acknowledged.append(lg.append(STREAM, [_goal("P" * 400)])[0].event_id)
+            acknowledged.append(lg.append(STREAM, [_big_goal()])[0].event_id)
         except LedgerError as e:
             refusals.append(str(e))
             if len(refusals) >= 3:
@@ -128,7 +134,7 @@ def test_a_disk_full_says_so_in_one_line_from_the_cli_and_loses_nothing(
     acknowledged, refusals = [], []
     for n in range(60):
         done = _cli("append", "goal", "t1-leg1", "--team", "Benfica", "--minute", 5,
-                    "--player", "P" * 400, "--event-id", f"goal-{n}",
+                    "--player", "P" * 200, "--source", "S" * 2000, "--event-id", f"goal-{n}",
                     "--at", "2024-04-11T21:05+02:00", "--db", db)
         if done.returncode == 0:
             acknowledged.append(f"goal-{n}")
@@ -181,7 +187,7 @@ def test_export_to_a_full_disk_leaves_the_old_file_whole_and_no_half_of_the_new(
     with Ledger(db_path) as lg:
         setup_tie(lg)
         lg.append(STREAM, drafts(MatchStarted(), *[GoalScored(team="benfica",
-                                                              player="P" * 2000)] * 200))
+                                                              player="P" * 200)] * 2000))
     output = small_disk / "log.jsonl"
     output.write_text("the export of yesterday\n")
     _brim(small_disk)

@@ -44,7 +44,7 @@ from events.rules import (
     event_key,
     shootout_can_end,
 )
-from ledger import Draft, Ledger, LedgerError, RuleBroken
+from ledger import Draft, InvalidEvent, Ledger, LedgerError, RuleBroken
 from projections import Projector, bracket, scoreboard, state_at, tie, to_json
 
 from conftest import KICKOFF, drafts, setup_tie
@@ -247,7 +247,9 @@ def test_a_reported_result_goes_to_extra_time_and_penalties_only_when_the_tie_is
     with pytest.raises(RuleBroken, match="this match decides no tie"):
         ledger.append(LEG1, drafts(ResultReported(full_time=(0, 0), penalties=(4, 3))))
     with pytest.raises(RuleBroken, match="a score above 999 is not a football score"):
-        ledger.append(LEG1, drafts(ResultReported(full_time=(10 ** 20, 0))))
+        ledger.append(LEG1, drafts(ResultReported(full_time=(1000, 0))))
+    with pytest.raises(InvalidEvent, match=r"full_time\[0\]: 100000000000000000000 is out of"):
+        ledger.append(LEG1, drafts(ResultReported(full_time=(10 ** 20, 0))))  # ledger.limits
     play_first_leg(ledger, GoalScored(team="benfica", minute=50))
     with pytest.raises(RuleBroken, match="extra time, but the tie was not level after 2-0"):
         ledger.append(LEG2, later(ResultReported(full_time=(2, 0), extra_time=(2, 0))))

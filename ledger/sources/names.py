@@ -30,6 +30,7 @@ from collections.abc import Callable, Iterable, Mapping
 import attrs
 from anyascii import anyascii
 
+from ledger.limits import MAX_NAME, check_text
 from ledger.teams import SLUG, Registry, normalise
 
 AFFIXES = frozenset({
@@ -146,6 +147,8 @@ class TeamMatcher:
         from ledger.sources.errors import AmbiguousTeam
 
         wanted = list(dict.fromkeys(names))
+        for name, _ in wanted:  # before any matching: fuzzy matching a megabyte takes minutes
+            check_text(name, f"{source}: team name {name[:30]!r}…", MAX_NAME)
         out: dict[str, Resolved] = {}
         problems: list[str] = []
         pending: list[tuple[str, str | None]] = []
