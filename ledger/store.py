@@ -29,7 +29,8 @@ from typing import Any
 import attrs
 import sqlite_utils
 
-from events import Event, FixtureScheduled
+from events import Event, EventRetracted, FixtureScheduled
+from events.rules import RuleViolation, amended
 from ledger.codec import encode
 from ledger.envelope import UTC, Draft, Envelope, StoredMeta, from_micros, to_micros
 from ledger.errors import (
@@ -38,6 +39,7 @@ from ledger.errors import (
     InvalidEvent,
     LedgerError,
     NotALedger,
+    RuleBroken,
 )
 from ledger.jsontext import dumps, dumps_data, loads
 from ledger.teams import Registry
@@ -201,6 +203,33 @@ class Ledger:
             written = self._write(conn, stream, batch, expected_version)
         return [_envelope(row, event, meta) for row, event, meta in written]
 
+    def amend(self, stream: str, event_id: str, changes: Mapping[str, Any], *, reason: str,
+              occurred_at: dt.datetime | None = None, meta: Mapping[str, Any] | None = None,
+              expected_version: int | None = None) -> list[Envelope]:
+        """Correct a goal, card or shoot-out kick of a match in one atomic append: its
+        retraction (``reason``), naming its replacement, and the replacement, the same event
+        with ``changes`` (``events.rules.AMENDABLE`` names the fields), which takes its place.
+
+        The replacement occurred when the original did, moved by any change of minute, unless
+        ``occurred_at`` says when; the match rules judge it as it happened on the pitch.
+        """
+        found = self._existing(self.conn, [event_id]).get(event_id)
+        if found is None or found.stream != stream:
+            raise RuleBroken(f"{stream}: no event {event_id} in it to amend")
+        try:
+            replacement = amended(found.event, changes)
+        except RuleViolation as e:
+            raise RuleBroken(f"{stream}: {e}") from e
+        if occurred_at is None:
+            occurred_at = found.occurred_at + dt.timedelta(minutes=_minutes_moved(
+                found.event, replacement))
+        new = Draft(event=replacement, occurred_at=occurred_at, meta=dict(meta or {}))
+        retraction = EventRetracted(event=event_id, reason=reason, replacement=new.event_id)
+        now = dt.datetime.now(UTC)
+        return self.append(stream, [Draft(event=retraction, occurred_at=now,
+                                          meta=dict(meta or {})), new],
+                           expected_version=expected_version)
+
     def _existing(self, conn: sqlite3.Connection, ids: list[str]) -> dict[str, Envelope]:
         if len(set(ids)) != len(ids):
             raise DuplicateEvent("the same event_id appears twice in one append")
@@ -296,6 +325,10 @@ class Ledger:
             rows.append(row)
             admitted.append((row, event, draft.meta))
             prev = digest
+        try:
+            self._judge.complete(stream)
+        except LedgerError as e:
+            raise type(e)(f"{stream}: {e}") from e
         try:
             conn.executemany(
                 f"INSERT INTO events ({_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", rows
@@ -573,3 +606,14 @@ def _envelope(row: Sequence[Any], event: Event | None = None,
 
 
 __all__ = ["NO_STREAM", "Ledger", "StoredDraft", "VerifyReport"]
+
+
+def _minutes_moved(before: Event, after: Event) -> int:
+    """How many minutes of play an amendment moves an event by (0 where either has none)."""
+    def played(event: Event) -> int | None:
+        minute: int | None = getattr(event, "minute", None)
+        added: int | None = getattr(event, "added", None)
+        return None if minute is None else minute + (added or 0)
+
+    old, new = played(before), played(after)
+    return 0 if old is None or new is None else new - old

@@ -39,7 +39,17 @@ from events.catalogue import (
     ResultReported,
     ShootoutKick,
 )
-from events.rules import MatchState, RuleViolation, TieContext, check, through
+from events.rules import (
+    MatchState,
+    RuleViolation,
+    TieContext,
+    check,
+    event_key,
+    rejudge,
+    standing,
+    through,
+    typed_late,
+)
 from ledger.codec import decode, explain
 from ledger.envelope import from_micros
 from ledger.errors import InvalidEvent, RuleBroken, UnknownMatch
@@ -128,6 +138,10 @@ class Judge:
         # match stream -> when its standing MatchStarted occurred (µs), as far as looked up
         self._kickoffs: dict[str, int | None] = {}
         self._pending_kickoffs: dict[str, int | None] = {}
+        # match stream -> the events of the batch being written to it, admitted so far (not in
+        # the database until the batch is: a correction replays them with the rest)
+        self._batch: dict[str, list[tuple[str, Event]]] = {}
+        self._awaiting: dict[str, str] = {}  # match stream -> an amendment's replacement's id
 
     # --- transaction bookkeeping -----------------------------------------------------------
 
@@ -152,6 +166,8 @@ class Judge:
         self._writers = {}
         self._fresh = set()
         self._pending_kickoffs = {}
+        self._batch = {}
+        self._awaiting = {}
 
     def prepare(self, conn: sqlite3.Connection, events: Iterable[Event]) -> None:
         """Look up at once where the fixtures of a batch were scheduled before, if anywhere
@@ -170,12 +186,21 @@ class Judge:
         read, or was read before someone else appended, is read as usual)."""
         self._fresh |= self._current
 
+    def complete(self, stream: str) -> None:
+        """The batch for ``stream`` is all admitted: refuse it if an amendment in it lacks its
+        replacement."""
+        awaited = self._awaiting.pop(stream, None)
+        if awaited is not None:
+            raise RuleBroken(f"EventRetracted refused: its replacement {awaited} must follow it "
+                             "in the same append")
+
     def written(self, stream: str) -> None:
         """The stream's events are in the database now; forget it if its match is over.
 
         A finished match is rarely touched again: memory stays bounded by the matches still
         live, and the odd later append reads the match back from the log.
         """
+        self._batch.pop(stream, None)
         known = self._pending.get(stream)
         if known and isinstance(known[1], MatchState) and known[1].status in _OVER:
             del self._pending[stream]
@@ -256,10 +281,14 @@ class Judge:
             assert isinstance(comp, CompetitionState)
             self._pending[stream] = (version, self._writer(stream, comp)(event))
             return event
-        event, state = self._match(conn, stream, ident, event)
+        event, state, late = self._match(conn, stream, ident, event, event_id)
         after = state.apply(event, event_id=event_id)
+        if late or (isinstance(event, EventRetracted) and event.replacement is None):
+            what = (f"EventRetracted refused: retracting {event.event}"
+                    if isinstance(event, EventRetracted)
+                    else f"{type(event).__name__} refused: it")
+            self._second_legs_hold(conn, ident, after, what)
         if isinstance(event, EventRetracted):
-            self._second_legs_hold(conn, ident, after, event.event)
             self._forget_kickoff(stream)
         elif isinstance(event, MatchStarted):
             self._pending_kickoffs[stream] = occurred
@@ -270,6 +299,7 @@ class Judge:
                                  f"{_iso(occurred)}, before the match kicked off at "
                                  f"{_iso(kicked_off)}")
         self._pending[stream] = (version, after)
+        self._batch.setdefault(stream, []).append((event_id, event))
         return event
 
     def _competition(self, conn: sqlite3.Connection, stream: str, ident: str, version: int,
@@ -398,9 +428,11 @@ class Judge:
         assert isinstance(comp, CompetitionState)
         return comp_stream, comp, comp.fixtures[match]
 
-    def _match(self, conn: sqlite3.Connection, stream: str, ident: str, event: Event
-               ) -> tuple[Event, MatchState]:
-        """The event as admitted, and the match's state it follows."""
+    def _match(self, conn: sqlite3.Connection, stream: str, ident: str, event: Event,
+               event_id: str) -> tuple[Event, MatchState, bool]:
+        """The event as admitted, the match's state it follows, and whether it was judged in
+        its place on the pitch, before events already recorded (``typed_late``: a correction,
+        or an amendment's replacement)."""
         _, comp, fixture = self._fixture_of(conn, ident)
         version, state = self.state(conn, stream)
         assert isinstance(state, MatchState)
@@ -412,16 +444,22 @@ class Judge:
             if player is not None:
                 need_letters(player)
             event = named(self.registry(conn), event)
-        needs_tie = isinstance(event, _TIE_DEPENDENT)
+        late = event_id == self._awaiting.get(stream) or typed_late(state, event)
+        needs_tie = late or isinstance(event, _TIE_DEPENDENT)
         ctx = self._tie_context(conn, comp, fixture) if needs_tie else None
         try:
             if isinstance(event, EventRetracted):
                 self._retraction(conn, stream, state, event, ctx)
+            elif late:  # judged as it happened on the pitch, with everything else
+                rejudge(state.home, state.away, standing([*self._log(conn, stream),
+                                                          (event_id, event)]),
+                        ctx, focus=event_id)
+                self._awaiting.pop(stream, None)
             else:
                 check(state, event, ctx)
         except RuleViolation as e:
             raise RuleBroken(f"{type(event).__name__} refused: {e}") from e
-        return event, state
+        return event, state, late
 
     def _kickoff(self, conn: sqlite3.Connection, stream: str) -> int | None:
         """When the match's standing MatchStarted occurred (the latest appended: a match
@@ -440,9 +478,10 @@ class Judge:
         self._pending_kickoffs.pop(stream, None)
 
     def _second_legs_hold(self, conn: sqlite3.Connection, match: str, first_leg: MatchState,
-                          retracted: str) -> None:
-        """Refuse a retraction in a first leg that the second leg's play contradicts (its
-        extra time, its shoot-out): the aggregate it was played on changes. A second leg that
+                          what: str) -> None:
+        """Refuse a correction in a first leg (a retraction, an event typed late) that the
+        second leg's play contradicts (its extra time, its shoot-out): the aggregate it was
+        played on changes (``what``: the correction, as the refusal names it). A second leg that
         ended in 90 minutes may leave the tie level, without a winner, as a reported result
         may: a correction of several first-leg goals passes through such a moment."""
         _, comp, fixture = self._fixture_of(conn, match)
@@ -460,9 +499,8 @@ class Judge:
             try:
                 self._replay(conn, f"match:{second}", played, ctx, unchecked=(MatchEnded,))
             except RuleViolation as e:
-                raise RuleBroken(f"EventRetracted refused: retracting {retracted} would leave "
-                                 f"the second leg {second} invalid ({e}): retract its events "
-                                 "from the last back first") from e
+                raise RuleBroken(f"{what} would leave the second leg {second} invalid ({e}): "
+                                 "retract its events from the last back first") from e
 
     def _tie_context(self, conn: sqlite3.Connection, comp: CompetitionState,
                      fixture: FixtureScheduled, first_leg: MatchState | None = None
@@ -547,6 +585,14 @@ class Judge:
             raise RuleViolation(f"no event {event.event} in this match to retract")
         if not event.reason.strip():
             raise RuleViolation("a retraction needs its reason")
+        if event.replacement is not None:  # an amendment: judged with its replacement
+            key = event_key(event.event)
+            if not any(f.holds(key) for f in (state.goals, state.bookings, state.kicks)):
+                raise RuleViolation("only a goal, a card or a shoot-out kick can be amended")
+            if event.replacement == event.event:
+                raise RuleViolation("an amendment's replacement is a new event, with a new id")
+            self._awaiting[stream] = event.replacement
+            return
         try:
             self._replay(conn, stream, state, ctx, leaving=event.event)
         except RuleViolation as e:
@@ -556,16 +602,17 @@ class Judge:
     def _replay(self, conn: sqlite3.Connection, stream: str, state: MatchState,
                 ctx: TieContext | None, leaving: str | None = None,
                 unchecked: tuple[type[Event], ...] = ()) -> None:
-        """Check the match's standing events again, from the first, under ``ctx`` and without
-        ``leaving`` (retractions, and ``unchecked`` events, are applied unchecked);
-        RuleViolation at the first that no longer fits."""
-        replay = MatchState(home=state.home, away=state.away)
-        for _, event_id, earlier in _events(conn, stream, after_version=-1):
-            if event_id == leaving or state.is_retracted(event_id):
-                continue
-            if not isinstance(earlier, (EventRetracted, *unchecked)):
-                check(replay, earlier, ctx)
-            replay = replay.apply(earlier, event_id=event_id)
+        """Check the match's standing events again, in pitch order, under ``ctx`` and without
+        ``leaving`` (``unchecked`` events are applied unchecked); RuleViolation at the first
+        that no longer fits."""
+        events = [(i, e) for i, e in standing(self._log(conn, stream)) if i != leaving]
+        rejudge(state.home, state.away, events, ctx, unchecked=unchecked)
+
+    def _log(self, conn: sqlite3.Connection, stream: str) -> list[tuple[str, Event]]:
+        """A match's events as appended, (event id, event): those stored, then those of the
+        batch being written."""
+        stored = [(event_id, event) for _, event_id, event in _events(conn, stream, -1)]
+        return stored + self._batch.get(stream, [])
 
 
 _OVER = ("finished", "abandoned")

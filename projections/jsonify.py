@@ -70,7 +70,7 @@ def _scoreboard(board: Scoreboard) -> Json:
         "match": board.match, "competition": board.competition, "round": board.round,
         "tie": board.tie, "leg": board.leg, "home": board.home, "away": board.away,
         "date": _moment(board.date), "kickoff": _moment(board.kickoff), "venue": board.venue,
-        "status": board.status, "minute": board.minute,
+        "status": board.status, "minute": board.minute, "clock": board.clock,
         "period": board.period.value if board.period else None,
         "score": list(board.score), "half_time": _pair(board.half_time),
         "full_time": _pair(board.full_time), "extra_time": _pair(board.extra_time),
@@ -87,7 +87,7 @@ def _goal(goal: GoalLine) -> Json:
     return {"event_id": goal.event_id, "team": goal.team, "scorer_team": goal.scorer_team,
             "player": goal.player, "minute": goal.minute, "added": goal.added,
             "kind": goal.kind.value, "period": goal.period.value if goal.period else None,
-            "disallowed": goal.disallowed}
+            "disallowed": goal.disallowed, "score_after": _pair(goal.score_after)}
 
 
 @to_json.register
