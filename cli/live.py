@@ -8,6 +8,7 @@ match, the other legs of its tie, the teams' names.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -15,17 +16,17 @@ if TYPE_CHECKING:
     from projections import Scoreboard, State, TieView
 
 
-def current_match(lg: Ledger, match: str, **filters: Any
+def current_match(lg: Ledger, match: str, moment: dt.datetime | None = None, **filters: Any
                   ) -> tuple[State, Scoreboard, TieView | None]:
     """(state, scoreboard, tie) of ``match``, at the head of the log or as ``filters`` say
-    (``as_of``, ``known_at``, ``at_position``); a match never scheduled is an error that
-    suggests the ids scheduled by then."""
+    (``as_of``, ``known_at``, ``at_position``), its clock at ``moment`` (default: ``as_of``,
+    else now); a match never scheduled is an error that suggests the ids scheduled by then."""
     from cli.views import match_views, unknown
-    from projections import state_at
+    from projections import state_at, with_clock
 
     competition = lg.competition_of(match)
     if competition is None:
         raise unknown("match", match, lg.match_ids(**filters))
     state = state_at(lg, competition=competition, **filters)
     board, view = match_views(state, match)
-    return state, board, view
+    return state, with_clock(lg, board, moment=moment, **filters), view

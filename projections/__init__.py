@@ -20,6 +20,7 @@ objects; ``to_json`` gives their JSON contract.
 are caught up to the head of the log, and says None once they are behind.
 """
 
+from projections.clock import with_clock
 from projections.errors import (
     AmbiguousTie,
     CheckpointMoved,
@@ -111,4 +112,5 @@ __all__ = [
     "team_record",
     "tie",
     "to_json",
+    "with_clock",
 ]

@@ -1,0 +1,119 @@
+"""Issue 19 on match day: the clock, the timeline, finals the bracket feeds, listing matches,
+and help that reads cleanly. On the seed data (tests/test_seed_data.py tells its story)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner, Result
+
+from cli.demo import seed_lines
+from cli.main import app
+from events import Period
+from events.clock import match_clock
+from ledger import Ledger, import_lines
+
+runner = CliRunner()
+CEST = dt.timezone(dt.timedelta(hours=2))
+QF4 = "uel24-qf4-leg2"  # Marseille 1-0 Benfica a.e.t., 4-2 pens: 1H from 21:00 CEST
+
+
+@pytest.fixture(scope="module")
+def seed_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    db = tmp_path_factory.mktemp("seed") / "seed.db"
+    with Ledger(db) as lg:
+        import_lines(lg, seed_lines())
+    return db
+
+
+def cli(db: Path, *args: str) -> Result:
+    result = runner.invoke(app, [*args, "--db", str(db)])
+    assert result.exit_code == 0, result.output
+    return result
+
+
+def score_json(db: Path, *args: str) -> dict[str, object]:
+    return json.loads(cli(db, "score", *args, "--json").stdout)  # type: ignore[no-any-return]
+
+
+# --- 3. the clock ------------------------------------------------------------------------------
+
+WHISTLE = dt.datetime(2024, 4, 18, 21, 0, tzinfo=CEST)
+
+
+@pytest.mark.parametrize(("period", "after", "ended", "text"), [
+    (Period.FIRST_HALF, 22.5, (), "23'"),
+    (Period.FIRST_HALF, 0, (), "1'"),
+    (Period.FIRST_HALF, 46.2, (), "45+2'"),
+    (None, 50, (Period.FIRST_HALF,), "HT"),
+    (Period.SECOND_HALF, 21, (Period.FIRST_HALF,), "67'"),
+    (Period.EXTRA_FIRST, 13.5, (Period.FIRST_HALF, Period.SECOND_HALF), "ET 104'"),
+    (Period.EXTRA_SECOND, 16, (), "ET 120+2'"),
+    (Period.SHOOTOUT, 3, (), "pens"),
+    (None, 0, (), None),
+])
+def test_the_clock_runs_from_the_period_s_start_whistle(
+        period: Period | None, after: float, ended: tuple[Period, ...], text: str | None) -> None:
+    clock = match_clock(period, WHISTLE, WHISTLE + dt.timedelta(minutes=after), ended=ended)
+    assert (clock.text if clock else None) == text
+
+
+def test_the_clock_never_shows_less_than_a_minute_recorded() -> None:
+    clock = match_clock(Period.FIRST_HALF, WHISTLE, WHISTLE + dt.timedelta(minutes=5), ended=(),
+                        reached=(12, 0))
+    assert clock is not None and clock.text == "12'"
+
+
+@pytest.mark.parametrize(("as_of", "clock", "status"), [
+    ("2024-04-18T21:30+02:00", "31'", "live 31'"),  # issue 19: it said "live 1'"
+    ("2024-04-18T21:46:30+02:00", "45+2'", "live 45+2'"),
+    ("2024-04-18T21:50+02:00", "HT", "live, half time"),
+    ("2024-04-18T22:48+02:00", "90'", "live, end of 90 minutes"),
+    ("2024-04-18T23:28+02:00", "pens", "live, penalty shoot-out"),
+])
+def test_score_as_of_a_moment_shows_the_live_clock(seed_db: Path, as_of: str, clock: str,
+                                                  status: str) -> None:
+    assert score_json(seed_db, QF4, "--as-of", as_of)["clock"] == clock
+    assert status in cli(seed_db, "score", QF4, "--as-of", as_of).stdout
+
+
+def test_the_panel_shows_the_90_minute_score_during_extra_time_and_pens_once_known(
+        seed_db: Path) -> None:
+    during = cli(seed_db, "score", QF4, "--as-of", "2024-04-18T23:00+02:00").stdout
+    assert "HT 0-0  90' 1-0" in during and "ET " in during
+    after = cli(seed_db, "score", QF4).stdout
+    assert "HT 0-0  90' 1-0  AET 1-0  pens 4-2" in after
+    assert score_json(seed_db, QF4)["clock"] is None  # finished: no clock
+
+
+# --- 4. the timeline ---------------------------------------------------------------------------
+
+
+def test_goals_and_cards_are_listed_in_match_order_with_the_score_after_each_goal(
+        tmp_path: Path) -> None:
+    db = tmp_path / "t.db"
+    with Ledger(db) as lg:
+        import_lines(lg, seed_lines())
+    match = "uel24-qf1-leg2"  # Roma 2-1 Milan: Mancini 12', Dybala 22', Celik red 31', Gabbia 85'
+    # typed late, out of order: a yellow at 5' and a (made-up) disallowed goal at 60'
+    cli(db, "append", "card", match, "--team", "Milan", "--player", "Theo Hernandez",
+        "--minute", "5", "--at", "2024-04-18T19:05Z")
+    cli(db, "append", "goal", match, "--team", "Milan", "--player", "Leao", "--minute", "60",
+        "--at", "2024-04-18T20:15Z")
+    cli(db, "append", "disallow", match, "last", "--reason", "VAR: offside")
+    board = score_json(db, match)
+    goals = board["goals"]
+    assert isinstance(goals, list)
+    assert [(g["minute"], g["score_after"], g["disallowed"]) for g in goals] == [
+        (12, [1, 0], False), (22, [2, 0], False), (60, None, True), (85, [2, 1], False)]
+    cards = board["cards"]
+    assert isinstance(cards, list)
+    assert [c["minute"] for c in cards] == [5, 31]
+    panel = cli(db, "score", match).stdout
+    lines = [line for line in panel.splitlines() if "'" in line and ("⚽" in line or "▮" in line)]
+    assert [line.split("'")[0].strip("│ ") for line in lines] == ["5", "12", "22", "31", "60",
+                                                                  "85"]
+    assert "Gabbia  2-1" in panel and "disallowed" in panel
