@@ -880,6 +880,8 @@ def _rule_started(state: MatchState, event: MatchStarted, ctx: TieContext) -> No
 
 
 def _rule_period_started(state: MatchState, event: PeriodStarted, ctx: TieContext) -> None:
+    if state.status == "scheduled":
+        raise RuleViolation(f"{event.period.value} cannot start: the match has not kicked off")
     _need_live(state, f"{event.period.value} started")
     if state.period is not None:
         raise RuleViolation(f"{state.period.value} has not ended")

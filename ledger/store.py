@@ -29,7 +29,7 @@ from typing import Any
 import attrs
 import sqlite_utils
 
-from events import Event, EventRetracted, FixtureScheduled
+from events import Event, EventRetracted, FixtureScheduled, MatchStarted
 from events.rules import RuleViolation, amended
 from ledger.codec import encode
 from ledger.envelope import UTC, Draft, Envelope, StoredMeta, from_micros, to_micros
@@ -200,8 +200,27 @@ class Ledger:
             stored = self._existing(conn, [d.event_id for d in batch])
             if stored:
                 return self._replayed(conn, stream, batch, stored)
-            written = self._write(conn, stream, batch, expected_version)
+            written = self._scheduled_by_bracket(conn, stream, batch)
+            written += self._write(conn, stream, batch, expected_version)
         return [_envelope(row, event, meta) for row, event, meta in written]
+
+    def _scheduled_by_bracket(self, conn: sqlite3.Connection, stream: str,
+                              batch: Sequence[Draft]
+                              ) -> list[tuple[tuple[Any, ...], Event, Mapping[str, Any]]]:
+        """A kick-off of a match the bracket feeds (a final between two semi-finals' winners),
+        scheduled without its teams: schedule it again with them first, in the same
+        transaction, once the ties that feed it are decided (the judge refuses the kick-off,
+        naming the undecided tie, before)."""
+        kickoff = next((d for d in batch if isinstance(d.event, MatchStarted)), None)
+        if kickoff is None or not stream.startswith("match:"):
+            return []
+        fed = self._judge.fed_fixture(conn, stream.removeprefix("match:"))
+        if fed is None:
+            return []
+        comp_stream, fixture = fed
+        draft = Draft(event=fixture, occurred_at=kickoff.occurred_at,
+                      meta={"source": "bracket", "causation": kickoff.event_id})
+        return self._write(conn, comp_stream, [draft], None)
 
     def amend(self, stream: str, event_id: str, changes: Mapping[str, Any], *, reason: str,
               occurred_at: dt.datetime | None = None, meta: Mapping[str, Any] | None = None,

@@ -428,6 +428,49 @@ class Judge:
         assert isinstance(comp, CompetitionState)
         return comp_stream, comp, comp.fixtures[match]
 
+    def fed_fixture(self, conn: sqlite3.Connection, match: str
+                    ) -> tuple[str, FixtureScheduled] | None:
+        """(competition stream, fixture) of ``match`` scheduled again with the teams the
+        bracket gives it, where its fixture names none and the ties that feed it are decided
+        now; None otherwise (``Ledger.append`` writes it before the match kicks off)."""
+        comp_stream = self._scheduled_in(conn, match)
+        if comp_stream is None:
+            return None
+        _, comp = self.state(conn, comp_stream)
+        assert isinstance(comp, CompetitionState)
+        fixture = comp.fixtures[match]
+        fed = self._fed(conn, comp, fixture)
+        if fed == fixture or fed.home is None or fed.away is None:
+            return None
+        return comp_stream, fed
+
+    def _fed(self, conn: sqlite3.Connection, comp: CompetitionState,
+             fixture: FixtureScheduled) -> FixtureScheduled:
+        """``fixture`` with the teams its tie's sides have by now where it names none: a
+        fixture the bracket feeds (a final, between the winners of two semi-finals) takes its
+        teams the moment the feeding ties are decided."""
+        tie = comp.ties.get(fixture.tie) if fixture.tie else None
+        if tie is None or (fixture.home is not None and fixture.away is not None):
+            return fixture
+        fed = [side.team or self._through(conn, comp, side.winner_of or "")
+               for side in tie.sides]
+        if (fixture.leg or 1) % 2 == 0:  # the side drawn first is at home in the first leg
+            fed.reverse()
+        return attrs.evolve(fixture, home=fixture.home or fed[0], away=fixture.away or fed[1])
+
+    def _undecided(self, conn: sqlite3.Connection, comp: CompetitionState,
+                   fixture: FixtureScheduled) -> str:
+        """Why a fixture's teams are not known: the feeding ties not decided yet."""
+        tie = comp.ties.get(fixture.tie) if fixture.tie else None
+        open_ties = [side.winner_of for side in (tie.sides if tie else ())
+                     if side.team is None and side.winner_of
+                     and self._through(conn, comp, side.winner_of) is None]
+        if not open_ties:
+            return "schedule it again with them"
+        if len(open_ties) == 1:
+            return f"tie {open_ties[0]} is not decided"
+        return f"ties {', '.join(open_ties[:-1])} and {open_ties[-1]} are not decided"
+
     def _match(self, conn: sqlite3.Connection, stream: str, ident: str, event: Event,
                event_id: str) -> tuple[Event, MatchState, bool]:
         """The event as admitted, the match's state it follows, and whether it was judged in
@@ -436,6 +479,10 @@ class Judge:
         _, comp, fixture = self._fixture_of(conn, ident)
         version, state = self.state(conn, stream)
         assert isinstance(state, MatchState)
+        if ((fixture.home is None or fixture.away is None) and state.status == "scheduled"
+                and isinstance(event, (MatchStarted, *_ON_THE_PITCH))):
+            raise RuleBroken(f"{type(event).__name__} refused: the teams of this match are not "
+                             f"known yet: {self._undecided(conn, comp, fixture)}")
         if (state.home, state.away) != (fixture.home, fixture.away):
             state = attrs.evolve(state, home=fixture.home, away=fixture.away)
             self._pending[stream] = (version, state)

@@ -117,3 +117,66 @@ def test_goals_and_cards_are_listed_in_match_order_with_the_score_after_each_goa
     assert [line.split("'")[0].strip("│ ") for line in lines] == ["5", "12", "22", "31", "60",
                                                                   "85"]
     assert "Gabbia  2-1" in panel and "disallowed" in panel
+
+
+# --- 5. fixtures the bracket feeds -------------------------------------------------------------
+
+
+def _play(db: Path, match: str, day: str, *goals: tuple[str, str, int]) -> None:
+    """A match played through on ``day`` (kick-off 19:00 UTC), with ``goals`` (team, player,
+    minute)."""
+    def at(minute: int) -> str:
+        return (dt.datetime.fromisoformat(f"{day}T19:00+00:00")
+                + dt.timedelta(minutes=minute)).isoformat()
+
+    cli(db, "append", "whistle", match, "kick-off", "--at", at(0))
+    for team, player, minute in goals:
+        if minute > 45:
+            continue
+        cli(db, "append", "goal", match, "--team", team, "--player", player, "--minute",
+            str(minute), "--at", at(minute))
+    cli(db, "append", "whistle", match, "half-time", "--at", at(47))
+    cli(db, "append", "whistle", match, "start", "--at", at(62))
+    for team, player, minute in goals:
+        if minute > 45:
+            cli(db, "append", "goal", match, "--team", team, "--player", player, "--minute",
+                str(minute), "--at", at(minute + 17))
+    cli(db, "append", "whistle", match, "full-time", "--at", at(110))
+
+
+def test_a_final_takes_its_teams_once_the_semi_finals_are_decided(tmp_path: Path) -> None:
+    db = tmp_path / "f.db"
+    with Ledger(db) as lg:
+        import_lines(lg, seed_lines())
+        head = lg.head()
+    refused = runner.invoke(app, ["append", "whistle", "uel24-final", "kick-off", "--at",
+                                  "2024-05-22T19:00Z", "--db", str(db)])
+    assert refused.exit_code == 1
+    assert refused.stderr.splitlines() == [
+        "error: match:uel24-final v0: MatchStarted refused: the teams of this match are not "
+        "known yet: ties SF1 and SF2 are not decided"]
+    # no follow-on message blames a period that never started
+    refused = runner.invoke(app, ["append", "whistle", "uel24-final", "start", "--at",
+                                  "2024-05-22T19:00Z", "--db", str(db)])
+    assert "1H started before kick-off" not in refused.stderr
+    assert "ties SF1 and SF2 are not decided" in refused.stderr
+    with Ledger(db) as lg:
+        assert lg.head() == head
+    # the semi-finals kick off with the quarter-finals' winners, as the bracket has them
+    _play(db, "uel24-sf1-leg1", "2024-05-02", ("Atalanta", "Lookman", 30))
+    _play(db, "uel24-sf1-leg2", "2024-05-09", ("Atalanta", "Ruggeri", 2))
+    sf1 = score_json(db, "uel24-sf1-leg2")
+    assert (sf1["home"], sf1["away"], sf1["score"]) == ("atalanta", "marseille", [1, 0])
+    refused = runner.invoke(app, ["append", "whistle", "uel24-final", "kick-off", "--at",
+                                  "2024-05-22T19:00Z", "--db", str(db)])
+    assert "tie SF2 is not decided" in refused.stderr
+    _play(db, "uel24-sf2-leg1", "2024-05-02", ("Leverkusen", "Andrich", 73))
+    _play(db, "uel24-sf2-leg2", "2024-05-09", ("Leverkusen", "Stanisic", 90))
+    _play(db, "uel24-final", "2024-05-22", ("Atalanta", "Lookman", 12),
+          ("Atalanta", "Lookman", 26), ("Atalanta", "Lookman", 75))
+    final = score_json(db, "uel24-final")
+    assert (final["home"], final["away"], final["score"]) == ("atalanta", "leverkusen", [3, 0])
+    streaks = json.loads(cli(db, "streaks", "Leverkusen", "--json").stdout)
+    assert streaks["unbeaten"]["current"]["length"] == 0
+    assert json.loads(cli(db, "bracket", "uel-2023-24", "--json").stdout)["alive"] == [
+        "atalanta"]
