@@ -55,6 +55,7 @@ from projections import (
     TeamRecord,
     TieView,
 )
+from projections.listing import MatchLine
 from projections.scoreboard import GoalLine
 from projections.state import Team
 
@@ -242,6 +243,26 @@ def _goal_row(goal: GoalLine, names: Names) -> tuple[str, Text, Text]:
     else:
         note.append(f"  {pair(goal.score_after)}", style="bold")
     return minute_text(goal.minute, goal.added), label, note
+
+
+def matches_table(lines: Sequence[MatchLine], names: Names) -> Table | Text:
+    """Matches one a row: kick-off (local), id, competition and round, teams and score."""
+    if not lines:
+        return Text("no matches", style="dim")
+    table = Table(box=box.SIMPLE_HEAD, padding=(0, 1), pad_edge=False)
+    for head in ("kick-off", "match", "round", "home", "", "away", "status"):
+        table.add_column(head, justify="center" if head == "" else "left",
+                         no_wrap=head in ("match", ""), min_width=5 if head == "" else None)
+    for line in lines:
+        notes = [n for n in ("a.e.t." if line.extra_time else "",
+                             f"{pair(line.penalties)} pens" if line.penalties else "") if n]
+        score = pair(line.score) if line.score is not None else "v"
+        status = line.status + (f" ({', '.join(notes)})" if notes else "")
+        round_text = (f"{line.tie} leg {line.leg or 1}" if line.tie and line.tie != line.round
+                      else line.round or "")
+        table.add_row(kickoff_text(line.kickoff, line.date), line.match, round_text,
+                      names(line.home), score, names(line.away), status)
+    return table
 
 
 def shootout_view(board: Scoreboard, names: Names) -> Table:

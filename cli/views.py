@@ -9,6 +9,7 @@ streaks and entries, asked of the present, come from the read models when they a
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 from collections.abc import Iterable
 from pathlib import Path
@@ -97,7 +98,9 @@ def suggest(name: str, known: Iterable[str], what: str, when: When | None = None
     """The tail of an error about ``name``: the close ones among ``known``, else a few
     (``known`` as of ``when``, when a moment in the past was asked for)."""
     known = sorted(set(known))
-    close = difflib.get_close_matches(name, known, n=3, cutoff=0.5)
+    folded = {k.casefold(): k for k in known}  # qf1 is close to QF1
+    close = [folded[c] for c in difflib.get_close_matches(name.casefold(), folded, n=3,
+                                                         cutoff=0.5)]
     if close:
         return "; did you mean " + ", ".join(repr(c) for c in close) + "?"
     if known:
@@ -112,6 +115,16 @@ def unknown(kind: str, name: str, known: Iterable[str], when: When | None = None
     (``where``: " in 'cup'"), with the close ones."""
     return CliError(f"unknown {kind} {name!r}{where}"
                     f"{suggest(name, known, 'matches' if kind == 'match' else kind + 's', when)}")
+
+
+def same_id(typed: str, known: Iterable[str]) -> str:
+    """The known id ``typed`` names, case folded (``qf1`` is ``QF1``) when only one is that;
+    else ``typed`` as it is, for the error that follows to name."""
+    known = set(known)
+    if typed in known:
+        return typed
+    found = [k for k in known if k.casefold() == typed.casefold()]
+    return found[0] if len(found) == 1 else typed
 
 
 def match_views(state: State, match: str) -> tuple[Scoreboard, TieView | None]:
@@ -193,6 +206,59 @@ def score(
 
 
 @app.command(rich_help_panel=PANEL)
+def matches(
+    competition: Annotated[str | None, typer.Option(
+        "--competition", "-c", metavar="COMPETITION", autocompletion=complete_competition,
+        help="Only this competition's matches.")] = None,
+    team: Annotated[str | None, typer.Option(
+        "--team", "-t", metavar="TEAM", autocompletion=complete_team,
+        help="Only this team's matches (id, name or alias).")] = None,
+    round_name: Annotated[str | None, typer.Option(
+        "--round", "-r", metavar="ROUND", help="Only this round: QF, SF, F, Matchday 3 …")] = None,
+    status: Annotated[str | None, typer.Option(
+        "--status", "-s", metavar="STATUS",
+        help="Only matches scheduled, live, finished or abandoned.")] = None,
+    since: Annotated[dt.date | None, typer.Option(
+        "--from", parser=dt.date.fromisoformat, metavar="DATE",
+        help="Only matches on or after DATE (local): 2024-04-11.")] = None,
+    until: Annotated[dt.date | None, typer.Option(
+        "--to", parser=dt.date.fromisoformat, metavar="DATE",
+        help="Only matches on or before DATE (local).")] = None,
+    db: Db = DEFAULT_DB,
+    as_of: AsOf = None,
+    known_at: KnownAt = None,
+    at_position: AtPosition = None,
+    json_output: Json = False,
+) -> None:
+    """List fixtures and results: ids, teams, scores and local kick-off, in kick-off order.
+
+    Example: matchledger matches --competition uel-2023-24 --round QF --status finished
+    """
+    import projections as P
+    from cli import render
+    from projections.listing import STATUSES
+
+    if status is not None and status.lower() not in STATUSES:
+        raise CliError(f"--status {status!r}: use {', '.join(STATUSES)}")
+    when = When(as_of, known_at, at_position)
+    team_id = None
+    if team is not None:
+        team_id, state, _ = team_state_for(db, when, team)
+        comp = existing_competition(db, when, competition) if competition else None
+    elif competition is not None:
+        comp, state = competition_state(db, when, competition)
+    else:
+        comp, state = None, state_for(db, when)
+    lines = P.matches(state, competition=comp, team=team_id, round=round_name,
+                      status=status.lower() if status else None, since=since, until=until)
+    if json_output:
+        emit_json(P.to_json(lines))
+        return
+    print_when(when)
+    console().print(render.matches_table(lines, render.Names(state)))
+
+
+@app.command(rich_help_panel=PANEL)
 def tie(
     tie_id: Annotated[str, typer.Argument(
         metavar="TIE", autocompletion=complete_tie, help="A tie id, e.g. QF4.")],
@@ -216,6 +282,7 @@ def tie(
     when = When(as_of, known_at, at_position)
     comp = competition_id(competition) if competition else None
     with open_ledger(db) as lg:
+        tie_id = same_id(tie_id, lg.tie_ids(comp, **when.filters()))
         drawn = lg.competitions_drawing(tie_id, **when.filters())
         if comp is None and len(drawn) > 1:  # known from the log: no state to load
             raise CliError(f"{ambiguous(tie_id, drawn)} with --competition")

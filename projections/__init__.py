@@ -31,6 +31,7 @@ from projections.errors import (
     UnknownTie,
 )
 from projections.jsonify import dumps, to_json
+from projections.listing import MatchLine, matches
 from projections.records import (
     KINDS,
     PlayerRecord,
@@ -112,5 +113,7 @@ __all__ = [
     "team_record",
     "tie",
     "to_json",
+    "matches",
+    "MatchLine",
     "with_clock",
 ]

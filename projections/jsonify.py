@@ -19,6 +19,7 @@ import json
 from typing import Any
 
 from events.rules import Booking, Kick
+from projections.listing import MatchLine
 from projections.records import KINDS, PlayerRecord, Streak, Streaks, TeamRecord
 from projections.scoreboard import GoalLine, Scoreboard
 from projections.ties import Bracket, Leg, PathStep, SideView, TieView
@@ -80,6 +81,15 @@ def _scoreboard(board: Scoreboard) -> Json:
         "kicks": [_kick(k) for k in board.kicks],
         "sent_off": [{"team": t, "player": p} for t, p in board.sent_off],
     }
+
+
+@to_json.register
+def _match_line(line: MatchLine) -> Json:
+    return {"match": line.match, "competition": line.competition, "round": line.round,
+            "tie": line.tie, "leg": line.leg, "date": _moment(line.date),
+            "kickoff": _moment(line.kickoff), "home": line.home, "away": line.away,
+            "status": line.status, "score": _pair(line.score), "extra_time": line.extra_time,
+            "penalties": _pair(line.penalties)}
 
 
 @to_json.register

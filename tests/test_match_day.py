@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -180,3 +181,79 @@ def test_a_final_takes_its_teams_once_the_semi_finals_are_decided(tmp_path: Path
     assert streaks["unbeaten"]["current"]["length"] == 0
     assert json.loads(cli(db, "bracket", "uel-2023-24", "--json").stdout)["alive"] == [
         "atalanta"]
+
+
+# --- 10. listing matches; ids as people type them ------------------------------------------------
+
+
+def test_matches_lists_fixtures_and_results_by_competition_team_round_status_and_date(
+        seed_db: Path) -> None:
+    def listed(*args: str) -> list[tuple[object, ...]]:
+        rows = json.loads(cli(seed_db, "matches", *args, "--json").stdout)
+        return [(r["match"], r["status"], r["score"]) for r in rows]
+
+    assert listed("--competition", "UEL-2023-24", "--round", "qf", "--to", "2024-04-11") == [
+        ("uel24-qf1-leg1", "finished", [0, 1]), ("uel24-qf2-leg1", "finished", [0, 3]),
+        ("uel24-qf3-leg1", "finished", [2, 0]), ("uel24-qf4-leg1", "finished", [2, 1])]
+    assert listed("--team", "Roma") == [("uel24-qf1-leg1", "finished", [0, 1]),
+                                        ("uel24-qf1-leg2", "finished", [2, 1])]
+    assert listed("--team", "Roma", "--as-of", "2024-04-12") == [
+        ("uel24-qf1-leg1", "finished", [0, 1]), ("uel24-qf1-leg2", "scheduled", None)]
+    scheduled = listed("--status", "scheduled")
+    assert [m for m, _, _ in scheduled][-1] == "uel24-final" and len(scheduled) == 5
+    assert listed("--from", "2024-04-18", "--to", "2024-04-18", "--status", "finished",
+                  "--known-at", "2024-04-18T12:00") == []
+    row = json.loads(cli(seed_db, "matches", "--round", "QF", "--json").stdout)[7]
+    assert row == {"match": "uel24-qf4-leg2", "competition": "uel-2023-24", "round": "QF",
+                   "tie": "QF4", "leg": 2, "date": "2024-04-18",
+                   "kickoff": "2024-04-18T21:00:00+02:00", "home": "marseille",
+                   "away": "benfica", "status": "finished", "score": [1, 0],
+                   "extra_time": True, "penalties": [4, 2]}
+    table = runner.invoke(app, ["matches", "--team", "Benfica", "--db", str(seed_db)],
+                          env={"COLUMNS": "120"}).stdout
+    assert "uel24-qf4-leg2" in table and "18 Apr 2024 21:00 +02:00" in table
+    assert "finished (a.e.t., 4-2 pens)" in table
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["tie", "qf9"], "unknown tie 'qf9'; did you mean 'QF4', 'QF3', 'QF2'?"),
+    (["score", "uel24-qf1-leg9"], "unknown match 'uel24-qf1-leg9'; did you mean"),
+    (["matches", "--status", "over"], "--status 'over': use scheduled, live, finished"),
+    (["matches", "--competition", "uel-2023-25"], "unknown competition 'uel-2023-25'"),
+])
+def test_an_unknown_id_suggests_the_close_ones(seed_db: Path, args: list[str],
+                                               message: str) -> None:
+    result = runner.invoke(app, [*args, "--db", str(seed_db)])
+    assert result.exit_code == 1
+    assert len(result.stderr.splitlines()) == 1 and message in result.stderr
+
+
+def test_match_tie_and_competition_ids_are_matched_whatever_their_case(seed_db: Path) -> None:
+    assert json.loads(cli(seed_db, "tie", "qf1", "--json").stdout)["tie"] == "QF1"
+    assert score_json(seed_db, "UEL24-QF1-LEG1")["match"] == "uel24-qf1-leg1"
+    assert json.loads(cli(seed_db, "bracket", "UEL-2023-24", "--json").stdout)["competition"] \
+        == "uel-2023-24"
+
+
+# --- help -----------------------------------------------------------------------------------------
+
+
+def _command_paths() -> list[list[str]]:
+    import typer
+
+    def walk(command: object, path: list[str]) -> list[list[str]]:
+        subs = getattr(command, "commands", {})
+        return [path] + [p for name, sub in subs.items() for p in walk(sub, [*path, name])]
+
+    return walk(typer.main.get_command(app), [])
+
+
+@pytest.mark.parametrize("path", _command_paths(), ids=lambda p: " ".join(p) or "matchledger")
+def test_every_command_s_help_renders_cleanly(path: list[str]) -> None:
+    result = runner.invoke(app, [*path, "--help"], env={"COLUMNS": "100"})
+    assert result.exit_code == 0, result.output
+    out = result.stdout
+    assert "Usage: matchledger" in out
+    assert not re.search(r"<[a-z|\[\]_]+>|\{[A-Z_]+\}", out), out
+    if path and path != ["append"]:
+        assert "Example: matchledger" in out, out
