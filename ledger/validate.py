@@ -480,7 +480,8 @@ class Judge:
         version, state = self.state(conn, stream)
         assert isinstance(state, MatchState)
         if ((fixture.home is None or fixture.away is None) and state.status == "scheduled"
-                and isinstance(event, (MatchStarted, *_ON_THE_PITCH))):
+                and isinstance(event, (MatchStarted, *_ON_THE_PITCH))
+                and None in _teams(self._fed(conn, comp, fixture))):
             raise RuleBroken(f"{type(event).__name__} refused: the teams of this match are not "
                              f"known yet: {self._undecided(conn, comp, fixture)}")
         if (state.home, state.away) != (fixture.home, fixture.away):
@@ -701,6 +702,10 @@ def named(reg: Registry, event: E) -> E:
             event, home=reg.resolve_team(event.home) if event.home is not None else None,
             away=reg.resolve_team(event.away) if event.away is not None else None)
     return event
+
+
+def _teams(fixture: FixtureScheduled) -> tuple[str | None, str | None]:
+    return fixture.home, fixture.away
 
 
 def _fits(home: str | None, away: str | None, first: set[str], second: set[str]) -> bool:
