@@ -105,10 +105,11 @@ def next_period(ended: int, rules: TieRules) -> Period | None:
 
 def period_of_minute(minute: int) -> Period | None:
     """The period a minute belongs to (45+2 is still the first half); None past 120."""
-    for period, (first, last) in PERIOD_MINUTES.items():
-        if first <= minute <= last:
-            return period
-    return None
+    return _PERIOD_OF[minute] if 0 < minute < len(_PERIOD_OF) else None
+
+
+_PERIOD_OF = (None, *(period for period, (first, last) in PERIOD_MINUTES.items()
+                      for _ in range(first, last + 1)))
 
 
 class _Keyed:
@@ -647,18 +648,19 @@ def typed_late(state: MatchState, event: Event) -> bool:
     a period played and over, or before the latest goal or card of the period under way. Such
     an event is judged by ``rejudge``; anything else (a minute in a period never started, a
     goal with no minute) by ``check`` as typed."""
-    if (not isinstance(event, (GoalScored, CardShown)) or event.minute is None
-            or state.period is Period.SHOOTOUT):
+    if not isinstance(event, (GoalScored, CardShown)) or event.minute is None:
         return False
-    period = period_of_minute(event.minute)
-    if period is None or period not in state.periods_started:
+    minute = event.minute
+    current = state.period
+    if current is Period.SHOOTOUT:
         return False
-    if period is not state.period:
-        return True
-    moment = (event.minute, event.added or 0)
-    facts: list[Goal | Booking] = [*state.goals.values(), *state.bookings.values()]
+    period = period_of_minute(minute)
+    if period is not current:  # an earlier period, if it was played
+        return period is not None and period in state.periods_started
+    moment = (minute, event.added or 0)
     return any(f.period is period and f.minute is not None and (f.minute, f.added or 0) > moment
-               for f in facts)
+               for facts in (state.goals.facts, state.bookings.facts) for f in facts)
+
 
 
 def standing(events: Iterable[tuple[str, Event]]) -> list[tuple[str, Event]]:

@@ -283,12 +283,12 @@ class Judge:
             return event
         event, state, late = self._match(conn, stream, ident, event, event_id)
         after = state.apply(event, event_id=event_id)
-        if late or (isinstance(event, EventRetracted) and event.replacement is None):
-            what = (f"EventRetracted refused: retracting {event.event}"
-                    if isinstance(event, EventRetracted)
-                    else f"{type(event).__name__} refused: it")
-            self._second_legs_hold(conn, ident, after, what)
+        if late:  # a correction in a first leg may undo the second leg's extra time
+            self._second_legs_hold(conn, ident, after, f"{type(event).__name__} refused: it")
         if isinstance(event, EventRetracted):
+            if event.replacement is None:  # an amendment is judged with its replacement
+                self._second_legs_hold(conn, ident, after,
+                                       f"EventRetracted refused: retracting {event.event}")
             self._forget_kickoff(stream)
         elif isinstance(event, MatchStarted):
             self._pending_kickoffs[stream] = occurred
