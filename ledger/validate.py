@@ -298,6 +298,11 @@ class Judge:
                 raise RuleBroken(f"{type(event).__name__} refused: it occurred at "
                                  f"{_iso(occurred)}, before the match kicked off at "
                                  f"{_iso(kicked_off)}")
+            ended = self._ended(conn, stream) if late and state.status in _OVER else None
+            if ended is not None and occurred > ended:
+                raise RuleBroken(f"{type(event).__name__} refused: it occurred at "
+                                 f"{_iso(occurred)}, after the match ended at {_iso(ended)}: "
+                                 "a correction is timed inside the match (give --at)")
         self._pending[stream] = (version, after)
         self._batch.setdefault(stream, []).append((event_id, event))
         return event
@@ -520,6 +525,14 @@ class Judge:
                            (stream,)).fetchone()
         self._pending_kickoffs[stream] = row[0] if row else None
         return self._pending_kickoffs[stream]
+
+    def _ended(self, conn: sqlite3.Connection, stream: str) -> int | None:
+        """When the match's final whistle (or abandonment) occurred, for a correction typed
+        after it (rare: read each time)."""
+        row = conn.execute("SELECT occurred_at FROM events WHERE stream = ? AND type IN "
+                           "('MatchEnded', 'MatchAbandoned') ORDER BY version DESC LIMIT 1",
+                           (stream,)).fetchone()
+        return row[0] if row else None
 
     def _forget_kickoff(self, stream: str) -> None:
         self._kickoffs.pop(stream, None)

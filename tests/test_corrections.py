@@ -49,14 +49,29 @@ WHISTLES = (MatchStarted(), PeriodStarted(period=H1), PeriodEnded(period=H1),
             PeriodStarted(period=H2), PeriodEnded(period=H2), MatchEnded())
 
 
+def played(*events: Event, start: dt.datetime = KICKOFF) -> list[Draft]:
+    """A match's events with the times they happen: the first half from ``start``, the
+    second from 62 minutes after it, the final whistle at 112 (``events`` are its goals and
+    cards, in any order: each placed at its minute)."""
+    def moment(event: Event) -> float:
+        minute = getattr(event, "minute", None) or 0
+        return minute + (getattr(event, "added", None) or 0) + (17 if minute > 45 else 0)
+
+    whistles = [(0, WHISTLES[0]), (0, WHISTLES[1]), (47, WHISTLES[2]), (62, WHISTLES[3])]
+    timed = [*whistles, *((moment(e), e) for e in events), (112, WHISTLES[4]),
+             (112, WHISTLES[5])]
+    return [Draft(event=e, occurred_at=at(t, start))
+            for t, e in sorted(timed, key=lambda te: te[0])]
+
+
 def full_time(lg: Ledger, stream: str = LEG1, *events: Event, start: dt.datetime = KICKOFF
               ) -> None:
-    """A match played through (``events`` in its second half), its final whistle blown."""
-    lg.append(stream, drafts(*WHISTLES[:4], *events, *WHISTLES[4:], start=start))
+    """A match played through (``events`` typed as they happen), its final whistle blown."""
+    lg.append(stream, played(*events, start=start))
 
 
 def late(event: Event, minute: float) -> list[Draft]:
-    """``event`` typed a day after the match, occurring at ``minute`` of it."""
+    """``event`` typed a day after the match, occurring at ``minute`` of it (by the clock)."""
     return [Draft(event=event, occurred_at=at(minute))]
 
 
@@ -82,6 +97,17 @@ def test_a_correction_that_leaves_a_deciding_match_level_without_extra_time_is_r
     with pytest.raises(RuleBroken, match="then MatchEnded would not fit: the tie is level: "
                                          "it needs extra time"):
         ledger.append(LEG1, late(GoalScored(team="marseille", minute=83), 95))
+
+
+def test_a_correction_is_timed_inside_the_match_not_when_it_was_typed(
+        ledger: Ledger) -> None:
+    setup_tie(ledger)
+    full_time(ledger)
+    head = ledger.head()
+    with pytest.raises(RuleBroken, match="after the match ended at .*: a correction is timed "
+                                         "inside the match"):
+        ledger.append(LEG1, late(GoalScored(team="benfica", minute=50), 60 * 24 * 30))
+    assert ledger.head() == head
 
 
 def test_a_missed_first_half_goal_counts_at_half_time(ledger: Ledger) -> None:
@@ -244,10 +270,7 @@ def test_any_order_of_typing_the_same_pitch_events_gives_the_same_match(
 
     with tempfile.TemporaryDirectory() as tmp, Ledger(Path(tmp) / "l.db") as lg:
         setup_tie(lg)
-        live = FACTS[:typed_live]
-        first = [e for e in live if getattr(e, "minute", 0) <= 45]
-        lg.append(LEG1, drafts(*WHISTLES[:2], *first, *WHISTLES[2:4],
-                               *[e for e in live if e not in first], *WHISTLES[4:]))
+        lg.append(LEG1, played(*FACTS[:typed_live]))
         for i in order:
             if i >= typed_live:
                 lg.append(LEG1, late(FACTS[i], 100))
