@@ -39,7 +39,7 @@ from cli.common import (
     parse_moment,
     timing,
 )
-from events import Card, CompetitionFormat, KickOutcome, Period, TieRules
+from events import Card, CompetitionFormat, GoalKind, KickOutcome, Period, TieRules
 from events.rules import next_period
 
 if TYPE_CHECKING:
@@ -124,7 +124,8 @@ def report(lg: Ledger, envelopes: Sequence[Envelope], new: bool, *, json_output:
 
     board = view = state = None
     if match is not None:
-        state, board, view = current_match(lg, match)
+        moment = max((e.occurred_at for e in envelopes), default=None)
+        state, board, view = current_match(lg, match, moment)
         if view is not None and _left_undecided(state, board, view):
             console(stderr=True).print(
                 f"warning: tie {view.tie} is level after its last leg and no shoot-out is "
@@ -386,6 +387,55 @@ def retract(
         target = find_event(lg, mid, event_ref, lambda e: True, "event")
     append_events(Options(db, at, expect, event_id, source, json_output), f"match:{mid}",
                   [EventRetracted(event=target, reason=reason)], mid)
+
+
+@app.command(rich_help_panel=MATCH_PANEL)
+def amend(
+    match: MatchArg,
+    event_ref: Annotated[str, typer.Argument(
+        metavar="EVENT", help="The goal's, card's or kick's event id, a unique prefix of it, "
+                              "or 'last' for the latest of them still standing.")],
+    reason: Annotated[str, typer.Option("--reason", help="Why it was wrong.")],
+    team: Annotated[str | None, typer.Option(
+        "--team", autocompletion=complete_team, help="The right team.")] = None,
+    player: Annotated[str | None, typer.Option(
+        "--player", help="The right scorer or booked player.")] = None,
+    minute: MinuteOpt = None,
+    kind: Annotated[GoalKind | None, typer.Option(
+        "--kind", help="A goal's kind: open_play, penalty or own_goal.")] = None,
+    colour: Annotated[Card | None, typer.Option(
+        "--card", help="A card's colour: yellow, second_yellow or red.")] = None,
+    taker: Annotated[str | None, typer.Option("--taker", help="A kick's taker.")] = None,
+    outcome: Annotated[KickOutcome | None, typer.Option(
+        "--outcome", help="A kick's outcome: scored, missed or saved.")] = None,
+    db: Db = DEFAULT_DB, at: At = None, expect: Expect = None,
+    source: Source = None, json_output: JsonOut = False,
+) -> None:
+    """Correct a goal, card or shoot-out kick in one step: its retraction and its replacement.
+
+    The replacement takes the event's place; the match is judged as it happened on the pitch.
+
+    Example: matchledger append amend uel24-qf3-leg1 last --player Boniface --reason "report"
+    """
+    from events import CardShown, GoalScored, ShootoutKick
+
+    changes: dict[str, Any] = {
+        name: value for name, value in (
+            ("team", team), ("player", player), ("kind", kind), ("card", colour),
+            ("taker", taker), ("outcome", outcome)) if value is not None}
+    if minute is not None:
+        changes.update(timing(minute))
+    if not changes:
+        raise CliError("say what to change: --team, --player, --minute, --kind, --card, "
+                       "--taker or --outcome")
+    mid = match_id(match)
+    meta = {"source": source} if source else {}
+    with open_ledger(db) as lg:
+        target = find_event(lg, mid, event_ref, lambda e: isinstance(
+            e, (GoalScored, CardShown, ShootoutKick)), "goal, card or kick")
+        envelopes = lg.amend(f"match:{mid}", target, changes, reason=reason, occurred_at=at,
+                             meta=meta, expected_version=expect)
+        report(lg, envelopes, True, json_output=json_output, match=mid)
 
 
 @app.command(rich_help_panel=MATCH_PANEL)

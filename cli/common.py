@@ -162,11 +162,12 @@ def parse_minute(text: str) -> Minute:
 
 def match_id(text: str) -> str:
     """``match:uel24-qf4-leg2`` or ``uel24-qf4-leg2`` -> ``uel24-qf4-leg2``."""
-    return text.removeprefix("match:").strip()
+    return text.removeprefix("match:").strip().lower()  # ids are lower-case: Tab or typo
 
 
 def competition_id(text: str) -> str:
-    return text.removeprefix("competition:").strip()
+    """``competition:uel-2023-24``, ``UEL-2023-24`` or ``uel-2023-24`` -> ``uel-2023-24``."""
+    return text.removeprefix("competition:").strip().lower()
 
 
 # --- completion (reads the ledger named by --db, the environment, or the default) ---------

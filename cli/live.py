@@ -8,6 +8,7 @@ match, the other legs of its tie, the teams' names.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -15,12 +16,12 @@ if TYPE_CHECKING:
     from projections import Scoreboard, State, TieView
 
 
-def current_match(lg: Ledger, match: str, **filters: Any
+def current_match(lg: Ledger, match: str, moment: dt.datetime | None = None, **filters: Any
                   ) -> tuple[State, Scoreboard, TieView | None]:
     """(state, scoreboard, tie) of ``match``, at the head of the log or as ``filters`` say
-    (``as_of``, ``known_at``, ``at_position``); a match never scheduled is an error that
-    suggests the ids scheduled by then."""
+    (``as_of``, ``known_at``, ``at_position``), its clock at ``moment`` (default: ``as_of``,
+    else now); a match never scheduled is an error that suggests the ids scheduled by then."""
     from projections import query
 
-    found = query.match(lg, match, **filters)
+    found = query.match(lg, match, moment=moment, **filters)
     return found.state, found.board, found.tie

@@ -177,6 +177,7 @@ class _Printer:
 
         matches = dict.fromkeys(e.stream_id for e in envelopes if e.stream.startswith("match:"))
         for match in matches:
-            state, board, view = current_match(self.lg, match)
+            moment = max(e.occurred_at for e in envelopes if e.stream_id == match)
+            state, board, view = current_match(self.lg, match, moment)
             line = render.headline(board, view, render.Names(state))
             self.out.print("        → ", line, sep="")

@@ -19,8 +19,10 @@ import typer
 from typer._click import exceptions as click_exceptions
 from typer.core import TyperGroup
 
-from cli import append, demo, log, rebuild, serve, store, trust, views
+from cli import append, demo, helptext, log, rebuild, serve, store, trust, views
 from cli.common import CliError, one_line, printable
+
+helptext.tidy()
 
 EXIT_ERROR = 1  # the ledger refused, or something named does not exist
 EXIT_USAGE = 2  # the command line itself is wrong (click's convention)

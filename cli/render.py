@@ -41,6 +41,7 @@ from events import (
     TeamRegistered,
     TieDrawn,
 )
+from events.rules import Booking, Substitution
 from ledger import Envelope, Registry, normalise
 from projections import (
     KINDS,
@@ -55,6 +56,8 @@ from projections import (
     TeamRecord,
     TieView,
 )
+from projections.listing import MatchLine
+from projections.scoreboard import GoalLine
 from projections.state import Team
 
 Score = tuple[int, int]
@@ -184,7 +187,7 @@ def status_text(board: Scoreboard) -> str:
         if board.half_time is not None:
             return "live, half time"
         return "live, kicked off"
-    return f"live {minute_text(board.minute)}".strip()
+    return f"live {board.clock or minute_text(board.minute)}".strip()
 
 
 def headline(board: Scoreboard, view: TieView | None, names: Names) -> Text:
@@ -201,32 +204,29 @@ def scoreboard_view(board: Scoreboard, view: TieView | None, names: Names) -> Pa
     where = [board.competition or "", board.tie and f"{board.tie} leg {board.leg or 1}",
              kickoff_text(board.kickoff, board.date), board.venue]
     parts.append(Text(" · ".join(p for p in where if p), style="dim"))
+    beyond = board.extra_time is not None or board.status == "live"  # 90' is not the end
     breaks = [f"HT {pair(board.half_time)}" if board.half_time else "",
-              f"90' {pair(board.full_time)}" if board.full_time and board.extra_time else "",
-              f"AET {pair(board.extra_time)}" if board.extra_time else ""]
+              f"90' {pair(board.full_time)}" if board.full_time and beyond else "",
+              f"AET {pair(board.extra_time)}" if board.extra_time else "",
+              f"pens {pair(board.penalties)}" if board.penalties else ""]
     if any(breaks):
         parts.append(Text("  ".join(b for b in breaks if b), style="dim"))
     events = Table(box=None, show_header=False, padding=(0, 1), pad_edge=False)
     events.add_column(justify="right", style="dim", no_wrap=True)
     events.add_column(no_wrap=True)
     events.add_column()
-    for goal in board.goals:
-        kind = {GoalKind.PENALTY: " (pen)", GoalKind.OWN_GOAL: " (og)"}.get(goal.kind, "")
-        who = f"{goal.player or 'unknown scorer'}{kind}"
-        label = Text(f"⚽ {names(goal.team)}", style="strike dim" if goal.disallowed else "")
-        note = Text(who, style="strike dim" if goal.disallowed else "")
-        if goal.disallowed:
-            note.append("  disallowed", style="yellow")
-        events.add_row(minute_text(goal.minute, goal.added), label, note)
-    for card in board.cards:
-        colour = {"yellow": "yellow", "second_yellow": "red", "red": "red"}[card.card.value]
-        mark = "second yellow" if card.card.value == "second_yellow" else card.card.value
-        events.add_row(minute_text(card.minute, card.added),
-                       Text(f"▮ {names(card.team)}", style=colour),
-                       f"{card.player} ({mark})")
-    for sub in board.substitutions:
-        events.add_row(minute_text(sub.minute, sub.added), f"⇄ {names(sub.team)}",
-                       f"{sub.player_on} on for {sub.player_off}")
+    for fact in board.timeline:  # in match order; the kicks get a table of their own
+        if isinstance(fact, GoalLine):
+            events.add_row(*_goal_row(fact, names))
+        elif isinstance(fact, Booking):
+            colour = {"yellow": "yellow", "second_yellow": "red", "red": "red"}[fact.card.value]
+            mark = "second yellow" if fact.card.value == "second_yellow" else fact.card.value
+            events.add_row(minute_text(fact.minute, fact.added),
+                           Text(f"▮ {names(fact.team)}", style=colour),
+                           f"{fact.player} ({mark})")
+        elif isinstance(fact, Substitution):
+            events.add_row(minute_text(fact.minute, fact.added), f"⇄ {names(fact.team)}",
+                           f"{fact.player_on} on for {fact.player_off}")
     if events.row_count:
         parts.append(events)
     if board.kicks:
@@ -234,6 +234,39 @@ def scoreboard_view(board: Scoreboard, view: TieView | None, names: Names) -> Pa
     title = headline(board, view, names)
     return Panel(Group(*parts), title=title, title_align="left", box=box.ROUNDED,
                  padding=(0, 1))
+
+
+def _goal_row(goal: GoalLine, names: Names) -> tuple[str, Text, Text]:
+    """A goal's line: minute, team, scorer and the score after it (struck out, disallowed)."""
+    kind = {GoalKind.PENALTY: " (pen)", GoalKind.OWN_GOAL: " (og)"}.get(goal.kind, "")
+    who = f"{goal.player or 'unknown scorer'}{kind}"
+    label = Text(f"⚽ {names(goal.team)}", style="strike dim" if goal.disallowed else "")
+    note = Text(who, style="strike dim" if goal.disallowed else "")
+    if goal.disallowed:
+        note.append("  disallowed", style="yellow")
+    else:
+        note.append(f"  {pair(goal.score_after)}", style="bold")
+    return minute_text(goal.minute, goal.added), label, note
+
+
+def matches_table(lines: Sequence[MatchLine], names: Names) -> Table | Text:
+    """Matches one a row: kick-off (local), id, competition and round, teams and score."""
+    if not lines:
+        return Text("no matches", style="dim")
+    table = Table(box=box.SIMPLE_HEAD, padding=(0, 1), pad_edge=False)
+    for head in ("kick-off", "match", "round", "home", "", "away", "status"):
+        table.add_column(head, justify="center" if head == "" else "left",
+                         no_wrap=head in ("match", ""), min_width=5 if head == "" else None)
+    for line in lines:
+        notes = [n for n in ("a.e.t." if line.extra_time else "",
+                             f"{pair(line.penalties)} pens" if line.penalties else "") if n]
+        score = pair(line.score) if line.score is not None else "v"
+        status = line.status + (f" ({', '.join(notes)})" if notes else "")
+        round_text = (f"{line.tie} leg {line.leg or 1}" if line.tie and line.tie != line.round
+                      else line.round or "")
+        table.add_row(kickoff_text(line.kickoff, line.date), line.match, round_text,
+                      names(line.home), score, names(line.away), status)
+    return table
 
 
 def shootout_view(board: Scoreboard, names: Names) -> Table:
@@ -532,7 +565,8 @@ def describe(event: Event) -> str:
             why = f": {event.reason}" if event.reason else ""
             return f"goal {event.goal[:8]} disallowed{why}"
         case EventRetracted():
-            return f"retracts {event.event[:8]}: {event.reason}"
+            instead = f" for {event.replacement[:8]}" if event.replacement else ""
+            return f"retracts {event.event[:8]}{instead}: {event.reason}"
         case MatchStarted():
             return "kick-off"
         case PeriodStarted():

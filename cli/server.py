@@ -58,6 +58,7 @@ from events import (
     Period,
     ShootoutKick,
 )
+from events.rules import Booking, Substitution
 from ledger import (
     ConcurrencyConflict,
     Draft,
@@ -79,7 +80,7 @@ from projections import (
     state_at,
     to_json,
 )
-from projections.scoreboard import scoreboard
+from projections.scoreboard import GoalLine, scoreboard
 
 WEB = Path(__file__).with_name("web")  # templates and static files, shipped as package data
 BODY_LIMIT = 64 * 1024  # bytes: an event is a few hundred
@@ -762,22 +763,22 @@ def _pages(served: Served) -> Any:
 
 def _match_values(found: query.MatchAnswer) -> dict[str, Any]:
     board, names = found.board, render.Names(found.state)
-    timeline: list[tuple[tuple[int, int, int], str, str, str]] = []
-    order = {p: i for i, p in enumerate(Period)}
-    for goal in board.goals:
-        key = (order.get(goal.period, 9) if goal.period else 9, goal.minute or 0, goal.added or 0)
-        kind = {GoalKind.PENALTY: " (pen)", GoalKind.OWN_GOAL: " (o.g.)"}.get(goal.kind, "")
-        text = f"{goal.player or '?'}{kind}" + (" — disallowed" if goal.disallowed else "")
-        timeline.append((key, render.minute_text(goal.minute, goal.added),
-                         "goal" if not goal.disallowed else "disallowed",
-                         f"{names(goal.scorer_team)}: {text}"))
-    for card in board.cards:
-        key = (order.get(card.period, 9) if card.period else 9, card.minute or 0, card.added or 0)
-        timeline.append((key, render.minute_text(card.minute, card.added), str(card.card),
-                         f"{names(card.team)}: {card.player}"))
-    timeline.sort(key=lambda row: row[0])
+    timeline: list[tuple[str, str, str]] = []
+    for fact in board.timeline:  # in match order; the kicks have a table of their own
+        if isinstance(fact, GoalLine):
+            kind = {GoalKind.PENALTY: " (pen)", GoalKind.OWN_GOAL: " (o.g.)"}.get(fact.kind, "")
+            text = f"{fact.player or '?'}{kind}" + (" — disallowed" if fact.disallowed else "")
+            timeline.append((render.minute_text(fact.minute, fact.added),
+                             "goal" if not fact.disallowed else "disallowed",
+                             f"{names(fact.scorer_team)}: {text}"))
+        elif isinstance(fact, Booking):
+            timeline.append((render.minute_text(fact.minute, fact.added), str(fact.card),
+                             f"{names(fact.team)}: {fact.player}"))
+        elif isinstance(fact, Substitution):
+            timeline.append((render.minute_text(fact.minute, fact.added), "substitution",
+                             f"{names(fact.team)}: {fact.player_on} on for {fact.player_off}"))
     return {"board": board, "tie": found.tie, "names": names,
-            "timeline": [row[1:] for row in timeline], "kicks": board.kicks,
+            "timeline": timeline, "kicks": board.kicks,
             "headline": render.score_line(board, found.tie, names),
             "status": render.status_text(board)}
 

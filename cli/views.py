@@ -8,6 +8,7 @@ contract with ``--json`` (``projections.to_json``: the CLI prints it, never re-d
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 from types import ModuleType
 from typing import TYPE_CHECKING, Annotated
@@ -110,6 +111,54 @@ def score(
         return
     print_when(when)
     console().print(render.scoreboard_view(found.board, found.tie, render.Names(found.state)))
+
+
+@app.command(rich_help_panel=PANEL)
+def matches(
+    competition: Annotated[str | None, typer.Option(
+        "--competition", "-c", metavar="COMPETITION", autocompletion=complete_competition,
+        help="Only this competition's matches.")] = None,
+    team: Annotated[str | None, typer.Option(
+        "--team", "-t", metavar="TEAM", autocompletion=complete_team,
+        help="Only this team's matches (id, name or alias).")] = None,
+    round_name: Annotated[str | None, typer.Option(
+        "--round", "-r", metavar="ROUND", help="Only this round: QF, SF, F, Matchday 3 …")] = None,
+    status: Annotated[str | None, typer.Option(
+        "--status", "-s", metavar="STATUS",
+        help="Only matches scheduled, live, finished or abandoned.")] = None,
+    since: Annotated[dt.date | None, typer.Option(
+        "--from", parser=dt.date.fromisoformat, metavar="DATE",
+        help="Only matches on or after DATE (local): 2024-04-11.")] = None,
+    until: Annotated[dt.date | None, typer.Option(
+        "--to", parser=dt.date.fromisoformat, metavar="DATE",
+        help="Only matches on or before DATE (local).")] = None,
+    db: Db = DEFAULT_DB,
+    as_of: AsOf = None,
+    known_at: KnownAt = None,
+    at_position: AtPosition = None,
+    json_output: Json = False,
+) -> None:
+    """List fixtures and results: ids, teams, scores and local kick-off, in kick-off order.
+
+    Example: matchledger matches --competition uel-2023-24 --round QF --status finished
+    """
+    import projections as P
+    from cli import render
+    from projections.listing import STATUSES
+
+    if status is not None and status.lower() not in STATUSES:
+        raise CliError(f"--status {status!r}: use {', '.join(STATUSES)}")
+    when = When(as_of, known_at, at_position)
+    comp = None if competition is None else competition_id(competition)
+    with open_ledger(db, read_only=True) as lg:
+        found = query().match_list(lg, competition=comp, team=team, round=round_name,
+                                   status=status.lower() if status else None, since=since,
+                                   until=until, **when.filters())
+    if json_output:
+        emit_json(P.to_json(found.view))
+        return
+    print_when(when)
+    console().print(render.matches_table(found.view, render.Names(found.known)))
 
 
 @app.command(rich_help_panel=PANEL)

@@ -246,10 +246,15 @@ class MatchAbandoned(Event):
 
 @attrs.frozen(kw_only=True)
 class EventRetracted(Event):
-    """A data-entry mistake undone: the retracted event is as if never appended."""
+    """A data-entry mistake undone: the retracted event is as if never appended.
+
+    An amendment is a retraction naming its ``replacement``, the event appended right after it
+    in the same batch, which takes the retracted event's place (a kick keeps its turn).
+    """
 
     event: str  # event_id
     reason: str
+    replacement: str | None = None  # event_id of the event that takes its place
 
 
 COMPETITION_EVENTS: tuple[type[Event], ...] = (

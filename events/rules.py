@@ -19,9 +19,9 @@ from __future__ import annotations
 import functools
 import re
 import sys
-from collections.abc import Callable, Iterator, Mapping, ValuesView
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence, ValuesView
 from types import MappingProxyType
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 import attrs
 
@@ -106,10 +106,11 @@ def next_period(ended: int, rules: TieRules) -> Period | None:
 
 def period_of_minute(minute: int) -> Period | None:
     """The period a minute belongs to (45+2 is still the first half); None past 120."""
-    for period, (first, last) in PERIOD_MINUTES.items():
-        if first <= minute <= last:
-            return period
-    return None
+    return _PERIOD_OF[minute] if 0 < minute < len(_PERIOD_OF) else None
+
+
+_PERIOD_OF = (None, *(period for period, (first, last) in PERIOD_MINUTES.items()
+                      for _ in range(first, last + 1)))
 
 
 class _Keyed:
@@ -222,9 +223,16 @@ class Facts(Mapping[str, F], Generic[F]):
     def __reduce__(self) -> tuple[type[Facts[F]], tuple[tuple[F, ...]]]:
         return Facts, (self.facts,)
 
-    def added(self, fact: F) -> Facts[F]:
-        """These facts and a new one (its event id is new: the ledger's ids are unique)."""
-        return Facts((*self.facts, fact))
+    def added(self, fact: F, at: int | None = None) -> Facts[F]:
+        """These facts and a new one (its event id is new: the ledger's ids are unique), last
+        or ``at`` that index (the place of the fact it replaces)."""
+        if at is None:
+            return Facts((*self.facts, fact))
+        return Facts((*self.facts[:at], fact, *self.facts[at:]))
+
+    def index(self, key: EventKey) -> int | None:
+        """Where the fact of ``key`` stands among these, or None."""
+        return next((i for i, f in enumerate(self.facts) if f.key == key), None)
 
     def replaced(self, fact: F) -> Facts[F]:
         """These facts with the one of ``fact``'s event id replaced by it, in its place."""
@@ -285,6 +293,9 @@ class MatchState:
     substitutions: Facts[Substitution] = NO_FACTS
     reported: tuple[EventKey, ResultReported] | None = None  # (key, result) from a source
     retracted: frozenset[EventKey] = frozenset()  # of the events retracted (``is_retracted``)
+    # an amendment's replacement (its key) -> the place among its kind's facts of the fact it
+    # replaces, until the replacement comes (next in the log)
+    slots: Mapping[EventKey, int] = _EMPTY
 
     # --- derived ---------------------------------------------------------------------------
 
@@ -412,7 +423,7 @@ class MatchState:
         goal = Goal(key=key, team=intern_name(event.team),
                     player=intern_name(event.player), minute=event.minute, added=event.added,
                     kind=event.kind, period=self._period_for(event.minute))
-        return self._but("goals", self.goals.added(goal))
+        return self._placed("goals", self.goals, goal)
 
     def _disallowed(self, event: GoalDisallowed, key: EventKey) -> MatchState:
         goal_key = event_key(event.goal)
@@ -427,12 +438,21 @@ class MatchState:
                           player=intern_name(event.player),
                           card=event.card, minute=event.minute, added=event.added,
                           period=self._period_for(event.minute))
-        return self._but("bookings", self.bookings.added(booking))
+        return self._placed("bookings", self.bookings, booking)
 
     def _kick(self, event: ShootoutKick, key: EventKey) -> MatchState:
         kick = Kick(key=key, team=intern_name(event.team), taker=intern_name(event.taker),
                     outcome=event.outcome)
-        return self._but("kicks", self.kicks.added(kick))
+        return self._placed("kicks", self.kicks, kick)
+
+    def _placed(self, name: str, facts: Facts[Any], fact: _Keyed) -> MatchState:
+        """This state with ``fact`` among its ``name`` facts: last, or where the fact it
+        replaces stood (an amendment: see ``EventRetracted.replacement``)."""
+        if not self.slots or fact.key not in self.slots:
+            return self._but(name, facts.added(fact))
+        new = self._but(name, facts.added(fact, self.slots[fact.key]))
+        _SET(new, "slots", _removed(self.slots, fact.key))
+        return new
 
     def _substituted(self, event: SubstitutionMade, key: EventKey) -> MatchState:
         sub = Substitution(key=key, team=intern_name(event.team),
@@ -445,7 +465,16 @@ class MatchState:
         return self._but("reported", (key, event))
 
     def _retracted(self, event: EventRetracted, key: EventKey) -> MatchState:
-        return self._without(event_key(event.event))
+        retracted = event_key(event.event)
+        if event.replacement is None:
+            return self._without(retracted)
+        place = next((i for i in (f.index(retracted) for f in (
+            self.goals, self.bookings, self.kicks)) if i is not None), None)
+        state = self._without(retracted)
+        if place is None:
+            return state
+        return attrs.evolve(state, slots=_added(state.slots, event_key(event.replacement),
+                                                 place))
 
     def without(self, event_id: str) -> MatchState:
         """This state as if ``event_id`` had never been appended."""
@@ -492,9 +521,11 @@ class MatchState:
         return event_key(event_id) in self.retracted
 
     def _period_for(self, minute: int | None) -> Period | None:
-        if self.period is not None:
+        """The period of a goal or card: its minute's (a correction typed later happened
+        then), else the period under way; a card in a shoot-out is of the shoot-out."""
+        if minute is None or self.period is Period.SHOOTOUT:
             return self.period
-        return period_of_minute(minute) if minute is not None else None
+        return period_of_minute(minute)
 
 
 _MATCH_FIELDS = tuple(f.name for f in attrs.fields(MatchState))
@@ -628,11 +659,205 @@ def check(state: MatchState, event: Event, ctx: TieContext | None = None) -> Non
         rule(state, event, ctx or TieContext())
 
 
-def _need_live(state: MatchState, what: str) -> None:
+# --- the match as it happened on the pitch -----------------------------------------------------
+#
+# A correction is a fact recorded later about the past: a goal the reporter missed, a card the
+# referee's report adds, typed after full time but timed inside the match. The rules judge the
+# match as it happened on the pitch, so such an event is judged with the match's events replayed
+# in pitch order (period, minute, added time, then as recorded), itself in its place. Events
+# typed as they happen are at the end of that order already: ``check`` alone judges them.
+
+
+_TIMED = (GoalScored, CardShown, SubstitutionMade)  # timed by the match minute
+
+
+def typed_late(state: MatchState, event: Event) -> bool:
+    """Whether ``event`` happened before what ``state`` already holds: a goal, card or
+    substitution timed in a period played and over, or before the latest of them in the period
+    under way. Such
+    an event is judged by ``rejudge``; anything else (a minute in a period never started, a
+    goal with no minute) by ``check`` as typed."""
+    if not isinstance(event, _TIMED) or event.minute is None:
+        return False
+    minute = event.minute
+    current = state.period
+    if current is Period.SHOOTOUT:
+        return False
+    period = period_of_minute(minute)
+    if period is not current:  # an earlier period, if it was played
+        return period is not None and period in state.periods_started
+    moment = (minute, event.added or 0)
+    return any(f.period is period and f.minute is not None and (f.minute, f.added or 0) > moment
+               for facts in (state.goals.facts, state.bookings.facts, state.substitutions.facts)
+               for f in facts)
+
+
+
+def standing(events: Iterable[tuple[str, Event]]) -> list[tuple[str, Event]]:
+    """The events of a match's log, (event id, event) in the order appended, that stand, in
+    that order: a retracted event leaves with its retraction (and a goal with its disallowal),
+    an amendment's replacement takes the place of the event it replaces. RuleViolation if a
+    replacement is not the same kind of event as the one it replaces."""
+    order: list[tuple[str, Event] | None] = []
+    index: dict[str, int] = {}
+    slots: dict[str, tuple[int, type[Event]]] = {}
+    for event_id, event in events:
+        if not isinstance(event, EventRetracted):
+            at, kind = slots.pop(event_id, (len(order), type(event)))
+            if type(event) is not kind:
+                raise RuleViolation(f"an amendment replaces a {kind.__name__} with a "
+                                    f"{kind.__name__}, not a {type(event).__name__}")
+            if at == len(order):
+                order.append((event_id, event))
+            else:
+                order[at] = (event_id, event)
+            index[event_id] = at
+            continue
+        place = index.pop(event.event, None)
+        if place is None:
+            continue
+        gone, order[place] = order[place], None
+        for i, kept in enumerate(order):  # a retracted goal takes its disallowal with it
+            if kept and isinstance(kept[1], GoalDisallowed) and kept[1].goal == event.event:
+                order[i] = None
+        if event.replacement is not None and gone is not None:
+            slots[event.replacement] = (place, type(gone[1]))
+    return [e for e in order if e is not None]
+
+
+_RANK = {period: i + 1 for i, period in enumerate(PERIOD_ORDER)}
+_NO_MINUTE = 10**6  # a goal or card without a minute: last of its period
+_END = len(PERIOD_ORDER) + 2  # the final whistle or the abandonment, after every period
+
+
+def pitch_order(events: Sequence[tuple[str, Event]]) -> list[tuple[str, Event]]:
+    """Standing events (``standing``) in the order they happened on the pitch: kick-off;
+    each period's start, its goals and cards by minute and added time (a disallowal just after
+    its goal, kicks as taken), its end; the final whistle; a reported result. Ties, and what
+    has no minute, keep the order recorded (a goal or card without a minute, last in the period
+    it was recorded in)."""
+    keyed: list[tuple[tuple[int, ...], int, str, Event]] = []
+    under_way: Period | None = None
+    last: Period | None = None
+    goal_keys: dict[str, tuple[int, ...]] = {}
+    for n, (event_id, event) in enumerate(events):
+        key: tuple[int, ...]
+        if isinstance(event, MatchStarted):
+            key = (0, 0, 0, 0, 0)
+        elif isinstance(event, PeriodStarted):
+            under_way = last = event.period
+            key = (_RANK[event.period], 0, 0, 0, 0)
+        elif isinstance(event, PeriodEnded):
+            under_way = None
+            key = (_RANK[event.period], 2, 0, 0, 0)
+        elif isinstance(event, _TIMED):
+            period = (under_way or last if event.minute is None or under_way is Period.SHOOTOUT
+                      else period_of_minute(event.minute))
+            minute = _NO_MINUTE if event.minute is None or period is Period.SHOOTOUT \
+                else event.minute
+            key = (_RANK[period] if period else _END - 1, 1, minute, event.added or 0, 0)
+            goal_keys[event_id] = key
+        elif isinstance(event, ShootoutKick):
+            key = (_RANK[Period.SHOOTOUT], 1, _NO_MINUTE, 0, 0)
+        elif isinstance(event, GoalDisallowed):
+            key = (*goal_keys.get(event.goal, (_END - 1, 1, _NO_MINUTE, 0))[:4], 1)
+        elif isinstance(event, ResultReported):
+            key = (_END + 1, 0, 0, 0, 0)
+        else:  # the final whistle, an abandonment
+            key = (_END, 0, 0, 0, 0)
+        keyed.append((key, n, event_id, event))
+    keyed.sort(key=lambda k: (k[0], k[1]))
+    return [(event_id, event) for _, _, event_id, event in keyed]
+
+
+class Timed(Protocol):
+    """A goal or card, or a view of one: it happened in a period, at a minute."""
+
+    @property
+    def period(self) -> Period | None: ...
+    @property
+    def minute(self) -> int | None: ...
+    @property
+    def added(self) -> int | None: ...
+
+
+def match_order(fact: Timed) -> tuple[int, int, int]:
+    """Where a goal or card stands in its match, as ``pitch_order`` has it: by period, minute
+    and added time (a sort by it keeps the order recorded among equals)."""
+    rank = _RANK[fact.period] if fact.period is not None else _END - 1
+    minute = _NO_MINUTE if fact.minute is None or fact.period is Period.SHOOTOUT \
+        else fact.minute
+    return rank, minute, fact.added or 0
+
+
+def rejudge(home: str | None, away: str | None, events: Sequence[tuple[str, Event]],
+            ctx: TieContext | None = None, *, focus: str | None = None,
+            unchecked: tuple[type[Event], ...] = ()) -> MatchState:
+    """The match of ``home`` v ``away`` folded from its standing events (``standing``) in
+    pitch order, each checked (but ``unchecked`` ones) under ``ctx``; RuleViolation at the
+    first that does not fit, saying which when it is another than ``focus``."""
+    state = MatchState(home=home, away=away)
+    for event_id, event in pitch_order(events):
+        if not isinstance(event, unchecked):
+            try:
+                check(state, event, ctx)
+            except RuleViolation as e:
+                if focus is None or event_id == focus:
+                    raise
+                raise RuleViolation(f"then {_named(event)} would not fit: {e}") from e
+        state = state.apply(event, event_id=event_id)
+    return state
+
+
+AMENDABLE: Mapping[type[Event], frozenset[str]] = MappingProxyType({
+    GoalScored: frozenset({"team", "player", "minute", "added", "kind"}),
+    CardShown: frozenset({"team", "player", "card", "minute", "added"}),
+    ShootoutKick: frozenset({"team", "taker", "outcome"}),
+})
+
+
+def amended(event: Event, changes: Mapping[str, Any]) -> Event:
+    """``event`` (a goal, a card or a shoot-out kick) with ``changes`` to its fields, as an
+    amendment replaces it; RuleViolation for anything else, or a change of nothing."""
+    fields = AMENDABLE.get(type(event))
+    if fields is None:
+        raise RuleViolation(f"a {type(event).__name__} cannot be amended: only a goal, a card "
+                            "or a shoot-out kick (retract anything else)")
+    wrong = sorted(set(changes) - fields)
+    if wrong:
+        raise RuleViolation(f"a {type(event).__name__} has no {', '.join(wrong)} to change "
+                            f"(it has {', '.join(sorted(fields))})")
+    new = attrs.evolve(event, **changes)
+    if new == event:
+        raise RuleViolation("the amendment changes nothing")
+    return new
+
+
+def _named(event: Event) -> str:
+    """An event as a refusal names it: its type, and its period or minute."""
+    if isinstance(event, (PeriodStarted, PeriodEnded)):
+        return f"{type(event).__name__} {event.period.value}"
+    minute = getattr(event, "minute", None)
+    if minute is None:
+        return type(event).__name__
+    added = getattr(event, "added", None)
+    return f"{type(event).__name__} at {minute}{f'+{added}' if added else ''}'"
+
+
+def _need_live(state: MatchState, what: str, minute: int | None = None) -> None:
     if state.status == "scheduled":
         raise RuleViolation(f"{what} before kick-off")
     if state.status != "live":
-        raise RuleViolation(f"{what} after the match {state.status}")
+        raise RuleViolation(f"{what} after the match {state.status}{_unplayed(state, minute)}")
+
+
+def _unplayed(state: MatchState, minute: int | None) -> str:
+    """Why a minute cannot be placed in a match that has periods, if its period never started:
+    " (minute 100 is in ET1, which was not played)"; else nothing."""
+    period = period_of_minute(minute) if minute is not None else None
+    if period is None or not state.periods_started or period in state.periods_started:
+        return ""
+    return f" (minute {minute} is in {period.value}, which was not played)"
 
 
 def _need_team(state: MatchState, team: str) -> None:
@@ -653,7 +878,7 @@ def _check_minute(state: MatchState, minute: int | None, added: int | None, what
     period = state.period
     if period is None:
         if state.periods_started:
-            raise RuleViolation(f"{what} between periods")
+            raise RuleViolation(f"{what} between periods{_unplayed(state, minute)}")
         if period_of_minute(minute) is None:
             raise RuleViolation(f"minute {minute} is past the end of extra time")
         return
@@ -725,6 +950,8 @@ def _rule_started(state: MatchState, event: MatchStarted, ctx: TieContext) -> No
 
 
 def _rule_period_started(state: MatchState, event: PeriodStarted, ctx: TieContext) -> None:
+    if state.status == "scheduled":
+        raise RuleViolation(f"{event.period.value} cannot start: the match has not kicked off")
     _need_live(state, f"{event.period.value} started")
     if state.period is not None:
         raise RuleViolation(f"{state.period.value} has not ended")
@@ -793,7 +1020,7 @@ def _rule_abandoned(state: MatchState, event: MatchAbandoned, ctx: TieContext) -
 
 
 def _rule_goal(state: MatchState, event: GoalScored, ctx: TieContext) -> None:
-    _need_live(state, "goal")
+    _need_live(state, "goal", event.minute)
     _need_team(state, event.team)
     if Period.SHOOTOUT in state.periods_started:  # even with no minute: play is over
         raise RuleViolation("goal in a shoot-out: record a kick instead")
@@ -810,7 +1037,7 @@ def _rule_disallowed(state: MatchState, event: GoalDisallowed, ctx: TieContext) 
 
 
 def _rule_card(state: MatchState, event: CardShown, ctx: TieContext) -> None:
-    _need_live(state, "card")
+    _need_live(state, "card", event.minute)
     _need_team(state, event.team)
     if state.period is not Period.SHOOTOUT:
         _check_minute(state, event.minute, event.added, "card")

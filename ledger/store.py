@@ -30,7 +30,8 @@ from typing import TYPE_CHECKING, Any
 import attrs
 import sqlite_utils
 
-from events import Event, FixtureScheduled
+from events import Event, EventRetracted, FixtureScheduled, MatchStarted
+from events.rules import RuleViolation, amended
 from ledger.codec import encode
 from ledger.envelope import UTC, Draft, Envelope, StoredMeta, from_micros, to_micros
 from ledger.errors import (
@@ -39,6 +40,7 @@ from ledger.errors import (
     InvalidEvent,
     LedgerError,
     NotALedger,
+    RuleBroken,
 )
 from ledger.files import (
     cannot_write,
@@ -269,7 +271,8 @@ class Ledger:
             stored = self._existing(conn, [d.event_id for d in batch])
             if stored:
                 return Appended(self._replayed(conn, stream, batch, stored), new=False)
-            written = self._write(conn, stream, batch, expected_version)
+            written = self._scheduled_by_bracket(conn, stream, batch)
+            written += self._write(conn, stream, batch, expected_version)
         return Appended([_envelope(row, event, meta) for row, event, meta in written], new=True)
 
     def _warm(self, stream: str) -> None:
@@ -281,6 +284,51 @@ class Ledger:
         except LedgerError:
             return  # a bad stream: the append says why
         self._warmed.add(stream)
+
+    def _scheduled_by_bracket(self, conn: sqlite3.Connection, stream: str,
+                              batch: Sequence[Draft]
+                              ) -> list[tuple[tuple[Any, ...], Event, Mapping[str, Any]]]:
+        """A kick-off of a match the bracket feeds (a final between two semi-finals' winners),
+        scheduled without its teams: schedule it again with them first, in the same
+        transaction, once the ties that feed it are decided (the judge refuses the kick-off,
+        naming the undecided tie, before)."""
+        kickoff = next((d for d in batch if isinstance(d.event, MatchStarted)), None)
+        if kickoff is None or not stream.startswith("match:"):
+            return []
+        fed = self._judge.fed_fixture(conn, stream.removeprefix("match:"))
+        if fed is None:
+            return []
+        comp_stream, fixture = fed
+        draft = Draft(event=fixture, occurred_at=kickoff.occurred_at,
+                      meta={"source": "bracket", "causation": kickoff.event_id})
+        return self._write(conn, comp_stream, [draft], None)
+
+    def amend(self, stream: str, event_id: str, changes: Mapping[str, Any], *, reason: str,
+              occurred_at: dt.datetime | None = None, meta: Mapping[str, Any] | None = None,
+              expected_version: int | None = None) -> list[Envelope]:
+        """Correct a goal, card or shoot-out kick of a match in one atomic append: its
+        retraction (``reason``), naming its replacement, and the replacement, the same event
+        with ``changes`` (``events.rules.AMENDABLE`` names the fields), which takes its place.
+
+        The replacement occurred when the original did, moved by any change of minute, unless
+        ``occurred_at`` says when; the match rules judge it as it happened on the pitch.
+        """
+        found = self._existing(self.conn, [event_id]).get(event_id)
+        if found is None or found.stream != stream:
+            raise RuleBroken(f"{stream}: no event {event_id} in it to amend")
+        try:
+            replacement = amended(found.event, changes)
+        except RuleViolation as e:
+            raise RuleBroken(f"{stream}: {e}") from e
+        if occurred_at is None:
+            occurred_at = found.occurred_at + dt.timedelta(minutes=_minutes_moved(
+                found.event, replacement))
+        new = Draft(event=replacement, occurred_at=occurred_at, meta=dict(meta or {}))
+        retraction = EventRetracted(event=event_id, reason=reason, replacement=new.event_id)
+        now = dt.datetime.now(UTC)
+        return self.append(stream, [Draft(event=retraction, occurred_at=now,
+                                          meta=dict(meta or {})), new],
+                           expected_version=expected_version)
 
     def _existing(self, conn: sqlite3.Connection, ids: list[str]) -> dict[str, Envelope]:
         if len(set(ids)) != len(ids):
@@ -377,6 +425,10 @@ class Ledger:
             rows.append(row)
             admitted.append((row, event, draft.meta))
             prev = digest
+        try:
+            self._judge.complete(stream)
+        except LedgerError as e:
+            raise type(e)(f"{stream}: {e}") from e
         try:
             conn.executemany(
                 f"INSERT INTO events ({_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", rows
@@ -861,3 +913,14 @@ def _envelope(row: Sequence[Any], event: Event | None = None,
 
 
 __all__ = ["NO_STREAM", "Appended", "Ledger", "StoredDraft", "VerifyReport", "new_ledger"]
+
+
+def _minutes_moved(before: Event, after: Event) -> int:
+    """How many minutes of play an amendment moves an event by (0 where either has none)."""
+    def played(event: Event) -> int | None:
+        minute: int | None = getattr(event, "minute", None)
+        added: int | None = getattr(event, "added", None)
+        return None if minute is None else minute + (added or 0)
+
+    old, new = played(before), played(after)
+    return 0 if old is None or new is None else new - old

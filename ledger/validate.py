@@ -40,7 +40,17 @@ from events.catalogue import (
     ShootoutKick,
     SubstitutionMade,
 )
-from events.rules import MatchState, RuleViolation, TieContext, check, through
+from events.rules import (
+    MatchState,
+    RuleViolation,
+    TieContext,
+    check,
+    event_key,
+    rejudge,
+    standing,
+    through,
+    typed_late,
+)
 from ledger.codec import decode, explain
 from ledger.envelope import from_micros
 from ledger.errors import InvalidEvent, RuleBroken, UnknownMatch
@@ -136,6 +146,10 @@ class Judge:
         # match stream -> when its standing MatchStarted occurred (µs), as far as looked up
         self._kickoffs: dict[str, int | None] = {}
         self._pending_kickoffs: dict[str, int | None] = {}
+        # match stream -> the events of the batch being written to it, admitted so far (not in
+        # the database until the batch is: a correction replays them with the rest)
+        self._batch: dict[str, list[tuple[str, Event]]] = {}
+        self._awaiting: dict[str, str] = {}  # match stream -> an amendment's replacement's id
 
     # --- transaction bookkeeping -----------------------------------------------------------
 
@@ -160,6 +174,8 @@ class Judge:
         self._writers = {}
         self._fresh = set()
         self._pending_kickoffs = {}
+        self._batch = {}
+        self._awaiting = {}
 
     def warm(self, conn: sqlite3.Connection, stream: str) -> None:
         """Bring what an append to ``stream`` reads (the registry, the stream's fold and its
@@ -189,12 +205,21 @@ class Judge:
         read, or was read before someone else appended, is read as usual)."""
         self._fresh |= self._current
 
+    def complete(self, stream: str) -> None:
+        """The batch for ``stream`` is all admitted: refuse it if an amendment in it lacks its
+        replacement."""
+        awaited = self._awaiting.pop(stream, None)
+        if awaited is not None:
+            raise RuleBroken(f"EventRetracted refused: its replacement {awaited} must follow it "
+                             "in the same append")
+
     def written(self, stream: str) -> None:
         """The stream's events are in the database now; forget it if its match is over.
 
         A finished match is rarely touched again: memory stays bounded by the matches still
         live, and the odd later append reads the match back from the log.
         """
+        self._batch.pop(stream, None)
         known = self._pending.get(stream)
         if known and isinstance(known[1], MatchState) and known[1].status in _OVER:
             del self._pending[stream]
@@ -275,10 +300,14 @@ class Judge:
             assert isinstance(comp, CompetitionState)
             self._pending[stream] = (version, self._writer(stream, comp)(event))
             return event
-        event, state = self._match(conn, stream, ident, event)
+        event, state, late = self._match(conn, stream, ident, event, event_id)
         after = state.apply(event, event_id=event_id)
+        if late:  # a correction in a first leg may undo the second leg's extra time
+            self._second_legs_hold(conn, ident, after, f"{type(event).__name__} refused: it")
         if isinstance(event, EventRetracted):
-            self._second_legs_hold(conn, ident, after, event.event)
+            if event.replacement is None:  # an amendment is judged with its replacement
+                self._second_legs_hold(conn, ident, after,
+                                       f"EventRetracted refused: retracting {event.event}")
             self._forget_kickoff(stream)
         elif isinstance(event, MatchStarted):
             self._pending_kickoffs[stream] = occurred
@@ -288,7 +317,13 @@ class Judge:
                 raise RuleBroken(f"{type(event).__name__} refused: it occurred at "
                                  f"{_iso(occurred)}, before the match kicked off at "
                                  f"{_iso(kicked_off)}")
+            ended = self._ended(conn, stream) if late and state.status in _OVER else None
+            if ended is not None and occurred > ended:
+                raise RuleBroken(f"{type(event).__name__} refused: it occurred at "
+                                 f"{_iso(occurred)}, after the match ended at {_iso(ended)}: "
+                                 "a correction is timed inside the match (give --at)")
         self._pending[stream] = (version, after)
+        self._batch.setdefault(stream, []).append((event_id, event))
         return event
 
     def _competition(self, conn: sqlite3.Connection, stream: str, ident: str, version: int,
@@ -417,12 +452,62 @@ class Judge:
         assert isinstance(comp, CompetitionState)
         return comp_stream, comp, comp.fixtures[match]
 
-    def _match(self, conn: sqlite3.Connection, stream: str, ident: str, event: Event
-               ) -> tuple[Event, MatchState]:
-        """The event as admitted, and the match's state it follows."""
+    def fed_fixture(self, conn: sqlite3.Connection, match: str
+                    ) -> tuple[str, FixtureScheduled] | None:
+        """(competition stream, fixture) of ``match`` scheduled again with the teams the
+        bracket gives it, where its fixture names none and the ties that feed it are decided
+        now; None otherwise (``Ledger.append`` writes it before the match kicks off)."""
+        comp_stream = self._scheduled_in(conn, match)
+        if comp_stream is None:
+            return None
+        _, comp = self.state(conn, comp_stream)
+        assert isinstance(comp, CompetitionState)
+        fixture = comp.fixtures[match]
+        fed = self._fed(conn, comp, fixture)
+        if fed == fixture or fed.home is None or fed.away is None:
+            return None
+        return comp_stream, fed
+
+    def _fed(self, conn: sqlite3.Connection, comp: CompetitionState,
+             fixture: FixtureScheduled) -> FixtureScheduled:
+        """``fixture`` with the teams its tie's sides have by now where it names none: a
+        fixture the bracket feeds (a final, between the winners of two semi-finals) takes its
+        teams the moment the feeding ties are decided."""
+        tie = comp.ties.get(fixture.tie) if fixture.tie else None
+        if tie is None or (fixture.home is not None and fixture.away is not None):
+            return fixture
+        fed = [side.team or self._through(conn, comp, side.winner_of or "")
+               for side in tie.sides]
+        if (fixture.leg or 1) % 2 == 0:  # the side drawn first is at home in the first leg
+            fed.reverse()
+        return attrs.evolve(fixture, home=fixture.home or fed[0], away=fixture.away or fed[1])
+
+    def _undecided(self, conn: sqlite3.Connection, comp: CompetitionState,
+                   fixture: FixtureScheduled) -> str:
+        """Why a fixture's teams are not known: the feeding ties not decided yet."""
+        tie = comp.ties.get(fixture.tie) if fixture.tie else None
+        open_ties = [side.winner_of for side in (tie.sides if tie else ())
+                     if side.team is None and side.winner_of
+                     and self._through(conn, comp, side.winner_of) is None]
+        if not open_ties:
+            return "schedule it again with them"
+        if len(open_ties) == 1:
+            return f"tie {open_ties[0]} is not decided"
+        return f"ties {', '.join(open_ties[:-1])} and {open_ties[-1]} are not decided"
+
+    def _match(self, conn: sqlite3.Connection, stream: str, ident: str, event: Event,
+               event_id: str) -> tuple[Event, MatchState, bool]:
+        """The event as admitted, the match's state it follows, and whether it was judged in
+        its place on the pitch, before events already recorded (``typed_late``: a correction,
+        or an amendment's replacement)."""
         _, comp, fixture = self._fixture_of(conn, ident)
         version, state = self.state(conn, stream)
         assert isinstance(state, MatchState)
+        if ((fixture.home is None or fixture.away is None) and state.status == "scheduled"
+                and isinstance(event, (MatchStarted, *_ON_THE_PITCH))
+                and None in _teams(self._fed(conn, comp, fixture))):
+            raise RuleBroken(f"{type(event).__name__} refused: the teams of this match are not "
+                             f"known yet: {self._undecided(conn, comp, fixture)}")
         if (state.home, state.away) != (fixture.home, fixture.away):
             state = attrs.evolve(state, home=fixture.home, away=fixture.away)
             self._pending[stream] = (version, state)
@@ -430,16 +515,22 @@ class Judge:
             for player in _players(event):
                 need_letters(player)
             event = named(self.registry(conn), event)
-        needs_tie = isinstance(event, _TIE_DEPENDENT)
+        late = event_id == self._awaiting.get(stream) or typed_late(state, event)
+        needs_tie = late or isinstance(event, _TIE_DEPENDENT)
         ctx = self._tie_context(conn, comp, fixture) if needs_tie else None
         try:
             if isinstance(event, EventRetracted):
                 self._retraction(conn, stream, state, event, ctx)
+            elif late:  # judged as it happened on the pitch, with everything else
+                rejudge(state.home, state.away, standing([*self._log(conn, stream),
+                                                          (event_id, event)]),
+                        ctx, focus=event_id)
+                self._awaiting.pop(stream, None)
             else:
                 check(state, event, ctx)
         except RuleViolation as e:
             raise RuleBroken(f"{type(event).__name__} refused: {e}") from e
-        return event, state
+        return event, state, late
 
     def _kickoff(self, conn: sqlite3.Connection, stream: str) -> int | None:
         """When the match's standing MatchStarted occurred (the latest appended: a match
@@ -453,14 +544,23 @@ class Judge:
         self._pending_kickoffs[stream] = row[0] if row else None
         return self._pending_kickoffs[stream]
 
+    def _ended(self, conn: sqlite3.Connection, stream: str) -> int | None:
+        """When the match's final whistle (or abandonment) occurred, for a correction typed
+        after it (rare: read each time)."""
+        row = conn.execute("SELECT occurred_at FROM events WHERE stream = ? AND type IN "
+                           "('MatchEnded', 'MatchAbandoned') ORDER BY version DESC LIMIT 1",
+                           (stream,)).fetchone()
+        return row[0] if row else None
+
     def _forget_kickoff(self, stream: str) -> None:
         self._kickoffs.pop(stream, None)
         self._pending_kickoffs.pop(stream, None)
 
     def _second_legs_hold(self, conn: sqlite3.Connection, match: str, first_leg: MatchState,
-                          retracted: str) -> None:
-        """Refuse a retraction in a first leg that the second leg's play contradicts (its
-        extra time, its shoot-out): the aggregate it was played on changes. A second leg that
+                          what: str) -> None:
+        """Refuse a correction in a first leg (a retraction, an event typed late) that the
+        second leg's play contradicts (its extra time, its shoot-out): the aggregate it was
+        played on changes (``what``: the correction, as the refusal names it). A second leg that
         ended in 90 minutes may leave the tie level, without a winner, as a reported result
         may: a correction of several first-leg goals passes through such a moment."""
         _, comp, fixture = self._fixture_of(conn, match)
@@ -478,9 +578,8 @@ class Judge:
             try:
                 self._replay(conn, f"match:{second}", played, ctx, unchecked=(MatchEnded,))
             except RuleViolation as e:
-                raise RuleBroken(f"EventRetracted refused: retracting {retracted} would leave "
-                                 f"the second leg {second} invalid ({e}): retract its events "
-                                 "from the last back first") from e
+                raise RuleBroken(f"{what} would leave the second leg {second} invalid ({e}): "
+                                 "retract its events from the last back first") from e
 
     def _tie_context(self, conn: sqlite3.Connection, comp: CompetitionState,
                      fixture: FixtureScheduled, first_leg: MatchState | None = None
@@ -565,6 +664,14 @@ class Judge:
             raise RuleViolation(f"no event {event.event} in this match to retract")
         if not event.reason.strip():
             raise RuleViolation("a retraction needs its reason")
+        if event.replacement is not None:  # an amendment: judged with its replacement
+            key = event_key(event.event)
+            if not any(f.holds(key) for f in (state.goals, state.bookings, state.kicks)):
+                raise RuleViolation("only a goal, a card or a shoot-out kick can be amended")
+            if event.replacement == event.event:
+                raise RuleViolation("an amendment's replacement is a new event, with a new id")
+            self._awaiting[stream] = event.replacement
+            return
         try:
             self._replay(conn, stream, state, ctx, leaving=event.event)
         except RuleViolation as e:
@@ -574,16 +681,17 @@ class Judge:
     def _replay(self, conn: sqlite3.Connection, stream: str, state: MatchState,
                 ctx: TieContext | None, leaving: str | None = None,
                 unchecked: tuple[type[Event], ...] = ()) -> None:
-        """Check the match's standing events again, from the first, under ``ctx`` and without
-        ``leaving`` (retractions, and ``unchecked`` events, are applied unchecked);
-        RuleViolation at the first that no longer fits."""
-        replay = MatchState(home=state.home, away=state.away)
-        for _, event_id, earlier in _events(conn, stream, after_version=-1):
-            if event_id == leaving or state.is_retracted(event_id):
-                continue
-            if not isinstance(earlier, (EventRetracted, *unchecked)):
-                check(replay, earlier, ctx)
-            replay = replay.apply(earlier, event_id=event_id)
+        """Check the match's standing events again, in pitch order, under ``ctx`` and without
+        ``leaving`` (``unchecked`` events are applied unchecked); RuleViolation at the first
+        that no longer fits."""
+        events = [(i, e) for i, e in standing(self._log(conn, stream)) if i != leaving]
+        rejudge(state.home, state.away, events, ctx, unchecked=unchecked)
+
+    def _log(self, conn: sqlite3.Connection, stream: str) -> list[tuple[str, Event]]:
+        """A match's events as appended, (event id, event): those stored, then those of the
+        batch being written."""
+        stored = [(event_id, event) for _, event_id, event in _events(conn, stream, -1)]
+        return stored + self._batch.get(stream, [])
 
 
 _OVER = ("finished", "abandoned")
@@ -633,6 +741,10 @@ def named(reg: Registry, event: E) -> E:
             event, home=reg.resolve_team(event.home) if event.home is not None else None,
             away=reg.resolve_team(event.away) if event.away is not None else None)
     return event
+
+
+def _teams(fixture: FixtureScheduled) -> tuple[str | None, str | None]:
+    return fixture.home, fixture.away
 
 
 def _fits(home: str | None, away: str | None, first: set[str], second: set[str]) -> bool:

@@ -25,6 +25,7 @@ are caught up to the head of the log, and says None once they are behind.
 
 from projections import query
 from projections.audit import Difference, ReadModelReport, check_read_models
+from projections.clock import with_clock
 from projections.errors import (
     AmbiguousTie,
     CheckpointMoved,
@@ -37,6 +38,7 @@ from projections.errors import (
     UnknownTie,
 )
 from projections.jsonify import dumps, to_json
+from projections.listing import MatchLine, matches
 from projections.records import (
     KINDS,
     PlayerRecord,
@@ -124,4 +126,7 @@ __all__ = [
     "team_record",
     "tie",
     "to_json",
+    "matches",
+    "MatchLine",
+    "with_clock",
 ]

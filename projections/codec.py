@@ -183,6 +183,7 @@ def _match_out(ms: MatchState) -> list[Any]:
         [_key_out(k) for k in ms.retracted],
         [[_key_out(s.key), s.team, s.player_off, s.player_on, s.minute, s.added,
           s.period and s.period.value] for s in ms.substitutions.values()],
+        [[_key_out(k), i] for k, i in ms.slots.items()],
     ]
 
 
@@ -223,16 +224,18 @@ def _facts(value: Any, one: Callable[[Any], Any]) -> Facts[Any]:
 
 
 _NO_DISALLOWALS: Mapping[EventKey, EventKey] = MatchState().disallowals
+_NO_SLOTS: Mapping[EventKey, int] = MatchState().slots
 
 
 def _match_in(value: Any) -> MatchState:
     (home, away, transitions, transition_keys, goals, disallowals, bookings, kicks, reported,
-     retracted, substitutions) = _list(value)
+     retracted, substitutions, slots) = _list(value)
     moments = tuple(_event_in(e, _TRANSITIONS) for e in _list(transitions))
     keys = tuple(_key_in(k) for k in _list(transition_keys))
     if len(moments) != len(keys):
         raise TypeError("a transition without its key")
     pairs = dict((_key_in(d), _key_in(g)) for d, g in _list(disallowals))
+    places = {_key_in(k): _int(i) for k, i in map(_list, _list(slots))}
     if reported is not None:
         key, result = _list(reported)
         reported = (_key_in(key), _event_in(result, (ResultReported,)))
@@ -242,6 +245,7 @@ def _match_in(value: Any) -> MatchState:
         disallowals=MappingProxyType(pairs) if pairs else _NO_DISALLOWALS,
         bookings=_facts(bookings, _booking_in), kicks=_facts(kicks, _kick_in),
         substitutions=_facts(substitutions, _substitution_in), reported=reported,
+        slots=MappingProxyType(places) if places else _NO_SLOTS,
         retracted=frozenset(_key_in(k) for k in _list(retracted)))
 
 

@@ -19,6 +19,7 @@ import json
 from typing import Any
 
 from events.rules import Booking, Kick, Substitution
+from projections.listing import MatchLine
 from projections.records import KINDS, PlayerRecord, Streak, Streaks, TeamRecord
 from projections.scoreboard import GoalLine, Scoreboard
 from projections.state import Team
@@ -71,7 +72,7 @@ def _scoreboard(board: Scoreboard) -> Json:
         "match": board.match, "competition": board.competition, "round": board.round,
         "tie": board.tie, "leg": board.leg, "home": board.home, "away": board.away,
         "date": _moment(board.date), "kickoff": _moment(board.kickoff), "venue": board.venue,
-        "status": board.status, "minute": board.minute,
+        "status": board.status, "minute": board.minute, "clock": board.clock,
         "period": board.period.value if board.period else None,
         "score": list(board.score), "half_time": _pair(board.half_time),
         "full_time": _pair(board.full_time), "extra_time": _pair(board.extra_time),
@@ -85,11 +86,20 @@ def _scoreboard(board: Scoreboard) -> Json:
 
 
 @to_json.register
+def _match_line(line: MatchLine) -> Json:
+    return {"match": line.match, "competition": line.competition, "round": line.round,
+            "tie": line.tie, "leg": line.leg, "date": _moment(line.date),
+            "kickoff": _moment(line.kickoff), "home": line.home, "away": line.away,
+            "status": line.status, "score": _pair(line.score), "extra_time": line.extra_time,
+            "penalties": _pair(line.penalties)}
+
+
+@to_json.register
 def _goal(goal: GoalLine) -> Json:
     return {"event_id": goal.event_id, "team": goal.team, "scorer_team": goal.scorer_team,
             "player": goal.player, "minute": goal.minute, "added": goal.added,
             "kind": goal.kind.value, "period": goal.period.value if goal.period else None,
-            "disallowed": goal.disallowed}
+            "disallowed": goal.disallowed, "score_after": _pair(goal.score_after)}
 
 
 @to_json.register

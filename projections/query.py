@@ -29,8 +29,10 @@ from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
 import attrs
 
+import projections.listing as listing
 import projections.records as records
 import projections.ties as ties
+from projections.clock import with_clock
 from projections.errors import (
     ProjectionError,
     UnknownCompetition,
@@ -156,7 +158,9 @@ def suggest(name: str, known: Iterable[str], what: str, then: str = "") -> str:
     """The tail of an error about ``name``: the close ones among ``known``, else a few
     (``then``: " (as of then)" when a moment in the past was asked for)."""
     known = sorted(set(known))
-    close = difflib.get_close_matches(name, known, n=3, cutoff=0.5)
+    folded = {k.casefold(): k for k in known}  # qf1 is close to QF1
+    close = [folded[c] for c in difflib.get_close_matches(name.casefold(), folded, n=3,
+                                                         cutoff=0.5)]
     if close:
         return "; did you mean " + ", ".join(repr(c) for c in close) + "?"
     if known:
@@ -204,6 +208,16 @@ def _team(lg: Ledger, filters: dict[str, Any], team: str,
     return comp, registry, registry.resolve_team(team)
 
 
+def same_id(typed: str, known: Iterable[str]) -> str:
+    """The known id ``typed`` names, case folded (``qf1`` is ``QF1``) when only one is that;
+    else ``typed`` as it is, for the error that follows to name."""
+    known = set(known)
+    if typed in known:
+        return typed
+    found = [k for k in known if k.casefold() == typed.casefold()]
+    return found[0] if len(found) == 1 else typed
+
+
 # --- the questions --------------------------------------------------------------------------
 
 
@@ -221,16 +235,18 @@ def match_views(state: State, match: str) -> tuple[Scoreboard, ties.TieView | No
 
 def match(lg: Ledger, match: str, *, as_of: dt.datetime | None = None,
           known_at: dt.datetime | None = None, at_position: int | None = None,
-          hot: Hot | None = None) -> MatchAnswer:
+          hot: Hot | None = None, moment: dt.datetime | None = None) -> MatchAnswer:
     """A match as it stands (or stood), folded from its competition's part of the state: the
-    match, the other legs of its tie, the teams' names. A match never scheduled is an error
-    that suggests the ids scheduled by then."""
+    match, the other legs of its tie, the teams' names, and its clock at ``moment`` (default:
+    ``as_of``, else now). A match never scheduled is an error that suggests the ids scheduled
+    by then."""
     filters: dict[str, Any] = {"as_of": as_of, "known_at": known_at, "at_position": at_position}
     competition = lg.competition_of(match)
     if competition is None:
         raise unknown("match", match, lg.match_ids(**filters))
     state = _load(lg, filters, competition=competition, hot=hot)
     board, view = match_views(state, match)
+    board = with_clock(lg, board, moment=moment, **filters)
     return MatchAnswer(state=state, board=board, tie=view)
 
 
@@ -253,6 +269,28 @@ def matches(lg: Ledger, competition: str | None = None, *, last: int | None = No
                   state=state, competition=competition)
 
 
+def match_list(lg: Ledger, *, competition: str | None = None, team: str | None = None,
+               round: str | None = None, status: str | None = None,
+               since: dt.date | None = None, until: dt.date | None = None,
+               as_of: dt.datetime | None = None, known_at: dt.datetime | None = None,
+               at_position: int | None = None,
+               hot: Hot | None = None) -> Answer[list[listing.MatchLine]]:
+    """The fixtures and results that pass every filter given (``projections.listing``), in
+    kick-off order, folded from only the competition's or the team's part of the state."""
+    filters: dict[str, Any] = {"as_of": as_of, "known_at": known_at, "at_position": at_position}
+    team_id = None
+    if team is not None:
+        competition, _, team_id = _team(lg, filters, team, competition)
+        state = _load(lg, filters, team=team_id, hot=hot)
+    elif competition is not None:
+        state = _competition_state(lg, filters, competition, hot)
+    else:
+        state = _load(lg, filters, hot=hot)
+    lines = listing.matches(state, competition=competition, team=team_id, round=round,
+                            status=status, since=since, until=until)
+    return Answer(view=lines, known=state, state=state, competition=competition, team=team_id)
+
+
 def _kick_off_order(fixture: Fixture) -> tuple[float, str]:
     moment = fixture.kickoff or dt.datetime.combine(fixture.date, dt.time(), dt.UTC)
     return moment.timestamp(), fixture.match
@@ -265,6 +303,7 @@ def tie(lg: Ledger, tie_id: str, competition: str | None = None, *,
     aggregate, who went through and how. Which competitions drew it is known from the log,
     before any state is loaded."""
     filters: dict[str, Any] = {"as_of": as_of, "known_at": known_at, "at_position": at_position}
+    tie_id = same_id(tie_id, lg.tie_ids(competition, **filters))
     drawn = lg.competitions_drawing(tie_id, **filters)
     if competition is None and len(drawn) > 1:
         raise ties.ambiguous(tie_id, drawn)

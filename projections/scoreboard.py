@@ -17,7 +17,7 @@ import functools
 import attrs
 
 from events import GoalKind, MatchAbandoned, Period
-from events.rules import Booking, Goal, Kick, MatchState, Substitution
+from events.rules import Booking, Kick, MatchState, Substitution, match_order
 from projections.errors import UnknownMatch
 from projections.state import Fixture, State, bound_match, memo
 
@@ -37,6 +37,7 @@ class GoalLine:
     kind: GoalKind
     period: Period | None
     disallowed: bool
+    score_after: Score | None = None  # (home, away) once it counted; None if disallowed
 
 
 @attrs.frozen(kw_only=True)
@@ -46,6 +47,8 @@ class Scoreboard:
     ``score`` counts every valid goal so far, extra time included; ``half_time``,
     ``full_time`` (90 minutes) and ``extra_time`` (120) appear once that point is reached;
     ``penalties`` is the shoot-out score. ``minute`` is the latest minute known while live.
+    Goals and cards are in match order (period, minute, added time, then as recorded), each
+    goal with the score after it; ``timeline`` is both in that order, then the kicks.
     """
 
     match: str
@@ -71,6 +74,9 @@ class Scoreboard:
     kicks: tuple[Kick, ...]
     sent_off: tuple[tuple[str, str], ...]
     substitutions: tuple[Substitution, ...] = ()
+    timeline: tuple[GoalLine | Booking | Substitution | Kick, ...] = ()
+    periods_ended: tuple[Period, ...] = ()
+    clock: str | None = None  # while live: 23', 45+2', HT, ET 104', pens (projections.clock)
 
 
 @attrs.frozen(kw_only=True, weakref_slot=False)
@@ -127,6 +133,9 @@ def scoreboard(state: State, match: str) -> Scoreboard:
     ms = bound_match(state, match)
     res = result(state, match)
     reached = _reached(ms)
+    goals, cards = _goal_lines(ms), tuple(sorted(ms.bookings.values(), key=match_order))
+    timeline: list[GoalLine | Booking | Substitution] = sorted(  # stable: goals, cards, subs
+        [*goals, *cards, *ms.substitutions.values()], key=match_order)
     return Scoreboard(
         match=match,
         competition=fx.competition if fx else None,
@@ -146,9 +155,11 @@ def scoreboard(state: State, match: str) -> Scoreboard:
         full_time=res.regular if "2H" in reached else None,
         extra_time=res.total if res.extra_time_played and "ET" in reached else None,
         penalties=res.penalties,
-        goals=tuple(_goal_line(ms, g) for g in ms.goals.values()),
-        cards=tuple(ms.bookings.values()),
+        goals=goals,
+        cards=cards,
         kicks=tuple(ms.kicks.values()),
+        timeline=(*timeline, *ms.kicks.values()),
+        periods_ended=ms.periods_ended,
         sent_off=tuple(dict.fromkeys((b.team, b.player) for b in ms.bookings.values()
                                      if b.sends_off)),
         substitutions=tuple(ms.substitutions.values()),
@@ -163,10 +174,20 @@ def _round(state: State, fx: Fixture | None) -> str | None:
     return tie.round if tie else None
 
 
-def _goal_line(ms: MatchState, goal: Goal) -> GoalLine:
-    return GoalLine(event_id=goal.event_id, team=ms.credited(goal), scorer_team=goal.team,
-                    player=goal.player, minute=goal.minute, added=goal.added, kind=goal.kind,
-                    period=goal.period, disallowed=goal.disallowed)
+def _goal_lines(ms: MatchState) -> tuple[GoalLine, ...]:
+    """The goals in match order, each that counts with the score after it."""
+    lines, home, away = [], 0, 0
+    for goal in sorted(ms.goals.values(), key=match_order):
+        after = None
+        if not goal.disallowed:
+            side = ms.credited(goal)
+            home, away = (home + 1, away) if side == ms.home else (home, away + 1)
+            after = (home, away)
+        lines.append(GoalLine(
+            event_id=goal.event_id, team=ms.credited(goal), scorer_team=goal.team,
+            player=goal.player, minute=goal.minute, added=goal.added, kind=goal.kind,
+            period=goal.period, disallowed=goal.disallowed, score_after=after))
+    return tuple(lines)
 
 
 def _half_time(ms: MatchState) -> Score | None:

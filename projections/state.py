@@ -48,12 +48,13 @@ from ledger.envelope import Envelope
 
 UTC = dt.UTC
 NEVER = dt.datetime.min.replace(tzinfo=UTC)
-FORMAT = 8  # bump when the shape of State or of the read models changes: older snapshots
+FORMAT = 9  # bump when the shape of State or of the read models changes: older snapshots
 # are then ignored and older read models rebuilt (3: rm_team_piece; 4: pickles of attrs
 # classes as field tuples, so a class's fields in another order need a bump too; 5: a match's
 # facts as ``Facts``, its ids as ``event_key``s, the parts' keys as compact JSON; 6: a
 # team's ``Summary`` beside its pieces; 7: parts and pieces as checked JSON, not pickles,
-# with the log's hash at each snapshot and checkpoint; 8: a match's substitutions)
+# with the log's hash at each snapshot and checkpoint; 8: a match's substitutions; 9: the
+# slots of amended events)
 
 EMPTY_MATCH = MatchState()
 T = TypeVar("T")

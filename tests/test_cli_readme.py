@@ -77,6 +77,11 @@ def test_every_command_in_the_readme_runs(tmp_path: Path) -> None:
     followed = (tmp_path / "follow.txt").read_text(encoding="utf-8")
     assert "GoalScored" in followed and "EventRetracted" in followed
     assert "→ Marseille 1-1 Atalanta  full time" in followed
+    assert "→ Marseille 1-0 Atalanta  live 11'" in followed  # the clock at each event's time
+    # a match fixed afterwards, and what was believed before
+    assert "90+4'  ⚽ Atalanta  El Bilal Touré  3-0" in out
+    assert "52'  ⚽ Atalanta  Ademola Lookman  2-0" in out
+    assert any("(minute 100 is in ET1, which was not played)" in r for r in refusals)
     bracket = json.loads((tmp_path / "bracket.json").read_text())
     assert bracket["rounds"][0]["ties"][3]["decided_by"] == "penalties"
     streaks = json.loads((tmp_path / "streaks.json").read_text())

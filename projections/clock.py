@@ -1,0 +1,64 @@
+"""A scoreboard with its live clock: the minute from the period's start whistle and the moment
+asked (now, or ``as_of``), by ``events.clock``'s rule.
+
+The fold keeps no times (a match's state is its facts), so the start whistle is read from the
+match's own stream, under the same filters as the view.
+
+    >>> board = with_clock(ledger, scoreboard(state, "uel24-qf4-leg2"), as_of=half_an_hour_in)
+    >>> board.clock, board.minute
+    ("31'", 31)
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import attrs
+
+from events import EventRetracted, PeriodStarted
+from events.clock import match_clock
+from events.rules import Booking
+from projections.scoreboard import GoalLine, Scoreboard
+from projections.store import LogReader
+
+
+def with_clock(ledger: LogReader, board: Scoreboard, *, moment: dt.datetime | None = None,
+               as_of: dt.datetime | None = None, known_at: dt.datetime | None = None,
+               at_position: int | None = None) -> Scoreboard:
+    """``board`` with its clock (``clock``, and ``minute`` from it) at ``moment`` (default:
+    ``as_of``, else now), if it is live; the filters are those ``board`` was made under."""
+    if board.status != "live":
+        return board
+    moment = moment or as_of or dt.datetime.now(dt.UTC)
+    started = None
+    if board.period is not None:
+        started = _period_start(ledger, board, as_of=as_of, known_at=known_at,
+                                at_position=at_position)
+    facts: list[GoalLine | Booking] = [*board.goals, *board.cards]
+    reached = max(((f.minute, f.added or 0) for f in facts
+                   if f.period is board.period and f.minute is not None), default=None)
+    clock = match_clock(board.period, started, moment, ended=board.periods_ended,
+                        reached=reached)
+    if clock is None:
+        return board
+    return attrs.evolve(board, clock=clock.text,
+                        minute=clock.minute if clock.minute is not None else board.minute)
+
+
+def _period_start(ledger: LogReader, board: Scoreboard, *, as_of: dt.datetime | None,
+                  known_at: dt.datetime | None, at_position: int | None) -> dt.datetime | None:
+    """When the standing start whistle of the board's period blew (a retraction obeys
+    ``known_at`` and ``at_position``, not ``as_of``, as everywhere)."""
+    started: dict[str, dt.datetime] = {}
+    retracted: set[str] = set()
+    for env in ledger.read(stream=f"match:{board.match}", known_at=known_at,
+                           at_position=at_position,
+                           types=("PeriodStarted", "EventRetracted")):
+        event = env.event
+        if isinstance(event, EventRetracted):
+            retracted.add(event.event)
+        elif (isinstance(event, PeriodStarted) and event.period is board.period
+              and (as_of is None or env.occurred_at <= as_of)):
+            started[env.event_id] = env.occurred_at
+    standing = [when for event_id, when in started.items() if event_id not in retracted]
+    return standing[-1] if standing else None
