@@ -121,7 +121,7 @@ def _load(path: Path) -> Any:
     try:
         return json.loads(text)
     except ValueError as e:
-        cut = " (truncated?)" if len(text.rstrip()) <= getattr(e, "pos", -1) + 1 else ""
+        cut = "" if text.rstrip().endswith(("]", "}")) else " (truncated?)"
         raise SourceError(f"{path}: not valid JSON{cut}: {e}") from e
 
 
@@ -218,6 +218,9 @@ def _kloppy_dataset(files: StatsBombFiles) -> Any:
     except SourceError:
         raise
     except Exception as e:  # kloppy raises what its parsing meets (KeyError, ValueError...)
+        if "player" in str(e).lower():
+            raise SourceError(f"{files.events}: the events do not match the line-ups of "
+                              f"{files.lineups} ({e})") from e
         raise SourceError(f"{files.events}: not StatsBomb event data kloppy can read with "
                           f"{files.lineups} ({type(e).__name__}: {e})") from e
 
@@ -236,6 +239,7 @@ class _Reader:
     dataset: Any
     sides: dict[str, int] = attrs.field(factory=dict)  # kloppy team id -> 0 home, 1 away
     rosters: dict[int, dict[str, str]] = attrs.field(factory=dict)  # side -> id -> name
+    notes: list[str] = attrs.field(factory=list)
 
     @property
     def where(self) -> str:
@@ -272,7 +276,7 @@ class _Reader:
                           for side, roster in sorted(self.rosters.items())),
             timeline=timeline, provider_match=_text(rec, "match_id"))
         return ParsedSeason(source=where, format=STATSBOMB, name=name, season=season,
-                            matches=(match,))
+                            matches=(match,), notes=tuple(self.notes))
 
     def _sides(self, home: str, away: str) -> None:
         """Home and away of kloppy's teams, by the match record's names, and their players."""
@@ -333,13 +337,25 @@ class _Reader:
         return side
 
     def _player(self, raw: Any, player: Any, side: int) -> str:
-        """The name of an event's player, who must be on his side's line-up."""
-        ident = str(getattr(player, "player_id", "")) if player is not None else ""
+        """The name of an event's player, who must be on a line-up of the match: on the
+        other side's, the event is kept as it is (its team decides whom a goal counts for),
+        and said in the notes."""
+        if player is not None:
+            ident = str(getattr(player, "player_id", ""))
+        else:  # kloppy finds a player on the event's team only
+            given = (getattr(raw, "raw_event", None) or {}).get("player")
+            ident = str(given.get("id", "")) if isinstance(given, dict) else ""
         name = self.rosters[side].get(ident)
+        other = self.rosters[1 - side].get(ident)
+        if name is None and other is not None:
+            self.notes.append(f"event {raw.event_id}: {other} is on the other side's line-up; "
+                              "kept under the team the event names")
+            return other
         if name is None:
-            raise SourceError(f"{self.where}: event {raw.event_id}: player "
-                              f"{getattr(player, 'name', None) or ident or '?'} is not on "
-                              f"the line-up of {self.files.lineups} for his team")
+            given = getattr(player, "name", None) or ident or "?"
+            raise SourceError(f"{self.where}: the events do not match the line-ups of "
+                              f"{self.files.lineups} (event {raw.event_id}: player {given} "
+                              "is on neither)")
         return name
 
     def _play(self, raw: Any, period: Period) -> Event | None:
