@@ -318,6 +318,30 @@ def test_occurred_at_is_kick_off_plus_period_plus_clock(final: tuple[Path, Path]
     assert goal["occurred_at"] == "2024-05-26T17:20:35Z"
 
 
+def test_a_match_the_ledger_has_scheduled_goes_into_its_competition_and_tie(
+        tmp_path: Path) -> None:
+    db = tmp_path / "cup.db"
+    run("init", db=db)
+    run("append", "competition", "cup-24", "--name", "The Cup", "--season", "2024", db=db)
+    run("append", "team", "cup-24", "alpha-fc", "--name", "Alpha FC", "--alias", "Alpha", db=db)
+    run("append", "team", "cup-24", "beta-united", "--name", "Beta United", "--alias", "Beta",
+        db=db)
+    run("append", "tie", "cup-24", "F", "Alpha FC", "Beta United", "--round", "F", "--legs",
+        "1", db=db)
+    run("append", "fixture", "cup-24", "the-final", "--tie", "F", "--leg", "1", "--home",
+        "Alpha", "--away", "Beta", "--kickoff", "2024-05-26T18:00+02:00", db=db)
+    events, _, _ = _Final().write(tmp_path / "open-data")
+    done = run("import", events, db=db)
+    assert "the match is the-final of cup-24" in done.stderr
+    bracket = run_json("bracket", "cup-24", db=db)
+    (tie,) = bracket["rounds"][0]["ties"]
+    assert (tie["winner"], tie["decided_by"]) == ("alpha-fc", "penalties")
+    assert {e["stream"] for e in _log(db)} == {"competition:cup-24", "match:the-final"}
+    started = next(e for e in _log(db, "--match", "the-final", "--type", "MatchStarted"))
+    assert started["occurred_at"] == "2024-05-26T16:00:00Z"  # the fixture's kick-off
+    assert json.loads(run("import", events, "--json", db=db).stdout)["added"] == 0
+
+
 # --- refusals: one line, nothing written -----------------------------------------------------
 
 
