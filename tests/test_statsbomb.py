@@ -136,6 +136,15 @@ def test_the_line_up_and_match_record_are_found_beside_the_events(tmp_path: Path
     assert match.result is not None and match.result.final == (0, 3)
 
 
+def test_kloppys_naming_finds_the_line_up_and_the_match_record(tmp_path: Path) -> None:
+    for name in ("statsbomb_3788741_event.json", "statsbomb_3788741_lineup.json"):
+        (tmp_path / name).write_bytes((KLOPPY_FILES / name).read_bytes())
+    (tmp_path / "statsbomb_3788741_match.json").write_bytes(
+        (DATA / "statsbomb_euro2020_matches.json").read_bytes())
+    (match,) = read_statsbomb([tmp_path / "statsbomb_3788741_event.json"]).matches
+    assert match.provider_match == "3788741"
+
+
 def test_the_format_is_told_by_content() -> None:
     assert format_of_text("[\n  {\n", "x.json") == "statsbomb"
     assert format_of_text('[{"id": "a"}]', "x") == "statsbomb"

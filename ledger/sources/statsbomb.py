@@ -160,7 +160,7 @@ def match_files(paths: Sequence[str | Path]) -> StatsBombFiles:
 def _beside(events: Path, kind: str) -> Path | None:
     """A companion file by StatsBomb's naming: ``lineups/ID.json`` beside ``events/ID.json``
     (``matches/*/*.json`` for the records), or ``x_lineup.json`` beside ``x_event.json``."""
-    single = kind.rstrip("s")
+    single = {"lineups": "lineup", "matches": "match"}[kind]
     named = re.sub(r"events?(?=[^/]*$)", single, events.name, count=1)
     candidates = [events.with_name(named)] if named != events.name else []
     if events.parent.name == "events":
