@@ -161,7 +161,8 @@ TEAMS = {"Alpha": (1, ALPHA), "Beta": (2, BETA)}
 class _Final:
     """StatsBomb events of Alpha v Beta, the Test Cup 2024 final: Alpha 1-0 up by an own goal
     (10'), a yellow for Alpha Player 5 (30'), Beta's substitute Beta Player 12 on at half time
-    and scoring (65'), Alpha Player 5 sent off by a second yellow (80'), 1-1 after extra time,
+    and scoring (65'), Alpha Player 5 sent off by a second yellow (80'), 1-1 after 90 minutes,
+    Alpha ahead from the penalty spot in extra time (98') and Beta level again (116'), 2-2,
     Alpha through 5-4 on penalties: a saved kick, one off target, one on the post, sudden death
     in the sixth round."""
 
@@ -185,6 +186,8 @@ class _Final:
                  substitution={"outcome": {"id": 103, "name": "Tactical"},
                                "replacement": {"id": 212, "name": "Beta Player 12"}})
         self.shot(2, "00:19:05.000", "Beta", 12, 97, "Goal")
+        self.shot(3, "00:07:20.000", "Alpha", 9, 97, "Goal", penalty=True)
+        self.shot(4, "00:10:02.000", "Beta", 12, 97, "Goal")
         self.add(2, "00:34:50.000", "Foul Committed", "Alpha", player=5,
                  foul_committed={"card": {"id": 6, "name": "Second Yellow"}})
         kicks = [("Alpha", 9, 97, "Goal"), ("Beta", 10, 100, "Saved"),
@@ -250,7 +253,7 @@ class _Final:
                  "season": {"season_id": 900, "season_name": "2024"},
                  "home_team": {"home_team_id": 1, "home_team_name": "Alpha"},
                  "away_team": {"away_team_id": 2, "away_team_name": "Beta"},
-                 "home_score": 1, "away_score": 1, "match_status": "available",
+                 "home_score": 2, "away_score": 2, "match_status": "available",
                  "competition_stage": {"id": 26, "name": "Final"},
                  "stadium": {"id": 1, "name": "Test Stadium"}} | fields]
 
@@ -285,23 +288,27 @@ def test_a_final_decided_on_penalties_in_sudden_death(final: tuple[Path, Path]) 
     score = run_json("score", MATCH, db=db)
     assert score["status"] == "finished"
     assert (score["half_time"], score["full_time"], score["extra_time"]) == (
-        [1, 0], [1, 1], [1, 1])
+        [1, 0], [1, 1], [2, 2])
     assert score["penalties"] == [5, 4]
     kicks = [(k["team"], k["taker"], k["outcome"]) for k in score["kicks"]]
     assert len(kicks) == 12 and kicks[1] == ("beta", "Beta Player 10", "saved")
     assert kicks[4] == ("alpha", "Alpha Player 11", "missed")
     assert kicks[-1] == ("beta", "Beta Player 6", "missed")  # the post
+    stored = _log(db, "--match", MATCH, "--type", "ShootoutKick")
+    assert stored[-1]["meta"]["provider_note"] == "hit the woodwork"
     goals = [(g["team"], g["scorer_team"], g["player"], g["minute"], g["kind"])
              for g in score["goals"]]
     assert goals == [("alpha", "beta", "Beta Player 4", 10, "own_goal"),
-                     ("beta", "beta", "Beta Player 12", 65, "open_play")]
+                     ("beta", "beta", "Beta Player 12", 65, "open_play"),
+                     ("alpha", "alpha", "Alpha Player 9", 98, "penalty"),
+                     ("beta", "beta", "Beta Player 12", 116, "open_play")]
     assert score["sent_off"] and "Alpha Player 5" in json.dumps(score["sent_off"])
     assert [c["card"] for c in score["cards"]] == ["yellow", "second_yellow"]
     (sub,) = score["substitutions"]
     assert (sub["player_off"], sub["player_on"], sub["minute"]) == (
         "Beta Player 9", "Beta Player 12", 46)
     shown = run("score", MATCH, db=db).stdout
-    assert "penalty shoot-out" in shown and "Alpha 1-1 Beta (a.e.t., 5-4 pens)" in shown
+    assert "penalty shoot-out" in shown and "Alpha 2-2 Beta (a.e.t., 5-4 pens)" in shown
 
 
 def test_the_final_in_the_bracket_and_the_streaks(final: tuple[Path, Path]) -> None:
@@ -389,9 +396,9 @@ def test_a_line_up_that_does_not_match_the_events_is_refused(
 
 
 def test_a_match_record_that_contradicts_the_events_is_refused(tmp_path: Path) -> None:
-    events, _, _ = _Final().write(tmp_path / "other", record=_Final.record(home_score=2))
+    events, _, _ = _Final().write(tmp_path / "other", record=_Final.record(home_score=3))
     _refused_unchanged(tmp_path / "new.db", [events],
-                       "the events add up to 1-1, the match record says 2-1")
+                       "the events add up to 2-2, the match record says 3-2")
 
 
 def test_a_file_contradicting_a_result_in_the_ledger_is_refused(
@@ -400,7 +407,7 @@ def test_a_file_contradicting_a_result_in_the_ledger_is_refused(
     game = _Final()
     game.events = [e for e in game.events if e["type"]["name"] not in ("Own Goal Against",
                                                                        "Own Goal For")]
-    events, _, _ = game.write(tmp_path / "other", record=_Final.record(home_score=0))
+    events, _, _ = game.write(tmp_path / "other", record=_Final.record(home_score=1))
     _refused_unchanged(db, [events], str(events))
 
 
