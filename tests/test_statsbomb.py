@@ -367,6 +367,13 @@ def _refused_unchanged(db: Path, args: list[Any], message: str) -> None:
     assert (head_hash(db) if db.exists() else None) == before
 
 
+def test_events_without_a_match_record_are_refused(tmp_path: Path) -> None:
+    events, lineups, _ = _Final().write(tmp_path / "x")
+    (tmp_path / "x" / "matches" / "900" / "900.json").unlink()
+    _refused_unchanged(tmp_path / "l.db", [events, lineups],
+                       f"{events}: no match record given or beside it")
+
+
 def test_a_truncated_file_is_refused(tmp_path: Path, final: tuple[Path, Path]) -> None:
     db, events = final
     cut = tmp_path / "cut" / "events" / "9000001.json"

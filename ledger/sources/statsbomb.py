@@ -200,9 +200,9 @@ def read_statsbomb(paths: Sequence[str | Path]) -> ParsedSeason:
     files = match_files(paths)
     record = _record_in(files.matches, files.events.stem) if files.matches else None
     if record is None:
-        where = f"the match records {files.matches}" if files.matches else "a matches file"
-        raise SourceError(f"{files.events}: no match record in {where} (its date, kick-off "
-                          "and competition): give StatsBomb's matches/COMPETITION/SEASON.json")
+        where = f"in {files.matches}" if files.matches else "given or beside it"
+        raise SourceError(f"{files.events}: no match record {where} (its date, kick-off and "
+                          "competition): give StatsBomb's matches/COMPETITION/SEASON.json")
     dataset = _kloppy_dataset(files)
     return _Reader(files, record, dataset).season()
 
