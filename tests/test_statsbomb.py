@@ -145,6 +145,18 @@ def test_kloppys_naming_finds_the_line_up_and_the_match_record(tmp_path: Path) -
     assert match.provider_match == "3788741"
 
 
+def test_the_library_imports_an_events_file_with_its_companions(
+        tmp_path: Path) -> None:
+    from ledger import Ledger
+    from ledger.sources import import_source
+
+    events, _, _ = _Final().write(tmp_path / "open-data")
+    with Ledger(tmp_path / "l.db") as lg:
+        summary = import_source(lg, events, timezone="UTC+2")
+        assert (summary.competition, summary.goals, summary.cards) == ("test-cup-2024", 4, 2)
+        assert import_source(lg, events, timezone="UTC+2").added == 0
+
+
 def test_the_format_is_told_by_content() -> None:
     assert format_of_text("[\n  {\n", "x.json") == "statsbomb"
     assert format_of_text('[{"id": "a"}]', "x") == "statsbomb"

@@ -1,4 +1,5 @@
-"""Importers of public results: openfootball's Football.TXT and football.json, whole seasons.
+"""Importers of public results: openfootball's Football.TXT and football.json, whole seasons;
+and StatsBomb event data, one match at a time, read through kloppy (``read_statsbomb``).
 
 Parse a file into a ``ParsedSeason`` (what it says), plan it against the ledger (teams matched
 across files, league and knockout structure inferred, each inference said in event meta and the
