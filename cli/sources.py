@@ -34,24 +34,28 @@ if TYPE_CHECKING:
     from ledger.sources import ImportSummary
 
 JSONL = "jsonl"
+STATSBOMB = "statsbomb"  # ledger.sources.STATSBOMB, without importing the importers
 STDIN = "-"
 
 
 class Format(enum.StrEnum):
-    """``--format``: auto (detected by content), or one of the three."""
+    """``--format``: auto (detected by content), or one of the four."""
 
     AUTO = "auto"
     JSONL = "jsonl"
     TXT = "football.txt"
     JSON = "football.json"
+    STATSBOMB = "statsbomb"
 
 
 def format_of_text(head: str, name: str) -> str:
     """The format of a file whose first lines are ``head``: JSON Lines, or openfootball's."""
-    from ledger.sources import JSON, detect_format
+    from ledger.sources import JSON, detect_format, looks_like_statsbomb
 
     if name.lower().endswith((".jsonl", ".ndjson")):
         return JSONL
+    if looks_like_statsbomb(head):
+        return STATSBOMB
     first = next((line.strip() for line in head.lstrip("\ufeff").splitlines() if line.strip()),
                  "")
     if first.startswith("{"):
@@ -186,9 +190,44 @@ def source_options(*, alias: Iterable[str], aliases_file: Path | None,
     return SourceOptions(aliases=parse_aliases(lines), round_kinds=kinds, **given)
 
 
-def import_source_file(lg: Ledger, file: str, fmt: str, options: SourceOptions
+def statsbomb_groups(sources: list[tuple[str, str]]) -> list[tuple[list[str], str]]:
+    """The files to import, each a list: a StatsBomb events file with the line-ups and match
+    records given after it (or before it, when it comes first), every other file alone."""
+    from ledger.sources import SourceError, statsbomb_kind
+
+    groups: list[tuple[list[str], str]] = []
+    waiting: list[str] = []  # StatsBomb companions given before any events file
+    current: list[str] | None = None
+    for file, fmt in sources:
+        if fmt != STATSBOMB:
+            groups.append(([file], fmt))
+            current = None
+            continue
+        if file == STDIN:
+            raise CliError("stdin (-): StatsBomb files are imported by path (the events, "
+                           "line-ups and match records go together)")
+        try:
+            kind = statsbomb_kind(file)
+        except SourceError as e:
+            raise CliError(str(e)) from e
+        if kind == "events":
+            current = [file, *waiting]
+            waiting = []
+            groups.append((current, fmt))
+        elif current is not None:
+            current.append(file)
+        else:
+            waiting.append(file)
+    if waiting:
+        raise CliError(f"{waiting[0]}: a StatsBomb {statsbomb_kind(waiting[0])} file given "
+                       "without its events file")
+    return groups
+
+
+def import_source_file(lg: Ledger, file: str | list[str], fmt: str, options: SourceOptions
                        ) -> ImportSummary:
-    """One Football.TXT or football.json file (``-``: stdin) into ``lg``, in one transaction."""
+    """One Football.TXT or football.json file (``-``: stdin), or one StatsBomb match (its
+    events file with its companions), into ``lg``, in one transaction."""
     from ledger.sources import (
         AmbiguousTeam,
         DuplicateMatches,
@@ -196,9 +235,16 @@ def import_source_file(lg: Ledger, file: str, fmt: str, options: SourceOptions
         parse_source,
         plan_import,
         read_source,
+        read_statsbomb,
     )
 
-    if file == STDIN:
+    if fmt == STATSBOMB:
+        parsed = read_statsbomb([file] if isinstance(file, str) else file)
+        if options.season:
+            parsed = attrs.evolve(parsed, season=options.season)
+    elif isinstance(file, list):
+        raise CliError(f"{file[0]}: one {fmt} file at a time")
+    elif file == STDIN:
         parsed = parse_source(stdin.read(), "stdin", format=fmt, season=options.season)
     else:
         parsed = read_source(file, format=fmt, season=options.season)
@@ -242,5 +288,6 @@ def jsonl_json(file: str, added: int, skipped: int) -> dict[str, Any]:
             "cards": None, "substitutions": None}
 
 
-__all__ = ["JSONL", "STDIN", "Format", "SourceOptions", "format_of", "format_of_text",
-           "import_source_file", "jsonl_json", "source_options", "summary_json"]
+__all__ = ["JSONL", "STATSBOMB", "STDIN", "Format", "SourceOptions", "format_of", "format_of_text",
+           "import_source_file", "jsonl_json", "source_options", "statsbomb_groups",
+           "summary_json"]

@@ -40,12 +40,14 @@ from cli.common import (
 )
 from cli.sources import (
     JSONL,
+    STATSBOMB,
     STDIN,
     Format,
     format_of,
     import_source_file,
     jsonl_json,
     source_options,
+    statsbomb_groups,
     stdin,
     summary_json,
 )
@@ -86,11 +88,13 @@ def import_(
     files: Annotated[list[str], typer.Argument(
         metavar="PATH",
         help="JSON Lines of events or exported envelopes (- for stdin), Football.TXT or "
-             "football.json files; each file all or nothing.")],
+             "football.json files, StatsBomb event files (each with its line-ups and match "
+             "records after it, or found beside it); each file all or nothing.")],
     db: Db = DEFAULT_DB,
     file_format: Annotated[Format, typer.Option(
         "--format", "-f", metavar="FORMAT",
-        help="auto (detected from the content), jsonl, football.txt or football.json.")
+        help="auto (detected from the content), jsonl, football.txt, football.json or "
+             "statsbomb.")
     ] = Format.AUTO,
     alias: Annotated[list[str] | None, typer.Option(
         "--alias", "-a", metavar="NAME=TEAM", rich_help_panel=ALIAS_PANEL,
@@ -135,7 +139,9 @@ def import_(
     recorded_at and meta; exported envelopes import back unchanged, hashes included.
     Football.TXT and football.json: a season's competition, teams (matched to the teams the
     ledger knows), ties, fixtures and results, with its league or knockout structure
-    inferred. Importing a file twice adds nothing. Several files go in one after the other;
+    inferred. StatsBomb event data (read through kloppy: pip install 'matchledger[events]'):
+    one match's periods, goals, cards, substitutions, line-ups and shoot-out at their clock.
+    Importing a file twice adds nothing. Several files go in one after the other;
     the first that fails stops the import, and the files before it stay imported.
 
     Example: matchledger import 2023-24/el.txt de.1.json --alias "Bayer 04 Leverkusen=leverkusen"
@@ -152,6 +158,7 @@ def import_(
     if options.given() and all(fmt == JSONL for _, fmt in sources):
         raise CliError(f"{', '.join(options.given())}: only for Football.TXT and football.json "
                        "files, not JSON Lines")
+    groups = statsbomb_groups(sources)
     lines = {file: _count_lines(file) for file, fmt in sources if fmt == JSONL}
     if progress is None:
         progress = sys.stderr.isatty() and (
@@ -166,8 +173,9 @@ def import_(
     opened = open_ledger(db, create=True) if db.exists() else new_ledger(db)
     with opened as lg, ProgressBar(progress) as bar:
         seasons = any(fmt != JSONL for _, fmt in sources)
-        files_done = bar.task("importing", len(sources)) if len(sources) > 1 or seasons else None
-        for n, (file, fmt) in enumerate(sources):
+        files_done = bar.task("importing", len(groups)) if len(groups) > 1 or seasons else None
+        for n, (group, fmt) in enumerate(groups):
+            file = group[0]
             try:
                 if fmt == JSONL:
                     report = _import_jsonl(lg, file, bar.task(file, lines[file]))
@@ -175,14 +183,15 @@ def import_(
                     told.append(f"{file} (jsonl): events: {report.added} added, "
                                 f"{report.skipped} already in the ledger")
                 else:
-                    summary = import_source_file(lg, file, fmt, options)
+                    summary = import_source_file(lg, group if fmt == STATSBOMB else file,
+                                                 fmt, options)
                     done.append(summary_json(summary))
                     told += summary.lines()
             except (LedgerError, CliError, OSError) as e:
                 if not done:
                     raise
                 stopped = CliError(_stopped(e, file, [d["file"] for d in done],
-                                            len(sources) - n - 1))
+                                            len(groups) - n - 1))
                 break  # the files before it stay imported
             if files_done is not None:
                 files_done(1)

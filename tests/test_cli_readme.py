@@ -17,7 +17,7 @@ README = Path(__file__).resolve().parent.parent / "README.md"
 DATA = Path(__file__).resolve().parent / "data"
 BLOCK = re.compile(r"^```(\w*)\n(.*?)^```\s*$", re.M | re.S)
 DEMO = "python3 -m venv .venv && . .venv/bin/activate && pip install -e . && matchledger demo"
-TESTS = ("python3 -m venv .venv && . .venv/bin/activate && pip install -e '.[test]' && "
+TESTS = ("python3 -m venv .venv && . .venv/bin/activate && pip install -e '.[test,events]' && "
          "python -m pytest -q")
 
 
@@ -70,6 +70,8 @@ def test_every_command_in_the_readme_runs(tmp_path: Path) -> None:
     assert re.search(r"1   Bayer Leverkusen +34 +28 +6 +0 +89 +24 +\+65 .* 90", out)
     assert "UEFA Europa League 2023/24 · Group A" in out
     assert "51  42W 9D 0L" in out
+    # event data: a real match from kloppy's StatsBomb sample, own goal and all
+    assert "Turkey 0-3 Italy  full time" in out and "53'  ⚽ Italy  Merih Demiral (og)" in out
     refusals = [line for line in done.stderr.splitlines() if line.startswith("error: ")]
     assert any("unknown team 'Marsielle'; did you mean 'Marseille'" in r for r in refusals)
     assert any("no shoot-out: this match decides no tie" in r for r in refusals)

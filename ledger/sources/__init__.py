@@ -1,4 +1,5 @@
-"""Importers of public results: openfootball's Football.TXT and football.json, whole seasons.
+"""Importers of public results: openfootball's Football.TXT and football.json, whole seasons;
+and StatsBomb event data, one match at a time, read through kloppy (``read_statsbomb``).
 
 Parse a file into a ``ParsedSeason`` (what it says), plan it against the ledger (teams matched
 across files, league and knockout structure inferred, each inference said in event meta and the
@@ -30,6 +31,7 @@ from ledger.sources.load import (
 )
 from ledger.sources.model import (
     JSON,
+    STATSBOMB,
     TXT,
     ImportSummary,
     ParsedGoal,
@@ -40,10 +42,12 @@ from ledger.sources.model import (
 )
 from ledger.sources.names import TeamMatcher, club_key, parse_aliases, slug
 from ledger.sources.plan import Plan, event_id, plan_import
+from ledger.sources.statsbomb import looks_like_statsbomb, read_statsbomb, statsbomb_kind
 
 __all__ = [
     "FORMATS",
     "JSON",
+    "STATSBOMB",
     "TXT",
     "AmbiguousTeam",
     "DuplicateMatches",
@@ -64,14 +68,17 @@ __all__ = [
     "detect_format",
     "event_id",
     "import_source",
+    "looks_like_statsbomb",
     "parse_aliases",
     "parse_football_json",
     "parse_football_txt",
     "parse_source",
     "plan_import",
     "read_source",
+    "read_statsbomb",
     "season_years",
     "slug",
     "split_leg",
     "split_title",
+    "statsbomb_kind",
 ]

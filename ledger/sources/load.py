@@ -19,11 +19,12 @@ from ledger.errors import DuplicateEvent, LedgerError
 from ledger.sources.errors import SourceError
 from ledger.sources.football_json import parse_football_json
 from ledger.sources.football_txt import parse_football_txt
-from ledger.sources.model import JSON, TXT, ImportSummary, ParsedSeason
+from ledger.sources.model import JSON, STATSBOMB, TXT, ImportSummary, ParsedSeason
 from ledger.sources.plan import Plan, plan_import
+from ledger.sources.statsbomb import looks_like_statsbomb, read_statsbomb
 from ledger.store import Ledger
 
-FORMATS = (TXT, JSON)
+FORMATS = (TXT, JSON, STATSBOMB)
 
 
 def detect_format(text: str, name: str = "") -> str:
@@ -41,16 +42,23 @@ def parse_source(text: str, name: str, *, format: str | None = None,
         return parse_football_txt(text, name, season=season)
     if fmt in (JSON, "json"):
         return parse_football_json(text, name, season=season)
+    if fmt == STATSBOMB:
+        raise SourceError(f"{name}: StatsBomb files are read by path, with their line-ups "
+                          "and match record (read_source, read_statsbomb)")
     raise SourceError(f"{name}: unknown format {fmt!r} (use {' or '.join(FORMATS)})")
 
 
 def read_source(path: str | Path, *, format: str | None = None,
                 season: str | None = None) -> ParsedSeason:
-    """Read and parse a file; messages cite it by the name given (as typed, or relative)."""
+    """Read and parse a file; messages cite it by the name given (as typed, or relative).
+    A StatsBomb events file is read with its line-ups and match record found beside it."""
     try:
         text = Path(path).read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as e:
         raise SourceError(f"{path}: cannot read ({e})") from e
+    if format == STATSBOMB or (format is None and looks_like_statsbomb(text)):
+        parsed = read_statsbomb([path])
+        return attrs.evolve(parsed, season=season) if season else parsed
     return parse_source(text, str(path), format=format, season=season)
 
 

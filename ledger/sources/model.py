@@ -18,10 +18,13 @@ from types import MappingProxyType
 
 import attrs
 
+from events import Event, Period
+
 Score = tuple[int, int]
 
 TXT = "football.txt"
 JSON = "football.json"
+STATSBOMB = "statsbomb"
 
 
 _SCORE = r"\d{1,2}\s?[-:–]\s?\d{1,2}"
@@ -121,6 +124,22 @@ class ParsedLineup:
 
 
 @attrs.frozen(kw_only=True)
+class TimedPlay:
+    """A fact of an event-data timeline, at its moment: ``at`` is the time from kick-off on
+    the wall clock (half time included), ``side`` the side (0 home, 1 away) whose team the
+    event names (left empty in ``event`` until the teams are resolved), ``provider_id`` the
+    provider's event id, ``order`` its place in the file (ties of ``at`` keep it)."""
+
+    event: Event
+    at: dt.timedelta
+    period: Period
+    provider_id: str
+    side: int | None = None
+    order: int = -1
+    note: str | None = None
+
+
+@attrs.frozen(kw_only=True)
 class ParsedMatch:
     """One match line (or JSON object): ``where`` is "file:line", cited in errors and meta."""
 
@@ -144,6 +163,10 @@ class ParsedMatch:
     # scheduled (played, or still to play)
     status: str | None = None
     lineups: tuple[ParsedLineup, ...] = ()  # at most one a side
+    # event data: every period, goal, card, substitution and shoot-out kick at its clock;
+    # None for a results file
+    timeline: tuple[TimedPlay, ...] | None = None
+    provider_match: str | None = None  # the provider's match id
 
 
 @attrs.frozen(kw_only=True)
@@ -228,7 +251,9 @@ __all__ = [
     "ParsedResult",
     "ParsedSeason",
     "ParsedSubstitution",
+    "STATSBOMB",
     "Score",
     "TeamMatch",
+    "TimedPlay",
     "team_name_problem",
 ]

@@ -54,6 +54,7 @@ from events import (
     Period,
     PlayerRegistered,
     ResultReported,
+    ShootoutKick,
     SubstitutionMade,
     TeamRegistered,
     TieDrawn,
@@ -119,13 +120,19 @@ def plan_import(
         raise SourceError(f"{parsed.source}: no matches found")
     parsed = _unplayed_left_out(parsed)
     registry = target.registry() if isinstance(target, Ledger) else target
-    setup = _setup(target, parsed, rules, competition, name)
     resolved = TeamMatcher(registry, dict(aliases or {})).resolve(
         ((n, c) for m in parsed.matches for n, c in ((m.team1, m.country1),
                                                       (m.team2, m.country2))),
         parsed.source)
     _spelt_twice(parsed, resolved)
     teams = [_pair(m, resolved) for m in parsed.matches]
+    if isinstance(target, Ledger) and len(parsed.matches) == 1 \
+            and parsed.matches[0].timeline is not None:
+        found = _scheduled(target, parsed.matches[0].date, *teams[0])
+        if found is not None:  # a match the ledger expects: its events go there
+            return _into_fixture(target, parsed, resolved, registry, *found,
+                                 zone=_zone(timezone))
+    setup = _setup(target, parsed, rules, competition, name)
     structure = infer(parsed, teams, setup.created.rules, round_kinds)
     setup = setup.fitted(structure.format)
     builder = _Builder(comp=setup.comp, parsed=parsed, structure=structure,
@@ -135,7 +142,67 @@ def plan_import(
         _duplicates(target, builder, allow_duplicates)
     plan = builder.build(setup.created, resolved, registry,
                          setup.notes + list(structure.notes))
+    if isinstance(target, Ledger) and any(m.timeline is not None for m in parsed.matches):
+        _not_twice(target, parsed, plan)
     return plan, _summary(parsed, setup, structure, resolved, registry, builder)
+
+
+def _scheduled(ledger: Ledger, date: dt.date, home: str, away: str
+               ) -> tuple[str, FixtureScheduled] | None:
+    """(competition, fixture) of the match the ledger has scheduled for ``date`` between
+    ``home`` and ``away`` (as last scheduled), or None."""
+    latest: dict[str, tuple[str, FixtureScheduled]] = {}
+    for env in ledger.read(types=["FixtureScheduled"]):
+        if isinstance(env.event, FixtureScheduled):
+            latest[env.event.match] = (env.stream_id, env.event)
+    for comp, fx in latest.values():
+        if (fx.date, fx.home, fx.away) == (date, home, away):
+            return comp, fx
+    return None
+
+
+def _into_fixture(ledger: Ledger, parsed: ParsedSeason, resolved: Mapping[str, Resolved],
+                  registry: Registry, comp: str, fixture: FixtureScheduled, *,
+                  zone: dt.tzinfo | None) -> tuple[Plan, ImportSummary]:
+    """The plan of an event-data match the ledger has scheduled already (in a competition,
+    maybe in a tie): its players into that competition, its events into that match."""
+    m = parsed.matches[0]
+    assert fixture.home is not None and fixture.away is not None
+    created = _existing_competition(ledger, comp)
+    if created is None:
+        raise SourceError(f"{parsed.source}: match {fixture.match} is scheduled in "
+                          f"competition {comp}, which was never created")
+    f = Fixture(index=0, match=m, home=fixture.home, away=fixture.away,
+                round=fixture.round or m.round, kind="knockout" if fixture.tie else "league",
+                tie=fixture.tie, leg=fixture.leg)
+    note = (f"the match is {fixture.match} of {comp}, scheduled there for {fixture.date} "
+            f"({fixture.home} v {fixture.away}{f', tie {fixture.tie}' if fixture.tie else ''})")
+    structure = Structure(format=created.format, fixtures=(f,), ties=(), notes=(note,),
+                          warnings=())
+    builder = _Builder(comp=comp, parsed=parsed, structure=structure, zone=zone)
+    builder.match_ids[0] = fixture.match
+    if fixture.kickoff is not None:
+        builder.kickoffs[0] = fixture.kickoff
+    plan: Plan = [(f"competition:{comp}", builder._players(builder._day_start(m))),
+                  (f"match:{fixture.match}", builder._match_events(f))]
+    _not_twice(ledger, parsed, plan)
+    setup = _Setup(comp, created, [], existing=True)
+    return plan, _summary(parsed, setup, structure, resolved, registry, builder)
+
+
+def _not_twice(ledger: Ledger, parsed: ParsedSeason, plan: Plan) -> None:
+    """Refuse event data for a match whose stream holds events from elsewhere (a result
+    reported, a match typed live, another version of the file): they would count twice."""
+    for stream, drafts in plan:
+        if not stream.startswith("match:"):
+            continue
+        mine = {d.event_id for d in drafts}
+        other = [env for env in ledger.read(stream=stream) if env.event_id not in mine]
+        if other:
+            source = other[0].meta.get("source") or "typed in"
+            raise SourceError(f"{parsed.source}: {stream} holds {len(other)} event(s) "
+                              f"already, not from this file ({source}): its event data would "
+                              "count them twice (retract them first)")
 
 
 @attrs.frozen
@@ -280,6 +347,7 @@ class _Builder:
     substitutions: int = 0
     warnings: list[str] = attrs.field(factory=list)
     match_ids: dict[int, str] = attrs.field(factory=dict)
+    kickoffs: dict[int, dt.datetime] = attrs.field(factory=dict)  # as the ledger has them
 
     def build(self, created: CompetitionCreated, resolved: Mapping[str, Resolved],
               registry: Registry, notes: list[str]) -> Plan:
@@ -420,7 +488,7 @@ class _Builder:
     def _match_events(self, f: Fixture) -> list[Draft]:
         m, result = f.match, f.match.result
         match = self.match_ids[f.index]
-        kickoff = self._kickoff(m)
+        kickoff = self.kickoffs.get(f.index) or self._kickoff(m)
         for lineup in m.lineups if result is None else ():
             if m.status != "abandoned":
                 raise SourceError(f"{lineup.where}: a line-up of a match not played "
@@ -435,6 +503,8 @@ class _Builder:
                           event_id=event_id(match, "abandoned"))]
         if result is None:
             return []
+        if m.timeline is not None:
+            return self._timeline_events(f, match, kickoff, result)
         plays = self._usable_goals(f) + self._lineup_events(f)
         plays.sort(key=lambda play: _pitch_order(play[2]))
         times, end = _timeline(kickoff, m.date, result, [play for _, _, play in plays])
@@ -465,6 +535,46 @@ class _Builder:
         drafts.append(Draft(event=reported, occurred_at=end,
                             meta={**meta, "status": m.status} if m.status else meta,
                             event_id=event_id(match, "result", *encode(unsourced))))
+        return drafts
+
+    def _timeline_events(self, f: Fixture, match: str, kickoff: dt.datetime | None,
+                         result: ParsedResult) -> list[Draft]:
+        """An event-data match as it was played: every fact at kick-off + its period's start
+        + its clock, the provider's id in its meta and in its own (with what it says: a
+        changed fact is refused by the rules, never skipped)."""
+        m, teams = f.match, (f.home, f.away)
+        assert m.timeline is not None
+        if kickoff is None:
+            kickoff = dt.datetime.combine(m.date, m.time or dt.time(0, 0), tzinfo=UTC)
+            self.warnings.append(f"{m.where}: kick-off {kickoff:%H:%M} read as UTC (the file "
+                                 "gives local time without its zone: --timezone sets it)")
+        meta: dict[str, Any] = {"source": m.where, "importer": self.parsed.format}
+        if m.provider_match:
+            meta["provider_match"] = m.provider_match
+        drafts = [Draft(event=MatchStarted(), occurred_at=kickoff, meta=meta,
+                        event_id=event_id(match, "started"))]
+        last = kickoff
+        for play in sorted(m.timeline, key=lambda p: (p.at, p.order)):
+            event = play.event
+            if play.side is not None and isinstance(event, (GoalScored, CardShown,
+                                                            SubstitutionMade, ShootoutKick)):
+                event = attrs.evolve(event, team=teams[play.side])
+            last = kickoff + play.at
+            facts: dict[str, Any] = {"source": m.where, "provider_id": play.provider_id}
+            if play.note:
+                facts["provider_note"] = play.note
+            drafts.append(Draft(event=event, occurred_at=last, meta=facts,
+                                event_id=event_id(match, play.provider_id, *encode(event))))
+        kinds = [type(p.event) for p in m.timeline]
+        self.goals += kinds.count(GoalScored)
+        self.cards += kinds.count(CardShown)
+        self.substitutions += kinds.count(SubstitutionMade)
+        reported = ResultReported(full_time=result.full_time, half_time=result.half_time,
+                                  extra_time=result.extra_time, penalties=result.penalties)
+        drafts += [Draft(event=MatchEnded(), occurred_at=last, meta=meta,
+                         event_id=event_id(match, "ended")),
+                   Draft(event=reported, occurred_at=last, meta=meta,
+                         event_id=event_id(match, "result", *encode(reported)))]
         return drafts
 
     def _lineup_events(self, f: Fixture) -> list[tuple[str, int, Play]]:
