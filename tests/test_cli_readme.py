@@ -4,10 +4,13 @@ the repository's ``tests/data``, which the README imports)."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
 import shutil
+import signal
+import socket
 import subprocess
 from pathlib import Path
 
@@ -19,6 +22,17 @@ BLOCK = re.compile(r"^```(\w*)\n(.*?)^```\s*$", re.M | re.S)
 DEMO = "python3 -m venv .venv && . .venv/bin/activate && pip install -e . && matchledger demo"
 TESTS = ("python3 -m venv .venv && . .venv/bin/activate && pip install -e '.[test,events]' && "
          "python -m pytest -q")
+
+
+README_PORT = 8765  # the port the README's serve block listens on
+
+
+def free_port() -> int:
+    """A port free on loopback now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+    return port
 
 
 def blocks() -> list[tuple[str, str]]:
@@ -55,8 +69,20 @@ def test_every_command_in_the_readme_runs(tmp_path: Path) -> None:
     env.update(PATH=f"{SCRIPT.parent}{os.pathsep}{env.get('PATH', '')}", HOME=str(tmp_path),
                COLUMNS="100", PYTHONIOENCODING="utf-8")
     shutil.copytree(DATA, tmp_path / "tests" / "data")  # as if run from the repository
-    done = subprocess.run(["bash", "-c", shell_script()], cwd=tmp_path, env=env,
-                          capture_output=True, text=True, timeout=120)
+    # the README's server listens on a port of its own here, free whatever else runs, and
+    # nothing it started outlives the test
+    port = free_port()
+    script = (shell_script().replace(f"--port {README_PORT}", f"--port {port}")
+              .replace(f"127.0.0.1:{README_PORT}/", f"127.0.0.1:{port}/"))
+    with subprocess.Popen(["bash", "-c", script], cwd=tmp_path, env=env, text=True,
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                          start_new_session=True) as shell:
+        try:
+            stdout, stderr = shell.communicate(timeout=240)
+        finally:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(shell.pid, signal.SIGKILL)
+    done = subprocess.CompletedProcess(shell.args, shell.returncode, stdout, stderr)
     assert done.returncode == 0, f"{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
     out = done.stdout
     # what the README promises its commands show
