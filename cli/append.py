@@ -40,11 +40,11 @@ from cli.common import (
     timing,
 )
 from events import Card, CompetitionFormat, GoalKind, KickOutcome, Period, TieRules
-from events.rules import next_period
+from events.rules import AMENDABLE, RuleViolation, amended, next_period
 
 if TYPE_CHECKING:
     from events import Event
-    from ledger import Envelope, Ledger
+    from ledger import Appended, Envelope, Ledger
     from projections import State
     from projections.scoreboard import Scoreboard
     from projections.ties import TieView
@@ -417,8 +417,6 @@ def amend(
 
     Example: matchledger append amend uel24-qf3-leg1 last --player Boniface --reason "report"
     """
-    from events import CardShown, GoalScored, ShootoutKick
-
     changes: dict[str, Any] = {
         name: value for name, value in (
             ("team", team), ("player", player), ("kind", kind), ("card", colour),
@@ -429,13 +427,58 @@ def amend(
         raise CliError("say what to change: --team, --player, --minute, --kind, --card, "
                        "--taker or --outcome")
     mid = match_id(match)
-    meta = {"source": source} if source else {}
     with open_ledger(db) as lg:
-        target = find_event(lg, mid, event_ref, lambda e: isinstance(
-            e, (GoalScored, CardShown, ShootoutKick)), "goal, card or kick")
-        envelopes = lg.amend(f"match:{mid}", target, changes, reason=reason, occurred_at=at,
-                             meta=meta, expected_version=expect)
-        report(lg, envelopes, True, json_output=json_output, match=mid)
+        done = amend_event(lg, mid, event_ref, changes, reason=reason, at=at, source=source,
+                           expect=expect)
+        report(lg, done.envelopes, done.new, json_output=json_output, match=mid)
+
+
+def amendable(event: Event) -> bool:
+    """Whether an amendment can correct ``event``: a goal, a card or a shoot-out kick."""
+    return type(event) in AMENDABLE
+
+
+def amend_event(lg: Ledger, mid: str, ref: str, changes: dict[str, Any], *, reason: str,
+                at: dt.datetime | None, source: str | None, expect: int | None) -> Appended:
+    """Amend the goal, card or kick ``ref`` names (an id, a prefix, or "last"); the command
+    line and the web console both amend here. The same amendment sent again (the same
+    reason, and the same changes to the same original, named by its id or as "last") is
+    answered with the one stored, ``new`` false, and writes nothing."""
+    from ledger import Appended
+
+    target = find_event(lg, mid, ref, amendable, "goal, card or kick")
+    stream = f"match:{mid}"
+    stored = _amended_before(lg, stream, target, changes, reason)
+    if stored is not None:
+        return Appended(stored, new=False)
+    meta = {"source": source} if source else {}
+    return Appended(lg.amend(stream, target, changes, reason=reason, occurred_at=at,
+                             meta=meta, expected_version=expect), new=True)
+
+
+def _amended_before(lg: Ledger, stream: str, target: str, changes: dict[str, Any],
+                    reason: str) -> list[Envelope] | None:
+    """The retraction and replacement of an amendment already stored that ``changes`` to
+    ``target`` (the original, or its standing replacement) would repeat, if there is one."""
+    from events import EventRetracted
+
+    envelopes = {e.event_id: e for e in lg.read(stream=stream)}
+    retracted = {e.event.event for e in envelopes.values() if isinstance(e.event, EventRetracted)}
+    for env in envelopes.values():
+        undo = env.event
+        if not isinstance(undo, EventRetracted) or undo.replacement is None:
+            continue
+        original, replacement = envelopes.get(undo.event), envelopes.get(undo.replacement)
+        if (original is None or replacement is None or undo.reason != reason
+                or target not in (original.event_id, replacement.event_id)
+                or replacement.event_id in retracted):
+            continue
+        try:
+            if amended(original.event, changes) == replacement.event:
+                return [env, replacement]
+        except RuleViolation:
+            continue
+    return None
 
 
 @app.command(rich_help_panel=MATCH_PANEL)
@@ -511,14 +554,8 @@ def result(
 def find_event(lg: Ledger, match: str, ref: str, wanted: Callable[[Event], bool],
                what: str) -> str:
     """The full id of the event ``ref`` names in the match: an id, a prefix, or "last"."""
-    from events import EventRetracted, GoalDisallowed
-
     envelopes = list(lg.read(stream=f"match:{match}"))
-    undone = {e.event.event for e in envelopes if isinstance(e.event, EventRetracted)}
-    undone |= {e.event.goal for e in envelopes if isinstance(e.event, GoalDisallowed)
-               and what == "goal" and e.event_id not in undone}
-    standing = [e for e in envelopes if not isinstance(e.event, EventRetracted)
-                and e.event_id not in undone and wanted(e.event)]
+    standing = standing_events(envelopes, wanted, what)
     if ref == "last":
         if not standing:
             raise CliError(f"no {what} in {match} to point at")
@@ -532,6 +569,20 @@ def find_event(lg: Ledger, match: str, ref: str, wanted: Callable[[Event], bool]
         raise CliError(f"no event id starting {ref!r} in {match} (see matchledger log "
                        f"--match {match})")
     return found[0]
+
+
+
+def standing_events(envelopes: Sequence[Envelope], wanted: Callable[[Event], bool],
+                    what: str) -> list[Envelope]:
+    """The ``wanted`` events of a match's ``envelopes`` still standing, in log order: not
+    retracted, nor (when ``what`` is "goal") disallowed; "last" names the latest of them."""
+    from events import EventRetracted, GoalDisallowed
+
+    undone = {e.event.event for e in envelopes if isinstance(e.event, EventRetracted)}
+    undone |= {e.event.goal for e in envelopes if isinstance(e.event, GoalDisallowed)
+               and what == "goal" and e.event_id not in undone}
+    return [e for e in envelopes if not isinstance(e.event, EventRetracted)
+            and e.event_id not in undone and wanted(e.event)]
 
 
 # --- competition facts -----------------------------------------------------------------------

@@ -45,7 +45,15 @@ from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from cli import render
-from cli.append import Whistle, appended_json, find_event, whistle_events
+from cli.append import (
+    Whistle,
+    amend_event,
+    amendable,
+    appended_json,
+    find_event,
+    standing_events,
+    whistle_events,
+)
 from cli.common import CliError, one_line, parse_moment
 from events import (
     Card,
@@ -57,9 +65,11 @@ from events import (
     KickOutcome,
     Period,
     ShootoutKick,
+    SubstitutionMade,
 )
 from events.rules import Booking, Substitution
 from ledger import (
+    Appended,
     ConcurrencyConflict,
     Draft,
     DuplicateEvent,
@@ -282,17 +292,22 @@ class BadRequest(Exception):
 When = Annotated[dict[str, Any], Depends(parse_when)]
 
 
-class Base(BaseModel):
-    """What every typed append takes besides its own fields."""
+class Written(BaseModel):
+    """What every typed write takes besides its own fields."""
 
     model_config = ConfigDict(extra="forbid")
     at: str | None = Field(None, description="When it happened (default now): "
                                              "2024-05-02T21:11+02:00.")
     expected_version: int | None = Field(
         None, description="Refuse unless the stream's last version is this (-1: new).")
+    source: str | None = Field(None, description="Where the fact comes from (meta).")
+
+
+class Base(Written):
+    """What every typed append of one new event takes: a write, and the event's id."""
+
     event_id: str | None = Field(None, description="The event's id; sent again, nothing is "
                                                    "appended and the original is answered.")
-    source: str | None = Field(None, description="Where the fact comes from (meta).")
 
 
 class GoalIn(Base):
@@ -307,6 +322,14 @@ class CardIn(Base):
     team: str
     player: str
     card: Card = Card.YELLOW
+    minute: int | None = None  # its range is the judge's to check, as for the CLI
+    added: int | None = None
+
+
+class SubIn(Base):
+    team: str
+    off: str = Field(description="The player who goes off.")
+    on: str = Field(description="The player who comes on.")
     minute: int | None = None  # its range is the judge's to check, as for the CLI
     added: int | None = None
 
@@ -330,6 +353,32 @@ class DisallowIn(Base):
 class RetractIn(Base):
     event: str = Field("last", description="The event id, a unique prefix, or 'last'.")
     reason: str
+
+
+class AmendIn(Written):
+    """An amendment's ids are the ledger's to make: the same amendment sent again (its event
+    named by id or as "last") is recognised as such and answered with the original."""
+
+    event: str = Field("last", description="The goal's, card's or kick's event id, a unique "
+                                           "prefix, or 'last'.")
+    reason: str
+    team: str | None = None
+    player: str | None = None
+    minute: int | None = None  # with no added, a new minute has none
+    added: int | None = None
+    kind: GoalKind | None = None
+    card: Card | None = None
+    taker: str | None = None
+    outcome: KickOutcome | None = None
+
+    def changes(self) -> dict[str, Any]:
+        """The fields to change, as ``append amend`` gathers them from its options."""
+        changes = {name: value for name in ("team", "player", "kind", "card", "taker",
+                                            "outcome", "added")
+                   if (value := getattr(self, name)) is not None}
+        if self.minute is not None:
+            changes |= {"minute": self.minute, "added": self.added}
+        return changes
 
 
 # --- the app ---------------------------------------------------------------------------------
@@ -580,7 +629,9 @@ def _api(served: Served) -> Any:
 
     def _appended(ledger: Ledger, stream: str, drafts: list[Draft], expected: int | None,
                   match: str | None) -> JSONResponse:
-        done = ledger.submit(stream, drafts, expected_version=expected)
+        return _answer(ledger, ledger.submit(stream, drafts, expected_version=expected), match)
+
+    def _answer(ledger: Ledger, done: Appended, match: str | None) -> JSONResponse:
         served.hot.state()  # fold and publish them now, not at the next poll
         board = None
         if match is not None:
@@ -588,8 +639,8 @@ def _api(served: Served) -> Any:
         return JSONResponse(appended_json(done.envelopes, done.new, board),
                             201 if done.new else 200)
 
-    # one typed route per event on the pitch: a new kind of event (an amendment, a
-    # substitution) is a request model above and a route like these; /events takes any already
+    # one typed route per event on the pitch: a new kind of event is a request model above
+    # and a route like these; /events takes any already
 
     @api.post("/matches/{match}/goal", dependencies=[Writer], status_code=201,
               summary="A goal (GoalScored)")
@@ -603,6 +654,13 @@ def _api(served: Served) -> Any:
     async def card(match: str, body: CardIn) -> JSONResponse:
         event = CardShown(team=body.team, player=body.player, card=body.card,
                           minute=body.minute, added=body.added)
+        return append(f"match:{match}", [event], body, match)
+
+    @api.post("/matches/{match}/sub", dependencies=[Writer], status_code=201,
+              summary="A substitution (SubstitutionMade)")
+    async def sub(match: str, body: SubIn) -> JSONResponse:
+        event = SubstitutionMade(team=body.team, player_off=body.off, player_on=body.on,
+                                 minute=body.minute, added=body.added)
         return append(f"match:{match}", [event], body, match)
 
     @api.post("/matches/{match}/kick", dependencies=[Writer], status_code=201,
@@ -631,6 +689,15 @@ def _api(served: Served) -> Any:
         target = find_event(lg(), match, body.event, lambda e: True, "event")
         return append(f"match:{match}", [EventRetracted(event=target, reason=body.reason)],
                       body, match)
+
+    @api.post("/matches/{match}/amend", dependencies=[Writer], status_code=201,
+              summary="Correct a goal, card or kick: its retraction and its replacement")
+    async def amend(match: str, body: AmendIn) -> JSONResponse:
+        ledger = lg()
+        done = amend_event(ledger, match, body.event, body.changes(), reason=body.reason,
+                           at=_moment(body.at, "at"), source=body.source,
+                           expect=body.expected_version)
+        return _answer(ledger, done, match)
 
     @api.post("/events", dependencies=[Writer], status_code=201,
               summary="Any event, as JSON: {stream, type, data, occurred_at?, event_id?, "
@@ -756,9 +823,22 @@ def _pages(served: Served) -> Any:
         roster = {side: sorted(p.name for p in state.players.values() if p.team == side)
                   for side in (board.home, board.away) if side is not None}
         return page("console.html", title=f"console · {match}", roster=roster,
-                    **_match_values(found))
+                    amendable=_amendable(lg(), match), **_match_values(found))
+
+    @pages.get("/console/{match}/amendable", response_class=HTMLResponse)
+    async def console_amendable(match: str) -> HTMLResponse:
+        query.match(lg(), match, hot=served.hot)  # an unknown match: 404, as for the console
+        return page("amendable.html", amendable=_amendable(lg(), match))
 
     return pages
+
+
+def _amendable(lg: Ledger, match: str) -> list[tuple[str, str]]:
+    """The goals, cards and kicks of a match an amendment can correct, latest first: each
+    one's event id and what it records."""
+    standing = standing_events(list(lg.read(stream=f"match:{match}")), amendable,
+                               "goal, card or kick")
+    return [(e.event_id, render.describe(e.event)) for e in reversed(standing)]
 
 
 def _match_values(found: query.MatchAnswer) -> dict[str, Any]:

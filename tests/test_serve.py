@@ -110,7 +110,7 @@ API_ROUTES = {
     "/api/teams", "/api/teams/{team}/record", "/api/teams/{team}/streaks", "/api/streaks",
     "/api/players", "/api/log", "/api/feed", "/api/events",
     *(f"/api/matches/{{match}}/{kind}"
-      for kind in ("goal", "card", "kick", "whistle", "disallow", "retract")),
+      for kind in ("goal", "card", "sub", "kick", "whistle", "disallow", "retract", "amend")),
 }
 
 
@@ -118,8 +118,8 @@ def test_the_openapi_document_describes_every_api_route(client: TestClient) -> N
     spec = client.get("/openapi.json").json()
     assert set(spec["paths"]) == API_ROUTES
     writes = {path for path, ops in spec["paths"].items() if "post" in ops}
-    assert writes == {p for p in API_ROUTES if p.endswith(("events", "goal", "card", "kick",
-                                                           "whistle", "disallow", "retract"))}
+    assert writes == {p for p in API_ROUTES if p.endswith((
+        "events", "goal", "card", "sub", "kick", "whistle", "disallow", "retract", "amend"))}
     assert client.get("/docs").status_code == 200
 
 
@@ -220,8 +220,78 @@ def test_an_event_id_seen_before_answers_200_with_the_original_position(
     assert head(demo_db) == before
 
 
+def test_a_substitution_and_an_amendment_go_through_the_judge(
+        client: TestClient, demo_db: Path) -> None:
+    post(client, "whistle", KICK_OFF)
+    goal = post(client, "goal", {"team": "Marseille", "player": "Mbemba", "minute": 11,
+                                 "at": "2024-05-02T21:11+02:00"})
+    goal_id = goal.json()["appended"][0]["event_id"]
+    sub = post(client, "sub", {"team": "Marseille", "off": "Mbemba", "on": "Vitinha",
+                               "minute": 30, "at": "2024-05-02T21:30+02:00"})
+    assert sub.status_code == 201, sub.text
+    assert [a["type"] for a in sub.json()["appended"]] == ["SubstitutionMade"]
+    before = head(demo_db)
+    refused = post(client, "amend", {"event": goal_id[:8], "player": "Vitinha",
+                                     "reason": "official report"})
+    assert refused.status_code == 422
+    assert "he cannot come on at 30'" in refused.json()["error"]
+    assert head(demo_db) == before
+    amend = post(client, "amend", {"event": goal_id[:8], "player": "Aubameyang", "minute": 12,
+                                   "reason": "official report"})
+    assert amend.status_code == 201, amend.text
+    assert [a["type"] for a in amend.json()["appended"]] == ["EventRetracted", "GoalScored"]
+    (line,) = amend.json()["score"]["goals"]
+    assert ("Aubameyang" in line["player"], line["minute"],
+            amend.json()["score"]["score"]) == (True, 12, [1, 0])
+    # the routes and the CLI agree on what the match now is
+    assert client.get(f"/api/matches/{SF1}").json() == cli_json(demo_db, "score", SF1)
+
+
+@pytest.mark.parametrize("ref", ["original", "last"])
+def test_an_amendment_sent_again_answers_200_with_the_original_positions(
+        client: TestClient, demo_db: Path, ref: str) -> None:
+    post(client, "whistle", KICK_OFF)
+    goal = post(client, "goal", {"team": "Marseille", "minute": 5,
+                                 "at": "2024-05-02T21:05+02:00"})
+    body = {"event": goal.json()["appended"][0]["event_id"], "player": "Mbemba",
+            "reason": "report"}
+    first = post(client, "amend", body)
+    assert first.status_code == 201
+    before = head(demo_db)
+    again = post(client, "amend", body | ({"event": "last"} if ref == "last" else {}))
+    assert again.status_code == 200, again.text
+    assert [(a["position"], a["new"]) for a in again.json()["appended"]] == [
+        (a["position"], False) for a in first.json()["appended"]]
+    assert head(demo_db) == before
+    # another amendment of the same goal is not a resend: it is judged afresh
+    other = post(client, "amend", body | {"event": "last", "reason": "another report"})
+    assert other.status_code == 422 and "changes nothing" in other.json()["error"]
+
+
+def test_a_substitution_sent_again_answers_200_with_the_original_position(
+        client: TestClient, demo_db: Path) -> None:
+    post(client, "whistle", KICK_OFF)
+    body = {"team": "Atalanta", "off": "Scamacca", "on": "De Ketelaere", "minute": 40,
+            "at": "2024-05-02T21:40+02:00", "event_id": "6f1c2a4e-0000-4000-8000-000000000002"}
+    first = post(client, "sub", body)
+    assert first.status_code == 201, first.text
+    before = head(demo_db)
+    again = post(client, "sub", body)
+    assert again.status_code == 200
+    assert again.json()["appended"] == [{**first.json()["appended"][0], "new": False}]
+    assert head(demo_db) == before
+
+
 @pytest.mark.parametrize(("route", "body", "status", "said"), [
     ("goal", {"team": "Marseille", "minute": 3}, 422, "goal before kick-off"),
+    ("sub", {"team": "Marseille", "off": "Mbemba", "on": "Vitinha"}, 422,
+     "substitution before kick-off"),
+    ("amend", {"reason": "report", "player": "Mbemba"}, 422,
+     "no goal, card or kick in uel24-sf1-leg1"),
+    ("sub", {"team": "Marseille", "off": "Mbemba"}, 400, "on: Field required"),
+    ("amend", {"player": "Mbemba"}, 400, "reason: Field required"),
+    ("amend", {"reason": "report", "event_id": "x"}, 400, "event_id"),
+    ("amend", {"reason": "report", "kind": "volley"}, 400, "kind"),
     ("kick", {"team": "Marseille", "outcome": "scored"}, 422, "outside a shoot-out"),
     ("goal", {"team": "Marsielle"}, 422, "did you mean"),
     ("whistle", {"what": "end"}, 422, "no period is under way"),
@@ -279,6 +349,31 @@ def test_a_write_without_the_token_is_refused(
     assert answer.status_code == 401
     assert answer.headers["www-authenticate"] == "Bearer"
     assert head(demo_db) == before
+
+
+@pytest.mark.parametrize(("route", "body"), [
+    ("sub", {"team": "Marseille", "off": "Mbemba", "on": "Vitinha"}),
+    ("amend", {"reason": "report", "player": "Mbemba"}),
+])
+def test_a_substitution_or_an_amendment_without_the_token_is_refused(
+        client: TestClient, demo_db: Path, route: str, body: Any) -> None:
+    before = head(demo_db)
+    answer = client.post(f"/api/matches/{SF1}/{route}", json=body)
+    assert answer.status_code == 401
+    assert "write token" in answer.json()["error"]
+    assert head(demo_db) == before
+
+
+def test_the_console_lists_the_events_an_amendment_can_correct(client: TestClient) -> None:
+    post(client, "whistle", KICK_OFF)
+    goal = post(client, "goal", {"team": "Marseille", "player": "Mbemba", "minute": 11,
+                                 "at": "2024-05-02T21:11+02:00"})
+    goal_id = goal.json()["appended"][0]["event_id"]
+    listed = client.get(f"/console/{SF1}/amendable").text
+    assert f'value="{goal_id}"' in listed and "Mbemba" in listed
+    assert listed.count("<option") == 1  # the whistle is not amendable
+    assert f'value="{goal_id}"' in client.get(f"/console/{SF1}").text
+    assert client.get("/console/nope/amendable").status_code == 404
 
 
 def test_a_body_over_the_limit_is_refused_unread(client: TestClient, demo_db: Path) -> None:

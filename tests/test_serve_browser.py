@@ -1,9 +1,9 @@
 """The pages in a real browser: Debian's Chromium, headless, driven by Playwright.
 
 The match centre updates without a reload when a goal is appended through the API; the bracket
-slider goes back to 12 April 2024; the operator console records a card. Screenshots are saved
-beside the test's files (``tests/screenshots/match-centre.png`` is the README's, refreshed with
-MATCHLEDGER_SCREENSHOTS=1).
+slider goes back to 12 April 2024; the operator console records a card, a substitution and an
+amendment. Screenshots are saved beside the test's files (``tests/screenshots/match-centre.png``
+is the README's, refreshed with MATCHLEDGER_SCREENSHOTS=1).
 """
 
 from __future__ import annotations
@@ -103,7 +103,8 @@ def test_the_bracket_slider_goes_back_to_12_april(browser: Any, site: str,
     page.close()
 
 
-def test_the_console_records_a_card(browser: Any, site: str, tmp_path: Path) -> None:
+def test_the_console_records_a_card_a_substitution_and_an_amendment(
+        browser: Any, site: str, tmp_path: Path) -> None:
     page = browser.new_page()
     page.goto(f"{site}/console/{SF1}")
     page.fill("#token", TOKEN)
@@ -117,6 +118,29 @@ def test_the_console_records_a_card(browser: Any, site: str, tmp_path: Path) -> 
     assert "CardShown" in page.inner_text("#result")
     page.wait_for_selector(".timeline li.yellow", timeout=2000)  # the feed updated the board
     assert "Scalvini" in page.inner_text(".timeline")
+    # a substitution, its players picked from the team's roster
+    sub = page.locator("#sub-form")
+    sub.locator("input[name=team][value=atalanta]").check()
+    assert sub.locator("input[name=off]").get_attribute("list") == "players-atalanta"
+    roster = page.eval_on_selector_all("#players-atalanta option", "os => os.map(o => o.value)")
+    assert roster == ["Gianluca Scamacca", "Mario Pasalic"]
+    sub.locator("input[name=off]").fill(roster[0])
+    sub.locator("input[name=on]").fill(roster[1])
+    sub.locator("input[name=minute]").fill("35")
+    sub.locator("button").click()
+    page.wait_for_selector(".timeline li.substitution", timeout=2000)
+    assert "Mario Pasalic on for Gianluca Scamacca" in page.inner_text(".timeline")
+    # an amendment: the goal picked from the match's events, its minute put right
+    amend = page.locator("#amend-form")
+    amend.locator("select[name=event]").select_option(label=page.eval_on_selector(
+        "#amend-event", "s => [...s.options].find(o => o.text.includes('Mbemba')).text"))
+    amend.locator("input[name=minute]").fill("12")
+    amend.locator("input[name=reason]").fill("official report")
+    amend.locator("button").click()
+    page.wait_for_selector("#result.ok:has-text('EventRetracted')", timeout=5000)
+    page.wait_for_function("document.querySelector('.timeline li.goal .minute')"
+                           ".textContent === \"12'\"", timeout=2000)
+    assert "Mbemba 12'" in page.inner_text("#amend-event")  # the list follows the feed
     # a refusal is shown inline, one line
     form.locator("input[name=player]").fill("Scalvini")
     form.locator("select[name=card]").select_option("yellow")

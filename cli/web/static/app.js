@@ -19,10 +19,19 @@ function live() {
   feed.addEventListener("appended", (e) => {
     if (state) state.textContent = "live: updated at position " + e.lastEventId;
     swap(box, box.dataset.live);
+    document.querySelectorAll("[data-refresh]").forEach(refresh);
   });
   // the clock moves on between events: while the match is live, ask again every half minute
   setInterval(() => { if (box.querySelector(".scoreboard.live")) swap(box, box.dataset.live); },
               30000);
+}
+
+// A list the match's events feed (the console's amendable events), the choice kept if it stands.
+function refresh(select) {
+  const chosen = select.value;
+  swap(select, select.dataset.refresh).then(() => {
+    if ([...select.options].some((o) => o.value === chosen)) select.value = chosen;
+  }).catch(() => {});
 }
 
 // The competition page: a slider of moments from the draw to now, and a known-at switch.
