@@ -1,0 +1,78 @@
+"""Issue 19, the rest: a forgotten ``--at`` while back-filling, time stated with its zone,
+neutral venues, exports with a filter that import cleanly. On the seed data."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner, Result
+
+from cli.demo import seed_lines
+from cli.main import app
+from ledger import Ledger, import_lines
+
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def seed_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    db = tmp_path_factory.mktemp("seed") / "seed.db"
+    with Ledger(db) as lg:
+        import_lines(lg, seed_lines())
+    return db
+
+
+@pytest.fixture
+def seed_db(seed_file: Path, tmp_path: Path) -> Path:
+    db = tmp_path / "seed.db"
+    shutil.copy(seed_file, db)
+    return db
+
+
+def run(db: Path, *args: str, code: int = 0) -> Result:
+    result = runner.invoke(app, [*args, "--db", str(db)])
+    assert result.exit_code == code, result.output
+    return result
+
+
+def positions(db: Path) -> int:
+    with Ledger(db, read_only=True) as lg:
+        return lg.head()
+
+
+# --- 6. a forgotten --at while back-filling ----------------------------------------------------
+
+@pytest.mark.parametrize("args", [
+    ("whistle", "uel24-sf1-leg1", "kick-off"),  # scheduled for 2 May 2024
+    ("goal", "uel24-qf3-leg1", "--team", "Leverkusen", "--player", "Boniface", "--minute", "15"),
+    ("result", "uel24-sf1-leg1", "1-1"),
+])
+def test_an_append_without_at_into_a_match_not_live_now_is_refused(
+        seed_db: Path, args: tuple[str, ...]) -> None:
+    before = positions(seed_db)
+    result = run(seed_db, "append", *args, code=1)
+    assert "is not live now" in result.stderr and "--at" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert positions(seed_db) == before
+
+
+def test_now_insists_and_the_match_is_live_now_after(seed_db: Path) -> None:
+    run(seed_db, "append", "whistle", "uel24-sf1-leg1", "kick-off", "--now")
+    run(seed_db, "append", "goal", "uel24-sf1-leg1", "--team", "Marseille", "--minute", "1")
+
+
+def test_with_at_a_back_fill_is_admitted(seed_db: Path) -> None:
+    run(seed_db, "append", "whistle", "uel24-sf1-leg1", "kick-off",
+        "--at", "2024-05-02T21:00+02:00")
+
+
+def test_a_played_match_cannot_be_rescheduled_past_its_own_events(seed_db: Path) -> None:
+    before = positions(seed_db)
+    result = run(seed_db, "append", "fixture", "uel-2023-24", "uel24-qf3-leg1",
+                 "--kickoff", "2024-04-12T21:00+02:00", code=1)
+    assert "cannot be rescheduled after its own events" in result.stderr
+    assert positions(seed_db) == before
+    run(seed_db, "append", "fixture", "uel-2023-24", "uel24-qf3-leg1",
+        "--kickoff", "2024-04-11T20:00+02:00", "--at", "2024-04-10T12:00Z")
