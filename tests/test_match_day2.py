@@ -3,6 +3,7 @@ neutral venues, exports with a filter that import cleanly. On the seed data."""
 
 from __future__ import annotations
 
+import datetime as dt
 import shutil
 from pathlib import Path
 
@@ -76,3 +77,45 @@ def test_a_played_match_cannot_be_rescheduled_past_its_own_events(seed_db: Path)
     assert positions(seed_db) == before
     run(seed_db, "append", "fixture", "uel-2023-24", "uel24-qf3-leg1",
         "--kickoff", "2024-04-11T20:00+02:00", "--at", "2024-04-10T12:00Z")
+
+
+# --- 8. time, stated --------------------------------------------------------------------------
+
+def test_headings_keep_the_seconds_the_query_had(seed_file: Path) -> None:
+    early = run(seed_file, "bracket", "uel-2023-24", "--known-at", "2024-04-12T12:05:06").stdout
+    late = run(seed_file, "bracket", "uel-2023-24", "--known-at", "2024-04-12T12:05:34").stdout
+    assert "known at 12 Apr 2024 12:05:06 UTC" in early
+    assert "known at 12 Apr 2024 12:05:34 UTC" in late
+
+
+def test_tz_sets_the_zone_of_times_typed_and_shown(seed_file: Path) -> None:
+    def heading(*args: str) -> str:
+        result = runner.invoke(app, [*args, "bracket", "uel-2023-24", "--as-of", "2024-04-12",
+                                     "--db", str(seed_file)])
+        assert result.exit_code == 0, result.output
+        return result.stdout.splitlines()[0]
+
+    assert "as of 12 Apr 2024 00:00 UTC" in heading()
+    assert "as of 12 Apr 2024 00:00 CEST" in heading("--tz", "Europe/Berlin")
+    log = runner.invoke(app, ["--tz", "Europe/Berlin", "log", "--match", "uel24-qf4-leg2",
+                              "--db", str(seed_file)]).stdout
+    assert "occurred (Europe/Berlin)" in log and "2024-04-18 21:00" in log  # 19:00 UTC
+    score = runner.invoke(app, ["score", "uel24-qf4-leg2", "--db", str(seed_file)],
+                          env={"MATCHLEDGER_TZ": "Europe/Lisbon"}).stdout
+    assert "18 Apr 2024 20:00 WEST" in score
+
+
+def test_a_date_typed_is_the_start_of_that_day_in_the_zone_given(seed_file: Path) -> None:
+    # QF4's second leg kicked off 21:00 CEST on 18 April: 2024-04-18T21:30 is half an hour
+    # in, in Berlin, and half past eleven at night UTC, when it was over
+    berlin = runner.invoke(app, ["--tz", "Europe/Berlin", "score", "uel24-qf4-leg2", "--as-of",
+                                 "2024-04-18T21:30", "--json", "--db", str(seed_file)])
+    assert '"status": "live"' in berlin.stdout
+
+
+def test_an_unknown_zone_is_one_line(seed_file: Path) -> None:
+    result = runner.invoke(app, ["--tz", "Europe/Berln", "log", "--db", str(seed_file)])
+    assert result.exit_code == 2
+    assert "'Europe/Berln' is not a time zone" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
