@@ -699,6 +699,10 @@ def fixture(
     leg: Annotated[int | None, typer.Option("--leg", min=1, max=2, help="1 or 2.")] = None,
     round_name: Annotated[str | None, typer.Option("--round", help="e.g. SF.")] = None,
     venue: Annotated[str | None, typer.Option("--venue", help="Where.")] = None,
+    neutral: Annotated[bool | None, typer.Option(
+        "--neutral/--not-neutral", show_default=False,
+        help="At neither side's ground (a one-match final): streaks say 'v X (neutral)', "
+             "not 'at X'.")] = None,
     db: Db = DEFAULT_DB, at: At = None, expect: Expect = None, event_id: EventId = None,
     source: Source = None, json_output: JsonOut = False,
 ) -> None:
@@ -714,7 +718,7 @@ def fixture(
     comp, ident = competition_id(competition_ref), match_id(match)
     fields: dict[str, Any] = {name: value for name, value in (
         ("home", home), ("away", away), ("tie", tie_ref), ("leg", leg), ("round", round_name),
-        ("venue", venue)) if value is not None}
+        ("venue", venue), ("neutral", neutral)) if value is not None}
     if kickoff is not None or date is not None:
         try:
             day = (dt.date.fromisoformat(date) if date is not None

@@ -207,7 +207,8 @@ def scoreboard_view(board: Scoreboard, view: TieView | None, names: Names) -> Pa
     """A match as a panel: where and when, goals, cards, and the shoot-out kick by kick."""
     parts: list[RenderableType] = []
     where = [board.competition or "", board.tie and f"{board.tie} leg {board.leg or 1}",
-             kickoff_text(board.kickoff, board.date), board.venue]
+             kickoff_text(board.kickoff, board.date), board.venue,
+             "neutral venue" if board.neutral else None]
     parts.append(Text(" · ".join(p for p in where if p), style="dim"))
     beyond = board.extra_time is not None or board.status == "live"  # 90' is not the end
     breaks = [f"HT {pair(board.half_time)}" if board.half_time else "",
@@ -482,6 +483,8 @@ def match_label(state: State, match: str | None, team: str, names: Names) -> str
     if fx is None:
         return match
     opponent = fx.away if fx.home == team else fx.home
+    if fx.neutral:
+        return f"{day(fx.kickoff or fx.date)} v {names(opponent)} (neutral)"
     venue = "v" if fx.home == team else "at"
     return f"{day(fx.kickoff or fx.date)} {venue} {names(opponent)}"
 

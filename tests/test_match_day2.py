@@ -119,3 +119,38 @@ def test_an_unknown_zone_is_one_line(seed_file: Path) -> None:
     assert "'Europe/Berln' is not a time zone" in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
 
+
+# --- 7. neutral venues -------------------------------------------------------------------------
+
+DATA = Path(__file__).parent / "data"
+
+
+def test_a_fixture_at_a_neutral_ground_is_scheduled_and_shown_so(seed_db: Path) -> None:
+    import json
+
+    final = next(m for m in json.loads(run(seed_db, "matches", "--json").stdout)
+                 if m["round"] == "F")["match"]
+    assert json.loads(run(seed_db, "score", final, "--json").stdout)["neutral"] is False
+    run(seed_db, "append", "fixture", "uel-2023-24", final, "--neutral", "--venue", "Dublin")
+    board = json.loads(run(seed_db, "score", final, "--json").stdout)
+    assert (board["neutral"], board["venue"]) == (True, "Dublin")
+    assert "neutral venue" in run(seed_db, "score", final).stdout
+
+
+def test_an_old_fixture_without_the_field_reads_as_not_neutral() -> None:
+    from events import FixtureScheduled
+    from ledger.codec import decode, encode
+
+    old = {"match": "m1", "date": "2024-05-22"}
+    assert decode("FixtureScheduled", 1, old) == FixtureScheduled(
+        match="m1", date=dt.date(2024, 5, 22), neutral=False)
+    assert "neutral" not in encode(FixtureScheduled(match="m1", date=dt.date(2024, 5, 22)))[2]
+
+
+def test_an_imported_one_match_final_is_neutral_and_streaks_say_so(tmp_path: Path) -> None:
+    db = tmp_path / "wc.db"
+    run(db, "init")
+    run(db, "import", str(DATA / "worldcup_2022_finals.json"))
+    streaks = run(db, "streaks", "Argentina").stdout
+    assert "18 Dec v France (neutral)" in streaks
+    assert "at France" not in streaks and "at Argentina" not in run(db, "streaks", "France").stdout
