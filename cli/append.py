@@ -72,6 +72,9 @@ Source = Annotated[str | None, typer.Option(
     "--source", metavar="TEXT", help="Where the fact comes from (kept in the event's meta).")]
 JsonOut = Annotated[bool, typer.Option(
     "--json", help="Print what was appended (and the score) as JSON.")]
+Now = Annotated[bool, typer.Option(
+    "--now", help="It happens now, though the match is not live now (without --at or "
+                  "--now, such an event is refused: a forgotten --at while back-filling).")]
 
 MatchArg = Annotated[str, typer.Argument(metavar="MATCH", help="The match id.")]
 TeamOpt = Annotated[str, typer.Option(
@@ -94,21 +97,31 @@ class Options:
     event_id: str | None
     source: str | None
     json: bool
+    now: bool = False  # insist that an event without --at happens now, live or not
 
 
 def append_events(opts: Options, stream: str, events: Sequence[Event],
                   match: str | None = None) -> None:
     """Append ``events`` to ``stream`` atomically, then say what was appended and the score."""
+    from events import EventRetracted
     from ledger import Draft
 
     if opts.event_id is not None and len(events) > 1:
         raise CliError("--event-id names one event, but this appends several")
     occurred = opts.at or dt.datetime.now(dt.UTC)
+    on_pitch = not any(isinstance(e, EventRetracted) for e in events)
     meta = {"source": opts.source} if opts.source else {}
     drafts = [Draft(event=e, occurred_at=occurred, meta=meta, event_id=opts.event_id)
               if opts.event_id else Draft(event=e, occurred_at=occurred, meta=meta)
               for e in events]
     with open_ledger(opts.db) as lg:
+        if match is not None and opts.at is None and not opts.now and on_pitch:
+            from projections import query
+
+            why = query.not_live_now(lg, match, occurred)
+            if why is not None:
+                raise CliError(f"match {match} is not live now: {why}; give --at TIME for when "
+                               "it happened (or --now if it is happening now)")
         done = lg.submit(stream, drafts, expected_version=opts.expect)
         report(lg, done.envelopes, done.new, json_output=opts.json, match=match)
 
@@ -181,6 +194,7 @@ def goal(
                            "other side.")] = False,
     db: Db = DEFAULT_DB, at: At = None, expect: Expect = None, event_id: EventId = None,
     source: Source = None, json_output: JsonOut = False,
+    now: Now = False,
 ) -> None:
     """Append a goal (GoalScored).
 
@@ -193,7 +207,7 @@ def goal(
     kind = GoalKind.PENALTY if penalty else GoalKind.OWN_GOAL if own_goal else GoalKind.OPEN_PLAY
     mid = match_id(match)
     event = GoalScored(team=team, player=player, kind=kind, **timing(minute))
-    append_events(Options(db, at, expect, event_id, source, json_output), f"match:{mid}",
+    append_events(Options(db, at, expect, event_id, source, json_output, now), f"match:{mid}",
                   [event], mid)
 
 
@@ -207,6 +221,7 @@ def card(
     minute: MinuteOpt = None,
     db: Db = DEFAULT_DB, at: At = None, expect: Expect = None, event_id: EventId = None,
     source: Source = None, json_output: JsonOut = False,
+    now: Now = False,
 ) -> None:
     """Append a card (CardShown); a second yellow is recorded once, as second_yellow.
 
@@ -216,7 +231,7 @@ def card(
 
     mid = match_id(match)
     event = CardShown(team=team, player=player, card=colour, **timing(minute))
-    append_events(Options(db, at, expect, event_id, source, json_output), f"match:{mid}",
+    append_events(Options(db, at, expect, event_id, source, json_output, now), f"match:{mid}",
                   [event], mid)
 
 
@@ -229,6 +244,7 @@ def sub(
     minute: MinuteOpt = None,
     db: Db = DEFAULT_DB, at: At = None, expect: Expect = None, event_id: EventId = None,
     source: Source = None, json_output: JsonOut = False,
+    now: Now = False,
 ) -> None:
     """Append a substitution (SubstitutionMade); who went off takes no further part.
 
@@ -238,7 +254,7 @@ def sub(
 
     mid = match_id(match)
     event = SubstitutionMade(team=team, player_off=off, player_on=on, **timing(minute))
-    append_events(Options(db, at, expect, event_id, source, json_output), f"match:{mid}",
+    append_events(Options(db, at, expect, event_id, source, json_output, now), f"match:{mid}",
                   [event], mid)
 
 
@@ -251,6 +267,7 @@ def kick(
     taker: Annotated[str | None, typer.Option("--taker", help="Who took the kick.")] = None,
     db: Db = DEFAULT_DB, at: At = None, expect: Expect = None, event_id: EventId = None,
     source: Source = None, json_output: JsonOut = False,
+    now: Now = False,
 ) -> None:
     """Append a penalty shoot-out kick (ShootoutKick); kicks are never goals.
 
@@ -260,7 +277,7 @@ def kick(
 
     mid = match_id(match)
     event = ShootoutKick(team=team, outcome=outcome, taker=taker)
-    append_events(Options(db, at, expect, event_id, source, json_output), f"match:{mid}",
+    append_events(Options(db, at, expect, event_id, source, json_output, now), f"match:{mid}",
                   [event], mid)
 
 
@@ -284,7 +301,7 @@ def whistle(
         help="For start/end: 1H, 2H, ET1, ET2 or PSO (default: the next one, or the one "
              "under way).")] = None,
     db: Db = DEFAULT_DB, at: At = None, expect: Expect = None,
-    source: Source = None, json_output: JsonOut = False,
+    source: Source = None, json_output: JsonOut = False, now: Now = False,
 ) -> None:
     """Blow the whistle: kick-off, a period's start or end, half-time, full time.
 
@@ -292,7 +309,7 @@ def whistle(
     """
     check_whistle(what, period)
     mid = match_id(match)
-    opts = Options(db, at, expect, None, source, json_output)
+    opts = Options(db, at, expect, None, source, json_output, now)
     with open_ledger(db) as lg:
         events = whistle_events(lg, mid, what, period)
     append_events(opts, f"match:{mid}", events, mid)
@@ -352,6 +369,7 @@ def disallow(
     reason: Annotated[str | None, typer.Option("--reason", help="Why: VAR, offside, …")] = None,
     db: Db = DEFAULT_DB, at: At = None, expect: Expect = None, event_id: EventId = None,
     source: Source = None, json_output: JsonOut = False,
+    now: Now = False,
 ) -> None:
     """Rule out a goal (GoalDisallowed): a fact of the game, not a data fix.
 
@@ -362,7 +380,7 @@ def disallow(
     mid = match_id(match)
     with open_ledger(db) as lg:
         goal_id = find_event(lg, mid, goal_ref, lambda e: isinstance(e, GoalScored), "goal")
-    append_events(Options(db, at, expect, event_id, source, json_output), f"match:{mid}",
+    append_events(Options(db, at, expect, event_id, source, json_output, now), f"match:{mid}",
                   [GoalDisallowed(goal=goal_id, reason=reason)], mid)
 
 
@@ -488,6 +506,7 @@ def abandon(
     reason: Annotated[str | None, typer.Option("--reason", help="Why.")] = None,
     db: Db = DEFAULT_DB, at: At = None, expect: Expect = None, event_id: EventId = None,
     source: Source = None, json_output: JsonOut = False,
+    now: Now = False,
 ) -> None:
     """Abandon a match (MatchAbandoned).
 
@@ -497,7 +516,7 @@ def abandon(
 
     mid = match_id(match)
     event = MatchAbandoned(reason=reason, minute=minute.minute if minute else None)
-    append_events(Options(db, at, expect, event_id, source, json_output), f"match:{mid}",
+    append_events(Options(db, at, expect, event_id, source, json_output, now), f"match:{mid}",
                   [event], mid)
 
 
@@ -524,6 +543,7 @@ def result(
         "--penalties", metavar="H-A", help="The shoot-out score.")] = None,
     db: Db = DEFAULT_DB, at: At = None, expect: Expect = None, event_id: EventId = None,
     source: Source = None, json_output: JsonOut = False,
+    now: Now = False,
 ) -> None:
     """Record a result as a source reports it (ResultReported), without the goals' details.
 
@@ -547,7 +567,7 @@ def result(
     event = ResultReported(full_time=ft, half_time=score(half_time, "--half-time"),
                            extra_time=score(extra_time, "--extra-time"),
                            penalties=score(penalties, "--penalties"), source=source)
-    append_events(Options(db, at, expect, event_id, source, json_output), f"match:{mid}",
+    append_events(Options(db, at, expect, event_id, source, json_output, now), f"match:{mid}",
                   [event], mid)
 
 
@@ -730,6 +750,10 @@ def fixture(
     leg: Annotated[int | None, typer.Option("--leg", min=1, max=2, help="1 or 2.")] = None,
     round_name: Annotated[str | None, typer.Option("--round", help="e.g. SF.")] = None,
     venue: Annotated[str | None, typer.Option("--venue", help="Where.")] = None,
+    neutral: Annotated[bool | None, typer.Option(
+        "--neutral/--not-neutral", show_default=False,
+        help="At neither side's ground (a one-match final): streaks say 'v X (neutral)', "
+             "not 'at X'.")] = None,
     db: Db = DEFAULT_DB, at: At = None, expect: Expect = None, event_id: EventId = None,
     source: Source = None, json_output: JsonOut = False,
 ) -> None:
@@ -745,7 +769,7 @@ def fixture(
     comp, ident = competition_id(competition_ref), match_id(match)
     fields: dict[str, Any] = {name: value for name, value in (
         ("home", home), ("away", away), ("tie", tie_ref), ("leg", leg), ("round", round_name),
-        ("venue", venue)) if value is not None}
+        ("venue", venue), ("neutral", neutral)) if value is not None}
     if kickoff is not None or date is not None:
         try:
             day = (dt.date.fromisoformat(date) if date is not None

@@ -82,24 +82,57 @@ def printable_json(text: str) -> str:
 _TIME_HELP = "use 2024-04-12, 2024-04-19T12:00 or 2024-04-18T21:00+02:00"
 
 
+# --- the zone of times typed and shown (--tz, MATCHLEDGER_TZ; UTC unless given) ------------
+
+ENV_TZ = "MATCHLEDGER_TZ"
+_zone: dt.tzinfo | None = None  # set by the root command's --tz, for the whole invocation
+
+
+def set_zone(name: str | None) -> None:
+    """The zone for times typed without an offset and for times shown: a zoneinfo name
+    (Europe/Berlin), or None for UTC; an unknown name is a ValueError saying so."""
+    global _zone
+    if name is None or not name.strip():
+        _zone = None
+        return
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        _zone = UTC if name.strip().upper() == "UTC" else ZoneInfo(name.strip())
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"{name!r} is not a time zone: use a zoneinfo name such as "
+                         "Europe/Berlin, or UTC") from None
+
+
+def zone() -> dt.tzinfo:
+    """The zone of times typed without an offset (UTC unless --tz says otherwise)."""
+    return _zone or UTC
+
+
+def zone_label() -> str:
+    """The zone's name as a column heading says it: UTC, Europe/Berlin."""
+    return str(_zone) if _zone is not None and _zone is not UTC else "UTC"
+
+
 def parse_moment(text: str) -> dt.datetime:
     """A moment typed at the command line, always with a UTC offset.
 
-    A bare date is the START of that day, 00:00 UTC; a time without an offset is UTC; an
-    offset (``+02:00``, ``Z``) is kept; ``now`` is now. ``ledger.parse_time`` is the strict
-    form (an offset is required) used for stored JSON; this one is for people.
+    A bare date is the START of that day in the zone of ``--tz`` (00:00 UTC unless given); a
+    time without an offset is in that zone too; an offset (``+02:00``, ``Z``) is kept; ``now``
+    is now. ``ledger.parse_time`` is the strict form (an offset is required) used for stored
+    JSON; this one is for people.
     """
     value = text.strip()
     if value.lower() == "now":
         return dt.datetime.now(UTC)
     try:
         if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
-            moment = dt.datetime.combine(dt.date.fromisoformat(value), dt.time(), UTC)
+            moment = dt.datetime.combine(dt.date.fromisoformat(value), dt.time(), zone())
         else:
             moment = dt.datetime.fromisoformat(value)
     except ValueError:
         raise ValueError(f"{text!r} is not a date or time: {_TIME_HELP}") from None
-    return within_range(moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC))
+    return within_range(moment if moment.tzinfo is not None else moment.replace(tzinfo=zone()))
 
 
 def within_range(moment: dt.datetime) -> dt.datetime:
@@ -219,8 +252,8 @@ Db = Annotated[Path, typer.Option(
 AsOf = Annotated[dt.datetime | None, typer.Option(
     "--as-of", parser=parse_moment, metavar="TIME", rich_help_panel=TIME_PANEL,
     help="Only what had OCCURRED by TIME. A date is the start of that day (2024-04-12 = "
-         "00:00 UTC); a time is UTC unless it has an offset: 2024-04-19T12:00, "
-         "2024-04-18T21:00+02:00.")]
+         "00:00 in the zone of --tz, UTC by default); so is a time without an offset: "
+         "2024-04-19T12:00, 2024-04-18T21:00+02:00.")]
 KnownAt = Annotated[dt.datetime | None, typer.Option(
     "--known-at", parser=parse_moment, metavar="TIME", rich_help_panel=TIME_PANEL,
     help="Only what the ledger had RECORDED by TIME (same format as --as-of): what did we "
@@ -265,15 +298,31 @@ class When:
         return " (as of then)" if self.describe() else ""
 
 
+def shown_in_zone(moment: dt.datetime) -> dt.datetime | None:
+    """``moment`` in the zone of ``--tz``, or None when none was given (shown as stored)."""
+    return moment.astimezone(_zone) if _zone is not None else None
+
+
 def show_moment(moment: dt.datetime) -> str:
-    """12 Apr 2024 00:00 UTC; 18 Apr 2024 21:00 +02:00 when it carries another offset."""
+    """12 Apr 2024 00:00 UTC; 18 Apr 2024 21:00 +02:00 when it carries another offset; in the
+    zone of ``--tz`` when one is given (18 Apr 2024 21:00 CEST); seconds when it has them."""
+    clock = "%H:%M:%S" if moment.second or moment.microsecond else "%H:%M"
+    if _zone is not None:
+        moment = moment.astimezone(_zone)
+        return f"{moment.day} {moment.strftime(f'%b %Y {clock}')} {moment:%Z}"
     offset = moment.utcoffset()
     if not offset:
         zone = "UTC"
     else:
         digits = moment.strftime("%z")
         zone = f"{digits[:3]}:{digits[3:5]}"
-    return f"{moment.day} {moment:%b %Y %H:%M} {zone}"
+    return f"{moment.day} {moment.strftime(f'%b %Y {clock}')} {zone}"
+
+
+def clock_time(moment: dt.datetime) -> str:
+    """A moment as a log shows it, in the zone of ``--tz`` (``zone_label`` heads the column):
+    2024-04-18 19:00."""
+    return moment.astimezone(zone()).strftime("%Y-%m-%d %H:%M")
 
 
 # --- the ledger file -------------------------------------------------------------------------

@@ -20,7 +20,7 @@ from typer._click import exceptions as click_exceptions
 from typer.core import TyperGroup
 
 from cli import append, demo, helptext, log, rebuild, serve, store, trust, views
-from cli.common import CliError, one_line, printable
+from cli.common import ENV_TZ, CliError, one_line, printable, set_zone
 
 helptext.tidy()
 
@@ -121,11 +121,24 @@ def _show_version(value: bool) -> None:
         raise typer.Exit()
 
 
+def _set_zone(name: str | None) -> str | None:
+    try:
+        set_zone(name)
+    except ValueError as e:
+        raise typer.BadParameter(str(e)) from None
+    return name
+
+
 @app.callback()
 def root(
     show_version: Annotated[bool, typer.Option(
         "--version", callback=_show_version, is_eager=True,
         help="Show the version and exit.")] = False,
+    tz: Annotated[str | None, typer.Option(
+        "--tz", envvar=ENV_TZ, metavar="ZONE", callback=_set_zone, is_eager=True,
+        help="The zone of times typed without an offset and of times shown, for every "
+             "command: a zoneinfo name (Europe/Berlin); UTC unless given (or set "
+             "MATCHLEDGER_TZ). Before the command: matchledger --tz Europe/Berlin log")] = None,
 ) -> None:
     """An event-sourced ledger of football matches on SQLite, askable as of any moment."""
 

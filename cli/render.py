@@ -114,6 +114,11 @@ def day(moment: dt.date | None) -> str:
 
 
 def kickoff_text(kickoff: dt.datetime | None, date: dt.date | None) -> str:
+    """A kick-off in its local time with its offset, or in the zone of ``--tz`` if given."""
+    from cli.common import shown_in_zone
+
+    if kickoff is not None and (local := shown_in_zone(kickoff)) is not None:
+        return f"{local.day} {local:%b %Y %H:%M %Z}"
     if kickoff is not None:
         zone = kickoff.strftime("%z")
         zone = "UTC" if zone in ("", "+0000") else f"{zone[:3]}:{zone[3:5]}"
@@ -202,7 +207,8 @@ def scoreboard_view(board: Scoreboard, view: TieView | None, names: Names) -> Pa
     """A match as a panel: where and when, goals, cards, and the shoot-out kick by kick."""
     parts: list[RenderableType] = []
     where = [board.competition or "", board.tie and f"{board.tie} leg {board.leg or 1}",
-             kickoff_text(board.kickoff, board.date), board.venue]
+             kickoff_text(board.kickoff, board.date), board.venue,
+             "neutral venue" if board.neutral else None]
     parts.append(Text(" · ".join(p for p in where if p), style="dim"))
     beyond = board.extra_time is not None or board.status == "live"  # 90' is not the end
     breaks = [f"HT {pair(board.half_time)}" if board.half_time else "",
@@ -477,6 +483,8 @@ def match_label(state: State, match: str | None, team: str, names: Names) -> str
     if fx is None:
         return match
     opponent = fx.away if fx.home == team else fx.home
+    if fx.neutral:
+        return f"{day(fx.kickoff or fx.date)} v {names(opponent)} (neutral)"
     venue = "v" if fx.home == team else "at"
     return f"{day(fx.kickoff or fx.date)} {venue} {names(opponent)}"
 
@@ -609,15 +617,20 @@ def describe(event: Event) -> str:
 
 
 def utc(moment: dt.datetime) -> str:
-    return moment.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M")
+    """A moment as the log shows it, in the zone of ``--tz`` (UTC unless given)."""
+    from cli.common import clock_time
+
+    return clock_time(moment)
 
 
 def log_table(envelopes: Sequence[Envelope], *, show_stream: bool = True,
               title: str | None = None) -> Table:
+    from cli.common import zone_label
+
     table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
     table.add_column("pos", justify="right", no_wrap=True)
     table.add_column("id", style="dim", no_wrap=True)
-    table.add_column("occurred (UTC)", no_wrap=True)
+    table.add_column(f"occurred ({zone_label()})", no_wrap=True)
     if show_stream:
         table.add_column("stream", overflow="fold")
     table.add_column("v", justify="right", style="dim", no_wrap=True)
@@ -640,7 +653,9 @@ def log_line(env: Envelope, *, show_stream: bool = True) -> Text:
     if show_stream:
         text.append(f"{env.stream} ")
     text.append(f"v{env.version} ", style="dim")
-    text.append(f"{utc(env.occurred_at)} ")
+    from cli.common import zone_label
+
+    text.append(f"{utc(env.occurred_at)} {zone_label()} ")
     text.append(f"{env.type} ", style="cyan")
     text.append(describe(env.event))
     return text

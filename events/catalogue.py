@@ -138,6 +138,7 @@ class FixtureScheduled(Event):
     leg: int | None = None
     round: str | None = None
     venue: str | None = None
+    neutral: bool = False  # at neither side's ground (a one-match final); absent in old events
 
 
 # --- match stream: match:<id> -------------------------------------------------------------

@@ -8,6 +8,7 @@ apart and only kept once the transaction commits.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import sqlite3
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
@@ -52,7 +53,7 @@ from events.rules import (
     typed_late,
 )
 from ledger.codec import decode, explain
-from ledger.envelope import from_micros
+from ledger.envelope import from_micros, to_micros
 from ledger.errors import InvalidEvent, RuleBroken, UnknownMatch
 from ledger.jsontext import loads
 from ledger.limits import MAX_ID, check_text
@@ -423,6 +424,12 @@ class Judge:
             started = isinstance(state, MatchState) and state.status != "scheduled"
             if started and (old.home, old.away) != (home, away):
                 raise RuleBroken(f"match {event.match!r} has started: its teams cannot change")
+            kicked_off = self._kickoff(conn, f"match:{event.match}") if started else None
+            if kicked_off is not None and (  # a local date is at most a day ahead of UTC
+                    to_micros(event.kickoff) > kicked_off if event.kickoff is not None
+                    else event.date > from_micros(kicked_off).date() + dt.timedelta(days=1)):
+                raise RuleBroken(f"match {event.match!r} kicked off at {_iso(kicked_off)}: it "
+                                 f"cannot be rescheduled after its own events")
         if scheduled is None:  # a new match: its stream is empty, no need to read it back
             self._pending[f"match:{event.match}"] = (-1, MatchState())
             self._fresh.add(f"match:{event.match}")

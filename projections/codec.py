@@ -271,7 +271,7 @@ def _fact_out(kind: str, fact: Any) -> list[Any]:
                 [converter.unstructure(s) for s in fact.sides], fact.legs, fact.drawn_at]
     return [fact.competition, fact.match, fact.date.isoformat(),
             fact.kickoff and fact.kickoff.isoformat(), fact.home, fact.away, fact.tie,
-            fact.leg, fact.round, fact.venue]
+            fact.leg, fact.round, fact.venue, fact.neutral]
 
 
 def _fact_in(kind: str, value: Any) -> Any:
@@ -295,12 +295,15 @@ def _fact_in(kind: str, value: Any) -> Any:
         return Tie(competition=_str(competition), tie=_str(tie), round=_str(rnd),
                    sides=(_side_in(side0), _side_in(side1)), legs=_int(legs),
                    drawn_at=_int(drawn_at))
-    competition, match, date, kickoff, home, away, tie, leg, rnd, venue = fields
+    competition, match, date, kickoff, home, away, tie, leg, rnd, venue, *rest = fields
+    if len(rest) > 1 or any(type(flag) is not bool for flag in rest):
+        raise TypeError("expected a fixture")
     return Fixture(competition=_name(competition), match=_str(match),
                    date=dt.date.fromisoformat(_str(date)),
                    kickoff=None if kickoff is None else dt.datetime.fromisoformat(_str(kickoff)),
                    home=_opt_name(home), away=_opt_name(away), tie=_opt_str(tie),
-                   leg=_opt_int(leg), round=_opt_name(rnd), venue=_opt_name(venue))
+                   leg=_opt_int(leg), round=_opt_name(rnd), venue=_opt_name(venue),
+                   neutral=bool(rest and rest[0]))
 
 
 _KEY_LENGTHS = {"match": 2, "competition": 2, "team": 2, "fixture": 2, "player": 3, "tie": 3}

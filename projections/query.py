@@ -250,6 +250,34 @@ def match(lg: Ledger, match: str, *, as_of: dt.datetime | None = None,
     return MatchAnswer(state=state, board=board, tie=view)
 
 
+# how far from now a match stays "live now" for an event typed without its time: past the
+# longest gap between a match's events (a goalless half and its stoppage time, then a break)
+LIVE_WINDOW = dt.timedelta(hours=2)
+
+
+def not_live_now(lg: Ledger, match: str, now: dt.datetime) -> str | None:
+    """Why an on-pitch event of ``match`` typed without its time cannot be taken to happen
+    ``now`` (None when it can): a match is live now from two hours before its kick-off (its
+    day, when the time is not known) until two hours after its latest event, unless over."""
+    try:
+        board = match_views(_load(lg, {}, competition=lg.competition_of(match)), match)[0]
+    except ProjectionError:
+        return None  # the ledger names what is wrong with the match
+    if board.status == "scheduled":
+        if board.kickoff is not None:
+            if abs(now - board.kickoff) <= LIVE_WINDOW:
+                return None
+            return f"it kicks off at {board.kickoff.isoformat()}"
+        if board.date is None or abs((now.date() - board.date).days) <= 1:
+            return None
+        return f"it is played on {board.date.isoformat()}"
+    latest = max((env.occurred_at for env in lg.read(stream=f"match:{match}")), default=None)
+    if board.status == "live" and latest is not None and now - latest <= LIVE_WINDOW:
+        return None
+    when = f" (its latest event occurred at {latest.isoformat()})" if latest else ""
+    return f"it is {board.status}{when}"
+
+
 def matches(lg: Ledger, competition: str | None = None, *, last: int | None = None,
             as_of: dt.datetime | None = None, known_at: dt.datetime | None = None,
             at_position: int | None = None, hot: Hot | None = None) -> Answer[list[Scoreboard]]:

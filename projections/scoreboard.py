@@ -77,6 +77,7 @@ class Scoreboard:
     timeline: tuple[GoalLine | Booking | Substitution | Kick, ...] = ()
     periods_ended: tuple[Period, ...] = ()
     clock: str | None = None  # while live: 23', 45+2', HT, ET 104', pens (projections.clock)
+    neutral: bool = False  # at neither side's ground
 
 
 @attrs.frozen(kw_only=True, weakref_slot=False)
@@ -147,6 +148,7 @@ def scoreboard(state: State, match: str) -> Scoreboard:
         date=fx.date if fx else None,
         kickoff=fx.kickoff if fx else None,
         venue=fx.venue if fx else None,
+        neutral=bool(fx and fx.neutral),
         status=ms.status,
         minute=_minute(ms),
         period=ms.period,

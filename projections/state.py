@@ -115,6 +115,7 @@ class Fixture:
     leg: int | None = None
     round: str | None = None
     venue: str | None = None
+    neutral: bool = False  # at neither side's ground: the home side is only named first
 
     @property
     def sort_key(self) -> tuple[dt.datetime, str]:
@@ -256,7 +257,8 @@ def _fixture_scheduled(event: FixtureScheduled, state: State, env: Envelope) -> 
     fact = Fixture(competition=intern_name(env.stream_id), match=event.match,
                    date=event.date, kickoff=event.kickoff, home=intern_name(event.home),
                    away=intern_name(event.away), tie=event.tie, leg=event.leg,
-                   round=intern_name(event.round), venue=intern_name(event.venue))
+                   round=intern_name(event.round), venue=intern_name(event.venue),
+                   neutral=event.neutral)
     _record(state, ("fixture", event.match), env.event_id, fact)
 
 

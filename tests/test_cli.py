@@ -302,7 +302,7 @@ def test_a_whole_match_appended_live_while_another_process_follows_the_log(
     try:
         appended: list[int] = []
         steps = [
-            (["whistle", SF1, "kick-off"], "Marseille 0-0 Atalanta  live 1'"),
+            (["whistle", SF1, "kick-off", "--now"], "Marseille 0-0 Atalanta  live 1'"),
             (["goal", SF1, "--team", "Olympique de Marseille", "--player", "Mbemba", "--minute",
               "11", "--event-id", goal_id], "Marseille 1-0 Atalanta  live 11'"),
             (["goal", SF1, "--team", "marseille", "--minute", "12"],
@@ -324,13 +324,13 @@ def test_a_whole_match_appended_live_while_another_process_follows_the_log(
         # a resend of the same event (names spelt either way) appends nothing; another event
         # under its id is refused, not dropped; a name the ledger does not know fails
         resent = run("append", "goal", SF1, "--team", "marseille", "--player", "Mbemba",
-                     "--minute", "11", "--event-id", goal_id, db=copy_db).stdout
+                     "--minute", "11", "--event-id", goal_id, "--now", db=copy_db).stdout
         assert f"already in the ledger: GoalScored at position {appended[2]}" in resent
         refused(run("append", "goal", SF1, "--team", "marseille", "--minute", "11",
-                    "--event-id", goal_id, db=copy_db, ok=False),
+                    "--event-id", goal_id, "--now", db=copy_db, ok=False),
                 f"event {goal_id} is stored as another event (GoalScored at "
                 f"match:{SF1} v2)")
-        refused(run("append", "goal", SF1, "--team", "OM", db=copy_db, ok=False),
+        refused(run("append", "goal", SF1, "--team", "OM", "--now", db=copy_db, ok=False),
                 "unknown team 'OM'")
         seen = follower.positions(until=set(appended))
     finally:
@@ -344,8 +344,8 @@ def test_a_whole_match_appended_live_while_another_process_follows_the_log(
     assert [g["player"] for g in final["goals"]] == ["Mbemba", "Ademola Lookman"]
     assert final["cards"][0]["added"] == 3
     # optimistic concurrency: a stale writer is refused
-    refused(run("append", "goal", SF1, "--team", "marseille", "--expect", "3", db=copy_db,
-                ok=False), "expected version 3")
+    refused(run("append", "goal", SF1, "--team", "marseille", "--expect", "3", "--now",
+                db=copy_db, ok=False), "expected version 3")
 
 
 # --- the log in and out ------------------------------------------------------------------------
@@ -454,8 +454,8 @@ def test_verify_fails_at_the_first_bad_position_of_a_tampered_file(copy_db: Path
 def test_bad_input_at_the_real_script_is_one_line_and_changes_nothing(copy_db: Path) -> None:
     before = head_hash(copy_db)
     refused(run("append", "goal", "uel24-qf4-leg1", "--team", "Benfika", "--minute", "3",
-                db=copy_db, ok=False), "unknown team 'Benfika'; did you mean 'Benfica'?")
-    refused(run("append", "goal", SF1, "--team", "benfica", db=copy_db, ok=False),
+                "--now", db=copy_db, ok=False), "unknown team 'Benfika'; did you mean 'Benfica'?")
+    refused(run("append", "goal", SF1, "--team", "benfica", "--now", db=copy_db, ok=False),
             "goal before kick-off")
     refused(run("append", "json", db=copy_db, stdin='{"stream": "match:', ok=False),
             "malformed JSON")

@@ -40,9 +40,20 @@ def build(db: Path, setup: Build) -> tuple[int, str | None]:
     return state(db)
 
 
+# what is typed on the pitch, here into matches of 2024 without --at: --now says it is meant
+ON_THE_PITCH = {"goal", "card", "sub", "kick", "whistle", "disallow", "abandon", "result"}
+
+
+def now(args: list[str]) -> list[str]:
+    """``args`` with ``--now`` when they append on the pitch without ``--at``."""
+    if args[:1] == ["append"] and args[1:2] and args[1] in ON_THE_PITCH and "--at" not in args:
+        return [*args, "--now"]
+    return args
+
+
 def refused(db: Path, args: list[str], message: str, *, stdin: str | None = None) -> int:
     """Run the CLI; assert one line on stderr naming ``message``; return the exit code."""
-    result = runner.invoke(app, [*args, "--db", str(db)], input=stdin)
+    result = runner.invoke(app, [*now(args), "--db", str(db)], input=stdin)
     assert result.exit_code != 0, result.output
     assert result.exception is None or isinstance(result.exception, SystemExit), result.exc_info
     lines = result.stderr.splitlines()
@@ -237,11 +248,11 @@ def test_a_result_that_leaves_a_tie_without_a_winner_is_kept_with_a_warning(db_p
     the ledger keeps what it was told, and the desk hears that the tie has no winner."""
     build(db_path, lambda lg: setup_tie(lg, legs=1))
     warning = "warning: tie T1 is level after its last leg and no shoot-out is reported"
-    leveled = runner.invoke(app, ["append", "result", L1, "1-1", "--db", str(db_path)])
+    leveled = runner.invoke(app, ["append", "result", L1, "1-1", "--now", "--db", str(db_path)])
     assert leveled.exit_code == 0 and leveled.stderr.strip().startswith(warning)
     runner.invoke(app, ["append", "retract", L1, "last", "--reason", "x", "--db", str(db_path)])
     decided = runner.invoke(app, ["append", "result", L1, "1-1", "--extra-time", "1-1",
-                                  "--penalties", "4-3", "--db", str(db_path)])
+                                  "--penalties", "4-3", "--now", "--db", str(db_path)])
     assert decided.exit_code == 0 and decided.stderr == "", decided.stderr
     two_legs = str(db_path.with_name("two-legs.db"))  # the second leg not scheduled yet
     assert runner.invoke(app, ["init", "--db", two_legs]).exit_code == 0
@@ -250,7 +261,8 @@ def test_a_result_that_leaves_a_tie_without_a_winner_is_kept_with_a_warning(db_p
                  ["tie", "c", "T1", "a", "b", "--round", "F"],
                  ["fixture", "c", "f1", "--tie", "T1", "--leg", "1", "--date", "2024-05-01"]):
         assert runner.invoke(app, ["append", *args, "--db", two_legs]).exit_code == 0
-    first = runner.invoke(app, ["append", "result", "f1", "1-1", "--db", two_legs])
+    first = runner.invoke(app, ["append", "result", "f1", "1-1", "--at", "2024-05-01T20:00Z",
+                                  "--db", two_legs])
     assert first.exit_code == 0 and first.stderr == "", first.stderr  # the second leg decides
 
 

@@ -194,7 +194,7 @@ def test_a_whistle_after_ninety_level_minutes_starts_what_the_rules_have_next(
             MatchStarted(), PeriodStarted(period=Period.FIRST_HALF),
             PeriodEnded(period=Period.FIRST_HALF), PeriodStarted(period=Period.SECOND_HALF),
             PeriodEnded(period=Period.SECOND_HALF)))
-    result = CliRunner().invoke(app, ["append", "whistle", "t1-leg1", "start",
+    result = CliRunner().invoke(app, ["append", "whistle", "t1-leg1", "start", "--now",
                                       "--db", str(db_path)])
     assert result.exit_code == 0, result.output
     assert f"{period} starts" in result.stdout

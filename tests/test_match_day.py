@@ -107,7 +107,8 @@ def test_goals_and_cards_are_listed_in_match_order_with_the_score_after_each_goa
         "--minute", "5", "--at", "2024-04-18T19:05Z")
     cli(db, "append", "goal", match, "--team", "Milan", "--player", "Leao", "--minute", "60",
         "--at", "2024-04-18T20:15Z")
-    cli(db, "append", "disallow", match, "last", "--reason", "VAR: offside")
+    cli(db, "append", "disallow", match, "last", "--reason", "VAR: offside",
+        "--at", "2024-04-18T20:16Z")
     board = score_json(db, match)
     goals = board["goals"]
     assert isinstance(goals, list)

@@ -81,6 +81,8 @@ NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://github.com/openfootball#matc
 PLAY = dt.timedelta(minutes=115)
 EXTRA = dt.timedelta(minutes=35)
 SHOOTOUT = dt.timedelta(minutes=15)
+# the names a competition gives its final: a one-match final is played at a neutral ground
+FINALS = {"final", "f", "finale", "finals"}
 STOPPAGE = 30  # the most stoppage time a line-up's minute past the end of play is read as
 
 Plan = list[tuple[str, list[Draft]]]
@@ -454,12 +456,19 @@ class _Builder:
             taken.add(ident)
             self.match_ids[f.index] = ident
 
+    def _neutral(self, f: Fixture) -> bool:
+        """Whether ``f`` is a one-match final (its round named a final, its tie one leg),
+        which a cup or a tournament plays at a neutral ground."""
+        tie = next((t for t in self.structure.ties if t.id == f.tie), None)
+        return (tie is not None and tie.legs == 1
+                and (f.round or "").strip().casefold() in FINALS)
+
     def _fixture(self, f: Fixture, when: dt.datetime) -> Draft:
         m = f.match
         kickoff = self._kickoff(m)
         event = FixtureScheduled(match=self.match_ids[f.index], date=m.date, kickoff=kickoff,
                                  home=f.home, away=f.away, tie=f.tie, leg=f.leg, round=f.round,
-                                 venue=m.venue)
+                                 venue=m.venue, neutral=self._neutral(f))
         meta: dict[str, Any] = {"source": m.where}
         if m.round and m.round != f.round:
             meta["round"] = m.round
