@@ -51,6 +51,7 @@ from events.rules import (
     through,
     typed_late,
 )
+from events.tie import TieLeg, home_side
 from ledger.codec import decode, explain
 from ledger.envelope import from_micros
 from ledger.errors import InvalidEvent, RuleBroken, UnknownMatch
@@ -597,15 +598,8 @@ class Judge:
                 fl = first_leg or self.state(conn, f"match:{first.match}")[1]
                 assert isinstance(fl, MatchState)
                 fl = attrs.evolve(fl, home=first.home, away=first.away)
-                fl_home, fl_away = fl.total()
-                mine = {first.home: fl_home, first.away: fl_away}
-                away_goals = {first.away: fl_away, first.home: 0}
-                ctx = attrs.evolve(
-                    ctx,
-                    first_leg=(mine.get(fixture.home, 0), mine.get(fixture.away, 0)),
-                    first_leg_away_goals=(away_goals.get(fixture.home, 0),
-                                          away_goals.get(fixture.away, 0)),
-                )
+                at_home = home_side(first.home, first.away, (fixture.home, fixture.away), 2)
+                ctx = attrs.evolve(ctx, earlier=(TieLeg(home_side=at_home, played=fl.played()),))
         return ctx
 
     def _candidates(self, conn: sqlite3.Connection, comp: CompetitionState, side: Side
