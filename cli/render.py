@@ -43,6 +43,7 @@ from events import (
     TieDrawn,
 )
 from events.rules import Booking, Substitution
+from events.team import Team
 from ledger import Envelope, Registry, normalise
 from projections import (
     KINDS,
@@ -59,7 +60,6 @@ from projections import (
 )
 from projections.listing import MatchLine
 from projections.scoreboard import GoalLine
-from projections.state import Team
 
 Score = tuple[int, int]
 

@@ -136,7 +136,8 @@ class Judge:
         self._pending_registry: tuple[int, Registry] | None = None
         self._pending_competition_of: dict[str, str] = {}
         self._unscheduled: set[str] = set()  # matches no fixture names, in this transaction
-        self._add: Callable[[Event], None] | None = None  # registers in _pending_registry
+        # registers in _pending_registry, in a competition
+        self._add: Callable[[Event, str | None], None] | None = None
         # competition stream -> folds into this transaction's own copy of its state
         self._writers: dict[str, Callable[[Event], CompetitionState]] = {}
         # what was brought up to date in this transaction: nobody else writes while it lasts
@@ -231,7 +232,7 @@ class Judge:
 
     # --- folds, brought up to date from the database ---------------------------------------
 
-    def _registering(self) -> Callable[[Event], None]:
+    def _registering(self) -> Callable[[Event, str | None], None]:
         """Registers in this transaction's own copy of the registry (made on first use)."""
         if self._add is None:
             position, reg = self._pending_registry or self._registry
@@ -244,13 +245,14 @@ class Judge:
         if "" in self._fresh:
             return reg
         rows = conn.execute(
-            "SELECT position, type, schema_version, data FROM events "
+            "SELECT position, type, schema_version, data, stream FROM events "
             "WHERE type IN ('TeamRegistered', 'PlayerRegistered') AND position > ? "
             "ORDER BY position",
             (position,),
         ).fetchall()
         if rows:
-            reg = reg.registered([decode_stored(t, v, d) for _, t, v, d in rows])
+            reg = reg.registered([decode_stored(t, v, d) for _, t, v, d, _ in rows],
+                                 [s.removeprefix("competition:") for *_, s in rows])
             position = rows[-1][0]
         self._pending_registry = (position, reg)
         self._fresh.add("")
@@ -349,11 +351,11 @@ class Judge:
             raise RuleBroken(f"competition {ident!r} does not exist: create it first")
         reg = self.registry(conn)
         if isinstance(event, TeamRegistered):
-            self._registering()(event)
+            self._registering()(event, ident)
             return event
         if isinstance(event, PlayerRegistered):
             event = named(reg, event)
-            self._registering()(event)
+            self._registering()(event, ident)
             return event
         if isinstance(event, TieDrawn):
             return self._tie(comp, reg, event)
