@@ -16,11 +16,11 @@ goals (when the rules count them), then the aggregate after extra time (away goa
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 import attrs
 
-from events.catalogue import TieRules
+from events.catalogue import Side, TieRules
 
 Score = tuple[int, int]
 
@@ -115,6 +115,24 @@ def home_side(home: str | None, away: str | None, sides: tuple[str | None, str |
     return 0 if leg % 2 == 1 else 1
 
 
+def candidates(side: Side, sides_of: Callable[[str], tuple[Side, Side] | None],
+               winner: Callable[[str], str | None]) -> tuple[str, ...]:
+    """The teams a side of a tie may still be: its team; the winner of the tie it comes from
+    once that tie is decided (``winner``); else, in order, the candidates of that tie's sides
+    (``sides_of``; None for a tie not drawn, which gives none)."""
+    if side.team is not None:
+        return (side.team,)
+    source = side.winner_of or ""
+    won = winner(source)
+    if won is not None:
+        return (won,)
+    sides = sides_of(source)
+    if sides is None:
+        return ()
+    return tuple(dict.fromkeys((*candidates(sides[0], sides_of, winner),
+                                *candidates(sides[1], sides_of, winner))))
+
+
 def _for_sides(score: Score, home: int) -> Score:
     return score if home == 0 else (score[1], score[0])
 
@@ -138,6 +156,7 @@ __all__ = [
     "Played",
     "TieLeg",
     "ahead_in_tie",
+    "candidates",
     "decide_tie",
     "home_side",
     "tie_aggregate",

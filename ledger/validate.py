@@ -51,7 +51,7 @@ from events.rules import (
     through,
     typed_late,
 )
-from events.tie import TieLeg, home_side
+from events.tie import TieLeg, candidates, home_side
 from ledger.codec import decode, explain
 from ledger.envelope import from_micros
 from ledger.errors import InvalidEvent, RuleBroken, UnknownMatch
@@ -606,17 +606,9 @@ class Judge:
 
     def _candidates(self, conn: sqlite3.Connection, comp: CompetitionState, side: Side
                     ) -> set[str]:
-        """The teams a side of a tie may be: its team, the winner of the tie it comes from
-        once that is decided, else the candidates of that tie's sides (a tie names only ties
-        drawn before it, so this ends)."""
-        if side.team is not None:
-            return {side.team}
-        winner = self._through(conn, comp, side.winner_of or "")
-        if winner is not None:
-            return {winner}
-        drawn = comp.ties[side.winner_of or ""]
-        return (self._candidates(conn, comp, drawn.sides[0])
-                | self._candidates(conn, comp, drawn.sides[1]))
+        """The teams a side of a tie may be (``events.tie.candidates``)."""
+        return set(candidates(side, lambda t: comp.ties[t].sides if t in comp.ties else None,
+                              lambda t: self._through(conn, comp, t)))
 
     def _through(self, conn: sqlite3.Connection, comp: CompetitionState, tie_id: str
                  ) -> str | None:

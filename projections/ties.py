@@ -28,6 +28,7 @@ from events.tie import (
     UNDECIDED,
     Played,
     TieLeg,
+    candidates,
     decide_tie,
     home_side,
     tie_aggregate,
@@ -180,18 +181,19 @@ class _Resolver:
     def _side(self, side: Side) -> SideView:
         if side.team is not None:
             return SideView(team=side.team, winner_of=None, candidates=(side.team,))
-        source = side.winner_of
-        assert source is not None
-        if (self.competition, source) not in self.state.ties or (
-            source in self.views and self.views[source] is None
-        ):
-            return SideView(team=None, winner_of=source, candidates=())
-        upstream = self.view(source)
-        if upstream.winner is not None:
-            return SideView(team=upstream.winner, winner_of=source,
-                            candidates=(upstream.winner,))
-        candidates = (*upstream.sides[0].candidates, *upstream.sides[1].candidates)
-        return SideView(team=None, winner_of=source, candidates=tuple(dict.fromkeys(candidates)))
+        return SideView(team=self._winner(side.winner_of or ""), winner_of=side.winner_of,
+                        candidates=candidates(side, self._drawn_sides, self._winner))
+
+    def _drawn_sides(self, tie_id: str) -> tuple[Side, Side] | None:
+        """The sides of ``tie_id`` as drawn; None if it was not (or is being resolved: a
+        cycle of ties gives no candidates rather than no end)."""
+        drawn = self.state.ties.get((self.competition, tie_id))
+        if drawn is None or (tie_id in self.views and self.views[tie_id] is None):
+            return None
+        return drawn.sides
+
+    def _winner(self, tie_id: str) -> str | None:
+        return self.view(tie_id).winner if self._drawn_sides(tie_id) is not None else None
 
 
 def _decide(state: State, drawn: Tie, sides: tuple[SideView, SideView],

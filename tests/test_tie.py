@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import pytest
 
-from events import TieRules
+from events import Side, TieRules
 from events.tie import (
     UNDECIDED,
     Decision,
     Played,
     TieLeg,
     ahead_in_tie,
+    candidates,
     decide_tie,
     home_side,
     tie_aggregate,
@@ -117,3 +118,21 @@ def test_which_side_is_at_home_in_a_leg(home: str | None, away: str | None,
                                         sides: tuple[str | None, str | None], leg: int,
                                         side: int) -> None:
     assert home_side(home, away, sides, leg) == side
+
+
+DRAWN = {"QF1": (Side(team="roma"), Side(team="milan")),
+         "QF2": (Side(team="lev"), Side(team="whu")),
+         "SF1": (Side(winner_of="QF1"), Side(winner_of="QF2"))}
+
+
+@pytest.mark.parametrize(("winners", "side", "teams"), [
+    ({}, Side(team="roma"), ("roma",)),
+    ({}, Side(winner_of="QF1"), ("roma", "milan")),
+    ({"QF1": "roma"}, Side(winner_of="QF1"), ("roma",)),
+    ({}, Side(winner_of="SF1"), ("roma", "milan", "lev", "whu")),
+    ({"QF2": "lev"}, Side(winner_of="SF1"), ("roma", "milan", "lev")),
+    ({}, Side(winner_of="QF9"), ()),  # a tie not drawn: nobody yet
+])
+def test_the_candidates_of_a_side_narrow_as_ties_are_decided(
+        winners: dict[str, str], side: Side, teams: tuple[str, ...]) -> None:
+    assert candidates(side, DRAWN.get, winners.get) == teams
