@@ -51,7 +51,7 @@ from events.rules import (
     through,
     typed_late,
 )
-from events.tie import TieLeg, candidates, home_side
+from events.tie import Played, TieLeg, candidates, home_side
 from ledger.codec import decode, explain
 from ledger.envelope import from_micros
 from ledger.errors import InvalidEvent, RuleBroken, UnknownMatch
@@ -601,7 +601,8 @@ class Judge:
                 assert isinstance(fl, MatchState)
                 fl = attrs.evolve(fl, home=first.home, away=first.away)
                 at_home = home_side(first.home, first.away, (fixture.home, fixture.away), 2)
-                ctx = attrs.evolve(ctx, earlier=(TieLeg(home_side=at_home, played=fl.played()),))
+                ctx = attrs.evolve(ctx, earlier=(  # its score after all its play, as it counts
+                    TieLeg(home_side=at_home, played=Played.of(fl.total())),))
         return ctx
 
     def _candidates(self, conn: sqlite3.Connection, comp: CompetitionState, side: Side
