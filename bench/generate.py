@@ -66,7 +66,8 @@ from events import (
     TieDrawn,
     TieRules,
 )
-from events.rules import PERIOD_MINUTES, MatchState, TieContext, level
+from events.rules import PERIOD_MINUTES, MatchState, TieContext, level, shootout_over
+from events.tie import TieLeg, decide_tie
 from ledger import Draft, to_micros
 from ledger.codec import encode
 from ledger.jsontext import dumps, dumps_data
@@ -399,7 +400,8 @@ class _Match:
         taken = {self.home: 0, self.away: 0}
         scored = {self.home: 0, self.away: 0}
         minute = self.offset + 3
-        while not _decided(taken[order[0]], scored[order[0]], taken[order[1]], scored[order[1]]):
+        while not shootout_over((taken[order[0]], taken[order[1]]),
+                                (scored[order[0]], scored[order[1]])):
             team = order[0] if taken[order[0]] == taken[order[1]] else order[1]
             roll = rng.random()
             outcome = (KickOutcome.SCORED if roll < 0.76 else
@@ -411,14 +413,6 @@ class _Match:
             minute += 1
         sheet.add(PeriodEnded(period=Period.SHOOTOUT), self.at(minute))
         self.offset = minute
-
-
-def _decided(first_taken: int, first_scored: int, second_taken: int, second_scored: int) -> bool:
-    """IFAB Law 10: decided once one side cannot catch up; after five each, sudden death."""
-    if first_taken < 5 or second_taken < 5:
-        return (first_scored + 5 - first_taken < second_scored
-                or second_scored + 5 - second_taken < first_scored)
-    return first_taken == second_taken and first_scored != second_scored
 
 
 def _fold(drafts: Sequence[Draft], home: str, away: str) -> MatchState:
@@ -665,23 +659,25 @@ def _cup(season: _Season, ci: int, pool: list[Club]) -> None:
     def play_tie(tie: _Tie) -> None:
         home, away = tie.sides
         assert home is not None and away is not None
-        first_leg: MatchState | None = None
+        first_leg: TieLeg | None = None
         for leg in range(1, tie.legs + 1):
             when = dates[tie.round][leg - 1]
             f = fixture(match_id(tie, leg), tie, leg, when, home, away)
             assert f.kickoff is not None
             ctx = TieContext(rules=rules, deciding=leg == tie.legs)
             if first_leg is not None:
-                h1, a1 = first_leg.total()
-                ctx = attrs.evolve(ctx, first_leg=(a1, h1), first_leg_away_goals=(a1, 0))
+                ctx = attrs.evolve(ctx, earlier=(first_leg,))
             sheet = season.sheet(f.kickoff, _FEED)
             played = play(rng, sheet, home, away, ctx=ctx, track=True)
             season.put(sheet.last or f.kickoff, f"match:{f.match}", played.drafts)
             assert played.state is not None
             if leg == tie.legs:
-                winner = _winner(played.state, ctx, home, away)
+                now = TieLeg(home_side=0, played=played.state.played())
+                side = decide_tie((*ctx.earlier, now), rules).winner
+                assert side is not None, "a cup tie is always decided"
+                winner = (home, away)[side]
                 winners[tie.id] = (winner, sheet.last or f.kickoff)
-            first_leg = played.state
+            first_leg = TieLeg(home_side=1, played=played.state.played())  # home next: away
             home, away = away, home
 
     for t in r16:
@@ -720,22 +716,6 @@ def _cup(season: _Season, ci: int, pool: list[Club]) -> None:
             else:
                 office(desk, [fixture(match_id(t, 1), t, 1, dates["F"][0], a[0], b[0])])
             play_tie(known)
-
-
-def _winner(state: MatchState, ctx: TieContext, home: Club, away: Club) -> Club:
-    """Who goes through after the deciding match (mirrors ``events.rules.level``)."""
-    if state.kicks:
-        h, a = state.shootout_score()
-        return home if h > a else away
-    h, a = state.total()
-    if ctx.first_leg is not None:
-        h, a = h + ctx.first_leg[0], a + ctx.first_leg[1]
-    if h != a:
-        return home if h > a else away
-    # level on aggregate and not level by ``level``: away goals decided it
-    home_away, away_away = ctx.first_leg_away_goals[0], state.total()[1] + \
-        ctx.first_leg_away_goals[1]
-    return home if home_away > away_away else away
 
 
 # --- the stream of batches ------------------------------------------------------------------

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
+from typing import TypeVar
 
 from rich import box
 from rich.console import Group, RenderableType
@@ -42,6 +43,7 @@ from events import (
     TieDrawn,
 )
 from events.rules import Booking, Substitution
+from events.team import Team
 from ledger import Envelope, Registry, normalise
 from projections import (
     KINDS,
@@ -58,7 +60,6 @@ from projections import (
 )
 from projections.listing import MatchLine
 from projections.scoreboard import GoalLine
-from projections.state import Team
 
 Score = tuple[int, int]
 
@@ -141,8 +142,7 @@ def home_aggregate(board: Scoreboard, view: TieView | None) -> Score | None:
         return None
     if board.leg is not None and board.leg < 2 or board.status == "scheduled":
         return None
-    first = view.sides[0].team
-    return view.aggregate if first == board.home else (view.aggregate[1], view.aggregate[0])
+    return _from_side(_home_side(board, view), view.aggregate)
 
 
 def teams_of(board: Scoreboard, view: TieView | None, names: Names) -> tuple[str, str]:
@@ -150,9 +150,21 @@ def teams_of(board: Scoreboard, view: TieView | None, names: Names) -> tuple[str
     home, away = names(board.home), names(board.away)
     if view is not None and (board.home is None or board.away is None):
         first, second = (names.side(s) for s in view.sides)
-        leg = board.leg or 1
-        home, away = (first, second) if leg % 2 == 1 else (second, first)
+        home, away = _from_side(_home_side(board, view), (first, second))
     return home, away
+
+
+def _home_side(board: Scoreboard, view: TieView) -> int:
+    """The side of ``view`` at home in the match of ``board``, as the tie's view has it."""
+    return next((leg.home_side for leg in view.legs if leg.match == board.match), 0)
+
+
+P = TypeVar("P")
+
+
+def _from_side(side: int, both: tuple[P, P]) -> tuple[P, P]:
+    """A pair of (side 0, side 1) as (home, away) when ``side`` is at home; and back."""
+    return both if side == 0 else (both[1], both[0])
 
 
 def score_line(board: Scoreboard, view: TieView | None, names: Names) -> str:
@@ -300,20 +312,14 @@ def shootout_view(board: Scoreboard, names: Names) -> Table:
 # --- ties and the bracket --------------------------------------------------------------------
 
 
-def _side_score(leg_home: str | None, first: SideView, score: Score, leg_no: int) -> Score:
-    """A leg's score from side 0's point of view."""
-    home_is_first = leg_home == first.team if first.team else leg_no % 2 == 1
-    return score if home_is_first else (score[1], score[0])
-
-
 def legs_text(view: TieView) -> str:
     """The legs as ``2-1, 0-1 a.e.t.`` (side 0's goals first); dates for legs to come."""
     parts = []
-    for n, leg in enumerate(view.legs, 1):
+    for leg in view.legs:
         if leg.score is None:
             parts.append(day(leg.kickoff or leg.date))
             continue
-        text = pair(_side_score(leg.home, view.sides[0], leg.score, leg.leg or n))
+        text = pair(_from_side(leg.home_side, leg.score))
         if leg.extra_time:
             text += " a.e.t."
         if leg.status == "live":
@@ -415,9 +421,8 @@ def tie_view(view: TieView, names: Names) -> Panel:
     table.add_column("status")
     sides = [names.side(s) for s in view.sides]
     for n, leg in enumerate(view.legs, 1):
-        first_home = (leg.leg or n) % 2 == 1
-        home = names(leg.home) if leg.home else sides[0 if first_home else 1]
-        away = names(leg.away) if leg.away else sides[1 if first_home else 0]
+        home = names(leg.home) if leg.home else sides[leg.home_side]
+        away = names(leg.away) if leg.away else sides[1 - leg.home_side]
         score = pair(leg.score) if leg.score is not None else "v"
         if leg.extra_time:
             score += " aet"

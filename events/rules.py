@@ -45,6 +45,7 @@ from events.catalogue import (
     SubstitutionMade,
     TieRules,
 )
+from events.tie import Played, TieLeg, ahead_in_tie, decide_tie
 
 
 class RuleViolation(Exception):
@@ -262,18 +263,6 @@ def _added(mapping: Mapping[EventKey, Any], key: EventKey, value: Any) -> Mappin
 
 def _removed(mapping: Mapping[EventKey, Any], key: EventKey) -> Mapping[EventKey, Any]:
     return MappingProxyType({k: v for k, v in mapping.items() if k != key})
-
-
-@attrs.frozen(kw_only=True)
-class Played:
-    """What a match's play came to: the score after 90 minutes (goals of unknown period
-    count there) and after extra time, whether extra time was played, and the shoot-out's
-    score (None: there was none)."""
-
-    regular: tuple[int, int]
-    total: tuple[int, int]
-    extra_time_played: bool
-    penalties: tuple[int, int] | None
 
 
 @attrs.frozen(kw_only=True, weakref_slot=False)
@@ -565,16 +554,14 @@ _FOLD: dict[type[Event], Callable[[MatchState, Any, EventKey], MatchState]] = {
 class TieContext:
     """What a match's rules depend on beyond its own events.
 
-    ``first_leg`` is the (home, away) score of the first leg *from this match's home side's
-    point of view* when this match is a second leg; ``deciding`` is True for the last (or only)
-    leg of a tie, where a level result goes to extra time and penalties under ``rules``.
+    ``deciding`` is True for the last (or only) leg of a tie, where a level result goes to
+    extra time and penalties under ``rules``; ``earlier`` are the tie's legs before this match,
+    their sides *this match's*: side 0 is its home side (so a first leg is ``home_side=1``).
     """
 
     rules: TieRules = TieRules()
     deciding: bool = False
-    first_leg: tuple[int, int] | None = None
-    # away goals scored in the first leg by (this home side, this away side)
-    first_leg_away_goals: tuple[int, int] = (0, 0)
+    earlier: tuple[TieLeg, ...] = ()
 
 
 def level(state: MatchState, ctx: TieContext, *, extra_time_played: bool) -> bool:
@@ -590,31 +577,19 @@ def level_at(score: tuple[int, int], ctx: TieContext, *, extra_time_played: bool
 def leader_at(score: tuple[int, int], ctx: TieContext, *, extra_time_played: bool
               ) -> int | None:
     """The side ahead in the tie (0: its deciding match's home side, 1: its away side) when
-    that match stands at ``score``, on aggregate and then away goals where the rules count
-    them; None while level."""
-    home, away = score
-    if ctx.first_leg is not None:
-        home, away = home + ctx.first_leg[0], away + ctx.first_leg[1]
-    rules = ctx.rules
-    uses_away = rules.away_goals and (not extra_time_played or rules.away_goals_in_extra_time)
-    if home == away and ctx.first_leg is not None and uses_away:
-        # this match's home side is the first leg's away side
-        home, away = ctx.first_leg_away_goals[0], score[1] + ctx.first_leg_away_goals[1]
-    return None if home == away else 0 if home > away else 1
+    that match stands at ``score``, as ``ahead_in_tie`` counts; None while level."""
+    now = TieLeg(home_side=0, played=Played(regular=score, total=score,
+                                            extra_time_played=extra_time_played,
+                                            penalties=None))
+    return ahead_in_tie((*ctx.earlier, now), ctx.rules,
+                        after_extra_time=extra_time_played).winner
 
 
 def through(state: MatchState, ctx: TieContext) -> int | None:
-    """The side of a finished deciding match that goes through (0: home, 1: away): on the
-    score after 90 minutes, then after extra time, then on penalties; None if none does (a
-    tie left level, for a replay or a coin)."""
-    played = state.played()
-    side = leader_at(played.regular, ctx, extra_time_played=False)
-    if side is None and played.extra_time_played:
-        side = leader_at(played.total, ctx, extra_time_played=True)
-    pens = played.penalties
-    if side is None and pens is not None and pens[0] != pens[1]:
-        side = 0 if pens[0] > pens[1] else 1
-    return side
+    """The side of a finished deciding match that goes through (0: home, 1: away), as
+    ``decide_tie`` has it; None if none does (a tie left level, for a replay or a coin)."""
+    now = TieLeg(home_side=0, played=state.played())
+    return decide_tie((*ctx.earlier, now), ctx.rules).winner
 
 
 def shootout_over(taken: tuple[int, int], scored: tuple[int, int]) -> bool:
@@ -973,7 +948,7 @@ def _rule_period_started(state: MatchState, event: PeriodStarted, ctx: TieContex
     if event.period in (Period.EXTRA_FIRST, Period.SHOOTOUT):
         extra = event.period is Period.SHOOTOUT and ctx.rules.extra_time
         if not level(state, ctx, extra_time_played=extra):
-            what = "aggregate" if ctx.first_leg is not None else "score"
+            what = "aggregate" if ctx.earlier else "score"
             raise RuleViolation(f"{event.period.value} only when the tie is level; "
                                 f"the {what} is not level")
 

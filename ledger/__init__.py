@@ -7,6 +7,7 @@
         ...
 """
 
+from events.team import Team
 from ledger.envelope import Draft, Envelope, from_micros, new_event_id, to_micros
 from ledger.errors import (
     ConcurrencyConflict,
@@ -29,7 +30,7 @@ from ledger.io import (
     parse_time,
 )
 from ledger.store import NO_STREAM, Appended, Ledger, StoredDraft, VerifyReport, new_ledger
-from ledger.teams import Registry, Team, normalise
+from ledger.teams import Registry, normalise
 from ledger.trust import (
     Anchor,
     Checkpoint,

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import difflib
 import functools
+import itertools
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping
@@ -22,6 +23,7 @@ from types import MappingProxyType
 import attrs
 
 from events import Event, PlayerRegistered, TeamRegistered
+from events.team import Team, registered
 from ledger.errors import RuleBroken, UnknownTeam
 
 _SUFFIX = re.compile(r"\s*\([^)]*\)\s*$")
@@ -45,14 +47,6 @@ def normalise(name: str) -> str:
 
 
 @attrs.frozen(kw_only=True)
-class Team:
-    id: str
-    name: str
-    country: str | None = None
-    aliases: tuple[str, ...] = ()
-
-
-@attrs.frozen(kw_only=True)
 class Registry:
     """Teams by id, and every normalised spelling of a team or a player."""
 
@@ -66,17 +60,19 @@ class Registry:
         return self.registered([TeamRegistered(team=team, name=name, aliases=tuple(aliases),
                                                country=country)])
 
-    def registered(self, events: Iterable[Event]) -> Registry:
-        """This registry with every TeamRegistered / PlayerRegistered of ``events`` applied.
+    def registered(self, events: Iterable[Event], competitions: Iterable[str] = ()
+                   ) -> Registry:
+        """This registry with every TeamRegistered / PlayerRegistered of ``events`` applied
+        (in the ``competitions`` that registered each, when given).
 
         The tables are copied once for the lot, so loading a big ledger's registry is linear.
         """
         copy, add = self.writable()
-        for event in events:
-            add(event)
+        for event, competition in itertools.zip_longest(events, competitions):
+            add(event, competition)
         return copy
 
-    def writable(self) -> tuple[Registry, Callable[[Event], None]]:
+    def writable(self) -> tuple[Registry, Callable[[Event, str | None], None]]:
         """A copy of this registry, and a function that registers an event in that copy in
         place: a transaction registering many teams copies the tables once, not per team.
         (An error may leave the copy half-changed: it is then thrown away with its
@@ -85,9 +81,9 @@ class Registry:
         copy = Registry(teams=MappingProxyType(teams), team_names=MappingProxyType(names),
                         players=MappingProxyType(players))
 
-        def add(event: Event) -> None:
+        def add(event: Event, competition: str | None = None) -> None:
             if isinstance(event, TeamRegistered):
-                _add_team(teams, names, event)
+                _add_team(teams, names, event, competition)
             elif isinstance(event, PlayerRegistered):
                 if event.team not in teams:
                     raise UnknownTeam(f"unknown team {event.team!r}{copy._suggest(event.team)}")
@@ -123,19 +119,18 @@ class Registry:
         return "; did you mean " + ", ".join(repr(spellings[c]) for c in close) + "?"
 
 
-def _add_team(teams: dict[str, Team], names: dict[str, str], event: TeamRegistered) -> None:
+def _add_team(teams: dict[str, Team], names: dict[str, str], event: TeamRegistered,
+              competition: str | None) -> None:
     team = event.team
     if not SLUG.match(team):
         raise RuleBroken(f"team id {team!r} must be lower-case letters, digits and dashes")
-    old = teams.get(team)
-    aliases = tuple(dict.fromkeys((*(old.aliases if old else ()), *event.aliases)))
-    for spelling in (team, event.name, *aliases):
+    new = registered(teams.get(team), event, competition)
+    for spelling in (team, new.name, *new.aliases):
         need_letters(spelling)
         owner = names.setdefault(normalise(spelling), team)
         if owner != team:
             raise RuleBroken(f"name {spelling!r} already belongs to team {owner!r}")
-    teams[team] = Team(id=team, name=event.name, aliases=aliases,
-                       country=event.country or (old.country if old else None))
+    teams[team] = new
 
 
 def _add_player(players: dict[tuple[str, str], str], event: PlayerRegistered) -> None:

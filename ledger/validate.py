@@ -52,6 +52,7 @@ from events.rules import (
     through,
     typed_late,
 )
+from events.tie import Played, TieLeg, candidates, home_side
 from ledger.codec import decode, explain
 from ledger.envelope import from_micros, to_micros
 from ledger.errors import InvalidEvent, RuleBroken, UnknownMatch
@@ -136,7 +137,8 @@ class Judge:
         self._pending_registry: tuple[int, Registry] | None = None
         self._pending_competition_of: dict[str, str] = {}
         self._unscheduled: set[str] = set()  # matches no fixture names, in this transaction
-        self._add: Callable[[Event], None] | None = None  # registers in _pending_registry
+        # registers in _pending_registry, in a competition
+        self._add: Callable[[Event, str | None], None] | None = None
         # competition stream -> folds into this transaction's own copy of its state
         self._writers: dict[str, Callable[[Event], CompetitionState]] = {}
         # what was brought up to date in this transaction: nobody else writes while it lasts
@@ -231,7 +233,7 @@ class Judge:
 
     # --- folds, brought up to date from the database ---------------------------------------
 
-    def _registering(self) -> Callable[[Event], None]:
+    def _registering(self) -> Callable[[Event, str | None], None]:
         """Registers in this transaction's own copy of the registry (made on first use)."""
         if self._add is None:
             position, reg = self._pending_registry or self._registry
@@ -244,13 +246,14 @@ class Judge:
         if "" in self._fresh:
             return reg
         rows = conn.execute(
-            "SELECT position, type, schema_version, data FROM events "
+            "SELECT position, type, schema_version, data, stream FROM events "
             "WHERE type IN ('TeamRegistered', 'PlayerRegistered') AND position > ? "
             "ORDER BY position",
             (position,),
         ).fetchall()
         if rows:
-            reg = reg.registered([decode_stored(t, v, d) for _, t, v, d in rows])
+            reg = reg.registered([decode_stored(t, v, d) for _, t, v, d, _ in rows],
+                                 [s.removeprefix("competition:") for *_, s in rows])
             position = rows[-1][0]
         self._pending_registry = (position, reg)
         self._fresh.add("")
@@ -349,11 +352,11 @@ class Judge:
             raise RuleBroken(f"competition {ident!r} does not exist: create it first")
         reg = self.registry(conn)
         if isinstance(event, TeamRegistered):
-            self._registering()(event)
+            self._registering()(event, ident)
             return event
         if isinstance(event, PlayerRegistered):
             event = named(reg, event)
-            self._registering()(event)
+            self._registering()(event, ident)
             return event
         if isinstance(event, TieDrawn):
             return self._tie(comp, reg, event)
@@ -604,30 +607,16 @@ class Judge:
                 fl = first_leg or self.state(conn, f"match:{first.match}")[1]
                 assert isinstance(fl, MatchState)
                 fl = attrs.evolve(fl, home=first.home, away=first.away)
-                fl_home, fl_away = fl.total()
-                mine = {first.home: fl_home, first.away: fl_away}
-                away_goals = {first.away: fl_away, first.home: 0}
-                ctx = attrs.evolve(
-                    ctx,
-                    first_leg=(mine.get(fixture.home, 0), mine.get(fixture.away, 0)),
-                    first_leg_away_goals=(away_goals.get(fixture.home, 0),
-                                          away_goals.get(fixture.away, 0)),
-                )
+                at_home = home_side(first.home, first.away, (fixture.home, fixture.away), 2)
+                ctx = attrs.evolve(ctx, earlier=(  # its score after all its play, as it counts
+                    TieLeg(home_side=at_home, played=Played.of(fl.total())),))
         return ctx
 
     def _candidates(self, conn: sqlite3.Connection, comp: CompetitionState, side: Side
                     ) -> set[str]:
-        """The teams a side of a tie may be: its team, the winner of the tie it comes from
-        once that is decided, else the candidates of that tie's sides (a tie names only ties
-        drawn before it, so this ends)."""
-        if side.team is not None:
-            return {side.team}
-        winner = self._through(conn, comp, side.winner_of or "")
-        if winner is not None:
-            return {winner}
-        drawn = comp.ties[side.winner_of or ""]
-        return (self._candidates(conn, comp, drawn.sides[0])
-                | self._candidates(conn, comp, drawn.sides[1]))
+        """The teams a side of a tie may be (``events.tie.candidates``)."""
+        return set(candidates(side, lambda t: comp.ties[t].sides if t in comp.ties else None,
+                              lambda t: self._through(conn, comp, t)))
 
     def _through(self, conn: sqlite3.Connection, comp: CompetitionState, tie_id: str
                  ) -> str | None:

@@ -52,12 +52,13 @@ from events.rules import (
     Substitution,
     intern_name,
 )
+from events.team import Team
 from ledger.codec import converter, decode, encode
 from ledger.envelope import from_micros, to_micros
 from projections.book import COUNTS, Piece, SortKey, Summary
 from projections.errors import StaleCache
 from projections.records import Outcome, TeamRecord
-from projections.state import Competition, Fixture, Key, Player, State, Team, Tie
+from projections.state import Competition, Fixture, Key, Player, State, Tie
 
 # --- small checked readers: a wrong type is a TypeError, which the decoders turn into
 # StaleCache (a value of the wrong type would otherwise fail far away, in a view)

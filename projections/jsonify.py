@@ -19,10 +19,10 @@ import json
 from typing import Any
 
 from events.rules import Booking, Kick, Substitution
+from events.team import Team
 from projections.listing import MatchLine
 from projections.records import KINDS, PlayerRecord, Streak, Streaks, TeamRecord
 from projections.scoreboard import GoalLine, Scoreboard
-from projections.state import Team
 from projections.ties import Bracket, Leg, PathStep, SideView, TieView
 
 Json = Any  # what json.dumps takes: dicts, lists, str, int, bool, None

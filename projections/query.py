@@ -32,6 +32,7 @@ import attrs
 import projections.listing as listing
 import projections.records as records
 import projections.ties as ties
+from events.team import Team
 from projections.clock import with_clock
 from projections.errors import (
     ProjectionError,
@@ -41,7 +42,7 @@ from projections.errors import (
     UnknownTie,
 )
 from projections.scoreboard import Scoreboard, scoreboard
-from projections.state import Fixture, State, Team, fold
+from projections.state import Fixture, State, fold
 from projections.store import Current, LogReader, current, registered_teams, state_at
 
 if TYPE_CHECKING:

@@ -44,17 +44,18 @@ from events import (
     TieRules,
 )
 from events.rules import MatchState, intern_name
+from events.team import Team, merged
 from ledger.envelope import Envelope
 
 UTC = dt.UTC
 NEVER = dt.datetime.min.replace(tzinfo=UTC)
-FORMAT = 9  # bump when the shape of State or of the read models changes: older snapshots
+FORMAT = 10  # bump when the shape of State or of the read models changes: older snapshots
 # are then ignored and older read models rebuilt (3: rm_team_piece; 4: pickles of attrs
 # classes as field tuples, so a class's fields in another order need a bump too; 5: a match's
 # facts as ``Facts``, its ids as ``event_key``s, the parts' keys as compact JSON; 6: a
 # team's ``Summary`` beside its pieces; 7: parts and pieces as checked JSON, not pickles,
 # with the log's hash at each snapshot and checkpoint; 8: a match's substitutions; 9: the
-# slots of amended events)
+# slots of amended events; 10: a team's aliases in the order ``events.team.merged`` gives)
 
 EMPTY_MATCH = MatchState()
 T = TypeVar("T")
@@ -69,17 +70,6 @@ class Competition:
     season: str
     format: CompetitionFormat = CompetitionFormat.KNOCKOUT
     rules: TieRules = TieRules()
-
-
-@attrs.frozen(kw_only=True)
-class Team:
-    """A team as registered: registering it again (in another competition) adds aliases."""
-
-    id: str
-    name: str
-    country: str | None = None
-    aliases: tuple[str, ...] = ()
-    competitions: tuple[str, ...] = ()
 
 
 @attrs.frozen(kw_only=True)
@@ -316,18 +306,12 @@ def _settle(state: State, key: Key) -> None:
 
 
 def _merge_teams(teams: list[Team]) -> Team:
-    """A team registered several times: the latest name; the names it had before are
-    aliases, as the ledger still resolves them."""
-    countries = [t.country for t in teams if t.country]
-    name = teams[-1].name
-    spellings = [*(a for t in teams for a in t.aliases), *(t.name for t in teams)]
-    return Team(
-        id=teams[-1].id,
-        name=name,
-        country=countries[-1] if countries else None,
-        aliases=tuple(a for a in dict.fromkeys(spellings) if a != name),
-        competitions=tuple(dict.fromkeys(c for t in teams for c in t.competitions)),
-    )
+    """A team registered several times, as ``events.team.merged`` merges registrations."""
+    team: Team | None = None
+    for again in teams:
+        team = merged(team, again)
+    assert team is not None
+    return team
 
 
 # --- scopes: the part of the state one competition's or one team's views need ---------------

@@ -84,6 +84,7 @@ import attrs
 import sqlite_utils
 
 from events import EventRetracted
+from events.team import Team
 from ledger.envelope import Envelope, from_micros, to_micros
 from ledger.jsontext import dumps_data, loads
 from projections.book import COUNTS, Book, Piece, Summary
@@ -112,7 +113,6 @@ from projections.state import (
     FORMAT,
     Key,
     State,
-    Team,
     add_parts,
     all_keys,
     companions,

@@ -24,11 +24,18 @@ from collections.abc import Iterable, Mapping
 import attrs
 
 from events import Side, TieRules
+from events.tie import (
+    UNDECIDED,
+    Played,
+    TieLeg,
+    candidates,
+    decide_tie,
+    home_side,
+    tie_aggregate,
+)
 from projections.errors import AmbiguousTie, UnknownCompetition, UnknownTie
 from projections.scoreboard import Result, Score, result
 from projections.state import State, Tie, index
-
-DECIDED_BY = ("aggregate", "away_goals", "extra_time", "penalties")
 
 
 @attrs.frozen(kw_only=True)
@@ -42,10 +49,12 @@ class SideView:
 
 @attrs.frozen(kw_only=True)
 class Leg:
-    """One match of a tie; ``score`` is (home, away) after extra time, None until kick-off."""
+    """One match of a tie; ``score`` is (home, away) after extra time, None until kick-off;
+    ``home_side`` is the side (0 or 1) at home in it (``events.tie.home_side``)."""
 
     match: str
     leg: int | None
+    home_side: int
     home: str | None
     away: str | None
     date: dt.date | None
@@ -172,37 +181,41 @@ class _Resolver:
     def _side(self, side: Side) -> SideView:
         if side.team is not None:
             return SideView(team=side.team, winner_of=None, candidates=(side.team,))
-        source = side.winner_of
-        assert source is not None
-        if (self.competition, source) not in self.state.ties or (
-            source in self.views and self.views[source] is None
-        ):
-            return SideView(team=None, winner_of=source, candidates=())
-        upstream = self.view(source)
-        if upstream.winner is not None:
-            return SideView(team=upstream.winner, winner_of=source,
-                            candidates=(upstream.winner,))
-        candidates = (*upstream.sides[0].candidates, *upstream.sides[1].candidates)
-        return SideView(team=None, winner_of=source, candidates=tuple(dict.fromkeys(candidates)))
+        return SideView(team=self._winner(side.winner_of or ""), winner_of=side.winner_of,
+                        candidates=candidates(side, self._drawn_sides, self._winner))
+
+    def _drawn_sides(self, tie_id: str) -> tuple[Side, Side] | None:
+        """The sides of ``tie_id`` as drawn; None if it was not (or is being resolved: a
+        cycle of ties gives no candidates rather than no end)."""
+        drawn = self.state.ties.get((self.competition, tie_id))
+        if drawn is None or (tie_id in self.views and self.views[tie_id] is None):
+            return None
+        return drawn.sides
+
+    def _winner(self, tie_id: str) -> str | None:
+        return self.view(tie_id).winner if self._drawn_sides(tie_id) is not None else None
 
 
 def _decide(state: State, drawn: Tie, sides: tuple[SideView, SideView],
             rules: TieRules) -> TieView:
     results = _standing(state, index(state).by_tie.get((drawn.competition, drawn.tie), ()))
     teams = (sides[0].team, sides[1].team)
-    home_sides = [_home_side(r, teams, state.fixtures[r.match].leg, i)
-                  for i, r in enumerate(results)]
-    begun = [(r, h) for r, h in zip(results, home_sides, strict=True)
+    legs = [TieLeg(home_side=home_side(r.home, r.away, teams, _leg_number(state, r, i)),
+                   played=_played(r))
+            for i, r in enumerate(results)]
+    begun = [leg for r, leg in zip(results, legs, strict=True)
              if r.status in ("live", "finished")]
-    aggregate = _sum(_for_sides(r.total, h) for r, h in begun) if begun else None
-    won, how = _winner(results, home_sides, drawn.legs, rules)
+    aggregate = tie_aggregate(begun) if begun else None
+    over = len(results) >= drawn.legs and all(r.status == "finished" for r in results)
+    decision = decide_tie(legs, rules) if over else UNDECIDED
     winner = None
-    if won is not None:
-        winner = teams[won] or _team_on_side(results, home_sides, won)
-    legs = tuple(_leg(state, r) for r in results)
+    if decision.winner is not None:
+        winner = teams[decision.winner] or _team_on_side(results, legs, decision.winner)
     return TieView(competition=drawn.competition, tie=drawn.tie, round=drawn.round,
-                   sides=sides, legs=legs, aggregate=aggregate,
-                   winner=winner, decided_by=how if winner is not None else None)
+                   sides=sides,
+                   legs=tuple(_leg(state, r, leg) for r, leg in zip(results, legs, strict=True)),
+                   aggregate=aggregate, winner=winner,
+                   decided_by=decision.how if winner is not None else None)
 
 
 def _standing(state: State, matches: Iterable[str]) -> list[Result]:
@@ -214,69 +227,28 @@ def _standing(state: State, matches: Iterable[str]) -> list[Result]:
             if r.status != "abandoned" or legs[state.fixtures[r.match].leg or 1] == 1]
 
 
-def _winner(results: list[Result], home_sides: list[int], legs: int,
-            rules: TieRules) -> tuple[int | None, str | None]:
-    """(winning side, how), or (None, None) while the last leg is not finished."""
-    if not results or len(results) < legs or any(r.status != "finished" for r in results):
-        return None, None
-    pairs = list(zip(results, home_sides, strict=True))
-    two_legged = len(results) > 1
-    regular = _sum(_for_sides(r.regular, h) for r, h in pairs)
-    steps: list[tuple[str, Score]] = [("aggregate", regular)]
-    if rules.away_goals and two_legged:
-        steps.append(("away_goals", _sum(_away(r.regular, h) for r, h in pairs)))
-    last = results[-1]
-    if last.extra_time_played:
-        steps.append(("extra_time", _sum(_for_sides(r.total, h) for r, h in pairs)))
-        if rules.away_goals and rules.away_goals_in_extra_time and two_legged:
-            steps.append(("away_goals", _sum(_away(r.total, h) for r, h in pairs)))
-    if last.penalties is not None:
-        steps.append(("penalties", _for_sides(last.penalties, home_sides[-1])))
-    for how, (a, b) in steps:
-        if a != b:
-            return (0 if a > b else 1), how
-    return None, None
+def _leg_number(state: State, res: Result, i: int) -> int:
+    leg = state.fixtures[res.match].leg
+    return leg if leg is not None else i + 1
 
 
-def _home_side(res: Result, teams: tuple[str | None, str | None], leg: int | None,
-               i: int) -> int:
-    """Which side (0 or 1) is at home in this leg: by team when known, else by leg number."""
-    for side, team in enumerate(teams):
-        if team is not None and res.home == team:
-            return side
-        if team is not None and res.away == team:
-            return 1 - side
-    number = leg if leg is not None else i + 1
-    return 0 if number % 2 == 1 else 1
+def _played(res: Result) -> Played:
+    return Played(regular=res.regular, total=res.total,
+                  extra_time_played=res.extra_time_played, penalties=res.penalties)
 
 
-def _team_on_side(results: list[Result], home_sides: list[int], side: int) -> str | None:
-    for res, home in zip(results, home_sides, strict=True):
-        team = res.home if home == side else res.away
+def _team_on_side(results: list[Result], legs: list[TieLeg], side: int) -> str | None:
+    for res, leg in zip(results, legs, strict=True):
+        team = res.home if leg.home_side == side else res.away
         if team is not None:
             return team
     return None
 
 
-def _for_sides(score: Score, home_side: int) -> Score:
-    return score if home_side == 0 else (score[1], score[0])
-
-
-def _away(score: Score, home_side: int) -> Score:
-    """Away goals of (side 0, side 1) in one leg: only the visitors' goals count."""
-    return (0, score[1]) if home_side == 0 else (score[1], 0)
-
-
-def _sum(scores: Iterable[Score]) -> Score:
-    a = b = 0
-    for x, y in scores:
-        a, b = a + x, b + y
-    return a, b
-
-
-def _leg(state: State, res: Result) -> Leg:
+def _leg(state: State, res: Result, leg: TieLeg) -> Leg:
     fx = state.fixtures[res.match]
-    return Leg(match=res.match, leg=fx.leg, home=res.home, away=res.away, date=fx.date,
+    return Leg(match=res.match, leg=fx.leg, home_side=leg.home_side, home=res.home,
+               away=res.away, date=fx.date,
                kickoff=fx.kickoff, status=res.status,
                score=res.total if res.status != "scheduled" else None,
                extra_time=res.extra_time_played, penalties=res.penalties)

@@ -75,10 +75,10 @@ def test_an_append_folds_the_team_registry_and_its_competition_before_the_write_
             finally:
                 locked[0] = False
 
-    def counted(self: Registry, events: Any) -> Registry:
+    def counted(self: Registry, events: Any, *competitions: Any) -> Registry:
         if locked[0]:
             folded_under_lock.append(len(events))
-        return registered(self, events)
+        return registered(self, events, *competitions)
 
     def read(conn: sqlite3.Connection, stream: str, after_version: int) -> Iterator[Any]:
         for row in events_of(conn, stream, after_version):

@@ -34,6 +34,7 @@ from events import (
     schema_version,
 )
 from events.rules import MatchState, TieContext, check
+from events.tie import TieLeg
 from ledger.codec import decode, encode
 
 KEYS = {"stream", "type", "data", "occurred_at", "recorded_at", "event_id", "meta"}
@@ -376,15 +377,14 @@ def test_every_match_replays_through_the_rules_the_ledger_enforces(
         state = states.get(line.stream_id) or MatchState(home=fixture.home, away=fixture.away)
         ctx = TieContext(rules=rules[competition])
         if fixture.tie is not None:
-            first_leg = None
+            earlier: tuple[TieLeg, ...] = ()
             if fixture.leg == 2:
                 first = states[f"uel24-{fixture.tie.lower()}-leg1"]
-                first_home, first_away = first.score()
-                first_leg = (first_away, first_home)  # seen from this match's home side
+                earlier = (TieLeg(home_side=1, played=first.played()),)  # the other's ground
             ctx = TieContext(
                 rules=rules[competition],
                 deciding=fixture.leg == legs[fixture.tie],
-                first_leg=first_leg,
+                earlier=earlier,
             )
         check(state, line.event, ctx)  # raises RuleViolation
         states[line.stream_id] = state.apply(line.event, event_id=line.event_id)

@@ -24,11 +24,12 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 import attrs
 
 from events import CompetitionFormat, Side, TieRules
+from events.tie import Played, TieLeg, decide_tie, tie_aggregate
 from ledger.sources.errors import SourceError
 from ledger.sources.model import ParsedMatch, ParsedResult, ParsedSeason, Score
 
@@ -114,45 +115,19 @@ def split_leg(label: str) -> tuple[str, int | None, bool]:
 
 def decide(legs: Sequence[tuple[str, str, ParsedResult | None]], sides: tuple[str, str],
            total_legs: int, rules: TieRules) -> tuple[str | None, str | None, Score | None]:
-    """(winner, how, aggregate for ``sides``) of a tie's legs; no winner while one is unplayed."""
-    played = [(h, a, r) for h, a, r in legs if r is not None]
+    """(winner, how, aggregate for ``sides``) of a tie's legs, as ``decide_tie`` has it; no
+    winner while one is unplayed."""
+    played = [TieLeg(home_side=0 if h == sides[0] else 1,
+                     played=Played.of(r.full_time, r.extra_time, r.penalties))
+              for h, _, r in legs if r is not None]
     if not played:
         return None, None, None
-    aggregate = _sum(_oriented(r.final, h, sides) for h, _, r in played)
+    aggregate = tie_aggregate(played)
     if len(played) < total_legs:
         return None, None, aggregate
-    two = total_legs == 2
-    steps: list[tuple[str, Score]] = [
-        ("aggregate", _sum(_oriented(r.full_time, h, sides) for h, _, r in played))]
-    if rules.away_goals and two:
-        steps.append(("away_goals", _sum(_away(r.full_time, h, sides) for h, _, r in played)))
-    last = played[-1][2]
-    if last.extra_time is not None:
-        steps.append(("extra_time", aggregate))
-        if rules.away_goals and rules.away_goals_in_extra_time and two:
-            steps.append(("away_goals", _sum(_away(r.final, h, sides) for h, _, r in played)))
-    if last.penalties is not None:
-        steps.append(("penalties", _oriented(last.penalties, played[-1][0], sides)))
-    for how, (a, b) in steps:
-        if a != b:
-            return (sides[0] if a > b else sides[1]), how, aggregate
-    return None, None, aggregate
-
-
-def _oriented(score: Score, home: str, sides: tuple[str, str]) -> Score:
-    return score if home == sides[0] else (score[1], score[0])
-
-
-def _away(score: Score, home: str, sides: tuple[str, str]) -> Score:
-    """Away goals of (side 0, side 1) in one leg: only the visitors' goals count."""
-    return (0, score[1]) if home == sides[0] else (score[1], 0)
-
-
-def _sum(scores: Iterable[Score]) -> Score:
-    a = b = 0
-    for x, y in scores:
-        a, b = a + x, b + y
-    return a, b
+    decision = decide_tie(played, rules)
+    winner = None if decision.winner is None else sides[decision.winner]
+    return winner, decision.how, aggregate
 
 
 # --- the inference ------------------------------------------------------------------------------
