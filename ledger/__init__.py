@@ -28,7 +28,16 @@ from ledger.io import (
     parse_json,
     parse_time,
 )
-from ledger.store import NO_STREAM, Appended, Ledger, StoredDraft, VerifyReport, new_ledger
+from ledger.store import (
+    NO_STREAM,
+    Appended,
+    BatchAppended,
+    Ledger,
+    StoredDraft,
+    StreamRun,
+    VerifyReport,
+    new_ledger,
+)
 from ledger.teams import Registry, Team, normalise
 from ledger.trust import (
     Anchor,
@@ -44,6 +53,7 @@ __all__ = [
     "NO_STREAM",
     "Anchor",
     "Appended",
+    "BatchAppended",
     "Checkpoint",
     "ConcurrencyConflict",
     "Draft",
@@ -57,6 +67,7 @@ __all__ = [
     "Registry",
     "RuleBroken",
     "StoredDraft",
+    "StreamRun",
     "Team",
     "TrustError",
     "UnknownMatch",

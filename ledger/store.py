@@ -22,10 +22,10 @@ import hashlib
 import json
 import os
 import sqlite3
-from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import closing, contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import attrs
 import sqlite_utils
@@ -152,6 +152,28 @@ class Appended:
     new: bool
 
 
+@attrs.frozen
+class StreamRun:
+    """Drafts for one stream in a batch append (``Ledger.append_batch``).
+
+    ``expected_version`` as ``append``'s (None: no check); ``cited`` says how an error
+    names each draft ("line 12", a source's "file.txt:9"), one per draft, when given.
+    """
+
+    stream: str
+    drafts: Sequence[Draft]
+    expected_version: int | None = None
+    cited: Sequence[str] | None = None
+
+
+@attrs.frozen
+class BatchAppended:
+    """What a batch append did: events written, and events skipped as already stored."""
+
+    added: int
+    skipped: int
+
+
 @attrs.frozen(kw_only=True)
 class StoredDraft(Draft):
     """A draft read back from an export: its stored form is kept as it was if it is admitted
@@ -268,7 +290,7 @@ class Ledger:
         if stream not in self._warmed:
             self._warm(stream)
         with self.transaction() as conn:
-            stored = self._existing(conn, [d.event_id for d in batch])
+            stored = self.by_ids([d.event_id for d in batch])
             if stored:
                 return Appended(self._replayed(conn, stream, batch, stored), new=False)
             written = self._scheduled_by_bracket(conn, stream, batch)
@@ -313,7 +335,7 @@ class Ledger:
         The replacement occurred when the original did, moved by any change of minute, unless
         ``occurred_at`` says when; the match rules judge it as it happened on the pitch.
         """
-        found = self._existing(self.conn, [event_id]).get(event_id)
+        found = self.by_ids([event_id]).get(event_id)
         if found is None or found.stream != stream:
             raise RuleBroken(f"{stream}: no event {event_id} in it to amend")
         try:
@@ -330,13 +352,55 @@ class Ledger:
                                           meta=dict(meta or {})), new],
                            expected_version=expected_version)
 
-    def _existing(self, conn: sqlite3.Connection, ids: list[str]) -> dict[str, Envelope]:
+    def append_batch(self, runs: Iterable[StreamRun], *, strict_resends: bool = True,
+                     lookup: int = 1000, progress: Callable[[int], None] | None = None
+                     ) -> BatchAppended:
+        """Append runs of drafts to many streams in one transaction: all of them, or none.
+
+        The same write as ``append``'s (durability, the rules, the hash chain), over any number
+        of streams and events: ``runs`` is read lazily, ``lookup`` events at a time, whose ids
+        are looked up together. A draft whose id is stored already is skipped, if it is the
+        stored event again (with ``strict_resends`` False, if it is stored in the same stream
+        whatever it says now: ids made from what identifies a fact, as a source import's
+        are); else the batch is refused. An error names the draft refused by ``cited``.
+        ``progress`` is told the number of drafts of each run done.
+        """
+        added = skipped = 0
+        with self.transaction() as conn:
+            for chunk in _gathered(runs, lookup):
+                stored = self.by_ids([d.event_id for run in chunk for d in run.drafts])
+                for run in chunk:
+                    fresh = []
+                    for index, draft in enumerate(run.drafts):
+                        if draft.event_id not in stored:
+                            fresh.append(index)
+                            continue
+                        try:
+                            self._resent(conn, run.stream, draft, stored[draft.event_id],
+                                         strict=strict_resends)
+                        except LedgerError as e:
+                            _raise_cited(e, run, index)
+                    skipped += len(run.drafts) - len(fresh)
+                    if fresh:
+                        try:
+                            self._write(conn, run.stream, [run.drafts[i] for i in fresh],
+                                        run.expected_version)
+                        except LedgerError as e:
+                            _raise_cited(e, run, fresh[e.index or 0])
+                    added += len(fresh)
+                    if progress:
+                        progress(len(run.drafts))
+        return BatchAppended(added, skipped)
+
+    def by_ids(self, ids: Sequence[str]) -> dict[str, Envelope]:
+        """The stored events of these ids, by id (those not stored are missing); read in the
+        transaction open, if one is. The same id twice is refused, as in an append."""
         if len(set(ids)) != len(ids):
             raise DuplicateEvent("the same event_id appears twice in one append")
         found: dict[str, Envelope] = {}
         for i in range(0, len(ids), 500):
             chunk = ids[i : i + 500]
-            rows = conn.execute(
+            rows = self.conn.execute(
                 f"SELECT {_COLUMNS} FROM events WHERE event_id IN ({','.join('?' * len(chunk))})",
                 chunk,
             )
@@ -353,14 +417,15 @@ class Ledger:
             self._resent(conn, stream, draft, stored[draft.event_id])
         return [stored[d.event_id] for d in batch]
 
-    def _resent(self, conn: sqlite3.Connection, stream: str, draft: Draft, stored: Envelope
-                ) -> None:
+    def _resent(self, conn: sqlite3.Connection, stream: str, draft: Draft, stored: Envelope,
+                *, strict: bool = True) -> None:
         """Refuse a draft whose id is stored unless it is the stored event again (its names
-        may be spelt as typed): a new event sent under an old id would be lost unseen."""
+        may be spelt as typed): a new event sent under an old id would be lost unseen. Not
+        ``strict``: the same stream is enough."""
         if stored.stream != stream:
             raise DuplicateEvent(f"event {stored.event_id} is stored in {stored.stream}, "
                                  f"not {stream}")
-        if draft.event == stored.event:
+        if not strict or draft.event == stored.event:
             return
         try:
             same = self._judge.resolved(conn, draft.event) == stored.event
@@ -467,6 +532,13 @@ class Ledger:
             sql += f" LIMIT {int(limit)}"
         for row in self.conn.execute(sql, params):
             yield _envelope(row)
+
+    def read_stored(self, **filters: Any) -> Iterator[tuple[Any, ...]]:
+        """The rows of the events ``read`` would give, exactly as stored (no upcasting):
+        position, event_id, stream, version, type, schema_version, occurred_at and
+        recorded_at (µs), data and meta (JSON text, meta None when empty), prev_hash, hash."""
+        sql, params = self._select(_COLUMNS, **filters)
+        yield from self.conn.execute(sql, params)
 
     def _select(self, columns: str, *, after: int = 0, stream: str | None = None,
                 prefix: str | None = None, types: Collection[str] | None = None,
@@ -756,6 +828,33 @@ class Ledger:
             return VerifyReport(False, count, None, "append-only triggers are missing",
                                 prev.hex())
         return VerifyReport(True, count, None, None, prev.hex())
+
+
+def _gathered(runs: Iterable[StreamRun], size: int) -> Iterator[list[StreamRun]]:
+    """``runs`` gathered into lists of about ``size`` drafts (a list ends once it has that
+    many), so that their ids are looked up together."""
+    gathered: list[StreamRun] = []
+    count = 0
+    for run in runs:
+        gathered.append(run)
+        count += len(run.drafts)
+        if count >= size:
+            yield gathered
+            gathered, count = [], 0
+    if gathered:
+        yield gathered
+
+
+def _raise_cited(error: LedgerError, run: StreamRun, index: int) -> NoReturn:
+    """Raise ``error`` naming the draft of ``run`` it concerns (``index``), as the run cites
+    it; the same error, with its attributes (a conflict's versions), under a longer message."""
+    if not run.cited:
+        raise error
+    cited = type(error).__new__(type(error))
+    cited.__dict__.update(error.__dict__)
+    cited.args = (f"{run.cited[index]}: {error}",)
+    cited.index = index
+    raise cited from error
 
 
 def _open_for_writing(path: Path, timeout: float) -> sqlite3.Connection:
