@@ -3,8 +3,13 @@
     ledger = Ledger("matchledger.db")
     ledger.append("match:uel24-qf2-leg1", [Draft(event=GoalScored(...), occurred_at=...)],
                   expected_version=5)
+    ledger.append_batch([StreamRun("competition:c", drafts), StreamRun("match:m", more)])
     for env in ledger.read(stream="match:uel24-qf2-leg1", as_of=...):
         ...
+
+``EventStore`` (``ledger.eventstore``) is the store alone: appends, batches, reads, versions,
+idempotency, the hash chain, with no rules; ``Ledger`` is that store with the judge
+(``ledger.validate``) deciding on admission inside its transactions (``Admission``).
 """
 
 from ledger.envelope import Draft, Envelope, from_micros, new_event_id, to_micros
@@ -18,6 +23,16 @@ from ledger.errors import (
     UnknownMatch,
     UnknownTeam,
 )
+from ledger.eventstore import (
+    NO_STREAM,
+    Admission,
+    AdmitAll,
+    Appended,
+    BatchAppended,
+    EventStore,
+    StoredDraft,
+    StreamRun,
+)
 from ledger.io import (
     ImportReport,
     export_lines,
@@ -28,16 +43,7 @@ from ledger.io import (
     parse_json,
     parse_time,
 )
-from ledger.store import (
-    NO_STREAM,
-    Appended,
-    BatchAppended,
-    Ledger,
-    StoredDraft,
-    StreamRun,
-    VerifyReport,
-    new_ledger,
-)
+from ledger.store import Ledger, VerifyReport, new_ledger
 from ledger.teams import Registry, Team, normalise
 from ledger.trust import (
     Anchor,
@@ -52,6 +58,8 @@ from ledger.trust import (
 __all__ = [
     "NO_STREAM",
     "Anchor",
+    "Admission",
+    "AdmitAll",
     "Appended",
     "BatchAppended",
     "Checkpoint",
@@ -59,6 +67,7 @@ __all__ = [
     "Draft",
     "DuplicateEvent",
     "Envelope",
+    "EventStore",
     "ImportReport",
     "InvalidEvent",
     "Ledger",

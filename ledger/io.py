@@ -24,9 +24,10 @@ import attrs
 from events import schema_version
 from ledger.envelope import Draft, to_micros
 from ledger.errors import InvalidEvent, LedgerError
+from ledger.eventstore import StoredDraft, StreamRun, chain_hash, iso, stored_texts
 from ledger.jsontext import dumps_data, loads
 from ledger.limits import check_time
-from ledger.store import Ledger, StoredDraft, StreamRun, chain_hash, iso, stored_texts
+from ledger.store import Ledger
 from ledger.validate import decode_data
 
 # the namespace of the ids given to imported events sent without one

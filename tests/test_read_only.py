@@ -23,7 +23,7 @@ from typer.testing import CliRunner
 
 from cli.main import app
 from ledger import Ledger, import_file
-from ledger.store import _SCHEMA
+from ledger.eventstore import _SCHEMA
 from projections import Projector
 
 runner = CliRunner()

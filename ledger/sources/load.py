@@ -15,12 +15,13 @@ from pathlib import Path
 import attrs
 
 from events import TieRules
+from ledger.eventstore import StreamRun
 from ledger.sources.errors import SourceError
 from ledger.sources.football_json import parse_football_json
 from ledger.sources.football_txt import parse_football_txt
 from ledger.sources.model import JSON, TXT, ImportSummary, ParsedSeason
 from ledger.sources.plan import Plan, plan_import
-from ledger.store import Ledger, StreamRun
+from ledger.store import Ledger
 
 FORMATS = (TXT, JSON)
 
