@@ -9,8 +9,8 @@ on the ledger's own schema (same table, indexes and triggers) for the baseline t
   ledger with history), against one ``INSERT`` per transaction of the rows the ledger stores.
 - **batches of 1,000**: the first ``batch`` events into an empty ledger, 1,000 events per
   transaction (a stream's run split where a boundary falls inside it), through the path
-  ``ledger.import_lines`` takes (``Ledger.transaction`` + idempotency lookup + ``_write`` per
-  stream run: the public ``append`` has no multi-stream transaction), against one
+  ``ledger.import_lines`` takes (``Ledger.append_batch``: one idempotency lookup, then each
+  stream run validated and written), against one
   ``executemany`` of the same 1,000 rows per transaction.
 
 Each row also reports events/s on both sides and bytes on disk per event (database plus WAL
@@ -36,7 +36,7 @@ from bench.harness import (
     measure,
     prefill,
 )
-from ledger import Ledger
+from ledger import Ledger, StreamRun
 
 BATCH = 1_000
 TARGET = 0.5  # at least half the speed of raw sqlite3 on the same rows
@@ -58,19 +58,22 @@ def append_single(ledger: Ledger, batches: Sequence[Batch]) -> float:
 
 
 def append_batches(ledger: Ledger, batches: Sequence[Batch], size: int = BATCH) -> float:
-    """Seconds to append the events ``size`` per transaction, as ``import_lines`` does: the
-    ids of the transaction looked up at once, then each stream's run validated and written."""
-    transactions = list(chunks(batches, size))
+    """Seconds to append the events ``size`` per transaction through ``Ledger.append_batch``,
+    as ``import_lines`` does: the ids of the transaction looked up at once, then each stream's
+    run validated and written, naming the version it expects."""
+    transactions = []
     versions: dict[str, int] = {}
+    for transaction in chunks(batches, size):
+        runs = []
+        for stream, drafts in transaction:
+            expected = versions.get(stream, -1)
+            runs.append(StreamRun(stream, drafts, expected_version=expected))
+            versions[stream] = expected + len(drafts)
+        transactions.append(runs)
     start = time.perf_counter()
-    for transaction in transactions:
-        with ledger.transaction() as conn:
-            if ledger._existing(conn, [d.event_id for _, drafts in transaction for d in drafts]):
-                raise AssertionError("the bench appends fresh events only")
-            for stream, drafts in transaction:
-                expected = versions.get(stream, -1)
-                ledger._write(conn, stream, drafts, expected)
-                versions[stream] = expected + len(drafts)
+    for runs in transactions:
+        if ledger.append_batch(runs, lookup=size).skipped:
+            raise AssertionError("the bench appends fresh events only")
     return time.perf_counter() - start
 
 

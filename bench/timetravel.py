@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+import functools
 import random
 import time
 from collections.abc import Callable
@@ -116,6 +117,11 @@ def _timed(make: Callable[[], State], moment: Moment,
                  streaks=1000 * (done - made_other), answers=(tree, runs))
 
 
+def _replay(ledger: Ledger, as_of: dt.datetime) -> State:
+    """The baseline: a full replay from position 0, filtered as ``state_at`` filters."""
+    return fold_all(read_filtered(ledger, as_of=as_of))
+
+
 @measure("timetravel")
 def timetravel_rows(ctx: Context) -> list[Result]:
     path = projected(ctx).path
@@ -135,16 +141,16 @@ def _rows(ctx: Context, ledger: Ledger) -> list[Result]:
     began = time.perf_counter()
     for moment in drawn:
         ours.append(_timed(
-            lambda m=moment: state_at(ledger, as_of=m.as_of, competition=m.competition),
-            moment, lambda m=moment: state_at(ledger, as_of=m.as_of, team=m.team)))
+            functools.partial(state_at, ledger, as_of=moment.as_of,
+                              competition=moment.competition),
+            moment, functools.partial(state_at, ledger, as_of=moment.as_of, team=moment.team)))
         spent = time.perf_counter() - began
         if len(ours) >= MIN_MOMENTS and spent > BUDGET_S:
             break
     taken = drawn[:len(ours)]
     replays: list[Timed] = []
     for moment in taken[:REPLAYS]:
-        replays.append(_timed(
-            lambda m=moment: fold_all(read_filtered(ledger, as_of=m.as_of)), moment))
+        replays.append(_timed(functools.partial(_replay, ledger, moment.as_of), moment))
     same = all(r.answers == o.answers for r, o in zip(replays, ours, strict=False))
     return [_row("bracket", "bracket of a cup as of a random moment (state_at + bracket)",
                  taken, ours, replays, same, target=BRACKET_TARGET, limit=BRACKET_LIMIT_MS),

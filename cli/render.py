@@ -3,7 +3,15 @@
 Pure functions from projection views (``projections``) to rich renderables or plain text;
 nothing here reads the ledger.
 
-    >>> score_line(board, tie_view, names)
+    >>> import os, tempfile
+    >>> from importlib import resources
+    >>> from ledger import Ledger, import_file
+    >>> from projections import scoreboard, state_at, tie
+    >>> with Ledger(os.path.join(tempfile.mkdtemp(), "doc.db")) as ledger:
+    ...     _ = import_file(ledger, str(resources.files("events") / "seed.jsonl"))
+    ...     state = state_at(ledger)
+    >>> board, tie_view = scoreboard(state, "uel24-qf4-leg2"), tie(state, "QF4")
+    >>> score_line(board, tie_view, Names(state))
     'Marseille 1-0 Benfica (a.e.t., 4-2 pens; agg 2-2)'
 """
 

@@ -3,8 +3,13 @@
     ledger = Ledger("matchledger.db")
     ledger.append("match:uel24-qf2-leg1", [Draft(event=GoalScored(...), occurred_at=...)],
                   expected_version=5)
+    ledger.append_batch([StreamRun("competition:c", drafts), StreamRun("match:m", more)])
     for env in ledger.read(stream="match:uel24-qf2-leg1", as_of=...):
         ...
+
+``EventStore`` (``ledger.eventstore``) is the store alone: appends, batches, reads, versions,
+idempotency, the hash chain, with no rules; ``Ledger`` is that store with the judge
+(``ledger.validate``) deciding on admission inside its transactions (``Admission``).
 """
 
 from events.team import Team
@@ -19,6 +24,16 @@ from ledger.errors import (
     UnknownMatch,
     UnknownTeam,
 )
+from ledger.eventstore import (
+    NO_STREAM,
+    Admission,
+    AdmitAll,
+    Appended,
+    BatchAppended,
+    EventStore,
+    StoredDraft,
+    StreamRun,
+)
 from ledger.io import (
     ImportReport,
     export_lines,
@@ -29,7 +44,7 @@ from ledger.io import (
     parse_json,
     parse_time,
 )
-from ledger.store import NO_STREAM, Appended, Ledger, StoredDraft, VerifyReport, new_ledger
+from ledger.store import Ledger, VerifyReport, new_ledger
 from ledger.teams import Registry, normalise
 from ledger.trust import (
     Anchor,
@@ -44,12 +59,16 @@ from ledger.trust import (
 __all__ = [
     "NO_STREAM",
     "Anchor",
+    "Admission",
+    "AdmitAll",
     "Appended",
+    "BatchAppended",
     "Checkpoint",
     "ConcurrencyConflict",
     "Draft",
     "DuplicateEvent",
     "Envelope",
+    "EventStore",
     "ImportReport",
     "InvalidEvent",
     "Ledger",
@@ -58,6 +77,7 @@ __all__ = [
     "Registry",
     "RuleBroken",
     "StoredDraft",
+    "StreamRun",
     "Team",
     "TrustError",
     "UnknownMatch",

@@ -17,19 +17,19 @@ import json
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
-from typing import IO, Any, TypeVar
+from typing import IO, Any
 
 import attrs
 
 from events import schema_version
 from ledger.envelope import Draft, to_micros
 from ledger.errors import InvalidEvent, LedgerError
+from ledger.eventstore import StoredDraft, StreamRun, chain_hash, iso, stored_texts
 from ledger.jsontext import dumps_data, loads
 from ledger.limits import check_time
-from ledger.store import Ledger, StoredDraft, chain_hash, iso, stored_texts
+from ledger.store import Ledger
 from ledger.validate import decode_data
 
-T = TypeVar("T")
 # the namespace of the ids given to imported events sent without one
 _IMPORTED = uuid.uuid5(uuid.NAMESPACE_URL, "matchledger:jsonl-import")
 
@@ -148,45 +148,11 @@ def import_lines(ledger: Ledger, lines: Iterable[str], *,
                  progress: Callable[[int], None] | None = None,
                  batch: int = 1000) -> ImportReport:
     """Append every line in one transaction: the whole file goes in, or none of it."""
-    added = skipped = 0
-    with ledger.transaction() as conn:
-        for groups in _lookahead(_groups(lines, batch), batch):
-            # one query for the ids of many groups: most imports are of fresh events
-            stored = ledger._existing(conn, [d.event_id for _, g in groups for _, d in g])
-            for stream, group in groups:
-                for number, draft in group:
-                    if draft.event_id in stored:
-                        try:
-                            ledger._resent(conn, stream, draft, stored[draft.event_id])
-                        except LedgerError as e:
-                            raise type(e)(f"line {number}: {e}") from e
-                fresh = [(n, d) for n, d in group if d.event_id not in stored]
-                skipped += len(group) - len(fresh)
-                try:
-                    ledger._write(conn, stream, [d for _, d in fresh], None)
-                except LedgerError as e:
-                    line = fresh[e.index][0] if e.index is not None else group[0][0]
-                    raise type(e)(f"line {line}: {e}") from e
-                added += len(fresh)
-                if progress:
-                    progress(len(group))
-    return ImportReport(added, skipped)
-
-
-def _lookahead(groups: Iterable[tuple[str, list[T]]], size: int
-               ) -> Iterator[list[tuple[str, list[T]]]]:
-    """``groups`` gathered into lists of about ``size`` items (a list ends once it has that
-    many), so that their ids are looked up together."""
-    gathered: list[tuple[str, list[T]]] = []
-    count = 0
-    for group in groups:
-        gathered.append(group)
-        count += len(group[1])
-        if count >= size:
-            yield gathered
-            gathered, count = [], 0
-    if gathered:
-        yield gathered
+    runs = (StreamRun(stream, [d for _, d in group], cited=[f"line {n}" for n, _ in group])
+            for stream, group in _groups(lines, batch))
+    # ids looked up ``batch`` lines at a time: most imports are of fresh events
+    done = ledger.append_batch(runs, lookup=batch, progress=progress)
+    return ImportReport(done.added, done.skipped)
 
 
 def _groups(lines: Iterable[str], size: int) -> Iterator[tuple[str, list[tuple[int, Draft]]]]:
@@ -214,11 +180,8 @@ def _groups(lines: Iterable[str], size: int) -> Iterator[tuple[str, list[tuple[i
 
 def export_lines(ledger: Ledger, out: IO[str], **filters: Any) -> int:
     """Write envelopes as JSON Lines, exactly as stored (no upcasting); returns the count."""
-    sql, params = ledger._select(
-        "position, event_id, stream, version, type, schema_version, occurred_at, recorded_at, "
-        "data, meta, prev_hash, hash", **filters)
     count = 0
-    for row in ledger.conn.execute(sql, params):
+    for row in ledger.read_stored(**filters):
         (position, event_id, stream, version, type_name, schema, occurred, recorded, data,
          meta, prev_hash, digest) = row
         head = dumps_data({

@@ -1,57 +1,54 @@
-"""The append-only store: one SQLite table, ``events``, that nothing may update or delete.
+"""The ledger: the event store (``ledger.eventstore``) with the judge that admits events by
+the game's rules, deciding inside the store's write transaction; and what is asked of the log
+as a whole: fixtures, ties and competitions by id, the registry, checkpoints, ``verify``.
 
-    >>> import datetime as dt, tempfile, os
-    >>> from events import CompetitionCreated
-    >>> lg = Ledger(os.path.join(tempfile.mkdtemp(), "doc.db"))
-    >>> [env.position for env in lg.append("competition:cup", [Draft(
-    ...     event=CompetitionCreated(competition="cup", name="Cup", season="2024"),
-    ...     occurred_at=dt.datetime(2024, 1, 1, tzinfo=dt.timezone.utc))], expected_version=-1)]
-    [1]
+    >>> import tempfile, os
+    >>> from events import MatchStarted
+    >>> with Ledger(os.path.join(tempfile.mkdtemp(), "doc.db")) as lg:
+    ...     lg.append("match:nowhere", [MatchStarted()])  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ledger.errors.UnknownMatch: match:nowhere v0: unknown match 'nowhere': no fixture is ...
 
-Positions are gapless and follow commit order: every append takes SQLite's single write lock
-(``BEGIN IMMEDIATE``) and numbers its rows after the last one, which a store on a database with
-concurrent writers (PostgreSQL's sequences, say) cannot promise without extra locking. Each row
-carries the hash of the previous row, so any change made behind the ledger's back shows in
-``verify``.
+The store alone (``EventStore``) would have taken it: the judge is what knows football.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import json
 import os
 import sqlite3
-from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import closing, contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import attrs
-import sqlite_utils
 
 from events import Event, EventRetracted, FixtureScheduled, MatchStarted
 from events.rules import RuleViolation, amended
-from ledger.codec import encode
-from ledger.envelope import UTC, Draft, Envelope, StoredMeta, from_micros, to_micros
+from ledger.envelope import UTC, Draft, Envelope
 from ledger.errors import (
-    ConcurrencyConflict,
-    DuplicateEvent,
     InvalidEvent,
     LedgerError,
-    NotALedger,
     RuleBroken,
 )
+from ledger.eventstore import (
+    _COLUMNS,
+    CLOCK_SLACK,
+    GENESIS,
+    NO_STREAM,
+    Appended,
+    BatchAppended,
+    EventStore,
+    StoredDraft,
+    StreamRun,
+    chain_hash,
+    iso,
+)
 from ledger.files import (
-    cannot_write,
-    check_schema,
-    kind_of,
-    marker_pragmas,
-    open_read_only,
     read_only_uri,
 )
-from ledger.jsontext import dumps, dumps_data, loads
-from ledger.limits import check_schema_version
+from ledger.jsontext import loads
 from ledger.teams import Registry
 from ledger.trust import (
     CHECKPOINT_TRIGGERS,
@@ -78,61 +75,7 @@ if TYPE_CHECKING:
         Ed25519PublicKey,
     )
 
-NO_STREAM = -1  # expected_version of a stream that must not exist yet
-GENESIS = bytes(32)
-# µs an event may seem to occur after it is recorded: the clocks of appenders may differ
-CLOCK_SLACK = 5 * 60 * 1_000_000
 VERIFY_STEP = 10_000  # events between two reports of verify's progress
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS events (
-    position       INTEGER PRIMARY KEY,
-    event_id       TEXT    NOT NULL UNIQUE,
-    stream         TEXT    NOT NULL,
-    version        INTEGER NOT NULL,
-    type           TEXT    NOT NULL,
-    schema_version INTEGER NOT NULL,
-    occurred_at    INTEGER NOT NULL,  -- microseconds since the epoch, UTC
-    recorded_at    INTEGER NOT NULL,  -- microseconds since the epoch, UTC
-    data           TEXT    NOT NULL,  -- JSON
-    meta           TEXT,              -- JSON, NULL when empty
-    prev_hash      BLOB    NOT NULL,
-    hash           BLOB    NOT NULL,
-    UNIQUE (stream, version)
-);
-CREATE INDEX IF NOT EXISTS events_fixture ON events (json_extract(data, '$.match'))
-    WHERE type = 'FixtureScheduled';
-CREATE INDEX IF NOT EXISTS events_registry ON events (position)
-    WHERE type IN ('TeamRegistered', 'PlayerRegistered');
-CREATE INDEX IF NOT EXISTS events_retracted ON events (position)
-    WHERE type = 'EventRetracted';
-CREATE INDEX IF NOT EXISTS events_tie ON events (json_extract(data, '$.tie'))
-    WHERE type = 'TieDrawn';
-CREATE TRIGGER IF NOT EXISTS events_no_update BEFORE UPDATE ON events
-    BEGIN SELECT RAISE(ABORT, 'the events log is append-only: UPDATE refused'); END;
-CREATE TRIGGER IF NOT EXISTS events_no_delete BEFORE DELETE ON events
-    BEGIN SELECT RAISE(ABORT, 'the events log is append-only: DELETE refused'); END;
-"""
-
-_COLUMNS = ("position, event_id, stream, version, type, schema_version, occurred_at, "
-            "recorded_at, data, meta, prev_hash, hash")
-
-
-def chain_hash(prev: bytes, position: int, event_id: str, stream: str, version: int,
-               type_name: str, schema: int, occurred: int, recorded: int, data: str,
-               meta: str | None) -> bytes:
-    """sha256 over the previous hash and every column of the envelope."""
-    text = "\x1f".join((str(position), event_id, stream, str(version), type_name, str(schema),
-                        str(occurred), str(recorded), data, meta or ""))
-    return hashlib.sha256(prev + text.encode()).digest()
-
-
-def stored_texts(data: Mapping[str, Any], meta: Mapping[str, Any] | None
-                 ) -> tuple[str, str | None]:
-    """The data and meta columns of an event as stored (meta NULL when empty), which its
-    hash covers."""
-    return dumps_data(data), dumps(dict(meta)) if meta else None
-
 
 @attrs.frozen
 class VerifyReport:
@@ -143,29 +86,67 @@ class VerifyReport:
     head_hash: str | None = None
 
 
-@attrs.frozen
-class Appended:
-    """What an append stored: its envelopes, and whether it wrote them (``new``) or found
-    every one already stored under its event id (a resend, which writes nothing)."""
+class _Judging:
+    """The judge as the store's ``Admission``: the game's rules, decided in its transaction."""
 
-    envelopes: list[Envelope]
-    new: bool
+    def __init__(self, judge: Judge) -> None:
+        self.judge = judge
+        self._kinds: dict[str, tuple[str, str]] = {}  # stream -> stream_kind(stream)
+
+    def _kind(self, stream: str) -> tuple[str, str]:
+        kind = self._kinds.get(stream)
+        if kind is None:
+            kind = self._kinds[stream] = stream_kind(stream)
+        return kind
+
+    def version(self, conn: sqlite3.Connection, stream: str) -> int:
+        self._kind(stream)  # a stream that cannot be is refused first
+        version, _ = self.judge.state(conn, stream)  # the stream's fold, brought up to date
+        return version
+
+    def trust(self) -> None:
+        self.judge.trust()
+
+    def belongs(self, stream: str, event: Event) -> None:
+        kind, _ = self._kind(stream)
+        type_name = type(event).__name__
+        if not allowed_in(kind, type_name):
+            raise InvalidEvent(f"{type_name} does not belong in a {kind} stream")
+
+    def begin(self, conn: sqlite3.Connection, stream: str, events: Sequence[Event]) -> None:
+        if self._kind(stream)[0] == "competition":
+            self.judge.prepare(conn, events)
+
+    def admit(self, conn: sqlite3.Connection, stream: str, version: int, draft: Draft,
+              occurred: int) -> Event:
+        kind, ident = self._kind(stream)
+        return self.judge.admit(conn, stream, kind, ident, version, draft.event,
+                                draft.event_id, occurred)
+
+    def complete(self, stream: str) -> None:
+        self.judge.complete(stream)
+
+    def written(self, stream: str) -> None:
+        self.judge.written(stream)
+
+    def same(self, conn: sqlite3.Connection, sent: Event, stored: Event) -> bool:
+        try:
+            return self.judge.resolved(conn, sent) == stored
+        except LedgerError:  # a name it does not know
+            return False
+
+    def committed(self, *, wrote: bool) -> None:
+        self.judge.commit(wrote=wrote)
+
+    def rolled_back(self, *, forget: bool) -> None:
+        self.judge.rollback()
+        if forget:
+            self.judge.reset()
 
 
-@attrs.frozen(kw_only=True)
-class StoredDraft(Draft):
-    """A draft read back from an export: its stored form is kept as it was if it is admitted
-    unchanged, so export then import gives an identical ledger, hashes included."""
-
-    stored: tuple[str, int, dict[str, Any]]  # type, schema_version, data
-
-    def __attrs_post_init__(self) -> None:
-        super().__attrs_post_init__()
-        check_schema_version(self.stored[1])
-
-
-class Ledger:
-    """The ledger in one SQLite file (WAL; several processes may append and read at once).
+class Ledger(EventStore):
+    """The ledger in one SQLite file (WAL; several processes may append and read at once):
+    the event store, with the judge deciding what it admits.
 
     ``read_only`` opens it without writing a byte (``ledger.files``): reads work, appends
     fail; a file whose schema is not the ledger's is refused either way, untouched.
@@ -175,105 +156,27 @@ class Ledger:
 
     def __init__(self, path: str | Path, *, timeout: float = 30.0, read_only: bool = False,
                  verifying: bool = False) -> None:
-        self.path = Path(path)
-        if read_only or verifying:
-            self.db = sqlite_utils.Database(open_read_only(self.path, _SCHEMA, timeout=timeout,
-                                                           whole=not verifying))
-        else:
-            self.db = sqlite_utils.Database(_open_for_writing(self.path, timeout))
         self._judge = Judge()
-        self._tail: tuple[int, bytes] | None = None
-        self._committed: int | None = None  # the last position when this object last committed
         self._warmed: set[str] = set()  # streams whose folds were read outside the write lock
-
-    @property
-    def conn(self) -> sqlite3.Connection:
-        return self.db.conn
-
-    def close(self) -> None:
-        self.conn.close()
-
-    def __enter__(self) -> Ledger:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    @contextmanager
-    def transaction(self, *, write: bool = True) -> Iterator[sqlite3.Connection]:
-        """One transaction; a write one holds SQLite's write lock and all of it commits, or none.
-
-        A read transaction (``write=False``) sees one consistent snapshot and blocks no writer;
-        inside a transaction already open, it is that one.
-        """
-        conn = self.conn
-        if not write and conn.in_transaction:
-            yield conn
-            return
-        self._tail = None  # (position, hash) of the last row, once read in this transaction
-        try:
-            conn.execute("BEGIN IMMEDIATE" if write else "BEGIN DEFERRED")
-        except sqlite3.OperationalError as e:
-            raise LedgerError(f"cannot write to {self.path}: {e}") from e
-        try:
-            yield conn
-            conn.execute("COMMIT")
-        except BaseException as e:
-            self._abandon(conn, refused=isinstance(e, LedgerError))
-            if isinstance(e, sqlite3.Error) and _is_full(e):
-                raise LedgerError(f"cannot write to {self.path}: the disk is full ({e}); "
-                                  "nothing of this write was kept") from e
-            raise
-        self._judge.commit(wrote=write and self._tail is not None)
-        if write and self._tail is not None:
-            self._committed = self._tail[0]
+        super().__init__(path, timeout=timeout, read_only=read_only, verifying=verifying,
+                         admission=_Judging(self._judge))
 
     def _abandon(self, conn: sqlite3.Connection, *, refused: bool) -> None:
-        """Undo a transaction that failed. SQLite may have rolled it back already (a full disk
-        at COMMIT does). The judge forgets what it learnt in it; unless the ledger itself
-        ``refused`` (a rule, a conflict: nothing reached the file), it forgets all it knew
-        too, so the next write reads the log afresh rather than number its events after
-        rows that were never kept."""
         try:
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
+            super()._abandon(conn, refused=refused)
         finally:
-            self._judge.rollback()
-            self._tail = None
             if not refused:
-                self._judge.reset()
-                self._committed = None
                 self._warmed.clear()
 
     # --- writing ---------------------------------------------------------------------------
 
-    def append(self, stream: str, drafts: Sequence[Draft | Event],
-               expected_version: int | None = None) -> list[Envelope]:
-        """Append ``drafts`` to ``stream`` atomically and return them as stored.
-
-        ``expected_version`` is the version of the stream's last event as the writer knows it
-        (NO_STREAM, -1, for a new stream; None to skip the check). Re-sending events whose ids
-        are already stored returns the stored envelopes and writes nothing.
-        """
-        return self.submit(stream, drafts, expected_version).envelopes
-
-    def submit(self, stream: str, drafts: Sequence[Draft | Event],
-               expected_version: int | None = None) -> Appended:
-        """``append``, saying also whether it wrote the events or found them stored (a
-        resend), as decided under the write lock: true however many resend at once."""
-        now = dt.datetime.now(UTC)
-        batch = [d if isinstance(d, Draft) else Draft(event=d, occurred_at=now) for d in drafts]
-        if not batch:
-            return Appended([], new=False)
+    def _before_submit(self, stream: str) -> None:
         if stream not in self._warmed:
             self._warm(stream)
-        with self.transaction() as conn:
-            stored = self._existing(conn, [d.event_id for d in batch])
-            if stored:
-                return Appended(self._replayed(conn, stream, batch, stored), new=False)
-            written = self._scheduled_by_bracket(conn, stream, batch)
-            written += self._write(conn, stream, batch, expected_version)
-        return Appended([_envelope(row, event, meta) for row, event, meta in written], new=True)
+
+    def _written_first(self, conn: sqlite3.Connection, stream: str, batch: Sequence[Draft]
+                       ) -> list[tuple[tuple[Any, ...], Event, Mapping[str, Any]]]:
+        return self._scheduled_by_bracket(conn, stream, batch)
 
     def _warm(self, stream: str) -> None:
         """Fold what appending to ``stream`` needs before taking the write lock (the first
@@ -313,7 +216,7 @@ class Ledger:
         The replacement occurred when the original did, moved by any change of minute, unless
         ``occurred_at`` says when; the match rules judge it as it happened on the pitch.
         """
-        found = self._existing(self.conn, [event_id]).get(event_id)
+        found = self.by_ids([event_id]).get(event_id)
         if found is None or found.stream != stream:
             raise RuleBroken(f"{stream}: no event {event_id} in it to amend")
         try:
@@ -330,191 +233,16 @@ class Ledger:
                                           meta=dict(meta or {})), new],
                            expected_version=expected_version)
 
-    def _existing(self, conn: sqlite3.Connection, ids: list[str]) -> dict[str, Envelope]:
-        if len(set(ids)) != len(ids):
-            raise DuplicateEvent("the same event_id appears twice in one append")
-        found: dict[str, Envelope] = {}
-        for i in range(0, len(ids), 500):
-            chunk = ids[i : i + 500]
-            rows = conn.execute(
-                f"SELECT {_COLUMNS} FROM events WHERE event_id IN ({','.join('?' * len(chunk))})",
-                chunk,
-            )
-            found.update((row[1], _envelope(row)) for row in rows)
-        return found
 
-    def _replayed(self, conn: sqlite3.Connection, stream: str, batch: list[Draft],
-                  stored: dict[str, Envelope]) -> list[Envelope]:
-        if len(stored) != len(batch):
-            some = next(iter(stored))
-            raise DuplicateEvent(f"event {some} is already stored; an append must be all new "
-                                 "events or a resend of exactly the same ones")
-        for draft in batch:
-            self._resent(conn, stream, draft, stored[draft.event_id])
-        return [stored[d.event_id] for d in batch]
 
-    def _resent(self, conn: sqlite3.Connection, stream: str, draft: Draft, stored: Envelope
-                ) -> None:
-        """Refuse a draft whose id is stored unless it is the stored event again (its names
-        may be spelt as typed): a new event sent under an old id would be lost unseen."""
-        if stored.stream != stream:
-            raise DuplicateEvent(f"event {stored.event_id} is stored in {stored.stream}, "
-                                 f"not {stream}")
-        if draft.event == stored.event:
-            return
-        try:
-            same = self._judge.resolved(conn, draft.event) == stored.event
-        except LedgerError:  # a name it does not know
-            same = False
-        if not same:
-            raise DuplicateEvent(
-                f"event {stored.event_id} is stored as another event ({stored.type} at "
-                f"{stored.stream} v{stored.version}): a resend must be that event again, and "
-                "a new event needs a new id")
 
-    def _write(self, conn: sqlite3.Connection, stream: str, batch: Sequence[Draft],
-               expected_version: int | None
-               ) -> list[tuple[tuple[Any, ...], Event, Mapping[str, Any]]]:
-        """Validate, hash and insert ``batch``; (row, event as admitted, meta) of each, from
-        which ``append`` makes the envelopes it returns (an import needs none)."""
-        kind, ident = stream_kind(stream)
-        if self._tail is None:
-            last = conn.execute(
-                "SELECT position, hash FROM events ORDER BY position DESC LIMIT 1"
-            ).fetchone()
-            self._tail = (last[0], bytes(last[1])) if last else (0, GENESIS)
-            if self._tail[0] == self._committed:
-                self._judge.trust()
-        version, _ = self._judge.state(conn, stream)  # the stream's fold, brought up to date
-        if expected_version is not None and expected_version != version:
-            raise ConcurrencyConflict(stream, expected_version, version)
-        if kind == "competition":
-            self._judge.prepare(conn, [d.event for d in batch])
-        position, prev = self._tail
-        recorded_now = to_micros(dt.datetime.now(UTC))
-        rows, admitted = [], []
-        for index, draft in enumerate(batch):
-            version += 1
-            position += 1
-            type_name = type(draft.event).__name__
-            if not allowed_in(kind, type_name):
-                raise InvalidEvent(f"{type_name} does not belong in a {kind} stream")
-            try:
-                occurred = _micros(draft.occurred_at, "occurred_at")
-                recorded = (_micros(draft.recorded_at, "recorded_at")
-                            if draft.recorded_at is not None else recorded_now)
-                if occurred > recorded + CLOCK_SLACK:
-                    raise InvalidEvent(f"occurred_at {iso(occurred)} is after it was recorded "
-                                       f"({iso(recorded)}): the ledger records what has "
-                                       "happened, not what will")
-                event = self._judge.admit(conn, stream, kind, ident, version, draft.event,
-                                          draft.event_id, occurred)
-            except LedgerError as e:
-                error = type(e)(f"{stream} v{version}: {e}")
-                error.index = index
-                raise error from e
-            if isinstance(draft, StoredDraft) and event == draft.event:
-                type_name, schema, data = draft.stored
-            else:
-                type_name, schema, data = encode(event)
-            data_text, meta_text = stored_texts(data, draft.meta)
-            digest = chain_hash(prev, position, draft.event_id, stream, version, type_name,
-                                schema, occurred, recorded, data_text, meta_text)
-            row = (position, draft.event_id, stream, version, type_name, schema, occurred,
-                   recorded, data_text, meta_text, prev, digest)
-            rows.append(row)
-            admitted.append((row, event, draft.meta))
-            prev = digest
-        try:
-            self._judge.complete(stream)
-        except LedgerError as e:
-            raise type(e)(f"{stream}: {e}") from e
-        try:
-            conn.executemany(
-                f"INSERT INTO events ({_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", rows
-            )
-        except sqlite3.IntegrityError as e:  # a racing writer is impossible under the lock
-            raise DuplicateEvent(f"{stream}: {e}") from e
-        self._tail = (position, prev)
-        self._judge.written(stream)
-        return admitted
+
 
     # --- reading ---------------------------------------------------------------------------
 
-    def read(
-        self,
-        *,
-        after: int = 0,
-        stream: str | None = None,
-        prefix: str | None = None,
-        types: Collection[str] | None = None,
-        as_of: dt.datetime | None = None,
-        known_at: dt.datetime | None = None,
-        at_position: int | None = None,
-        limit: int | None = None,
-        streams: Collection[str] | None = None,
-        competition: str | None = None,
-    ) -> Iterator[Envelope]:
-        """Events in position order: after a position, of a stream, any of ``streams``, a
-        stream prefix or a ``competition`` (its stream and its matches'), of some types, that
-        occurred by ``as_of``, were recorded by ``known_at``, up to ``at_position``.
-        """
-        sql, params = self._select(_COLUMNS, after=after, stream=stream, prefix=prefix,
-                                   types=types, as_of=as_of, known_at=known_at,
-                                   at_position=at_position, streams=streams,
-                                   competition=competition)
-        if limit is not None:
-            sql += f" LIMIT {int(limit)}"
-        for row in self.conn.execute(sql, params):
-            yield _envelope(row)
 
-    def _select(self, columns: str, *, after: int = 0, stream: str | None = None,
-                prefix: str | None = None, types: Collection[str] | None = None,
-                as_of: dt.datetime | None = None, known_at: dt.datetime | None = None,
-                at_position: int | None = None, streams: Collection[str] | None = None,
-                competition: str | None = None, tie: str | None = None,
-                ordered: bool = True) -> tuple[str, list[Any]]:
-        """SQL and parameters selecting ``columns`` of the events the filters keep, in position
-        order unless not ``ordered`` (then SQLite may scan a partial index instead)."""
-        where: list[str] = ["position > ?"] if after or ordered else ["1"]
-        params: list[Any] = [after] if after or ordered else []
-        if tie is not None:  # with types=["TieDrawn"], through the partial index on ties
-            where.append("json_extract(data, '$.tie') = ?")
-            params.append(tie)
-        if stream is not None:
-            where.append("stream = ?")
-            params.append(stream)
-        if streams is not None:  # one parameter however many: SQLite caps their number
-            where.append("stream IN (SELECT value FROM json_each(?))")
-            params.append(json.dumps(list(streams)))
-        if competition is not None:  # its stream, and the streams of the matches it scheduled
-            where.append("(stream = ? OR stream IN (SELECT 'match:' || json_extract(data, "
-                         "'$.match') FROM events WHERE type = 'FixtureScheduled' AND "
-                         "stream = ?))")
-            params += [f"competition:{competition}"] * 2
-        if prefix is not None:
-            where.append("stream >= ? AND stream < ?")
-            params += [prefix, prefix + "\uffff"]
-        if types is not None:  # literals, and = for one, so that the partial indexes apply
-            names = [_literal(t) for t in types]
-            where.append(f"type = {names[0]}" if len(names) == 1
-                         else f"type IN ({', '.join(names)})" if names else "0")
-        if as_of is not None:
-            where.append("occurred_at <= ?")
-            params.append(_micros(as_of, "as_of"))
-        if known_at is not None:
-            where.append("recorded_at <= ?")
-            params.append(_micros(known_at, "known_at"))
-        if at_position is not None:
-            where.append("position <= ?")
-            params.append(at_position)
-        order = " ORDER BY position" if ordered else ""
-        return f"SELECT {columns} FROM events WHERE {' AND '.join(where)}{order}", params
 
-    def head(self) -> int:
-        """The last position, 0 for an empty ledger."""
-        row = self.conn.execute("SELECT max(position) FROM events").fetchone()
-        return int(row[0] or 0)
+
 
     def competition_of(self, match: str) -> str | None:
         """The competition that scheduled ``match`` (a match never moves); None if none has."""
@@ -570,12 +298,6 @@ class Ledger:
         sql, params = self._select(column, types=[type_name], ordered=False, **filters)
         return {value for (value,) in self.conn.execute(sql, params)}
 
-    def stream_version(self, stream: str) -> int:
-        """Version of the stream's last event; NO_STREAM (-1) when it has none."""
-        row = self.conn.execute(
-            "SELECT max(version) FROM events WHERE stream = ?", (stream,)
-        ).fetchone()
-        return NO_STREAM if row[0] is None else int(row[0])
 
     def registry(self) -> Registry:
         """Every team and player spelling the ledger knows."""
@@ -758,35 +480,10 @@ class Ledger:
         return VerifyReport(True, count, None, None, prev.hex())
 
 
-def _open_for_writing(path: Path, timeout: float) -> sqlite3.Connection:
-    """A connection to the ledger at ``path`` in WAL mode with its schema, made if new; a
-    file whose schema is not the ledger's is refused before anything is written to it."""
-    if (kind := kind_of(path)) is not None:
-        raise NotALedger(f"{path} is {kind}, not a ledger file")
-    conn = sqlite3.connect(path, timeout=timeout, isolation_level=None,
-                           check_same_thread=False)
-    try:
-        conn.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
-        indexes = _indexes(conn)  # reads the schema: a file that is not SQLite fails here
-        if conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'events'").fetchone():
-            check_schema(conn, path, _SCHEMA)
-        if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
-            conn.execute("PRAGMA journal_mode = WAL")
-        conn.execute("PRAGMA synchronous = FULL")  # a committed append survives power loss
-        if not {"events_retracted", "events_tie"} <= indexes:
-            # a new ledger, or one from before the last index was added; IF NOT EXISTS
-            # makes racing creators agree
-            conn.executescript("BEGIN IMMEDIATE;" + _SCHEMA + marker_pragmas() + "COMMIT;")
-    except sqlite3.DatabaseError as e:
-        conn.close()
-        why = cannot_write(path)
-        if why is not None:
-            raise LedgerError(why) from e
-        raise NotALedger(f"{path} is not a matchledger ledger ({e})") from e
-    except BaseException:
-        conn.close()
-        raise
-    return conn
+
+
+
+
 
 
 def _judged(judge: Judge, conn: sqlite3.Connection, stream: str, version: int,
@@ -843,11 +540,6 @@ def _missing_checkpoints(conn: sqlite3.Connection, *, triggers: bool = False) ->
     return not names >= CHECKPOINT_TRIGGERS if triggers else not names
 
 
-def iso(micros: int | None) -> str | None:
-    """A stored time as ISO 8601 in UTC ("2024-04-18T19:00:00Z")."""
-    if micros is None:
-        return None
-    return from_micros(micros).isoformat().replace("+00:00", "Z")
 
 
 @contextmanager
@@ -869,50 +561,20 @@ def new_ledger(path: Path) -> Iterator[Ledger]:
             Path(f"{staged}{suffix}").unlink(missing_ok=True)
 
 
-def _is_full(error: sqlite3.Error) -> bool:
-    """Whether SQLite failed for want of room (SQLITE_FULL: the disk, or max_page_count)."""
-    return getattr(error, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL or (
-        "disk is full" in str(error))
 
 
-def _indexes(conn: sqlite3.Connection) -> set[str]:
-    return {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
 
 
-def _literal(text: str) -> str:
-    """``text`` as an SQL string literal."""
-    return "'" + text.replace("'", "''") + "'"
 
 
-def _micros(moment: dt.datetime, field: str) -> int:
-    try:
-        return to_micros(moment)
-    except (ValueError, TypeError, AttributeError) as e:
-        raise InvalidEvent(f"{field}: {e}") from e
 
 
-def _envelope(row: Sequence[Any], event: Event | None = None,
-              meta_dict: Mapping[str, Any] | None = None) -> Envelope:
-    """An envelope from a stored row; ``event`` and ``meta_dict`` when already at hand."""
-    (position, event_id, stream, version, type_name, schema, occurred, recorded, data, meta,
-     prev_hash, digest) = row
-    return Envelope(
-        position=position,
-        event_id=event_id,
-        stream=stream,
-        version=version,
-        type=type_name,
-        schema_version=schema,
-        occurred_at=from_micros(occurred),
-        recorded_at=from_micros(recorded),
-        event=event if event is not None else decode_stored(type_name, schema, data),
-        meta=meta_dict if meta_dict is not None else StoredMeta(meta) if meta else {},
-        prev_hash=bytes(prev_hash).hex(),
-        hash=bytes(digest).hex(),
-    )
 
 
-__all__ = ["NO_STREAM", "Appended", "Ledger", "StoredDraft", "VerifyReport", "new_ledger"]
+__all__ = [  # the store's names too, where they were before the store had a module of its own
+    "GENESIS", "NO_STREAM", "Appended", "BatchAppended", "Ledger", "StoredDraft", "StreamRun",
+    "VerifyReport", "chain_hash", "new_ledger",
+]
 
 
 def _minutes_moved(before: Event, after: Event) -> int:

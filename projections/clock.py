@@ -4,9 +4,18 @@ asked (now, or ``as_of``), by ``events.clock``'s rule.
 The fold keeps no times (a match's state is its facts), so the start whistle is read from the
 match's own stream, under the same filters as the view.
 
+    >>> import datetime as dt, os, tempfile
+    >>> from importlib import resources
+    >>> from ledger import Ledger, import_file
+    >>> from projections import scoreboard, state_at
+    >>> ledger = Ledger(os.path.join(tempfile.mkdtemp(), "doc.db"))
+    >>> _ = import_file(ledger, str(resources.files("events") / "seed.jsonl"))
+    >>> half_an_hour_in = dt.datetime(2024, 4, 18, 19, 31, tzinfo=dt.timezone.utc)
+    >>> state = state_at(ledger, as_of=half_an_hour_in)
     >>> board = with_clock(ledger, scoreboard(state, "uel24-qf4-leg2"), as_of=half_an_hour_in)
     >>> board.clock, board.minute
     ("31'", 31)
+    >>> ledger.close()
 """
 
 from __future__ import annotations

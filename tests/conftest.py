@@ -19,6 +19,7 @@ from events import (
     TieRules,
 )
 from ledger import Draft, Ledger
+from ledger.sources import ParsedGoal, ParsedMatch, ParsedResult
 
 CEST = dt.timezone(dt.timedelta(hours=2))
 KICKOFF = dt.datetime(2024, 4, 11, 21, 0, tzinfo=CEST)
@@ -56,13 +57,31 @@ def drafts(*events: Event, start: dt.datetime = KICKOFF) -> list[Draft]:
     return [Draft(event=e, occurred_at=at(i, start)) for i, e in enumerate(events)]
 
 
+def played(match: ParsedMatch) -> ParsedResult:
+    """The result of a match the test knows was played."""
+    assert match.result is not None, match.where
+    return match.result
+
+
+def scorers(match: ParsedMatch) -> tuple[ParsedGoal, ...]:
+    """The goals of a match whose source lists its scorers."""
+    assert match.goals is not None, match.where
+    return match.goals
+
+
 def setup_tie(lg: Ledger, *, away_goals: bool = False, legs: int = 2,
               rules: TieRules | None = None) -> None:
     """Competition "cup" (its level-tie ``rules``, or away goals): Benfica v Marseille, tie T1,
     matches t1-leg1 and t1-leg2."""
     draw = dt.datetime(2024, 3, 15, 12, 0, tzinfo=dt.UTC)
+    created = CompetitionCreated(competition="cup", name="Cup", season="2023/24")
+    if away_goals:
+        created = CompetitionCreated(competition="cup", name="Cup", season="2019/20",
+                                     rules=TieRules(away_goals=True))
+    if rules is not None:
+        created = attrs.evolve(created, rules=rules)
     events: list[Event] = [
-        CompetitionCreated(competition="cup", name="Cup", season="2023/24"),
+        created,
         TeamRegistered(team="benfica", name="Benfica", country="POR"),
         TeamRegistered(team="marseille", name="Olympique de Marseille", country="FRA",
                        aliases=("Marseille", "Olympique Marseille")),
@@ -76,9 +95,4 @@ def setup_tie(lg: Ledger, *, away_goals: bool = False, legs: int = 2,
         events.append(FixtureScheduled(match="t1-leg2", tie="T1", leg=2, round="QF",
                                        home="marseille", away="benfica", date=second.date(),
                                        kickoff=second))
-    if away_goals:
-        events[0] = CompetitionCreated(competition="cup", name="Cup", season="2019/20",
-                                       rules=TieRules(away_goals=True))
-    if rules is not None:
-        events[0] = attrs.evolve(events[0], rules=rules)
     lg.append("competition:cup", drafts(*events, start=draw), expected_version=-1)

@@ -229,8 +229,11 @@ def test_rebuild_follow_keeps_the_read_models_current_as_another_process_appends
         env=env())
     lines: queue.Queue[str] = queue.Queue()
     assert proc.stdout is not None and proc.stderr is not None
-    threading.Thread(target=lambda: [lines.put(line) for line in proc.stdout or ()],
-                     daemon=True).start()
+    def pump() -> None:
+        for line in proc.stdout or ():
+            lines.put(line)
+
+    threading.Thread(target=pump, daemon=True).start()
     try:
         assert json.loads(lines.get(timeout=30))["position"] == head
         assert "following" in proc.stderr.readline()

@@ -26,6 +26,7 @@ from cli.demo import seed_lines
 from cli.main import app
 from cli.views import match_views
 from events import (
+    CompetitionCreated,
     FixtureScheduled,
     MatchStarted,
     Period,
@@ -180,6 +181,7 @@ def test_a_competition_takes_every_rule_of_its_era(db_path: Path) -> None:
     assert result.exit_code == 0, result.output
     with Ledger(db_path) as lg:
         created = next(lg.read()).event
+    assert isinstance(created, CompetitionCreated)
     assert created.rules == TieRules(away_goals=True, away_goals_in_extra_time=True,
                                      points_for_win=2)
 

@@ -14,7 +14,7 @@ import datetime as dt
 import itertools
 import json
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from enum import Enum
 from pathlib import Path
 from typing import Any
@@ -32,7 +32,7 @@ from ledger import Ledger, import_lines
 from ledger.limits import MAX_ID, MAX_META, MAX_NAME
 
 EXAMPLES = int(os.environ.get("MATCHLEDGER_FUZZ_EXAMPLES", "20"))
-Draw = Callable[[st.SearchStrategy[Any]], Any]
+Draw = st.DrawFn
 
 
 def leaf_commands() -> Iterator[tuple[list[str], Any]]:
@@ -98,7 +98,7 @@ def _nested(depth: int, leaf: Any = 1) -> Any:
 
 
 def _event(**changes: Any) -> dict[str, Any]:
-    event = json.loads(json.dumps(VALID_EVENT))
+    event: dict[str, Any] = json.loads(json.dumps(VALID_EVENT))
     for key, value in changes.items():
         if key.startswith("data."):
             event["data"][key[5:]] = value
@@ -168,7 +168,7 @@ def hostile_file(draw: Draw, folder: Path) -> str:
 # --- invocations ---------------------------------------------------------------------------
 
 
-def _kind(param: Any) -> tuple[str, Any]:
+def _kind(param: Any) -> tuple[Any, Any]:
     """What a parameter takes: its annotation (list[str] is str), and its parser if any."""
     info = param.type_descriptor
     annotation = info.annotation
@@ -242,7 +242,7 @@ def invocation(draw: Draw, path: list[str], command: Any, db: Path, folder: Path
         if param in hostile and param.name in ("event", "files") and draw(st.booleans()):
             text = draw(hostile_json())
             stdin = text if param.name == "event" else f"{json.dumps(VALID_EVENT)}\n{text}\n"
-            value = "-"
+            value: str | None = "-"
         elif param in hostile:
             value = hostile_value(draw, path, param, folder)
         elif getattr(param, "is_flag", False):

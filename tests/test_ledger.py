@@ -19,6 +19,7 @@ from events import (
     CardShown,
     CompetitionCreated,
     EventRetracted,
+    GoalKind,
     GoalScored,
     KickOutcome,
     MatchStarted,
@@ -381,7 +382,7 @@ def test_a_v1_goal_in_the_log_reads_back_as_v2(ledger: Ledger) -> None:
     assert stored[0] == 1 and json.loads(stored[1])["minute"] == "45+2"  # never rewritten
     (env,) = ledger.read(types={"GoalScored"})
     assert env.event == GoalScored(team="benfica", player="Rafa Silva", minute=45, added=2,
-                                   kind="penalty")
+                                   kind=GoalKind.PENALTY)
 
 
 def test_team_aliases_resolve_to_one_team_and_unknown_names_suggest(ledger: Ledger) -> None:

@@ -398,8 +398,8 @@ def test_a_competition_or_team_scope_answers_as_the_whole_state_does(
     teams |= set(whole.teams) | {"nobody"}
     for team in sorted(t for t in teams if t):
         scoped = state_at(extended, team=team, **filters)
-        for view in (streaks, players, outcomes):
-            assert answer(view, scoped, team) == answer(view, whole, team)
+        for team_view in (streaks, players, outcomes):
+            assert answer(team_view, scoped, team) == answer(team_view, whole, team)
 
 
 @pytest.mark.parametrize("every", [1, 1000])  # parts from snapshots, or all from the log

@@ -14,7 +14,7 @@ import json
 import os
 import sqlite3
 import subprocess
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from importlib import resources
 from pathlib import Path
 
@@ -23,7 +23,7 @@ from typer.testing import CliRunner
 
 from cli.main import app
 from ledger import Ledger, import_file
-from ledger.store import _SCHEMA
+from ledger.eventstore import _SCHEMA
 from projections import Projector
 
 runner = CliRunner()
@@ -86,7 +86,7 @@ def _another_trigger(conn: sqlite3.Connection) -> None:
                        "SELECT 1; END;")
 
 
-FOREIGN = {
+FOREIGN: dict[str, tuple[Callable[[sqlite3.Connection], object], str]] = {
     "other events table": (
         lambda conn: conn.executescript("CREATE TABLE events (id INTEGER PRIMARY KEY, what "
                                         "TEXT); INSERT INTO events (what) VALUES ('party');"),

@@ -26,6 +26,8 @@ from ledger.sources import (
 )
 from ledger.teams import Registry
 
+from conftest import played, scorers
+
 DATA = Path(__file__).parent / "data"
 
 
@@ -36,7 +38,7 @@ def test_a_league_season_in_the_current_shape() -> None:
     m = season.matches[0]
     assert (m.round, m.date, m.time, m.team1, m.team2) == (
         "Matchday 1", dt.date(2023, 8, 18), dt.time(20, 30), "Werder Bremen", "Bayern München")
-    assert (m.result.full_time, m.result.half_time, m.goals) == ((0, 4), (0, 1), None)
+    assert (played(m).full_time, played(m).half_time, m.goals) == ((0, 4), (0, 1), None)
     assert m.where.endswith("de.1_2023-24.json:4")
 
 
@@ -50,18 +52,18 @@ def test_the_same_season_in_both_formats_says_the_same() -> None:
 def test_extra_time_penalties_scorers_own_goals_and_stoppage_time() -> None:
     wc = read_source(DATA / "worldcup_2022_finals.json")
     final = wc.matches[-1]
-    r = final.result
+    r = played(final)
     assert (r.full_time, r.half_time, r.extra_time, r.penalties) == ((2, 2), (2, 0), (3, 3),
                                                                      (4, 2))
-    assert final.goals[0] == ParsedGoal(side=0, player="Lionel Messi", minute=23, penalty=True)
+    assert scorers(final)[0] == ParsedGoal(side=0, player="Lionel Messi", minute=23, penalty=True)
     assert final.venue == "Lusail Iconic Stadium, Lusail"
     australia = wc.matches[1]
-    assert australia.goals[-1] == ParsedGoal(side=1, player="Enzo Fernández", minute=77,
+    assert scorers(australia)[-1] == ParsedGoal(side=1, player="Enzo Fernández", minute=77,
                                              own_goal=True)
     france = wc.matches[2]
-    assert france.goals[2] == ParsedGoal(side=0, player="Mbappé", minute=90, added=1)
+    assert scorers(france)[2] == ParsedGoal(side=0, player="Mbappé", minute=90, added=1)
     spain = wc.matches[6]  # no goals1/goals2 keys at all: scorers unknown, not "no goals"
-    assert (spain.result.penalties, spain.goals) == ((3, 0), None)
+    assert (played(spain).penalties, spain.goals) == ((3, 0), None)
 
 
 def test_the_older_shape_rounds_team_objects_score1_and_timezone() -> None:
@@ -69,16 +71,16 @@ def test_the_older_shape_rounds_team_objects_score1_and_timezone() -> None:
     first = old.matches[0]
     assert (first.round, first.group, first.team1, first.team2, first.number) == (
         "Matchday 1", "Group A", "Russia", "Saudi Arabia", 1)
-    assert (first.result.full_time, first.result.half_time) == ((5, 0), None)
+    assert (played(first).full_time, played(first).half_time) == ((5, 0), None)
     assert (first.utc_offset, first.venue) == (dt.timedelta(hours=3), "Luzhniki Stadium, Moscow")
-    assert first.goals[3] == ParsedGoal(side=0, player="Cheryshev", minute=90, added=1)
+    assert scorers(first)[3] == ParsedGoal(side=0, player="Cheryshev", minute=90, added=1)
     iran = old.matches[1]
     assert iran.goals == (ParsedGoal(side=1, player="Bouhaddouz", minute=90, added=5,
                                      own_goal=True),)
     assert old.matches[2].result is None  # score1/score2 null: not played yet
     spain = old.matches[3]
-    assert (spain.result.full_time, spain.result.half_time, spain.result.extra_time,
-            spain.result.penalties) == ((1, 1), (1, 1), (1, 1), (3, 4))
+    assert (played(spain).full_time, played(spain).half_time, played(spain).extra_time,
+            played(spain).penalties) == ((1, 1), (1, 1), (1, 1), (3, 4))
     assert spain.where.endswith("worldcup_2018_old.json:148")
 
 

@@ -14,6 +14,8 @@ from ledger.codec import encode
 from ledger.envelope import UTC
 from ledger.sources import (
     ParsedGoal,
+    ParsedMatch,
+    ParsedSeason,
     ParseError,
     SourceError,
     event_id,
@@ -23,15 +25,17 @@ from ledger.sources import (
 )
 from ledger.teams import Registry
 
+from conftest import played, scorers
+
 DATA = Path(__file__).parent / "data"
 CEST = dt.timedelta(hours=2)
 
 
-def _txt(text: str, name: str = "t.txt"):
+def _txt(text: str, name: str = "t.txt") -> ParsedSeason:
     return parse_football_txt(text, name)
 
 
-def _by_teams(season, team1: str, team2: str):
+def _by_teams(season: ParsedSeason, team1: str, team2: str) -> ParsedMatch:
     return next(m for m in season.matches if (m.team1, m.team2) == (team1, team2))
 
 
@@ -61,7 +65,7 @@ def test_v_layout_with_country_codes_half_time_and_kickoff() -> None:
     m = el.matches[0]
     assert (m.team1, m.country1, m.team2, m.country2) == ("Olympiakos Piraeus", "GRE",
                                                           "SC Freiburg", "GER")
-    assert (m.result.full_time, m.result.half_time) == ((2, 3), (1, 2))
+    assert (played(m).full_time, played(m).half_time) == ((2, 3), (1, 2))
     assert (m.date, m.time, m.round, m.group) == (dt.date(2023, 9, 21), dt.time(21, 0),
                                                    "Group A", "Group A")
     assert m.where.endswith("el_2023-24.txt:11")
@@ -75,7 +79,7 @@ def test_a_line_without_a_time_keeps_the_time_above_it() -> None:
 def test_score_without_half_time_and_gruppe_spelling() -> None:
     el = read_source(DATA / "el_2023-24.txt")
     m = _by_teams(el, "AC Sparta Praha", "Rangers FC")
-    assert (m.result.full_time, m.result.half_time) == ((0, 0), None)
+    assert (played(m).full_time, played(m).half_time) == ((0, 0), None)
     assert _by_teams(el, "FC Sheriff", "AS Roma").group == "Gruppe G"
 
 
@@ -87,14 +91,14 @@ def test_score_without_half_time_and_gruppe_spelling() -> None:
 def test_extra_time_and_penalties(team1: str, team2: str, full: tuple[int, int],
                                   half: tuple[int, int], extra: tuple[int, int],
                                   pens: tuple[int, int] | None) -> None:
-    r = _by_teams(read_source(DATA / "el_2023-24.txt"), team1, team2).result
+    r = played(_by_teams(read_source(DATA / "el_2023-24.txt"), team1, team2))
     assert (r.full_time, r.half_time, r.extra_time, r.penalties) == (full, half, extra, pens)
 
 
 def test_score_between_the_teams_and_bracketed_dates_without_year() -> None:
     cl = read_source(DATA / "cl_2023-24.txt")
     m = cl.matches[0]
-    assert (m.team1, m.team2, m.result.full_time, m.date) == (
+    assert (m.team1, m.team2, played(m).full_time, m.date) == (
         "AC Milan", "Newcastle United FC", (0, 0), dt.date(2023, 9, 19))
     final = cl.matches[-1]
     assert (final.round, final.date, final.stage) == ("Final", dt.date(2024, 6, 1), "Finals")
@@ -112,9 +116,9 @@ def test_month_day_dates_and_colon_times() -> None:
     pokal = read_source(DATA / "dfb-pokal_2023-24.txt")
     m = _by_teams(pokal, "SV Sandhausen", "Hannover 96")  # "Fri Aug 11" / "18:00"
     assert (m.date, m.time, m.round) == (dt.date(2023, 8, 11), dt.time(18), "Round 1")
-    assert m.result.extra_time == (3, 3) and m.result.penalties == (4, 2)
+    assert played(m).extra_time == (3, 3) and played(m).penalties == (4, 2)
     m = _by_teams(pokal, "Bor. Mönchengladbach", "VfL Wolfsburg")  # "1-0 a.e.t. (0-0)"
-    assert (m.result.full_time, m.result.extra_time, m.result.half_time) == ((0, 0), (1, 0),
+    assert (played(m).full_time, played(m).extra_time, played(m).half_time) == ((0, 0), (1, 0),
                                                                               None)
 
 
@@ -122,7 +126,7 @@ def test_leg_rounds_inline_comments_venues_and_partial_brackets() -> None:
     cl = read_source(DATA / "cl_2013-14_finals.txt")
     assert cl.matches[0].round == "Round of 16 - 1st Leg"  # "#  (Tu+We) ..." is a comment
     final = cl.matches[-1]  # "4-1 a.e.t. (1-1, )  Atlético Madrid  @ Estádio da Luz, Lisbon"
-    assert (final.result.extra_time, final.result.full_time, final.result.half_time) == (
+    assert (played(final).extra_time, played(final).full_time, played(final).half_time) == (
         (4, 1), (1, 1), None)
     assert final.venue == "Estádio da Luz, Lisbon"
 
@@ -130,14 +134,14 @@ def test_leg_rounds_inline_comments_venues_and_partial_brackets() -> None:
 def test_scorer_lines_in_square_brackets() -> None:
     cl = read_source(DATA / "cl_2013-14_finals.txt")
     psg = _by_teams(cl, "Paris Saint-Germain", "Chelsea FC")  # Luiz 61' (o.g.) for PSG
-    assert [(g.player, g.minute, g.added, g.own_goal, g.penalty, g.side) for g in psg.goals] == [
+    assert [(g.player, g.minute, g.added, g.own_goal, g.penalty, g.side) for g in scorers(psg)] == [
         ("Lavezzi", 4, None, False, False, 0), ("Luiz", 61, None, True, False, 0),
         ("Pastore", 90, 3, False, False, 0), ("Hazard", 27, None, False, True, 1)]
     bayern = _by_teams(cl, "Bayern München", "Real Madrid")  # "[-; Ramos 16', 20' ...]"
-    assert [(g.player, g.minute, g.side) for g in bayern.goals] == [
+    assert [(g.player, g.minute, g.side) for g in scorers(bayern)] == [
         ("Ramos", 16, 1), ("Ramos", 20, 1), ("Ronaldo", 34, 1), ("Ronaldo", 90, 1)]
     dortmund = _by_teams(cl, "Borussia Dortmund", "Real Madrid")  # "[Reus 24', 37']": no ';'
-    assert {g.side for g in dortmund.goals} == {0}
+    assert {g.side for g in scorers(dortmund)} == {0}
 
 
 def test_scorer_lines_in_round_brackets_over_several_lines() -> None:
@@ -152,10 +156,10 @@ def test_scorer_lines_in_round_brackets_over_several_lines() -> None:
         ParsedGoal(side=1, player="Kylian Mbappé", minute=118, penalty=True),
     )
     arg = _by_teams(wc, "Argentina", "Australia")  # "Enzo Fernández 77'(o.g.)" for Australia
-    assert arg.goals[-1] == ParsedGoal(side=1, player="Enzo Fernández", minute=77,
+    assert scorers(arg)[-1] == ParsedGoal(side=1, player="Enzo Fernández", minute=77,
                                        own_goal=True)
     japan = _by_teams(wc, "Japan", "Croatia")  # "1-3 pen. 1-1 a.e.t (1-1, 1-0)": no final dot
-    assert (japan.result.penalties, japan.result.extra_time) == ((1, 3), (1, 1))
+    assert (played(japan).penalties, played(japan).extra_time) == ((1, 3), (1, 1))
     assert japan.venue == "Al Janoub Stadium, Al Wakrah"
 
 
@@ -181,7 +185,7 @@ def test_numbered_matches_zones_and_fixtures_not_yet_played() -> None:
 def test_old_german_layout_colon_scores_and_day_month_dates() -> None:
     bl = read_source(DATA / "1963-64_bundesliga.txt")
     m = bl.matches[0]  # "[Sa 24.8.]" / "Werder Bremen   Borussia Dortmund   3:2 (1:1)"
-    assert (m.team1, m.team2, m.result.full_time, m.result.half_time, m.date, m.round) == (
+    assert (m.team1, m.team2, played(m).full_time, played(m).half_time, m.date, m.round) == (
         "Werder Bremen", "Borussia Dortmund", (3, 2), (1, 1), dt.date(1963, 8, 24),
         "1. Spieltag")
 
@@ -209,20 +213,20 @@ def test_sampler_of_other_spellings() -> None:
     german = s.matches[4]  # "[Sa 24.8.]" / "Alpha FC Gamma SC   3:0 (1:0)" / "Goals: ..."
     assert (german.team1, german.team2, german.date) == ("Alpha FC", "Gamma SC",
                                                          dt.date(2013, 8, 24))
-    assert [g.minute for g in german.goals] == [5, 50, 88]
+    assert [g.minute for g in scorers(german)] == [5, 50, 88]
     numbered = s.matches[6]  # "(12) Tue Apr/22 20.45  Gamma SC  2-1 (2-1)  Alpha FC  @ ..."
     assert (numbered.number, numbered.round, numbered.utc_offset) == (
         12, "Semi-finals - 1st Leg", CEST)
-    assert numbered.goals[1] == ParsedGoal(side=0, player="Alpha Defender", minute=44,
+    assert scorers(numbered)[1] == ParsedGoal(side=0, player="Alpha Defender", minute=44,
                                            own_goal=True)
     second = s.matches[8]  # "Tue Apr/29 20:45" date line with a time
-    assert (second.time, second.result.penalties) == (dt.time(20, 45), (4, 2))
-    assert second.goals[1] == ParsedGoal(side=0, player="Alpha Striker", minute=105, added=1,
+    assert (second.time, played(second).penalties) == (dt.time(20, 45), (4, 2))
+    assert scorers(second)[1] == ParsedGoal(side=0, player="Alpha Striker", minute=105, added=1,
                                          penalty=True)
     final = s.matches[-1]  # "24-5-14 @ Lisbon  Alpha FC  1–1 Beta  [aet, 4-3 pen]"
     assert (final.date, final.venue, final.round) == (dt.date(2014, 5, 24), "Lisbon", "Final")
     # the score after 90 minutes is not written: the scorers' minutes tell it
-    assert (final.result.full_time, final.result.extra_time, final.result.penalties) == (
+    assert (played(final).full_time, played(final).extra_time, played(final).penalties) == (
         (1, 0), (1, 1), (4, 3))
     assert any("property lines" in note for note in s.notes)
 

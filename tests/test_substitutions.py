@@ -149,7 +149,7 @@ def test_the_scoreboard_and_its_json_show_the_substitution(ledger: Ledger) -> No
     [sub] = board.substitutions
     assert (sub.player_off, sub.player_on, sub.minute, sub.added) == ("Rafa Silva", "Neres",
                                                                       90, 1)
-    [shown] = to_json(board)["substitutions"]  # type: ignore[index]
+    [shown] = to_json(board)["substitutions"]
     assert shown["player_on"] == "Neres" and shown["period"] == "2H"
 
 

@@ -18,7 +18,7 @@ from typer.testing import CliRunner, Result
 
 from cli.main import app
 from ledger import Ledger, import_file
-from ledger.store import chain_hash
+from ledger.eventstore import chain_hash
 from ledger.trust import Anchor, TrustError, load_private_key, load_public_key, make_keys
 
 from conftest import at

@@ -15,7 +15,7 @@ from pathlib import Path
 import attrs
 
 from events import TieRules
-from ledger.errors import DuplicateEvent, LedgerError
+from ledger.eventstore import StreamRun
 from ledger.sources.errors import SourceError
 from ledger.sources.football_json import parse_football_json
 from ledger.sources.football_txt import parse_football_txt
@@ -92,25 +92,11 @@ def append_plan(ledger: Ledger, plan: Plan) -> tuple[int, int]:
     go through the ledger's rules; the first refusal rolls everything back and is raised with
     the file and line of the fact refused.
     """
-    added = skipped = 0
-    with ledger.transaction() as conn:
-        for stream, drafts in plan:
-            stored = ledger._existing(conn, [d.event_id for d in drafts])
-            for env in stored.values():
-                if env.stream != stream:
-                    raise DuplicateEvent(f"event {env.event_id} is stored in {env.stream}, "
-                                         f"not {stream}")
-            fresh = [d for d in drafts if d.event_id not in stored]
-            skipped += len(drafts) - len(fresh)
-            if not fresh:
-                continue
-            try:
-                ledger._write(conn, stream, fresh, None)
-            except LedgerError as e:
-                draft = fresh[e.index] if e.index is not None else fresh[0]
-                raise type(e)(f"{draft.meta.get('source', stream)}: {e}") from e
-            added += len(fresh)
-    return added, skipped
+    runs = (StreamRun(stream, drafts, cited=[str(d.meta.get("source", stream)) for d in drafts])
+            for stream, drafts in plan)
+    # an event's id is made from what identifies the fact: stored in its stream, it is that fact
+    done = ledger.append_batch(runs, strict_resends=False)
+    return done.added, done.skipped
 
 
 __all__ = ["FORMATS", "append_plan", "detect_format", "import_source", "parse_source",
