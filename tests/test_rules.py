@@ -488,7 +488,8 @@ def test_facts_behave_as_a_dict_of_event_id_to_fact(steps: list[tuple[str, str, 
         assert facts.get(event_id) == model.get(event_id)
 
 
-@pytest.mark.parametrize("event_id", ["start", str(uuid.uuid4()), str(uuid.uuid4()).upper()])
+@pytest.mark.parametrize("event_id", ["start", str(uuid.uuid4()), str(uuid.uuid4()).upper()],
+                         ids=["text", "uuid", "upper-case uuid"])  # the same in every worker
 def test_a_match_retracts_and_disallows_by_any_kind_of_id(event_id: str) -> None:
     state = MatchState(home="a", away="b")
     state = state.apply(MatchStarted(), event_id=event_id)
