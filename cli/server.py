@@ -90,6 +90,7 @@ from projections import (
     state_at,
     to_json,
 )
+from projections.listing import STATUSES
 from projections.scoreboard import GoalLine, scoreboard
 
 WEB = Path(__file__).with_name("web")  # templates and static files, shipped as package data
@@ -538,10 +539,16 @@ def _api(served: Served) -> Any:
 
     # --- reads ---
 
-    @api.get("/matches", summary="Every match scheduled, by kick-off")
-    async def matches(when: When, competition: str | None = None,
-                      last: Annotated[int | None, Query(ge=1)] = None) -> Response:
-        return _json(query.matches(lg(), competition, last=last, **when, hot=served.hot).view)
+    @api.get("/matches", summary="Fixtures and results, by kick-off (as `matches --json`)")
+    async def matches(when: When, competition: str | None = None, team: str | None = None,
+                      round: str | None = None, status: str | None = None,
+                      since: Annotated[dt.date | None, Query(alias="from")] = None,
+                      until: Annotated[dt.date | None, Query(alias="to")] = None) -> Response:
+        if status is not None and status not in STATUSES:
+            raise BadRequest(f"status: {status!r} is not one of {', '.join(STATUSES)}")
+        return _json(query.match_list(lg(), competition=competition, team=team, round=round,
+                                      status=status, since=since, until=until, **when,
+                                      hot=served.hot).view)
 
     @api.get("/matches/{match}", summary="A match: score, status, goals, cards, kicks")
     async def match(match: str, when: When) -> Response:
