@@ -36,7 +36,7 @@ from bench.harness import (
     measure,
     prefill,
 )
-from ledger import Ledger, StreamRun
+from matchledger.ledger import Ledger, StreamRun
 
 BATCH = 1_000
 TARGET = 0.5  # at least half the speed of raw sqlite3 on the same rows

@@ -41,8 +41,8 @@ from bench.harness import (
     median,
     p95,
 )
-from ledger import Ledger
-from projections import Projector, catch_up
+from matchledger.ledger import Ledger
+from matchledger.projections import Projector, catch_up
 
 WARM = 5  # steps caught up by the long-lived projector
 COLD = 3  # steps caught up by a new one (each takes seconds while snapshots are far apart)

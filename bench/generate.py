@@ -5,7 +5,7 @@ would append them (by the time it learns each fact), exactly ``N`` events in all
 valid under the ledger's append rules. The same seed and size always give the same events,
 event ids included, so a baseline can be fed the very rows the ledger stores (``rows``).
 
-    >>> from ledger import Ledger
+    >>> from matchledger.ledger import Ledger
     >>> lg = Ledger("bench.db")
     >>> for stream, drafts in generate(events=10_000):
     ...     lg.append(stream, drafts)
@@ -40,7 +40,7 @@ from typing import Any, Literal
 
 import attrs
 
-from events import (
+from matchledger.events import (
     Card,
     CardShown,
     CompetitionCreated,
@@ -66,12 +66,12 @@ from events import (
     TieDrawn,
     TieRules,
 )
-from events.rules import PERIOD_MINUTES, MatchState, TieContext, level, shootout_over
-from events.tie import TieLeg, decide_tie
-from ledger import Draft, to_micros
-from ledger.codec import encode
-from ledger.jsontext import dumps, dumps_data
-from ledger.store import GENESIS, chain_hash
+from matchledger.events.rules import PERIOD_MINUTES, MatchState, TieContext, level, shootout_over
+from matchledger.events.tie import TieLeg, decide_tie
+from matchledger.ledger import Draft, to_micros
+from matchledger.ledger.codec import encode
+from matchledger.ledger.jsontext import dumps, dumps_data
+from matchledger.ledger.store import GENESIS, chain_hash
 
 Batch = tuple[str, list[Draft]]
 Row = tuple[int, str, str, int, str, int, int, int, str, str | None, bytes, bytes]

@@ -36,7 +36,7 @@ from typing import Any, TypeVar
 import attrs
 
 from bench.generate import Batch, Row, flatten, generate, plan_for, rows
-from ledger import Ledger
+from matchledger.ledger import Ledger
 
 COLUMNS = ("position, event_id, stream, version, type, schema_version, occurred_at, "
            "recorded_at, data, meta, prev_hash, hash")

@@ -36,7 +36,7 @@ from pathlib import Path
 import attrs
 
 from bench.harness import Context, Result, copy_db, measure
-from ledger import Ledger, export_lines
+from matchledger.ledger import Ledger, export_lines
 
 LIMIT_MB = 300.0
 SUBLINEAR = 0.8  # largest growth exponent of memory above the floor that counts as sub-linear

@@ -22,7 +22,7 @@ from pathlib import Path
 
 from bench.append import append_batches, append_single
 from bench.harness import Context, copy_db, prefill
-from ledger import Ledger
+from matchledger.ledger import Ledger
 
 
 def _workload(args: argparse.Namespace, workdir: Path) -> Callable[[], float]:

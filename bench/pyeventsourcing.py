@@ -41,9 +41,9 @@ from typing import Any
 from bench.append import BATCH, append_batches
 from bench.generate import Batch, chunks
 from bench.harness import Context, Result, event_count, measure, remove_db
-from ledger import Ledger
-from ledger.codec import encode
-from projections import fold_all
+from matchledger.ledger import Ledger
+from matchledger.ledger.codec import encode
+from matchledger.projections import fold_all
 
 TARGET = 5.0
 SAMPLE = 100_000

@@ -15,7 +15,7 @@ import sqlite3
 import time
 
 from bench.harness import Context, Result, copy_db, measure
-from ledger import Ledger
+from matchledger.ledger import Ledger
 
 TARGET = 0.5  # the issue: at least half the speed of reading and json.loads-ing every row
 COLUMNS = ("position, event_id, stream, version, type, schema_version, occurred_at, "
@@ -39,7 +39,7 @@ def raw_read(path: str) -> float:
 @measure("rebuild")
 def rebuild_rows(ctx: Context) -> list[Result]:
     try:
-        from projections import rebuild
+        from matchledger.projections import rebuild
     except ImportError as e:
         ctx.log(f"rebuild: skipped, projections has no rebuild ({e})")
         return []

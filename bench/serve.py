@@ -1,7 +1,8 @@
 """The web server (``matchledger serve``) under load, on loopback only.
 
-The server runs as its own process (``python -m cli.main serve --port 0``) on the projected
-ledger (``bench.catchup.projected``: every generated event, read models and snapshots), with
+The server runs as its own process (``python -m matchledger.cli.main serve --port 0``) on
+the projected ledger (``bench.catchup.projected``: every generated event, read models and
+snapshots), with
 one more competition made for the run: one match kicked off, which the appends score in. The
 client is this process (httpx, asyncio); every loop is bounded in count and in time, and the
 server is stopped at the end whatever happens.
@@ -38,7 +39,7 @@ import httpx
 from bench.catchup import projected
 from bench.harness import Context, Result, measure, median
 from bench.timetravel import moments
-from events import (
+from matchledger.events import (
     CompetitionCreated,
     FixtureScheduled,
     MatchStarted,
@@ -46,8 +47,8 @@ from events import (
     PeriodStarted,
     TeamRegistered,
 )
-from ledger import Draft, Ledger
-from projections import query
+from matchledger.ledger import Draft, Ledger
+from matchledger.projections import query
 
 TOKEN = "bench-token-not-secret"
 COMPETITION, MATCH = "serve-bench", "serve-bench-1"
@@ -99,7 +100,7 @@ def _add_match(path: Path) -> None:
 @contextmanager
 def _server(path: Path) -> Iterator[str]:
     """``matchledger serve`` on a free loopback port, in a process of its own; its URL."""
-    command = [sys.executable, "-m", "cli.main", "serve", "--db", str(path), "--host",
+    command = [sys.executable, "-m", "matchledger.cli.main", "serve", "--db", str(path), "--host",
                "127.0.0.1", "--port", "0", "--token", TOKEN]
     process = subprocess.Popen(command, stderr=subprocess.PIPE, text=True,
                                env={**os.environ, "PYTHONUNBUFFERED": "1"})

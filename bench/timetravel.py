@@ -38,8 +38,8 @@ import attrs
 
 from bench.catchup import projected
 from bench.harness import Context, Result, measure, median, p95
-from ledger import Ledger, from_micros
-from projections import State, bracket, fold_all, read_filtered, state_at, streaks
+from matchledger.ledger import Ledger, from_micros
+from matchledger.projections import State, bracket, fold_all, read_filtered, state_at, streaks
 
 MOMENTS = 20
 MIN_MOMENTS = 8

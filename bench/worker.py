@@ -39,13 +39,13 @@ def main(argv: Sequence[str]) -> int:
     began = time.perf_counter()
     events = 0
     if workload == "rebuild":
-        from ledger import Ledger
-        from projections import rebuild
+        from matchledger.ledger import Ledger
+        from matchledger.projections import rebuild
 
         with Ledger(args[0]) as ledger:
             events = rebuild(ledger)
     elif workload == "import":
-        from ledger import Ledger, import_file
+        from matchledger.ledger import Ledger, import_file
 
         with Ledger(args[0]) as ledger:
             events = import_file(ledger, args[1]).added

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import attrs
 import typer
 
-from cli.common import (
+from matchledger.cli.common import (
     DEFAULT_DB,
     MAX_POSITION,
     CliError,
@@ -39,15 +39,15 @@ from cli.common import (
     parse_moment,
     timing,
 )
-from events import Card, CompetitionFormat, GoalKind, KickOutcome, Period, TieRules
-from events.rules import AMENDABLE, RuleViolation, amended, next_period
+from matchledger.events import Card, CompetitionFormat, GoalKind, KickOutcome, Period, TieRules
+from matchledger.events.rules import AMENDABLE, RuleViolation, amended, next_period
 
 if TYPE_CHECKING:
-    from events import Event
-    from ledger import Appended, Envelope, Ledger
-    from projections import State
-    from projections.scoreboard import Scoreboard
-    from projections.ties import TieView
+    from matchledger.events import Event
+    from matchledger.ledger import Appended, Envelope, Ledger
+    from matchledger.projections import State
+    from matchledger.projections.scoreboard import Scoreboard
+    from matchledger.projections.ties import TieView
 
 app = typer.Typer(no_args_is_help=True)
 
@@ -103,8 +103,8 @@ class Options:
 def append_events(opts: Options, stream: str, events: Sequence[Event],
                   match: str | None = None) -> None:
     """Append ``events`` to ``stream`` atomically, then say what was appended and the score."""
-    from events import EventRetracted
-    from ledger import Draft
+    from matchledger.events import EventRetracted
+    from matchledger.ledger import Draft
 
     if opts.event_id is not None and len(events) > 1:
         raise CliError("--event-id names one event, but this appends several")
@@ -116,7 +116,7 @@ def append_events(opts: Options, stream: str, events: Sequence[Event],
               for e in events]
     with open_ledger(opts.db) as lg:
         if match is not None and opts.at is None and not opts.now and on_pitch:
-            from projections import query
+            from matchledger.projections import query
 
             why = query.not_live_now(lg, match, occurred)
             if why is not None:
@@ -132,8 +132,8 @@ def report(lg: Ledger, envelopes: Sequence[Envelope], new: bool, *, json_output:
     false: a resend), and the match's new score line."""
     from rich.markup import escape
 
-    from cli import render
-    from cli.live import current_match
+    from matchledger.cli import render
+    from matchledger.cli.live import current_match
 
     board = view = state = None
     if match is not None:
@@ -159,7 +159,7 @@ def appended_json(envelopes: Sequence[Envelope], new: bool,
                   board: Scoreboard | None) -> dict[str, Any]:
     """What an append answers with (``append --json``, and the web API): each event as stored,
     ``new`` false for one whose id was in the ledger already, and the match's score after."""
-    from projections import to_json
+    from matchledger.projections import to_json
 
     return {
         "appended": [{"position": e.position, "stream": e.stream, "version": e.version,
@@ -200,7 +200,7 @@ def goal(
 
     Example: matchledger append goal uel24-qf2-leg1 --team Atalanta --player Scamaca --minute 38
     """
-    from events import GoalKind, GoalScored
+    from matchledger.events import GoalKind, GoalScored
 
     if penalty and own_goal:
         raise CliError("a goal is a penalty or an own goal, not both")
@@ -227,7 +227,7 @@ def card(
 
     Example: matchledger append card uel24-qf1-leg2 --team roma --player Celik --minute 31
     """
-    from events import CardShown
+    from matchledger.events import CardShown
 
     mid = match_id(match)
     event = CardShown(team=team, player=player, card=colour, **timing(minute))
@@ -250,7 +250,7 @@ def sub(
 
     Example: matchledger append sub uel24-qf1-leg2 --team roma --off Dybala --on Azmoun --minute 63
     """
-    from events import SubstitutionMade
+    from matchledger.events import SubstitutionMade
 
     mid = match_id(match)
     event = SubstitutionMade(team=team, player_off=off, player_on=on, **timing(minute))
@@ -273,7 +273,7 @@ def kick(
 
     Example: matchledger append kick uel24-qf4-leg2 missed --team benfica --taker "Di Maria"
     """
-    from events import ShootoutKick
+    from matchledger.events import ShootoutKick
 
     mid = match_id(match)
     event = ShootoutKick(team=team, outcome=outcome, taker=taker)
@@ -324,8 +324,8 @@ def check_whistle(what: Whistle, period: Period | None) -> None:
 def whistle_events(lg: Ledger, mid: str, what: Whistle, period: Period | None) -> list[Event]:
     """The events a whistle stands for in the match as it stands (the next period to start,
     the one under way to end); the command line and the web console both blow it here."""
-    from cli.live import current_match
-    from events import MatchEnded, MatchStarted, PeriodEnded, PeriodStarted
+    from matchledger.cli.live import current_match
+    from matchledger.events import MatchEnded, MatchStarted, PeriodEnded, PeriodStarted
 
     check_whistle(what, period)
     state: State = current_match(lg, mid)[0]
@@ -375,7 +375,7 @@ def disallow(
 
     Example: matchledger append disallow uel24-qf2-leg1 last --reason "VAR: offside"
     """
-    from events import GoalDisallowed, GoalScored
+    from matchledger.events import GoalDisallowed, GoalScored
 
     mid = match_id(match)
     with open_ledger(db) as lg:
@@ -398,7 +398,7 @@ def retract(
 
     Example: matchledger append retract uel24-sf1-leg1 last --reason "wrong scorer"
     """
-    from events import EventRetracted
+    from matchledger.events import EventRetracted
 
     mid = match_id(match)
     with open_ledger(db) as lg:
@@ -462,7 +462,7 @@ def amend_event(lg: Ledger, mid: str, ref: str, changes: dict[str, Any], *, reas
     line and the web console both amend here. The same amendment sent again (the same
     reason, and the same changes to the same original, named by its id or as "last") is
     answered with the one stored, ``new`` false, and writes nothing."""
-    from ledger import Appended
+    from matchledger.ledger import Appended
 
     target = find_event(lg, mid, ref, amendable, "goal, card or kick")
     stream = f"match:{mid}"
@@ -478,7 +478,7 @@ def _amended_before(lg: Ledger, stream: str, target: str, changes: dict[str, Any
                     reason: str) -> list[Envelope] | None:
     """The retraction and replacement of an amendment already stored that ``changes`` to
     ``target`` (the original, or its standing replacement) would repeat, if there is one."""
-    from events import EventRetracted
+    from matchledger.events import EventRetracted
 
     envelopes = {e.event_id: e for e in lg.read(stream=stream)}
     retracted = {e.event.event for e in envelopes.values() if isinstance(e.event, EventRetracted)}
@@ -512,7 +512,7 @@ def abandon(
 
     Example: matchledger append abandon some-match --minute 67 --reason fog
     """
-    from events import MatchAbandoned
+    from matchledger.events import MatchAbandoned
 
     mid = match_id(match)
     event = MatchAbandoned(reason=reason, minute=minute.minute if minute else None)
@@ -551,7 +551,7 @@ def result(
 
     Example: matchledger append result some-match 2-1 --half-time 1-0 --source "BBC Sport"
     """
-    from events import ResultReported
+    from matchledger.events import ResultReported
 
     def score(text: str | None, option: str) -> tuple[int, int] | None:
         if text is None:
@@ -596,7 +596,7 @@ def standing_events(envelopes: Sequence[Envelope], wanted: Callable[[Event], boo
                     what: str) -> list[Envelope]:
     """The ``wanted`` events of a match's ``envelopes`` still standing, in log order: not
     retracted, nor (when ``what`` is "goal") disallowed; "last" names the latest of them."""
-    from events import EventRetracted, GoalDisallowed
+    from matchledger.events import EventRetracted, GoalDisallowed
 
     undone = {e.event.event for e in envelopes if isinstance(e.event, EventRetracted)}
     undone |= {e.event.goal for e in envelopes if isinstance(e.event, GoalDisallowed)
@@ -636,7 +636,7 @@ def competition(
 
     Example: matchledger append competition cup-2025 --name "The Cup" --season 2025
     """
-    from events import CompetitionCreated
+    from matchledger.events import CompetitionCreated
 
     comp = competition_id(competition_ref)
     if away_goals_in_extra_time and not away_goals:
@@ -670,7 +670,7 @@ def team(
 
     Example: matchledger append team uel-2023-24 west-ham --name "West Ham United" --alias Hammers
     """
-    from events import TeamRegistered
+    from matchledger.events import TeamRegistered
 
     comp = competition_id(competition_ref)
     event = TeamRegistered(team=team_ref, name=name, country=country, aliases=tuple(alias or ()))
@@ -691,7 +691,7 @@ def player(
 
     Example: matchledger append player uel-2023-24 --team atalanta --name "Ademola Lookman"
     """
-    from events import PlayerRegistered
+    from matchledger.events import PlayerRegistered
 
     comp = competition_id(competition_ref)
     event = PlayerRegistered(team=team_ref, name=name, aliases=tuple(alias or ()))
@@ -701,7 +701,7 @@ def player(
 
 def parse_side(text: str) -> Any:
     """A tie's side: a team, or "winner:QF4" / "winner of QF4" for an earlier tie's winner."""
-    from events import Side
+    from matchledger.events import Side
 
     lowered = text.strip().lower()
     for prefix in ("winner:", "winner of ", "winner-of-"):
@@ -726,7 +726,7 @@ def tie_drawn(
 
     Example: matchledger append tie uel-2023-24 SF1 winner:QF4 winner:QF2 --round SF
     """
-    from events import TieDrawn
+    from matchledger.events import TieDrawn
 
     comp = competition_id(competition_ref)
     event = TieDrawn(round=round_name, tie=tie_ref, legs=legs,
@@ -764,7 +764,7 @@ def fixture(
 
     Example: matchledger append fixture cup cup-final --home roma --away porto --date 2025-05-21
     """
-    from events import FixtureScheduled
+    from matchledger.events import FixtureScheduled
 
     comp, ident = competition_id(competition_ref), match_id(match)
     fields: dict[str, Any] = {name: value for name, value in (
@@ -802,8 +802,8 @@ def raw_json(
 
     Example: matchledger append json '{"stream": "match:m1", "type": "MatchStarted", "data": {}}'
     """
-    from cli.sources import stdin
-    from ledger import load_json, parse_draft
+    from matchledger.cli.sources import stdin
+    from matchledger.ledger import load_json, parse_draft
 
     obj = load_json(stdin.read() if event in (None, "-") else event)
     if isinstance(obj, dict):

@@ -29,7 +29,7 @@ import typer
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from ledger import Ledger
+    from matchledger.ledger import Ledger
 
 UTC = dt.UTC
 DEFAULT_DB = Path("matchledger.db")
@@ -138,8 +138,8 @@ def parse_moment(text: str) -> dt.datetime:
 def within_range(moment: dt.datetime) -> dt.datetime:
     """``moment`` if the ledger can hold it (the years ``ledger.limits`` allows), else the
     ValueError click reports as a bad value of the option."""
-    from ledger.errors import OutOfBounds
-    from ledger.limits import check_time
+    from matchledger.ledger.errors import OutOfBounds
+    from matchledger.ledger.limits import check_time
 
     try:
         return check_time(moment, "time")
@@ -150,8 +150,8 @@ def within_range(moment: dt.datetime) -> dt.datetime:
 def parse_kickoff(text: str) -> dt.datetime:
     """A kick-off as typed: local time with its offset, which sources give and the ledger
     keeps (``ledger.parse_time``, the strict form); without one it would be UTC, hours off."""
-    from ledger import InvalidEvent, parse_time
-    from ledger.errors import OutOfBounds
+    from matchledger.ledger import InvalidEvent, parse_time
+    from matchledger.ledger.errors import OutOfBounds
 
     try:
         return parse_time(text.strip(), "--kickoff")
@@ -215,7 +215,7 @@ def _complete(ctx: typer.Context, incomplete: str, types: set[str], field: str) 
     path = _completion_db(ctx)
     if not is_ledger_file(path):
         return []
-    from ledger import Ledger
+    from matchledger.ledger import Ledger
 
     with Ledger(path, read_only=True) as lg:
         names = {str(getattr(env.event, field)) for env in lg.read(types=types)}
@@ -330,7 +330,7 @@ def clock_time(moment: dt.datetime) -> str:
 
 def is_ledger_file(path: Path) -> bool:
     """Whether ``path`` is a ledger this version reads (opened read-only: nothing written)."""
-    from ledger import Ledger, LedgerError
+    from matchledger.ledger import Ledger, LedgerError
 
     if not path.is_file():
         return False
@@ -348,8 +348,8 @@ def open_ledger(db: Path, *, create: bool = False, read_only: bool = False,
     ``read_only`` (a command that only reads) writes nothing to the file; a file that is not
     a ledger is refused untouched either way. ``verifying``: read-only, and a ledger whose
     triggers were changed is opened for verify to say so."""
-    from ledger import Ledger, NotALedger
-    from ledger.files import kind_of
+    from matchledger.ledger import Ledger, NotALedger
+    from matchledger.ledger.files import kind_of
 
     if (kind := kind_of(db)) is not None:
         raise CliError(f"{db} is {kind}, not a ledger file")

@@ -14,12 +14,12 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from cli.common import CliError, When, console, open_ledger, parse_moment
+from matchledger.cli.common import CliError, When, console, open_ledger, parse_moment
 
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from ledger import Ledger
+    from matchledger.ledger import Ledger
 
 app = typer.Typer()
 
@@ -28,7 +28,7 @@ DRAW = "2024-03-15T12:00+01:00"
 
 
 def seed_lines() -> list[str]:
-    text = (resources.files("events") / "seed.jsonl").read_text(encoding="utf-8")
+    text = (resources.files("matchledger.events") / "seed.jsonl").read_text(encoding="utf-8")
     return [line for line in text.splitlines() if line.strip()]
 
 
@@ -56,7 +56,7 @@ def demo(
 def _run(path: Path, *, kept: bool) -> None:
     from rich.markup import escape
 
-    from ledger import import_lines
+    from matchledger.ledger import import_lines
 
     lines = seed_lines()
     with open_ledger(path, create=True) as lg:
@@ -81,9 +81,9 @@ def _story(lg: Ledger, out: Console, kept: Path | None) -> None:
     from rich.markup import escape
     from rich.rule import Rule
 
-    import projections as P
-    from cli import render
-    from cli.views import match_views
+    import matchledger.projections as P
+    from matchledger.cli import render
+    from matchledger.cli.views import match_views
 
     db = f" --db {escape(str(kept))}" if kept else ""
 

@@ -12,8 +12,8 @@ import datetime as dt
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from ledger import Ledger
-    from projections import Scoreboard, State, TieView
+    from matchledger.ledger import Ledger
+    from matchledger.projections import Scoreboard, State, TieView
 
 
 def current_match(lg: Ledger, match: str, moment: dt.datetime | None = None, **filters: Any
@@ -21,7 +21,7 @@ def current_match(lg: Ledger, match: str, moment: dt.datetime | None = None, **f
     """(state, scoreboard, tie) of ``match``, at the head of the log or as ``filters`` say
     (``as_of``, ``known_at``, ``at_position``), its clock at ``moment`` (default: ``as_of``,
     else now); a match never scheduled is an error that suggests the ids scheduled by then."""
-    from projections import query
+    from matchledger.projections import query
 
     found = query.match(lg, match, moment=moment, **filters)
     return found.state, found.board, found.tie

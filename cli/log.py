@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from cli.common import (
+from matchledger.cli.common import (
     DEFAULT_DB,
     MAX_POSITION,
     AsOf,
@@ -27,7 +27,7 @@ from cli.common import (
     json_lines_out,
     open_ledger,
 )
-from cli.store import (
+from matchledger.cli.store import (
     CompetitionOpt,
     MatchOpt,
     StreamOpt,
@@ -40,7 +40,7 @@ from cli.store import (
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from ledger import Envelope, Ledger
+    from matchledger.ledger import Envelope, Ledger
 
 app = typer.Typer()
 
@@ -151,12 +151,12 @@ class _Printer:
 
     def __call__(self, after: int, upto: int, filters: dict[str, Any]) -> None:
         if self.json:
-            from ledger import export_lines
+            from matchledger.ledger import export_lines
 
             export_lines(self.lg, json_lines_out(), after=after, at_position=upto, **filters)
             sys.stdout.flush()
             return
-        from cli import render
+        from matchledger.cli import render
 
         envelopes = list(self.lg.read(after=after, at_position=upto, **filters))
         if not self.follow:
@@ -172,8 +172,8 @@ class _Printer:
 
     def _scores(self, envelopes: list[Envelope]) -> None:
         """After a batch of match events, each touched match's score line as it now stands."""
-        from cli import render
-        from cli.live import current_match
+        from matchledger.cli import render
+        from matchledger.cli.live import current_match
 
         matches = dict.fromkeys(e.stream_id for e in envelopes if e.stream.startswith("match:"))
         for match in matches:

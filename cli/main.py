@@ -19,8 +19,8 @@ import typer
 from typer._click import exceptions as click_exceptions
 from typer.core import TyperGroup
 
-from cli import append, demo, helptext, log, rebuild, serve, store, trust, views
-from cli.common import ENV_TZ, CliError, one_line, printable, set_zone
+from matchledger.cli import append, demo, helptext, log, rebuild, serve, store, trust, views
+from matchledger.cli.common import ENV_TZ, CliError, one_line, printable, set_zone
 
 helptext.tidy()
 
@@ -30,8 +30,8 @@ EXIT_USAGE = 2  # the command line itself is wrong (click's convention)
 
 def _user_errors() -> tuple[type[BaseException], ...]:
     """The root errors of every layer: what a user's mistake raises (imported when needed)."""
-    from ledger import LedgerError
-    from projections import ProjectionError
+    from matchledger.ledger import LedgerError
+    from matchledger.projections import ProjectionError
 
     return (CliError, LedgerError, ProjectionError, sqlite3.Error, OSError)
 
@@ -45,8 +45,8 @@ def check_arguments(args: Sequence[str]) -> None:
     name alike would break SQLite, the output or the ledger on its way through."""
     if all(arg.isascii() for arg in args):  # nearly always: nothing to import
         return
-    from ledger import LedgerError
-    from ledger.limits import check_text
+    from matchledger.ledger import LedgerError
+    from matchledger.ledger.limits import check_text
 
     for i, arg in enumerate(args):
         option, eq, value = arg.partition("=")
@@ -154,5 +154,5 @@ app.add_typer(rebuild.app)
 app.add_typer(serve.app)
 
 
-if __name__ == "__main__":  # python -m cli.main
+if __name__ == "__main__":  # python -m matchledger.cli.main
     app()

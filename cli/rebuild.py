@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from cli.common import (
+from matchledger.cli.common import (
     DEFAULT_DB,
     CliError,
     Db,
@@ -28,7 +28,7 @@ from cli.common import (
 )
 
 if TYPE_CHECKING:
-    from projections import Projector
+    from matchledger.projections import Projector
 
 app = typer.Typer()
 
@@ -63,7 +63,7 @@ def rebuild(
 
     Example: matchledger rebuild --db demo.db
     """
-    from projections import Projector
+    from matchledger.projections import Projector
 
     if projection is not None and projection.removeprefix("rm_") not in PROJECTIONS:
         raise CliError(f"unknown projection {projection!r}; known: {', '.join(PROJECTIONS)}")
@@ -85,7 +85,7 @@ def rebuild(
         elif json_output:
             emit_json(summary)
         else:
-            from cli import render
+            from matchledger.cli import render
 
             verb = "caught up" if incremental else "rebuilt"
             out = console()

@@ -5,10 +5,10 @@ nothing here reads the ledger.
 
     >>> import os, tempfile
     >>> from importlib import resources
-    >>> from ledger import Ledger, import_file
-    >>> from projections import scoreboard, state_at, tie
+    >>> from matchledger.ledger import Ledger, import_file
+    >>> from matchledger.projections import scoreboard, state_at, tie
     >>> with Ledger(os.path.join(tempfile.mkdtemp(), "doc.db")) as ledger:
-    ...     _ = import_file(ledger, str(resources.files("events") / "seed.jsonl"))
+    ...     _ = import_file(ledger, str(resources.files("matchledger.events") / "seed.jsonl"))
     ...     state = state_at(ledger)
     >>> board, tie_view = scoreboard(state, "uel24-qf4-leg2"), tie(state, "QF4")
     >>> score_line(board, tie_view, Names(state))
@@ -28,7 +28,7 @@ from rich.table import Table
 from rich.text import Text
 from rich.tree import Tree
 
-from events import (
+from matchledger.events import (
     CardShown,
     CompetitionCreated,
     Event,
@@ -50,10 +50,10 @@ from events import (
     TeamRegistered,
     TieDrawn,
 )
-from events.rules import Booking, Substitution
-from events.team import Team
-from ledger import Envelope, Registry, normalise
-from projections import (
+from matchledger.events.rules import Booking, Substitution
+from matchledger.events.team import Team
+from matchledger.ledger import Envelope, Registry, normalise
+from matchledger.projections import (
     KINDS,
     Bracket,
     Current,
@@ -66,8 +66,8 @@ from projections import (
     TeamRecord,
     TieView,
 )
-from projections.listing import MatchLine
-from projections.scoreboard import GoalLine
+from matchledger.projections.listing import MatchLine
+from matchledger.projections.scoreboard import GoalLine
 
 Score = tuple[int, int]
 
@@ -124,7 +124,7 @@ def day(moment: dt.date | None) -> str:
 
 def kickoff_text(kickoff: dt.datetime | None, date: dt.date | None) -> str:
     """A kick-off in its local time with its offset, or in the zone of ``--tz`` if given."""
-    from cli.common import shown_in_zone
+    from matchledger.cli.common import shown_in_zone
 
     if kickoff is not None and (local := shown_in_zone(kickoff)) is not None:
         return f"{local.day} {local:%b %Y %H:%M %Z}"
@@ -631,14 +631,14 @@ def describe(event: Event) -> str:
 
 def utc(moment: dt.datetime) -> str:
     """A moment as the log shows it, in the zone of ``--tz`` (UTC unless given)."""
-    from cli.common import clock_time
+    from matchledger.cli.common import clock_time
 
     return clock_time(moment)
 
 
 def log_table(envelopes: Sequence[Envelope], *, show_stream: bool = True,
               title: str | None = None) -> Table:
-    from cli.common import zone_label
+    from matchledger.cli.common import zone_label
 
     table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
     table.add_column("pos", justify="right", no_wrap=True)
@@ -666,7 +666,7 @@ def log_line(env: Envelope, *, show_stream: bool = True) -> Text:
     if show_stream:
         text.append(f"{env.stream} ")
     text.append(f"v{env.version} ", style="dim")
-    from cli.common import zone_label
+    from matchledger.cli.common import zone_label
 
     text.append(f"{utc(env.occurred_at)} {zone_label()} ")
     text.append(f"{env.type} ", style="cyan")

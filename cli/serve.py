@@ -13,7 +13,7 @@ from typing import Annotated
 
 import typer
 
-from cli.common import DEFAULT_DB, CliError, Db, is_ledger_file
+from matchledger.cli.common import DEFAULT_DB, CliError, Db, is_ledger_file
 
 ENV_TOKEN = "MATCHLEDGER_TOKEN"
 
@@ -48,7 +48,7 @@ def serve(
         raise CliError("--token: use at least 8 characters")
     made = token is None
     token = secrets.token_urlsafe(18) if token is None else token.strip()
-    from cli import server
+    from matchledger.cli import server
 
     try:
         sock = server.bind(host, port)

@@ -44,8 +44,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from cli import render
-from cli.append import (
+from matchledger.cli import render
+from matchledger.cli.append import (
     Whistle,
     amend_event,
     amendable,
@@ -54,8 +54,8 @@ from cli.append import (
     standing_events,
     whistle_events,
 )
-from cli.common import CliError, one_line, parse_moment
-from events import (
+from matchledger.cli.common import CliError, one_line, parse_moment
+from matchledger.events import (
     Card,
     CardShown,
     EventRetracted,
@@ -67,8 +67,8 @@ from events import (
     ShootoutKick,
     SubstitutionMade,
 )
-from events.rules import Booking, Substitution
-from ledger import (
+from matchledger.events.rules import Booking, Substitution
+from matchledger.ledger import (
     Appended,
     ConcurrencyConflict,
     Draft,
@@ -80,7 +80,7 @@ from ledger import (
     export_lines,
     parse_draft,
 )
-from projections import (
+from matchledger.projections import (
     KINDS,
     AmbiguousTie,
     ProjectionError,
@@ -90,8 +90,8 @@ from projections import (
     state_at,
     to_json,
 )
-from projections.listing import STATUSES
-from projections.scoreboard import GoalLine, scoreboard
+from matchledger.projections.listing import STATUSES
+from matchledger.projections.scoreboard import GoalLine, scoreboard
 
 WEB = Path(__file__).with_name("web")  # templates and static files, shipped as package data
 BODY_LIMIT = 64 * 1024  # bytes: an event is a few hundred

@@ -26,12 +26,12 @@ from typing import IO, TYPE_CHECKING, Any
 
 import attrs
 
-from cli.common import CliError
+from matchledger.cli.common import CliError
 
 if TYPE_CHECKING:
-    from events import TieRules
-    from ledger import Ledger
-    from ledger.sources import ImportSummary
+    from matchledger.events import TieRules
+    from matchledger.ledger import Ledger
+    from matchledger.ledger.sources import ImportSummary
 
 JSONL = "jsonl"
 STATSBOMB = "statsbomb"  # ledger.sources.STATSBOMB, without importing the importers
@@ -50,7 +50,7 @@ class Format(enum.StrEnum):
 
 def format_of_text(head: str, name: str) -> str:
     """The format of a file whose first lines are ``head``: JSON Lines, or openfootball's."""
-    from ledger.sources import JSON, detect_format, looks_like_statsbomb
+    from matchledger.ledger.sources import JSON, detect_format, looks_like_statsbomb
 
     if name.lower().endswith((".jsonl", ".ndjson")):
         return JSONL
@@ -156,7 +156,7 @@ class SourceOptions:
 
     def rules(self, name: str, season: str | None) -> TieRules | None:
         """The tie rules: the season's defaults with what was typed changed, or None."""
-        from ledger.sources import default_rules
+        from matchledger.ledger.sources import default_rules
 
         if self.away_goals is None and self.points_for_win is None:
             return None  # plan_import picks the defaults and says so
@@ -173,7 +173,7 @@ def source_options(*, alias: Iterable[str], aliases_file: Path | None,
                    round_kind: Iterable[str], **given: Any) -> SourceOptions:
     """``SourceOptions`` from the command line: ``NAME=team-id`` flags and file lines,
     ``ROUND=league|knockout`` flags."""
-    from ledger.sources import parse_aliases
+    from matchledger.ledger.sources import parse_aliases
 
     lines = list(alias)
     if aliases_file is not None:
@@ -193,7 +193,7 @@ def source_options(*, alias: Iterable[str], aliases_file: Path | None,
 def statsbomb_groups(sources: list[tuple[str, str]]) -> list[tuple[list[str], str]]:
     """The files to import, each a list: a StatsBomb events file with the line-ups and match
     records given after it (or before it, when it comes first), every other file alone."""
-    from ledger.sources import SourceError, statsbomb_kind
+    from matchledger.ledger.sources import SourceError, statsbomb_kind
 
     groups: list[tuple[list[str], str]] = []
     waiting: list[str] = []  # StatsBomb companions given before any events file
@@ -228,7 +228,7 @@ def import_source_file(lg: Ledger, file: str | list[str], fmt: str, options: Sou
                        ) -> ImportSummary:
     """One Football.TXT or football.json file (``-``: stdin), or one StatsBomb match (its
     events file with its companions), into ``lg``, in one transaction."""
-    from ledger.sources import (
+    from matchledger.ledger.sources import (
         AmbiguousTeam,
         DuplicateMatches,
         append_plan,

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from cli.common import (
+from matchledger.cli.common import (
     DEFAULT_DB,
     MAX_POSITION,
     AsOf,
@@ -38,7 +38,7 @@ from cli.common import (
     open_ledger,
     printable,
 )
-from cli.sources import (
+from matchledger.cli.sources import (
     JSONL,
     STATSBOMB,
     STDIN,
@@ -53,8 +53,8 @@ from cli.sources import (
 )
 
 if TYPE_CHECKING:
-    from ledger import ImportReport, Ledger
-    from projections import ReadModelReport
+    from matchledger.ledger import ImportReport, Ledger
+    from matchledger.projections import ReadModelReport
 
 PANEL = "Ledger"
 app = typer.Typer()
@@ -146,7 +146,7 @@ def import_(
 
     Example: matchledger import 2023-24/el.txt de.1.json --alias "Bayer 04 Leverkusen=leverkusen"
     """
-    from ledger import LedgerError, new_ledger
+    from matchledger.ledger import LedgerError, new_ledger
 
     options = source_options(
         alias=alias or (), aliases_file=aliases_file, round_kind=round_kind or (),
@@ -217,7 +217,7 @@ def import_(
 
 def _import_jsonl(lg: Ledger, file: str, advance: Callable[[int], None] | None
                   ) -> ImportReport:
-    from ledger import LedgerError, import_lines
+    from matchledger.ledger import LedgerError, import_lines
 
     name = "stdin" if file == STDIN else file
     try:
@@ -233,7 +233,7 @@ def _import_jsonl(lg: Ledger, file: str, advance: Callable[[int], None] | None
 
 def _stopped(error: BaseException, file: str, kept: list[str], untried: int) -> str:
     """The error of the file that stopped an import of several, and what stayed imported."""
-    from cli.common import one_line
+    from matchledger.cli.common import one_line
 
     later = f"; the {untried} file(s) after it were not imported" if untried else ""
     return (f"{one_line(error)} (nothing of {file} was written{later}; the "
@@ -284,7 +284,7 @@ def stream_filters(stream: str | None, match: str | None,
 def known_streams(lg: Ledger, filters: dict[str, Any]) -> None:
     """An unknown match or competition in ``filters`` is an error naming the close ones,
     rather than "no events": a mistyped id is the likelier story."""
-    from cli.views import unknown
+    from matchledger.cli.views import unknown
 
     stream = filters.get("stream") or ""
     kind, _, ident = stream.partition(":")
@@ -312,7 +312,7 @@ AfterOpt = Annotated[int, typer.Option(
 def type_filter(types: list[str] | None) -> dict[str, Any]:
     if not types:
         return {}
-    from events import EVENT_TYPES
+    from matchledger.events import EVENT_TYPES
 
     unknown = [t for t in types if t not in EVENT_TYPES]
     if unknown:
@@ -338,7 +338,7 @@ def export(
 
     Example: matchledger export --match uel24-qf4-leg2 --type ShootoutKick
     """
-    from ledger import export_lines, whole_file
+    from matchledger.ledger import export_lines, whole_file
 
     filters = {**stream_filters(stream, match, competition), **type_filter(types),
                "after": after, "as_of": as_of, "known_at": known_at, "at_position": at_position}
@@ -411,7 +411,7 @@ def verify(
 
     Example: matchledger verify --db demo.db --anchor demo.anchor --key ledger-key.pub
     """
-    from ledger import Anchor, load_public_key
+    from matchledger.ledger import Anchor, load_public_key
 
     anchors = [Anchor.parse(text) for text in head or ()]
     anchors += [Anchor.load(path) for path in anchor or ()]
@@ -447,7 +447,7 @@ def stats(db: Db = DEFAULT_DB, json_output: Json = False) -> None:
 
     Example: matchledger stats --db demo.db --json
     """
-    from cli import render
+    from matchledger.cli import render
 
     with open_ledger(db, read_only=True) as lg:
         data = ledger_stats(lg)
@@ -494,7 +494,7 @@ ReadModelsOpt = Annotated[bool, typer.Option(
 
 def check_models(lg: Ledger, bars: ProgressBar) -> ReadModelReport:
     """The read models of ``lg`` checked against its log (``projections.check_read_models``)."""
-    from projections import check_read_models
+    from matchledger.projections import check_read_models
 
     return check_read_models(lg, progress=bars.tracker("recomputing the read models"))
 
@@ -530,7 +530,7 @@ def models_verdict(db: Path, report: ReadModelReport, json_output: bool) -> None
 
 def ledger_stats(lg: Ledger) -> dict[str, Any]:
     """The ledger's own statistics plus how far the read models have caught up."""
-    from projections import checkpoint
+    from matchledger.projections import checkpoint
 
     return {**lg.stats(), "read_models_position": checkpoint(lg.db)}
 

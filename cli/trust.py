@@ -13,7 +13,7 @@ from typing import Annotated
 
 import typer
 
-from cli.common import DEFAULT_DB, CliError, Db, Json, console, emit_json, open_ledger
+from matchledger.cli.common import DEFAULT_DB, CliError, Db, Json, console, emit_json, open_ledger
 
 PANEL = "Ledger"
 app = typer.Typer()
@@ -58,7 +58,7 @@ def keygen(
 
     Example: matchledger keygen ~/.matchledger/ledger-key
     """
-    from ledger import make_keys
+    from matchledger.ledger import make_keys
 
     public, key_id = make_keys(private)
     console().print(f"private key {private} (keep it secret, outside the ledger), public key "
@@ -79,7 +79,7 @@ def checkpoint(
 
     Example: matchledger checkpoint --key ~/.matchledger/ledger-key --db demo.db
     """
-    from ledger import load_private_key
+    from matchledger.ledger import load_private_key
 
     private = load_private_key(key)
     if db.exists() and key.exists() and db.samefile(key):

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from cli.common import (
+from matchledger.cli.common import (
     DEFAULT_DB,
     MAX_POSITION,
     AsOf,
@@ -38,7 +38,7 @@ from cli.common import (
 )
 
 if TYPE_CHECKING:
-    from projections import Scoreboard, State, TieView
+    from matchledger.projections import Scoreboard, State, TieView
 
 PANEL = "Views (all take --as-of, --known-at, --at-position, --json)"
 
@@ -50,7 +50,7 @@ app = typer.Typer()
 
 def suggest(name: str, known: Iterable[str], what: str, when: When | None = None) -> str:
     """The tail of an error about ``name`` (``projections.query.suggest``)."""
-    from projections.query import suggest as suggest_in
+    from matchledger.projections.query import suggest as suggest_in
 
     return suggest_in(name, known, what, when.then() if when else "")
 
@@ -58,21 +58,21 @@ def suggest(name: str, known: Iterable[str], what: str, when: When | None = None
 def unknown(kind: str, name: str, known: Iterable[str], when: When | None = None,
             where: str = "") -> Exception:
     """The error for a match, competition or tie (``projections.query.unknown``)."""
-    from projections.query import unknown as unknown_in
+    from matchledger.projections.query import unknown as unknown_in
 
     return unknown_in(kind, name, known, when.then() if when else "", where)
 
 
 def match_views(state: State, match: str) -> tuple[Scoreboard, TieView | None]:
     """A match's scoreboard and, when it is a leg of a tie, the tie."""
-    from projections.query import match_views as views_of
+    from matchledger.projections.query import match_views as views_of
 
     return views_of(state, match)
 
 
 def query() -> ModuleType:
     """The query layer, its states frozen out of the cycle collector: a command asks once."""
-    from projections import query as Q
+    from matchledger.projections import query as Q
 
     Q.freeze_loaded_states()
     return Q
@@ -100,8 +100,8 @@ def score(
 
     Example: matchledger score uel24-qf4-leg2 --as-of 2024-04-18T21:30
     """
-    from cli import render
-    from projections import to_json
+    from matchledger.cli import render
+    from matchledger.projections import to_json
 
     when = When(as_of, known_at, at_position)
     with open_ledger(db, read_only=True) as lg:
@@ -142,9 +142,9 @@ def matches(
 
     Example: matchledger matches --competition uel-2023-24 --round QF --status finished
     """
-    import projections as P
-    from cli import render
-    from projections.listing import STATUSES
+    import matchledger.projections as P
+    from matchledger.cli import render
+    from matchledger.projections.listing import STATUSES
 
     if status is not None and status.lower() not in STATUSES:
         raise CliError(f"--status {status!r}: use {', '.join(STATUSES)}")
@@ -178,8 +178,8 @@ def tie(
 
     Example: matchledger tie QF4 --as-of 2024-04-12
     """
-    import projections as P
-    from cli import render
+    import matchledger.projections as P
+    from matchledger.cli import render
 
     when = When(as_of, known_at, at_position)
     comp = competition_id(competition) if competition else None
@@ -208,8 +208,8 @@ def bracket(
 
     Example: matchledger bracket uel-2023-24 --as-of 2024-04-12
     """
-    import projections as P
-    from cli import render
+    import matchledger.projections as P
+    from matchledger.cli import render
 
     when = When(as_of, known_at, at_position)
     with open_ledger(db, read_only=True) as lg:
@@ -244,8 +244,8 @@ def table(
 
     Example: matchledger table uel-2023-24 --as-of 2024-04-19
     """
-    import projections as P
-    from cli import render
+    import matchledger.projections as P
+    from matchledger.cli import render
 
     when = When(as_of, known_at, at_position)
     comp = competition_id(competition)
@@ -277,8 +277,8 @@ def teams(
 
     Example: matchledger teams --competition bundesliga-2023-24
     """
-    from cli import render
-    from projections import to_json
+    from matchledger.cli import render
+    from matchledger.projections import to_json
 
     when = When(as_of, known_at, at_position)
     comp = None if competition is None else competition_id(competition)
@@ -315,8 +315,8 @@ def streaks(
 
     Example: matchledger streaks Leverkusen --as-of 2024-04-19
     """
-    import projections as P
-    from cli import render
+    import matchledger.projections as P
+    from matchledger.cli import render
 
     when = When(as_of, known_at, at_position)
     comp = None if competition is None else competition_id(competition)
@@ -372,8 +372,8 @@ def players(
 
     Example: matchledger players --competition uel-2023-24 --top 5
     """
-    import projections as P
-    from cli import render
+    import matchledger.projections as P
+    from matchledger.cli import render
 
     when = When(as_of, known_at, at_position)
     with open_ledger(db, read_only=True) as lg:

@@ -4,7 +4,7 @@ Type names are the class names and never change; old stored shapes are lifted by
 ``events.upcasting``. The match rules (a state machine) live in ``events.rules``.
 """
 
-from events.catalogue import (
+from matchledger.events.catalogue import (
     ALL_EVENTS,
     COMPETITION_EVENTS,
     MATCH_EVENTS,
@@ -34,7 +34,7 @@ from events.catalogue import (
     TieDrawn,
     TieRules,
 )
-from events.upcasting import schema_version, upcast
+from matchledger.events.upcasting import schema_version, upcast
 
 EVENT_TYPES: dict[str, type[Event]] = {cls.__name__: cls for cls in ALL_EVENTS}
 

@@ -25,8 +25,8 @@ from collections.abc import Sequence
 
 import attrs
 
-from events.catalogue import Period
-from events.rules import PERIOD_MINUTES
+from matchledger.events.catalogue import Period
+from matchledger.events.rules import PERIOD_MINUTES
 
 EXTRA_TIME = (Period.EXTRA_FIRST, Period.EXTRA_SECOND)
 MOST_ADDED = 30  # more stoppage time than any period has had: past it, "45+'"

@@ -25,7 +25,7 @@ from typing import Any, Generic, Protocol, TypeVar
 
 import attrs
 
-from events.catalogue import (
+from matchledger.events.catalogue import (
     Card,
     CardShown,
     Event,
@@ -45,7 +45,7 @@ from events.catalogue import (
     SubstitutionMade,
     TieRules,
 )
-from events.tie import Played, TieLeg, ahead_in_tie, decide_tie
+from matchledger.events.tie import Played, TieLeg, ahead_in_tie, decide_tie
 
 
 class RuleViolation(Exception):

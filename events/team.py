@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import attrs
 
-from events.catalogue import TeamRegistered
+from matchledger.events.catalogue import TeamRegistered
 
 
 @attrs.frozen(kw_only=True)

@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable, Sequence
 
 import attrs
 
-from events.catalogue import Side, TieRules
+from matchledger.events.catalogue import Side, TieRules
 
 Score = tuple[int, int]
 

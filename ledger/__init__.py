@@ -12,9 +12,9 @@ idempotency, the hash chain, with no rules; ``Ledger`` is that store with the ju
 (``ledger.validate``) deciding on admission inside its transactions (``Admission``).
 """
 
-from events.team import Team
-from ledger.envelope import Draft, Envelope, from_micros, new_event_id, to_micros
-from ledger.errors import (
+from matchledger.events.team import Team
+from matchledger.ledger.envelope import Draft, Envelope, from_micros, new_event_id, to_micros
+from matchledger.ledger.errors import (
     ConcurrencyConflict,
     DuplicateEvent,
     InvalidEvent,
@@ -24,7 +24,7 @@ from ledger.errors import (
     UnknownMatch,
     UnknownTeam,
 )
-from ledger.eventstore import (
+from matchledger.ledger.eventstore import (
     NO_STREAM,
     Admission,
     AdmitAll,
@@ -34,7 +34,7 @@ from ledger.eventstore import (
     StoredDraft,
     StreamRun,
 )
-from ledger.io import (
+from matchledger.ledger.io import (
     ImportReport,
     export_lines,
     import_file,
@@ -44,9 +44,9 @@ from ledger.io import (
     parse_json,
     parse_time,
 )
-from ledger.store import Ledger, VerifyReport, new_ledger
-from ledger.teams import Registry, normalise
-from ledger.trust import (
+from matchledger.ledger.store import Ledger, VerifyReport, new_ledger
+from matchledger.ledger.teams import Registry, normalise
+from matchledger.ledger.trust import (
     Anchor,
     Checkpoint,
     TrustError,

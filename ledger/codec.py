@@ -3,7 +3,7 @@
 Events are tagged by their stable type name (the class name), never by module path, and fields
 left at their default are omitted, which keeps stored rows small.
 
-    >>> from events import GoalScored
+    >>> from matchledger.events import GoalScored
     >>> encode(GoalScored(team="roma", player="Gianluca Mancini", minute=17))
     ('GoalScored', 2, {'team': 'roma', 'player': 'Gianluca Mancini', 'minute': 17})
 """
@@ -17,8 +17,8 @@ import cattrs
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn
 from cattrs.preconf.json import make_converter
 
-from events import ALL_EVENTS, EVENT_TYPES, Event, schema_version, upcast
-from events.catalogue import Side, TieRules
+from matchledger.events import ALL_EVENTS, EVENT_TYPES, Event, schema_version, upcast
+from matchledger.events.catalogue import Side, TieRules
 
 converter = make_converter(forbid_extra_keys=True)
 

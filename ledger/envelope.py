@@ -13,10 +13,10 @@ from typing import Any
 
 import attrs
 
-from events import Event
-from ledger.errors import InvalidEvent
-from ledger.jsontext import loads
-from ledger.limits import check_draft
+from matchledger.events import Event
+from matchledger.ledger.errors import InvalidEvent
+from matchledger.ledger.jsontext import loads
+from matchledger.ledger.limits import check_draft
 
 UTC = dt.UTC
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=UTC)

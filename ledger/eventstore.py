@@ -7,7 +7,7 @@ chain. It knows nothing of football: whoever decides on admission (``Admission``
 every event as it is sent.
 
     >>> import datetime as dt, tempfile, os
-    >>> from events import CompetitionCreated
+    >>> from matchledger.events import CompetitionCreated
     >>> store = EventStore(os.path.join(tempfile.mkdtemp(), "doc.db"))
     >>> [env.position for env in store.append("competition:cup", [Draft(
     ...     event=CompetitionCreated(competition="cup", name="Cup", season="2024"),
@@ -36,20 +36,26 @@ from typing import Any, NoReturn, Protocol, Self
 import attrs
 import sqlite_utils
 
-from events import Event
-from ledger.codec import encode
-from ledger.envelope import UTC, Draft, Envelope, StoredMeta, from_micros, to_micros
-from ledger.errors import (
+from matchledger.events import Event
+from matchledger.ledger.codec import encode
+from matchledger.ledger.envelope import UTC, Draft, Envelope, StoredMeta, from_micros, to_micros
+from matchledger.ledger.errors import (
     ConcurrencyConflict,
     DuplicateEvent,
     InvalidEvent,
     LedgerError,
     NotALedger,
 )
-from ledger.files import cannot_write, check_schema, kind_of, marker_pragmas, open_read_only
-from ledger.jsontext import dumps, dumps_data
-from ledger.limits import check_schema_version
-from ledger.validate import decode_stored
+from matchledger.ledger.files import (
+    cannot_write,
+    check_schema,
+    kind_of,
+    marker_pragmas,
+    open_read_only,
+)
+from matchledger.ledger.jsontext import dumps, dumps_data
+from matchledger.ledger.limits import check_schema_version
+from matchledger.ledger.validate import decode_stored
 
 NO_STREAM = -1  # expected_version of a stream that must not exist yet
 GENESIS = bytes(32)

@@ -22,7 +22,7 @@ import sqlite3
 import stat
 from pathlib import Path
 
-from ledger.errors import LedgerError, NotALedger
+from matchledger.ledger.errors import LedgerError, NotALedger
 
 APPLICATION_ID = 0x4D4C4447  # "MLDG" in the SQLite header: a matchledger ledger
 LEDGER_FORMAT = 1  # PRAGMA user_version of the ledgers this code writes (0: before it had one)

@@ -21,14 +21,14 @@ from typing import IO, Any
 
 import attrs
 
-from events import schema_version
-from ledger.envelope import Draft, to_micros
-from ledger.errors import InvalidEvent, LedgerError
-from ledger.eventstore import StoredDraft, StreamRun, chain_hash, iso, stored_texts
-from ledger.jsontext import dumps_data, loads
-from ledger.limits import check_time
-from ledger.store import Ledger
-from ledger.validate import decode_data
+from matchledger.events import schema_version
+from matchledger.ledger.envelope import Draft, to_micros
+from matchledger.ledger.errors import InvalidEvent, LedgerError
+from matchledger.ledger.eventstore import StoredDraft, StreamRun, chain_hash, iso, stored_texts
+from matchledger.ledger.jsontext import dumps_data, loads
+from matchledger.ledger.limits import check_time
+from matchledger.ledger.store import Ledger
+from matchledger.ledger.validate import decode_data
 
 # the namespace of the ids given to imported events sent without one
 _IMPORTED = uuid.uuid5(uuid.NAMESPACE_URL, "matchledger:jsonl-import")

@@ -24,8 +24,8 @@ from typing import Any
 
 import attrs
 
-from events import Event
-from ledger.errors import OutOfBounds
+from matchledger.events import Event
+from matchledger.ledger.errors import OutOfBounds
 
 FIRST_YEAR, LAST_YEAR = 1850, 2200  # of any time or date the ledger holds or is asked about
 EARLIEST = dt.datetime(FIRST_YEAR, 1, 1, tzinfo=dt.UTC)

@@ -3,7 +3,7 @@ the game's rules, deciding inside the store's write transaction; and what is ask
 as a whole: fixtures, ties and competitions by id, the registry, checkpoints, ``verify``.
 
     >>> import tempfile, os
-    >>> from events import MatchStarted
+    >>> from matchledger.events import MatchStarted
     >>> with Ledger(os.path.join(tempfile.mkdtemp(), "doc.db")) as lg:
     ...     lg.append("match:nowhere", [MatchStarted()])  # doctest: +ELLIPSIS
     Traceback (most recent call last):
@@ -24,15 +24,15 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from events import Event, EventRetracted, FixtureScheduled, MatchStarted
-from events.rules import RuleViolation, amended
-from ledger.envelope import UTC, Draft, Envelope
-from ledger.errors import (
+from matchledger.events import Event, EventRetracted, FixtureScheduled, MatchStarted
+from matchledger.events.rules import RuleViolation, amended
+from matchledger.ledger.envelope import UTC, Draft, Envelope
+from matchledger.ledger.errors import (
     InvalidEvent,
     LedgerError,
     RuleBroken,
 )
-from ledger.eventstore import (
+from matchledger.ledger.eventstore import (
     _COLUMNS,
     CLOCK_SLACK,
     GENESIS,
@@ -45,12 +45,12 @@ from ledger.eventstore import (
     chain_hash,
     iso,
 )
-from ledger.files import (
+from matchledger.ledger.files import (
     read_only_uri,
 )
-from ledger.jsontext import loads
-from ledger.teams import Registry
-from ledger.trust import (
+from matchledger.ledger.jsontext import loads
+from matchledger.ledger.teams import Registry
+from matchledger.ledger.trust import (
     CHECKPOINT_TRIGGERS,
     CHECKPOINTS_SCHEMA,
     Anchor,
@@ -60,7 +60,7 @@ from ledger.trust import (
     signature_holds,
     stored_checkpoints,
 )
-from ledger.validate import (
+from matchledger.ledger.validate import (
     Judge,
     allowed_in,
     decode_data,

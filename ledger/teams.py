@@ -22,9 +22,9 @@ from types import MappingProxyType
 
 import attrs
 
-from events import Event, PlayerRegistered, TeamRegistered
-from events.team import Team, registered
-from ledger.errors import RuleBroken, UnknownTeam
+from matchledger.events import Event, PlayerRegistered, TeamRegistered
+from matchledger.events.team import Team, registered
+from matchledger.ledger.errors import RuleBroken, UnknownTeam
 
 _SUFFIX = re.compile(r"\s*\([^)]*\)\s*$")
 _NON_WORD = re.compile(r"[\W_]+")

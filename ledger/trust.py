@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, TextIO
 
 import attrs
 
-from ledger.errors import LedgerError
+from matchledger.ledger.errors import LedgerError
 
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import (

@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 
 import attrs
 
-from events import (
+from matchledger.events import (
     CompetitionCreated,
     Event,
     EventRetracted,
@@ -28,7 +28,7 @@ from events import (
     TieDrawn,
     TieRules,
 )
-from events.catalogue import (
+from matchledger.events.catalogue import (
     CardShown,
     GoalDisallowed,
     GoalScored,
@@ -41,7 +41,7 @@ from events.catalogue import (
     ShootoutKick,
     SubstitutionMade,
 )
-from events.rules import (
+from matchledger.events.rules import (
     MatchState,
     RuleViolation,
     TieContext,
@@ -52,13 +52,13 @@ from events.rules import (
     through,
     typed_late,
 )
-from events.tie import Played, TieLeg, candidates, home_side
-from ledger.codec import decode, explain
-from ledger.envelope import from_micros, to_micros
-from ledger.errors import InvalidEvent, RuleBroken, UnknownMatch
-from ledger.jsontext import loads
-from ledger.limits import MAX_ID, check_text
-from ledger.teams import SLUG, Registry, need_letters
+from matchledger.events.tie import Played, TieLeg, candidates, home_side
+from matchledger.ledger.codec import decode, explain
+from matchledger.ledger.envelope import from_micros, to_micros
+from matchledger.ledger.errors import InvalidEvent, RuleBroken, UnknownMatch
+from matchledger.ledger.jsontext import loads
+from matchledger.ledger.limits import MAX_ID, check_text
+from matchledger.ledger.teams import SLUG, Registry, need_letters
 
 COMPETITION_TYPES = frozenset(
     {"CompetitionCreated", "TeamRegistered", "PlayerRegistered", "TieDrawn", "FixtureScheduled"}

@@ -6,7 +6,7 @@ each match's ``MatchState`` — and every projection is a view of it: ``scoreboa
 objects; ``to_json`` gives their JSON contract.
 
     >>> import datetime as dt
-    >>> from projections.testing import MemoryLog, sample_log
+    >>> from matchledger.projections.testing import MemoryLog, sample_log
     >>> ledger = MemoryLog(sample_log().envelopes)        # or a ledger.Ledger
     >>> state = state_at(ledger, as_of=dt.datetime(2024, 4, 12, tzinfo=dt.UTC))
     >>> [t.aggregate for t in bracket(state, "uel-2023-24").rounds[0].ties]
@@ -23,10 +23,10 @@ are caught up to the head of the log, and says None once they are behind.
 (``query.bracket(ledger, "uel-2023-24", as_of=...)``), choosing how to answer it.
 """
 
-from projections import query
-from projections.audit import Difference, ReadModelReport, check_read_models
-from projections.clock import with_clock
-from projections.errors import (
+from matchledger.projections import query
+from matchledger.projections.audit import Difference, ReadModelReport, check_read_models
+from matchledger.projections.clock import with_clock
+from matchledger.projections.errors import (
     AmbiguousTie,
     CheckpointMoved,
     ProjectionError,
@@ -37,9 +37,9 @@ from projections.errors import (
     UnknownTeam,
     UnknownTie,
 )
-from projections.jsonify import dumps, to_json
-from projections.listing import MatchLine, matches
-from projections.records import (
+from matchledger.projections.jsonify import dumps, to_json
+from matchledger.projections.listing import MatchLine, matches
+from matchledger.projections.records import (
     KINDS,
     PlayerRecord,
     Streak,
@@ -52,9 +52,9 @@ from projections.records import (
     table,
     team_record,
 )
-from projections.scoreboard import Scoreboard, scoreboard
-from projections.state import State, fold, fold_all
-from projections.store import (
+from matchledger.projections.scoreboard import Scoreboard, scoreboard
+from matchledger.projections.state import State, fold, fold_all
+from matchledger.projections.store import (
     Current,
     LogReader,
     Progress,
@@ -70,7 +70,16 @@ from projections.store import (
     snapshots,
     state_at,
 )
-from projections.ties import Bracket, Leg, PathStep, RoundView, SideView, TieView, bracket, tie
+from matchledger.projections.ties import (
+    Bracket,
+    Leg,
+    PathStep,
+    RoundView,
+    SideView,
+    TieView,
+    bracket,
+    tie,
+)
 
 __all__ = [
     "KINDS",

@@ -6,8 +6,8 @@ a temporary file, never the ledger's, and names each row that differs, by table 
 it folds the log once more, stopping at every stored snapshot, and checks what the snapshot
 says of that moment (its bounds and hash, the parts valid there, the scopes of those written).
 
-    >>> from projections.testing import MemoryLog, sample_log
-    >>> from projections.store import rebuild
+    >>> from matchledger.projections.testing import MemoryLog, sample_log
+    >>> from matchledger.projections.store import rebuild
     >>> log = MemoryLog(sample_log().envelopes)
     >>> _ = rebuild(log)
     >>> _ = log.db.execute("UPDATE rm_player SET goals = 51 WHERE player = 'Paulo Dybala'")
@@ -25,12 +25,12 @@ from typing import Any
 import attrs
 import sqlite_utils
 
-from ledger.envelope import Envelope, to_micros
-from ledger.jsontext import dumps_data, loads
-from projections.codec import check_key, decode_part, decode_piece, decode_summary
-from projections.errors import StaleCache
-from projections.state import FORMAT, Key, State, all_keys, companions, fold, scopes
-from projections.store import (
+from matchledger.ledger.envelope import Envelope, to_micros
+from matchledger.ledger.jsontext import dumps_data, loads
+from matchledger.projections.codec import check_key, decode_part, decode_piece, decode_summary
+from matchledger.projections.errors import StaleCache
+from matchledger.projections.state import FORMAT, Key, State, all_keys, companions, fold, scopes
+from matchledger.projections.store import (
     CHECKPOINT,
     CHECKPOINT_NAME,
     LATEST,

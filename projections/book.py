@@ -9,7 +9,7 @@ new results all come after it (else it replays the team's results: a result back
 middle changes the runs after it). The read models store each piece and each team's
 ``Summary`` of them, so that a new process changes a team's sums without reading its past.
 
-    >>> from projections.testing import sample_state
+    >>> from matchledger.projections.testing import sample_state
     >>> state = sample_state()
     >>> book = Book()
     >>> book.team(state, "leverkusen", dirty=set()).streaks.unbeaten.current.length
@@ -24,7 +24,7 @@ from typing import Protocol
 
 import attrs
 
-from projections.records import (
+from matchledger.projections.records import (
     Outcome,
     PlayerRecord,
     Streaks,
@@ -34,7 +34,7 @@ from projections.records import (
     streaks_of,
     summarise,
 )
-from projections.state import State, index
+from matchledger.projections.state import State, index
 
 Pair = tuple[str, str]  # (team, competition)
 SortKey = tuple[object, str]

@@ -6,10 +6,10 @@ match's own stream, under the same filters as the view.
 
     >>> import datetime as dt, os, tempfile
     >>> from importlib import resources
-    >>> from ledger import Ledger, import_file
-    >>> from projections import scoreboard, state_at
+    >>> from matchledger.ledger import Ledger, import_file
+    >>> from matchledger.projections import scoreboard, state_at
     >>> ledger = Ledger(os.path.join(tempfile.mkdtemp(), "doc.db"))
-    >>> _ = import_file(ledger, str(resources.files("events") / "seed.jsonl"))
+    >>> _ = import_file(ledger, str(resources.files("matchledger.events") / "seed.jsonl"))
     >>> half_an_hour_in = dt.datetime(2024, 4, 18, 19, 31, tzinfo=dt.timezone.utc)
     >>> state = state_at(ledger, as_of=half_an_hour_in)
     >>> board = with_clock(ledger, scoreboard(state, "uel24-qf4-leg2"), as_of=half_an_hour_in)
@@ -24,11 +24,11 @@ import datetime as dt
 
 import attrs
 
-from events import EventRetracted, PeriodStarted
-from events.clock import match_clock
-from events.rules import Booking
-from projections.scoreboard import GoalLine, Scoreboard
-from projections.store import LogReader
+from matchledger.events import EventRetracted, PeriodStarted
+from matchledger.events.clock import match_clock
+from matchledger.events.rules import Booking
+from matchledger.projections.scoreboard import GoalLine, Scoreboard
+from matchledger.projections.store import LogReader
 
 
 def with_clock(ledger: LogReader, board: Scoreboard, *, moment: dt.datetime | None = None,

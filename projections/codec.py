@@ -5,7 +5,7 @@ is data and nothing more: positional JSON arrays through orjson, read back by fu
 check every shape and raise ``StaleCache`` at anything else. A cache that does not check out
 is recomputed from the log, never trusted.
 
-    >>> from projections.testing import sample_state
+    >>> from matchledger.projections.testing import sample_state
     >>> state = sample_state()
     >>> key = ("match", "qf4-leg2")
     >>> decode_part(key, encode_part(key, state.matches["qf4-leg2"])) == state.matches["qf4-leg2"]
@@ -25,7 +25,7 @@ from typing import Any
 
 import orjson
 
-from events import (
+from matchledger.events import (
     Card,
     CompetitionFormat,
     Event,
@@ -41,7 +41,7 @@ from events import (
     Side,
     TieRules,
 )
-from events.rules import (
+from matchledger.events.rules import (
     NO_FACTS,
     Booking,
     EventKey,
@@ -52,13 +52,13 @@ from events.rules import (
     Substitution,
     intern_name,
 )
-from events.team import Team
-from ledger.codec import converter, decode, encode
-from ledger.envelope import from_micros, to_micros
-from projections.book import COUNTS, Piece, SortKey, Summary
-from projections.errors import StaleCache
-from projections.records import Outcome, TeamRecord
-from projections.state import Competition, Fixture, Key, Player, State, Tie
+from matchledger.events.team import Team
+from matchledger.ledger.codec import converter, decode, encode
+from matchledger.ledger.envelope import from_micros, to_micros
+from matchledger.projections.book import COUNTS, Piece, SortKey, Summary
+from matchledger.projections.errors import StaleCache
+from matchledger.projections.records import Outcome, TeamRecord
+from matchledger.projections.state import Competition, Fixture, Key, Player, State, Tie
 
 # --- small checked readers: a wrong type is a TypeError, which the decoders turn into
 # StaleCache (a value of the wrong type would otherwise fail far away, in a view)

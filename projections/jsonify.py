@@ -1,7 +1,7 @@
 """The JSON contract of every view: stable keys, plain lists and dicts, ids as strings.
 
-    >>> from projections import bracket
-    >>> from projections.testing import sample_state
+    >>> from matchledger.projections import bracket
+    >>> from matchledger.projections.testing import sample_state
     >>> april_12 = dt.datetime(2024, 4, 12, tzinfo=dt.UTC)
     >>> semi_final = to_json(bracket(sample_state(as_of=april_12), "uel-2023-24"))["rounds"][1]
     >>> semi_final["ties"][0]["sides"][0]
@@ -18,12 +18,12 @@ import functools
 import json
 from typing import Any
 
-from events.rules import Booking, Kick, Substitution
-from events.team import Team
-from projections.listing import MatchLine
-from projections.records import KINDS, PlayerRecord, Streak, Streaks, TeamRecord
-from projections.scoreboard import GoalLine, Scoreboard
-from projections.ties import Bracket, Leg, PathStep, SideView, TieView
+from matchledger.events.rules import Booking, Kick, Substitution
+from matchledger.events.team import Team
+from matchledger.projections.listing import MatchLine
+from matchledger.projections.records import KINDS, PlayerRecord, Streak, Streaks, TeamRecord
+from matchledger.projections.scoreboard import GoalLine, Scoreboard
+from matchledger.projections.ties import Bracket, Leg, PathStep, SideView, TieView
 
 Json = Any  # what json.dumps takes: dicts, lists, str, int, bool, None
 

@@ -3,7 +3,7 @@
 A view of the core fold like the others: one line per match, in kick-off order, with its id,
 its teams, its score so far and its kick-off in local time.
 
-    >>> from projections.testing import sample_state
+    >>> from matchledger.projections.testing import sample_state
     >>> [(m.match, m.score) for m in matches(sample_state(), team="roma")][:2]
     [('qf1-leg1', (0, 1)), ('qf1-leg2', (2, 1))]
 """
@@ -14,8 +14,8 @@ import datetime as dt
 
 import attrs
 
-from projections.scoreboard import Score, result
-from projections.state import State, index, kickoff_order
+from matchledger.projections.scoreboard import Score, result
+from matchledger.projections.state import State, index, kickoff_order
 
 STATUSES = ("scheduled", "live", "finished", "abandoned")
 

@@ -9,7 +9,7 @@ their JSON contract). Something unknown is a ``ProjectionError`` whose one line 
 the close ones.
 
     >>> import datetime as dt
-    >>> from projections.testing import MemoryLog, sample_log
+    >>> from matchledger.projections.testing import MemoryLog, sample_log
     >>> log = MemoryLog(sample_log().envelopes)
     >>> answer = bracket(log, "uel-2023-24", as_of=dt.datetime(2024, 4, 12, tzinfo=dt.UTC))
     >>> answer.view.open
@@ -29,24 +29,24 @@ from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
 import attrs
 
-import projections.listing as listing
-import projections.records as records
-import projections.ties as ties
-from events.team import Team
-from projections.clock import with_clock
-from projections.errors import (
+import matchledger.projections.listing as listing
+import matchledger.projections.records as records
+import matchledger.projections.ties as ties
+from matchledger.events.team import Team
+from matchledger.projections.clock import with_clock
+from matchledger.projections.errors import (
     ProjectionError,
     UnknownCompetition,
     UnknownMatch,
     UnknownRound,
     UnknownTie,
 )
-from projections.scoreboard import Scoreboard, scoreboard
-from projections.state import Fixture, State, fold
-from projections.store import Current, LogReader, current, registered_teams, state_at
+from matchledger.projections.scoreboard import Scoreboard, scoreboard
+from matchledger.projections.state import Fixture, State, fold
+from matchledger.projections.store import Current, LogReader, current, registered_teams, state_at
 
 if TYPE_CHECKING:
-    from ledger import Envelope, Registry
+    from matchledger.ledger import Envelope, Registry
 
 V = TypeVar("V")
 Known = State | Current  # what names the teams in an answer (or a ledger's Registry)

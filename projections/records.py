@@ -5,7 +5,7 @@ goals. A second yellow card counts as one red (never a yellow plus a red); the f
 still counts as a yellow. Streaks run in kick-off order across all competitions, whatever the
 order the matches were recorded in, so a result back-filled a week late lands in its place.
 
-    >>> from projections.testing import sample_state
+    >>> from matchledger.projections.testing import sample_state
     >>> state = sample_state()
     >>> team_record(state, "atalanta").won, streaks(state, "leverkusen").unbeaten.current.length
     (1, 2)
@@ -17,10 +17,10 @@ from collections.abc import Callable, Iterable
 
 import attrs
 
-from events import Card, GoalKind
-from projections.errors import UnknownCompetition, UnknownTeam
-from projections.scoreboard import result
-from projections.state import EMPTY_MATCH, State, index, kickoff_order
+from matchledger.events import Card, GoalKind
+from matchledger.projections.errors import UnknownCompetition, UnknownTeam
+from matchledger.projections.scoreboard import result
+from matchledger.projections.state import EMPTY_MATCH, State, index, kickoff_order
 
 KINDS = ("unbeaten", "winning", "scoring", "clean_sheet", "losing", "winless")
 

@@ -3,7 +3,7 @@
 A view of the core fold (``projections.state``): goals disallowed still show, flagged, but never
 count; retracted events are gone; a shoot-out kick is never a goal.
 
-    >>> from projections.testing import sample_state
+    >>> from matchledger.projections.testing import sample_state
     >>> board = scoreboard(sample_state(), "qf4-leg2")
     >>> board.status, board.score, board.penalties
     ('finished', (1, 0), (4, 2))
@@ -16,10 +16,10 @@ import functools
 
 import attrs
 
-from events import GoalKind, MatchAbandoned, Period
-from events.rules import Booking, Kick, MatchState, Substitution, match_order
-from projections.errors import UnknownMatch
-from projections.state import Fixture, State, bound_match, memo
+from matchledger.events import GoalKind, MatchAbandoned, Period
+from matchledger.events.rules import Booking, Kick, MatchState, Substitution, match_order
+from matchledger.projections.errors import UnknownMatch
+from matchledger.projections.state import Fixture, State, bound_match, memo
 
 Score = tuple[int, int]
 

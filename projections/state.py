@@ -5,8 +5,8 @@ latest ``FixtureScheduled`` of a match wins) and one ``events.rules.MatchState``
 Scoreboards, ties, brackets, records, streaks and player tables are *views* of it (the sibling
 modules), so a single fold serves them all and each view is a pure function of the state.
 
-    >>> from projections import scoreboard
-    >>> from projections.testing import sample_log
+    >>> from matchledger.projections import scoreboard
+    >>> from matchledger.projections.testing import sample_log
     >>> state = fold_all(sample_log().envelopes)     # a list, or ``ledger.read(as_of=...)``
     >>> scoreboard(state, "qf1-leg1").score
     (0, 1)
@@ -31,7 +31,7 @@ from typing import Any, TypeVar
 
 import attrs
 
-from events import (
+from matchledger.events import (
     CompetitionCreated,
     CompetitionFormat,
     Event,
@@ -43,9 +43,9 @@ from events import (
     TieDrawn,
     TieRules,
 )
-from events.rules import MatchState, intern_name
-from events.team import Team, merged
-from ledger.envelope import Envelope
+from matchledger.events.rules import MatchState, intern_name
+from matchledger.events.team import Team, merged
+from matchledger.ledger.envelope import Envelope
 
 UTC = dt.UTC
 NEVER = dt.datetime.min.replace(tzinfo=UTC)

@@ -9,8 +9,8 @@ usable snapshot instead of position 0, and lets a new process resume catching up
 state carry their scopes (a competition, a team), so a query about one cup, or a new process
 catching up a few events, loads only the parts it needs.
 
-    >>> from projections import tie
-    >>> from projections.testing import MemoryLog, sample_log
+    >>> from matchledger.projections import tie
+    >>> from matchledger.projections.testing import MemoryLog, sample_log
     >>> log = MemoryLog(sample_log().envelopes)            # or a ledger.Ledger
     >>> projector = Projector(log)
     >>> projector.rebuild(progress=lambda done, total: None)
@@ -83,12 +83,12 @@ from typing import Any, Protocol
 import attrs
 import sqlite_utils
 
-from events import EventRetracted
-from events.team import Team
-from ledger.envelope import Envelope, from_micros, to_micros
-from ledger.jsontext import dumps_data, loads
-from projections.book import COUNTS, Book, Piece, Summary
-from projections.codec import (
+from matchledger.events import EventRetracted
+from matchledger.events.team import Team
+from matchledger.ledger.envelope import Envelope, from_micros, to_micros
+from matchledger.ledger.jsontext import dumps_data, loads
+from matchledger.projections.book import COUNTS, Book, Piece, Summary
+from matchledger.projections.codec import (
     check_key,
     decode_part,
     decode_piece,
@@ -97,9 +97,9 @@ from projections.codec import (
     encode_piece,
     encode_summary,
 )
-from projections.errors import CheckpointMoved, StaleCache
-from projections.jsonify import to_json
-from projections.records import (
+from matchledger.projections.errors import CheckpointMoved, StaleCache
+from matchledger.projections.jsonify import to_json
+from matchledger.projections.records import (
     KINDS,
     PlayerRecord,
     Streak,
@@ -108,8 +108,8 @@ from projections.records import (
     competition_teams,
     scorer_order,
 )
-from projections.scoreboard import scoreboard
-from projections.state import (
+from matchledger.projections.scoreboard import scoreboard
+from matchledger.projections.state import (
     FORMAT,
     Key,
     State,
@@ -125,7 +125,7 @@ from projections.state import (
     scopes,
     team_scope,
 )
-from projections.ties import bracket
+from matchledger.projections.ties import bracket
 
 Progress = Callable[[int, int], None]  # (position reached, head of the log)
 LATEST = dt.datetime.max.replace(tzinfo=dt.UTC)

@@ -4,7 +4,7 @@
 clocks); ``MemoryLog`` serves them through the same ``read`` API the ledger has, with its read
 models in a SQLite file of its own; ``sample_log`` is the Europa League 2023/24 quarter-finals.
 
-    >>> from projections import tie
+    >>> from matchledger.projections import tie
     >>> tie(sample_state(), "QF1").aggregate
     (1, 3)
     >>> tie(sample_state(as_of=dt.datetime(2024, 4, 12, tzinfo=UTC)), "QF1").aggregate
@@ -21,7 +21,7 @@ from pathlib import Path
 
 import sqlite_utils
 
-from events import (
+from matchledger.events import (
     Card,
     CardShown,
     CompetitionCreated,
@@ -41,8 +41,8 @@ from events import (
     TeamRegistered,
     TieDrawn,
 )
-from ledger.envelope import Envelope
-from projections.state import State, fold_all
+from matchledger.ledger.envelope import Envelope
+from matchledger.projections.state import State, fold_all
 
 UTC = dt.UTC
 COMPETITION = "uel-2023-24"

@@ -6,7 +6,7 @@ when its last leg is finished, under its competition's ``TieRules``: the aggrega
 minutes, then away goals (when the rules say so), then extra time (away goals again when
 ``away_goals_in_extra_time``), then penalties.
 
-    >>> from projections.testing import sample_state
+    >>> from matchledger.projections.testing import sample_state
     >>> t = tie(sample_state(), "QF4")
     >>> t.aggregate, t.winner, t.decided_by
     ((2, 2), 'marseille', 'penalties')
@@ -23,8 +23,8 @@ from collections.abc import Iterable, Mapping
 
 import attrs
 
-from events import Side, TieRules
-from events.tie import (
+from matchledger.events import Side, TieRules
+from matchledger.events.tie import (
     UNDECIDED,
     Played,
     TieLeg,
@@ -33,9 +33,9 @@ from events.tie import (
     home_side,
     tie_aggregate,
 )
-from projections.errors import AmbiguousTie, UnknownCompetition, UnknownTie
-from projections.scoreboard import Result, Score, result
-from projections.state import State, Tie, index
+from matchledger.projections.errors import AmbiguousTie, UnknownCompetition, UnknownTie
+from matchledger.projections.scoreboard import Result, Score, result
+from matchledger.projections.state import State, Tie, index
 
 
 @attrs.frozen(kw_only=True)

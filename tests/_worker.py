@@ -9,8 +9,8 @@ from __future__ import annotations
 import datetime as dt
 import sys
 
-from events import GoalScored
-from ledger import ConcurrencyConflict, Draft, Ledger
+from matchledger.events import GoalScored
+from matchledger.ledger import ConcurrencyConflict, Draft, Ledger
 
 WHEN = dt.datetime(2024, 4, 11, 19, 30, tzinfo=dt.UTC)
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import attrs
 import pytest
 
-from events import (
+from matchledger.events import (
     CompetitionCreated,
     Event,
     FixtureScheduled,
@@ -18,8 +18,8 @@ from events import (
     TieDrawn,
     TieRules,
 )
-from ledger import Draft, Ledger
-from ledger.sources import ParsedGoal, ParsedMatch, ParsedResult
+from matchledger.ledger import Draft, Ledger
+from matchledger.ledger.sources import ParsedGoal, ParsedMatch, ParsedResult
 
 CEST = dt.timezone(dt.timedelta(hours=2))
 KICKOFF = dt.datetime(2024, 4, 11, 21, 0, tzinfo=CEST)
@@ -33,8 +33,8 @@ def db_path(tmp_path: Path) -> Path:
 @pytest.fixture
 def demo_db(db_path: Path) -> Path:
     """A ledger file holding the bundled seed (the demo's events)."""
-    from cli.demo import seed_lines
-    from ledger import import_lines
+    from matchledger.cli.demo import seed_lines
+    from matchledger.ledger import import_lines
 
     with Ledger(db_path) as lg:
         import_lines(lg, seed_lines())

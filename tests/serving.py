@@ -15,9 +15,9 @@ from pathlib import Path
 
 import attrs
 
-from cli.demo import seed_lines
-from cli.server import bind, server_for
-from ledger import Draft, Ledger, import_lines
+from matchledger.cli.demo import seed_lines
+from matchledger.cli.server import bind, server_for
+from matchledger.ledger import Draft, Ledger, import_lines
 
 TOKEN = "test-token-0123456789"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}

@@ -6,7 +6,7 @@ import datetime as dt
 
 from hypothesis import strategies as st
 
-from events import (
+from matchledger.events import (
     Card,
     CardShown,
     CompetitionCreated,

@@ -16,8 +16,8 @@ import pytest
 from bench import Result, pyeventsourcing
 from bench.__main__ import main, table
 from bench.generate import Batch, chunks, flatten, generate, rows
-from events import FixtureScheduled, Period, PeriodStarted, TieDrawn
-from ledger import Ledger
+from matchledger.events import FixtureScheduled, Period, PeriodStarted, TieDrawn
+from matchledger.ledger import Ledger
 
 EVENTS = 10_000
 

@@ -22,7 +22,7 @@ from typing import Any
 
 import pytest
 
-from ledger import Ledger
+from matchledger.ledger import Ledger
 
 SCRIPT = Path(sys.executable).with_name("matchledger")
 if not SCRIPT.exists():  # pragma: no cover - a venv always has it next to python
@@ -64,7 +64,7 @@ def all_commands() -> list[str]:
     """Every command and subcommand, as typed: "demo", "append goal", …"""
     import typer.main
 
-    from cli.main import app
+    from matchledger.cli.main import app
 
     names: list[str] = []
 
@@ -163,7 +163,7 @@ def test_bracket_json_as_of_12_april_and_as_of_19_april(demo_db: Path) -> None:
 def test_tie_json_answers_from_its_competition_as_the_whole_ledger_does(demo_db: Path) -> None:
     import datetime as dt
 
-    import projections as P
+    import matchledger.projections as P
 
     for as_of in ("2024-04-12", "2024-04-19"):
         shown = run_json("tie", "QF4", "--as-of", as_of, db=demo_db)

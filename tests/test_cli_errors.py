@@ -19,9 +19,9 @@ from test_ledger import (
 )
 from typer.testing import CliRunner
 
-from cli.demo import seed_lines
-from cli.main import app
-from ledger import Ledger, import_lines
+from matchledger.cli.demo import seed_lines
+from matchledger.cli.main import app
+from matchledger.ledger import Ledger, import_lines
 
 from conftest import setup_tie
 

@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 from test_cli import head_hash, refused, run, run_json
 
-import cli.sources
-from cli.sources import format_of_text
+import matchledger.cli.sources
+from matchledger.cli.sources import format_of_text
 
 DATA = Path(__file__).parent / "data"
 EL, BL = DATA / "el_2023-24.txt", DATA / "de.1_2023-24.json"
@@ -240,4 +240,4 @@ def test_the_format_is_told_by_the_content(head: str, name: str, told: str) -> N
 
 
 def test_the_examples_of_the_module_docstring_hold() -> None:
-    assert doctest.testmod(cli.sources).failed == 0
+    assert doctest.testmod(matchledger.cli.sources).failed == 0

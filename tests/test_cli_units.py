@@ -17,15 +17,15 @@ from rich.console import Console
 from test_cli import all_commands
 from typer.testing import CliRunner
 
-import cli.log
-import cli.views
-import projections as P
-from cli import render
-from cli.common import complete_match, complete_team, parse_minute, parse_moment
-from cli.demo import seed_lines
-from cli.main import app
-from cli.views import match_views
-from events import (
+import matchledger.cli.log
+import matchledger.cli.views
+import matchledger.projections as P
+from matchledger.cli import render
+from matchledger.cli.common import complete_match, complete_team, parse_minute, parse_moment
+from matchledger.cli.demo import seed_lines
+from matchledger.cli.main import app
+from matchledger.cli.views import match_views
+from matchledger.events import (
     CompetitionCreated,
     FixtureScheduled,
     MatchStarted,
@@ -34,7 +34,7 @@ from events import (
     PeriodStarted,
     TieRules,
 )
-from ledger import Ledger, import_lines
+from matchledger.ledger import Ledger, import_lines
 
 from conftest import drafts, setup_tie
 
@@ -272,7 +272,7 @@ def numbered_rows(lg: Ledger, rest: str, *args: str) -> tuple[list[int], str]:
 
 def test_a_table_of_the_log_shows_a_screenful_not_a_million_rows(
         seeded: Ledger, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(cli.log, "SHOWN", 5)
+    monkeypatch.setattr(matchledger.cli.log, "SHOWN", 5)
 
     def shown(*args: str) -> tuple[list[int], str]:  # rows: position, then the event id
         return numbered_rows(seeded, r"[0-9a-f]{8}\s", "log", *args)
@@ -291,7 +291,7 @@ def test_a_table_of_the_log_shows_a_screenful_not_a_million_rows(
 
 def test_a_table_of_players_shows_the_first_hundred_and_says_so(
         seeded: Ledger, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(cli.views, "PLAYERS_SHOWN", 3)
+    monkeypatch.setattr(matchledger.cli.views, "PLAYERS_SHOWN", 3)
 
     def shown(*args: str) -> tuple[list[int], str]:  # rows: rank, then the player's name
         return numbered_rows(seeded, r"\D", "players", *args)

@@ -7,10 +7,10 @@ import json
 from hypothesis import given
 from hypothesis import strategies as st
 
-from events import EVENT_TYPES, Event
-from ledger import InvalidEvent, parse_json
-from ledger.codec import decode, encode
-from ledger.jsontext import dumps, dumps_data, loads
+from matchledger.events import EVENT_TYPES, Event
+from matchledger.ledger import InvalidEvent, parse_json
+from matchledger.ledger.codec import decode, encode
+from matchledger.ledger.jsontext import dumps, dumps_data, loads
 
 from strategies import events
 

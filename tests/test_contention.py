@@ -19,15 +19,16 @@ from typing import Any
 
 import pytest
 
-from events import GoalScored, MatchStarted, TeamRegistered
-from ledger import Draft, Ledger, Registry, validate
+from matchledger.events import GoalScored, MatchStarted, TeamRegistered
+from matchledger.ledger import Draft, Ledger, Registry, validate
 
 from conftest import KICKOFF, drafts, setup_tie
 
 
 def _start(*args: object) -> subprocess.Popen[str]:
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).parent.parent)}
-    return subprocess.Popen([sys.executable, "-m", "cli.main", *map(str, args)], env=env,
+    return subprocess.Popen([sys.executable, "-m", "matchledger.cli.main", *map(str, args)],
+                            env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 

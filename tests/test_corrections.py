@@ -17,9 +17,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner, Result
 
-from cli.demo import seed_lines
-from cli.main import app
-from events import (
+from matchledger.cli.demo import seed_lines
+from matchledger.cli.main import app
+from matchledger.events import (
     Card,
     CardShown,
     Event,
@@ -34,10 +34,10 @@ from events import (
     PeriodStarted,
     ShootoutKick,
 )
-from events.rules import MatchState, pitch_order, rejudge, standing
-from ledger import Draft, Ledger, RuleBroken, import_lines
-from projections import bracket, scoreboard, state_at, tie
-from projections.state import bound_match
+from matchledger.events.rules import MatchState, pitch_order, rejudge, standing
+from matchledger.ledger import Draft, Ledger, RuleBroken, import_lines
+from matchledger.projections import bracket, scoreboard, state_at, tie
+from matchledger.projections.state import bound_match
 
 from conftest import KICKOFF, at, drafts, setup_tie
 

@@ -20,10 +20,18 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from cli.main import app
-from events import TeamRegistered
-from ledger import Ledger, import_file
-from projections import Projector, bracket, current, fold_all, players, state_at, to_json
+from matchledger.cli.main import app
+from matchledger.events import TeamRegistered
+from matchledger.ledger import Ledger, import_file
+from matchledger.projections import (
+    Projector,
+    bracket,
+    current,
+    fold_all,
+    players,
+    state_at,
+    to_json,
+)
 
 runner = CliRunner()
 UEFA = "uel-2023-24"
@@ -55,7 +63,7 @@ class Payload:
 
 def seeded(path: Path) -> Ledger:
     lg = Ledger(path)
-    import_file(lg, str(resources.files("events") / "seed.jsonl"))
+    import_file(lg, str(resources.files("matchledger.events") / "seed.jsonl"))
     return lg
 
 
@@ -138,7 +146,7 @@ def test_snapshots_and_read_models_of_another_log_are_not_used(tmp_path: Path) -
     """A snapshot and a checkpoint carry the log's hash at their position: derived state
     copied beside another log (the same positions, one scorer renamed) is recomputed, not
     shown."""
-    seed = Path(str(resources.files("events") / "seed.jsonl")).read_text().splitlines()
+    seed = Path(str(resources.files("matchledger.events") / "seed.jsonl")).read_text().splitlines()
     other = tmp_path / "other.jsonl"
     other.write_text("\n".join(seed).replace("Faris Moumbagna", "Somebody Else") + "\n")
     ours, theirs = seeded(tmp_path / "ours.db"), Ledger(tmp_path / "theirs.db")

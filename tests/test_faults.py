@@ -18,8 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from events import GoalScored, MatchStarted
-from ledger import Draft, Ledger, LedgerError
+from matchledger.events import GoalScored, MatchStarted
+from matchledger.ledger import Draft, Ledger, LedgerError
 
 from conftest import drafts, setup_tie
 
@@ -120,7 +120,7 @@ def test_a_disk_full_at_commit_keeps_every_acknowledged_event_through_the_api(
 
 def _cli(*args: object) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).parent.parent)}
-    return subprocess.run([sys.executable, "-m", "cli.main", *map(str, args)],
+    return subprocess.run([sys.executable, "-m", "matchledger.cli.main", *map(str, args)],
                           capture_output=True, text=True, env=env, timeout=120)
 
 
@@ -162,7 +162,7 @@ def test_a_failed_import_into_a_new_file_leaves_a_ledger_another_process_made_me
     bad = tmp_path / "bad.jsonl"
     bad.write_text("".join(created % (n, n, n) for n in range(30000)) + "not json\n")
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).parent.parent)}
-    importing = subprocess.Popen([sys.executable, "-m", "cli.main", "import", str(bad),
+    importing = subprocess.Popen([sys.executable, "-m", "matchledger.cli.main", "import", str(bad),
                                   "--db", str(db)], env=env, stderr=subprocess.PIPE, text=True)
     # another process makes the ledger and appends to it while the import is under way
     deadline = time.monotonic() + 60

@@ -26,10 +26,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_limits import runner
 
-from cli.demo import seed_lines
-from cli.main import app
-from ledger import Ledger, import_lines
-from ledger.limits import MAX_ID, MAX_META, MAX_NAME
+from matchledger.cli.demo import seed_lines
+from matchledger.cli.main import app
+from matchledger.ledger import Ledger, import_lines
+from matchledger.ledger.limits import MAX_ID, MAX_META, MAX_NAME
 
 EXAMPLES = int(os.environ.get("MATCHLEDGER_FUZZ_EXAMPLES", "20"))
 Draw = st.DrawFn

@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 from test_limits import refused, runner
 
-from cli.demo import seed_lines
-from cli.main import app
-from events import TeamRegistered
-from ledger import Ledger, import_lines
+from matchledger.cli.demo import seed_lines
+from matchledger.cli.main import app
+from matchledger.events import TeamRegistered
+from matchledger.ledger import Ledger, import_lines
 
 MATCH = "uel24-qf1-leg1"
 HUGE = "99999999999999999999"

@@ -14,8 +14,8 @@ from pathlib import Path
 import attrs
 import pytest
 
-import ledger.store as ledger_store
-from events import (
+import matchledger.ledger.store as ledger_store
+from matchledger.events import (
     CardShown,
     CompetitionCreated,
     EventRetracted,
@@ -33,8 +33,8 @@ from events import (
     TieDrawn,
     TieRules,
 )
-from events.catalogue import Card, MatchEnded
-from ledger import (
+from matchledger.events.catalogue import Card, MatchEnded
+from matchledger.ledger import (
     ConcurrencyConflict,
     Draft,
     DuplicateEvent,
@@ -50,7 +50,7 @@ from ledger import (
     import_lines,
     parse_json,
 )
-from ledger.codec import encode
+from matchledger.ledger.codec import encode
 
 from conftest import KICKOFF, at, drafts, setup_tie
 
@@ -587,7 +587,7 @@ def test_bad_input_gets_its_own_error_and_leaves_the_ledger_unchanged(
 
 def import_seed(lg: Ledger) -> None:
     """The bundled seed: the Europa League quarter-finals, 142 events."""
-    seed = Path(str(resources.files("events") / "seed.jsonl"))
+    seed = Path(str(resources.files("matchledger.events") / "seed.jsonl"))
     import_lines(lg, seed.read_text(encoding="utf-8").splitlines())
 
 

@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from cli.main import app
-from events import GoalScored, TeamRegistered
-from ledger import Draft, InvalidEvent, Ledger, parse_json, parse_time
-from ledger.limits import MAX_ID, MAX_META, MAX_NAME, check_time
+from matchledger.cli.main import app
+from matchledger.events import GoalScored, TeamRegistered
+from matchledger.ledger import Draft, InvalidEvent, Ledger, parse_json, parse_time
+from matchledger.ledger.limits import MAX_ID, MAX_META, MAX_NAME, check_time
 
 runner = CliRunner()
 UTC = dt.UTC

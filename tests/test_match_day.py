@@ -12,11 +12,11 @@ import pytest
 from test_cli import all_commands
 from typer.testing import CliRunner, Result
 
-from cli.demo import seed_lines
-from cli.main import app
-from events import Period
-from events.clock import match_clock
-from ledger import Ledger, import_lines
+from matchledger.cli.demo import seed_lines
+from matchledger.cli.main import app
+from matchledger.events import Period
+from matchledger.events.clock import match_clock
+from matchledger.ledger import Ledger, import_lines
 
 runner = CliRunner()
 CEST = dt.timezone(dt.timedelta(hours=2))

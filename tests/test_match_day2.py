@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner, Result
 
-from cli.demo import seed_lines
-from cli.main import app
-from ledger import Ledger, import_lines
+from matchledger.cli.demo import seed_lines
+from matchledger.cli.main import app
+from matchledger.ledger import Ledger, import_lines
 
 runner = CliRunner()
 
@@ -138,8 +138,8 @@ def test_a_fixture_at_a_neutral_ground_is_scheduled_and_shown_so(seed_db: Path) 
 
 
 def test_an_old_fixture_without_the_field_reads_as_not_neutral() -> None:
-    from events import FixtureScheduled
-    from ledger.codec import decode, encode
+    from matchledger.events import FixtureScheduled
+    from matchledger.ledger.codec import decode, encode
 
     old = {"match": "m1", "date": "2024-05-22"}
     assert decode("FixtureScheduled", 1, old) == FixtureScheduled(

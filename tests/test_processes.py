@@ -9,8 +9,8 @@ import sys
 import time
 from pathlib import Path
 
-from events import MatchStarted
-from ledger import Ledger
+from matchledger.events import MatchStarted
+from matchledger.ledger import Ledger
 
 from conftest import drafts, setup_tie
 

@@ -18,7 +18,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from events import (
+from matchledger.events import (
     Card,
     CardShown,
     CompetitionCreated,
@@ -39,9 +39,9 @@ from events import (
     TieDrawn,
     TieRules,
 )
-from events.catalogue import MatchEnded
-from ledger.envelope import Envelope
-from projections import (
+from matchledger.events.catalogue import MatchEnded
+from matchledger.ledger.envelope import Envelope
+from matchledger.projections import (
     KINDS,
     AmbiguousTie,
     State,
@@ -60,9 +60,9 @@ from projections import (
     tie,
     to_json,
 )
-from projections.book import COUNTS, Book, Piece, Summary
-from projections.records import Outcome, Streaks, streaks_of
-from projections.testing import (
+from matchledger.projections.book import COUNTS, Book, Piece, Summary
+from matchledger.projections.records import Outcome, Streaks, streaks_of
+from matchledger.projections.testing import (
     FIRST_LEGS,
     SECOND_LEGS,
     LogBuilder,
@@ -193,7 +193,7 @@ def test_bracket_as_of_12_april_shows_first_legs_and_open_semi_finals() -> None:
 
 def test_known_at_before_second_legs_were_recorded_hides_them_even_as_of_later() -> None:
     log = LogBuilder()
-    from projections.testing import draw, first_legs, second_legs
+    from matchledger.projections.testing import draw, first_legs, second_legs
 
     draw(log)
     first_legs(log)
@@ -684,8 +684,8 @@ def test_a_disallowed_goal_counts_nowhere_and_retracting_the_call_restores_it() 
 
 
 def test_retraction_applies_to_as_of_views_but_not_to_known_at_before_it() -> None:
-    from projections.store import read_filtered
-    from projections.testing import MemoryLog
+    from matchledger.projections.store import read_filtered
+    from matchledger.projections.testing import MemoryLog
 
     log = sample_log()
     salah = goal_id(log, "qf2-leg2", "Mohamed Salah")
@@ -779,10 +779,11 @@ def test_every_view_is_json_ready() -> None:
         to_json(object())
 
 
-@pytest.mark.parametrize("module", ["projections", "projections.state",
-                                    "projections.scoreboard", "projections.ties",
-                                    "projections.records", "projections.jsonify",
-                                    "projections.store", "projections.testing"])
+@pytest.mark.parametrize("module", [
+    "matchledger.projections", "matchledger.projections.state",
+    "matchledger.projections.scoreboard", "matchledger.projections.ties",
+    "matchledger.projections.records", "matchledger.projections.jsonify",
+    "matchledger.projections.store", "matchledger.projections.testing"])
 def test_docstring_examples_run(module: str) -> None:
     result = doctest.testmod(importlib.import_module(module))
     assert result.failed == 0

@@ -25,9 +25,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import projections.state
+import matchledger.projections.state
 from bench.generate import generate
-from events import (
+from matchledger.events import (
     Card,
     CardShown,
     CompetitionCreated,
@@ -45,8 +45,8 @@ from events import (
     PlayerRegistered,
     ResultReported,
 )
-from ledger import Draft, Envelope, Ledger, import_file
-from projections import (
+from matchledger.ledger import Draft, Envelope, Ledger, import_file
+from matchledger.projections import (
     CheckpointMoved,
     PlayerRecord,
     Projector,
@@ -66,11 +66,11 @@ from projections import (
     tie,
     to_json,
 )
-from projections import store as store_module
-from projections.book import Book
-from projections.codec import decode_part, decode_piece, encode_part, encode_piece
-from projections.records import competition_teams, outcomes
-from projections.state import all_keys, index
+from matchledger.projections import store as store_module
+from matchledger.projections.book import Book
+from matchledger.projections.codec import decode_part, decode_piece, encode_part, encode_piece
+from matchledger.projections.records import competition_teams, outcomes
+from matchledger.projections.state import all_keys, index
 
 from conftest import drafts, setup_tie
 
@@ -84,7 +84,7 @@ LATER = dt.datetime(2024, 4, 25, 12, 0, tzinfo=UTC)  # when ``extend`` records i
 
 
 def seed_path() -> Path:
-    return Path(str(resources.files("events") / "seed.jsonl"))
+    return Path(str(resources.files("matchledger.events") / "seed.jsonl"))
 
 
 def seeded(path: Path, lines: list[str] | None = None) -> Ledger:
@@ -850,7 +850,7 @@ def test_read_models_behind_the_log_or_of_another_version_do_not_answer(
     assert "Matteo Gabbia" not in {p.player for p in found.players}
     with seed.transaction(write=False):  # inside a caller's transaction too
         assert current(seed) == found
-    monkeypatch.setattr(store_module, "FORMAT", projections.state.FORMAT + 1)
+    monkeypatch.setattr(store_module, "FORMAT", matchledger.projections.state.FORMAT + 1)
     assert current(seed) is None
     monkeypatch.undo()
     seed.db.execute("DELETE FROM rm_streak WHERE team = 'roma'")  # by hand, behind its back
@@ -871,7 +871,7 @@ def test_read_models_of_another_fold_version_are_rebuilt(
 ) -> None:
     Projector(seed, snapshot_every=30).rebuild()
     expected = dump(seed)
-    monkeypatch.setattr(store_module, "FORMAT", projections.state.FORMAT + 1)
+    monkeypatch.setattr(store_module, "FORMAT", matchledger.projections.state.FORMAT + 1)
     assert nearest_snapshot(seed, at_position=100).position == 0  # old snapshots unused
     seed.db.execute("DELETE FROM rm_tie")  # stale rows of the old version
     assert Projector(seed, snapshot_every=30).catch_up() == seed.head()

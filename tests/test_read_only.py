@@ -21,10 +21,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from cli.main import app
-from ledger import Ledger, import_file
-from ledger.eventstore import _SCHEMA
-from projections import Projector
+from matchledger.cli.main import app
+from matchledger.ledger import Ledger, import_file
+from matchledger.ledger.eventstore import _SCHEMA
+from matchledger.projections import Projector
 
 runner = CliRunner()
 READS = [
@@ -41,7 +41,7 @@ WRITES = [
 
 def seeded(path: Path) -> Path:
     with Ledger(path) as lg:
-        import_file(lg, str(resources.files("events") / "seed.jsonl"))
+        import_file(lg, str(resources.files("matchledger.events") / "seed.jsonl"))
         Projector(lg, snapshot_every=50).rebuild()
     return path
 

@@ -13,9 +13,9 @@ from pathlib import Path
 import attrs
 import pytest
 
-from ledger import Ledger, LedgerError
-from ledger.sources import import_source
-from projections import bracket, state_at, table
+from matchledger.ledger import Ledger, LedgerError
+from matchledger.ledger.sources import import_source
+from matchledger.projections import bracket, state_at, table
 
 DATA = Path(__file__).parent / "data"
 Score = tuple[int, int]

@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from events import (
+from matchledger.events import (
     Card,
     CardShown,
     Event,
@@ -36,7 +36,7 @@ from events import (
     TieDrawn,
     TieRules,
 )
-from events.rules import (
+from matchledger.events.rules import (
     Facts,
     Kick,
     MatchState,
@@ -44,8 +44,8 @@ from events.rules import (
     event_key,
     shootout_can_end,
 )
-from ledger import Draft, InvalidEvent, Ledger, LedgerError, RuleBroken
-from projections import Projector, bracket, scoreboard, state_at, tie, to_json
+from matchledger.ledger import Draft, InvalidEvent, Ledger, LedgerError, RuleBroken
+from matchledger.projections import Projector, bracket, scoreboard, state_at, tie, to_json
 
 from conftest import KICKOFF, drafts, setup_tie
 from strategies import event_ids

@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from events import (
+from matchledger.events import (
     CardShown,
     CompetitionCreated,
     EventRetracted,
@@ -33,9 +33,9 @@ from events import (
     TieDrawn,
     schema_version,
 )
-from events.rules import MatchState, TieContext, check
-from events.tie import TieLeg
-from ledger.codec import decode, encode
+from matchledger.events.rules import MatchState, TieContext, check
+from matchledger.events.tie import TieLeg
+from matchledger.ledger.codec import decode, encode
 
 KEYS = {"stream", "type", "data", "occurred_at", "recorded_at", "event_id", "meta"}
 SOURCE = re.compile(r"seeds/\d{3}_[0-9a-f]{16}\.txt")
@@ -76,7 +76,7 @@ class Line:
 
 
 def read_seed() -> list[dict[str, Any]]:
-    text = (resources.files("events") / "seed.jsonl").read_text(encoding="utf-8")
+    text = (resources.files("matchledger.events") / "seed.jsonl").read_text(encoding="utf-8")
     return [json.loads(line) for line in text.splitlines()]
 
 
@@ -132,7 +132,7 @@ def score(lines: list[Line], home: str, away: str) -> tuple[int, int]:
 
 
 def test_seed_is_bundled_in_the_events_package() -> None:
-    seed_file = resources.files("events") / "seed.jsonl"
+    seed_file = resources.files("matchledger.events") / "seed.jsonl"
     assert seed_file.is_file()
     assert len(read_seed()) > 100
 

@@ -22,9 +22,9 @@ from fastapi.testclient import TestClient
 from serving import AUTH, SF1, TOKEN, demo_ledger, running
 from typer.testing import CliRunner
 
-from cli.main import app as cli_app
-from cli.server import BODY_LIMIT, make_app
-from ledger import Ledger
+from matchledger.cli.main import app as cli_app
+from matchledger.cli.server import BODY_LIMIT, make_app
+from matchledger.ledger import Ledger
 
 KICK_OFF = {"what": "kick-off", "at": "2024-05-02T21:00+02:00"}
 
@@ -388,7 +388,7 @@ def test_a_body_over_the_limit_is_refused_unread(client: TestClient, demo_db: Pa
 
 def test_no_traceback_reaches_a_response(client: TestClient,
                                          monkeypatch: pytest.MonkeyPatch) -> None:
-    from projections import query
+    from matchledger.projections import query
 
     def broken(*args: Any, **kwargs: Any) -> Any:
         raise RuntimeError("a bug, with a secret path /etc/x")
@@ -432,9 +432,10 @@ def read_feed(base: str, count: int, *, headers: dict[str, str] | None = None,
 
 def test_the_feed_resumes_from_last_event_id_without_gaps_or_repeats(
         demo_db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import cli.server
+    import matchledger.cli.server
 
-    monkeypatch.setattr(cli.server, "HISTORY_CHUNK", 2)  # the log is read in several chunks
+    # the log is read in several chunks
+    monkeypatch.setattr(matchledger.cli.server, "HISTORY_CHUNK", 2)
     with running(demo_db) as base, httpx.Client(base_url=base, headers=AUTH) as http:
         def kick_off() -> None:
             assert http.post(f"/api/matches/{SF1}/whistle", json=KICK_OFF).status_code == 201
@@ -486,7 +487,7 @@ def test_the_server_socket_sends_without_waiting_for_acks() -> None:
     """TCP_NODELAY: else a keep-alive client waits 40 ms for each response's body."""
     import socket
 
-    from cli.server import bind
+    from matchledger.cli.server import bind
 
     sock = bind("127.0.0.1", 0)
     try:
@@ -498,7 +499,8 @@ def test_the_server_socket_sends_without_waiting_for_acks() -> None:
 
 def test_help_does_not_import_the_server() -> None:
     code = ("import sys; from cli.main import app; "
-            "print(any(m in sys.modules for m in ('fastapi', 'uvicorn', 'cli.server')))")
+            "print(any(m in sys.modules for m in "
+            "('fastapi', 'uvicorn', 'matchledger.cli.server')))")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           check=True)
     assert done.stdout.strip() == "False"
@@ -510,7 +512,7 @@ def test_serve_says_in_one_line_what_stops_it(tmp_path: Path, demo_db: Path) -> 
     assert missing.exit_code == 1 and "no ledger at" in missing.stderr
     short = runner.invoke(cli_app, ["serve", "--db", str(demo_db), "--token", "abc"])
     assert short.exit_code == 1 and "at least 8 characters" in short.stderr
-    from cli.server import bind
+    from matchledger.cli.server import bind
 
     taken = bind("127.0.0.1", 0)
     try:

@@ -11,8 +11,8 @@ from typing import TypeVar
 import pytest
 from typer.testing import CliRunner
 
-from cli.main import app
-from events import (
+from matchledger.cli.main import app
+from matchledger.events import (
     CardShown,
     Event,
     FixtureScheduled,
@@ -22,8 +22,8 @@ from events import (
     SubstitutionMade,
     TeamRegistered,
 )
-from ledger import Ledger, LedgerError
-from ledger.sources import (
+from matchledger.ledger import Ledger, LedgerError
+from matchledger.ledger.sources import (
     AmbiguousTeam,
     ParseError,
     SourceError,
@@ -31,7 +31,7 @@ from ledger.sources import (
     parse_football_txt,
     read_source,
 )
-from projections import bracket, state_at
+from matchledger.projections import bracket, state_at
 
 DATA = Path(__file__).parent / "data"
 
@@ -225,7 +225,7 @@ def test_group_definitions_with_a_bar_or_a_colon_name_a_group_not_a_round(
     ("1-0", "it has no letter"),
 ])
 def test_football_json_refuses_a_team_name_that_is_no_name(team: str, problem: str) -> None:
-    from ledger.sources import parse_football_json
+    from matchledger.ledger.sources import parse_football_json
 
     text = json.dumps({"name": "Cup 2024", "matches": [
         {"round": "Final", "date": "2024-05-25", "team1": "Alpha", "team2": team,

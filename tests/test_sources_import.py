@@ -18,7 +18,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from events import (
+from matchledger.events import (
     CompetitionCreated,
     Event,
     FixtureScheduled,
@@ -31,9 +31,17 @@ from events import (
     TieDrawn,
     TieRules,
 )
-from events.rules import MatchState
-from ledger import Draft, InvalidEvent, Ledger, LedgerError, Registry, RuleBroken, import_lines
-from ledger.sources import (
+from matchledger.events.rules import MatchState
+from matchledger.ledger import (
+    Draft,
+    InvalidEvent,
+    Ledger,
+    LedgerError,
+    Registry,
+    RuleBroken,
+    import_lines,
+)
+from matchledger.ledger.sources import (
     AmbiguousTeam,
     ParseError,
     SourceError,
@@ -444,7 +452,7 @@ def test_one_club_across_a_league_a_cup_and_a_european_season(ledger: Ledger) ->
 
 
 def test_brackets_tables_and_streaks_span_the_imported_competitions(ledger: Ledger) -> None:
-    from projections import bracket, fold_all, streaks, table
+    from matchledger.projections import bracket, fold_all, streaks, table
 
     for name in ("de.1_2023-24.json", "dfb-pokal_2023-24.txt", "el_2023-24.txt"):
         import_source(ledger, DATA / name)

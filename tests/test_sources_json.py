@@ -12,8 +12,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from events import GoalScored
-from ledger.sources import (
+from matchledger.events import GoalScored
+from matchledger.ledger.sources import (
     JSON,
     TXT,
     ParsedGoal,
@@ -24,7 +24,7 @@ from ledger.sources import (
     plan_import,
     read_source,
 )
-from ledger.teams import Registry
+from matchledger.ledger.teams import Registry
 
 from conftest import played, scorers
 

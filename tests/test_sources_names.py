@@ -5,8 +5,15 @@ from __future__ import annotations
 
 import pytest
 
-from ledger import Registry
-from ledger.sources import AmbiguousTeam, SourceError, TeamMatcher, club_key, parse_aliases, slug
+from matchledger.ledger import Registry
+from matchledger.ledger.sources import (
+    AmbiguousTeam,
+    SourceError,
+    TeamMatcher,
+    club_key,
+    parse_aliases,
+    slug,
+)
 
 
 def _registry(*teams: tuple[str, str, tuple[str, ...], str | None]) -> Registry:

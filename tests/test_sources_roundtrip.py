@@ -12,15 +12,15 @@ import attrs
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from events import (
+from matchledger.events import (
     CardShown,
     FixtureScheduled,
     PlayerRegistered,
     ResultReported,
     SubstitutionMade,
 )
-from ledger import Ledger
-from ledger.sources import import_source
+from matchledger.ledger import Ledger
+from matchledger.ledger.sources import import_source
 
 CLUBS = ("Arsenal", "Benfica", "Celtic", "Dynamo", "Everton", "Fiorentina", "Galatasaray",
          "Hajduk", "Inter", "Juventus")

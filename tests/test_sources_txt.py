@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from events import GoalScored, MatchEnded, ResultReported
-from ledger import Draft
-from ledger.codec import encode
-from ledger.envelope import UTC
-from ledger.sources import (
+from matchledger.events import GoalScored, MatchEnded, ResultReported
+from matchledger.ledger import Draft
+from matchledger.ledger.codec import encode
+from matchledger.ledger.envelope import UTC
+from matchledger.ledger.sources import (
     ParsedGoal,
     ParsedMatch,
     ParsedSeason,
@@ -23,7 +23,7 @@ from ledger.sources import (
     plan_import,
     read_source,
 )
-from ledger.teams import Registry
+from matchledger.ledger.teams import Registry
 
 from conftest import played, scorers
 

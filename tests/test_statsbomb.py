@@ -17,8 +17,8 @@ from typing import Any
 import pytest
 from test_cli import head_hash, refused, run, run_json
 
-from cli.sources import format_of_text
-from ledger.sources import read_statsbomb
+from matchledger.cli.sources import format_of_text
+from matchledger.ledger.sources import read_statsbomb
 
 kloppy = pytest.importorskip("kloppy", reason="the 'events' extra (kloppy) is not installed: "
                              "pip install -e '.[events]'")
@@ -147,8 +147,8 @@ def test_kloppys_naming_finds_the_line_up_and_the_match_record(tmp_path: Path) -
 
 def test_the_library_imports_an_events_file_with_its_companions(
         tmp_path: Path) -> None:
-    from ledger import Ledger
-    from ledger.sources import import_source
+    from matchledger.ledger import Ledger
+    from matchledger.ledger.sources import import_source
 
     events, _, _ = _Final().write(tmp_path / "open-data")
     with Ledger(tmp_path / "l.db") as lg:

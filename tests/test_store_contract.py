@@ -18,8 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from events import CompetitionCreated, Event, TeamRegistered
-from ledger import (
+from matchledger.events import CompetitionCreated, Event, TeamRegistered
+from matchledger.ledger import (
     NO_STREAM,
     ConcurrencyConflict,
     Draft,
@@ -29,7 +29,7 @@ from ledger import (
     LedgerError,
     StreamRun,
 )
-from ledger.eventstore import chain_hash
+from matchledger.ledger.eventstore import chain_hash
 
 WHEN = dt.datetime(2024, 3, 15, 12, 0, tzinfo=dt.UTC)
 

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from cli.main import app
-from events import (
+from matchledger.cli.main import app
+from matchledger.events import (
     Card,
     CardShown,
     GoalScored,
@@ -24,9 +24,9 @@ from events import (
     ShootoutKick,
     SubstitutionMade,
 )
-from ledger import Ledger, RuleBroken
-from ledger.codec import decode, encode
-from projections import scoreboard, state_at, to_json
+from matchledger.ledger import Ledger, RuleBroken
+from matchledger.ledger.codec import decode, encode
+from matchledger.projections import scoreboard, state_at, to_json
 
 from conftest import drafts, setup_tie
 
@@ -137,7 +137,7 @@ def test_a_player_who_went_off_takes_no_kick_in_the_shoot_out(ledger: Ledger) ->
 def test_a_retracted_substitution_frees_the_player_again(ledger: Ledger) -> None:
     _second_half(ledger)
     [env] = ledger.append(LEG, drafts(_sub("Rafa Silva", "Neres")))
-    from events import EventRetracted
+    from matchledger.events import EventRetracted
     ledger.append(LEG, drafts(EventRetracted(event=env.event_id, reason="wrong player")))
     ledger.append(LEG, drafts(GoalScored(team="benfica", player="Rafa Silva", minute=70)))
 
@@ -181,7 +181,7 @@ def test_append_sub_on_the_command_line_and_the_timeline_shows_it(tmp_path: Path
 def test_a_snapshot_of_the_match_keeps_its_substitutions(ledger: Ledger) -> None:
     """The stored JSON of a match's state (snapshots, read models) carries its substitutions,
     so a read that starts from a snapshot knows who went off."""
-    from projections.codec import decode_part, encode_part
+    from matchledger.projections.codec import decode_part, encode_part
 
     _second_half(ledger, _sub("Rafa Silva", "Neres", 90, added=1))
     match = state_at(ledger).matches["t1-leg1"]

@@ -16,10 +16,16 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner, Result
 
-from cli.main import app
-from ledger import Ledger, import_file
-from ledger.eventstore import chain_hash
-from ledger.trust import Anchor, TrustError, load_private_key, load_public_key, make_keys
+from matchledger.cli.main import app
+from matchledger.ledger import Ledger, import_file
+from matchledger.ledger.eventstore import chain_hash
+from matchledger.ledger.trust import (
+    Anchor,
+    TrustError,
+    load_private_key,
+    load_public_key,
+    make_keys,
+)
 
 from conftest import at
 
@@ -30,7 +36,7 @@ FINISHED = "match:uel24-qf1-leg1"  # Milan 0-1 Roma, over
 def seeded(db_path: Path) -> Path:
     """The bundled seed (142 events) in a ledger file."""
     with Ledger(db_path) as lg:
-        import_file(lg, str(resources.files("events") / "seed.jsonl"))
+        import_file(lg, str(resources.files("matchledger.events") / "seed.jsonl"))
     return db_path
 
 

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from cli.main import app
-from events import (
+from matchledger.cli.main import app
+from matchledger.events import (
     CompetitionCreated,
     CompetitionFormat,
     FixtureScheduled,
@@ -24,8 +24,8 @@ from events import (
     PeriodStarted,
     TeamRegistered,
 )
-from events.team import Team, registered
-from ledger import Ledger
+from matchledger.events.team import Team, registered
+from matchledger.ledger import Ledger
 
 from conftest import KICKOFF, drafts
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-from events import Side, TieRules
-from events.tie import (
+from matchledger.events import Side, TieRules
+from matchledger.events.tie import (
     UNDECIDED,
     Decision,
     Played,

@@ -17,10 +17,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from cli.main import app
-from events import TeamRegistered
-from ledger import Ledger, import_file
-from projections import Projector
+from matchledger.cli.main import app
+from matchledger.events import TeamRegistered
+from matchledger.ledger import Ledger, import_file
+from matchledger.projections import Projector
 
 runner = CliRunner()
 DYBALA = "rm_player ('roma', 'Paulo Dybala'): goals 51, expected "
@@ -30,7 +30,7 @@ DYBALA = "rm_player ('roma', 'Paulo Dybala'): goals 51, expected "
 def db(tmp_path: Path) -> Path:
     path = tmp_path / "ledger.db"
     with Ledger(path) as lg:
-        import_file(lg, str(resources.files("events") / "seed.jsonl"))
+        import_file(lg, str(resources.files("matchledger.events") / "seed.jsonl"))
         Projector(lg, snapshot_every=50).rebuild()
     return path
 
@@ -106,6 +106,6 @@ def test_read_models_behind_the_log_are_checked_at_their_checkpoint(db: Path) ->
 def test_a_ledger_never_rebuilt_has_nothing_to_check(tmp_path: Path) -> None:
     path = tmp_path / "bare.db"
     with Ledger(path) as lg:
-        import_file(lg, str(resources.files("events") / "seed.jsonl"))
+        import_file(lg, str(resources.files("matchledger.events") / "seed.jsonl"))
     code, out, _ = verify(path)
     assert code == 0 and "not built" in out

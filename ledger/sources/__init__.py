@@ -5,8 +5,8 @@ Parse a file into a ``ParsedSeason`` (what it says), plan it against the ledger 
 across files, league and knockout structure inferred, each inference said in event meta and the
 summary) and append the plan in one transaction. Importing the same file twice adds nothing.
 
-    >>> from ledger import Ledger
-    >>> from ledger.sources import import_source
+    >>> from matchledger.ledger import Ledger
+    >>> from matchledger.ledger.sources import import_source
     >>> summary = import_source(Ledger("matchledger.db"), "2023-24/el.txt")   # doctest: +SKIP
     >>> print("\\n".join(summary.lines()))                                     # doctest: +SKIP
     2023-24/el.txt (football.txt): UEFA Europa League 2023/24 -> competition ...
@@ -16,12 +16,17 @@ detects the format), then ``plan_import`` (drafts and an ``ImportSummary``), the
 ``append_plan``.
 """
 
-from ledger.sources.dates import season_years, split_title
-from ledger.sources.errors import AmbiguousTeam, DuplicateMatches, ParseError, SourceError
-from ledger.sources.football_json import parse_football_json
-from ledger.sources.football_txt import parse_football_txt
-from ledger.sources.infer import decide, default_rules, split_leg
-from ledger.sources.load import (
+from matchledger.ledger.sources.dates import season_years, split_title
+from matchledger.ledger.sources.errors import (
+    AmbiguousTeam,
+    DuplicateMatches,
+    ParseError,
+    SourceError,
+)
+from matchledger.ledger.sources.football_json import parse_football_json
+from matchledger.ledger.sources.football_txt import parse_football_txt
+from matchledger.ledger.sources.infer import decide, default_rules, split_leg
+from matchledger.ledger.sources.load import (
     FORMATS,
     append_plan,
     detect_format,
@@ -29,7 +34,7 @@ from ledger.sources.load import (
     parse_source,
     read_source,
 )
-from ledger.sources.model import (
+from matchledger.ledger.sources.model import (
     JSON,
     STATSBOMB,
     TXT,
@@ -40,9 +45,13 @@ from ledger.sources.model import (
     ParsedSeason,
     TeamMatch,
 )
-from ledger.sources.names import TeamMatcher, club_key, parse_aliases, slug
-from ledger.sources.plan import Plan, event_id, plan_import
-from ledger.sources.statsbomb import looks_like_statsbomb, read_statsbomb, statsbomb_kind
+from matchledger.ledger.sources.names import TeamMatcher, club_key, parse_aliases, slug
+from matchledger.ledger.sources.plan import Plan, event_id, plan_import
+from matchledger.ledger.sources.statsbomb import (
+    looks_like_statsbomb,
+    read_statsbomb,
+    statsbomb_kind,
+)
 
 __all__ = [
     "FORMATS",

@@ -6,7 +6,7 @@ go straight to what needs fixing; nothing is written when one is raised.
 
 from __future__ import annotations
 
-from ledger.errors import LedgerError
+from matchledger.ledger.errors import LedgerError
 
 
 class SourceError(LedgerError):

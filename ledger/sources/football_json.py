@@ -32,15 +32,15 @@ from collections.abc import Iterator
 from types import MappingProxyType
 from typing import Any
 
-from ledger.sources.dates import (
+from matchledger.ledger.sources.dates import (
     offset_problem,
     read_offset,
     read_time,
     season_from_path,
     split_title,
 )
-from ledger.sources.errors import ParseError
-from ledger.sources.model import (
+from matchledger.ledger.sources.errors import ParseError
+from matchledger.ledger.sources.model import (
     JSON,
     ParsedGoal,
     ParsedMatch,

@@ -44,7 +44,7 @@ from types import MappingProxyType
 
 import attrs
 
-from ledger.sources.dates import (
+from matchledger.ledger.sources.dates import (
     YearContext,
     offset_problem,
     read_date,
@@ -54,9 +54,9 @@ from ledger.sources.dates import (
     season_years,
     split_title,
 )
-from ledger.sources.errors import ParseError
-from ledger.sources.lineups import read_lineup
-from ledger.sources.model import (
+from matchledger.ledger.sources.errors import ParseError
+from matchledger.ledger.sources.lineups import read_lineup
+from matchledger.ledger.sources.model import (
     TXT,
     ParsedGoal,
     ParsedLineup,

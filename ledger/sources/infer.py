@@ -28,10 +28,10 @@ from collections.abc import Mapping, Sequence
 
 import attrs
 
-from events import CompetitionFormat, Side, TieRules
-from events.tie import Played, TieLeg, decide_tie, tie_aggregate
-from ledger.sources.errors import SourceError
-from ledger.sources.model import ParsedMatch, ParsedResult, ParsedSeason, Score
+from matchledger.events import CompetitionFormat, Side, TieRules
+from matchledger.events.tie import Played, TieLeg, decide_tie, tie_aggregate
+from matchledger.ledger.sources.errors import SourceError
+from matchledger.ledger.sources.model import ParsedMatch, ParsedResult, ParsedSeason, Score
 
 LEAGUE, GROUP, KNOCKOUT = "league", "group", "knockout"
 

@@ -25,8 +25,8 @@ import re
 
 import attrs
 
-from ledger.sources.errors import ParseError
-from ledger.sources.model import ParsedCard, ParsedLineup, ParsedSubstitution
+from matchledger.ledger.sources.errors import ParseError
+from matchledger.ledger.sources.model import ParsedCard, ParsedLineup, ParsedSubstitution
 
 _TOKEN = re.compile(
     r"""\s*(?:

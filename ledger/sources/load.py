@@ -14,15 +14,15 @@ from pathlib import Path
 
 import attrs
 
-from events import TieRules
-from ledger.eventstore import StreamRun
-from ledger.sources.errors import SourceError
-from ledger.sources.football_json import parse_football_json
-from ledger.sources.football_txt import parse_football_txt
-from ledger.sources.model import JSON, STATSBOMB, TXT, ImportSummary, ParsedSeason
-from ledger.sources.plan import Plan, plan_import
-from ledger.sources.statsbomb import looks_like_statsbomb, read_statsbomb
-from ledger.store import Ledger
+from matchledger.events import TieRules
+from matchledger.ledger.eventstore import StreamRun
+from matchledger.ledger.sources.errors import SourceError
+from matchledger.ledger.sources.football_json import parse_football_json
+from matchledger.ledger.sources.football_txt import parse_football_txt
+from matchledger.ledger.sources.model import JSON, STATSBOMB, TXT, ImportSummary, ParsedSeason
+from matchledger.ledger.sources.plan import Plan, plan_import
+from matchledger.ledger.sources.statsbomb import looks_like_statsbomb, read_statsbomb
+from matchledger.ledger.store import Ledger
 
 FORMATS = (TXT, JSON, STATSBOMB)
 

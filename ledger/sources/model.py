@@ -18,7 +18,7 @@ from types import MappingProxyType
 
 import attrs
 
-from events import Event, Period
+from matchledger.events import Event, Period
 
 Score = tuple[int, int]
 

@@ -30,8 +30,8 @@ from collections.abc import Callable, Iterable, Mapping
 import attrs
 from anyascii import anyascii
 
-from ledger.limits import MAX_NAME, check_text
-from ledger.teams import SLUG, Registry, normalise
+from matchledger.ledger.limits import MAX_NAME, check_text
+from matchledger.ledger.teams import SLUG, Registry, normalise
 
 AFFIXES = frozenset({
     "fc", "afc", "cf", "sc", "sv", "ac", "as", "ssc", "ss", "us", "bv", "bsc", "vfl", "vfb",
@@ -144,7 +144,7 @@ class TeamMatcher:
         self.aliases = {normalise(k): v for k, v in self.aliases.items()}
 
     def resolve(self, names: Iterable[tuple[str, str | None]], source: str) -> dict[str, Resolved]:
-        from ledger.sources.errors import AmbiguousTeam
+        from matchledger.ledger.sources.errors import AmbiguousTeam
 
         wanted = list(dict.fromkeys(names))
         for name, _ in wanted:  # before any matching: fuzzy matching a megabyte takes minutes
@@ -208,7 +208,7 @@ class TeamMatcher:
         if team is not None:
             return self._known_team(name, team, "alias map", country)
         if not SLUG.match(target):
-            from ledger.sources.errors import SourceError
+            from matchledger.ledger.sources.errors import SourceError
 
             raise SourceError(f"alias {name!r}={target!r}: {target!r} is neither a known team "
                               "nor a team id (lower-case letters, digits, dashes)")
@@ -289,7 +289,7 @@ def close_names(a: str, b: str) -> bool:
 def parse_aliases(items: Iterable[str]) -> dict[str, str]:
     """``["Bayer 04 Leverkusen=leverkusen", ...]`` (``--alias`` flags, or alias file lines;
     blank lines and ``#`` comments skipped) as a mapping."""
-    from ledger.sources.errors import SourceError
+    from matchledger.ledger.sources.errors import SourceError
 
     out: dict[str, str] = {}
     for item in items:

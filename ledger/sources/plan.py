@@ -40,7 +40,7 @@ from typing import Any
 
 import attrs
 
-from events import (
+from matchledger.events import (
     Card,
     CardShown,
     CompetitionCreated,
@@ -60,22 +60,22 @@ from events import (
     TieDrawn,
     TieRules,
 )
-from events.rules import PERIOD_MINUTES, period_of_minute
-from ledger.codec import encode
-from ledger.envelope import UTC, Draft
-from ledger.sources.dates import fixed_offset, parse_zone
-from ledger.sources.errors import AmbiguousTeam, DuplicateMatches, SourceError
-from ledger.sources.infer import Fixture, Structure, Tie, default_rules, infer
-from ledger.sources.model import (
+from matchledger.events.rules import PERIOD_MINUTES, period_of_minute
+from matchledger.ledger.codec import encode
+from matchledger.ledger.envelope import UTC, Draft
+from matchledger.ledger.sources.dates import fixed_offset, parse_zone
+from matchledger.ledger.sources.errors import AmbiguousTeam, DuplicateMatches, SourceError
+from matchledger.ledger.sources.infer import Fixture, Structure, Tie, default_rules, infer
+from matchledger.ledger.sources.model import (
     ImportSummary,
     ParsedMatch,
     ParsedResult,
     ParsedSeason,
     TeamMatch,
 )
-from ledger.sources.names import Resolved, TeamMatcher, close_names, slug
-from ledger.store import Ledger
-from ledger.teams import Registry, normalise
+from matchledger.ledger.sources.names import Resolved, TeamMatcher, close_names, slug
+from matchledger.ledger.store import Ledger
+from matchledger.ledger.teams import Registry, normalise
 
 NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://github.com/openfootball#matchledger")
 PLAY = dt.timedelta(minutes=115)

@@ -40,7 +40,7 @@ from typing import Any
 
 import attrs
 
-from events import (
+from matchledger.events import (
     Card,
     CardShown,
     Event,
@@ -53,9 +53,9 @@ from events import (
     ShootoutKick,
     SubstitutionMade,
 )
-from events.rules import PERIOD_MINUTES
-from ledger.sources.errors import SourceError
-from ledger.sources.model import (
+from matchledger.events.rules import PERIOD_MINUTES
+from matchledger.ledger.sources.errors import SourceError
+from matchledger.ledger.sources.model import (
     STATSBOMB,
     ParsedLineup,
     ParsedMatch,
