@@ -54,7 +54,6 @@ from matchledger.ledger.files import (
     open_read_only,
 )
 from matchledger.ledger.jsontext import dumps, dumps_data
-from matchledger.ledger.limits import check_schema_version
 from matchledger.ledger.validate import decode_stored
 
 NO_STREAM = -1  # expected_version of a stream that must not exist yet
@@ -151,10 +150,6 @@ class StoredDraft(Draft):
     unchanged, so export then import gives an identical ledger, hashes included."""
 
     stored: tuple[str, int, dict[str, Any]]  # type, schema_version, data
-
-    def __attrs_post_init__(self) -> None:
-        super().__attrs_post_init__()
-        check_schema_version(self.stored[1])
 
 
 class Admission(Protocol):

@@ -85,13 +85,6 @@ def check_draft(event_id: str, event: Event, meta: Mapping[str, Any],
         _check_meta(meta)
 
 
-def check_schema_version(version: int) -> int:
-    """A schema version SQLite can store (which versions exist is the catalogue's to say)."""
-    if not -MAX_POSITION <= version <= MAX_POSITION:
-        raise OutOfBounds(f"schema_version: {version} is out of range")
-    return version
-
-
 _FIELDS: dict[type, tuple[str, ...]] = {}  # the attrs fields of each class checked
 
 
