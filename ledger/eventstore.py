@@ -31,7 +31,7 @@ import sqlite3
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, NoReturn, Protocol, Self
+from typing import Any, NoReturn, Protocol, Self, cast
 
 import attrs
 import sqlite_utils
@@ -54,6 +54,14 @@ from matchledger.ledger.files import (
     open_read_only,
 )
 from matchledger.ledger.jsontext import dumps, dumps_data
+from matchledger.ledger.postgres import (
+    APPEND_LOCK,
+    CHANNEL,
+    PgConnection,
+    connect,
+    is_postgres,
+    shown,
+)
 from matchledger.ledger.validate import decode_stored
 
 NO_STREAM = -1  # expected_version of a stream that must not exist yet
@@ -236,18 +244,27 @@ class EventStore:
 
     def __init__(self, path: str | Path, *, timeout: float = 30.0, read_only: bool = False,
                  verifying: bool = False, admission: Admission | None = None) -> None:
-        self.path = Path(path)
-        if read_only or verifying:
-            self.db = sqlite_utils.Database(open_read_only(self.path, _SCHEMA, timeout=timeout,
-                                                           whole=not verifying))
+        self._pg: PgConnection | None = None  # a postgresql:// location's connection
+        if is_postgres(path):
+            self.where = shown(str(path))
+            self.path = Path(self.where)
+            self._pg = connect(str(path), timeout=timeout, create=not (read_only or verifying))
         else:
-            self.db = sqlite_utils.Database(_open_for_writing(self.path, timeout))
+            self.path = Path(path)
+            self.where = str(self.path)  # how messages name the ledger
+            if read_only or verifying:
+                self.db = sqlite_utils.Database(open_read_only(
+                    self.path, _SCHEMA, timeout=timeout, whole=not verifying))
+            else:
+                self.db = sqlite_utils.Database(_open_for_writing(self.path, timeout))
         self._admission: Admission = admission if admission is not None else AdmitAll()
         self._tail: tuple[int, bytes] | None = None
         self._committed: int | None = None  # the last position when this object last committed
 
     @property
     def conn(self) -> sqlite3.Connection:
+        if self._pg is not None:  # the part of sqlite3's surface the store and judge use
+            return cast(sqlite3.Connection, self._pg)
         return self.db.conn
 
     def close(self) -> None:
@@ -272,16 +289,26 @@ class EventStore:
             return
         self._tail = None  # (position, hash) of the last row, once read in this transaction
         try:
-            conn.execute("BEGIN IMMEDIATE" if write else "BEGIN DEFERRED")
+            if self._pg is None:
+                conn.execute("BEGIN IMMEDIATE" if write else "BEGIN DEFERRED")
+            elif write:  # appends one at a time, in commit order: gapless positions
+                conn.execute("BEGIN")
+                conn.execute(APPEND_LOCK)
+            else:  # one snapshot, as SQLite's read transaction
+                conn.execute("BEGIN ISOLATION LEVEL REPEATABLE READ")
         except sqlite3.OperationalError as e:
-            raise LedgerError(f"cannot write to {self.path}: {e}") from e
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise LedgerError(f"cannot write to {self.where}: {e}") from e
         try:
             yield conn
+            if self._pg is not None and self._tail is not None:  # followers wake at commit
+                conn.execute("SELECT pg_notify(?, ?)", (CHANNEL, str(self._tail[0])))
             conn.execute("COMMIT")
         except BaseException as e:
             self._abandon(conn, refused=isinstance(e, LedgerError))
             if isinstance(e, sqlite3.Error) and _is_full(e):
-                raise LedgerError(f"cannot write to {self.path}: the disk is full ({e}); "
+                raise LedgerError(f"cannot write to {self.where}: the disk is full ({e}); "
                                   "nothing of this write was kept") from e
             raise
         self._admission.committed(wrote=write and self._tail is not None)
@@ -528,7 +555,7 @@ class EventStore:
                 ordered: bool = True) -> tuple[str, list[Any]]:
         """SQL and parameters selecting ``columns`` of the events the filters keep, in position
         order unless not ``ordered`` (then SQLite may scan a partial index instead)."""
-        where: list[str] = ["position > ?"] if after or ordered else ["1"]
+        where: list[str] = ["position > ?"] if after or ordered else ["TRUE"]
         params: list[Any] = [after] if after or ordered else []
         if tie is not None:  # with types=["TieDrawn"], through the partial index on ties
             where.append("json_extract(data, '$.tie') = ?")
@@ -550,7 +577,7 @@ class EventStore:
         if types is not None:  # literals, and = for one, so that the partial indexes apply
             names = [_literal(t) for t in types]
             where.append(f"type = {names[0]}" if len(names) == 1
-                         else f"type IN ({', '.join(names)})" if names else "0")
+                         else f"type IN ({', '.join(names)})" if names else "FALSE")
         if as_of is not None:
             where.append("occurred_at <= ?")
             params.append(_micros(as_of, "as_of"))
