@@ -28,6 +28,7 @@ import datetime as dt
 import hashlib
 import json
 import sqlite3
+import time
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -61,6 +62,7 @@ from matchledger.ledger.postgres import (
     connect,
     is_postgres,
     shown,
+    wait_for_appends,
 )
 from matchledger.ledger.validate import decode_stored
 
@@ -594,6 +596,15 @@ class EventStore:
         """The last position, 0 for an empty ledger."""
         row = self.conn.execute("SELECT max(position) FROM events").fetchone()
         return int(row[0] or 0)
+
+    def wait(self, timeout: float) -> bool:
+        """Wait up to ``timeout`` seconds for an append by anyone: a follower's pause between
+        two reads. On PostgreSQL every append NOTIFYs at commit and this wakes at once
+        (whether one came); a file gives no such signal, so this sleeps it out (True)."""
+        if self._pg is None:
+            time.sleep(timeout)
+            return True
+        return wait_for_appends(self._pg, timeout)
 
     def stream_version(self, stream: str) -> int:
         """Version of the stream's last event; NO_STREAM (-1) when it has none."""
