@@ -37,8 +37,9 @@ class Working(AdmitAll):
         return draft.event
 
 
-def store(url: str, writer: str, until: float) -> None:
+def store(url: str, writer: str, seconds: float) -> None:
     with EventStore(url, admission=Working()) as st:
+        until = time.monotonic() + seconds  # from the moment it is connected
         while time.monotonic() < until:
             drafts = [Draft(event=TeamRegistered(team=f"w{writer}", name=f"W{writer}"),
                             occurred_at=WHEN) for _ in range(random.randint(1, 3))]
@@ -46,10 +47,11 @@ def store(url: str, writer: str, until: float) -> None:
                 print(env.event_id, env.position)
 
 
-def naive(url: str, until: float) -> None:
+def naive(url: str, seconds: float) -> None:
     import psycopg
 
     with psycopg.connect(url, autocommit=True) as conn:
+        until = time.monotonic() + seconds
         while time.monotonic() < until:
             ids: Sequence[str] = [str(uuid.uuid4()) for _ in range(random.randint(1, 3))]
             with conn.transaction():
@@ -63,8 +65,7 @@ def naive(url: str, until: float) -> None:
 
 if __name__ == "__main__":
     mode, url, writer, seconds = sys.argv[1], sys.argv[2], sys.argv[3], float(sys.argv[4])
-    until = time.monotonic() + seconds
     if mode == "store":
-        store(url, writer, until)
+        store(url, writer, seconds)
     else:
-        naive(url, until)
+        naive(url, seconds)
