@@ -56,9 +56,9 @@ from matchledger.ledger.files import (
 )
 from matchledger.ledger.jsontext import dumps, dumps_data
 from matchledger.ledger.postgres import (
-    APPEND_LOCK,
     CHANNEL,
     PgConnection,
+    PgDatabase,
     connect,
     is_postgres,
     shown,
@@ -247,10 +247,15 @@ class EventStore:
     def __init__(self, path: str | Path, *, timeout: float = 30.0, read_only: bool = False,
                  verifying: bool = False, admission: Admission | None = None) -> None:
         self._pg: PgConnection | None = None  # a postgresql:// location's connection
+        self.url: str | None = None  # that location
         if is_postgres(path):
+            self.url = str(path)
             self.where = shown(str(path))
             self.path = Path(self.where)
             self._pg = connect(str(path), timeout=timeout, create=not (read_only or verifying))
+            # the read models' tables beside the log, as in a file (the part of sqlite-utils
+            # they use)
+            self.db = cast(sqlite_utils.Database, PgDatabase(self._pg))
         else:
             self.path = Path(path)
             self.where = str(self.path)  # how messages name the ledger
@@ -265,9 +270,7 @@ class EventStore:
 
     @property
     def conn(self) -> sqlite3.Connection:
-        if self._pg is not None:  # the part of sqlite3's surface the store and judge use
-            return cast(sqlite3.Connection, self._pg)
-        return self.db.conn
+        return self.db.conn  # on PostgreSQL, the part of sqlite3's surface the ledger uses
 
     def close(self) -> None:
         self.conn.close()
@@ -291,13 +294,8 @@ class EventStore:
             return
         self._tail = None  # (position, hash) of the last row, once read in this transaction
         try:
-            if self._pg is None:
-                conn.execute("BEGIN IMMEDIATE" if write else "BEGIN DEFERRED")
-            elif write:  # appends one at a time, in commit order: gapless positions
-                conn.execute("BEGIN")
-                conn.execute(APPEND_LOCK)
-            else:  # one snapshot, as SQLite's read transaction
-                conn.execute("BEGIN ISOLATION LEVEL REPEATABLE READ")
+            # on PostgreSQL, the appenders' queue and a snapshot (ledger.postgres)
+            conn.execute("BEGIN IMMEDIATE" if write else "BEGIN DEFERRED")
         except sqlite3.OperationalError as e:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")

@@ -26,7 +26,7 @@ from __future__ import annotations
 import functools
 import re
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -81,7 +81,42 @@ CREATE OR REPLACE TRIGGER events_no_truncate BEFORE TRUNCATE ON events
     FOR EACH STATEMENT EXECUTE FUNCTION matchledger_append_only();
 """
 
+_BEGINS = {"BEGIN IMMEDIATE": APPEND_LOCK.encode(),
+           "BEGIN DEFERRED": b"SET TRANSACTION ISOLATION LEVEL REPEATABLE READ"}
+_OR_REPLACE = re.compile(r"^INSERT OR REPLACE INTO (\w+) \(([^)]*)\) (VALUES .*)$", re.S)
+
 TRIGGERS = frozenset({"events_no_update", "events_no_delete", "events_no_truncate"})
+
+CHECKPOINTS_SCHEMA = (  # ledger.trust's, in PostgreSQL's words
+    """CREATE TABLE IF NOT EXISTS checkpoints (
+    id         bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    position   bigint NOT NULL,
+    hash       text   NOT NULL,
+    signed_at  text   NOT NULL,
+    key_id     text   NOT NULL,
+    signature  bytea  NOT NULL
+    )""",
+    """CREATE OR REPLACE TRIGGER checkpoints_no_update BEFORE UPDATE ON checkpoints
+    FOR EACH ROW EXECUTE FUNCTION matchledger_append_only()""",
+    """CREATE OR REPLACE TRIGGER checkpoints_no_delete BEFORE DELETE ON checkpoints
+    FOR EACH ROW EXECUTE FUNCTION matchledger_append_only()""",
+)
+
+
+def log_before(url: str) -> tuple[PgConnection, Callable[[int], None]]:
+    """A connection of its own on which ``events`` is the log before a position (a temporary
+    view, which shadows the table), and the function that moves it: ``verify``'s judge reads
+    the log there as an append at that position did. One snapshot throughout."""
+    conn = connect(url, create=False)
+    conn.script("CREATE TEMP VIEW events AS SELECT * FROM events "
+                "WHERE position < current_setting('matchledger.before')::bigint;"
+                "SELECT set_config('matchledger.before', '0', false)")
+    conn.script("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+
+    def before(position: int) -> None:
+        conn.raw.execute("SELECT set_config('matchledger.before', %s, true)", (str(position),))
+
+    return conn, before
 
 
 def is_postgres(location: object) -> bool:
@@ -101,6 +136,19 @@ def shown(url: str) -> str:
 
 _JSON_EXTRACT = re.compile(r"json_extract\((\w+), '\$\.(\w+)'\)")
 _JSON_EACH = re.compile(r"SELECT value FROM json_each\(\?\)")
+_INSTR = re.compile(r"\binstr\(")
+_INTEGER = re.compile(r"\btypeof\(\w+\) = 'integer'")  # a bigint column holds nothing else
+_OR_IGNORE = re.compile(r"^INSERT OR IGNORE (INTO .*)$", re.S)
+# sqlite_master as the checks read it: tables, triggers and indexes of the ledger's schema
+_MASTER = """(SELECT 'table' AS type, c.relname::text AS name, c.relname::text AS tbl_name
+    FROM pg_class c
+    WHERE c.relkind IN ('r', 'p') AND c.relnamespace = current_schema()::regnamespace
+  UNION ALL SELECT 'trigger', t.tgname::text, c.relname::text FROM pg_trigger t
+    JOIN pg_class c ON c.oid = t.tgrelid
+    WHERE NOT t.tgisinternal AND c.relnamespace = current_schema()::regnamespace
+  UNION ALL SELECT 'index', i.relname::text, c.relname::text FROM pg_index x
+    JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_class c ON c.oid = x.indrelid
+    WHERE c.relnamespace = current_schema()::regnamespace) AS sqlite_master"""
 
 
 @functools.cache
@@ -114,6 +162,10 @@ def translate(sql: str) -> str:
     """
     sql = _JSON_EACH.sub("SELECT jsonb_array_elements_text(?::jsonb)", sql)
     sql = _JSON_EXTRACT.sub(r"((\1::jsonb) ->> '\2')", sql)
+    sql = _INSTR.sub("strpos(", sql)
+    sql = _INTEGER.sub("TRUE", sql)
+    sql = _OR_IGNORE.sub(r"INSERT \1 ON CONFLICT DO NOTHING", sql)
+    sql = sql.replace(" WITHOUT ROWID", "").replace("FROM sqlite_master", "FROM " + _MASTER)
     out, quoted = [], False
     for char in sql:  # ? outside string literals is a parameter; % is psycopg's, doubled
         if char == "'":
@@ -139,20 +191,46 @@ class PgConnection:
         self.raw = raw
         self._errors = _psycopg()
         self.listening = False
+        self._keys: dict[str, list[str]] = {}  # table -> its primary key's columns
 
     @property
     def in_transaction(self) -> bool:
         return bool(self.raw.info.transaction_status != self._errors.pq.TransactionStatus.IDLE)
 
     def execute(self, sql: str, parameters: Sequence[Any] = ()) -> Any:
+        begin = _BEGINS.get(sql)  # SQLite's write lock: the appenders' queue; its snapshot
+        if begin is not None:
+            with self._translated():
+                self.raw.execute(b"BEGIN")
+                return self.raw.execute(begin)
         with self._translated():
-            return self.raw.execute(translate(sql), tuple(parameters))
+            return self.raw.execute(self._replacing(translate(sql)), tuple(parameters))
 
-    def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> Any:
+    def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> Any:
         with self._translated():
             cursor = self.raw.cursor()
-            cursor.executemany(translate(sql), rows)
+            cursor.executemany(self._replacing(translate(sql)), rows)
             return cursor
+
+    def _replacing(self, sql: str) -> str:
+        """SQLite's INSERT OR REPLACE as an upsert on the table's primary key."""
+        found = _OR_REPLACE.match(sql)
+        if found is None:
+            return sql
+        table, columns = found[1], [c.strip() for c in found[2].split(",")]
+        key = self.primary_key(table)
+        sets = ", ".join(f"{c} = EXCLUDED.{c}" for c in columns if c not in key)
+        return (f"INSERT INTO {table} ({found[2]}) {found[3]} ON CONFLICT ({', '.join(key)}) "
+                + (f"DO UPDATE SET {sets}" if sets else "DO NOTHING"))
+
+    def primary_key(self, table: str) -> list[str]:
+        key = self._keys.get(table)
+        if key is None:
+            key = self._keys[table] = [row[0] for row in self.raw.execute(
+                "SELECT a.attname FROM pg_index i JOIN pg_attribute a ON a.attrelid = "
+                "i.indrelid AND a.attnum = ANY(i.indkey) WHERE i.indrelid = %s::regclass "
+                "AND i.indisprimary ORDER BY array_position(i.indkey, a.attnum)", (table,))]
+        return key
 
     def script(self, sql: str) -> None:
         """Run statements without parameters (PostgreSQL's simple query: several at once)."""
@@ -236,3 +314,98 @@ def wait_for_appends(conn: PgConnection, timeout: float) -> bool:
         conn.raw.execute(f"LISTEN {CHANNEL}".encode())
         conn.listening = True
     return any(True for _ in conn.raw.notifies(timeout=timeout, stop_after=1))
+
+
+_TYPES = {str: "text", int: "bigint", float: "double precision", bytes: "bytea"}
+_TYPES_BACK = {"text": str, "bigint": int, "integer": int, "double precision": float,
+               "bytea": bytes}
+
+
+class PgDatabase:
+    """The part of ``sqlite_utils.Database`` the read models use (tables made, rows inserted
+    and upserted, names and columns listed), on a ``PgConnection``: their tables live in the
+    ledger's database, written in the same transactions as their checkpoint."""
+
+    def __init__(self, conn: PgConnection) -> None:
+        self.conn = conn
+
+    def execute(self, sql: str, parameters: Sequence[Any] = ()) -> Any:
+        return self.conn.execute(sql, parameters)
+
+    def table_names(self) -> list[str]:
+        return [row[0] for row in self.conn.raw.execute(
+            "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() "
+            "ORDER BY tablename")]
+
+    def table(self, name: str) -> PgTable:
+        return PgTable(self.conn, name)
+
+    def __getitem__(self, name: str) -> PgTable:
+        return PgTable(self.conn, name)
+
+
+class PgTable:
+    """One table, as ``sqlite_utils.Table`` gives what the read models ask of it."""
+
+    def __init__(self, conn: PgConnection, name: str) -> None:
+        self.conn, self.name = conn, name
+
+    def exists(self) -> bool:
+        row = self.conn.raw.execute("SELECT to_regclass(%s) IS NOT NULL", (self.name,)
+                                    ).fetchone()
+        return bool(row and row[0])
+
+    @property
+    def columns_dict(self) -> dict[str, type]:
+        return {name: _TYPES_BACK.get(kind, str) for name, kind in self.conn.raw.execute(
+            "SELECT column_name, data_type FROM information_schema.columns WHERE "
+            "table_schema = current_schema() AND table_name = %s ORDER BY ordinal_position",
+            (self.name,))}
+
+    @property
+    def count(self) -> int:
+        return int(self.conn.execute(f"SELECT count(*) FROM {self.name}").fetchone()[0])
+
+    def get(self, key: Any) -> dict[str, Any]:
+        names = self.conn.primary_key(self.name)
+        values = key if isinstance(key, tuple) else (key,)
+        where = " AND ".join(f'"{n}" = ?' for n in names)
+        cursor = self.conn.execute(f"SELECT * FROM {self.name} WHERE {where}", values)
+        row = cursor.fetchone()
+        if row is None:
+            raise KeyError(key)
+        return dict(zip([d.name for d in cursor.description], row, strict=True))
+
+    def create(self, columns: dict[str, type], pk: str | tuple[str, ...],
+               if_not_exists: bool = False) -> PgTable:
+        keys = (pk,) if isinstance(pk, str) else pk
+        body = ", ".join(f'"{c}" {_TYPES[t]}' + (" NOT NULL" if c in keys else "")
+                         for c, t in columns.items())
+        key = ", ".join(f'"{k}"' for k in keys)
+        exists = "IF NOT EXISTS " if if_not_exists else ""
+        self.conn.execute(f"CREATE TABLE {exists}{self.name} ({body}, PRIMARY KEY ({key}))")
+        return self
+
+    def create_index(self, columns: list[str], if_not_exists: bool = False) -> PgTable:
+        exists = "IF NOT EXISTS " if if_not_exists else ""
+        name = f"idx_{self.name}_{'_'.join(columns)}"
+        self.conn.execute(f"CREATE INDEX {exists}{name} ON {self.name} "
+                          f"({', '.join(columns)})")
+        return self
+
+    def insert(self, row: dict[str, Any]) -> PgTable:
+        names = ", ".join(f'"{c}"' for c in row)
+        self.conn.execute(f"INSERT INTO {self.name} ({names}) VALUES "
+                          f"({', '.join('?' * len(row))})", tuple(row.values()))
+        return self
+
+    def upsert(self, row: dict[str, Any], pk: str | tuple[str, ...]) -> PgTable:
+        keys = (pk,) if isinstance(pk, str) else pk
+        names = ", ".join(f'"{c}"' for c in row)
+        sets = ", ".join(f'"{c}" = EXCLUDED."{c}"' for c in row if c not in keys)
+        key = ", ".join(f'"{k}"' for k in keys)
+        self.conn.execute(f"INSERT INTO {self.name} ({names}) VALUES "
+                          f"({', '.join('?' * len(row))}) ON CONFLICT ({key}) "
+                          + (f"DO UPDATE SET {sets}" if sets else "DO NOTHING"),
+                          tuple(row.values()))
+        return self

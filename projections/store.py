@@ -86,6 +86,7 @@ import sqlite_utils
 from matchledger.events import EventRetracted
 from matchledger.events.team import Team
 from matchledger.ledger.envelope import Envelope, from_micros, to_micros
+from matchledger.ledger.eventstore import EventStore
 from matchledger.ledger.jsontext import dumps_data, loads
 from matchledger.projections.book import COUNTS, Book, Piece, Summary
 from matchledger.projections.codec import (
@@ -679,7 +680,8 @@ class Projector:
 
     def follow(self, interval: float = 1.0, *,
                stop: Callable[[], bool] | None = None) -> Iterator[int]:
-        """Catch up, then poll every ``interval`` seconds; yield the position when it moves."""
+        """Catch up, then poll every ``interval`` seconds (woken at once by an append on
+        PostgreSQL); yield the position when it moves."""
         last = -1
         while True:
             position = self.catch_up()
@@ -688,7 +690,10 @@ class Projector:
                 yield position
             if stop is not None and stop():
                 return
-            time.sleep(interval)
+            if isinstance(self.ledger, EventStore):  # PostgreSQL: woken by an append's NOTIFY
+                self.ledger.wait(interval)
+            else:
+                time.sleep(interval)
 
     # --- internals ----------------------------------------------------------------------------
 
