@@ -44,8 +44,9 @@ def _run(args: list[str], *, as_postgres: bool) -> None:
                    timeout=120)
 
 
-def start(directory: Path) -> str:
-    """Make and start a cluster in ``directory`` (made, empty); its URL (database postgres)."""
+def start(directory: Path, *, durable: bool = False) -> str:
+    """Make and start a cluster in ``directory`` (made, empty); its URL (database postgres).
+    Not ``durable`` (the tests'), it skips fsync: a crash would lose it, which no test makes."""
     bin_dir = binaries()
     if bin_dir is None:
         raise RuntimeError("no PostgreSQL server binaries (initdb) on this machine")
@@ -58,8 +59,8 @@ def start(directory: Path) -> str:
     try:
         _run([str(bin_dir / "initdb"), "-D", str(data), "-A", "trust", "-U", "postgres",
               "-E", "UTF8", "--locale=C", "--no-sync"], as_postgres=root)
-        options = (f"-p {port} -k {directory} -c listen_addresses=127.0.0.1 -c fsync=off "
-                   "-c max_connections=200")
+        options = (f"-p {port} -k {directory} -c listen_addresses=127.0.0.1 "
+                   f"-c fsync={'on' if durable else 'off'} -c max_connections=200")
         _run([str(bin_dir / "pg_ctl"), "-D", str(data), "-o", options, "-l",
               str(directory / "log"), "-w", "-t", "60", "start"], as_postgres=root)
     except subprocess.CalledProcessError as e:
