@@ -252,7 +252,8 @@ class EventStore:
             self.url = str(path)
             self.where = shown(str(path))
             self.path = Path(self.where)
-            self._pg = connect(str(path), timeout=timeout, create=not (read_only or verifying))
+            self._pg = connect(str(path), timeout=timeout, create=not (read_only or verifying),
+                               read_only=read_only or verifying)
             # the read models' tables beside the log, as in a file (the part of sqlite-utils
             # they use)
             self.db = cast(sqlite_utils.Database, PgDatabase(self._pg))

@@ -243,7 +243,8 @@ class PgConnection:
     @functools.cached_property
     def _kin(self) -> tuple[tuple[type[Exception], type[Exception]], ...]:
         errors = self._errors
-        return ((errors.IntegrityError, sqlite3.IntegrityError),
+        return ((errors.errors.ReadOnlySqlTransaction, sqlite3.OperationalError),
+                (errors.IntegrityError, sqlite3.IntegrityError),
                 (errors.OperationalError, sqlite3.OperationalError),
                 (errors.ProgrammingError, sqlite3.OperationalError),
                 (errors.DatabaseError, sqlite3.DatabaseError),
@@ -271,9 +272,11 @@ class _Translated:
                 raise ours(str(error).strip()) from error
 
 
-def connect(url: str, *, timeout: float = 30.0, create: bool = True) -> PgConnection:
+def connect(url: str, *, timeout: float = 30.0, create: bool = True,
+            read_only: bool = False) -> PgConnection:
     """A connection to the ledger in the database at ``url``, its schema made if ``create``
-    and missing (under an advisory lock, so that racing creators agree)."""
+    and missing (under an advisory lock, so that racing creators agree); ``read_only``, one
+    whose every transaction the server keeps from writing, as a file opened read-only."""
     psycopg = _psycopg()
     try:
         raw = psycopg.connect(url, autocommit=True, connect_timeout=max(1, int(timeout)))
@@ -284,6 +287,8 @@ def connect(url: str, *, timeout: float = 30.0, create: bool = True) -> PgConnec
         # a writer waits for the append lock at most ``timeout``, as SQLite's busy timeout
         raw.execute(f"SET lock_timeout = '{int(timeout * 1000)}ms'".encode())
         raw.execute(b"SET client_min_messages = warning")
+        if read_only:
+            raw.execute(b"SET default_transaction_read_only = on")
         if create and not has_events(conn):
             with raw.transaction():
                 raw.execute(b"SELECT pg_advisory_xact_lock(7306310391)")  # "matchledger"

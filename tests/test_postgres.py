@@ -8,6 +8,7 @@ guarantees that PostgreSQL makes in its own way.
 from __future__ import annotations
 
 import datetime as dt
+import sqlite3
 import uuid
 from pathlib import Path
 
@@ -85,3 +86,13 @@ def test_a_database_that_cannot_be_reached_is_one_clear_error(pg_server: str) ->
     url = pg_server.rsplit("/", 1)[0] + "/no_such_database"
     with pytest.raises(LedgerError, match="cannot connect to .*no_such_database"):
         EventStore(url)
+
+
+def test_a_ledger_opened_read_only_cannot_write(pg_url: str) -> None:
+    with EventStore(pg_url) as store:
+        store.append("competition:cup", drafts()[:1], expected_version=NO_STREAM)
+    with Ledger(pg_url, read_only=True) as reader:
+        assert [e.type for e in reader.read()] == ["CompetitionCreated"]
+        with pytest.raises(sqlite3.OperationalError, match="read-only"):
+            reader.append("competition:cup", drafts()[1:], expected_version=0)
+        assert reader.head() == 1
