@@ -12,6 +12,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import warnings
 from pathlib import Path
 
 import pytest
@@ -77,7 +78,8 @@ def postgres_or_not(request: pytest.FixtureRequest) -> tuple[str, bool]:
     Whether it kept it."""
     try:
         url = request.getfixturevalue("pg_url")
-    except pytest.skip.Exception:
+    except pytest.skip.Exception as e:
+        warnings.warn(f"the README's PostgreSQL block is left out: {e}", stacklevel=2)
         return shell_script(leaving_out=README_PG), False
     return shell_script().replace(README_PG, f"PG='{url}'"), True
 
