@@ -330,7 +330,9 @@ def clock_time(moment: dt.datetime) -> str:
 
 
 def is_postgres(db: str | Path) -> bool:
-    """Whether ``--db`` names a PostgreSQL database (postgresql://...) rather than a file."""
+    """Whether ``--db`` names a PostgreSQL database (postgresql://...) rather than a file.
+    (``ledger.postgres.is_postgres`` says the same; importing the ledger here would slow down
+    --help and completion.)"""
     return isinstance(db, str) and db.startswith(("postgresql://", "postgres://"))
 
 

@@ -95,7 +95,7 @@ def log(
             console(stderr=True).print(left_out, style="dim", markup=False)
         if not follow:
             return
-        console(stderr=True).print(f"following {lg.path} (Ctrl-C to stop)", style="dim",
+        console(stderr=True).print(f"following {lg.where} (Ctrl-C to stop)", style="dim",
                                    markup=False)
         seen = head
         while at_position is None or seen < at_position:

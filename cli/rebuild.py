@@ -96,7 +96,7 @@ def rebuild(
                                          if not t.startswith(("rm_checkpoint", "rm_snapshot"))},
                                         title="read models"))
         if follow:
-            console(stderr=True).print(f"following {lg.path} (Ctrl-C to stop)", style="dim",
+            console(stderr=True).print(f"following {lg.where} (Ctrl-C to stop)", style="dim",
                                        markup=False)
             _follow(lg, projector, position, interval, json_output)
 

@@ -354,7 +354,7 @@ class Ledger(EventStore):
         row = self.conn.execute(
             "SELECT position, hash FROM events ORDER BY position DESC LIMIT 1").fetchone()
         if row is None:
-            raise LedgerError(f"{self.path} is empty: there is no head to keep yet")
+            raise LedgerError(f"{self.where} is empty: there is no head to keep yet")
         return Anchor(int(row[0]), bytes(row[1]).hex())
 
     def checkpoint(self, key: Ed25519PrivateKey) -> Checkpoint:
