@@ -29,7 +29,15 @@ import hashlib
 import json
 import sqlite3
 import time
-from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
+from collections.abc import (
+    Callable,
+    Collection,
+    Generator,
+    Iterable,
+    Iterator,
+    Mapping,
+    Sequence,
+)
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, NoReturn, Protocol, Self, cast
@@ -538,7 +546,7 @@ class EventStore:
                                    competition=competition)
         if limit is not None:
             sql += f" LIMIT {int(limit)}"
-        for row in self.conn.execute(sql, params):
+        for row in self._rows(sql, params, whole=limit is None):
             yield _envelope(row)
 
     def read_stored(self, **filters: Any) -> Iterator[tuple[Any, ...]]:
@@ -546,7 +554,16 @@ class EventStore:
         position, event_id, stream, version, type, schema_version, occurred_at and
         recorded_at (µs), data and meta (JSON text, meta None when empty), prev_hash, hash."""
         sql, params = self._select(_COLUMNS, **filters)
-        yield from self.conn.execute(sql, params)
+        yield from self._rows(sql, params)
+
+    def _rows(self, sql: str, params: Sequence[Any], *, whole: bool = True
+              ) -> Generator[Any, None, None]:
+        """The rows of a read; on PostgreSQL, one that may be ``whole`` (the entire log) is
+        fetched a part at a time, as SQLite steps through it, not held all in memory."""
+        if self._pg is not None and whole:
+            yield from self._pg.stream(sql, params)
+        else:
+            yield from self.conn.execute(sql, params)
 
     def _select(self, columns: str, *, after: int = 0, stream: str | None = None,
                 prefix: str | None = None, types: Collection[str] | None = None,

@@ -23,10 +23,11 @@ What SQLite gives for free is made true here by the database:
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import re
 import sqlite3
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -39,6 +40,7 @@ if TYPE_CHECKING:
 # do not wait for each other), held to the end of the transaction
 APPEND_LOCK = "SELECT pg_advisory_xact_lock('events'::regclass::oid::bigint)"
 CHANNEL = "matchledger_events"  # what an append NOTIFYs at commit, and followers LISTEN to
+STREAM_ROWS = 5_000  # rows a long read fetches at a time
 
 SCHEMES = ("postgresql://", "postgres://")
 
@@ -192,6 +194,7 @@ class PgConnection:
         self._errors = _psycopg()
         self.listening = False
         self._keys: dict[str, list[str]] = {}  # table -> its primary key's columns
+        self._cursors = 0  # server-side cursors opened, to name each
 
     @property
     def in_transaction(self) -> bool:
@@ -231,6 +234,21 @@ class PgConnection:
                 "i.indrelid AND a.attnum = ANY(i.indkey) WHERE i.indrelid = %s::regclass "
                 "AND i.indisprimary ORDER BY array_position(i.indkey, a.attnum)", (table,))]
         return key
+
+    def stream(self, sql: str, parameters: Sequence[Any] = ()) -> Iterator[Any]:
+        """The rows of a query that may be long (the whole log), fetched ``STREAM_ROWS`` at a
+        time through a server-side cursor rather than held whole in this process; WITH HOLD,
+        so that it outlives a transaction ended while it is read, as a sqlite3 cursor does."""
+        self._cursors += 1
+        cursor = self.raw.cursor(f"matchledger_rows_{self._cursors}", withhold=True)
+        cursor.itersize = STREAM_ROWS
+        try:
+            with self._translated():
+                cursor.execute(translate(sql), tuple(parameters))
+                yield from cursor
+        finally:
+            with contextlib.suppress(Exception):  # the connection may be gone already
+                cursor.close()
 
     def script(self, sql: str) -> None:
         """Run statements without parameters (PostgreSQL's simple query: several at once)."""

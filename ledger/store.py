@@ -430,8 +430,8 @@ class Ledger(EventStore):
         head = self.head()
         unseen = dict(loose)
         with (_as_it_stood(self) as (judged, before),
-              closing(self.conn.execute(f"SELECT {_COLUMNS} FROM events "
-                                        "ORDER BY position")) as rows):
+              closing(self._rows(f"SELECT {_COLUMNS} FROM events ORDER BY position", ())
+                      ) as rows):
             judge = Judge()
             for row in rows:
                 (position, event_id, stream, version, type_name, schema, occurred, recorded,

@@ -96,3 +96,21 @@ def test_a_ledger_opened_read_only_cannot_write(pg_url: str) -> None:
         with pytest.raises(sqlite3.OperationalError, match="read-only"):
             reader.append("competition:cup", drafts()[1:], expected_version=0)
         assert reader.head() == 1
+
+
+def test_a_long_read_comes_a_part_at_a_time_and_outlives_appends_meanwhile(
+        pg_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    import matchledger.ledger.postgres
+
+    monkeypatch.setattr(matchledger.ledger.postgres, "STREAM_ROWS", 2)
+    with Ledger(pg_url) as lg:
+        lg.append("competition:cup", drafts(), expected_version=NO_STREAM)
+        lg.append("competition:cup", [Draft(event=TeamRegistered(team=f"t{i}", name=f"T{i}"),
+                                            occurred_at=WHEN) for i in range(4)])
+        reading = lg.read()
+        seen = [next(reading).position]
+        lg.append("competition:cup", [Draft(event=TeamRegistered(team="late", name="Late"),
+                                            occurred_at=WHEN)])  # a transaction, committed
+        seen += [env.position for env in reading]
+        assert seen[:7] == list(range(1, 8))
+        assert [env.position for env in lg.read(after=7)] == [8]
