@@ -85,6 +85,7 @@ CREATE OR REPLACE TRIGGER events_no_truncate BEFORE TRUNCATE ON events
 
 _BEGINS = {"BEGIN IMMEDIATE": APPEND_LOCK.encode(),
            "BEGIN DEFERRED": b"SET TRANSACTION ISOLATION LEVEL REPEATABLE READ"}
+_PLAIN_INSERT = re.compile(r"^INSERT INTO (\w+) \(([^)]*)\) VALUES \(\?(?:, ?\?)*\)$")
 _OR_REPLACE = re.compile(r"^INSERT OR REPLACE INTO (\w+) \(([^)]*)\) (VALUES .*)$", re.S)
 
 TRIGGERS = frozenset({"events_no_update", "events_no_delete", "events_no_truncate"})
@@ -210,9 +211,17 @@ class PgConnection:
             return self.raw.execute(self._replacing(translate(sql)), tuple(parameters))
 
     def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> Any:
+        """Many rows through one statement; a plain INSERT of them all through COPY, which
+        PostgreSQL takes two to three times as fast (the same constraints and triggers)."""
+        copied = _PLAIN_INSERT.match(sql)
         with self._translated():
             cursor = self.raw.cursor()
-            cursor.executemany(self._replacing(translate(sql)), rows)
+            if copied is None:
+                cursor.executemany(self._replacing(translate(sql)), rows)
+                return cursor
+            with cursor.copy(f"COPY {copied[1]} ({copied[2]}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
             return cursor
 
     def _replacing(self, sql: str) -> str:
