@@ -3,8 +3,11 @@ reached through a connection that speaks the sqlite3 surface the store and the j
 
 A location ``postgresql://user@host/dbname`` (or ``postgres://``) opens it; a path keeps
 SQLite. ``PgConnection`` is the whole of the dialect: ``execute``/``executemany`` with ``?``
-parameters, a few SQLite spellings rewritten (``json_extract``, ``json_each``), psycopg's
-errors raised as their ``sqlite3`` kin, so that every caller's error handling holds.
+parameters, a few SQLite spellings rewritten (``json_extract``, ``json_each``, ``BEGIN
+IMMEDIATE``, ``INSERT OR REPLACE`` ...), psycopg's errors raised as their ``sqlite3`` kin, so
+that every caller's error handling holds; ``PgDatabase`` is the part of sqlite-utils the read
+models use, so that they live in the same database, written in their checkpoint's transaction.
+The judge and the projections run unchanged.
 
 What SQLite gives for free is made true here by the database:
 

@@ -114,3 +114,20 @@ def test_a_long_read_comes_a_part_at_a_time_and_outlives_appends_meanwhile(
         seen += [env.position for env in reading]
         assert seen[:7] == list(range(1, 8))
         assert [env.position for env in lg.read(after=7)] == [8]
+
+
+def test_a_signed_checkpoint_is_kept_and_verified_and_cannot_be_changed(pg_url: str) -> None:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    key = Ed25519PrivateKey.generate()
+    with Ledger(pg_url) as lg:
+        lg.append("competition:cup", drafts(), expected_version=NO_STREAM)
+        signed = lg.checkpoint(key)
+        assert (signed.id, signed.position) == (1, 3)
+        assert lg.verify(key=key.public_key()).ok
+        assert not lg.verify(key=Ed25519PrivateKey.generate().public_key()).ok
+    with psycopg.connect(pg_url, autocommit=True) as raw:
+        with pytest.raises(psycopg.errors.IntegrityConstraintViolation, match="append-only"):
+            raw.execute("UPDATE checkpoints SET position = 2")
+        with pytest.raises(psycopg.errors.IntegrityConstraintViolation, match="append-only"):
+            raw.execute("DELETE FROM checkpoints")
