@@ -120,7 +120,7 @@ def log_before(url: str) -> tuple[PgConnection, Callable[[int], None]]:
     conn.script("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
 
     def before(position: int) -> None:
-        conn.raw.execute("SELECT set_config('matchledger.before', %s, true)", (str(position),))
+        conn.execute("SELECT set_config('matchledger.before', ?, true)", (str(position),))
 
     return conn, before
 
@@ -178,6 +178,11 @@ def translate(sql: str) -> str:
             quoted = not quoted
         out.append("%s" if char == "?" and not quoted else "%%" if char == "%" else char)
     return "".join(out)
+
+
+def said(error: BaseException) -> str:
+    """A server's error in one line: its first (the rest points into the SQL sent)."""
+    return " ".join(str(error).strip().splitlines()[:1]) or type(error).__name__
 
 
 def _psycopg() -> Any:
@@ -241,9 +246,9 @@ class PgConnection:
     def primary_key(self, table: str) -> list[str]:
         key = self._keys.get(table)
         if key is None:
-            key = self._keys[table] = [row[0] for row in self.raw.execute(
+            key = self._keys[table] = [row[0] for row in self.execute(
                 "SELECT a.attname FROM pg_index i JOIN pg_attribute a ON a.attrelid = "
-                "i.indrelid AND a.attnum = ANY(i.indkey) WHERE i.indrelid = %s::regclass "
+                "i.indrelid AND a.attnum = ANY(i.indkey) WHERE i.indrelid = ?::regclass "
                 "AND i.indisprimary ORDER BY array_position(i.indkey, a.attnum)", (table,))]
         return key
 
@@ -280,7 +285,7 @@ class PgConnection:
                 (errors.DatabaseError, sqlite3.DatabaseError),
                 (errors.Error, sqlite3.Error))
 
-    def _translated(self) -> Any:
+    def _translated(self) -> _Translated:
         return _Translated(self._kin)
 
 
@@ -299,7 +304,7 @@ class _Translated:
             return
         for theirs, ours in self.kin:
             if isinstance(error, theirs):
-                raise ours(str(error).strip()) from error
+                raise ours(said(error)) from error
 
 
 def connect(url: str, *, timeout: float = 30.0, create: bool = True,
@@ -311,7 +316,7 @@ def connect(url: str, *, timeout: float = 30.0, create: bool = True,
     try:
         raw = psycopg.connect(url, autocommit=True, connect_timeout=max(1, int(timeout)))
     except psycopg.Error as e:
-        raise LedgerError(f"cannot connect to {shown(url)}: {str(e).strip()}") from e
+        raise LedgerError(f"cannot connect to {shown(url)}: {said(e)}") from e
     conn = PgConnection(raw)
     try:
         # a writer waits for the append lock at most ``timeout``, as SQLite's busy timeout
@@ -325,6 +330,9 @@ def connect(url: str, *, timeout: float = 30.0, create: bool = True,
                 raw.execute(SCHEMA.encode())
         elif not has_events(conn):
             raise NotALedger(f"{shown(url)} holds no ledger (no events table)")
+    except (psycopg.Error, sqlite3.Error) as e:  # a role that may not create tables, say
+        raw.close()
+        raise LedgerError(f"cannot open the ledger in {shown(url)}: {said(e)}") from e
     except BaseException:
         raw.close()
         raise
@@ -345,10 +353,11 @@ def triggers(conn: PgConnection) -> set[str]:
 def wait_for_appends(conn: PgConnection, timeout: float) -> bool:
     """Block until an append commits (a NOTIFY on ``CHANNEL``) or ``timeout`` seconds pass;
     whether one did. The first call LISTENs; notifications while not waiting are kept."""
-    if not conn.listening:
-        conn.raw.execute(f"LISTEN {CHANNEL}".encode())
-        conn.listening = True
-    return any(True for _ in conn.raw.notifies(timeout=timeout, stop_after=1))
+    with conn._translated():  # a lost connection is sqlite3's OperationalError, as elsewhere
+        if not conn.listening:
+            conn.raw.execute(f"LISTEN {CHANNEL}".encode())
+            conn.listening = True
+        return any(True for _ in conn.raw.notifies(timeout=timeout, stop_after=1))
 
 
 _TYPES = {str: "text", int: "bigint", float: "double precision", bytes: "bytea"}
@@ -368,7 +377,7 @@ class PgDatabase:
         return self.conn.execute(sql, parameters)
 
     def table_names(self) -> list[str]:
-        return [row[0] for row in self.conn.raw.execute(
+        return [row[0] for row in self.conn.execute(
             "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() "
             "ORDER BY tablename")]
 
@@ -386,15 +395,14 @@ class PgTable:
         self.conn, self.name = conn, name
 
     def exists(self) -> bool:
-        row = self.conn.raw.execute("SELECT to_regclass(%s) IS NOT NULL", (self.name,)
-                                    ).fetchone()
+        row = self.conn.execute("SELECT to_regclass(?) IS NOT NULL", (self.name,)).fetchone()
         return bool(row and row[0])
 
     @property
     def columns_dict(self) -> dict[str, type]:
-        return {name: _TYPES_BACK.get(kind, str) for name, kind in self.conn.raw.execute(
+        return {name: _TYPES_BACK.get(kind, str) for name, kind in self.conn.execute(
             "SELECT column_name, data_type FROM information_schema.columns WHERE "
-            "table_schema = current_schema() AND table_name = %s ORDER BY ordinal_position",
+            "table_schema = current_schema() AND table_name = ? ORDER BY ordinal_position",
             (self.name,))}
 
     @property

@@ -131,3 +131,28 @@ def test_a_signed_checkpoint_is_kept_and_verified_and_cannot_be_changed(pg_url: 
             raw.execute("UPDATE checkpoints SET position = 2")
         with pytest.raises(psycopg.errors.IntegrityConstraintViolation, match="append-only"):
             raw.execute("DELETE FROM checkpoints")
+
+
+def test_a_connection_lost_while_following_is_an_error_the_cli_knows(pg_url: str) -> None:
+    with EventStore(pg_url) as follower, psycopg.connect(pg_url, autocommit=True) as admin:
+        assert follower.wait(0.05) is False  # listening; nothing appended
+        pid = follower.conn.execute("SELECT pg_backend_pid()").fetchone()[0]
+        admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
+        with pytest.raises(sqlite3.OperationalError):
+            follower.wait(0.5)
+            follower.head()
+
+
+def test_a_role_that_may_not_make_the_tables_is_one_clear_error(pg_url: str) -> None:
+    role = f"reader_{uuid.uuid4().hex[:8]}"
+    schema = pg_url.rpartition("%3D")[2]
+    with psycopg.connect(pg_url, autocommit=True) as owner:
+        owner.execute(f"CREATE ROLE {role} LOGIN; GRANT USAGE ON SCHEMA {schema} TO {role}"
+                      .encode())
+    try:
+        with pytest.raises(LedgerError, match="cannot open the ledger in .*: permission denied "
+                                              "for schema [^\n]*$"):
+            EventStore(pg_url.replace("postgres@", f"{role}@", 1))
+    finally:
+        with psycopg.connect(pg_url, autocommit=True) as owner:
+            owner.execute(f"DROP OWNED BY {role}; DROP ROLE {role}".encode())
