@@ -41,6 +41,7 @@ from matchledger.events import (
     Side,
     TieRules,
 )
+from matchledger.events.competition import Competition, Fixture, Key, Player, Tie
 from matchledger.events.rules import (
     NO_FACTS,
     Booking,
@@ -58,7 +59,7 @@ from matchledger.ledger.envelope import from_micros, to_micros
 from matchledger.projections.book import COUNTS, Piece, SortKey, Summary
 from matchledger.projections.errors import StaleCache
 from matchledger.projections.records import Outcome, TeamRecord
-from matchledger.projections.state import Competition, Fixture, Key, Player, State, Tie
+from matchledger.projections.state import State
 
 # --- small checked readers: a wrong type is a TypeError, which the decoders turn into
 # StaleCache (a value of the wrong type would otherwise fail far away, in a view)
