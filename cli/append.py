@@ -40,7 +40,9 @@ from matchledger.cli.common import (
     timing,
 )
 from matchledger.events import Card, CompetitionFormat, GoalKind, KickOutcome, Period, TieRules
-from matchledger.events.rules import AMENDABLE, RuleViolation, amended, next_period
+from matchledger.events.clock import next_period
+from matchledger.events.pitch import AMENDABLE, amended
+from matchledger.events.rules import RuleViolation
 
 if TYPE_CHECKING:
     from matchledger.events import Event

@@ -67,7 +67,7 @@ from matchledger.events import (
     ShootoutKick,
     SubstitutionMade,
 )
-from matchledger.events.rules import Booking, Substitution
+from matchledger.events.match import Booking, Substitution
 from matchledger.ledger import (
     Appended,
     ConcurrencyConflict,

@@ -40,7 +40,7 @@ from matchledger.events.catalogue import (
     TieDrawn,
     TieRules,
 )
-from matchledger.events.rules import intern_name
+from matchledger.events.match import intern_name
 from matchledger.events.team import Team, merged
 
 UTC = dt.UTC

@@ -25,7 +25,8 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from matchledger.events import Event, EventRetracted, FixtureScheduled, MatchStarted
-from matchledger.events.rules import RuleViolation, amended
+from matchledger.events.pitch import amended
+from matchledger.events.rules import RuleViolation
 from matchledger.ledger.envelope import UTC, Draft, Envelope
 from matchledger.ledger.errors import (
     InvalidEvent,
@@ -211,7 +212,7 @@ class Ledger(EventStore):
               expected_version: int | None = None) -> list[Envelope]:
         """Correct a goal, card or shoot-out kick of a match in one atomic append: its
         retraction (``reason``), naming its replacement, and the replacement, the same event
-        with ``changes`` (``events.rules.AMENDABLE`` names the fields), which takes its place.
+        with ``changes`` (``events.pitch.AMENDABLE`` names the fields), which takes its place.
 
         The replacement occurred when the original did, moved by any change of minute, unless
         ``occurred_at`` says when; the match rules judge it as it happened on the pitch.

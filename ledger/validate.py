@@ -49,17 +49,9 @@ from matchledger.events.competition import (
     fold_fact,
     standing_legs,
 )
-from matchledger.events.rules import (
-    MatchState,
-    RuleViolation,
-    TieContext,
-    check,
-    event_key,
-    rejudge,
-    standing,
-    through,
-    typed_late,
-)
+from matchledger.events.match import MatchState, event_key
+from matchledger.events.pitch import rejudge, standing, typed_late
+from matchledger.events.rules import RuleViolation, TieContext, check, through
 from matchledger.events.tie import Played, TieLeg, candidates, home_side
 from matchledger.ledger.codec import decode, explain
 from matchledger.ledger.envelope import from_micros, to_micros

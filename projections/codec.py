@@ -42,7 +42,7 @@ from matchledger.events import (
     TieRules,
 )
 from matchledger.events.competition import Competition, Fixture, Key, Player, Tie
-from matchledger.events.rules import (
+from matchledger.events.match import (
     NO_FACTS,
     Booking,
     EventKey,
@@ -123,7 +123,7 @@ _HEX32 = re.compile(r"[0-9a-f]{32}").fullmatch
 
 
 def _key_out(key: EventKey) -> str | list[str]:
-    """An event key (``events.rules.event_key``): a UUID's number as 32 hex digits, any other
+    """An event key (``events.match.event_key``): a UUID's number as 32 hex digits, any other
     id as a one-item array."""
     return f"{key:032x}" if isinstance(key, int) else [key]
 

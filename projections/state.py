@@ -1,7 +1,7 @@
 """The core fold: one pass over the log holds everything that every projection shows.
 
 The state keeps the competition facts (competitions, teams, players, ties drawn, fixtures — the
-latest ``FixtureScheduled`` of a match wins) and one ``events.rules.MatchState`` per match.
+latest ``FixtureScheduled`` of a match wins) and one ``events.match.MatchState`` per match.
 Scoreboards, ties, brackets, records, streaks and player tables are *views* of it (the sibling
 modules), so a single fold serves them all and each view is a pure function of the state.
 
@@ -38,7 +38,7 @@ from matchledger.events.competition import Fixture as Fixture
 from matchledger.events.competition import Key as Key
 from matchledger.events.competition import Player as Player
 from matchledger.events.competition import Tie as Tie
-from matchledger.events.rules import MatchState
+from matchledger.events.match import MatchState
 from matchledger.ledger.envelope import Envelope
 
 UTC = dt.UTC

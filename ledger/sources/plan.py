@@ -60,7 +60,7 @@ from matchledger.events import (
     TieDrawn,
     TieRules,
 )
-from matchledger.events.rules import PERIOD_MINUTES, period_of_minute
+from matchledger.events.clock import PERIOD_MINUTES, period_of_minute
 from matchledger.ledger.codec import encode
 from matchledger.ledger.envelope import UTC, Draft
 from matchledger.ledger.sources.dates import fixed_offset, parse_zone

@@ -53,7 +53,7 @@ from matchledger.events import (
     ShootoutKick,
     SubstitutionMade,
 )
-from matchledger.events.rules import PERIOD_MINUTES
+from matchledger.events.clock import PERIOD_MINUTES
 from matchledger.ledger.sources.errors import SourceError
 from matchledger.ledger.sources.model import (
     STATSBOMB,
