@@ -499,11 +499,11 @@ class Judge:
         tie = comp.tie(fixture.tie)
         if tie is None or (fixture.home is not None and fixture.away is not None):
             return fixture
-        fed = [side.team or self._through(conn, comp, side.winner_of or "")
-               for side in tie.sides]
-        if (fixture.leg or 1) % 2 == 0:  # the side drawn first is at home in the first leg
-            fed.reverse()
-        return attrs.evolve(fixture, home=fixture.home or fed[0], away=fixture.away or fed[1])
+        first, second = (side.team or self._through(conn, comp, side.winner_of or "")
+                         for side in tie.sides)
+        at_home = home_side(fixture.home, fixture.away, (first, second), fixture.leg or 1)
+        home, away = (first, second) if at_home == 0 else (second, first)
+        return attrs.evolve(fixture, home=fixture.home or home, away=fixture.away or away)
 
     def _undecided(self, conn: sqlite3.Connection, comp: CompetitionState,
                    fixture: Fixture) -> str:
