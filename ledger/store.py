@@ -21,7 +21,7 @@ import sqlite3
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from matchledger.events import Event, EventRetracted, FixtureScheduled, MatchStarted
 from matchledger.events.pitch import amended
@@ -49,6 +49,7 @@ from matchledger.ledger.files import (
     read_only_uri,
 )
 from matchledger.ledger.jsontext import loads
+from matchledger.ledger.postgres import log_before
 from matchledger.ledger.teams import Registry
 from matchledger.ledger.trust import (
     Anchor,
@@ -309,9 +310,13 @@ class Ledger(EventStore):
             """The earliest (min) or latest (max) of a time column over every type."""
             return iso(pick((row[column] for row in by_type), default=None))
 
-        size = sum(p.stat().st_size for p in (self.path, Path(f"{self.path}-wal")) if p.exists())
+        if self.url is not None:
+            size = int(self.conn.execute("SELECT pg_total_relation_size('events')").fetchone()[0])
+        else:
+            size = sum(p.stat().st_size for p in (self.path, Path(f"{self.path}-wal"))
+                       if p.exists())
         return {
-            "path": str(self.path), "size_bytes": size, "events": sum(types.values()),
+            "path": self.where, "size_bytes": size, "events": sum(types.values()),
             "stream_count": sum(kinds.values()), "streams": kinds,
             "first_position": first, "last_position": last,
             "first_occurred_at": bound(min, 2), "last_occurred_at": bound(max, 3),
@@ -331,7 +336,7 @@ class Ledger(EventStore):
         ``rules=False`` only decodes the events, skipping most of the time it takes."""
         if not rules:
             return self.verify_chain(progress, anchors=anchors, key=key, events=_decodable)
-        with _as_it_stood(self.path) as (conn, before):
+        with _as_it_stood(self) as (conn, before):
             judge = Judge()
 
             def judged(row: Sequence[Any]) -> str | None:
@@ -378,12 +383,19 @@ def _judged(judge: Judge, conn: sqlite3.Connection, stream: str, version: int,
 
 
 @contextmanager
-def _as_it_stood(path: Path) -> Iterator[tuple[sqlite3.Connection, Callable[[int], None]]]:
-    """A read-only connection to the ledger at ``path`` on which ``events`` is the log before
-    a position (a temporary view over ``main.events``), and the function that moves it: the
-    judge reads the log there as an append at that position did. A connection of its own,
-    so that nothing else sharing the ledger's sees the view."""
-    conn = sqlite3.connect(read_only_uri(path, always=True), uri=True,
+def _as_it_stood(ledger: Ledger) -> Iterator[tuple[sqlite3.Connection, Callable[[int], None]]]:
+    """A read-only connection to ``ledger`` on which ``events`` is the log before a position
+    (a temporary view over ``main.events``), and the function that moves it: the judge
+    reads the log there as an append at that position did. A connection of its own, so
+    that nothing else sharing the ledger's sees the view."""
+    if ledger.url is not None:
+        pg, moved = log_before(ledger.url)
+        try:
+            yield cast(sqlite3.Connection, pg), moved
+        finally:
+            pg.close()
+        return
+    conn = sqlite3.connect(read_only_uri(ledger.path, always=True), uri=True,
                            isolation_level=None, check_same_thread=False)
     bound = [0]
 
