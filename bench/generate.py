@@ -66,7 +66,10 @@ from matchledger.events import (
     TieDrawn,
     TieRules,
 )
-from matchledger.events.rules import PERIOD_MINUTES, MatchState, TieContext, level, shootout_over
+from matchledger.events.clock import PERIOD_MINUTES
+from matchledger.events.match import MatchState
+from matchledger.events.rules import TieContext, level
+from matchledger.events.shootout import shootout_over
 from matchledger.events.tie import TieLeg, decide_tie
 from matchledger.ledger import Draft, to_micros
 from matchledger.ledger.codec import encode

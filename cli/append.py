@@ -33,13 +33,16 @@ from matchledger.cli.common import (
     emit_json,
     match_id,
     open_ledger,
+    options,
     parse_kickoff,
     parse_minute,
     parse_moment,
     timing,
 )
 from matchledger.events import Card, CompetitionFormat, GoalKind, KickOutcome, Period, TieRules
-from matchledger.events.rules import AMENDABLE, RuleViolation, amended, next_period
+from matchledger.events.clock import next_period
+from matchledger.events.pitch import AMENDABLE, amended
+from matchledger.events.rules import RuleViolation
 
 if TYPE_CHECKING:
     from matchledger.events import Event
@@ -88,15 +91,15 @@ CompetitionArg = Annotated[str, typer.Argument(
 
 @attrs.frozen
 class Options:
-    """The options every append shares, gathered once."""
+    """The options every append shares, declared once (``@options(Options)``)."""
 
-    db: str
-    at: dt.datetime | None
-    expect: int | None
-    event_id: str | None
-    source: str | None
-    json: bool
-    now: bool = False  # insist that an event without --at happens now, live or not
+    db: Db = DEFAULT_DB
+    at: At = None
+    expect: Expect = None
+    event_id: EventId = None
+    source: Source = None
+    json: JsonOut = False
+    now: Now = False  # insist that an event without --at happens now, live or not
 
 
 def append_events(opts: Options, stream: str, events: Sequence[Event],
@@ -181,6 +184,7 @@ def _left_undecided(state: State, board: Scoreboard, view: TieView) -> bool:
 
 
 @app.command(rich_help_panel=MATCH_PANEL)
+@options(Options)
 def goal(
     match: MatchArg,
     team: TeamOpt,
@@ -191,9 +195,7 @@ def goal(
     own_goal: Annotated[bool, typer.Option(
         "--own-goal", help="An own goal: --team is the scorer's team; it counts for the "
                            "other side.")] = False,
-    db: Db = DEFAULT_DB, at: At = None, expect: Expect = None, event_id: EventId = None,
-    source: Source = None, json_output: JsonOut = False,
-    now: Now = False,
+    *, opts: Options,
 ) -> None:
     """Append a goal (GoalScored).
 
@@ -206,11 +208,12 @@ def goal(
     kind = GoalKind.PENALTY if penalty else GoalKind.OWN_GOAL if own_goal else GoalKind.OPEN_PLAY
     mid = match_id(match)
     event = GoalScored(team=team, player=player, kind=kind, **timing(minute))
-    append_events(Options(db, at, expect, event_id, source, json_output, now), f"match:{mid}",
+    append_events(opts, f"match:{mid}",
                   [event], mid)
 
 
 @app.command(rich_help_panel=MATCH_PANEL)
+@options(Options)
 def card(
     match: MatchArg,
     team: TeamOpt,
@@ -218,9 +221,7 @@ def card(
     colour: Annotated[Card, typer.Option(
         "--card", help="yellow, second_yellow (a sending-off) or red.")] = Card.YELLOW,
     minute: MinuteOpt = None,
-    db: Db = DEFAULT_DB, at: At = None, expect: Expect = None, event_id: EventId = None,
-    source: Source = None, json_output: JsonOut = False,
-    now: Now = False,
+    *, opts: Options,
 ) -> None:
     """Append a card (CardShown); a second yellow is recorded once, as second_yellow.
 
@@ -230,20 +231,19 @@ def card(
 
     mid = match_id(match)
     event = CardShown(team=team, player=player, card=colour, **timing(minute))
-    append_events(Options(db, at, expect, event_id, source, json_output, now), f"match:{mid}",
+    append_events(opts, f"match:{mid}",
                   [event], mid)
 
 
 @app.command(rich_help_panel=MATCH_PANEL)
+@options(Options)
 def sub(
     match: MatchArg,
     team: TeamOpt,
     off: Annotated[str, typer.Option("--off", help="The player who goes off.")],
     on: Annotated[str, typer.Option("--on", help="The player who comes on.")],
     minute: MinuteOpt = None,
-    db: Db = DEFAULT_DB, at: At = None, expect: Expect = None, event_id: EventId = None,
-    source: Source = None, json_output: JsonOut = False,
-    now: Now = False,
+    *, opts: Options,
 ) -> None:
     """Append a substitution (SubstitutionMade); who went off takes no further part.
 
@@ -253,20 +253,19 @@ def sub(
 
     mid = match_id(match)
     event = SubstitutionMade(team=team, player_off=off, player_on=on, **timing(minute))
-    append_events(Options(db, at, expect, event_id, source, json_output, now), f"match:{mid}",
+    append_events(opts, f"match:{mid}",
                   [event], mid)
 
 
 @app.command(rich_help_panel=MATCH_PANEL)
+@options(Options)
 def kick(
     match: MatchArg,
     outcome: Annotated[KickOutcome, typer.Argument(
         metavar="OUTCOME", help="scored, missed or saved.")],
     team: TeamOpt,
     taker: Annotated[str | None, typer.Option("--taker", help="Who took the kick.")] = None,
-    db: Db = DEFAULT_DB, at: At = None, expect: Expect = None, event_id: EventId = None,
-    source: Source = None, json_output: JsonOut = False,
-    now: Now = False,
+    *, opts: Options,
 ) -> None:
     """Append a penalty shoot-out kick (ShootoutKick); kicks are never goals.
 
@@ -276,7 +275,7 @@ def kick(
 
     mid = match_id(match)
     event = ShootoutKick(team=team, outcome=outcome, taker=taker)
-    append_events(Options(db, at, expect, event_id, source, json_output, now), f"match:{mid}",
+    append_events(opts, f"match:{mid}",
                   [event], mid)
 
 
@@ -289,6 +288,7 @@ class Whistle(enum.StrEnum):
 
 
 @app.command(rich_help_panel=MATCH_PANEL)
+@options(Options, leave_out=('event_id',))
 def whistle(
     match: MatchArg,
     what: Annotated[Whistle, typer.Argument(
@@ -299,8 +299,7 @@ def whistle(
         metavar="PERIOD",
         help="For start/end: 1H, 2H, ET1, ET2 or PSO (default: the next one, or the one "
              "under way).")] = None,
-    db: Db = DEFAULT_DB, at: At = None, expect: Expect = None,
-    source: Source = None, json_output: JsonOut = False, now: Now = False,
+    *, opts: Options,
 ) -> None:
     """Blow the whistle: kick-off, a period's start or end, half-time, full time.
 
@@ -308,8 +307,7 @@ def whistle(
     """
     check_whistle(what, period)
     mid = match_id(match)
-    opts = Options(db, at, expect, None, source, json_output, now)
-    with open_ledger(db) as lg:
+    with open_ledger(opts.db) as lg:
         events = whistle_events(lg, mid, what, period)
     append_events(opts, f"match:{mid}", events, mid)
 
@@ -360,15 +358,14 @@ def _rules_of(state: State, match: str) -> TieRules:
 
 
 @app.command(rich_help_panel=MATCH_PANEL)
+@options(Options)
 def disallow(
     match: MatchArg,
     goal_ref: Annotated[str, typer.Argument(
         metavar="GOAL", help="The goal's event id, a unique prefix of it (as log shows), or "
                              "'last' for the latest goal that stands.")],
     reason: Annotated[str | None, typer.Option("--reason", help="Why: VAR, offside, …")] = None,
-    db: Db = DEFAULT_DB, at: At = None, expect: Expect = None, event_id: EventId = None,
-    source: Source = None, json_output: JsonOut = False,
-    now: Now = False,
+    *, opts: Options,
 ) -> None:
     """Rule out a goal (GoalDisallowed): a fact of the game, not a data fix.
 
@@ -377,21 +374,21 @@ def disallow(
     from matchledger.events import GoalDisallowed, GoalScored
 
     mid = match_id(match)
-    with open_ledger(db) as lg:
+    with open_ledger(opts.db) as lg:
         goal_id = find_event(lg, mid, goal_ref, lambda e: isinstance(e, GoalScored), "goal")
-    append_events(Options(db, at, expect, event_id, source, json_output, now), f"match:{mid}",
+    append_events(opts, f"match:{mid}",
                   [GoalDisallowed(goal=goal_id, reason=reason)], mid)
 
 
 @app.command(rich_help_panel=MATCH_PANEL)
+@options(Options, leave_out=('now',))
 def retract(
     match: MatchArg,
     event_ref: Annotated[str, typer.Argument(
         metavar="EVENT", help="The event id, a unique prefix of it, or 'last' for the latest "
                               "event still standing.")],
     reason: Annotated[str, typer.Option("--reason", help="Why it was a mistake.")],
-    db: Db = DEFAULT_DB, at: At = None, expect: Expect = None, event_id: EventId = None,
-    source: Source = None, json_output: JsonOut = False,
+    *, opts: Options,
 ) -> None:
     """Retract a data-entry mistake (EventRetracted): the event is then as if never appended.
 
@@ -400,13 +397,14 @@ def retract(
     from matchledger.events import EventRetracted
 
     mid = match_id(match)
-    with open_ledger(db) as lg:
+    with open_ledger(opts.db) as lg:
         target = find_event(lg, mid, event_ref, lambda e: True, "event")
-    append_events(Options(db, at, expect, event_id, source, json_output), f"match:{mid}",
+    append_events(opts, f"match:{mid}",
                   [EventRetracted(event=target, reason=reason)], mid)
 
 
 @app.command(rich_help_panel=MATCH_PANEL)
+@options(Options, leave_out=('event_id', 'now'))
 def amend(
     match: MatchArg,
     event_ref: Annotated[str, typer.Argument(
@@ -425,8 +423,7 @@ def amend(
     taker: Annotated[str | None, typer.Option("--taker", help="A kick's taker.")] = None,
     outcome: Annotated[KickOutcome | None, typer.Option(
         "--outcome", help="A kick's outcome: scored, missed or saved.")] = None,
-    db: Db = DEFAULT_DB, at: At = None, expect: Expect = None,
-    source: Source = None, json_output: JsonOut = False,
+    *, opts: Options,
 ) -> None:
     """Correct a goal, card or shoot-out kick in one step: its retraction and its replacement.
 
@@ -444,10 +441,10 @@ def amend(
         raise CliError("say what to change: --team, --player, --minute, --kind, --card, "
                        "--taker or --outcome")
     mid = match_id(match)
-    with open_ledger(db) as lg:
-        done = amend_event(lg, mid, event_ref, changes, reason=reason, at=at, source=source,
-                           expect=expect)
-        report(lg, done.envelopes, done.new, json_output=json_output, match=mid)
+    with open_ledger(opts.db) as lg:
+        done = amend_event(lg, mid, event_ref, changes, reason=reason, at=opts.at,
+                           source=opts.source, expect=opts.expect)
+        report(lg, done.envelopes, done.new, json_output=opts.json, match=mid)
 
 
 def amendable(event: Event) -> bool:
@@ -499,13 +496,12 @@ def _amended_before(lg: Ledger, stream: str, target: str, changes: dict[str, Any
 
 
 @app.command(rich_help_panel=MATCH_PANEL)
+@options(Options)
 def abandon(
     match: MatchArg,
     minute: MinuteOpt = None,
     reason: Annotated[str | None, typer.Option("--reason", help="Why.")] = None,
-    db: Db = DEFAULT_DB, at: At = None, expect: Expect = None, event_id: EventId = None,
-    source: Source = None, json_output: JsonOut = False,
-    now: Now = False,
+    *, opts: Options,
 ) -> None:
     """Abandon a match (MatchAbandoned).
 
@@ -515,7 +511,7 @@ def abandon(
 
     mid = match_id(match)
     event = MatchAbandoned(reason=reason, minute=minute.minute if minute else None)
-    append_events(Options(db, at, expect, event_id, source, json_output, now), f"match:{mid}",
+    append_events(opts, f"match:{mid}",
                   [event], mid)
 
 
@@ -530,6 +526,7 @@ def parse_score(text: str) -> tuple[int, int]:
 
 
 @app.command(rich_help_panel=MATCH_PANEL)
+@options(Options)
 def result(
     match: MatchArg,
     full_time: Annotated[str, typer.Argument(
@@ -540,9 +537,7 @@ def result(
         "--extra-time", metavar="H-A", help="The score after extra time (cumulative).")] = None,
     penalties: Annotated[str | None, typer.Option(
         "--penalties", metavar="H-A", help="The shoot-out score.")] = None,
-    db: Db = DEFAULT_DB, at: At = None, expect: Expect = None, event_id: EventId = None,
-    source: Source = None, json_output: JsonOut = False,
-    now: Now = False,
+    *, opts: Options,
 ) -> None:
     """Record a result as a source reports it (ResultReported), without the goals' details.
 
@@ -565,8 +560,8 @@ def result(
     assert ft is not None
     event = ResultReported(full_time=ft, half_time=score(half_time, "--half-time"),
                            extra_time=score(extra_time, "--extra-time"),
-                           penalties=score(penalties, "--penalties"), source=source)
-    append_events(Options(db, at, expect, event_id, source, json_output, now), f"match:{mid}",
+                           penalties=score(penalties, "--penalties"), source=opts.source)
+    append_events(opts, f"match:{mid}",
                   [event], mid)
 
 
@@ -608,6 +603,7 @@ def standing_events(envelopes: Sequence[Envelope], wanted: Callable[[Event], boo
 
 
 @app.command(rich_help_panel=COMPETITION_PANEL)
+@options(Options, leave_out=('expect', 'now'))
 def competition(
     competition_ref: Annotated[str, typer.Argument(
         metavar="COMPETITION", help="A new competition id: lower-case, digits, dashes.")],
@@ -628,8 +624,7 @@ def competition(
     points_for_win: Annotated[int, typer.Option(
         "--points-for-win", min=1, metavar="N",
         help="Points for a win in tables (2 in older seasons).")] = 3,
-    db: Db = DEFAULT_DB, at: At = None, event_id: EventId = None,
-    source: Source = None, json_output: JsonOut = False,
+    *, opts: Options,
 ) -> None:
     """Create a competition (CompetitionCreated) with its rules for level ties.
 
@@ -645,7 +640,7 @@ def competition(
                      points_for_win=points_for_win)
     event = CompetitionCreated(competition=comp, name=name, season=season, format=fmt,
                                rules=rules)
-    append_events(Options(db, at, None, event_id, source, json_output), f"competition:{comp}",
+    append_events(opts, f"competition:{comp}",
                   [event])
 
 
@@ -654,6 +649,7 @@ Aliases = Annotated[list[str] | None, typer.Option(
 
 
 @app.command(rich_help_panel=COMPETITION_PANEL)
+@options(Options, leave_out=('now',))
 def team(
     competition_ref: CompetitionArg,
     team_ref: Annotated[str, typer.Argument(
@@ -661,8 +657,7 @@ def team(
     name: Annotated[str, typer.Option("--name", help="Its display name.")],
     country: Annotated[str | None, typer.Option("--country", help="e.g. ENG.")] = None,
     alias: Aliases = None,
-    db: Db = DEFAULT_DB, at: At = None, expect: Expect = None, event_id: EventId = None,
-    source: Source = None, json_output: JsonOut = False,
+    *, opts: Options,
 ) -> None:
     """Register a team in a competition (TeamRegistered); again to add aliases, or to rename
     it (its old name stays an alias).
@@ -673,18 +668,18 @@ def team(
 
     comp = competition_id(competition_ref)
     event = TeamRegistered(team=team_ref, name=name, country=country, aliases=tuple(alias or ()))
-    append_events(Options(db, at, expect, event_id, source, json_output), f"competition:{comp}",
+    append_events(opts, f"competition:{comp}",
                   [event])
 
 
 @app.command(rich_help_panel=COMPETITION_PANEL)
+@options(Options, leave_out=('now',))
 def player(
     competition_ref: CompetitionArg,
     team_ref: TeamOpt,
     name: Annotated[str, typer.Option("--name", help="The player's name as the ledger keeps it.")],
     alias: Aliases = None,
-    db: Db = DEFAULT_DB, at: At = None, expect: Expect = None, event_id: EventId = None,
-    source: Source = None, json_output: JsonOut = False,
+    *, opts: Options,
 ) -> None:
     """Register a player's name and the spellings sources use (PlayerRegistered).
 
@@ -694,7 +689,7 @@ def player(
 
     comp = competition_id(competition_ref)
     event = PlayerRegistered(team=team_ref, name=name, aliases=tuple(alias or ()))
-    append_events(Options(db, at, expect, event_id, source, json_output), f"competition:{comp}",
+    append_events(opts, f"competition:{comp}",
                   [event])
 
 
@@ -710,6 +705,7 @@ def parse_side(text: str) -> Any:
 
 
 @app.command("tie", rich_help_panel=COMPETITION_PANEL)
+@options(Options, leave_out=('now',))
 def tie_drawn(
     competition_ref: CompetitionArg,
     tie_ref: Annotated[str, typer.Argument(metavar="TIE", help="The tie id, e.g. SF1.")],
@@ -718,8 +714,7 @@ def tie_drawn(
     second: Annotated[str, typer.Argument(metavar="SECOND", help="The other side.")],
     round_name: Annotated[str, typer.Option("--round", help="The round, e.g. SF.")],
     legs: Annotated[int, typer.Option("--legs", min=1, max=2, help="1 or 2.")] = 2,
-    db: Db = DEFAULT_DB, at: At = None, expect: Expect = None, event_id: EventId = None,
-    source: Source = None, json_output: JsonOut = False,
+    *, opts: Options,
 ) -> None:
     """Draw a tie (TieDrawn): two teams, or the winners of earlier ties.
 
@@ -730,11 +725,12 @@ def tie_drawn(
     comp = competition_id(competition_ref)
     event = TieDrawn(round=round_name, tie=tie_ref, legs=legs,
                      sides=(parse_side(first), parse_side(second)))
-    append_events(Options(db, at, expect, event_id, source, json_output), f"competition:{comp}",
+    append_events(opts, f"competition:{comp}",
                   [event])
 
 
 @app.command(rich_help_panel=COMPETITION_PANEL)
+@options(Options, leave_out=('now',))
 def fixture(
     competition_ref: CompetitionArg,
     match: MatchArg,
@@ -753,8 +749,7 @@ def fixture(
         "--neutral/--not-neutral", show_default=False,
         help="At neither side's ground (a one-match final): streaks say 'v X (neutral)', "
              "not 'at X'.")] = None,
-    db: Db = DEFAULT_DB, at: At = None, expect: Expect = None, event_id: EventId = None,
-    source: Source = None, json_output: JsonOut = False,
+    *, opts: Options,
 ) -> None:
     """Schedule a match (FixtureScheduled); again to update it, keeping what is not given.
 
@@ -776,13 +771,13 @@ def fixture(
         except ValueError as e:
             raise CliError(f"--date: {e}") from e
         fields |= {"date": day, "kickoff": kickoff}  # a new day or time replaces both
-    with open_ledger(db) as lg:
+    with open_ledger(opts.db) as lg:
         scheduled = lg.fixture(ident)
     if scheduled is None and "date" not in fields:
         raise CliError("give --kickoff (with its offset) or --date")
     event = (FixtureScheduled(match=ident, **fields) if scheduled is None
              else attrs.evolve(scheduled, **fields))
-    append_events(Options(db, at, expect, event_id, source, json_output),
+    append_events(opts,
                   f"competition:{comp}", [event])
 
 
@@ -790,12 +785,12 @@ def fixture(
 
 
 @app.command("json", rich_help_panel=RAW_PANEL)
+@options(Options, leave_out=('now',))
 def raw_json(
     event: Annotated[str | None, typer.Argument(
         metavar="EVENT", help='One JSON object {"stream", "type", "data"} (occurred_at '
                               'optional); - or nothing to read it from stdin.')] = None,
-    db: Db = DEFAULT_DB, at: At = None, expect: Expect = None, event_id: EventId = None,
-    source: Source = None, json_output: JsonOut = False,
+    *, opts: Options,
 ) -> None:
     """Append one event written as JSON, of any type (the import format, one line).
 
@@ -807,15 +802,15 @@ def raw_json(
     obj = load_json(stdin.read() if event in (None, "-") else event)
     if isinstance(obj, dict):
         if obj.get("occurred_at") is None:
-            moment = at or dt.datetime.now(dt.UTC)
+            moment = opts.at or dt.datetime.now(dt.UTC)
             obj["occurred_at"] = moment.isoformat()
-        if event_id is not None:
-            obj["event_id"] = event_id
+        if opts.event_id is not None:
+            obj["event_id"] = opts.event_id
         meta = obj.get("meta") or {}
-        if source is not None and isinstance(meta, dict):  # else the ledger says what is wrong
-            obj["meta"] = {**meta, "source": source}
+        if opts.source is not None and isinstance(meta, dict):  # else the ledger says why
+            obj["meta"] = {**meta, "source": opts.source}
     stream, draft = parse_draft(obj)
-    with open_ledger(db) as lg:
-        done = lg.submit(stream, [draft], expected_version=expect)
+    with open_ledger(opts.db) as lg:
+        done = lg.submit(stream, [draft], expected_version=opts.expect)
         match = stream.removeprefix("match:") if stream.startswith("match:") else None
-        report(lg, done.envelopes, done.new, json_output=json_output, match=match)
+        report(lg, done.envelopes, done.new, json_output=opts.json, match=match)

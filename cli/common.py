@@ -13,15 +13,16 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import inspect
 import json
 import os
 import re
 import sqlite3
 import sys
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Annotated, Any, TypedDict, cast
+from typing import IO, TYPE_CHECKING, Annotated, Any, TypedDict, TypeVar, cast, get_type_hints
 
 import attrs
 import typer
@@ -297,6 +298,54 @@ class When:
     def then(self) -> str:
         """`` (as of then)`` after a statement about the past, nothing about the present."""
         return " (as of then)" if self.describe() else ""
+
+
+@attrs.frozen
+class Reading:
+    """The options every read command shares, declared once (``@options(Reading)``): the
+    ledger, the moment asked about, and the output."""
+
+    db: Db = DEFAULT_DB
+    as_of: AsOf = None
+    known_at: KnownAt = None
+    at_position: AtPosition = None
+    json: Json = False
+
+    @property
+    def when(self) -> When:
+        return When(self.as_of, self.known_at, self.at_position)
+
+
+R = TypeVar("R")
+
+
+def options(cls: type[Any], *, leave_out: Collection[str] = ()
+            ) -> Callable[[Callable[..., R]], Callable[..., R]]:
+    """A decorator giving a command the options declared once as the fields of ``cls`` (an
+    attrs class, each field typed ``Annotated[..., typer.Option(...)]`` with its default),
+    after its own, and passing them as one ``cls`` in its parameter ``opts``; the command
+    takes none of the fields ``leave_out`` names (their defaults stand). As sqlite-utils'
+    ``output_options``: the same options are not repeated in every command."""
+    hints = get_type_hints(cls, include_extras=True)
+    taken = [f for f in attrs.fields(cls) if f.name not in leave_out]
+
+    def decorate(command: Callable[..., R]) -> Callable[..., R]:
+        signature = inspect.signature(command, eval_str=True)
+        own = [p for p in signature.parameters.values() if p.name != "opts"]
+        shared = [inspect.Parameter(f.name, inspect.Parameter.KEYWORD_ONLY,
+                                    annotation=hints[f.name], default=f.default)
+                  for f in taken]
+
+        @functools.wraps(command)
+        def run(*args: Any, **kwargs: Any) -> R:
+            opts = cls(**{f.name: kwargs.pop(f.name) for f in taken})
+            return command(*args, opts=opts, **kwargs)
+
+        run.__signature__ = signature.replace(  # type: ignore[attr-defined]
+            parameters=[*own, *shared])
+        return run
+
+    return decorate
 
 
 def shown_in_zone(moment: dt.datetime) -> dt.datetime | None:

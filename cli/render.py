@@ -50,7 +50,7 @@ from matchledger.events import (
     TeamRegistered,
     TieDrawn,
 )
-from matchledger.events.rules import Booking, Substitution
+from matchledger.events.match import Booking, Substitution
 from matchledger.events.team import Team
 from matchledger.ledger import Envelope, Registry, normalise
 from matchledger.projections import (

@@ -67,7 +67,7 @@ from matchledger.events import (
     ShootoutKick,
     SubstitutionMade,
 )
-from matchledger.events.rules import Booking, Substitution
+from matchledger.events.match import Booking, Substitution
 from matchledger.ledger import (
     Appended,
     ConcurrencyConflict,
@@ -559,9 +559,9 @@ def _api(served: Served) -> Any:
                       until: Annotated[dt.date | None, Query(alias="to")] = None) -> Response:
         if status is not None and status not in STATUSES:
             raise BadRequest(f"status: {status!r} is not one of {', '.join(STATUSES)}")
-        return _json(query.match_list(lg(), competition=competition, team=team, round=round,
-                                      status=status, since=since, until=until, **when,
-                                      hot=served.hot).view)
+        return _json(query.matches(lg(), competition=competition, team=team, round=round,
+                                   status=status, since=since, until=until, **when,
+                                   hot=served.hot).view)
 
     @api.get("/matches/{match}", summary="A match: score, status, goals, cards, kicks")
     async def match(match: str, when: When) -> Response:
@@ -789,9 +789,10 @@ def _pages(served: Served) -> Any:
     async def index() -> HTMLResponse:
         state = served.hot.state()
         found = query.matches(lg(), last=INDEX_MATCHES, hot=served.hot)
-        names = render.Names(state)
+        assert found.state is not None  # matches folds a state: no read model lists them
+        boards = [scoreboard(found.state, line.match) for line in found.view]
         return page("index.html", title="matchledger", competitions=state.competitions,
-                    boards=found.view, names=names)
+                    boards=boards, names=render.Names(state))
 
     @pages.get("/matches/{match}", response_class=HTMLResponse)
     async def match_centre(match: str, when: When) -> HTMLResponse:

@@ -16,16 +16,11 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from matchledger.cli.common import (
-    DEFAULT_DB,
     MAX_POSITION,
-    AsOf,
-    AtPosition,
     CliError,
     CompetitionArg,
-    Db,
-    Json,
-    KnownAt,
     MatchArg,
+    Reading,
     When,
     competition_id,
     complete_competition,
@@ -35,6 +30,7 @@ from matchledger.cli.common import (
     emit_json,
     match_id,
     open_ledger,
+    options,
 )
 
 if TYPE_CHECKING:
@@ -88,13 +84,10 @@ def print_when(when: When) -> None:
 
 
 @app.command(rich_help_panel=PANEL)
+@options(Reading)
 def score(
     match: MatchArg,
-    db: Db = DEFAULT_DB,
-    as_of: AsOf = None,
-    known_at: KnownAt = None,
-    at_position: AtPosition = None,
-    json_output: Json = False,
+    *, opts: Reading,
 ) -> None:
     """Show a match: score line and status, goals, cards, the shoot-out kick by kick.
 
@@ -103,10 +96,10 @@ def score(
     from matchledger.cli import render
     from matchledger.projections import to_json
 
-    when = When(as_of, known_at, at_position)
-    with open_ledger(db, read_only=True) as lg:
+    when = opts.when
+    with open_ledger(opts.db, read_only=True) as lg:
         found = query().match(lg, match_id(match), **when.filters())
-    if json_output:
+    if opts.json:
         emit_json(to_json(found.board))
         return
     print_when(when)
@@ -114,6 +107,7 @@ def score(
 
 
 @app.command(rich_help_panel=PANEL)
+@options(Reading)
 def matches(
     competition: Annotated[str | None, typer.Option(
         "--competition", "-c", metavar="COMPETITION", autocompletion=complete_competition,
@@ -132,11 +126,7 @@ def matches(
     until: Annotated[dt.date | None, typer.Option(
         "--to", parser=dt.date.fromisoformat, metavar="DATE",
         help="Only matches on or before DATE (local).")] = None,
-    db: Db = DEFAULT_DB,
-    as_of: AsOf = None,
-    known_at: KnownAt = None,
-    at_position: AtPosition = None,
-    json_output: Json = False,
+    *, opts: Reading,
 ) -> None:
     """List fixtures and results: ids, teams, scores and local kick-off, in kick-off order.
 
@@ -148,13 +138,13 @@ def matches(
 
     if status is not None and status.lower() not in STATUSES:
         raise CliError(f"--status {status!r}: use {', '.join(STATUSES)}")
-    when = When(as_of, known_at, at_position)
+    when = opts.when
     comp = None if competition is None else competition_id(competition)
-    with open_ledger(db, read_only=True) as lg:
-        found = query().match_list(lg, competition=comp, team=team, round=round_name,
-                                   status=status.lower() if status else None, since=since,
-                                   until=until, **when.filters())
-    if json_output:
+    with open_ledger(opts.db, read_only=True) as lg:
+        found = query().matches(lg, competition=comp, team=team, round=round_name,
+                                status=status.lower() if status else None, since=since,
+                                until=until, **when.filters())
+    if opts.json:
         emit_json(P.to_json(found.view))
         return
     print_when(when)
@@ -162,17 +152,14 @@ def matches(
 
 
 @app.command(rich_help_panel=PANEL)
+@options(Reading)
 def tie(
     tie_id: Annotated[str, typer.Argument(
         metavar="TIE", autocompletion=complete_tie, help="A tie id, e.g. QF4.")],
     competition: Annotated[str | None, typer.Option(
         "--competition", "-c", metavar="COMPETITION", autocompletion=complete_competition,
         help="The competition, when the tie id is drawn in several.")] = None,
-    db: Db = DEFAULT_DB,
-    as_of: AsOf = None,
-    known_at: KnownAt = None,
-    at_position: AtPosition = None,
-    json_output: Json = False,
+    *, opts: Reading,
 ) -> None:
     """Show a tie: its legs, the aggregate, who went through and how.
 
@@ -181,14 +168,14 @@ def tie(
     import matchledger.projections as P
     from matchledger.cli import render
 
-    when = When(as_of, known_at, at_position)
+    when = opts.when
     comp = competition_id(competition) if competition else None
-    with open_ledger(db, read_only=True) as lg:
+    with open_ledger(opts.db, read_only=True) as lg:
         try:
             found = query().tie(lg, tie_id, comp, **when.filters())
         except P.AmbiguousTie as e:
             raise CliError(f"{e} with --competition") from e
-    if json_output:
+    if opts.json:
         emit_json(P.to_json(found.view))
         return
     print_when(when)
@@ -196,13 +183,10 @@ def tie(
 
 
 @app.command(rich_help_panel=PANEL)
+@options(Reading)
 def bracket(
     competition: CompetitionArg,
-    db: Db = DEFAULT_DB,
-    as_of: AsOf = None,
-    known_at: KnownAt = None,
-    at_position: AtPosition = None,
-    json_output: Json = False,
+    *, opts: Reading,
 ) -> None:
     """Draw a competition's bracket as a tree: every tie, scores, aggregates, who went through.
 
@@ -211,11 +195,11 @@ def bracket(
     import matchledger.projections as P
     from matchledger.cli import render
 
-    when = When(as_of, known_at, at_position)
-    with open_ledger(db, read_only=True) as lg:
+    when = opts.when
+    with open_ledger(opts.db, read_only=True) as lg:
         found = query().bracket(lg, competition_id(competition), **when.filters())
     view = found.view
-    if json_output:
+    if opts.json:
         emit_json(P.to_json(view))
         return
     names = render.Names(found.known)
@@ -226,17 +210,14 @@ def bracket(
 
 
 @app.command(rich_help_panel=PANEL)
+@options(Reading)
 def table(
     competition: CompetitionArg,
     group: Annotated[str | None, typer.Option(
         "--group", "-g", metavar="ROUND",
         help='Only the fixtures of this round and the teams that play them: "Group A".')
     ] = None,
-    db: Db = DEFAULT_DB,
-    as_of: AsOf = None,
-    known_at: KnownAt = None,
-    at_position: AtPosition = None,
-    json_output: Json = False,
+    *, opts: Reading,
 ) -> None:
     """Show a competition's table: played, won, drawn, lost, goals, cards, points.
 
@@ -247,12 +228,12 @@ def table(
     import matchledger.projections as P
     from matchledger.cli import render
 
-    when = When(as_of, known_at, at_position)
+    when = opts.when
     comp = competition_id(competition)
-    with open_ledger(db, read_only=True) as lg:
+    with open_ledger(opts.db, read_only=True) as lg:
         found = query().table(lg, comp, group, **when.filters())
     state, records = found.known, found.view
-    if json_output:
+    if opts.json:
         emit_json(P.to_json(records))
         return
     print_when(when)
@@ -263,15 +244,12 @@ def table(
 
 
 @app.command(rich_help_panel=PANEL)
+@options(Reading)
 def teams(
     competition: Annotated[str | None, typer.Option(
         "--competition", "-c", metavar="COMPETITION", autocompletion=complete_competition,
         help="Only the teams registered in this competition.")] = None,
-    db: Db = DEFAULT_DB,
-    as_of: AsOf = None,
-    known_at: KnownAt = None,
-    at_position: AtPosition = None,
-    json_output: Json = False,
+    *, opts: Reading,
 ) -> None:
     """List the teams: id, name, country, the other spellings they answer to, competitions.
 
@@ -280,11 +258,11 @@ def teams(
     from matchledger.cli import render
     from matchledger.projections import to_json
 
-    when = When(as_of, known_at, at_position)
+    when = opts.when
     comp = None if competition is None else competition_id(competition)
-    with open_ledger(db, read_only=True) as lg:
+    with open_ledger(opts.db, read_only=True) as lg:
         found = query().teams(lg, comp, **when.filters())
-    if json_output:
+    if opts.json:
         emit_json(to_json(found))
         return
     print_when(when)
@@ -295,6 +273,7 @@ def teams(
 
 
 @app.command(rich_help_panel=PANEL)
+@options(Reading)
 def streaks(
     team: Annotated[str | None, typer.Argument(
         metavar="TEAM", autocompletion=complete_team,
@@ -302,11 +281,7 @@ def streaks(
     competition: Annotated[str | None, typer.Option(
         "--competition", "-c", metavar="COMPETITION", autocompletion=complete_competition,
         help="Only the matches of this competition: a league season unbeaten.")] = None,
-    db: Db = DEFAULT_DB,
-    as_of: AsOf = None,
-    known_at: KnownAt = None,
-    at_position: AtPosition = None,
-    json_output: Json = False,
+    *, opts: Reading,
 ) -> None:
     """Show a team's streaks, current and longest, across competitions in kick-off order.
 
@@ -318,24 +293,24 @@ def streaks(
     import matchledger.projections as P
     from matchledger.cli import render
 
-    when = When(as_of, known_at, at_position)
+    when = opts.when
     comp = None if competition is None else competition_id(competition)
     if team is not None:
-        with open_ledger(db, read_only=True) as lg:
+        with open_ledger(opts.db, read_only=True) as lg:
             one = query().team_streaks(lg, team, comp, **when.filters())
         assert one.state is not None
         names = render.Names(one.known)
-        if json_output:
+        if opts.json:
             emit_json(P.to_json(one.view))
             return
         print_when(when)
         console().print(render.streaks_table(one.view, one.state, names, one.competition))
         return
-    with open_ledger(db, read_only=True) as lg:
+    with open_ledger(opts.db, read_only=True) as lg:
         every = query().streaks(lg, comp, **when.filters())
     names = render.Names(every.known)
     views = sorted(every.view, key=lambda v: names(v.team))
-    if json_output:
+    if opts.json:
         emit_json({v.team: P.to_json(v) for v in views})
         return
     print_when(when)
@@ -349,6 +324,7 @@ PLAYERS_SHOWN = 100  # the most players a table shows unless --top asks for more
 
 
 @app.command(rich_help_panel=PANEL)
+@options(Reading)
 def players(
     team: Annotated[str | None, typer.Option(
         "--team", "-t", metavar="TEAM", autocompletion=complete_team,
@@ -359,11 +335,7 @@ def players(
     top: Annotated[int | None, typer.Option(
         "--top", "-n", min=1, max=MAX_POSITION, metavar="N",
         help="Only the first N (top scorers first).")] = None,
-    db: Db = DEFAULT_DB,
-    as_of: AsOf = None,
-    known_at: KnownAt = None,
-    at_position: AtPosition = None,
-    json_output: Json = False,
+    *, opts: Reading,
 ) -> None:
     """Show scorers and booked players: goals, penalties, own goals and cards.
 
@@ -375,12 +347,12 @@ def players(
     import matchledger.projections as P
     from matchledger.cli import render
 
-    when = When(as_of, known_at, at_position)
-    with open_ledger(db, read_only=True) as lg:
+    when = opts.when
+    with open_ledger(opts.db, read_only=True) as lg:
         found = query().players(lg, team, None if competition is None
                                 else competition_id(competition), **when.filters())
     records, team_id, comp = found.view, found.team, found.competition
-    if json_output:
+    if opts.json:
         emit_json(P.to_json(records[:top]))
         return
     print_when(when)

@@ -1,7 +1,11 @@
 """The event catalogue of matchledger: frozen attrs classes, with no knowledge of storage.
 
 Type names are the class names and never change; old stored shapes are lifted by
-``events.upcasting``. The match rules (a state machine) live in ``events.rules``.
+``events.upcasting``. The game itself lives beside it, a module per job: ``events.match``
+(a match's state, folded), ``events.clock`` (periods and the minute), ``events.rules`` (what
+can follow what), ``events.shootout``, ``events.pitch`` (corrections judged in pitch order,
+amendments), ``events.tie`` (how a tie is decided), ``events.team`` and ``events.competition``
+(the competition facts, folded).
 """
 
 from matchledger.events.catalogue import (

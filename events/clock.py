@@ -25,8 +25,47 @@ from collections.abc import Sequence
 
 import attrs
 
-from matchledger.events.catalogue import Period
-from matchledger.events.rules import PERIOD_MINUTES
+from matchledger.events.catalogue import Period, TieRules
+
+PERIOD_ORDER = (
+    Period.FIRST_HALF,
+    Period.SECOND_HALF,
+    Period.EXTRA_FIRST,
+    Period.EXTRA_SECOND,
+    Period.SHOOTOUT,
+)
+# regular minutes of each period; stoppage time is minute=<last> with ``added``
+PERIOD_MINUTES = {
+    Period.FIRST_HALF: (1, 45),
+    Period.SECOND_HALF: (46, 90),
+    Period.EXTRA_FIRST: (91, 105),
+    Period.EXTRA_SECOND: (106, 120),
+}
+
+
+def next_period(ended: int, rules: TieRules) -> Period | None:
+    """The period that starts once ``ended`` periods have: the next in order, but penalties
+    straight after 90 minutes where the rules have no extra time; None after the shoot-out."""
+    if ended == 2 and not rules.extra_time:
+        return Period.SHOOTOUT
+    return PERIOD_ORDER[ended] if ended < len(PERIOD_ORDER) else None
+
+
+def period_of_minute(minute: int) -> Period | None:
+    """The period a minute belongs to (45+2 is still the first half); None past 120."""
+    return _PERIOD_OF[minute] if 0 < minute < len(_PERIOD_OF) else None
+
+
+_PERIOD_OF = (None, *(period for period, (first, last) in PERIOD_MINUTES.items()
+                      for _ in range(first, last + 1)))
+
+
+def minute_of(minute: int | None, added: int | None) -> str:
+    """A match minute as written: ``45+2'``; ``?'`` when not known."""
+    if minute is None:
+        return "?'"
+    return f"{minute}+{added}'" if added else f"{minute}'"
+
 
 EXTRA_TIME = (Period.EXTRA_FIRST, Period.EXTRA_SECOND)
 MOST_ADDED = 30  # more stoppage time than any period has had: past it, "45+'"

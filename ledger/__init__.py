@@ -8,8 +8,9 @@
         ...
 
 ``EventStore`` (``ledger.eventstore``) is the store alone: appends, batches, reads, versions,
-idempotency, the hash chain, with no rules; ``Ledger`` is that store with the judge
-(``ledger.validate``) deciding on admission inside its transactions (``Admission``).
+idempotency, the hash chain and its checks (anchors, signed checkpoints), with no rules;
+``Ledger`` is that store with the judge (``ledger.validate``) deciding on admission inside its
+transactions (``Admission``), and judging every event again in ``verify``.
 """
 
 from matchledger.events.team import Team
@@ -33,6 +34,7 @@ from matchledger.ledger.eventstore import (
     EventStore,
     StoredDraft,
     StreamRun,
+    VerifyReport,
 )
 from matchledger.ledger.io import (
     ImportReport,
@@ -44,7 +46,7 @@ from matchledger.ledger.io import (
     parse_json,
     parse_time,
 )
-from matchledger.ledger.store import Ledger, VerifyReport, new_ledger
+from matchledger.ledger.store import Ledger, new_ledger
 from matchledger.ledger.teams import Registry, normalise
 from matchledger.ledger.trust import (
     Anchor,

@@ -19,7 +19,8 @@ Positions are gapless and follow commit order: every append takes SQLite's singl
 (``BEGIN IMMEDIATE``) and numbers its rows after the last one, which a store on a database with
 concurrent writers (PostgreSQL's sequences, say) cannot promise without extra locking. Each row
 carries the hash of the previous row, so any change made behind the ledger's back shows in
-``verify``.
+``verify_chain``; ``anchor`` gives the head to keep outside the file, ``checkpoint`` signs it
+inside (``Ledger.verify`` walks the chain and judges every event again).
 """
 
 from __future__ import annotations
@@ -38,9 +39,9 @@ from collections.abc import (
     Mapping,
     Sequence,
 )
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from pathlib import Path
-from typing import Any, NoReturn, Protocol, Self, cast
+from typing import TYPE_CHECKING, Any, NoReturn, Protocol, Self, cast
 
 import attrs
 import sqlite_utils
@@ -72,12 +73,31 @@ from matchledger.ledger.postgres import (
     shown,
     wait_for_appends,
 )
+from matchledger.ledger.postgres import CHECKPOINTS_SCHEMA as PG_CHECKPOINTS
+from matchledger.ledger.postgres import TRIGGERS as PG_TRIGGERS
+from matchledger.ledger.trust import (
+    CHECKPOINT_TRIGGERS,
+    CHECKPOINTS_SCHEMA,
+    Anchor,
+    Checkpoint,
+    key_id,
+    sign,
+    signature_holds,
+    stored_checkpoints,
+)
 from matchledger.ledger.validate import decode_stored
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import (
+        Ed25519PrivateKey,
+        Ed25519PublicKey,
+    )
 
 NO_STREAM = -1  # expected_version of a stream that must not exist yet
 GENESIS = bytes(32)
 # µs an event may seem to occur after it is recorded: the clocks of appenders may differ
 CLOCK_SLACK = 5 * 60 * 1_000_000
+VERIFY_STEP = 10_000  # events between two reports of verify's progress
 
 # the partial indexes on fixtures, ties, teams and retractions serve the ledger's questions
 # (``Ledger.fixture``, ``tie_ids`` ...) and the judge's reads; they are part of the file format
@@ -241,6 +261,16 @@ class AdmitAll:
 
     def rolled_back(self, *, forget: bool) -> None:
         pass
+
+
+@attrs.frozen
+class VerifyReport:
+    ok: bool
+    events: int
+    first_bad: int | None = None
+    problem: str | None = None
+    head_hash: str | None = None
+
 
 
 class EventStore:
@@ -630,6 +660,140 @@ class EventStore:
         return NO_STREAM if row[0] is None else int(row[0])
 
 
+    # --- heads and checkpoints -------------------------------------------------------------
+
+    def anchor(self) -> Anchor:
+        """The head of the log (its last position and hash), to keep outside the file:
+        ``verify`` given it later proves the log still holds it, not cut short or rewritten."""
+        row = self.conn.execute(
+            "SELECT position, hash FROM events ORDER BY position DESC LIMIT 1").fetchone()
+        if row is None:
+            raise LedgerError(f"{self.where} is empty: there is no head to keep yet")
+        return Anchor(int(row[0]), bytes(row[1]).hex())
+
+    def checkpoint(self, key: Ed25519PrivateKey) -> Checkpoint:
+        """Sign the head with ``key`` and store it in the ``checkpoints`` table (append-only,
+        like the log): from then on ``verify`` fails on a log that no longer holds it."""
+        with self.transaction() as conn:
+            if _missing_checkpoints(conn):
+                for statement in PG_CHECKPOINTS if self.url else CHECKPOINTS_SCHEMA:
+                    conn.execute(statement)  # not executescript: it would COMMIT
+            head = self.anchor()
+            assert head.position is not None
+            signed_at, signer, signature = sign(key, head.position, head.hash)
+            stored = conn.execute(
+                "INSERT INTO checkpoints (position, hash, signed_at, key_id, signature) "
+                "VALUES (?, ?, ?, ?, ?) RETURNING id",
+                (head.position, head.hash, signed_at, signer, signature)).fetchone()
+        return Checkpoint(int(stored[0]), head.position, head.hash, signed_at, signer, signature)
+
+    # --- the chain, checked -------------------------------------------------------------
+
+    def verify_chain(self, progress: Callable[[int, int], None] | None = None, *,
+                     anchors: Sequence[Anchor] = (), key: Ed25519PublicKey | None = None,
+                     events: Callable[[Sequence[Any]], str | None] | None = None
+                     ) -> VerifyReport:
+        """Walk the hash chain, positions and versions, and hold the log to each of
+        ``anchors`` and each stored checkpoint (signed by ``key``, when given); report the
+        first position that fails. ``events`` is asked about each row whose place in the chain
+        holds (its columns as ``_COLUMNS`` names them): why it is wrong, or None
+        (``Ledger.verify`` judges the event by the rules there).
+        ``progress`` is told (position reached, head) every ``VERIFY_STEP`` events."""
+        with self.transaction(write=False):  # the head and the rows of one moment
+            kept: dict[int, list[tuple[str, str]]] = {}  # position -> [(hash, who holds it)]
+            loose: dict[str, str] = {}  # hash -> who holds it, for anchors without a position
+            for anchor in anchors:
+                if anchor.position is None:
+                    loose[anchor.hash] = f"anchor {anchor.hash[:12]}…"
+                else:
+                    kept.setdefault(anchor.position, []).append(
+                        (anchor.hash, f"the anchor {anchor}"))
+            failed = self._checkpoints(key, kept)
+            if failed is not None:
+                return failed
+            return self._verify(progress, kept, loose, events)
+
+    def _checkpoints(self, key: Ed25519PublicKey | None,
+                     kept: dict[int, list[tuple[str, str]]]) -> VerifyReport | None:
+        """Add each stored checkpoint to ``kept``; a failing report when one's signature does
+        not hold under ``key``, or when ``key`` is given and there is none."""
+        try:
+            stored = stored_checkpoints(self.conn)
+        except (sqlite3.Error, TypeError, ValueError) as e:
+            return VerifyReport(False, 0, None, f"the checkpoints table is not as written: {e}")
+        if stored is not None and _missing_checkpoints(self.conn, triggers=True):
+            return VerifyReport(False, 0, None, "the checkpoints' append-only triggers are "
+                                "missing")
+        if key is not None and not stored:
+            return VerifyReport(False, 0, None, "no signed checkpoint is stored (one was "
+                                "expected, as a key was given): deleted, or never signed")
+        for cp in stored or ():
+            if key is not None and not signature_holds(key, cp):
+                signer = (f"signed by another key ({cp.key_id})" if cp.key_id != key_id(key)
+                          else "edited since it was signed")
+                return VerifyReport(False, 0, cp.position, f"checkpoint {cp.id} (position "
+                                    f"{cp.position}) does not verify with key {key_id(key)}: "
+                                    f"{signer}")
+            kept.setdefault(cp.position, []).append(
+                (cp.hash, f"checkpoint {cp.id}, signed {cp.signed_at}"))
+        return None
+
+    def _verify(self, progress: Callable[[int, int], None] | None,
+                kept: Mapping[int, list[tuple[str, str]]], loose: Mapping[str, str],
+                events: Callable[[Sequence[Any]], str | None] | None) -> VerifyReport:
+        prev, expected_position, count = GENESIS, 1, 0
+        versions: dict[str, int] = {}
+        head = self.head()
+        unseen = dict(loose)
+        with closing(self._rows(f"SELECT {_COLUMNS} FROM events ORDER BY position", ())
+                     ) as rows:
+            for row in rows:
+                (position, event_id, stream, version, type_name, schema, occurred, recorded,
+                 data, meta, prev_hash, digest) = row
+                problem = None
+                if position != expected_position:
+                    problem = f"gap: expected position {expected_position}, found {position}"
+                    position = expected_position
+                elif bytes(prev_hash) != prev:
+                    problem = "prev_hash does not match the previous event's hash"
+                elif chain_hash(prev, position, event_id, stream, version, type_name, schema,
+                                occurred, recorded, data, meta) != bytes(digest):
+                    problem = "hash does not match the stored envelope (edited after writing?)"
+                elif version != versions.get(stream, -1) + 1:
+                    problem = f"{stream}: version {version} follows {versions.get(stream, -1)}"
+                elif wrong := [(held, who) for held, who in kept.get(position, ())
+                               if held != bytes(digest).hex()]:
+                    held, who = wrong[0]
+                    problem = (f"the hash here is not {held[:12]}…, which {who} holds: the "
+                               "log up to here was rewritten and hashed again")
+                elif events is not None:
+                    problem = events(row)
+                if problem:
+                    return VerifyReport(False, count, position, problem, prev.hex())
+                prev, expected_position, count = bytes(digest), position + 1, count + 1
+                versions[stream] = version
+                unseen.pop(prev.hex(), None)
+                if progress is not None and count % VERIFY_STEP == 0:
+                    progress(position, head)
+        beyond = [p for p in kept if p >= expected_position]
+        if beyond:
+            who = kept[min(beyond)][0][1]
+            return VerifyReport(False, count, expected_position,
+                                f"the log ends at position {expected_position - 1}, but {who} "
+                                f"holds position {min(beyond)}: events were cut from its end",
+                                prev.hex())
+        if unseen:
+            held, who = next(iter(unseen.items()))
+            return VerifyReport(False, count, None, f"no event has the hash {held} that {who} "
+                                "holds: the log was rewritten or cut short", prev.hex())
+        triggers = {r[0] for r in self.conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'events'")}
+        if triggers != (PG_TRIGGERS if self.url else {"events_no_update", "events_no_delete"}):
+            return VerifyReport(False, count, None, "append-only triggers are missing",
+                                prev.hex())
+        return VerifyReport(True, count, None, None, prev.hex())
+
+
 def _gathered(runs: Iterable[StreamRun], size: int) -> Iterator[list[StreamRun]]:
     """``runs`` gathered into lists of about ``size`` drafts (a list ends once it has that
     many), so that their ids are looked up together."""
@@ -686,6 +850,14 @@ def _open_for_writing(path: Path, timeout: float) -> sqlite3.Connection:
         conn.close()
         raise
     return conn
+
+
+def _missing_checkpoints(conn: sqlite3.Connection, *, triggers: bool = False) -> bool:
+    """Whether the checkpoints table is missing (with ``triggers``: either of its triggers)."""
+    kind = "trigger" if triggers else "table"
+    names = {r[0] for r in conn.execute(
+        "SELECT name FROM sqlite_master WHERE tbl_name = 'checkpoints' AND type = ?", (kind,))}
+    return not names >= CHECKPOINT_TRIGGERS if triggers else not names
 
 
 def iso(micros: int | None) -> str | None:

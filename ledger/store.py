@@ -1,6 +1,7 @@
 """The ledger: the event store (``ledger.eventstore``) with the judge that admits events by
 the game's rules, deciding inside the store's write transaction; and what is asked of the log
-as a whole: fixtures, ties and competitions by id, the registry, checkpoints, ``verify``.
+as a whole: fixtures, ties and competitions by id, the registry, ``verify`` (the store's chain
+check, every event judged again).
 
     >>> import tempfile, os
     >>> from matchledger.events import MatchStarted
@@ -18,14 +19,13 @@ import datetime as dt
 import os
 import sqlite3
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import closing, contextmanager
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
-import attrs
-
 from matchledger.events import Event, EventRetracted, FixtureScheduled, MatchStarted
-from matchledger.events.rules import RuleViolation, amended
+from matchledger.events.pitch import amended
+from matchledger.events.rules import RuleViolation
 from matchledger.ledger.envelope import UTC, Draft, Envelope
 from matchledger.ledger.errors import (
     InvalidEvent,
@@ -33,7 +33,6 @@ from matchledger.ledger.errors import (
     RuleBroken,
 )
 from matchledger.ledger.eventstore import (
-    _COLUMNS,
     CLOCK_SLACK,
     GENESIS,
     NO_STREAM,
@@ -42,6 +41,7 @@ from matchledger.ledger.eventstore import (
     EventStore,
     StoredDraft,
     StreamRun,
+    VerifyReport,
     chain_hash,
     iso,
 )
@@ -49,19 +49,10 @@ from matchledger.ledger.files import (
     read_only_uri,
 )
 from matchledger.ledger.jsontext import loads
-from matchledger.ledger.postgres import CHECKPOINTS_SCHEMA as PG_CHECKPOINTS
-from matchledger.ledger.postgres import TRIGGERS as PG_TRIGGERS
 from matchledger.ledger.postgres import log_before
 from matchledger.ledger.teams import Registry
 from matchledger.ledger.trust import (
-    CHECKPOINT_TRIGGERS,
-    CHECKPOINTS_SCHEMA,
     Anchor,
-    Checkpoint,
-    key_id,
-    sign,
-    signature_holds,
-    stored_checkpoints,
 )
 from matchledger.ledger.validate import (
     Judge,
@@ -74,20 +65,8 @@ from matchledger.ledger.validate import (
 
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import (
-        Ed25519PrivateKey,
         Ed25519PublicKey,
     )
-
-VERIFY_STEP = 10_000  # events between two reports of verify's progress
-
-@attrs.frozen
-class VerifyReport:
-    ok: bool
-    events: int
-    first_bad: int | None = None
-    problem: str | None = None
-    head_hash: str | None = None
-
 
 class _Judging:
     """The judge as the store's ``Admission``: the game's rules, decided in its transaction."""
@@ -214,7 +193,7 @@ class Ledger(EventStore):
               expected_version: int | None = None) -> list[Envelope]:
         """Correct a goal, card or shoot-out kick of a match in one atomic append: its
         retraction (``reason``), naming its replacement, and the replacement, the same event
-        with ``changes`` (``events.rules.AMENDABLE`` names the fields), which takes its place.
+        with ``changes`` (``events.pitch.AMENDABLE`` names the fields), which takes its place.
 
         The replacement occurred when the original did, moved by any change of minute, unless
         ``occurred_at`` says when; the match rules judge it as it happened on the pitch.
@@ -346,151 +325,38 @@ class Ledger(EventStore):
             "head": f"{last}:{bytes(head[0]).hex()}" if head else None, "types": types,
         }
 
-    # --- heads and checkpoints -------------------------------------------------------------
-
-    def anchor(self) -> Anchor:
-        """The head of the log (its last position and hash), to keep outside the file:
-        ``verify`` given it later proves the log still holds it, not cut short or rewritten."""
-        row = self.conn.execute(
-            "SELECT position, hash FROM events ORDER BY position DESC LIMIT 1").fetchone()
-        if row is None:
-            raise LedgerError(f"{self.where} is empty: there is no head to keep yet")
-        return Anchor(int(row[0]), bytes(row[1]).hex())
-
-    def checkpoint(self, key: Ed25519PrivateKey) -> Checkpoint:
-        """Sign the head with ``key`` and store it in the ``checkpoints`` table (append-only,
-        like the log): from then on ``verify`` fails on a log that no longer holds it."""
-        with self.transaction() as conn:
-            if _missing_checkpoints(conn):
-                for statement in PG_CHECKPOINTS if self.url else CHECKPOINTS_SCHEMA:
-                    conn.execute(statement)  # not executescript: it would COMMIT
-            head = self.anchor()
-            assert head.position is not None
-            signed_at, signer, signature = sign(key, head.position, head.hash)
-            stored = conn.execute(
-                "INSERT INTO checkpoints (position, hash, signed_at, key_id, signature) "
-                "VALUES (?, ?, ?, ?, ?) RETURNING id",
-                (head.position, head.hash, signed_at, signer, signature)).fetchone()
-        return Checkpoint(int(stored[0]), head.position, head.hash, signed_at, signer, signature)
-
     # --- checking --------------------------------------------------------------------------
 
     def verify(self, progress: Callable[[int, int], None] | None = None, *,
                anchors: Sequence[Anchor] = (), key: Ed25519PublicKey | None = None,
                rules: bool = True) -> VerifyReport:
-        """Walk the hash chain, positions and versions, judge every event again by the rules
-        that admit appends, and hold the log to each of ``anchors`` and each stored
-        checkpoint (signed by ``key``, when given); report the first position that fails.
-        ``rules=False`` skips the judging, most of the time it takes.
-        ``progress`` is told (position reached, head) every ``VERIFY_STEP`` events."""
-        with self.transaction(write=False):  # the head and the rows of one moment
-            kept: dict[int, list[tuple[str, str]]] = {}  # position -> [(hash, who holds it)]
-            loose: dict[str, str] = {}  # hash -> who holds it, for anchors without a position
-            for anchor in anchors:
-                if anchor.position is None:
-                    loose[anchor.hash] = f"anchor {anchor.hash[:12]}…"
-                else:
-                    kept.setdefault(anchor.position, []).append(
-                        (anchor.hash, f"the anchor {anchor}"))
-            failed = self._checkpoints(key, kept)
-            if failed is not None:
-                return failed
-            return self._verify(progress, kept, loose, rules)
-
-    def _checkpoints(self, key: Ed25519PublicKey | None,
-                     kept: dict[int, list[tuple[str, str]]]) -> VerifyReport | None:
-        """Add each stored checkpoint to ``kept``; a failing report when one's signature does
-        not hold under ``key``, or when ``key`` is given and there is none."""
-        try:
-            stored = stored_checkpoints(self.conn)
-        except (sqlite3.Error, TypeError, ValueError) as e:
-            return VerifyReport(False, 0, None, f"the checkpoints table is not as written: {e}")
-        if stored is not None and _missing_checkpoints(self.conn, triggers=True):
-            return VerifyReport(False, 0, None, "the checkpoints' append-only triggers are "
-                                "missing")
-        if key is not None and not stored:
-            return VerifyReport(False, 0, None, "no signed checkpoint is stored (one was "
-                                "expected, as a key was given): deleted, or never signed")
-        for cp in stored or ():
-            if key is not None and not signature_holds(key, cp):
-                signer = (f"signed by another key ({cp.key_id})" if cp.key_id != key_id(key)
-                          else "edited since it was signed")
-                return VerifyReport(False, 0, cp.position, f"checkpoint {cp.id} (position "
-                                    f"{cp.position}) does not verify with key {key_id(key)}: "
-                                    f"{signer}")
-            kept.setdefault(cp.position, []).append(
-                (cp.hash, f"checkpoint {cp.id}, signed {cp.signed_at}"))
-        return None
-
-    def _verify(self, progress: Callable[[int, int], None] | None,
-                kept: Mapping[int, list[tuple[str, str]]], loose: Mapping[str, str], rules: bool
-                ) -> VerifyReport:
-        prev, expected_position, count = GENESIS, 1, 0
-        versions: dict[str, int] = {}
-        head = self.head()
-        unseen = dict(loose)
-        with (_as_it_stood(self) as (judged, before),
-              closing(self._rows(f"SELECT {_COLUMNS} FROM events ORDER BY position", ())
-                      ) as rows):
+        """The store's ``verify_chain`` (the hash chain, positions, versions, ``anchors`` and
+        the checkpoints, signed by ``key`` when given), each event judged again by the rules
+        that admit appends against the log before it; report the first position that fails.
+        ``rules=False`` only decodes the events, skipping most of the time it takes."""
+        if not rules:
+            return self.verify_chain(progress, anchors=anchors, key=key, events=_decodable)
+        with _as_it_stood(self) as (conn, before):
             judge = Judge()
-            for row in rows:
+
+            def judged(row: Sequence[Any]) -> str | None:
                 (position, event_id, stream, version, type_name, schema, occurred, recorded,
-                 data, meta, prev_hash, digest) = row
-                problem = None
-                if position != expected_position:
-                    problem = f"gap: expected position {expected_position}, found {position}"
-                    position = expected_position
-                elif bytes(prev_hash) != prev:
-                    problem = "prev_hash does not match the previous event's hash"
-                elif chain_hash(prev, position, event_id, stream, version, type_name, schema,
-                                occurred, recorded, data, meta) != bytes(digest):
-                    problem = "hash does not match the stored envelope (edited after writing?)"
-                elif version != versions.get(stream, -1) + 1:
-                    problem = f"{stream}: version {version} follows {versions.get(stream, -1)}"
-                elif wrong := [(held, who) for held, who in kept.get(position, ())
-                               if held != bytes(digest).hex()]:
-                    held, who = wrong[0]
-                    problem = (f"the hash here is not {held[:12]}…, which {who} holds: the "
-                               "log up to here was rewritten and hashed again")
-                elif rules:
-                    before(position)
-                    problem = _judged(judge, judged, stream, version, type_name, schema,
-                                      data, event_id, occurred, recorded)
-                else:
-                    try:
-                        decode_data(type_name, schema, loads(data))
-                    except (InvalidEvent, ValueError) as e:
-                        problem = f"undecodable event: {e}"
-                if problem:
-                    return VerifyReport(False, count, position, problem, prev.hex())
-                prev, expected_position, count = bytes(digest), position + 1, count + 1
-                versions[stream] = version
-                unseen.pop(prev.hex(), None)
-                if progress is not None and count % VERIFY_STEP == 0:
-                    progress(position, head)
-        beyond = [p for p in kept if p >= expected_position]
-        if beyond:
-            who = kept[min(beyond)][0][1]
-            return VerifyReport(False, count, expected_position,
-                                f"the log ends at position {expected_position - 1}, but {who} "
-                                f"holds position {min(beyond)}: events were cut from its end",
-                                prev.hex())
-        if unseen:
-            held, who = next(iter(unseen.items()))
-            return VerifyReport(False, count, None, f"no event has the hash {held} that {who} "
-                                "holds: the log was rewritten or cut short", prev.hex())
-        triggers = {r[0] for r in self.conn.execute(
-            "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'events'")}
-        if triggers != (PG_TRIGGERS if self.url else {"events_no_update", "events_no_delete"}):
-            return VerifyReport(False, count, None, "append-only triggers are missing",
-                                prev.hex())
-        return VerifyReport(True, count, None, None, prev.hex())
+                 data, *_) = row
+                before(position)
+                return _judged(judge, conn, stream, version, type_name, schema, data, event_id,
+                               occurred, recorded)
+
+            return self.verify_chain(progress, anchors=anchors, key=key, events=judged)
 
 
-
-
-
-
+def _decodable(row: Sequence[Any]) -> str | None:
+    """Why a stored row is no event the ledger can read, or None."""
+    _, _, _, _, type_name, schema, _, _, data, *_ = row
+    try:
+        decode_data(type_name, schema, loads(data))
+    except (InvalidEvent, ValueError) as e:
+        return f"undecodable event: {e}"
+    return None
 
 
 def _judged(judge: Judge, conn: sqlite3.Connection, stream: str, version: int,
@@ -544,16 +410,6 @@ def _as_it_stood(ledger: Ledger) -> Iterator[tuple[sqlite3.Connection, Callable[
         yield conn, before
     finally:
         conn.close()
-
-
-def _missing_checkpoints(conn: sqlite3.Connection, *, triggers: bool = False) -> bool:
-    """Whether the checkpoints table is missing (with ``triggers``: either of its triggers)."""
-    kind = "trigger" if triggers else "table"
-    names = {r[0] for r in conn.execute(
-        "SELECT name FROM sqlite_master WHERE tbl_name = 'checkpoints' AND type = ?", (kind,))}
-    return not names >= CHECKPOINT_TRIGGERS if triggers else not names
-
-
 
 
 @contextmanager

@@ -12,7 +12,6 @@ import datetime as dt
 import json
 import sqlite3
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
-from types import MappingProxyType
 from typing import Any, TypeVar
 
 import attrs
@@ -41,17 +40,18 @@ from matchledger.events.catalogue import (
     ShootoutKick,
     SubstitutionMade,
 )
-from matchledger.events.rules import (
-    MatchState,
-    RuleViolation,
-    TieContext,
-    check,
-    event_key,
-    rejudge,
-    standing,
-    through,
-    typed_late,
+from matchledger.events.competition import (
+    FACTS_STAND,
+    Competition,
+    CompetitionFacts,
+    Fixture,
+    Tie,
+    fold_fact,
+    standing_legs,
 )
+from matchledger.events.match import MatchState, event_key
+from matchledger.events.pitch import rejudge, standing, typed_late
+from matchledger.events.rules import RuleViolation, TieContext, check, through
 from matchledger.events.tie import Played, TieLeg, candidates, home_side
 from matchledger.ledger.codec import decode, explain
 from matchledger.ledger.envelope import from_micros, to_micros
@@ -73,33 +73,47 @@ REGISTRY_TYPES = ("TeamRegistered", "PlayerRegistered")
 
 @attrs.frozen(kw_only=True)
 class CompetitionState:
-    created: CompetitionCreated | None = None
-    ties: Mapping[str, TieDrawn] = MappingProxyType({})
-    fixtures: Mapping[str, FixtureScheduled] = MappingProxyType({})
+    """One competition's facts as the judge reads them, folded by ``events.competition``
+    (its teams and players are the registry's, across competitions)."""
+
+    id: str = ""
+    facts: CompetitionFacts = attrs.Factory(CompetitionFacts)
+
+    @property
+    def created(self) -> Competition | None:
+        return self.facts.competitions.get(self.id)
 
     @property
     def rules(self) -> TieRules:
-        return self.created.rules if self.created else TieRules()
+        created = self.created
+        return created.rules if created else TieRules()
+
+    @property
+    def fixtures(self) -> Mapping[str, Fixture]:
+        return self.facts.fixtures
+
+    def tie(self, tie_id: str | None) -> Tie | None:
+        """The tie ``tie_id`` drawn in this competition; None if none (or no id)."""
+        return self.facts.ties.get((self.id, tie_id)) if tie_id is not None else None
+
+    def ties(self) -> Iterable[Tie]:
+        return self.facts.ties.values()
 
     def writable(self) -> Callable[[Event], CompetitionState]:
         """A function folding events into a copy of this state in place, returning it: a
         transaction scheduling a season, or reading one back, copies the fixtures once, not
         per fixture (which made it quadratic in the size of the competition)."""
-        ties, fixtures = dict(self.ties), dict(self.fixtures)
-        current = CompetitionState(created=self.created, ties=MappingProxyType(ties),
-                                   fixtures=MappingProxyType(fixtures))
+        current = CompetitionState(id=self.id, facts=self.facts.copy_facts())
 
         def add(event: Event) -> CompetitionState:
-            nonlocal current
-            if isinstance(event, CompetitionCreated):
-                current = attrs.evolve(current, created=event)  # the same dicts
-            elif isinstance(event, TieDrawn):
-                ties[event.tie] = event
-            elif isinstance(event, FixtureScheduled):
-                fixtures[event.match] = event
+            if type(event) not in _REGISTERING:
+                fold_fact(current.facts, event, self.id)
             return current
 
         return add
+
+
+_REGISTERING = (TeamRegistered, PlayerRegistered)  # the registry's to fold (``Judge.registry``)
 
 
 State = CompetitionState | MatchState
@@ -362,24 +376,23 @@ class Judge:
             return self._tie(comp, reg, event)
         if isinstance(event, FixtureScheduled):
             return self._fixture(conn, comp, reg, ident, event)
-        raise RuleBroken("competition events cannot be retracted: schedule a fixture again "
-                         "to change it")
+        raise RuleBroken(FACTS_STAND)
 
     def _tie(self, comp: CompetitionState, reg: Registry, event: TieDrawn) -> TieDrawn:
         need_letters(event.tie, "tie id")
         need_letters(event.round, "round")
-        if event.tie in comp.ties:
+        if comp.tie(event.tie) is not None:
             raise RuleBroken(f"tie {event.tie!r} was already drawn")
         if event.legs not in (1, 2):
             raise RuleBroken(f"a tie has 1 or 2 legs, not {event.legs}")
         event = named(reg, event)
         sides = event.sides
         for side in sides:
-            if side.team is None and side.winner_of not in comp.ties:
+            if side.team is None and comp.tie(side.winner_of) is None:
                 raise RuleBroken(f"winner_of {side.winner_of!r}: no such tie in this competition")
         if sides[0] == sides[1]:
             raise RuleBroken("a tie needs two different sides")
-        for other in comp.ties.values():  # a round has each team (or winner) once
+        for other in comp.ties():  # a round has each team (or winner) once
             shared = [s for s in sides if s in other.sides and other.round == event.round]
             if shared:
                 who = shared[0].team or f"the winner of {shared[0].winner_of}"
@@ -395,7 +408,7 @@ class Judge:
         if home is not None and home == away:
             raise RuleBroken(f"{home} cannot play itself")
         if event.tie is not None:
-            tie = comp.ties.get(event.tie)
+            tie = comp.tie(event.tie)
             if tie is None:
                 raise RuleBroken(f"no tie {event.tie!r} in competition {ident!r}")
             leg = event.leg or 1
@@ -453,7 +466,7 @@ class Judge:
         return known
 
     def _fixture_of(self, conn: sqlite3.Connection, match: str
-                    ) -> tuple[str, CompetitionState, FixtureScheduled]:
+                    ) -> tuple[str, CompetitionState, Fixture]:
         """(competition stream, its fold, latest fixture) of a match; a match never moves."""
         comp_stream = self._scheduled_in(conn, match)
         if comp_stream is None:
@@ -476,26 +489,26 @@ class Judge:
         fed = self._fed(conn, comp, fixture)
         if fed == fixture or fed.home is None or fed.away is None:
             return None
-        return comp_stream, fed
+        return comp_stream, fed.scheduled()
 
     def _fed(self, conn: sqlite3.Connection, comp: CompetitionState,
-             fixture: FixtureScheduled) -> FixtureScheduled:
+             fixture: Fixture) -> Fixture:
         """``fixture`` with the teams its tie's sides have by now where it names none: a
         fixture the bracket feeds (a final, between the winners of two semi-finals) takes its
         teams the moment the feeding ties are decided."""
-        tie = comp.ties.get(fixture.tie) if fixture.tie else None
+        tie = comp.tie(fixture.tie)
         if tie is None or (fixture.home is not None and fixture.away is not None):
             return fixture
-        fed = [side.team or self._through(conn, comp, side.winner_of or "")
-               for side in tie.sides]
-        if (fixture.leg or 1) % 2 == 0:  # the side drawn first is at home in the first leg
-            fed.reverse()
-        return attrs.evolve(fixture, home=fixture.home or fed[0], away=fixture.away or fed[1])
+        first, second = (side.team or self._through(conn, comp, side.winner_of or "")
+                         for side in tie.sides)
+        at_home = home_side(fixture.home, fixture.away, (first, second), fixture.leg or 1)
+        home, away = (first, second) if at_home == 0 else (second, first)
+        return attrs.evolve(fixture, home=fixture.home or home, away=fixture.away or away)
 
     def _undecided(self, conn: sqlite3.Connection, comp: CompetitionState,
-                   fixture: FixtureScheduled) -> str:
+                   fixture: Fixture) -> str:
         """Why a fixture's teams are not known: the feeding ties not decided yet."""
-        tie = comp.ties.get(fixture.tie) if fixture.tie else None
+        tie = comp.tie(fixture.tie)
         open_ties = [side.winner_of for side in (tie.sides if tie else ())
                      if side.team is None and side.winner_of
                      and self._through(conn, comp, side.winner_of) is None]
@@ -574,7 +587,7 @@ class Judge:
         ended in 90 minutes may leave the tie level, without a winner, as a reported result
         may: a correction of several first-leg goals passes through such a moment."""
         _, comp, fixture = self._fixture_of(conn, match)
-        tie = comp.ties.get(fixture.tie) if fixture.tie else None
+        tie = comp.tie(fixture.tie)
         if tie is None or tie.legs != 2 or (fixture.leg or 1) != 1:
             return
         for second in self._legs(conn, comp, tie.tie, 2):
@@ -592,11 +605,11 @@ class Judge:
                                  "retract its events from the last back first") from e
 
     def _tie_context(self, conn: sqlite3.Connection, comp: CompetitionState,
-                     fixture: FixtureScheduled, first_leg: MatchState | None = None
+                     fixture: Fixture, first_leg: MatchState | None = None
                      ) -> TieContext:
         """What the rules of ``fixture``'s match depend on in its tie (``first_leg``: the
         first leg's state to judge it by, rather than the stored one)."""
-        tie = comp.ties.get(fixture.tie) if fixture.tie else None
+        tie = comp.tie(fixture.tie)
         if tie is None:  # a match outside any tie (a league game) is never decided by ET
             return TieContext(rules=comp.rules)
         leg = fixture.leg or 1
@@ -615,14 +628,18 @@ class Judge:
     def _candidates(self, conn: sqlite3.Connection, comp: CompetitionState, side: Side
                     ) -> set[str]:
         """The teams a side of a tie may be (``events.tie.candidates``)."""
-        return set(candidates(side, lambda t: comp.ties[t].sides if t in comp.ties else None,
-                              lambda t: self._through(conn, comp, t)))
+        def sides_of(tie_id: str) -> tuple[Side, Side] | None:
+            drawn = comp.tie(tie_id)
+            return drawn.sides if drawn is not None else None
+
+        return set(candidates(side, sides_of, lambda t: self._through(conn, comp, t)))
 
     def _through(self, conn: sqlite3.Connection, comp: CompetitionState, tie_id: str
                  ) -> str | None:
         """The team through from ``tie_id``, once every leg is finished; None before, or
         when the tie was left level."""
-        drawn = comp.ties[tie_id]
+        drawn = comp.tie(tie_id)
+        assert drawn is not None
         played = [self._legs(conn, comp, tie_id, leg) for leg in range(1, drawn.legs + 1)]
         if any(len(found) != 1 for found in played):
             return None
@@ -637,15 +654,15 @@ class Judge:
 
     def _legs(self, conn: sqlite3.Connection, comp: CompetitionState, tie: str, leg: int
               ) -> list[str]:
-        """The matches scheduled as ``leg`` of ``tie`` that stand: an abandoned one may be
-        replayed as another match, which then takes its place."""
-        found = []
-        for f in comp.fixtures.values():
-            if f.tie == tie and (f.leg or 1) == leg:
-                state = self.state(conn, f"match:{f.match}")[1]
-                if not (isinstance(state, MatchState) and state.status == "abandoned"):
-                    found.append(f.match)
-        return found
+        """The matches that stand as ``leg`` of ``tie`` (``events.competition.standing_legs``,
+        as the bracket has them), less one abandoned: a leg abandoned and not yet replayed
+        is no leg played, nor one that takes the leg's place."""
+        def abandoned(match: str) -> bool:
+            state = self.state(conn, f"match:{match}")[1]
+            return isinstance(state, MatchState) and state.status == "abandoned"
+
+        scheduled = [f for f in comp.fixtures.values() if f.tie == tie and (f.leg or 1) == leg]
+        return [f.match for f in standing_legs(scheduled, abandoned) if not abandoned(f.match)]
 
     def _retraction(self, conn: sqlite3.Connection, stream: str, state: MatchState,
                     event: EventRetracted, ctx: TieContext | None) -> None:
@@ -739,7 +756,7 @@ def named(reg: Registry, event: E) -> E:
     return event
 
 
-def _teams(fixture: FixtureScheduled) -> tuple[str | None, str | None]:
+def _teams(fixture: Fixture) -> tuple[str | None, str | None]:
     return fixture.home, fixture.away
 
 
@@ -751,7 +768,9 @@ def _fits(home: str | None, away: str | None, first: set[str], second: set[str])
 
 
 def _empty(stream: str) -> State:
-    return CompetitionState() if stream.startswith("competition:") else MatchState()
+    if stream.startswith("competition:"):
+        return CompetitionState(id=stream.removeprefix("competition:"))
+    return MatchState()
 
 
 def _events(conn: sqlite3.Connection, stream: str, after_version: int

@@ -26,7 +26,7 @@ import attrs
 
 from matchledger.events import EventRetracted, PeriodStarted
 from matchledger.events.clock import match_clock
-from matchledger.events.rules import Booking
+from matchledger.events.match import Booking
 from matchledger.projections.logreader import LogReader
 from matchledger.projections.scoreboard import GoalLine, Scoreboard
 

@@ -41,7 +41,8 @@ from matchledger.events import (
     Side,
     TieRules,
 )
-from matchledger.events.rules import (
+from matchledger.events.competition import Competition, Fixture, Key, Player, Tie
+from matchledger.events.match import (
     NO_FACTS,
     Booking,
     EventKey,
@@ -58,7 +59,7 @@ from matchledger.ledger.envelope import from_micros, to_micros
 from matchledger.projections.book import COUNTS, Piece, SortKey, Summary
 from matchledger.projections.errors import StaleCache
 from matchledger.projections.records import Outcome, TeamRecord
-from matchledger.projections.state import Competition, Fixture, Key, Player, State, Tie
+from matchledger.projections.state import State
 
 # --- small checked readers: a wrong type is a TypeError, which the decoders turn into
 # StaleCache (a value of the wrong type would otherwise fail far away, in a view)
@@ -122,7 +123,7 @@ _HEX32 = re.compile(r"[0-9a-f]{32}").fullmatch
 
 
 def _key_out(key: EventKey) -> str | list[str]:
-    """An event key (``events.rules.event_key``): a UUID's number as 32 hex digits, any other
+    """An event key (``events.match.event_key``): a UUID's number as 32 hex digits, any other
     id as a one-item array."""
     return f"{key:032x}" if isinstance(key, int) else [key]
 

@@ -18,7 +18,7 @@ import functools
 import json
 from typing import Any
 
-from matchledger.events.rules import Booking, Kick, Substitution
+from matchledger.events.match import Booking, Kick, Substitution
 from matchledger.events.team import Team
 from matchledger.projections.listing import MatchLine
 from matchledger.projections.records import KINDS, PlayerRecord, Streak, Streaks, TeamRecord

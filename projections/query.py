@@ -44,7 +44,7 @@ from matchledger.projections.errors import (
 from matchledger.projections.logreader import LogReader
 from matchledger.projections.readmodels import Current, current
 from matchledger.projections.scoreboard import Scoreboard, scoreboard
-from matchledger.projections.state import Fixture, State, fold
+from matchledger.projections.state import State, fold
 from matchledger.projections.timetravel import registered_teams, state_at
 
 if TYPE_CHECKING:
@@ -281,33 +281,15 @@ def not_live_now(lg: Ledger, match: str, now: dt.datetime) -> str | None:
     return f"it is {board.status}{when}"
 
 
-def matches(lg: Ledger, competition: str | None = None, *, last: int | None = None,
-            as_of: dt.datetime | None = None, known_at: dt.datetime | None = None,
-            at_position: int | None = None, hot: Hot | None = None) -> Answer[list[Scoreboard]]:
-    """Every match scheduled (in ``competition``; only the ``last`` N to kick off, when
-    given), by kick-off (its day's start when its time is not known) then id."""
-    filters: dict[str, Any] = {"as_of": as_of, "known_at": known_at, "at_position": at_position}
-    if competition is not None:
-        state = _competition_state(lg, filters, competition, hot)
-    else:
-        state = _load(lg, filters, hot=hot)
-    fixtures = sorted((fx for fx in state.fixtures.values()
-                       if competition is None or fx.competition == competition),
-                      key=_kick_off_order)
-    if last is not None:
-        fixtures = fixtures[-last:] if last > 0 else []
-    return Answer(view=[scoreboard(state, fx.match) for fx in fixtures], known=state,
-                  state=state, competition=competition)
-
-
-def match_list(lg: Ledger, *, competition: str | None = None, team: str | None = None,
-               round: str | None = None, status: str | None = None,
-               since: dt.date | None = None, until: dt.date | None = None,
-               as_of: dt.datetime | None = None, known_at: dt.datetime | None = None,
-               at_position: int | None = None,
-               hot: Hot | None = None) -> Answer[list[listing.MatchLine]]:
+def matches(lg: Ledger, *, competition: str | None = None, team: str | None = None,
+            round: str | None = None, status: str | None = None,
+            since: dt.date | None = None, until: dt.date | None = None,
+            last: int | None = None, as_of: dt.datetime | None = None,
+            known_at: dt.datetime | None = None, at_position: int | None = None,
+            hot: Hot | None = None) -> Answer[list[listing.MatchLine]]:
     """The fixtures and results that pass every filter given (``projections.listing``), in
-    kick-off order, folded from only the competition's or the team's part of the state."""
+    kick-off order (only the ``last`` N to kick off, when given), folded from only the
+    competition's or the team's part of the state."""
     filters: dict[str, Any] = {"as_of": as_of, "known_at": known_at, "at_position": at_position}
     team_id = None
     if team is not None:
@@ -319,12 +301,9 @@ def match_list(lg: Ledger, *, competition: str | None = None, team: str | None =
         state = _load(lg, filters, hot=hot)
     lines = listing.matches(state, competition=competition, team=team_id, round=round,
                             status=status, since=since, until=until)
+    if last is not None:
+        lines = lines[-last:] if last > 0 else []
     return Answer(view=lines, known=state, state=state, competition=competition, team=team_id)
-
-
-def _kick_off_order(fixture: Fixture) -> tuple[float, str]:
-    moment = fixture.kickoff or dt.datetime.combine(fixture.date, dt.time(), dt.UTC)
-    return moment.timestamp(), fixture.match
 
 
 def tie(lg: Ledger, tie_id: str, competition: str | None = None, *,

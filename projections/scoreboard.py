@@ -17,7 +17,8 @@ import functools
 import attrs
 
 from matchledger.events import GoalKind, MatchAbandoned, Period
-from matchledger.events.rules import Booking, Kick, MatchState, Substitution, match_order
+from matchledger.events.match import Booking, Kick, MatchState, Substitution
+from matchledger.events.pitch import match_order
 from matchledger.projections.errors import UnknownMatch
 from matchledger.projections.state import Fixture, State, bound_match, memo
 

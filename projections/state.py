@@ -1,7 +1,7 @@
 """The core fold: one pass over the log holds everything that every projection shows.
 
 The state keeps the competition facts (competitions, teams, players, ties drawn, fixtures — the
-latest ``FixtureScheduled`` of a match wins) and one ``events.rules.MatchState`` per match.
+latest ``FixtureScheduled`` of a match wins) and one ``events.match.MatchState`` per match.
 Scoreboards, ties, brackets, records, streaks and player tables are *views* of it (the sibling
 modules), so a single fold serves them all and each view is a pure function of the state.
 
@@ -16,107 +16,47 @@ the fold owns, whose values are all frozen, so the hot loop makes no copies (a m
 fold in seconds) and ``State.copy()`` is a cheap shallow copy for a caller that wants to keep
 a state and fold on.
 
-Retractions: a retracted event is as if never appended. Match events are retracted by the
-match's own ``MatchState``; competition facts keep a short history per key (every
-``FixtureScheduled`` of a match, say), so retracting the latest one brings back the one before.
+Retractions: a retracted match event is as if never appended (the match's own ``MatchState``
+sees to it). Competition facts are folded by ``events.competition``, the judge's rule: a fact
+stands until recorded again, and a retraction of one changes nothing. Each key keeps the
+history of its facts (every ``FixtureScheduled`` of a match, say) for scopes and snapshots.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import re
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, TypeVar
 
 import attrs
 
-from matchledger.events import (
-    CompetitionCreated,
-    CompetitionFormat,
-    Event,
-    EventRetracted,
-    FixtureScheduled,
-    PlayerRegistered,
-    Side,
-    TeamRegistered,
-    TieDrawn,
-    TieRules,
-)
-from matchledger.events.rules import MatchState, intern_name
-from matchledger.events.team import Team, merged
+from matchledger.events import Event, EventRetracted
+from matchledger.events.competition import Competition as Competition  # for the views
+from matchledger.events.competition import CompetitionFacts, add, fact_key, fact_of, settled
+from matchledger.events.competition import Fixture as Fixture
+from matchledger.events.competition import Key as Key
+from matchledger.events.competition import Player as Player
+from matchledger.events.competition import Tie as Tie
+from matchledger.events.match import MatchState
 from matchledger.ledger.envelope import Envelope
 
 UTC = dt.UTC
 NEVER = dt.datetime.min.replace(tzinfo=UTC)
-FORMAT = 10  # bump when the shape of State or of the read models changes: older snapshots
+FORMAT = 11  # bump when the shape of State or of the read models changes: older snapshots
 # are then ignored and older read models rebuilt (3: rm_team_piece; 4: pickles of attrs
 # classes as field tuples, so a class's fields in another order need a bump too; 5: a match's
 # facts as ``Facts``, its ids as ``event_key``s, the parts' keys as compact JSON; 6: a
 # team's ``Summary`` beside its pieces; 7: parts and pieces as checked JSON, not pickles,
 # with the log's hash at each snapshot and checkpoint; 8: a match's substitutions; 9: the
-# slots of amended events; 10: a team's aliases in the order ``events.team.merged`` gives)
+# slots of amended events; 10: a team's aliases in the order ``events.team.merged`` gives;
+# 11: a retracted competition fact stands, as the judge has it)
 
 EMPTY_MATCH = MatchState()
 T = TypeVar("T")
 
-# --- facts of the competition streams ------------------------------------------------------
+# --- facts of the competition streams: ``events.competition`` folds them ------------------
 
-
-@attrs.frozen(kw_only=True)
-class Competition:
-    id: str
-    name: str
-    season: str
-    format: CompetitionFormat = CompetitionFormat.KNOCKOUT
-    rules: TieRules = TieRules()
-
-
-@attrs.frozen(kw_only=True)
-class Player:
-    team: str
-    name: str
-    aliases: tuple[str, ...] = ()
-
-
-@attrs.frozen(kw_only=True)
-class Tie:
-    """A tie as drawn; ``sides[0]`` is at home first. ``drawn_at`` is the draw's position."""
-
-    competition: str
-    tie: str
-    round: str
-    sides: tuple[Side, Side]
-    legs: int = 2
-    drawn_at: int = 0
-
-
-@attrs.frozen(kw_only=True, weakref_slot=False)
-class Fixture:
-    """The latest scheduling of a match, with the competition whose stream scheduled it."""
-
-    competition: str
-    match: str
-    date: dt.date
-    kickoff: dt.datetime | None = None
-    home: str | None = None
-    away: str | None = None
-    tie: str | None = None
-    leg: int | None = None
-    round: str | None = None
-    venue: str | None = None
-    neutral: bool = False  # at neither side's ground: the home side is only named first
-
-    @property
-    def sort_key(self) -> tuple[dt.datetime, str]:
-        """Kick-off order: the kick-off in UTC, else midnight UTC of the date; then the id."""
-        if self.kickoff is not None and self.kickoff.tzinfo is not None:
-            return self.kickoff.astimezone(UTC), self.match
-        moment = self.kickoff or dt.datetime.combine(self.date, dt.time())
-        return moment.replace(tzinfo=UTC), self.match
-
-
-Key = tuple[str, ...]  # ("fixture", match), ("tie", competition, tie), ...
 Entry = tuple[str, Any]  # (event_id, fact)
 
 
@@ -134,19 +74,16 @@ class Index:
 
 
 @attrs.define(kw_only=True)
-class State:
-    """Everything folded so far. Mutable on purpose (see the module docstring)."""
+class State(CompetitionFacts):
+    """Everything folded so far: the competition facts (``events.competition``), each one's
+    history, and the matches. Mutable on purpose (see the module docstring)."""
 
     position: int = 0
     max_occurred: dt.datetime = NEVER  # of every event folded: what makes a snapshot usable
     max_recorded: dt.datetime = NEVER
+    # every fact recorded at a key, in order: which scopes it was in, what a snapshot keeps
     history: dict[Key, tuple[Entry, ...]] = attrs.Factory(dict)
     located: dict[str, Key] = attrs.Factory(dict)  # event id of a competition fact -> its key
-    competitions: dict[str, Competition] = attrs.Factory(dict)
-    teams: dict[str, Team] = attrs.Factory(dict)
-    players: dict[tuple[str, str], Player] = attrs.Factory(dict)
-    ties: dict[tuple[str, str], Tie] = attrs.Factory(dict)
-    fixtures: dict[str, Fixture] = attrs.Factory(dict)
     matches: dict[str, MatchState] = attrs.Factory(dict)
     generation: int = attrs.field(default=0, eq=False)
     cache: Index | None = attrs.field(default=None, eq=False, repr=False)
@@ -181,12 +118,14 @@ def fold(state: State, env: Envelope) -> State:
     """``state`` with ``env`` applied (in place: see the module docstring)."""
     event = env.event
     if env.stream.startswith("match:"):
-        if type(event) is EventRetracted and event.event in state.located:
-            _apply(event, state, env)  # a competition fact retracted from a match stream
-        else:
+        if type(event) is not EventRetracted or event.event not in state.located:
             _fold_match(state, env.stream[6:], event, env.event_id)
+        # else a competition fact retracted from a match stream: it stands
+    elif type(event) is EventRetracted:
+        if event.event not in state.located:  # a competition fact stands
+            _retract_match_event(state, event.event)
     else:
-        _apply(event, state, env)
+        _fold_fact(state, env)
     state.position = env.position
     if env.occurred_at > state.max_occurred:
         state.max_occurred = env.occurred_at
@@ -210,56 +149,16 @@ def _fold_match(state: State, match: str, event: Event, event_id: str) -> None:
         state.touched.add(("match", match))
 
 
-@functools.singledispatch
-def _apply(event: Event, state: State, env: Envelope) -> None:
-    """An event the competition side of the fold has no use for changes nothing."""
-
-
-@_apply.register
-def _competition_created(event: CompetitionCreated, state: State, env: Envelope) -> None:
-    fact = Competition(id=event.competition, name=event.name, season=event.season,
-                       format=event.format, rules=event.rules)
-    _record(state, ("competition", event.competition), env.event_id, fact)
-
-
-@_apply.register
-def _team_registered(event: TeamRegistered, state: State, env: Envelope) -> None:
-    fact = Team(id=event.team, name=event.name, country=event.country,
-                aliases=event.aliases, competitions=(env.stream_id,))
-    _record(state, ("team", event.team), env.event_id, fact)
-
-
-@_apply.register
-def _player_registered(event: PlayerRegistered, state: State, env: Envelope) -> None:
-    fact = Player(team=event.team, name=event.name, aliases=event.aliases)
-    _record(state, ("player", event.team, event.name), env.event_id, fact)
-
-
-@_apply.register
-def _tie_drawn(event: TieDrawn, state: State, env: Envelope) -> None:
-    fact = Tie(competition=env.stream_id, tie=event.tie, round=event.round,
-               sides=event.sides, legs=event.legs, drawn_at=env.position)
-    _record(state, ("tie", env.stream_id, event.tie), env.event_id, fact)
-
-
-@_apply.register
-def _fixture_scheduled(event: FixtureScheduled, state: State, env: Envelope) -> None:
-    fact = Fixture(competition=intern_name(env.stream_id), match=event.match,
-                   date=event.date, kickoff=event.kickoff, home=intern_name(event.home),
-                   away=intern_name(event.away), tie=event.tie, leg=event.leg,
-                   round=intern_name(event.round), venue=intern_name(event.venue),
-                   neutral=event.neutral)
-    _record(state, ("fixture", event.match), env.event_id, fact)
-
-
-@_apply.register
-def _event_retracted(event: EventRetracted, state: State, env: Envelope) -> None:
-    key = state.located.pop(event.event, None)
-    if key is None:
-        _retract_match_event(state, event.event)
+def _fold_fact(state: State, env: Envelope) -> None:
+    """A competition fact, folded by ``events.competition``'s rule and kept in its history."""
+    found = fact_of(env.event, env.stream_id, env.position)
+    if found is None:  # an event the competition side of the fold has no use for
         return
-    state.history[key] = tuple(e for e in state.history.get(key, ()) if e[0] != event.event)
-    _settle(state, key)
+    key, fact = found
+    state.history[key] = (*state.history.get(key, ()), (env.event_id, fact))
+    state.located[env.event_id] = key
+    add(state, key, fact)
+    _touched(state, key)
 
 
 def _retract_match_event(state: State, event_id: str) -> None:
@@ -272,10 +171,24 @@ def _retract_match_event(state: State, event_id: str) -> None:
             return
 
 
-def _record(state: State, key: Key, event_id: str, fact: Any) -> None:
-    state.history[key] = (*state.history.get(key, ()), (event_id, fact))
-    state.located[event_id] = key
-    _settle(state, key)
+def _settle(state: State, key: Key) -> None:
+    """Recompute the fact at ``key`` from its history (a snapshot's part)."""
+    table: dict[Any, Any] = getattr(state, _TABLES[key[0]])
+    name = key[1] if len(key) == 2 else key[1:]
+    entries = state.history.get(key, ())
+    if entries:
+        table[name] = settled(fact for _, fact in entries)
+    else:
+        state.history.pop(key, None)
+        table.pop(name, None)
+    _touched(state, key)
+
+
+def _touched(state: State, key: Key) -> None:
+    if key[0] in ("fixture", "tie"):
+        state.generation += 1
+    if state.touched is not None:
+        state.touched.add(key)
 
 
 _TABLES = {
@@ -285,33 +198,6 @@ _TABLES = {
     "tie": "ties",
     "fixture": "fixtures",
 }
-
-
-def _settle(state: State, key: Key) -> None:
-    """Recompute the fact at ``key`` from its history: the latest wins (teams merge)."""
-    table: dict[Any, Any] = getattr(state, _TABLES[key[0]])
-    name = key[1] if len(key) == 2 else key[1:]
-    entries = state.history.get(key, ())
-    if not entries:
-        state.history.pop(key, None)
-        table.pop(name, None)
-    elif key[0] == "team":
-        table[name] = _merge_teams([fact for _, fact in entries])
-    else:
-        table[name] = entries[-1][1]
-    if key[0] in ("fixture", "tie"):
-        state.generation += 1
-    if state.touched is not None:
-        state.touched.add(key)
-
-
-def _merge_teams(teams: list[Team]) -> Team:
-    """A team registered several times, as ``events.team.merged`` merges registrations."""
-    team: Team | None = None
-    for again in teams:
-        team = merged(team, again)
-    assert team is not None
-    return team
 
 
 # --- scopes: the part of the state one competition's or one team's views need ---------------
@@ -362,23 +248,13 @@ def companions(state: State, key: Key) -> set[Key]:
 
 def key_of(env: Envelope) -> Key | None:
     """The key of the state ``env`` folds into; None for a retraction or an event the fold
-    ignores (a retraction changes the key of the event it retracts)."""
+    ignores (a retraction changes the key of the event it retracts, if any)."""
     event = env.event
     if type(event) is EventRetracted:
         return None
     if env.stream.startswith("match:"):
         return ("match", env.stream[6:])
-    if type(event) is FixtureScheduled:
-        return ("fixture", event.match)
-    if type(event) is TieDrawn:
-        return ("tie", env.stream_id, event.tie)
-    if type(event) is TeamRegistered:
-        return ("team", event.team)
-    if type(event) is PlayerRegistered:
-        return ("player", event.team, event.name)
-    if type(event) is CompetitionCreated:
-        return ("competition", event.competition)
-    return None
+    return fact_key(event, env.stream_id)
 
 
 # --- derived lookups -------------------------------------------------------------------------

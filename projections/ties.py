@@ -18,12 +18,12 @@ minutes, then away goals (when the rules say so), then extra time (away goals ag
 from __future__ import annotations
 
 import datetime as dt
-from collections import Counter
 from collections.abc import Iterable, Mapping
 
 import attrs
 
 from matchledger.events import Side, TieRules
+from matchledger.events.competition import standing_legs
 from matchledger.events.tie import (
     UNDECIDED,
     Played,
@@ -219,12 +219,11 @@ def _decide(state: State, drawn: Tie, sides: tuple[SideView, SideView],
 
 
 def _standing(state: State, matches: Iterable[str]) -> list[Result]:
-    """The results of a tie's matches, less an abandoned one whose leg was scheduled again
-    as another match: the replay takes its place."""
-    results = [result(state, m) for m in matches]
-    legs = Counter(state.fixtures[r.match].leg or 1 for r in results)
-    return [r for r in results
-            if r.status != "abandoned" or legs[state.fixtures[r.match].leg or 1] == 1]
+    """The results of a tie's matches that stand (``events.competition.standing_legs``, as
+    the judge has them): an abandoned one gives way to its leg's replay."""
+    results = {m: result(state, m) for m in matches}
+    return [results[f.match] for f in standing_legs(
+        [state.fixtures[m] for m in results], lambda m: results[m].status == "abandoned")]
 
 
 def _leg_number(state: State, res: Result, i: int) -> int:

@@ -34,7 +34,8 @@ from matchledger.events import (
     PeriodStarted,
     ShootoutKick,
 )
-from matchledger.events.rules import MatchState, pitch_order, rejudge, standing
+from matchledger.events.match import MatchState
+from matchledger.events.pitch import pitch_order, rejudge, standing
 from matchledger.ledger import Draft, Ledger, RuleBroken, import_lines
 from matchledger.projections import bracket, scoreboard, state_at, tie
 from matchledger.projections.state import bound_match

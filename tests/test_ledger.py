@@ -14,7 +14,7 @@ from pathlib import Path
 import attrs
 import pytest
 
-import matchledger.ledger.store as ledger_store
+import matchledger.ledger.eventstore as eventstore
 from matchledger.events import (
     CardShown,
     CompetitionCreated,
@@ -618,7 +618,7 @@ def test_stats_count_the_log_as_reading_it_does(db_path: Path) -> None:
 def test_verify_reports_its_progress(db_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     lg = Ledger(db_path)
     import_seed(lg)
-    monkeypatch.setattr(ledger_store, "VERIFY_STEP", 50)
+    monkeypatch.setattr(eventstore, "VERIFY_STEP", 50)
     seen: list[tuple[int, int]] = []
     report = lg.verify(progress=lambda done, head: seen.append((done, head)))
     assert report.ok and report.events == 142

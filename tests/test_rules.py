@@ -36,14 +36,8 @@ from matchledger.events import (
     TieDrawn,
     TieRules,
 )
-from matchledger.events.rules import (
-    Facts,
-    Kick,
-    MatchState,
-    event_id_of,
-    event_key,
-    shootout_can_end,
-)
+from matchledger.events.match import Facts, Kick, MatchState, event_id_of, event_key
+from matchledger.events.shootout import shootout_can_end
 from matchledger.ledger import Draft, InvalidEvent, Ledger, LedgerError, RuleBroken
 from matchledger.projections import Projector, bracket, scoreboard, state_at, tie, to_json
 

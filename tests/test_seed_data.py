@@ -33,7 +33,8 @@ from matchledger.events import (
     TieDrawn,
     schema_version,
 )
-from matchledger.events.rules import MatchState, TieContext, check
+from matchledger.events.match import MatchState
+from matchledger.events.rules import TieContext, check
 from matchledger.events.tie import TieLeg
 from matchledger.ledger.codec import decode, encode
 

@@ -1,7 +1,7 @@
 """Importing whole seasons into a ledger: structure inferred and said so, ties decided by the
 competition's rules, one team across files, nothing twice, all of a file or none of it.
 
-Ties are checked through the ledger's own match states (``events.rules.MatchState`` folded
+Ties are checked through the ledger's own match states (``events.match.MatchState`` folded
 from each match stream), against what really happened in those seasons.
 """
 
@@ -31,7 +31,7 @@ from matchledger.events import (
     TieDrawn,
     TieRules,
 )
-from matchledger.events.rules import MatchState
+from matchledger.events.match import MatchState
 from matchledger.ledger import (
     Draft,
     InvalidEvent,

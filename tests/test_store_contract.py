@@ -16,6 +16,7 @@ import datetime as dt
 from collections.abc import Iterator
 from pathlib import Path
 
+import attrs
 import pytest
 
 from matchledger.events import CompetitionCreated, Event, TeamRegistered
@@ -193,6 +194,18 @@ def test_positions_and_versions_are_gapless_and_each_row_chains_the_last(
     assert all(bytes(row[10]) == bytes(prev[11]) for prev, row in zip(rows, rows[1:],
                                                                      strict=False))
     assert all(chain_hash(bytes(row[10]), *row[:10]) == bytes(row[11]) for row in rows)
+
+
+def test_the_store_checks_its_own_chain_and_keeps_its_head(store: EventStore) -> None:
+    store.append(stream("a"), facts("a", "ann", "bob"), expected_version=NO_STREAM)
+    head = store.anchor()
+    assert head.position == store.head() == 3
+    assert store.verify_chain(anchors=[head]).ok
+    store.append(stream("a"), facts("a", "cat", created=False))
+    assert store.verify_chain(anchors=[head]).ok  # the log still holds the head kept
+    stranger = attrs.evolve(head, hash="00" * 32)
+    report = store.verify_chain(anchors=[stranger])
+    assert not report.ok and report.first_bad == 3
 
 
 def test_read_by_ids_gives_the_stored_envelopes(store: EventStore) -> None:

@@ -5,11 +5,13 @@ Parse a file into a ``ParsedSeason`` (what it says), plan it against the ledger 
 across files, league and knockout structure inferred, each inference said in event meta and the
 summary) and append the plan in one transaction. Importing the same file twice adds nothing.
 
-    >>> from matchledger.ledger import Ledger
-    >>> from matchledger.ledger.sources import import_source
-    >>> summary = import_source(Ledger("matchledger.db"), "2023-24/el.txt")   # doctest: +SKIP
-    >>> print("\\n".join(summary.lines()))                                     # doctest: +SKIP
-    2023-24/el.txt (football.txt): UEFA Europa League 2023/24 -> competition ...
+    >>> season = parse_source('''= Coppa Italia 2023/24
+    ... » Final
+    ...   Wed May/15 2024
+    ...     21.00  Atalanta  v Juventus  0-1 (0-1)
+    ... ''', "coppa.txt")
+    >>> season.name, season.season, [(m.team1, m.team2) for m in season.matches]
+    ('Coppa Italia', '2023/24', [('Atalanta', 'Juventus')])
 
 Step by step: ``parse_football_txt`` / ``parse_football_json`` (or ``parse_source``, which
 detects the format), then ``plan_import`` (drafts and an ``ImportSummary``), then

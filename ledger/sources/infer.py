@@ -29,7 +29,7 @@ from collections.abc import Mapping, Sequence
 import attrs
 
 from matchledger.events import CompetitionFormat, Side, TieRules
-from matchledger.events.tie import Played, TieLeg, decide_tie, tie_aggregate
+from matchledger.events.tie import Played, TieLeg, decide_tie, home_side, tie_aggregate
 from matchledger.ledger.sources.errors import SourceError
 from matchledger.ledger.sources.model import ParsedMatch, ParsedResult, ParsedSeason, Score
 
@@ -117,9 +117,9 @@ def decide(legs: Sequence[tuple[str, str, ParsedResult | None]], sides: tuple[st
            total_legs: int, rules: TieRules) -> tuple[str | None, str | None, Score | None]:
     """(winner, how, aggregate for ``sides``) of a tie's legs, as ``decide_tie`` has it; no
     winner while one is unplayed."""
-    played = [TieLeg(home_side=0 if h == sides[0] else 1,
+    played = [TieLeg(home_side=home_side(h, a, sides, n),
                      played=Played.of(r.full_time, r.extra_time, r.penalties))
-              for h, _, r in legs if r is not None]
+              for n, (h, a, r) in enumerate(legs, start=1) if r is not None]
     if not played:
         return None, None, None
     aggregate = tie_aggregate(played)

@@ -1,10 +1,20 @@
 """Reading a source file and appending its plan: all of a file, or none of it.
 
-    >>> summary = import_source(ledger, "el.txt")                  # doctest: +SKIP
-    >>> summary.added, summary.ties                                # doctest: +SKIP
-    (346, 23)
-    >>> import_source(ledger, "el.txt").added                      # doctest: +SKIP
-    0
+    >>> import tempfile
+    >>> from matchledger.ledger import Ledger
+    >>> folder = tempfile.TemporaryDirectory()
+    >>> source = Path(folder.name) / "coppa.txt"
+    >>> _ = source.write_text('''= Coppa Italia 2023/24
+    ... » Final
+    ...   Wed May/15 2024
+    ...     21.00  Atalanta  v Juventus  0-1 (0-1)
+    ... ''', encoding="utf-8")
+    >>> with Ledger(Path(folder.name) / "matchledger.db") as ledger:
+    ...     summary = import_source(ledger, source)
+    ...     again = import_source(ledger, source)
+    >>> summary.added, summary.ties, again.added
+    (6, 1, 0)
+    >>> folder.cleanup()
 """
 
 from __future__ import annotations

@@ -24,9 +24,18 @@ added time; the end of a match and its result at kick-off + 1h55 (+35 min with e
 or a minute after the last goal if that is later, +15 min with a shoot-out; with no kick-off
 known, every fact of the match at 23:59 UTC of its date.
 
-    >>> plan, summary = plan_import(Registry(), season)          # doctest: +SKIP
-    >>> [stream for stream, _ in plan][:2]                        # doctest: +SKIP
-    ['competition:uefa-europa-league-2023-24', 'match:uefa-europa-league-2023-24-group-a-...']
+    >>> from matchledger.ledger.sources.football_txt import parse_football_txt
+    >>> season = parse_football_txt('''= Coppa Italia 2023/24
+    ... » Final
+    ...   Wed May/15 2024
+    ...     21.00  Atalanta  v Juventus  0-1 (0-1)
+    ... ''', "coppa.txt")
+    >>> plan, summary = plan_import(Registry(), season)
+    >>> [(stream, [type(d.event).__name__ for d in drafts]) for stream, drafts in plan]
+    ... # doctest: +NORMALIZE_WHITESPACE
+    [('competition:coppa-italia-2023-24', ['CompetitionCreated', 'TeamRegistered',
+      'TeamRegistered', 'TieDrawn', 'FixtureScheduled']),
+     ('match:coppa-italia-2023-24-f', ['ResultReported'])]
 """
 
 from __future__ import annotations
@@ -60,7 +69,7 @@ from matchledger.events import (
     TieDrawn,
     TieRules,
 )
-from matchledger.events.rules import PERIOD_MINUTES, period_of_minute
+from matchledger.events.clock import PERIOD_MINUTES, period_of_minute
 from matchledger.ledger.codec import encode
 from matchledger.ledger.envelope import UTC, Draft
 from matchledger.ledger.sources.dates import fixed_offset, parse_zone

@@ -7,9 +7,10 @@ local kick-off time, teams, competition, season, stage). Give them in any order,
 events: the others are found beside it by StatsBomb's naming (open-data's folders, or
 ``*_event.json`` / ``*_lineup.json`` / ``*_match.json`` as kloppy's samples name them).
 
-    >>> parsed = read_statsbomb(["events/3788741.json"])            # doctest: +SKIP
-    >>> parsed.matches[0].team1, parsed.matches[0].result.final     # doctest: +SKIP
-    ('Turkey', (0, 3))
+    parsed = read_statsbomb(["events/3788741.json"])     # Turkey 0-3 Italy, Euro 2020
+
+(``tests/test_statsbomb.py`` reads that match so, from kloppy's sample files: kloppy is
+optional, and the files are too big to stand here.)
 
 kloppy is an optional dependency (``pip install 'matchledger[events]'``): the model it reads
 StatsBomb into is the field's common one, and the mapping to the catalogue reads only that
@@ -53,7 +54,7 @@ from matchledger.events import (
     ShootoutKick,
     SubstitutionMade,
 )
-from matchledger.events.rules import PERIOD_MINUTES
+from matchledger.events.clock import PERIOD_MINUTES
 from matchledger.ledger.sources.errors import SourceError
 from matchledger.ledger.sources.model import (
     STATSBOMB,
