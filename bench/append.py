@@ -262,8 +262,8 @@ def cli_row(ctx: Context) -> Result:
         conn.executemany(INSERT, raw[done:goal])
         conn.execute("COMMIT")
         conn.close()
-        row = list(raw[goal])
-        row[10:12] = [bytes(row[10]).hex(), bytes(row[11]).hex()]
+        row: list[object] = list(raw[goal])
+        row[10:12] = [raw[goal][10].hex(), raw[goal][11].hex()]
         sides = [(mine, goal_command(ours_path, *events[goal])),
                  (theirs, [sys.executable, "-c", RAW_INSERT, str(base_path), json.dumps(row)])]
         for runs, command in sides if n % 2 == 0 else sides[::-1]:

@@ -88,7 +88,7 @@ else:
                    occurred_at: dt.datetime, meta: dict[str, Any]) -> None:
             self.events += 1
 
-    class Matches(Application):
+    class Matches(Application[uuid.UUID]):
         log_section_size = 1_000  # notifications per select when replaying
 
 

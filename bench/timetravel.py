@@ -167,15 +167,14 @@ def _rows(ctx: Context, ledger: Ledger) -> list[Result]:
     replays: list[Timed] = []
     began = time.perf_counter()
     for n, moment in enumerate(drawn):
-        sides = [
-            lambda m=moment: ours.append(_timed(
-                functools.partial(state_at, ledger, as_of=m.as_of, competition=m.competition),
-                m, functools.partial(state_at, ledger, as_of=m.as_of, team=m.team))),
-            lambda m=moment: replays.append(_timed(
-                functools.partial(_cup_replay, ledger, m), m,
-                functools.partial(_team_replay, ledger, m)))]
-        for side in sides if n % 2 == 0 else sides[::-1]:  # alternating which goes first
-            side()
+        mine = functools.partial(_timed, functools.partial(
+            state_at, ledger, as_of=moment.as_of, competition=moment.competition), moment,
+            functools.partial(state_at, ledger, as_of=moment.as_of, team=moment.team))
+        theirs = functools.partial(_timed, functools.partial(_cup_replay, ledger, moment),
+                                   moment, functools.partial(_team_replay, ledger, moment))
+        sides = [(ours, mine), (replays, theirs)]
+        for timings, run in sides if n % 2 == 0 else sides[::-1]:  # alternating the first
+            timings.append(run())
         spent = time.perf_counter() - began
         if len(ours) >= MIN_MOMENTS and spent > BUDGET_S:
             break
