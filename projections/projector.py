@@ -107,8 +107,6 @@ class Projector:
         self.state: State | None = None  # the fold at the stored checkpoint, once known
         self._base = 0  # the snapshot that ``_since`` counts from (0: from nothing)
         self._since: set[Key] = set()  # keys touched since that snapshot
-        # the scope rows a rebuild has stored (None outside a rebuild: see ``_snapshot``)
-        self._scoped: set[tuple[str, Key]] | None = None
         # the earliest occurred_at and recorded_at folded since that snapshot
         self._earliest: tuple[dt.datetime, dt.datetime] = (LATEST, LATEST)
         self._book = self._new_book()  # the team tables' pieces, for ``state``
@@ -137,13 +135,9 @@ class Projector:
         state = State(touched=set())
         self.state, self._base, self._since = None, 0, set()
         self._earliest, self._book, self._ahead = (LATEST, LATEST), self._new_book(), None
-        self._scoped = set()
-        try:
-            with quiet_gc():
-                self._advance(state, progress=progress, expected=None)
-                self._write(state, Dirty(everything=True), expected=None)
-        finally:
-            self._scoped = None
+        with quiet_gc():
+            self._advance(state, progress=progress, expected=None)
+            self._write(state, Dirty(everything=True), expected=None)
         self._keep(state)
         return state.position
 
@@ -344,10 +338,8 @@ class Projector:
                 f"SELECT position FROM {SNAPSHOT} WHERE position IN (?, ?)",
                 (position, self._base))}
             lost = self._base != 0 and self._base not in taken  # snapshots rebuilt under us
-            if lost:  # what this rebuild stored of the scopes may be gone with them
-                self._scoped = None if self._scoped is None else set()
             if position not in taken and not lost:
-                store_parts(self.db, state, encode_parts(state, keys), self._scoped)
+                store_parts(self.db, state, encode_parts(state, keys))
                 self.db.table(SNAPSHOT).insert({
                     "position": position, "format": FORMAT,
                     "max_occurred": to_micros(state.max_occurred),

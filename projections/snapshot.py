@@ -172,13 +172,9 @@ def snapshots(db: sqlite_utils.Database) -> list[tuple[int, dt.datetime, dt.date
                       "WHERE format = ? ORDER BY position", (FORMAT,)).fetchall()
     return [(p, from_micros(o), from_micros(r)) for p, o, r in rows]
 
-def store_parts(db: sqlite_utils.Database, state: State, parts: dict[Key, bytes | None],
-                scoped: set[tuple[str, Key]] | None = None) -> None:
-    """Close the parts replaced at ``state.position``, add the new ones and their scopes.
-
-    ``scoped``: the (scope, key) rows this writer has stored since the scope table was
-    emptied, skipped rather than written again (a rebuild stores a match's scopes once, not
-    at every snapshot that finds the match touched); the rows written are added to it."""
+def store_parts(db: sqlite_utils.Database, state: State,
+                 parts: dict[Key, bytes | None]) -> None:
+    """Close the parts replaced at ``state.position``, add the new ones and their scopes."""
     position = state.position
     text = functools.cache(_key_text)  # each key's stored form, made once
     db.conn.executemany(f"UPDATE {PARTS} SET until = ? WHERE key = ? AND until IS NULL "
@@ -188,9 +184,6 @@ def store_parts(db: sqlite_utils.Database, state: State, parts: dict[Key, bytes 
                         "VALUES (?, ?, NULL, ?)", [(text(k), position, b) for k, b in kept])
     members = {(scope, member) for k, _ in kept
                for scope in scopes(state, k) for member in (k, *companions(state, k))}
-    if scoped is not None:
-        members -= scoped
-        scoped |= members
     db.conn.executemany(f"INSERT OR IGNORE INTO {SCOPES} (scope, key) VALUES (?, ?)",
                         [(scope, text(k)) for scope, k in members])
 
