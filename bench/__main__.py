@@ -81,8 +81,8 @@ def _target(r: Result) -> str:
 
 
 def details(results: Sequence[Result]) -> str:
-    """Per row: what the baseline is, bytes on disk per event, the spread of the runs, and
-    the row's own note (how it was measured, what was extrapolated)."""
+    """Per row: what the baseline is, bytes on disk per event, the spread of the runs, the
+    row's own note (how it was measured), and what both sides do and skip."""
     out = []
     for r in results:
         ours, base = r.notes.get("ours", {}), r.notes.get("baseline", {})
@@ -96,6 +96,8 @@ def details(results: Sequence[Result]) -> str:
         if r.notes.get("note"):
             line += f"; {r.notes['note']}"
         out.append(line)
+        if r.compares:
+            out.append(f"  compares: {r.compares}")
     return "\n".join(out)
 
 

@@ -57,6 +57,9 @@ class Result:
     limit: float | None = None  # bound on ``ours`` itself (at most, if lower is better)
     lower_is_better: bool = False  # a time or a size, not a speed
     checks: tuple[tuple[str, bool], ...] = ()  # further criteria, by name, and whether they hold
+    # what both sides do and what each skips, printed beside the row: a ratio means nothing
+    # without it
+    compares: str = ""
     notes: dict[str, Any] = attrs.field(factory=dict)
 
     @property
@@ -88,7 +91,7 @@ class Result:
                 "ratio": self.ratio, "target": self.target, "limit": self.limit,
                 "lower_is_better": self.lower_is_better,
                 "checks": [{"check": name, "ok": ok} for name, ok in self.checks],
-                "verdict": self.verdict, "notes": self.notes}
+                "verdict": self.verdict, "compares": self.compares, "notes": self.notes}
 
 
 @attrs.define

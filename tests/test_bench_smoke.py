@@ -90,9 +90,13 @@ def test_bench_entry_point_runs_append(tmp_path: Path) -> None:
     assert code == 0
     report = json.loads(out.read_text())
     measures = {r["measure"]: r for r in report["results"]}
-    assert len(measures) == 2
+    assert len(measures) == 3
     for row in measures.values():
         assert row["ours"] > 0 and row["baseline"] > 0 and row["verdict"] in ("PASS", "MISS")
+        assert row["compares"]
+    cli = measures.pop("append, a goal typed at the CLI, a new process each")
+    assert len(cli["notes"]["ours"]["runs_s"]) == len(cli["notes"]["baseline"]["runs_s"]) > 0
+    for row in measures.values():
         assert row["notes"]["ours"]["bytes_per_event"] > 0
 
 
@@ -128,8 +132,9 @@ def test_bench_catchup_timetravel_and_disk_rows_run(tmp_path: Path) -> None:
     travel = [r for name, r in rows.items() if "as of a random moment" in name]
     assert len(travel) == 2
     for row in travel:
-        assert row["ours"] > 0 and row["baseline"] > 0 and row["target"] == 100
-        assert row["notes"]["same_answer"], "state_at and a full replay disagree"
+        assert row["ours"] > 0 and row["baseline"] > 0 and row["target"] == 1
+        assert row["notes"]["same_answer"], "state_at and a scoped replay disagree"
+        assert len(row["notes"]["baseline"]["runs_ms"]) == row["notes"]["moments"]
         assert len(row["notes"]["as_of"]) == row["notes"]["moments"] >= 8
     (disk,) = [r for name, r in rows.items() if name.startswith("bytes on disk")]
     parts = disk["notes"]["bytes_per_event_by_part"]
@@ -141,9 +146,18 @@ def test_bench_eventsourcing_rows_run(tmp_path: Path) -> None:
     pytest.importorskip("eventsourcing", reason="pip install 'matchledger[bench]'")
     rows = _rows(tmp_path, "eventsourcing")
     assert len(rows) == 2
+    assert sorted(row["target"] for row in rows.values()) == [1.0, 1.5]
     for row in rows.values():
-        assert row["ours"] > 0 and row["baseline"] > 0 and row["target"] == 5
-        assert row["verdict"] in ("PASS", "MISS")
+        assert row["ours"] > 0 and row["baseline"] > 0 and row["verdict"] in ("PASS", "MISS")
+        assert len(row["notes"]["ours"]["runs_s"]) >= 5  # medians of at least five
+
+
+def test_bench_verify_rows_run(tmp_path: Path) -> None:
+    rows = _rows(tmp_path, "verify")
+    assert len(rows) == 2
+    for row in rows.values():
+        assert row["ours"] > 0 and row["baseline"] > 0 and row["target"] == 0.5
+        assert row["verdict"] in ("PASS", "MISS") and row["compares"]
 
 
 def test_bench_eventsourcing_rows_are_skipped_without_the_library(
