@@ -102,7 +102,12 @@ def _fold_scoped(ledger: LogReader, state: State, scope: str, filters: dict[str,
     if missing and after:
         add_parts(state, parts_at(ledger.db, after, keys=missing))
     matches = {f"match:{key[1]}" for key in wanted if key[0] == "match"}
-    tail = ledger.read(after=after, streams=matches, **filters)
+    tail: Iterable[Envelope] = ledger.read(after=after, streams=matches, **filters)
+    if filters["as_of"] is not None:  # the matches' retractions since then stand as well
+        tail = heapq.merge(tail, ledger.read(
+            after=after, types=("EventRetracted",), streams=matches,
+            known_at=filters["known_at"], at_position=filters["at_position"]),
+            key=lambda e: e.position)
     last = after
     for env in heapq.merge(facts, tail, key=lambda e: e.position):
         if env.position == last:
@@ -118,13 +123,16 @@ def _fold_scoped(ledger: LogReader, state: State, scope: str, filters: dict[str,
 def _facts(ledger: LogReader, scope: str, after: int, filters: dict[str, Any],
            teams: set[str]) -> list[Envelope]:
     """The competition facts after ``after`` that may bring keys into ``scope`` or change
-    them, and every retraction. A competition's are in its own stream (its ties, fixtures and
-    registrations: a match never moves), but for the registrations elsewhere of its teams and
-    of ``teams`` (a team's name merges all of them), read by team in SQL; so a cup's fold
-    never reads the other competitions of the log. A team's are in every competition."""
+    them, and the competition streams' retractions. A competition's are in its own stream
+    (its ties, fixtures and registrations: a match never moves), but for the registrations
+    elsewhere of its teams and of ``teams`` (a team's name merges all of them), read by team
+    in SQL; so a cup's fold never reads the other competitions of the log. A team's are in
+    every competition."""
     if not scope.startswith("competition:"):
-        return list(read_filtered(ledger, after=after, prefix="competition:", **filters))
-    own = list(read_filtered(ledger, after=after, stream=scope, **filters))
+        return list(read_filtered(ledger, after=after, prefix="competition:",
+                                  retracted_in="competition:", **filters))
+    own = list(read_filtered(ledger, after=after, stream=scope, retracted_in="competition:",
+                             **filters))
     for env in own:
         event = env.event
         if type(event) is TeamRegistered:
@@ -134,7 +142,7 @@ def _facts(ledger: LogReader, scope: str, after: int, filters: dict[str, Any],
     if not teams:
         return own
     elsewhere = read_filtered(ledger, after=after, types=("TeamRegistered",),
-                              teams=sorted(teams), **filters)
+                              teams=sorted(teams), retracted_in="competition:", **filters)
     return list(_once(heapq.merge(own, elsewhere, key=lambda e: e.position)))
 
 
@@ -158,10 +166,12 @@ def read_filtered(
     stream: str | None = None,
     types: Collection[str] | None = None,
     teams: Collection[str] | None = None,
+    retracted_in: str | None = None,
 ) -> Iterator[Envelope]:
     """Events after ``after`` (of the streams under ``prefix``, of ``stream``, of ``types``,
     about ``teams``: see ``LogReader.read``) passing the filters, and the retractions of every
-    stream that pass all but ``as_of``, which they are exempt from.
+    stream (under ``retracted_in``, when given) that pass all but ``as_of``, which they are
+    exempt from.
 
     Only the stretches of the log between snapshots that hold an event passing the time
     filters are read: "as of 2019" skips the seasons after it, but not a late back-fill.
@@ -177,5 +187,5 @@ def read_filtered(
         yield from main
         return
     retractions = ledger.read(after=after, types=("EventRetracted",), known_at=known_at,
-                              at_position=at_position)
+                              at_position=at_position, prefix=retracted_in)
     yield from _once(heapq.merge(main, retractions, key=lambda e: e.position))
