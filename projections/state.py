@@ -273,8 +273,14 @@ def _retract_match_event(state: State, event_id: str) -> None:
 
 
 def _record(state: State, key: Key, event_id: str, fact: Any) -> None:
-    state.history[key] = (*state.history.get(key, ()), (event_id, fact))
+    earlier = state.history.get(key, ())
+    state.history[key] = (*earlier, (event_id, fact))
     state.located[event_id] = key
+    if key[0] == "team" and earlier:  # merged onto the team its earlier entries made, the
+        state.teams[key[1]] = merged(state.teams[key[1]], fact)  # same as all merged again
+        if state.touched is not None:
+            state.touched.add(key)
+        return
     _settle(state, key)
 
 
