@@ -18,6 +18,10 @@ The rows, in the order of the table (``--only`` takes the group names):
 - ``catchup``: the read models caught up after 1,000 new events, by a long-lived
   ``Projector`` and by ``projections.catch_up`` starting afresh (< 20 ms). It leaves the
   *projected ledger* (every event, read models, snapshots) that the next two rows share.
+- ``commands``: each command as a person runs it (a new process) on the generated ledger
+  against the same on the demo ledger, in three states of the read models (never rebuilt,
+  after ``rebuild``, 5 events behind), ``--help`` start-up and ``rebuild --catch-up``
+  (``bench.commands``; at most 1.5x the demo's, 0.2 s).
 - ``timetravel``: a cup's bracket and a team's streaks as of random moments
   (``state_at`` + view), against a full replay to the same moment (>= 100x; < 50 ms).
 - ``disk``: bytes on disk per event of the projected ledger, broken down (<= 300).
@@ -38,6 +42,7 @@ samples when a row is a latency.
 from bench import (  # noqa: F401  (importing registers the measures)
     append,
     catchup,
+    commands,
     disk,
     memory,
     pyeventsourcing,
@@ -48,8 +53,8 @@ from bench import (  # noqa: F401  (importing registers the measures)
 from bench.generate import Plan, generate, plan_for, rows
 from bench.harness import MEASURES, Context, Result, measure
 
-ORDER = ("append", "rebuild", "catchup", "timetravel", "disk", "eventsourcing", "memory",
-         "serve")
+ORDER = ("append", "rebuild", "catchup", "commands", "timetravel", "disk", "eventsourcing",
+         "memory", "serve")
 for _group in ORDER:  # the table's order, whatever the order of the imports
     MEASURES[_group] = MEASURES.pop(_group)
 
