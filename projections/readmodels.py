@@ -174,10 +174,12 @@ def stored_current(db: sqlite_utils.Database) -> Current | None:
     if streaks.keys() != teams.keys():  # every registered team has its rows, or rows are lost
         return None
     names = field_names(PlayerRecord)  # the columns _write_some_teams gave them
+    typed = " AND ".join([*(f"typeof({n}) = 'text'" for n in names[:2]),
+                          *(f"typeof({n}) = 'integer'" for n in names[2:])])
+    if db.execute(f"SELECT 1 FROM rm_player WHERE NOT ({typed}) LIMIT 1").fetchone():
+        return None  # a row not as written (checked in SQL: there is one per player)
     records = [PlayerRecord(**dict(zip(names, values, strict=True))) for values in db.execute(
         f"SELECT {', '.join(names)} FROM rm_player")]
-    if not all(_typed(r, str, str, *[int] * (len(names) - 2)) for r in records):
-        return None
     return Current(teams=teams, players=tuple(sorted(records, key=scorer_order)),
                    streaks=streaks)
 
