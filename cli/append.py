@@ -15,7 +15,6 @@ from __future__ import annotations
 import datetime as dt
 import enum
 from collections.abc import Callable, Sequence
-from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import attrs
@@ -91,7 +90,7 @@ CompetitionArg = Annotated[str, typer.Argument(
 class Options:
     """The options every append shares, gathered once."""
 
-    db: Path
+    db: str
     at: dt.datetime | None
     expect: int | None
     event_id: str | None

@@ -746,7 +746,9 @@ REGISTRY = "ledger_registry"  # the registry as of a position, and the hash of t
 def stored_registry(conn: sqlite3.Connection) -> tuple[int, Registry] | None:
     """The stored registry and the position it was made at, if it checks out: the event
     there has the hash it was stored with, and the JSON is one ``registry_json`` wrote; else
-    None (the registry is read from the log)."""
+    None (the registry is read from the log). Only a SQLite file stores one."""
+    if not isinstance(conn, sqlite3.Connection):
+        return None
     try:
         row = conn.execute(f"SELECT r.position, r.registry FROM {REGISTRY} r JOIN events e "
                            "ON e.position = r.position AND e.hash = r.hash").fetchone()
@@ -762,7 +764,10 @@ def stored_registry(conn: sqlite3.Connection) -> tuple[int, Registry] | None:
 
 def store_registry(conn: sqlite3.Connection, position: int, reg: Registry) -> None:
     """Store ``reg``, the registry of the log up to ``position`` (in the caller's write
-    transaction), replacing the one stored before."""
+    transaction), replacing the one stored before; in a SQLite file only (a server's
+    process lives long enough to keep its registry)."""
+    if not isinstance(conn, sqlite3.Connection):
+        return
     conn.execute(f"CREATE TABLE IF NOT EXISTS {REGISTRY} (id INTEGER PRIMARY KEY CHECK (id = 1),"
                  " position INTEGER NOT NULL, hash BLOB NOT NULL, registry TEXT NOT NULL)")
     conn.execute(f"INSERT OR REPLACE INTO {REGISTRY} (id, position, hash, registry) "

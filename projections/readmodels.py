@@ -174,12 +174,13 @@ def stored_current(db: sqlite_utils.Database) -> Current | None:
     if streaks.keys() != teams.keys():  # every registered team has its rows, or rows are lost
         return None
     names = field_names(PlayerRecord)  # the columns _write_some_teams gave them
-    typed = " AND ".join([*(f"typeof({n}) = 'text'" for n in names[:2]),
-                          *(f"typeof({n}) = 'integer'" for n in names[2:])])
-    if db.execute(f"SELECT 1 FROM rm_player WHERE NOT ({typed}) LIMIT 1").fetchone():
-        return None  # a row not as written (checked in SQL: there is one per player)
-    records = [PlayerRecord(**dict(zip(names, values, strict=True))) for values in db.execute(
-        f"SELECT {', '.join(names)} FROM rm_player")]
+    counts = " AND ".join(f"typeof({n}) = 'integer'" for n in names[2:])
+    if db.execute(f"SELECT 1 FROM rm_player WHERE NOT ({counts}) LIMIT 1").fetchone():
+        return None  # a row not as written (its counts checked in SQL: one row per player)
+    rows = db.execute(f"SELECT {', '.join(names)} FROM rm_player").fetchall()
+    if not all(type(team) is str and type(player) is str for team, player, *_ in rows):
+        return None
+    records = [PlayerRecord(**dict(zip(names, values, strict=True))) for values in rows]
     return Current(teams=teams, players=tuple(sorted(records, key=scorer_order)),
                    streaks=streaks)
 
