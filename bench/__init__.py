@@ -22,6 +22,10 @@ The rows, in the order of the table (``--only`` takes the group names):
 - ``catchup``: the read models caught up after 1,000 new events, by a long-lived
   ``Projector`` and by ``projections.catch_up`` starting afresh (< 20 ms). It leaves the
   *projected ledger* (every event, read models, snapshots) that the next two rows share.
+- ``commands``: each command as a person runs it (a new process) on the generated ledger
+  against the same on the demo ledger, in three states of the read models (never rebuilt,
+  after ``rebuild``, 5 events behind), ``--help`` start-up and ``rebuild --catch-up``
+  (``bench.commands``; at most 1.5x the demo's, 0.2 s).
 - ``timetravel``: a cup's bracket and a team's streaks as of random moments
   (``state_at`` + view), against a replay scoped in SQL to the cup or the team, measured at
   every moment (>= 1x; the bracket < 50 ms).
@@ -47,6 +51,7 @@ samples when a row is a latency.
 from bench import (  # noqa: F401  (importing registers the measures)
     append,
     catchup,
+    commands,
     disk,
     memory,
     postgres,
@@ -59,8 +64,8 @@ from bench import (  # noqa: F401  (importing registers the measures)
 from bench.generate import Plan, generate, plan_for, rows
 from bench.harness import MEASURES, Context, Result, measure
 
-ORDER = ("append", "rebuild", "verify", "catchup", "timetravel", "disk", "eventsourcing",
-         "memory", "serve", "postgres")
+ORDER = ("append", "rebuild", "verify", "catchup", "commands", "timetravel", "disk",
+         "eventsourcing", "memory", "serve", "postgres")
 for _group in ORDER:  # the table's order, whatever the order of the imports
     MEASURES[_group] = MEASURES.pop(_group)
 

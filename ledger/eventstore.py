@@ -131,6 +131,8 @@ CREATE TRIGGER IF NOT EXISTS events_no_delete BEFORE DELETE ON events
     BEGIN SELECT RAISE(ABORT, 'the events log is append-only: DELETE refused'); END;
 """
 
+# the types of the partial index events_registry, in its order: a query names them so to use it
+_REGISTRATIONS = ("TeamRegistered", "PlayerRegistered")
 _COLUMNS = ("position, event_id, stream, version, type, schema_version, occurred_at, "
             "recorded_at, data, meta, prev_hash, hash")
 
@@ -565,15 +567,17 @@ class EventStore:
         limit: int | None = None,
         streams: Collection[str] | None = None,
         competition: str | None = None,
+        teams: Collection[str] | None = None,
     ) -> Iterator[Envelope]:
         """Events in position order: after a position, of a stream, any of ``streams``, a
-        stream prefix or a ``competition`` (its stream and its matches'), of some types, that
-        occurred by ``as_of``, were recorded by ``known_at``, up to ``at_position``.
+        stream prefix or a ``competition`` (its stream and its matches'), of some types, about
+        one of ``teams`` (their data's ``team``), that occurred by ``as_of``, were recorded by
+        ``known_at``, up to ``at_position``.
         """
         sql, params = self._select(_COLUMNS, after=after, stream=stream, prefix=prefix,
                                    types=types, as_of=as_of, known_at=known_at,
                                    at_position=at_position, streams=streams,
-                                   competition=competition)
+                                   competition=competition, teams=teams)
         if limit is not None:
             sql += f" LIMIT {int(limit)}"
         for row in self._rows(sql, params, whole=limit is None):
@@ -600,6 +604,7 @@ class EventStore:
                 as_of: dt.datetime | None = None, known_at: dt.datetime | None = None,
                 at_position: int | None = None, streams: Collection[str] | None = None,
                 competition: str | None = None, tie: str | None = None,
+                teams: Collection[str] | None = None,
                 ordered: bool = True) -> tuple[str, list[Any]]:
         """SQL and parameters selecting ``columns`` of the events the filters keep, in position
         order unless not ``ordered`` (then SQLite may scan a partial index instead)."""
@@ -614,6 +619,9 @@ class EventStore:
         if streams is not None:  # one parameter however many: SQLite caps their number
             where.append("stream IN (SELECT value FROM json_each(?))")
             params.append(json.dumps(list(streams)))
+        if teams is not None:  # with the registration types, through their partial index
+            where.append("json_extract(data, '$.team') IN (SELECT value FROM json_each(?))")
+            params.append(json.dumps(list(teams)))
         if competition is not None:  # its stream, and the streams of the matches it scheduled
             where.append("(stream = ? OR stream IN (SELECT 'match:' || json_extract(data, "
                          "'$.match') FROM events WHERE type = 'FixtureScheduled' AND "
@@ -626,6 +634,8 @@ class EventStore:
             names = [_literal(t) for t in types]
             where.append(f"type = {names[0]}" if len(names) == 1
                          else f"type IN ({', '.join(names)})" if names else "FALSE")
+            if names and set(types) < set(_REGISTRATIONS):  # SQLite infers no IN from an =
+                where.append(f"type IN ({', '.join(map(_literal, _REGISTRATIONS))})")
         if as_of is not None:
             where.append("occurred_at <= ?")
             params.append(_micros(as_of, "as_of"))

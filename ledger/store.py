@@ -96,6 +96,7 @@ class _Judging:
             raise InvalidEvent(f"{type_name} does not belong in a {kind} stream")
 
     def begin(self, conn: sqlite3.Connection, stream: str, events: Sequence[Event]) -> None:
+        self.judge.store_registry(conn)
         if self._kind(stream)[0] == "competition":
             self.judge.prepare(conn, events)
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 import difflib
 import functools
 import itertools
+import json
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping
@@ -117,6 +118,44 @@ class Registry:
                                              else "")
             return f"; known teams: {listed or 'none registered'}"
         return "; did you mean " + ", ".join(repr(spellings[c]) for c in close) + "?"
+
+
+def registry_json(reg: Registry) -> str:
+    """``reg`` as JSON text, which ``registry_from_json`` gives back unchanged."""
+    return json.dumps({
+        "teams": [[t.id, t.name, t.country, list(t.aliases), list(t.competitions)]
+                  for t in reg.teams.values()],
+        "names": list(reg.team_names.items()),
+        "players": [[team, spelling, name] for (team, spelling), name in reg.players.items()],
+    }, ensure_ascii=False, separators=(",", ":"))
+
+
+def registry_from_json(text: str) -> Registry:
+    """The registry ``registry_json`` wrote; ValueError if the text is not such JSON (a cache
+    that does not check out is not used)."""
+    try:
+        data = json.loads(text)
+        teams = {}
+        for ident, name, country, aliases, competitions in data["teams"]:
+            teams[_text(ident)] = Team(
+                id=_text(ident), name=_text(name),
+                country=None if country is None else _text(country),
+                aliases=tuple(map(_text, aliases)), competitions=tuple(map(_text, competitions)))
+        names = {_text(k): _text(v) for k, v in data["names"]}
+        players = {(_text(team), _text(spelling)): _text(name)
+                   for team, spelling, name in data["players"]}
+    except (TypeError, KeyError, AttributeError) as e:
+        raise ValueError(f"not a stored registry: {e}") from e
+    if not set(names.values()) <= teams.keys():
+        raise ValueError("not a stored registry: a name of no team")
+    return Registry(teams=MappingProxyType(teams), team_names=MappingProxyType(names),
+                    players=MappingProxyType(players))
+
+
+def _text(value: object) -> str:
+    if type(value) is not str:
+        raise TypeError(f"expected text, not {type(value).__name__}")
+    return value
 
 
 def _add_team(teams: dict[str, Team], names: dict[str, str], event: TeamRegistered,

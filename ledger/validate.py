@@ -58,7 +58,13 @@ from matchledger.ledger.envelope import from_micros, to_micros
 from matchledger.ledger.errors import InvalidEvent, RuleBroken, UnknownMatch
 from matchledger.ledger.jsontext import loads
 from matchledger.ledger.limits import MAX_ID, check_text
-from matchledger.ledger.teams import SLUG, Registry, need_letters
+from matchledger.ledger.teams import (
+    SLUG,
+    Registry,
+    need_letters,
+    registry_from_json,
+    registry_json,
+)
 
 COMPETITION_TYPES = frozenset(
     {"CompetitionCreated", "TeamRegistered", "PlayerRegistered", "TieDrawn", "FixtureScheduled"}
@@ -167,6 +173,9 @@ class Judge:
         # the database until the batch is: a correction replays them with the rest)
         self._batch: dict[str, list[tuple[str, Event]]] = {}
         self._awaiting: dict[str, str] = {}  # match stream -> an amendment's replacement's id
+        # registrations read from the log since the stored registry (or the start): many, and
+        # the next write stores the registry (``store_registry``)
+        self._registrations_read = 0
 
     # --- transaction bookkeeping -----------------------------------------------------------
 
@@ -259,6 +268,8 @@ class Judge:
         position, reg = self._pending_registry or self._registry
         if "" in self._fresh:
             return reg
+        if position == 0 and self._pending_registry is None:
+            position, reg = stored_registry(conn) or (position, reg)
         rows = conn.execute(
             "SELECT position, type, schema_version, data, stream FROM events "
             "WHERE type IN ('TeamRegistered', 'PlayerRegistered') AND position > ? "
@@ -269,9 +280,23 @@ class Judge:
             reg = reg.registered([decode_stored(t, v, d) for _, t, v, d, _ in rows],
                                  [s.removeprefix("competition:") for *_, s in rows])
             position = rows[-1][0]
+            self._registrations_read += len(rows)
         self._pending_registry = (position, reg)
         self._fresh.add("")
         return reg
+
+    def store_registry(self, conn: sqlite3.Connection) -> None:
+        """In a write transaction, before anything is admitted: store the registry as read,
+        once ``REGISTRY_STORED_AFTER`` registrations had to be read to make it, so that a new
+        process reads the few since instead of every one of the log."""
+        if self._registrations_read < REGISTRY_STORED_AFTER or self._add is not None:
+            return
+        reg = self.registry(conn)  # up to date in this transaction
+        position = (self._pending_registry or self._registry)[0]
+        if position == 0:
+            return
+        store_registry(conn, position, reg)
+        self._registrations_read = 0
 
     def state(self, conn: sqlite3.Connection, stream: str) -> tuple[int, State]:
         """(version, fold) of a stream as the database holds it now; version -1 when empty."""
@@ -729,6 +754,42 @@ def _players(event: Event) -> list[str]:
 def _iso(micros: int) -> str:
     return from_micros(micros).isoformat().replace("+00:00", "Z")
 E = TypeVar("E", bound=Event)
+
+
+REGISTRY_STORED_AFTER = 500  # registrations read from the log: store the registry then
+REGISTRY = "ledger_registry"  # the registry as of a position, and the hash of the event there
+
+
+def stored_registry(conn: sqlite3.Connection) -> tuple[int, Registry] | None:
+    """The stored registry and the position it was made at, if it checks out: the event
+    there has the hash it was stored with, and the JSON is one ``registry_json`` wrote; else
+    None (the registry is read from the log). Only a SQLite file stores one."""
+    if not isinstance(conn, sqlite3.Connection):
+        return None
+    try:
+        row = conn.execute(f"SELECT r.position, r.registry FROM {REGISTRY} r JOIN events e "
+                           "ON e.position = r.position AND e.hash = r.hash").fetchone()
+    except sqlite3.OperationalError:  # never stored
+        return None
+    if row is None or type(row[0]) is not int or type(row[1]) is not str:
+        return None
+    try:
+        return row[0], registry_from_json(row[1])
+    except ValueError:
+        return None
+
+
+def store_registry(conn: sqlite3.Connection, position: int, reg: Registry) -> None:
+    """Store ``reg``, the registry of the log up to ``position`` (in the caller's write
+    transaction), replacing the one stored before; in a SQLite file only (a server's
+    process lives long enough to keep its registry)."""
+    if not isinstance(conn, sqlite3.Connection):
+        return
+    conn.execute(f"CREATE TABLE IF NOT EXISTS {REGISTRY} (id INTEGER PRIMARY KEY CHECK (id = 1),"
+                 " position INTEGER NOT NULL, hash BLOB NOT NULL, registry TEXT NOT NULL)")
+    conn.execute(f"INSERT OR REPLACE INTO {REGISTRY} (id, position, hash, registry) "
+                 "SELECT 1, position, hash, ? FROM events WHERE position = ?",
+                 (registry_json(reg), position))
 
 
 def named(reg: Registry, event: E) -> E:

@@ -40,8 +40,8 @@ from matchledger.projections.errors import (
 from matchledger.projections.jsonify import dumps, to_json
 from matchledger.projections.listing import MatchLine, matches
 from matchledger.projections.logreader import LogReader, Progress
-from matchledger.projections.projector import Projector, catch_up, follow, rebuild
-from matchledger.projections.readmodels import Current, checkpoint, current
+from matchledger.projections.projector import Projector, catch_up, current, follow, rebuild
+from matchledger.projections.readmodels import Current, checkpoint
 from matchledger.projections.records import (
     KINDS,
     PlayerRecord,

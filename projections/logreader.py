@@ -38,6 +38,7 @@ class LogReader(Protocol):
         at_position: int | None = None,
         limit: int | None = None,
         streams: Collection[str] | None = None,
+        teams: Collection[str] | None = None,
     ) -> Iterator[Envelope]: ...
 
     def head(self) -> int: ...

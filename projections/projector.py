@@ -18,6 +18,7 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 import gc
+import sqlite3
 import time
 from collections.abc import Callable, Iterator
 
@@ -34,15 +35,19 @@ from matchledger.projections.logreader import (
     immediate,
     log_hash,
     quiet_gc,
+    reading,
 )
 from matchledger.projections.readmodels import (
     CHECKPOINT,
     CHECKPOINT_NAME,
+    Current,
     Dirty,
     StoredPieces,
+    ahead,
     checkpoint,
     dirty_of,
     ensure_tables,
+    stored_current,
     stored_rows,
     write_rows,
 )
@@ -84,6 +89,34 @@ def catch_up(ledger: LogReader, progress: Progress | None = None) -> int:
 def follow(ledger: LogReader, interval: float = 1.0) -> Iterator[int]:
     """Keep the read models current, polling every ``interval`` seconds (a generator)."""
     return Projector(ledger).follow(interval)
+
+
+AHEAD = 1_000  # events the log may be past the read models for ``current`` to answer
+
+
+def current(ledger: LogReader) -> Current | None:
+    """The read models' answers for every team, when they are this version's and whole: as
+    stored when caught up to the head of the log; when up to ``AHEAD`` events behind, caught
+    up in memory first (``Projector.ahead``). Else None (never rebuilt, far behind, or
+    tampered with: fold the log instead)."""
+    db = ledger.db
+    if not {CHECKPOINT, "rm_team", "rm_player", "rm_streak"} <= set(db.table_names()):
+        return None  # never built, or a table dropped since
+    try:
+        with reading(db):  # the check and the rows read at one moment
+            row = db.execute(f"SELECT position, format, hash FROM {CHECKPOINT} WHERE name = ?",
+                             (CHECKPOINT_NAME,)).fetchone()
+            if (row is None or type(row[0]) is not int or row[1] != FORMAT
+                    or row[2] != log_hash(ledger, row[0])):
+                return None
+            behind = ledger.head() - row[0]
+            if behind == 0:
+                return stored_current(db)
+            if not 0 < behind <= AHEAD:
+                return None
+            return Projector(ledger, once=True).ahead()
+    except (sqlite3.Error, ValueError, TypeError, StaleCache):  # tables not as written
+        return None
 
 class Projector:
     """Keeps the read models of one ledger current; one per process is enough.
@@ -195,6 +228,22 @@ class Projector:
         if loaded and not self.once:
             index(state)
             gc.freeze()
+
+    def ahead(self) -> Current | None:
+        """The read models' answers caught up to the head of the log, made in memory: the
+        stored rows, and those of the teams that the events since the checkpoint change, from
+        the part of the state they need (``_partial``); nothing is written. None when that
+        takes the whole state (no snapshot, far behind, a competition created)."""
+        state = self._partial(self.checkpoint())
+        if state is None:
+            return None
+        assert state.touched is not None
+        with quiet_gc():
+            for env in self._ahead or ():
+                fold(state, env)
+            found = ahead(self.db, state, dirty_of(state.touched), self._book)
+        self.state, self._ahead, self._book = None, None, self._new_book()
+        return found
 
     def follow(self, interval: float = 1.0, *,
                stop: Callable[[], bool] | None = None) -> Iterator[int]:

@@ -42,7 +42,8 @@ from matchledger.projections.errors import (
     UnknownTie,
 )
 from matchledger.projections.logreader import LogReader
-from matchledger.projections.readmodels import Current, current
+from matchledger.projections.projector import current
+from matchledger.projections.readmodels import Current
 from matchledger.projections.scoreboard import Scoreboard, scoreboard
 from matchledger.projections.state import State, fold
 from matchledger.projections.timetravel import registered_teams, state_at

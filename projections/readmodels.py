@@ -35,7 +35,6 @@ rows that do not check out are not used, and the answer is recomputed from the l
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Collection, Iterable
 from typing import Any
 
@@ -53,7 +52,7 @@ from matchledger.projections.codec import (
 )
 from matchledger.projections.errors import StaleCache
 from matchledger.projections.jsonify import to_json
-from matchledger.projections.logreader import LogReader, immediate, log_hash, reading
+from matchledger.projections.logreader import immediate
 from matchledger.projections.records import (
     KINDS,
     PlayerRecord,
@@ -72,7 +71,6 @@ from matchledger.projections.snapshot import (
     has_snapshots,
 )
 from matchledger.projections.state import (
-    FORMAT,
     Key,
     State,
     field_names,
@@ -148,25 +146,6 @@ class Current:
     streaks: dict[str, Streaks]  # of every registered team
 
 
-def current(ledger: LogReader) -> Current | None:
-    """The read models' answers for every team, when they are this version's, whole and caught
-    up to the head of the log; else None (never rebuilt, behind, or tampered with: fold the
-    log instead)."""
-    db = ledger.db
-    if not {CHECKPOINT, "rm_team", "rm_player", "rm_streak"} <= set(db.table_names()):
-        return None  # never built, or a table dropped since
-    try:
-        with reading(db):  # the check and the rows read at one moment
-            row = db.execute(f"SELECT position, format, hash FROM {CHECKPOINT} WHERE name = ?",
-                             (CHECKPOINT_NAME,)).fetchone()
-            head = ledger.head()
-            if row is None or tuple(row) != (head, FORMAT, log_hash(ledger, head)):
-                return None
-            return _current(db)
-    except (sqlite3.Error, ValueError, TypeError, StaleCache):  # tables not as written
-        return None
-
-
 def _texts(value: Any) -> tuple[str, ...]:
     """A JSON array of strings from a read-model row."""
     if type(value) is not list or not all(type(v) is str for v in value):
@@ -181,7 +160,9 @@ def _typed(row: Any, *kinds: type | tuple[type, ...]) -> bool:
                for name, kind in zip(field_names(type(row)), kinds, strict=True))
 
 
-def _current(db: sqlite_utils.Database) -> Current | None:
+def stored_current(db: sqlite_utils.Database) -> Current | None:
+    """Every team, player record and team's streaks as the rows hold them (the caller knows
+    them caught up); None if they do not check out."""
     teams = {team: Team(id=team, name=name, country=country, aliases=_texts(loads(aliases)),
                         competitions=_texts(loads(competitions)))
              for team, name, country, aliases, competitions in db.execute(
@@ -193,10 +174,13 @@ def _current(db: sqlite_utils.Database) -> Current | None:
     if streaks.keys() != teams.keys():  # every registered team has its rows, or rows are lost
         return None
     names = field_names(PlayerRecord)  # the columns _write_some_teams gave them
-    records = [PlayerRecord(**dict(zip(names, values, strict=True))) for values in db.execute(
-        f"SELECT {', '.join(names)} FROM rm_player")]
-    if not all(_typed(r, str, str, *[int] * (len(names) - 2)) for r in records):
+    counts = " AND ".join(f"typeof({n}) = 'integer'" for n in names[2:])
+    if db.execute(f"SELECT 1 FROM rm_player WHERE NOT ({counts}) LIMIT 1").fetchone():
+        return None  # a row not as written (its counts checked in SQL: one row per player)
+    rows = db.execute(f"SELECT {', '.join(names)} FROM rm_player").fetchall()
+    if not all(type(team) is str and type(player) is str for team, player, *_ in rows):
         return None
+    records = [PlayerRecord(**dict(zip(names, values, strict=True))) for values in rows]
     return Current(teams=teams, players=tuple(sorted(records, key=scorer_order)),
                    streaks=streaks)
 
@@ -267,26 +251,73 @@ def write_rows(db: sqlite_utils.Database, state: State, dirty: Dirty, book: Book
             idx.by_competition)
         teams = set(state.teams) | set(idx.by_team)
     else:
-        matches, competitions, teams = dirty.matches, set(dirty.competitions), set(dirty.teams)
-        scheduled = [(fx.competition, fx.home, fx.away) for fx in
-                     (state.fixtures.get(m) for m in matches) if fx is not None]
-        for competition, *sides in scheduled + stored_rows(db, "rm_scoreboard", "match", matches,
-                                                       "competition, home, away"):
-            competitions.add(competition)
-            for team in sides:
-                if team:
-                    teams.add(team)
-                    pairs.add((team, competition))
-        for competition in dirty.rules:
-            competitions.add(competition)
-            rated = set(competition_teams(state, competition)) | {
-                row[0] for row in stored_rows(db, "rm_team_record", "competition", [competition],
-                                          "team")}
-            teams |= rated
-            pairs |= {(t, competition) for t in rated}
+        matches, competitions, teams, pairs = affected(db, state, dirty)
     _write_scoreboards(db, state, matches, dirty.everything)
     _write_competitions(db, state, competitions, dirty.everything)
     _write_teams(db, state, teams, pairs, set(dirty.teams), book, dirty.everything)
+
+
+def affected(db: sqlite_utils.Database, state: State, dirty: Dirty
+             ) -> tuple[set[str], set[str], set[str], set[tuple[str, str]]]:
+    """The matches, competitions and teams whose rows ``dirty`` changes, and the (team,
+    competition) pairs whose matches changed: of the matches as scheduled now and as the rows
+    hold them, and of every team rated in a competition whose rules changed."""
+    matches, competitions, teams = dirty.matches, set(dirty.competitions), set(dirty.teams)
+    pairs: set[tuple[str, str]] = set()
+    scheduled = [(fx.competition, fx.home, fx.away) for fx in
+                 (state.fixtures.get(m) for m in matches) if fx is not None]
+    for competition, *sides in scheduled + stored_rows(db, "rm_scoreboard", "match", matches,
+                                                       "competition, home, away"):
+        competitions.add(competition)
+        for team in sides:
+            if team:
+                teams.add(team)
+                pairs.add((team, competition))
+    for competition in dirty.rules:
+        competitions.add(competition)
+        rated = set(competition_teams(state, competition)) | {
+            row[0] for row in stored_rows(db, "rm_team_record", "competition", [competition],
+                                          "team")}
+        teams |= rated
+        pairs |= {(t, competition) for t in rated}
+    return matches, competitions, teams, pairs
+
+
+def ahead(db: sqlite_utils.Database, state: State, dirty: Dirty, book: Book) -> Current | None:
+    """The answers ``current`` gives once the rows are caught up to ``state`` (folded from the
+    stored checkpoint on, ``dirty`` naming what the new events changed), made in memory from
+    the stored rows and those of the teams the new events change, as ``write_rows`` would
+    rewrite them; nothing is written. None if the stored rows do not check out."""
+    stored = stored_current(db)
+    if stored is None:
+        return None
+    teams, streaks = dict(stored.teams), dict(stored.streaks)
+    players = {(r.team, r.player): r for r in stored.players}
+    _, _, changed, pairs = affected(db, state, dirty)
+    idx = index(state)
+    for team in sorted(changed):
+        known = state.teams.get(team)
+        if team in dirty.teams:  # its rm_team row rewritten, or gone with its registration
+            if known is None:
+                teams.pop(team, None)
+            else:
+                teams[team] = known
+        if known is None and team not in idx.by_team:
+            teams.pop(team, None)
+            streaks.pop(team, None)
+            players = {k: r for k, r in players.items() if k[0] != team}
+            continue
+        tables = book.team(state, team, pairs)
+        gone = ({k for k in players if k[0] == team} if tables.first
+                else {(team, p) for p in tables.changed_players})
+        for key in gone:
+            players.pop(key, None)
+        players.update(((team, p), record) for p, record in tables.players.items())
+        streaks[team] = tables.streaks
+    if streaks.keys() != teams.keys():
+        return None
+    return Current(teams=teams, players=tuple(sorted(players.values(), key=scorer_order)),
+                   streaks=streaks)
 
 
 def _insert(db: sqlite_utils.Database, table: str, rows: Iterable[dict[str, Any]]) -> None:

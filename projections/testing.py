@@ -99,6 +99,7 @@ class MemoryLog:
         at_position: int | None = None,
         limit: int | None = None,
         streams: Collection[str] | None = None,
+        teams: Collection[str] | None = None,
     ) -> Iterator[Envelope]:
         count = 0
         for env in self.envelopes[after:]:
@@ -111,6 +112,7 @@ class MemoryLog:
                 and (streams is None or env.stream in streams)
                 and (prefix is None or env.stream.startswith(prefix))
                 and (types is None or env.type in types)
+                and (teams is None or getattr(env.event, "team", None) in teams)
                 and (as_of is None or env.occurred_at <= as_of)
                 and (known_at is None or env.recorded_at <= known_at)
             ):

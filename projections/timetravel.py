@@ -18,9 +18,10 @@ from __future__ import annotations
 import datetime as dt
 import heapq
 import itertools
-from collections.abc import Iterator
+from collections.abc import Collection, Iterable, Iterator
 from typing import Any
 
+from matchledger.events import FixtureScheduled, TeamRegistered
 from matchledger.events.team import Team
 from matchledger.ledger.envelope import Envelope
 from matchledger.projections.errors import StaleCache
@@ -91,16 +92,22 @@ def _fold_scoped(ledger: LogReader, state: State, scope: str, filters: dict[str,
     snapshot then); the matches' events are read by stream, in SQL.
     """
     after = state.position
-    facts = list(read_filtered(ledger, after=after, prefix="competition:", **filters))
+    stored = scope_keys(ledger.db, [scope]) if after else set()
+    facts = _facts(ledger, scope, after, filters, {k[1] for k in stored if k[0] == "team"})
     news = fold_all((e for e in facts if not e.stream.startswith("match:")), State())
     entering = {key for key in news.history if scope in scopes(news, key)}
     entering |= {c for key in entering for c in companions(news, key)}
-    wanted = (scope_keys(ledger.db, [scope]) if after else set()) | entering
+    wanted = stored | entering
     missing = entering - set(state.history) - {("match", m) for m in state.matches}
     if missing and after:
         add_parts(state, parts_at(ledger.db, after, keys=missing))
     matches = {f"match:{key[1]}" for key in wanted if key[0] == "match"}
-    tail = ledger.read(after=after, streams=matches, **filters)
+    tail: Iterable[Envelope] = ledger.read(after=after, streams=matches, **filters)
+    if filters["as_of"] is not None:  # the matches' retractions since then stand as well
+        tail = heapq.merge(tail, ledger.read(
+            after=after, types=("EventRetracted",), streams=matches,
+            known_at=filters["known_at"], at_position=filters["at_position"]),
+            key=lambda e: e.position)
     last = after
     for env in heapq.merge(facts, tail, key=lambda e: e.position):
         if env.position == last:
@@ -113,6 +120,41 @@ def _fold_scoped(ledger: LogReader, state: State, scope: str, filters: dict[str,
             fold(state, env)
 
 
+def _facts(ledger: LogReader, scope: str, after: int, filters: dict[str, Any],
+           teams: set[str]) -> list[Envelope]:
+    """The competition facts after ``after`` that may bring keys into ``scope`` or change
+    them, and the competition streams' retractions. A competition's are in its own stream
+    (its ties, fixtures and registrations: a match never moves), but for the registrations
+    elsewhere of its teams and of ``teams`` (a team's name merges all of them), read by team
+    in SQL; so a cup's fold never reads the other competitions of the log. A team's are in
+    every competition."""
+    if not scope.startswith("competition:"):
+        return list(read_filtered(ledger, after=after, prefix="competition:",
+                                  retracted_in="competition:", **filters))
+    own = list(read_filtered(ledger, after=after, stream=scope, retracted_in="competition:",
+                             **filters))
+    for env in own:
+        event = env.event
+        if type(event) is TeamRegistered:
+            teams.add(event.team)
+        elif type(event) is FixtureScheduled:
+            teams.update(t for t in (event.home, event.away) if t)
+    if not teams:
+        return own
+    elsewhere = read_filtered(ledger, after=after, types=("TeamRegistered",),
+                              teams=sorted(teams), retracted_in="competition:", **filters)
+    return list(_once(heapq.merge(own, elsewhere, key=lambda e: e.position)))
+
+
+def _once(envelopes: Iterable[Envelope]) -> Iterator[Envelope]:
+    """Envelopes in position order, each position once (merged reads overlap)."""
+    last = None
+    for env in envelopes:
+        if env.position != last:
+            last = env.position
+            yield env
+
+
 def read_filtered(
     ledger: LogReader,
     *,
@@ -121,24 +163,29 @@ def read_filtered(
     known_at: dt.datetime | None = None,
     at_position: int | None = None,
     prefix: str | None = None,
+    stream: str | None = None,
+    types: Collection[str] | None = None,
+    teams: Collection[str] | None = None,
+    retracted_in: str | None = None,
 ) -> Iterator[Envelope]:
-    """Events after ``after`` (of the streams under ``prefix``) passing the filters, and the
-    retractions of every stream that pass all but ``as_of``, which they are exempt from.
+    """Events after ``after`` (of the streams under ``prefix``, of ``stream``, of ``types``,
+    about ``teams``: see ``LogReader.read``) passing the filters, and the retractions of every
+    stream (under ``retracted_in``, when given) that pass all but ``as_of``, which they are
+    exempt from.
 
     Only the stretches of the log between snapshots that hold an event passing the time
     filters are read: "as of 2019" skips the seasons after it, but not a late back-fill.
     """
+    selection: dict[str, Any] = {name: value for name, value in (
+        ("prefix", prefix), ("stream", stream), ("types", types), ("teams", teams))
+        if value is not None}
     main = itertools.chain.from_iterable(
-        ledger.read(after=lo, at_position=hi, as_of=as_of, known_at=known_at, prefix=prefix)
+        ledger.read(after=lo, at_position=hi, as_of=as_of, known_at=known_at, **selection)
         for lo, hi in stretches(ledger.db, after, at_position, as_of=as_of,
-                                 known_at=known_at))
-    if as_of is None and prefix is None:
+                                known_at=known_at))
+    if as_of is None and not selection:
         yield from main
         return
     retractions = ledger.read(after=after, types=("EventRetracted",), known_at=known_at,
-                              at_position=at_position)
-    last = after
-    for env in heapq.merge(main, retractions, key=lambda e: e.position):
-        if env.position != last:
-            last = env.position
-            yield env
+                              at_position=at_position, prefix=retracted_in)
+    yield from _once(heapq.merge(main, retractions, key=lambda e: e.position))

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from bench import Result, pyeventsourcing
+from bench import Result, commands, pyeventsourcing
 from bench.__main__ import main, table
 from bench.generate import Batch, chunks, flatten, generate, rows
 from matchledger.events import FixtureScheduled, Period, PeriodStarted, TieDrawn
@@ -173,6 +173,24 @@ def test_bench_memory_rows_run(tmp_path: Path) -> None:
         assert row["ours"] > 0 and row["limit"] == 300 and row["verdict"] in ("PASS", "MISS")
     full = [r for r in rows.values() if r["notes"]["events"] == EVENTS]
     assert len(full) == 2 and all(r["checks"][0]["check"] == "sub-linear" for r in full)
+
+
+def test_bench_commands_rows_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The commands group on a small ledger, one run a side and two of its commands (each is a
+    new process): every state gets its rows, with both sides' times and a verdict."""
+    monkeypatch.setattr(commands, "RUNS", 1)
+    monkeypatch.setattr(commands, "COMMANDS", tuple(
+        (name, argv) for name, argv in commands.COMMANDS if name in ("append goal", "tie")))
+    rows = _rows(tmp_path, "commands")
+    timed = [r for name, r in rows.items() if name.startswith(("append goal", "tie"))]
+    assert {r["notes"]["state"] for r in timed} == set(commands.STATES)
+    assert len(timed) == 2 * len(commands.STATES)
+    for row in timed:
+        assert row["ours"] > 0 and row["baseline"] > 0 and row["verdict"] in ("PASS", "MISS")
+    (startup,) = [r for name, r in rows.items() if "--help" in name]
+    assert startup["ours"] > 0 and startup["limit"] == commands.STARTUP_S
+    assert [name for name in rows if name.startswith("rebuild --catch-up")]
+    assert [name for name in rows if "long-lived" in name]
 
 
 @pytest.mark.parametrize(("ours", "checks", "verdict"), [

@@ -655,3 +655,40 @@ def test_a_competition_s_rules_must_make_sense(ledger: Ledger, rules: TieRules,
         ledger.append("competition:cup", [CompetitionCreated(
             competition="cup", name="Cup", season="2024", rules=rules)])
     assert ledger.head() == 0
+
+
+def test_a_new_process_reads_the_stored_registry_and_the_registrations_since(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The registry an append had to read from many registrations is stored with the write,
+    and a new ledger object starts from it; one whose event hash or JSON does not check out is
+    not used."""
+    import matchledger.ledger.validate as validate
+
+    path = tmp_path / "reg.db"
+    with Ledger(path) as lg:
+        setup_tie(lg)
+    monkeypatch.setattr(validate, "REGISTRY_STORED_AFTER", 2)
+    with Ledger(path) as lg:
+        lg.append("match:t1-leg1", drafts(MatchStarted(), start=KICKOFF))
+    conn = sqlite3.connect(path)
+    stored = conn.execute("SELECT position FROM ledger_registry").fetchall()
+    assert stored and stored[0][0] > 0
+    with Ledger(path) as lg:
+        lg.append("competition:cup", drafts(TeamRegistered(team="roma", name="AS Roma"),
+                                            start=KICKOFF))
+        from_log = Registry().registered(
+            [e.event for e in lg.read(types=("TeamRegistered", "PlayerRegistered"))],
+            [e.stream_id for e in lg.read(types=("TeamRegistered", "PlayerRegistered"))])
+    with Ledger(path) as lg:
+        assert lg.registry() == from_log
+        assert lg.resolve_team("Roma") == "roma" and lg.resolve_team("Marseille") == "marseille"
+    assert validate.stored_registry(conn) is not None
+    for tampered in ("UPDATE ledger_registry SET registry = '{\"teams\": 1}'",
+                     "UPDATE ledger_registry SET hash = x'00'"):
+        conn.execute(tampered)
+        conn.commit()
+        assert validate.stored_registry(conn) is None
+        with Ledger(path) as lg:
+            assert lg.registry() == from_log
+    conn.close()
