@@ -7,9 +7,9 @@ import json
 from hypothesis import given
 from hypothesis import strategies as st
 
-from matchledger.events import EVENT_TYPES, Event
+from matchledger.events import EVENT_TYPES, Event, schema_version
 from matchledger.ledger import InvalidEvent, parse_json
-from matchledger.ledger.codec import decode, encode
+from matchledger.ledger.codec import converter, decode, encode
 from matchledger.ledger.jsontext import dumps, dumps_data, loads
 
 from strategies import events
@@ -59,6 +59,26 @@ def test_bad_json_gets_the_standard_librarys_error() -> None:
 def test_every_event_survives_the_stored_json_form(event: Event) -> None:
     type_name, version, data = encode(event)
     assert decode(type_name, version, json.loads(dumps(data))) == event
+
+
+@given(st.sampled_from(sorted(EVENT_TYPES)), json_values | events.map(lambda e: encode(e)[2]))
+def test_decoding_takes_what_the_detailed_converter_takes_and_nothing_else(
+        type_name: str, data: object) -> None:
+    """``decode`` tries cattrs without detailed validation first: the same events come out,
+    and what the detailed converter refuses is refused (by it, naming the field)."""
+    cls = EVENT_TYPES[type_name]
+    try:
+        expected = converter.structure(data, cls)
+    except Exception as e:  # noqa: BLE001  (cattrs raises several kinds)
+        refused: Exception | None = e
+    else:
+        refused = None
+    try:
+        got = decode(type_name, schema_version(type_name), data)  # type: ignore[arg-type]
+    except Exception as e:  # noqa: BLE001
+        assert refused is not None and type(e) is type(refused), e
+    else:
+        assert refused is None and got == expected
 
 
 @given(st.sampled_from(sorted(EVENT_TYPES)), json_values)
