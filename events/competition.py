@@ -188,6 +188,8 @@ def standing_legs(fixtures: Iterable[Fixture], abandoned: Callable[[str], bool]
     """The fixtures of one tie that stand, in the order given: an abandoned match gives way
     to another scheduled as the same leg (its replay); abandoned alone, it stays its leg."""
     found = list(fixtures)
+    if len(found) < 2:  # the common case, a leg scheduled once: nothing gives way
+        return found
     per_leg = Counter(f.leg or 1 for f in found)
     return [f for f in found if per_leg[f.leg or 1] == 1 or not abandoned(f.match)]
 
