@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -29,6 +29,7 @@ from matchledger.cli.common import (
     Minute,
     competition_id,
     complete_competition,
+    complete_player,
     complete_team,
     console,
     emit_json,
@@ -76,6 +77,11 @@ Now = Annotated[bool, typer.Option(
     "--now", help="It happens now, though the match is not live now (without --at or "
                   "--now, such an event is refused: a forgotten --at while back-filling).")]
 
+NewPlayer = Annotated[bool, typer.Option(
+    "--new-player", help="Register each player named who is not on the team's roster in the "
+                         "competition, with the event (where a team has registered players, "
+                         "only they can be named for it).")]
+
 MatchArg = Annotated[str, typer.Argument(metavar="MATCH", help="The match id.")]
 TeamOpt = Annotated[str, typer.Option(
     "--team", autocompletion=complete_team, help="The team: id, name or alias.")]
@@ -98,32 +104,56 @@ class Options:
     source: str | None
     json: bool
     now: bool = False  # insist that an event without --at happens now, live or not
+    new_player: bool = False  # register the players named who are not on the team's roster
 
 
 def append_events(opts: Options, stream: str, events: Sequence[Event],
                   match: str | None = None) -> None:
     """Append ``events`` to ``stream`` atomically, then say what was appended and the score."""
-    from matchledger.events import EventRetracted
-    from matchledger.ledger import Draft
-
-    if opts.event_id is not None and len(events) > 1:
-        raise CliError("--event-id names one event, but this appends several")
-    occurred = opts.at or dt.datetime.now(dt.UTC)
-    on_pitch = not any(isinstance(e, EventRetracted) for e in events)
-    meta = {"source": opts.source} if opts.source else {}
-    drafts = [Draft(event=e, occurred_at=occurred, meta=meta, event_id=opts.event_id)
-              if opts.event_id else Draft(event=e, occurred_at=occurred, meta=meta)
-              for e in events]
     with open_ledger(opts.db) as lg:
-        if match is not None and opts.at is None and not opts.now and on_pitch:
-            from matchledger.projections import query
-
-            why = query.not_live_now(lg, match, occurred)
-            if why is not None:
-                raise CliError(f"match {match} is not live now: {why}; give --at TIME for when "
-                               "it happened (or --now if it is happening now)")
-        done = lg.submit(stream, drafts, expected_version=opts.expect)
+        done = submit_events(lg, stream, events, match, at=opts.at, now=opts.now,
+                             new_player=opts.new_player, event_id=opts.event_id,
+                             source=opts.source, expect=opts.expect)
         report(lg, done.envelopes, done.new, json_output=opts.json, match=match)
+
+
+def submit_events(lg: Ledger, stream: str, events: Sequence[Event], match: str | None, *,
+                  at: dt.datetime | None, now: bool = False, new_player: bool = False,
+                  event_id: str | None = None, source: str | None = None,
+                  expect: int | None = None, asking: tuple[str, str] = ("--at TIME", "--now")
+                  ) -> Appended:
+    """Append ``events`` to ``stream`` atomically, as the command line and the web console
+    both do. Without ``at`` they occur now, which for an event on the pitch of ``match`` is
+    refused unless the match is live now (``query.not_live_now``) or ``now`` insists;
+    ``new_player`` registers first, in the same transaction, each player they name who is
+    not on his team's roster in the match's competition (``asking``: how the refusal names
+    the time and the insisting, as options or as fields)."""
+    from matchledger.events import EventRetracted
+    from matchledger.ledger import Draft, StreamRun
+
+    if event_id is not None and len(events) > 1:
+        raise CliError("--event-id names one event, but this appends several")
+    occurred = at or dt.datetime.now(dt.UTC)
+    meta = {"source": source} if source else {}
+    drafts = [Draft(event=e, occurred_at=occurred, meta=meta, event_id=event_id)
+              if event_id else Draft(event=e, occurred_at=occurred, meta=meta)
+              for e in events]
+    on_pitch = not any(isinstance(e, EventRetracted) for e in events)
+    if match is not None and at is None and not now and on_pitch:
+        from matchledger.projections import query
+
+        why = query.not_live_now(lg, match, occurred)
+        if why is not None:
+            raise CliError(f"match {match} is not live now: {why}; give {asking[0]} for when "
+                           f"it happened (or {asking[1]} if it is happening now)")
+    runs = [StreamRun(stream, drafts, expect)]
+    competition = lg.competition_of(match) if new_player and match is not None else None
+    if competition is not None:
+        registry = lg.registry()
+        newcomers = [r for e in events for r in registry.newcomers(competition, e)]
+        runs.insert(0, StreamRun(f"competition:{competition}", [
+            Draft(event=r, occurred_at=occurred, meta=meta) for r in newcomers]))
+    return lg.submit_runs(runs)
 
 
 def report(lg: Ledger, envelopes: Sequence[Envelope], new: bool, *, json_output: bool,
@@ -186,7 +216,8 @@ def goal(
     match: MatchArg,
     team: TeamOpt,
     player: Annotated[str | None, typer.Option(
-        "--player", help="The scorer (aliases resolve: Scamaca is Gianluca Scamacca).")] = None,
+        "--player", autocompletion=complete_player,
+        help="The scorer (aliases resolve: Scamaca is Gianluca Scamacca).")] = None,
     minute: MinuteOpt = None,
     penalty: Annotated[bool, typer.Option("--penalty", help="Scored from the spot.")] = False,
     own_goal: Annotated[bool, typer.Option(
@@ -194,7 +225,7 @@ def goal(
                            "other side.")] = False,
     db: Db = DEFAULT_DB, at: At = None, expect: Expect = None, event_id: EventId = None,
     source: Source = None, json_output: JsonOut = False,
-    now: Now = False,
+    now: Now = False, new_player: NewPlayer = False,
 ) -> None:
     """Append a goal (GoalScored).
 
@@ -207,21 +238,22 @@ def goal(
     kind = GoalKind.PENALTY if penalty else GoalKind.OWN_GOAL if own_goal else GoalKind.OPEN_PLAY
     mid = match_id(match)
     event = GoalScored(team=team, player=player, kind=kind, **timing(minute))
-    append_events(Options(db, at, expect, event_id, source, json_output, now), f"match:{mid}",
-                  [event], mid)
+    append_events(Options(db, at, expect, event_id, source, json_output, now, new_player),
+                  f"match:{mid}", [event], mid)
 
 
 @app.command(rich_help_panel=MATCH_PANEL)
 def card(
     match: MatchArg,
     team: TeamOpt,
-    player: Annotated[str, typer.Option("--player", help="Who was booked.")],
+    player: Annotated[str, typer.Option("--player", autocompletion=complete_player,
+                                        help="Who was booked.")],
     colour: Annotated[Card, typer.Option(
         "--card", help="yellow, second_yellow (a sending-off) or red.")] = Card.YELLOW,
     minute: MinuteOpt = None,
     db: Db = DEFAULT_DB, at: At = None, expect: Expect = None, event_id: EventId = None,
     source: Source = None, json_output: JsonOut = False,
-    now: Now = False,
+    now: Now = False, new_player: NewPlayer = False,
 ) -> None:
     """Append a card (CardShown); a second yellow is recorded once, as second_yellow.
 
@@ -231,20 +263,22 @@ def card(
 
     mid = match_id(match)
     event = CardShown(team=team, player=player, card=colour, **timing(minute))
-    append_events(Options(db, at, expect, event_id, source, json_output, now), f"match:{mid}",
-                  [event], mid)
+    append_events(Options(db, at, expect, event_id, source, json_output, now, new_player),
+                  f"match:{mid}", [event], mid)
 
 
 @app.command(rich_help_panel=MATCH_PANEL)
 def sub(
     match: MatchArg,
     team: TeamOpt,
-    off: Annotated[str, typer.Option("--off", help="The player who goes off.")],
-    on: Annotated[str, typer.Option("--on", help="The player who comes on.")],
+    off: Annotated[str, typer.Option("--off", autocompletion=complete_player,
+                                     help="The player who goes off.")],
+    on: Annotated[str, typer.Option("--on", autocompletion=complete_player,
+                                    help="The player who comes on.")],
     minute: MinuteOpt = None,
     db: Db = DEFAULT_DB, at: At = None, expect: Expect = None, event_id: EventId = None,
     source: Source = None, json_output: JsonOut = False,
-    now: Now = False,
+    now: Now = False, new_player: NewPlayer = False,
 ) -> None:
     """Append a substitution (SubstitutionMade); who went off takes no further part.
 
@@ -254,8 +288,8 @@ def sub(
 
     mid = match_id(match)
     event = SubstitutionMade(team=team, player_off=off, player_on=on, **timing(minute))
-    append_events(Options(db, at, expect, event_id, source, json_output, now), f"match:{mid}",
-                  [event], mid)
+    append_events(Options(db, at, expect, event_id, source, json_output, now, new_player),
+                  f"match:{mid}", [event], mid)
 
 
 @app.command(rich_help_panel=MATCH_PANEL)
@@ -264,10 +298,11 @@ def kick(
     outcome: Annotated[KickOutcome, typer.Argument(
         metavar="OUTCOME", help="scored, missed or saved.")],
     team: TeamOpt,
-    taker: Annotated[str | None, typer.Option("--taker", help="Who took the kick.")] = None,
+    taker: Annotated[str | None, typer.Option("--taker", autocompletion=complete_player,
+                                              help="Who took the kick.")] = None,
     db: Db = DEFAULT_DB, at: At = None, expect: Expect = None, event_id: EventId = None,
     source: Source = None, json_output: JsonOut = False,
-    now: Now = False,
+    now: Now = False, new_player: NewPlayer = False,
 ) -> None:
     """Append a penalty shoot-out kick (ShootoutKick); kicks are never goals.
 
@@ -277,8 +312,8 @@ def kick(
 
     mid = match_id(match)
     event = ShootoutKick(team=team, outcome=outcome, taker=taker)
-    append_events(Options(db, at, expect, event_id, source, json_output, now), f"match:{mid}",
-                  [event], mid)
+    append_events(Options(db, at, expect, event_id, source, json_output, now, new_player),
+                  f"match:{mid}", [event], mid)
 
 
 class Whistle(enum.StrEnum):
@@ -417,13 +452,15 @@ def amend(
     team: Annotated[str | None, typer.Option(
         "--team", autocompletion=complete_team, help="The right team.")] = None,
     player: Annotated[str | None, typer.Option(
-        "--player", help="The right scorer or booked player.")] = None,
+        "--player", autocompletion=complete_player,
+        help="The right scorer or booked player.")] = None,
     minute: MinuteOpt = None,
     kind: Annotated[GoalKind | None, typer.Option(
         "--kind", help="A goal's kind: open_play, penalty or own_goal.")] = None,
     colour: Annotated[Card | None, typer.Option(
         "--card", help="A card's colour: yellow, second_yellow or red.")] = None,
-    taker: Annotated[str | None, typer.Option("--taker", help="A kick's taker.")] = None,
+    taker: Annotated[str | None, typer.Option("--taker", autocompletion=complete_player,
+                                              help="A kick's taker.")] = None,
     outcome: Annotated[KickOutcome | None, typer.Option(
         "--outcome", help="A kick's outcome: scored, missed or saved.")] = None,
     db: Db = DEFAULT_DB, at: At = None, expect: Expect = None,
@@ -479,6 +516,7 @@ def _amended_before(lg: Ledger, stream: str, target: str, changes: dict[str, Any
     """The retraction and replacement of an amendment already stored that ``changes`` to
     ``target`` (the original, or its standing replacement) would repeat, if there is one."""
     from matchledger.events import EventRetracted
+    from matchledger.ledger import LedgerError
 
     envelopes = {e.event_id: e for e in lg.read(stream=stream)}
     retracted = {e.event.event for e in envelopes.values() if isinstance(e.event, EventRetracted)}
@@ -492,9 +530,9 @@ def _amended_before(lg: Ledger, stream: str, target: str, changes: dict[str, Any
                 or replacement.event_id in retracted):
             continue
         try:
-            if amended(original.event, changes) == replacement.event:
+            if lg.resolved(amended(original.event, changes)) == replacement.event:
                 return [env, replacement]
-        except RuleViolation:
+        except (RuleViolation, LedgerError):
             continue
     return None
 
@@ -682,21 +720,72 @@ def team(
 def player(
     competition_ref: CompetitionArg,
     team_ref: TeamOpt,
-    name: Annotated[str, typer.Option("--name", help="The player's name as the ledger keeps it.")],
+    names: Annotated[list[str] | None, typer.Argument(
+        metavar="[NAME]...", show_default=False,
+        help="The players' names as the ledger keeps them.")] = None,
+    name: Annotated[list[str] | None, typer.Option(
+        "--name", show_default=False, help="A player's name (repeatable), as NAME.")] = None,
+    file: Annotated[str | None, typer.Option(
+        "--file", metavar="FILE", help="Names one a line (- for stdin); 'Name | alias | …' "
+                                       "gives a player's other spellings; # starts a comment.")
+    ] = None,
     alias: Aliases = None,
     db: Db = DEFAULT_DB, at: At = None, expect: Expect = None, event_id: EventId = None,
     source: Source = None, json_output: JsonOut = False,
 ) -> None:
-    """Register a player's name and the spellings sources use (PlayerRegistered).
+    """Register a team's players in a competition, and the spellings sources use
+    (PlayerRegistered): once a team has registered players there, only they can be named for it.
 
-    Example: matchledger append player uel-2023-24 --team atalanta --name "Ademola Lookman"
+    Example: matchledger append player uel-2023-24 --team atalanta "Ademola Lookman" "Ederson"
     """
     from matchledger.events import PlayerRegistered
 
     comp = competition_id(competition_ref)
-    event = PlayerRegistered(team=team_ref, name=name, aliases=tuple(alias or ()))
+    players: list[tuple[str, tuple[str, ...]]] = [
+        (n, ()) for n in (*(names or ()), *(name or ()))]
+    if file is not None:
+        players += roster_lines(_lines_of(file), file)
+    if not players:
+        raise CliError("name the players: NAME..., --name or --file")
+    if alias:
+        if len(players) != 1:
+            raise CliError("--alias goes with one player; give several in a --file, as "
+                           "'Name | alias'")
+        players = [(players[0][0], tuple(alias))]
+    events = [PlayerRegistered(team=team_ref, name=n, aliases=tuple(a)) for n, a in players]
     append_events(Options(db, at, expect, event_id, source, json_output), f"competition:{comp}",
-                  [event])
+                  events)
+
+
+def roster_lines(lines: Iterable[str], where: str) -> list[tuple[str, tuple[str, ...]]]:
+    """(name, aliases) of each player a roster file lists: one a line, ``Name | alias | …``,
+    blank lines and ``#`` comments left out.
+
+    >>> roster_lines(["# Atalanta", "Ademola Lookman | Lookman", "", "Ederson"], "f")
+    [('Ademola Lookman', ('Lookman',)), ('Ederson', ())]
+    """
+    players: list[tuple[str, tuple[str, ...]]] = []
+    for number, line in enumerate(lines, 1):
+        text = line.partition("#")[0].strip()
+        if not text:
+            continue
+        first, *others = (part.strip() for part in text.split("|"))
+        if not first or not all(others):
+            raise CliError(f"{where}:{number}: an empty name in {line.strip()!r}")
+        players.append((first, tuple(others)))
+    return players
+
+
+def _lines_of(file: str) -> list[str]:
+    """The lines of ``file`` (``-``: standard input), as text."""
+    from matchledger.cli.sources import stdin
+
+    if file == "-":
+        return list(stdin.lines())
+    try:
+        return Path(file).read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as e:
+        raise CliError(f"--file {file}: {e}") from e
 
 
 def parse_side(text: str) -> Any:

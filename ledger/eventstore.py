@@ -321,15 +321,26 @@ class EventStore:
         resend), as decided under the write lock: true however many resend at once."""
         now = dt.datetime.now(UTC)
         batch = [d if isinstance(d, Draft) else Draft(event=d, occurred_at=now) for d in drafts]
-        if not batch:
+        return self.submit_runs([StreamRun(stream, batch, expected_version)])
+
+    def submit_runs(self, runs: Sequence[StreamRun]) -> Appended:
+        """``submit`` over several streams at once: every run, in order, in one transaction
+        (a player registered in a competition with the goal he scored), or none of them. A
+        resend is every event again, as ``submit``'s."""
+        runs = [run for run in runs if run.drafts]
+        if not runs:
             return Appended([], new=False)
-        self._before_submit(stream)
+        for run in runs:
+            self._before_submit(run.stream)
         with self.transaction() as conn:
-            stored = self.by_ids([d.event_id for d in batch])
+            stored = self.by_ids([d.event_id for run in runs for d in run.drafts])
             if stored:
-                return Appended(self._replayed(conn, stream, batch, stored), new=False)
-            written = self._written_first(conn, stream, batch)
-            written += self._write(conn, stream, batch, expected_version)
+                return Appended([env for run in runs for env in self._replayed(
+                    conn, run.stream, list(run.drafts), stored)], new=False)
+            written: list[tuple[tuple[Any, ...], Event, Mapping[str, Any]]] = []
+            for run in runs:
+                written += self._written_first(conn, run.stream, run.drafts)
+                written += self._write(conn, run.stream, run.drafts, run.expected_version)
         return Appended([_envelope(row, event, meta) for row, event, meta in written], new=True)
 
     def _before_submit(self, stream: str) -> None:
@@ -397,7 +408,7 @@ class EventStore:
 
     def _replayed(self, conn: sqlite3.Connection, stream: str, batch: list[Draft],
                   stored: dict[str, Envelope]) -> list[Envelope]:
-        if len(stored) != len(batch):
+        if any(d.event_id not in stored for d in batch):
             some = next(iter(stored))
             raise DuplicateEvent(f"event {some} is already stored; an append must be all new "
                                  "events or a resend of exactly the same ones")

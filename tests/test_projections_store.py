@@ -134,6 +134,9 @@ def extend(lg: Ledger) -> None:
         append(lg, clock, comp, LATER, (0, FixtureScheduled(
             match=match, date=kickoff.date(), kickoff=kickoff, home=home, away=away,
             tie=number, leg=1, round="SF")))
+    append(lg, clock, comp, LATER, *((0, PlayerRegistered(team=team, name=name)) for team, name in (
+        ("marseille", "Chancel Mbemba"), ("marseille", "Pierre-Emerick Aubameyang"),
+        ("atalanta", "Ederson"))))  # the semi-final's names, on their teams' rosters
     for home in ("marseille", "atalanta"):  # the final's teams guessed, then changed
         append(lg, clock, comp, LATER, (0, FixtureScheduled(
             match="uel24-final", date=dt.date(2024, 5, 22), tie="F", leg=1, round="F",
