@@ -39,6 +39,9 @@ from matchledger.projections.errors import (
 )
 from matchledger.projections.jsonify import dumps, to_json
 from matchledger.projections.listing import MatchLine, matches
+from matchledger.projections.logreader import LogReader, Progress
+from matchledger.projections.projector import Projector, catch_up, follow, rebuild
+from matchledger.projections.readmodels import Current, checkpoint, current
 from matchledger.projections.records import (
     KINDS,
     PlayerRecord,
@@ -53,23 +56,8 @@ from matchledger.projections.records import (
     team_record,
 )
 from matchledger.projections.scoreboard import Scoreboard, scoreboard
+from matchledger.projections.snapshot import nearest_snapshot, snapshots
 from matchledger.projections.state import State, fold, fold_all
-from matchledger.projections.store import (
-    Current,
-    LogReader,
-    Progress,
-    Projector,
-    catch_up,
-    checkpoint,
-    current,
-    follow,
-    nearest_snapshot,
-    read_filtered,
-    rebuild,
-    registered_teams,
-    snapshots,
-    state_at,
-)
 from matchledger.projections.ties import (
     Bracket,
     Leg,
@@ -80,6 +68,7 @@ from matchledger.projections.ties import (
     bracket,
     tie,
 )
+from matchledger.projections.timetravel import read_filtered, registered_teams, state_at
 
 __all__ = [
     "KINDS",

@@ -7,7 +7,7 @@ it folds the log once more, stopping at every stored snapshot, and checks what t
 says of that moment (its bounds and hash, the parts valid there, the scopes of those written).
 
     >>> from matchledger.projections.testing import MemoryLog, sample_log
-    >>> from matchledger.projections.store import rebuild
+    >>> from matchledger.projections.projector import rebuild
     >>> log = MemoryLog(sample_log().envelopes)
     >>> _ = rebuild(log)
     >>> _ = log.db.execute("UPDATE rm_player SET goals = 51 WHERE player = 'Paulo Dybala'")
@@ -29,22 +29,11 @@ from matchledger.ledger.envelope import Envelope, to_micros
 from matchledger.ledger.jsontext import dumps_data, loads
 from matchledger.projections.codec import check_key, decode_part, decode_piece, decode_summary
 from matchledger.projections.errors import StaleCache
+from matchledger.projections.logreader import LATEST, LogReader, Progress, log_hash
+from matchledger.projections.projector import Projector
+from matchledger.projections.readmodels import CHECKPOINT, CHECKPOINT_NAME, OVERALL, PIECES, TABLES
+from matchledger.projections.snapshot import PARTS, SCOPES, SNAPSHOT
 from matchledger.projections.state import FORMAT, Key, State, all_keys, companions, fold, scopes
-from matchledger.projections.store import (
-    CHECKPOINT,
-    CHECKPOINT_NAME,
-    LATEST,
-    OVERALL,
-    PARTS,
-    PIECES,
-    SCOPES,
-    SNAPSHOT,
-    TABLES,
-    LogReader,
-    Progress,
-    Projector,
-    log_hash,
-)
 
 SHOWN = 3  # differing columns named per row
 

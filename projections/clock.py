@@ -27,8 +27,8 @@ import attrs
 from matchledger.events import EventRetracted, PeriodStarted
 from matchledger.events.clock import match_clock
 from matchledger.events.rules import Booking
+from matchledger.projections.logreader import LogReader
 from matchledger.projections.scoreboard import GoalLine, Scoreboard
-from matchledger.projections.store import LogReader
 
 
 def with_clock(ledger: LogReader, board: Scoreboard, *, moment: dt.datetime | None = None,

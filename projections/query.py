@@ -41,9 +41,11 @@ from matchledger.projections.errors import (
     UnknownRound,
     UnknownTie,
 )
+from matchledger.projections.logreader import LogReader
+from matchledger.projections.readmodels import Current, current
 from matchledger.projections.scoreboard import Scoreboard, scoreboard
 from matchledger.projections.state import Fixture, State, fold
-from matchledger.projections.store import Current, LogReader, current, registered_teams, state_at
+from matchledger.projections.timetravel import registered_teams, state_at
 
 if TYPE_CHECKING:
     from matchledger.ledger import Envelope, Registry

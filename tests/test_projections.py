@@ -684,8 +684,8 @@ def test_a_disallowed_goal_counts_nowhere_and_retracting_the_call_restores_it() 
 
 
 def test_retraction_applies_to_as_of_views_but_not_to_known_at_before_it() -> None:
-    from matchledger.projections.store import read_filtered
     from matchledger.projections.testing import MemoryLog
+    from matchledger.projections.timetravel import read_filtered
 
     log = sample_log()
     salah = goal_id(log, "qf2-leg2", "Mohamed Salah")
@@ -783,7 +783,8 @@ def test_every_view_is_json_ready() -> None:
     "matchledger.projections", "matchledger.projections.state",
     "matchledger.projections.scoreboard", "matchledger.projections.ties",
     "matchledger.projections.records", "matchledger.projections.jsonify",
-    "matchledger.projections.store", "matchledger.projections.testing"])
+    "matchledger.projections.projector", "matchledger.projections.timetravel",
+    "matchledger.projections.testing"])
 def test_docstring_examples_run(module: str) -> None:
     result = doctest.testmod(importlib.import_module(module))
     assert result.failed == 0

@@ -66,7 +66,9 @@ from matchledger.projections import (
     tie,
     to_json,
 )
-from matchledger.projections import store as store_module
+from matchledger.projections import projector as projector_module
+from matchledger.projections import readmodels as readmodels_module
+from matchledger.projections import snapshot as snapshot_module
 from matchledger.projections.book import Book
 from matchledger.projections.codec import decode_part, decode_piece, encode_part, encode_piece
 from matchledger.projections.records import competition_teams, outcomes
@@ -246,6 +248,12 @@ def reference_of_seed(tmp_path_factory: pytest.TempPathFactory) -> dict[str, lis
     rows = dump(lg)
     lg.close()
     return rows
+
+
+def another_format(monkeypatch: pytest.MonkeyPatch) -> None:
+    """As if the fold's ``FORMAT`` had moved on, in every module that stores or checks it."""
+    for module in (snapshot_module, readmodels_module, projector_module):
+        monkeypatch.setattr(module, "FORMAT", matchledger.projections.state.FORMAT + 1)
 
 
 @pytest.fixture
@@ -684,7 +692,7 @@ def test_a_projector_that_fell_behind_never_writes_a_stale_checkpoint(seed: Ledg
     Projector(seed).rebuild()
     assert dump(seed) == caught_up
     with pytest.raises(CheckpointMoved):
-        slow._write(State(), store_module._Dirty(), expected=0)
+        slow._write(State(), readmodels_module.Dirty(), expected=0)
     other.ledger.db.conn.close()
 
 
@@ -698,7 +706,7 @@ def test_a_failed_write_leaves_the_rows_and_the_checkpoint_as_they_were(
     def broken(*args: Any, **kwargs: Any) -> None:
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr(store_module, "_write_teams", broken)
+    monkeypatch.setattr(readmodels_module, "_write_teams", broken)
     fresh = Projector(seed)
     with pytest.raises(RuntimeError):
         fresh.catch_up()
@@ -853,7 +861,7 @@ def test_read_models_behind_the_log_or_of_another_version_do_not_answer(
     assert "Matteo Gabbia" not in {p.player for p in found.players}
     with seed.transaction(write=False):  # inside a caller's transaction too
         assert current(seed) == found
-    monkeypatch.setattr(store_module, "FORMAT", matchledger.projections.state.FORMAT + 1)
+    another_format(monkeypatch)
     assert current(seed) is None
     monkeypatch.undo()
     seed.db.execute("DELETE FROM rm_streak WHERE team = 'roma'")  # by hand, behind its back
@@ -874,7 +882,7 @@ def test_read_models_of_another_fold_version_are_rebuilt(
 ) -> None:
     Projector(seed, snapshot_every=30).rebuild()
     expected = dump(seed)
-    monkeypatch.setattr(store_module, "FORMAT", matchledger.projections.state.FORMAT + 1)
+    another_format(monkeypatch)
     assert nearest_snapshot(seed, at_position=100).position == 0  # old snapshots unused
     seed.db.execute("DELETE FROM rm_tie")  # stale rows of the old version
     assert Projector(seed, snapshot_every=30).catch_up() == seed.head()
