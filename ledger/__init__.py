@@ -36,6 +36,7 @@ from matchledger.ledger.eventstore import (
 )
 from matchledger.ledger.io import (
     ImportReport,
+    amendments_whole,
     export_lines,
     import_file,
     import_lines,
@@ -83,6 +84,7 @@ __all__ = [
     "UnknownMatch",
     "UnknownTeam",
     "VerifyReport",
+    "amendments_whole",
     "export_lines",
     "from_micros",
     "import_file",

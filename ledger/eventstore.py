@@ -562,15 +562,10 @@ class EventStore:
             names = [_literal(t) for t in types]
             where.append(f"type = {names[0]}" if len(names) == 1
                          else f"type IN ({', '.join(names)})" if names else "0")
-        if as_of is not None:
-            where.append("occurred_at <= ?")
-            params.append(_micros(as_of, "as_of"))
-        if known_at is not None:
-            where.append("recorded_at <= ?")
-            params.append(_micros(known_at, "known_at"))
-        if at_position is not None:
-            where.append("position <= ?")
-            params.append(at_position)
+        if as_of is not None or known_at is not None or at_position is not None:
+            clause, more = in_time(as_of=as_of, known_at=known_at, at_position=at_position)
+            where.append(clause)
+            params += more
         order = " ORDER BY position" if ordered else ""
         return f"SELECT {columns} FROM events WHERE {' AND '.join(where)}{order}", params
 
@@ -585,6 +580,46 @@ class EventStore:
             "SELECT max(version) FROM events WHERE stream = ?", (stream,)
         ).fetchone()
         return NO_STREAM if row[0] is None else int(row[0])
+
+
+def in_time(*, as_of: dt.datetime | None = None, known_at: dt.datetime | None = None,
+            at_position: int | None = None, table: str = "events") -> tuple[str, list[Any]]:
+    """The rule of time travel, which the views, ``log`` and ``export`` all read by: an SQL
+    condition on a row of ``table``, and its parameters.
+
+    An event is in when it occurred by ``as_of``, was recorded by ``known_at`` and stands at
+    or before ``at_position``. A retraction corrects the record, not the world: it needs no
+    ``as_of`` ("as of 12 April", asked today, never shows a goal retracted since), but it is
+    in only with the event it retracts, and an amendment's only with its replacement (one
+    fact, whole or not at all; by time, that is: a position cuts the log where it says, so
+    that reading it a stretch at a time reads every event once). What a read keeps is then a
+    log of its own, which a fresh ledger imports whole and answers as the filtered read does.
+    """
+    def passes(row: str, *, exempt: bool, positioned: bool) -> tuple[list[str], list[Any]]:
+        terms: list[str] = []
+        values: list[Any] = []
+        if as_of is not None:
+            terms.append(f"({row}.occurred_at <= ? OR {row}.type = 'EventRetracted')" if exempt
+                         else f"{row}.occurred_at <= ?")
+            values.append(_micros(as_of, "as_of"))
+        if known_at is not None:
+            terms.append(f"{row}.recorded_at <= ?")
+            values.append(_micros(known_at, "known_at"))
+        if at_position is not None and positioned:
+            terms.append(f"{row}.position <= ?")
+            values.append(at_position)
+        return terms, values
+
+    terms, params = passes(table, exempt=True, positioned=True)
+    if as_of is None and known_at is None:  # what a retraction retracts is before it
+        return " AND ".join(terms), params
+    other, values = passes("other", exempt=False, positioned=False)
+    named = ("EXISTS (SELECT 1 FROM events other WHERE other.event_id = json_extract("
+             f"{table}.data, '$.{{}}') AND {' AND '.join(other)})")
+    terms.append(f"({table}.type != 'EventRetracted' OR ({named.format('event')} AND "
+                 f"(json_extract({table}.data, '$.replacement') IS NULL OR "
+                 f"{named.format('replacement')})))")
+    return " AND ".join(terms), params + values + values
 
 
 def _gathered(runs: Iterable[StreamRun], size: int) -> Iterator[list[StreamRun]]:

@@ -260,3 +260,18 @@ def test_an_import_registers_a_scorer_its_line_ups_leave_out(tmp_path: Path) -> 
         shaqiri = [e for e in lg.read(types=["GoalScored"])
                    if isinstance(e.event, GoalScored) and e.event.player == "Shaqiri"]
     assert ("switzerland", "Shaqiri") in registered and len(shaqiri) == 1
+
+
+def test_issue_19_lookmann_is_not_a_second_lookman_and_mbemba_cannot_score_for_atalanta(
+        db: Path) -> None:
+    cli(db, "append", "player", UEL, "--team", "Atalanta", "--name", "Ademola Lookman",
+        "--alias", "Lookman")
+    cli(db, "append", "player", UEL, "--team", "Marseille", "--name", "Chancel Mbemba",
+        "--alias", "Mbemba")
+    assert "did you mean 'Ademola Lookman'?" in refused(
+        db, "append", "goal", SF1, "--team", "Atalanta", "--player", "Lookmann", "--minute",
+        "12", "--at", at(12))
+    assert "'Mbemba' is Olympique de Marseille's Chancel Mbemba, not a player of Atalanta" in (
+        refused(db, "append", "goal", SF1, "--team", "Atalanta", "--player", "Mbemba",
+                "--minute", "12", "--at", at(12)))
+    assert roster(db, "atalanta") == ["Ademola Lookman", "Gianluca Scamacca", "Mario Pasalic"]

@@ -323,6 +323,35 @@ def test_a_refused_append_writes_nothing_and_says_why_in_one_line(
     assert head(demo_db) == before
 
 
+def test_an_append_without_at_is_refused_unless_the_match_is_live_now_or_now_insists(
+        client: TestClient, demo_db: Path) -> None:
+    # the same check as the command line's (cli.append.submit_events): a forgotten "at"
+    before = head(demo_db)
+    refused = post(client, "whistle", {"what": "kick-off"})
+    assert refused.status_code == 422 and "is not live now" in refused.json()["error"]
+    assert head(demo_db) == before
+    assert post(client, "whistle", {"what": "kick-off", "now": True}).status_code == 201
+    goal = post(client, "goal", {"team": "Marseille", "player": "Mbemba", "minute": 1})
+    assert goal.status_code == 201, goal.text  # live now: no "at" needed
+    assert goal.json()["score"]["score"] == [1, 0]
+
+
+def test_new_player_registers_him_with_the_event_over_the_api_too(
+        client: TestClient, demo_db: Path) -> None:
+    post(client, "whistle", KICK_OFF)
+    body = {"team": "Atalanta", "player": "Berat Djimsiti", "minute": 9,
+            "at": "2024-05-02T21:09+02:00"}
+    before = head(demo_db)
+    refused = post(client, "goal", body)
+    assert refused.status_code == 422
+    assert "no player 'Berat Djimsiti' in Atalanta's roster" in refused.json()["error"]
+    assert head(demo_db) == before
+    answer = post(client, "goal", body | {"new_player": True})
+    assert answer.status_code == 201, answer.text
+    assert [a["type"] for a in answer.json()["appended"]] == ["PlayerRegistered", "GoalScored"]
+    assert head(demo_db) == before + 2
+
+
 def test_a_conflict_names_both_versions(client: TestClient) -> None:
     answer = post(client, "goal", {"team": "Marseille", "expected_version": 3, "now": True})
     assert answer.status_code == 409
