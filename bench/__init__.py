@@ -28,6 +28,9 @@ The rows, in the order of the table (``--only`` takes the group names):
 - ``serve``: ``matchledger serve`` on loopback: append over HTTP to the event at an SSE client
   (p50, p99 <= 50 ms), a bracket as of a moment over HTTP (p50 <= 30 ms), and 100 feed
   clients receiving every event in order while appends run (none lost) (``bench.serve``).
+- ``postgres``: the ledger on PostgreSQL against raw psycopg on the same rows: appends (one
+  per transaction, batches), rebuild, and the follower's lag under eight writers beside a
+  SQLite file's (``bench.postgres``); skipped without psycopg or a server.
 
 To add a row, write ``def rows(ctx: Context) -> list[Result]`` in a module of its own,
 decorate it with ``@measure("group")``, import the module here and place its group in
@@ -40,6 +43,7 @@ from bench import (  # noqa: F401  (importing registers the measures)
     catchup,
     disk,
     memory,
+    postgres,
     pyeventsourcing,
     rebuild,
     serve,
@@ -49,7 +53,7 @@ from bench.generate import Plan, generate, plan_for, rows
 from bench.harness import MEASURES, Context, Result, measure
 
 ORDER = ("append", "rebuild", "catchup", "timetravel", "disk", "eventsourcing", "memory",
-         "serve")
+         "serve", "postgres")
 for _group in ORDER:  # the table's order, whatever the order of the imports
     MEASURES[_group] = MEASURES.pop(_group)
 

@@ -97,7 +97,7 @@ CompetitionArg = Annotated[str, typer.Argument(
 class Options:
     """The options every append shares, gathered once."""
 
-    db: Path
+    db: str
     at: dt.datetime | None
     expect: int | None
     event_id: str | None

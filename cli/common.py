@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from matchledger.ledger import Ledger
 
 UTC = dt.UTC
-DEFAULT_DB = Path("matchledger.db")
+DEFAULT_DB = "matchledger.db"  # --db: a file, or a postgresql:// URL
 ENV_DB = "MATCHLEDGER_DB"
 TIME_PANEL = "Time travel"
 
@@ -206,9 +206,9 @@ def competition_id(text: str) -> str:
 # --- completion (reads the ledger named by --db, the environment, or the default) ---------
 
 
-def _completion_db(ctx: typer.Context) -> Path:
+def _completion_db(ctx: typer.Context) -> str:
     given = ctx.params.get("db")
-    return Path(given) if given else Path(os.environ.get(ENV_DB) or DEFAULT_DB)
+    return str(given) if given else os.environ.get(ENV_DB) or DEFAULT_DB
 
 
 def _complete(ctx: typer.Context, incomplete: str, types: set[str], field: str) -> list[str]:
@@ -266,11 +266,12 @@ def complete_player(ctx: typer.Context, incomplete: str) -> list[str]:
 # but importing the ledger here would slow down --help and completion)
 MAX_POSITION = 2**63 - 1
 Interval = Annotated[float, typer.Option(
-    "--interval", min=0.05, max=3600, metavar="SECONDS", help="How often --follow polls.")]
+    "--interval", min=0.05, max=3600, metavar="SECONDS",
+    help="How often --follow polls (on PostgreSQL, the longest wait: an append wakes it).")]
 
-Db = Annotated[Path, typer.Option(
+Db = Annotated[str, typer.Option(
     "--db", envvar=ENV_DB, metavar="PATH", show_default=True,
-    help="The ledger file (or set MATCHLEDGER_DB).")]
+    help="The ledger file, or a postgresql://user@host/dbname URL (or set MATCHLEDGER_DB).")]
 AsOf = Annotated[dt.datetime | None, typer.Option(
     "--as-of", parser=parse_moment, metavar="TIME", rich_help_panel=TIME_PANEL,
     help="Only what had OCCURRED by TIME. A date is the start of that day (2024-04-12 = "
@@ -350,10 +351,25 @@ def clock_time(moment: dt.datetime) -> str:
 # --- the ledger file -------------------------------------------------------------------------
 
 
-def is_ledger_file(path: Path) -> bool:
-    """Whether ``path`` is a ledger this version reads (opened read-only: nothing written)."""
+def is_postgres(db: str | Path) -> bool:
+    """Whether ``--db`` names a PostgreSQL database (postgresql://...) rather than a file.
+    (``ledger.postgres.is_postgres`` says the same; importing the ledger here would slow down
+    --help and completion.)"""
+    return isinstance(db, str) and db.startswith(("postgresql://", "postgres://"))
+
+
+def is_ledger_file(path: str | Path) -> bool:
+    """Whether ``path`` is a ledger this version reads (opened read-only: nothing written);
+    a PostgreSQL database, whether it holds a ledger."""
     from matchledger.ledger import Ledger, LedgerError
 
+    if is_postgres(path):
+        try:
+            Ledger(str(path), read_only=True).close()
+        except LedgerError:
+            return False
+        return True
+    path = Path(path)
     if not path.is_file():
         return False
     try:
@@ -364,15 +380,21 @@ def is_ledger_file(path: Path) -> bool:
 
 
 @contextmanager
-def open_ledger(db: Path, *, create: bool = False, read_only: bool = False,
+def open_ledger(location: str | Path, *, create: bool = False, read_only: bool = False,
                 verifying: bool = False) -> Iterator[Ledger]:
-    """The ledger at ``db``; a missing file is an error unless ``create`` (init, import).
-    ``read_only`` (a command that only reads) writes nothing to the file; a file that is not
-    a ledger is refused untouched either way. ``verifying``: read-only, and a ledger whose
-    triggers were changed is opened for verify to say so."""
+    """The ledger at ``location``; a missing file is an error unless ``create`` (init,
+    import). ``read_only`` (a command that only reads) writes nothing to the file; a file
+    that is not a ledger is refused untouched either way. ``verifying``: read-only, and a
+    ledger whose triggers were changed is opened for verify to say so. A postgresql:// URL
+    opens the ledger in that database (its tables made by a command that writes)."""
     from matchledger.ledger import Ledger, NotALedger
     from matchledger.ledger.files import kind_of
 
+    if is_postgres(location):
+        with Ledger(str(location), read_only=read_only or verifying) as pg:
+            yield pg
+        return
+    db = Path(location)
     if (kind := kind_of(db)) is not None:
         raise CliError(f"{db} is {kind}, not a ledger file")
     if not create:

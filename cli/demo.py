@@ -34,10 +34,11 @@ def seed_lines() -> list[str]:
 
 @app.command(rich_help_panel="Start here")
 def demo(
-    db: Annotated[Path | None, typer.Option(
+    db: Annotated[str | None, typer.Option(
         "--db", metavar="PATH",
-        help="Keep the demo ledger in PATH (a new file); default: a temporary file, so the "
-             "demo never touches your matchledger.db.")] = None,
+        help="Keep the demo ledger in PATH (a new file, or an empty PostgreSQL database: "
+             "postgresql://...); default: a temporary file, so the demo never touches your "
+             "matchledger.db.")] = None,
 ) -> None:
     """Build a ledger from the bundled seed data and show what it can tell.
 
@@ -53,7 +54,7 @@ def demo(
         _run(db, kept=True)
 
 
-def _run(path: Path, *, kept: bool) -> None:
+def _run(path: str | Path, *, kept: bool) -> None:
     from rich.markup import escape
 
     from matchledger.ledger import import_lines
@@ -63,21 +64,21 @@ def _run(path: Path, *, kept: bool) -> None:
         head = lg.head()
         if head and head != len(lines):
             events = "1 event" if head == 1 else f"{head} events"
-            raise CliError(f"{path} already holds {events}: the demo builds a fresh ledger, "
+            raise CliError(f"{lg.where} already holds {events}: the demo builds a fresh ledger, "
                            "give it a new --db")
         report = import_lines(lg, lines)
         checked = lg.verify()
         out = console()
         what = "kept at" if kept else "in a temporary file,"
         out.print(f"[bold]matchledger demo[/bold]: {len(lines)} events from the bundled seed "
-                  f"({report.added} imported) {what} {escape(str(path))}; hash chain "
+                  f"({report.added} imported) {what} {escape(lg.where)}; hash chain "
                   f"{'verified' if checked.ok else 'BROKEN'}.")
         out.print("[dim]The UEFA Europa League 2023/24 quarter-finals, as five news articles "
                   "reported them.[/dim]")
-        _story(lg, out, path if kept else None)
+        _story(lg, out, lg.where if kept else None)
 
 
-def _story(lg: Ledger, out: Console, kept: Path | None) -> None:
+def _story(lg: Ledger, out: Console, kept: str | None) -> None:
     from rich.markup import escape
     from rich.rule import Rule
 
@@ -85,7 +86,7 @@ def _story(lg: Ledger, out: Console, kept: Path | None) -> None:
     from matchledger.cli import render
     from matchledger.cli.views import match_views
 
-    db = f" --db {escape(str(kept))}" if kept else ""
+    db = f" --db {escape(kept)}" if kept else ""
 
     def chapter(title: str, command: str) -> None:
         out.print()

@@ -9,7 +9,6 @@ commit order, so "everything after N" never misses an event appended by another 
 from __future__ import annotations
 
 import sys
-import time
 from collections import deque
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -96,11 +95,11 @@ def log(
             console(stderr=True).print(left_out, style="dim", markup=False)
         if not follow:
             return
-        console(stderr=True).print(f"following {lg.path} (Ctrl-C to stop)", style="dim",
+        console(stderr=True).print(f"following {lg.where} (Ctrl-C to stop)", style="dim",
                                    markup=False)
         seen = head
         while at_position is None or seen < at_position:
-            time.sleep(interval)
+            lg.wait(interval)  # PostgreSQL: woken by an append's NOTIFY
             now = lg.head() if at_position is None else min(at_position, lg.head())
             if now > seen:
                 show(seen, now, filters)

@@ -28,6 +28,7 @@ from matchledger.cli.common import (
 )
 
 if TYPE_CHECKING:
+    from matchledger.ledger import Ledger
     from matchledger.projections import Projector
 
 app = typer.Typer()
@@ -95,17 +96,19 @@ def rebuild(
                                          if not t.startswith(("rm_checkpoint", "rm_snapshot"))},
                                         title="read models"))
         if follow:
-            console(stderr=True).print(f"following {lg.path} (Ctrl-C to stop)", style="dim",
+            console(stderr=True).print(f"following {lg.where} (Ctrl-C to stop)", style="dim",
                                        markup=False)
-            _follow(projector, position, interval, json_output)
+            _follow(lg, projector, position, interval, json_output)
 
 
-def _follow(projector: Projector, position: int, interval: float, json_output: bool) -> None:
-    """Catch up every ``interval`` seconds, forever; a line for each batch applied. A write
+def _follow(lg: Ledger, projector: Projector, position: int, interval: float,
+            json_output: bool) -> None:
+    """Catch up every ``interval`` seconds (on PostgreSQL, as soon as an append's NOTIFY
+    comes, ``interval`` at the longest), forever; a line for each batch applied. A write
     lock held past the busy timeout (a long import) is waited out, not fatal: the catch-up
     rolled back, and the next one starts again from the checkpoint."""
     while True:
-        time.sleep(interval)
+        lg.wait(interval)
         started = time.perf_counter()
         try:
             reached = projector.catch_up()

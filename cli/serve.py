@@ -9,11 +9,12 @@ that ``matchledger --help`` stays fast.
 from __future__ import annotations
 
 import secrets
+from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from matchledger.cli.common import DEFAULT_DB, CliError, Db, is_ledger_file
+from matchledger.cli.common import DEFAULT_DB, CliError, Db, is_ledger_file, is_postgres
 
 ENV_TOKEN = "MATCHLEDGER_TOKEN"
 
@@ -40,7 +41,7 @@ def serve(
 
     Example: matchledger serve --db demo.db --port 8000
     """
-    if not db.exists():
+    if not is_postgres(db) and not Path(db).exists():
         raise CliError(f"no ledger at {db}: run matchledger init or matchledger demo --db {db}")
     if not is_ledger_file(db):
         raise CliError(f"{db} is not a matchledger ledger")

@@ -99,6 +99,7 @@ BODY_LIMIT = 64 * 1024  # bytes: an event is a few hundred
 FEED_BUFFER = 10_000  # recent feed messages kept in memory for clients that reconnect
 SUBSCRIBER_BACKLOG = 10_000  # messages a slow client may fall behind before it is dropped
 POLL_SECONDS = 0.05  # how often the log is checked for appends by other processes
+NOTIFY_WAIT_SECONDS = 1.0  # on PostgreSQL, the longest wait for an append's NOTIFY
 PING_SECONDS = 15.0  # an SSE comment this often keeps proxies from closing an idle feed
 LOG_LIMIT = 1000  # the most events one /api/log answer holds
 INDEX_MATCHES = 40  # the latest matches the front page lists (each competition's page has all)
@@ -171,12 +172,24 @@ class Feed:
                 yield message
 
     async def poll(self) -> None:
-        """Follow the log: fold (and so publish) what other processes append."""
-        while True:
-            # a busy or broken moment: the next poll tries again
-            with contextlib.suppress(LedgerError, ProjectionError, sqlite3.Error):
-                self.hot.state()
-            await asyncio.sleep(POLL_SECONDS)
+        """Follow the log: fold (and so publish) what other processes append. On PostgreSQL
+        a connection of its own waits for their NOTIFY (in a thread), so requests never
+        queue behind the wait."""
+        from matchledger.ledger import EventStore
+
+        waiter = EventStore(self.lg.url, read_only=True) if self.lg.url else None
+        try:
+            while True:
+                # a busy or broken moment: the next poll tries again
+                with contextlib.suppress(LedgerError, ProjectionError, sqlite3.Error):
+                    self.hot.state()
+                if waiter is None:
+                    await asyncio.sleep(POLL_SECONDS)
+                else:
+                    await asyncio.to_thread(waiter.wait, NOTIFY_WAIT_SECONDS)
+        finally:
+            if waiter is not None:
+                waiter.close()
 
     async def stream(self, after: int, match: str | None) -> AsyncIterator[str]:
         """The SSE text of a client's feed: what it missed since ``after``, then live."""
@@ -395,7 +408,7 @@ class AmendIn(Written):
 class Served:
     """What one server process holds: the ledger, its hot fold and feed, the write token."""
 
-    def __init__(self, db: Path, token: str) -> None:
+    def __init__(self, db: str | Path, token: str) -> None:
         self.db, self.token = db, token
         self.lg: Ledger | None = None
         self.feed: Feed | None = None
@@ -420,7 +433,7 @@ class Served:
         return self.feed.hot
 
 
-def make_app(db: Path, token: str) -> FastAPI:
+def make_app(db: str | Path, token: str) -> FastAPI:
     """The ASGI app serving the ledger at ``db``; writes need ``token``."""
     served = Served(db, token)
 
@@ -913,7 +926,7 @@ def bind(host: str, port: int) -> socket.socket:
     return sock
 
 
-def server_for(sock: socket.socket, db: Path, token: str) -> uvicorn.Server:
+def server_for(sock: socket.socket, db: str | Path, token: str) -> uvicorn.Server:
     """A uvicorn server of the ledger at ``db`` on ``sock``: one process, since the hot fold
     lives in it; ``.run(sockets=[sock])`` serves until stopped."""
     config = uvicorn.Config(make_app(db, token), log_level="warning", access_log=False,
@@ -921,6 +934,6 @@ def server_for(sock: socket.socket, db: Path, token: str) -> uvicorn.Server:
     return uvicorn.Server(config)
 
 
-def run(sock: socket.socket, db: Path, token: str) -> None:
+def run(sock: socket.socket, db: str | Path, token: str) -> None:
     """Serve until interrupted."""
     server_for(sock, db, token).run(sockets=[sock])

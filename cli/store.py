@@ -33,6 +33,8 @@ from matchledger.cli.common import (
     complete_match,
     console,
     emit_json,
+    is_ledger_file,
+    is_postgres,
     json_lines_out,
     match_id,
     open_ledger,
@@ -71,7 +73,8 @@ def init(db: Db = DEFAULT_DB) -> None:
 
     Example: matchledger init --db cup.db
     """
-    existed = db.exists() and db.stat().st_size > 0
+    existed = (is_ledger_file(db) if is_postgres(db)
+               else Path(db).exists() and Path(db).stat().st_size > 0)
     with open_ledger(db, create=True) as lg:
         head = lg.head()
     if existed:
@@ -170,7 +173,8 @@ def import_(
     stopped: CliError | None = None
     # a new file appears only once something is imported, and never over one that another
     # process created meanwhile (a failed import removes only what it made)
-    opened = open_ledger(db, create=True) if db.exists() else new_ledger(db)
+    opened = (open_ledger(db, create=True) if is_postgres(db) or Path(db).exists()
+              else new_ledger(Path(db)))
     with opened as lg, ProgressBar(progress) as bar:
         seasons = any(fmt != JSONL for _, fmt in sources)
         files_done = bar.task("importing", len(groups)) if len(groups) > 1 or seasons else None
@@ -240,7 +244,7 @@ def _stopped(error: BaseException, file: str, kept: list[str], untried: int) -> 
             f"{len(kept)} file(s) before it stayed imported: {', '.join(kept)})")
 
 
-def _closing(done: list[dict[str, Any]], db: Path, seconds: float, head: int) -> str:
+def _closing(done: list[dict[str, Any]], db: str, seconds: float, head: int) -> str:
     """The last line of an import: what every file added up to."""
     def total(key: str) -> int:
         return sum(len(d[key]) if isinstance(d[key], list) else d[key] or 0 for d in done)
@@ -362,9 +366,11 @@ def export(
     console(stderr=True).print(told + keep, markup=False)
 
 
-def _is_ledger_file(output: Path, db: Path) -> bool:
+def _is_ledger_file(output: Path, db: str) -> bool:
     """Whether writing ``output`` would overwrite the ledger ``db`` or its WAL and journal
     files (the same path, a link to it, or the same file by another name)."""
+    if is_postgres(db):
+        return False
     for suffix in ("", "-wal", "-shm", "-journal"):
         own = Path(f"{db}{suffix}")
         if output.resolve() == own.resolve() or (
@@ -510,7 +516,7 @@ def models_json(report: ReadModelReport | None) -> dict[str, Any]:
                         for d in report.differences]}}
 
 
-def models_verdict(db: Path, report: ReadModelReport, json_output: bool) -> None:
+def models_verdict(db: str, report: ReadModelReport, json_output: bool) -> None:
     """Say what the read-model check found; exit 1 when a row differs."""
     if report.ok:
         if not json_output:

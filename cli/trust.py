@@ -13,7 +13,16 @@ from typing import Annotated
 
 import typer
 
-from matchledger.cli.common import DEFAULT_DB, CliError, Db, Json, console, emit_json, open_ledger
+from matchledger.cli.common import (
+    DEFAULT_DB,
+    CliError,
+    Db,
+    Json,
+    console,
+    emit_json,
+    is_postgres,
+    open_ledger,
+)
 
 PANEL = "Ledger"
 app = typer.Typer()
@@ -82,7 +91,7 @@ def checkpoint(
     from matchledger.ledger import load_private_key
 
     private = load_private_key(key)
-    if db.exists() and key.exists() and db.samefile(key):
+    if not is_postgres(db) and Path(db).exists() and key.exists() and Path(db).samefile(key):
         raise CliError("--key is the ledger itself")
     with open_ledger(db) as lg:
         signed = lg.checkpoint(private)

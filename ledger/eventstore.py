@@ -28,10 +28,19 @@ import datetime as dt
 import hashlib
 import json
 import sqlite3
-from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
+import time
+from collections.abc import (
+    Callable,
+    Collection,
+    Generator,
+    Iterable,
+    Iterator,
+    Mapping,
+    Sequence,
+)
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, NoReturn, Protocol, Self
+from typing import Any, NoReturn, Protocol, Self, cast
 
 import attrs
 import sqlite_utils
@@ -54,6 +63,15 @@ from matchledger.ledger.files import (
     open_read_only,
 )
 from matchledger.ledger.jsontext import dumps, dumps_data
+from matchledger.ledger.postgres import (
+    CHANNEL,
+    PgConnection,
+    PgDatabase,
+    connect,
+    is_postgres,
+    shown,
+    wait_for_appends,
+)
 from matchledger.ledger.validate import decode_stored
 
 NO_STREAM = -1  # expected_version of a stream that must not exist yet
@@ -236,19 +254,32 @@ class EventStore:
 
     def __init__(self, path: str | Path, *, timeout: float = 30.0, read_only: bool = False,
                  verifying: bool = False, admission: Admission | None = None) -> None:
-        self.path = Path(path)
-        if read_only or verifying:
-            self.db = sqlite_utils.Database(open_read_only(self.path, _SCHEMA, timeout=timeout,
-                                                           whole=not verifying))
+        self._pg: PgConnection | None = None  # a postgresql:// location's connection
+        self.url: str | None = None  # that location
+        if is_postgres(path):
+            self.url = str(path)
+            self.where = shown(str(path))
+            self.path = Path(self.where)
+            self._pg = connect(str(path), timeout=timeout, create=not (read_only or verifying),
+                               read_only=read_only or verifying)
+            # the read models' tables beside the log, as in a file (the part of sqlite-utils
+            # they use)
+            self.db = cast(sqlite_utils.Database, PgDatabase(self._pg))
         else:
-            self.db = sqlite_utils.Database(_open_for_writing(self.path, timeout))
+            self.path = Path(path)
+            self.where = str(self.path)  # how messages name the ledger
+            if read_only or verifying:
+                self.db = sqlite_utils.Database(open_read_only(
+                    self.path, _SCHEMA, timeout=timeout, whole=not verifying))
+            else:
+                self.db = sqlite_utils.Database(_open_for_writing(self.path, timeout))
         self._admission: Admission = admission if admission is not None else AdmitAll()
         self._tail: tuple[int, bytes] | None = None
         self._committed: int | None = None  # the last position when this object last committed
 
     @property
     def conn(self) -> sqlite3.Connection:
-        return self.db.conn
+        return self.db.conn  # on PostgreSQL, the part of sqlite3's surface the ledger uses
 
     def close(self) -> None:
         self.conn.close()
@@ -272,16 +303,21 @@ class EventStore:
             return
         self._tail = None  # (position, hash) of the last row, once read in this transaction
         try:
+            # on PostgreSQL, the appenders' queue and a snapshot (ledger.postgres)
             conn.execute("BEGIN IMMEDIATE" if write else "BEGIN DEFERRED")
         except sqlite3.OperationalError as e:
-            raise LedgerError(f"cannot write to {self.path}: {e}") from e
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise LedgerError(f"cannot write to {self.where}: {e}") from e
         try:
             yield conn
+            if self._pg is not None and self._tail is not None:  # followers wake at commit
+                conn.execute("SELECT pg_notify(?, ?)", (CHANNEL, str(self._tail[0])))
             conn.execute("COMMIT")
         except BaseException as e:
             self._abandon(conn, refused=isinstance(e, LedgerError))
             if isinstance(e, sqlite3.Error) and _is_full(e):
-                raise LedgerError(f"cannot write to {self.path}: the disk is full ({e}); "
+                raise LedgerError(f"cannot write to {self.where}: the disk is full ({e}); "
                                   "nothing of this write was kept") from e
             raise
         self._admission.committed(wrote=write and self._tail is not None)
@@ -521,7 +557,7 @@ class EventStore:
                                    competition=competition)
         if limit is not None:
             sql += f" LIMIT {int(limit)}"
-        for row in self.conn.execute(sql, params):
+        for row in self._rows(sql, params, whole=limit is None):
             yield _envelope(row)
 
     def read_stored(self, **filters: Any) -> Iterator[tuple[Any, ...]]:
@@ -529,7 +565,16 @@ class EventStore:
         position, event_id, stream, version, type, schema_version, occurred_at and
         recorded_at (µs), data and meta (JSON text, meta None when empty), prev_hash, hash."""
         sql, params = self._select(_COLUMNS, **filters)
-        yield from self.conn.execute(sql, params)
+        yield from self._rows(sql, params)
+
+    def _rows(self, sql: str, params: Sequence[Any], *, whole: bool = True
+              ) -> Generator[Any, None, None]:
+        """The rows of a read; on PostgreSQL, one that may be ``whole`` (the entire log) is
+        fetched a part at a time, as SQLite steps through it, not held all in memory."""
+        if self._pg is not None and whole:
+            yield from self._pg.stream(sql, params)
+        else:
+            yield from self.conn.execute(sql, params)
 
     def _select(self, columns: str, *, after: int = 0, stream: str | None = None,
                 prefix: str | None = None, types: Collection[str] | None = None,
@@ -539,7 +584,7 @@ class EventStore:
                 ordered: bool = True) -> tuple[str, list[Any]]:
         """SQL and parameters selecting ``columns`` of the events the filters keep, in position
         order unless not ``ordered`` (then SQLite may scan a partial index instead)."""
-        where: list[str] = ["position > ?"] if after or ordered else ["1"]
+        where: list[str] = ["position > ?"] if after or ordered else ["TRUE"]
         params: list[Any] = [after] if after or ordered else []
         if tie is not None:  # with types=["TieDrawn"], through the partial index on ties
             where.append("json_extract(data, '$.tie') = ?")
@@ -561,7 +606,7 @@ class EventStore:
         if types is not None:  # literals, and = for one, so that the partial indexes apply
             names = [_literal(t) for t in types]
             where.append(f"type = {names[0]}" if len(names) == 1
-                         else f"type IN ({', '.join(names)})" if names else "0")
+                         else f"type IN ({', '.join(names)})" if names else "FALSE")
         if as_of is not None or known_at is not None or at_position is not None:
             clause, more = in_time(as_of=as_of, known_at=known_at, at_position=at_position)
             where.append(clause)
@@ -573,6 +618,15 @@ class EventStore:
         """The last position, 0 for an empty ledger."""
         row = self.conn.execute("SELECT max(position) FROM events").fetchone()
         return int(row[0] or 0)
+
+    def wait(self, timeout: float) -> bool:
+        """Wait up to ``timeout`` seconds for an append by anyone: a follower's pause between
+        two reads. On PostgreSQL every append NOTIFYs at commit and this wakes at once
+        (whether one came); a file gives no such signal, so this sleeps it out (True)."""
+        if self._pg is None:
+            time.sleep(timeout)
+            return True
+        return wait_for_appends(self._pg, timeout)
 
     def stream_version(self, stream: str) -> int:
         """Version of the stream's last event; NO_STREAM (-1) when it has none."""

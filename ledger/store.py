@@ -20,7 +20,7 @@ import sqlite3
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import closing, contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import attrs
 
@@ -49,6 +49,9 @@ from matchledger.ledger.files import (
     read_only_uri,
 )
 from matchledger.ledger.jsontext import loads
+from matchledger.ledger.postgres import CHECKPOINTS_SCHEMA as PG_CHECKPOINTS
+from matchledger.ledger.postgres import TRIGGERS as PG_TRIGGERS
+from matchledger.ledger.postgres import log_before
 from matchledger.ledger.teams import Registry
 from matchledger.ledger.trust import (
     CHECKPOINT_TRIGGERS,
@@ -336,9 +339,13 @@ class Ledger(EventStore):
             """The earliest (min) or latest (max) of a time column over every type."""
             return iso(pick((row[column] for row in by_type), default=None))
 
-        size = sum(p.stat().st_size for p in (self.path, Path(f"{self.path}-wal")) if p.exists())
+        if self.url is not None:
+            size = int(self.conn.execute("SELECT pg_total_relation_size('events')").fetchone()[0])
+        else:
+            size = sum(p.stat().st_size for p in (self.path, Path(f"{self.path}-wal"))
+                       if p.exists())
         return {
-            "path": str(self.path), "size_bytes": size, "events": sum(types.values()),
+            "path": self.where, "size_bytes": size, "events": sum(types.values()),
             "stream_count": sum(kinds.values()), "streams": kinds,
             "first_position": first, "last_position": last,
             "first_occurred_at": bound(min, 2), "last_occurred_at": bound(max, 3),
@@ -355,7 +362,7 @@ class Ledger(EventStore):
         row = self.conn.execute(
             "SELECT position, hash FROM events ORDER BY position DESC LIMIT 1").fetchone()
         if row is None:
-            raise LedgerError(f"{self.path} is empty: there is no head to keep yet")
+            raise LedgerError(f"{self.where} is empty: there is no head to keep yet")
         return Anchor(int(row[0]), bytes(row[1]).hex())
 
     def checkpoint(self, key: Ed25519PrivateKey) -> Checkpoint:
@@ -363,16 +370,16 @@ class Ledger(EventStore):
         like the log): from then on ``verify`` fails on a log that no longer holds it."""
         with self.transaction() as conn:
             if _missing_checkpoints(conn):
-                for statement in CHECKPOINTS_SCHEMA:  # not executescript: it would COMMIT
-                    conn.execute(statement)
+                for statement in PG_CHECKPOINTS if self.url else CHECKPOINTS_SCHEMA:
+                    conn.execute(statement)  # not executescript: it would COMMIT
             head = self.anchor()
             assert head.position is not None
             signed_at, signer, signature = sign(key, head.position, head.hash)
-            cursor = conn.execute(
+            stored = conn.execute(
                 "INSERT INTO checkpoints (position, hash, signed_at, key_id, signature) "
-                "VALUES (?, ?, ?, ?, ?)", (head.position, head.hash, signed_at, signer, signature))
-        return Checkpoint(int(cursor.lastrowid or 0), head.position, head.hash, signed_at,
-                          signer, signature)
+                "VALUES (?, ?, ?, ?, ?) RETURNING id",
+                (head.position, head.hash, signed_at, signer, signature)).fetchone()
+        return Checkpoint(int(stored[0]), head.position, head.hash, signed_at, signer, signature)
 
     # --- checking --------------------------------------------------------------------------
 
@@ -430,9 +437,9 @@ class Ledger(EventStore):
         versions: dict[str, int] = {}
         head = self.head()
         unseen = dict(loose)
-        with (_as_it_stood(self.path) as (judged, before),
-              closing(self.conn.execute(f"SELECT {_COLUMNS} FROM events "
-                                        "ORDER BY position")) as rows):
+        with (_as_it_stood(self) as (judged, before),
+              closing(self._rows(f"SELECT {_COLUMNS} FROM events ORDER BY position", ())
+                      ) as rows):
             judge = Judge()
             for row in rows:
                 (position, event_id, stream, version, type_name, schema, occurred, recorded,
@@ -482,7 +489,7 @@ class Ledger(EventStore):
                                 "holds: the log was rewritten or cut short", prev.hex())
         triggers = {r[0] for r in self.conn.execute(
             "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'events'")}
-        if triggers != {"events_no_update", "events_no_delete"}:
+        if triggers != (PG_TRIGGERS if self.url else {"events_no_update", "events_no_delete"}):
             return VerifyReport(False, count, None, "append-only triggers are missing",
                                 prev.hex())
         return VerifyReport(True, count, None, None, prev.hex())
@@ -518,12 +525,19 @@ def _judged(judge: Judge, conn: sqlite3.Connection, stream: str, version: int,
 
 
 @contextmanager
-def _as_it_stood(path: Path) -> Iterator[tuple[sqlite3.Connection, Callable[[int], None]]]:
-    """A read-only connection to the ledger at ``path`` on which ``events`` is the log before
-    a position (a temporary view over ``main.events``), and the function that moves it: the
-    judge reads the log there as an append at that position did. A connection of its own,
-    so that nothing else sharing the ledger's sees the view."""
-    conn = sqlite3.connect(read_only_uri(path, always=True), uri=True,
+def _as_it_stood(ledger: Ledger) -> Iterator[tuple[sqlite3.Connection, Callable[[int], None]]]:
+    """A read-only connection to ``ledger`` on which ``events`` is the log before a position
+    (a temporary view over ``main.events``), and the function that moves it: the judge
+    reads the log there as an append at that position did. A connection of its own, so
+    that nothing else sharing the ledger's sees the view."""
+    if ledger.url is not None:
+        pg, moved = log_before(ledger.url)
+        try:
+            yield cast(sqlite3.Connection, pg), moved
+        finally:
+            pg.close()
+        return
+    conn = sqlite3.connect(read_only_uri(ledger.path, always=True), uri=True,
                            isolation_level=None, check_same_thread=False)
     bound = [0]
 

@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterator
 
 from matchledger.events import EventRetracted
 from matchledger.ledger.envelope import Envelope, to_micros
+from matchledger.ledger.eventstore import EventStore
 from matchledger.projections.book import Book
 from matchledger.projections.codec import encode_parts
 from matchledger.projections.errors import CheckpointMoved, StaleCache
@@ -206,7 +207,10 @@ class Projector:
                 yield position
             if stop is not None and stop():
                 return
-            time.sleep(interval)
+            if isinstance(self.ledger, EventStore):  # PostgreSQL: woken by an append's NOTIFY
+                self.ledger.wait(interval)
+            else:
+                time.sleep(interval)
 
     # --- internals ----------------------------------------------------------------------------
 

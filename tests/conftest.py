@@ -1,8 +1,12 @@
-"""Fixtures: a real ledger file on tmp_path, and a small two-legged tie ready to play."""
+"""Fixtures: a real ledger file on tmp_path, a small two-legged tie ready to play, and a
+PostgreSQL database for each test that asks for one (``pg_url``)."""
 
 from __future__ import annotations
 
 import datetime as dt
+import os
+import tempfile
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -96,3 +100,50 @@ def setup_tie(lg: Ledger, *, away_goals: bool = False, legs: int = 2,
                                        home="marseille", away="benfica", date=second.date(),
                                        kickoff=second))
     lg.append("competition:cup", drafts(*events, start=draw), expected_version=-1)
+
+
+PG_ENV = "MATCHLEDGER_TEST_PG"  # a PostgreSQL URL the tests may make schemas in (.ci/run's)
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[str]:
+    """The URL of a PostgreSQL server: ``MATCHLEDGER_TEST_PG``, or else a throwaway cluster
+    started here (tests/pgcluster.py) and stopped after; the test skips, saying why, where
+    there is neither psycopg nor a server to be had."""
+    pytest.importorskip("psycopg", reason="psycopg is not installed (the postgres extra)")
+    given = os.environ.get(PG_ENV)
+    if given:
+        yield given
+        return
+    import pgcluster
+
+    if pgcluster.binaries() is None:
+        pytest.skip(f"no PostgreSQL: {PG_ENV} is unset and no server binaries (initdb) here")
+    directory = tempfile.mkdtemp(prefix="matchledger-pg-")
+    os.chmod(directory, 0o755)
+    try:
+        url = pgcluster.start(Path(directory))
+    except (RuntimeError, OSError) as e:
+        pgcluster.stop(Path(directory))
+        pytest.skip(f"no PostgreSQL: {PG_ENV} is unset and a cluster would not start: {e}")
+    try:
+        yield url
+    finally:
+        pgcluster.stop(Path(directory))
+
+
+@pytest.fixture
+def pg_url(pg_server: str) -> Iterator[str]:
+    """A ledger location on PostgreSQL of this test's own: a fresh schema, named in the URL
+    (``options=-csearch_path=...``), dropped afterwards."""
+    import psycopg
+
+    schema = f"t_{uuid.uuid4().hex[:16]}"
+    with psycopg.connect(pg_server, autocommit=True) as conn:
+        conn.execute(f"CREATE SCHEMA {schema}".encode())
+    sep = "&" if "?" in pg_server else "?"
+    try:
+        yield f"{pg_server}{sep}options=-csearch_path%3D{schema}"
+    finally:
+        with psycopg.connect(pg_server, autocommit=True) as conn:
+            conn.execute(f"DROP SCHEMA {schema} CASCADE".encode())

@@ -12,6 +12,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TypeVar
 
 import attrs
 
@@ -20,13 +21,14 @@ from matchledger.cli.server import bind, server_for
 from matchledger.events import PlayerRegistered
 from matchledger.ledger import Draft, Ledger, import_lines
 
+Where = TypeVar("Where", str, Path)  # a ledger file, or a postgresql:// URL
 TOKEN = "test-token-0123456789"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 CEST = dt.timezone(dt.timedelta(hours=2))
 SF1 = "uel24-sf1-leg1"  # Marseille v Atalanta, 2 May 2024: scheduled, teams not yet known
 
 
-def demo_ledger(path: Path, *, sf1_ready: bool = True) -> Path:
+def demo_ledger(path: Where, *, sf1_ready: bool = True) -> Where:
     """The demo's ledger at ``path``; with ``sf1_ready``, its first semi-final given its
     teams and kick-off (as the README's live match does), ready for a kick-off."""
     with Ledger(path) as lg:
@@ -51,7 +53,7 @@ def demo_ledger(path: Path, *, sf1_ready: bool = True) -> Path:
 
 
 @contextmanager
-def running(db: Path) -> Iterator[str]:
+def running(db: str | Path) -> Iterator[str]:
     """A real server of ``db`` on a free loopback port, for as long as the block runs; its
     base URL."""
     sock = bind("127.0.0.1", 0)

@@ -177,3 +177,14 @@ def test_result_verdict_needs_ratio_limit_and_checks(
 
 def test_result_without_any_target_has_no_verdict() -> None:
     assert Result(measure="q", unit="ms", ours=1.0).verdict == "-"
+
+
+def test_bench_postgres_rows_run(tmp_path: Path, pg_server: str,
+                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MATCHLEDGER_BENCH_PG", pg_server)
+    rows = _rows(tmp_path, "postgres")
+    assert [name.partition(": ")[2] for name in rows] == [
+        "append, one event per transaction", "append, batches of 1,000",
+        "rebuild every projection from nothing", "follower lag p99 under 8 writers"]
+    for row in rows.values():
+        assert row["ours"] > 0 and row["baseline"] > 0

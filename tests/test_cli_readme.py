@@ -12,16 +12,18 @@ import shutil
 import signal
 import socket
 import subprocess
+import warnings
 from pathlib import Path
 
+import pytest
 from test_cli import SCRIPT, all_commands
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 DATA = Path(__file__).resolve().parent / "data"
 BLOCK = re.compile(r"^```(\w*)\n(.*?)^```\s*$", re.M | re.S)
 DEMO = "python3 -m venv .venv && . .venv/bin/activate && pip install -e . && matchledger demo"
-TESTS = ("python3 -m venv .venv && . .venv/bin/activate && pip install -e '.[test,events]' && "
-         "python -m pytest -q")
+TESTS = ("python3 -m venv .venv && . .venv/bin/activate && "
+         "pip install -e '.[test,events,postgres]' && python -m pytest -q")
 
 
 README_PORT = 8765  # the port the README's serve block listens on
@@ -39,10 +41,13 @@ def blocks() -> list[tuple[str, str]]:
     return [(lang, body) for lang, body in BLOCK.findall(README.read_text(encoding="utf-8"))]
 
 
-def shell_script() -> str:
-    """The README's blocks after the first two, as one bash script: sh as is, Python inline."""
+def shell_script(*, leaving_out: str | None = None) -> str:
+    """The README's blocks after the first two, as one bash script: sh as is, Python inline;
+    without the sh blocks holding ``leaving_out``, if given."""
     lines = ["set -euo pipefail"]
     for lang, body in blocks()[2:]:
+        if lang == "sh" and leaving_out is not None and leaving_out in body:
+            continue
         if lang == "sh":
             lines.append(body)
         elif lang == "python":
@@ -64,7 +69,23 @@ def test_every_command_and_subcommand_is_shown_in_the_readme() -> None:
     assert not missing, f"not in any sh block of the README: {missing}"
 
 
-def test_every_command_in_the_readme_runs(tmp_path: Path) -> None:
+README_PG = "PG=postgresql://localhost/cup"  # the README's PostgreSQL database, in its sh block
+
+
+def postgres_or_not(request: pytest.FixtureRequest) -> tuple[str, bool]:
+    """The README's script, its PostgreSQL database a schema of this test's own on the test
+    server; without a server (no psycopg, no PostgreSQL), without the block that names it.
+    Whether it kept it."""
+    try:
+        url = request.getfixturevalue("pg_url")
+    except pytest.skip.Exception as e:
+        warnings.warn(f"the README's PostgreSQL block is left out: {e}", stacklevel=2)
+        return shell_script(leaving_out=README_PG), False
+    return shell_script().replace(README_PG, f"PG='{url}'"), True
+
+
+def test_every_command_in_the_readme_runs(tmp_path: Path, request: pytest.FixtureRequest
+                                          ) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("MATCHLEDGER")}
     env.update(PATH=f"{SCRIPT.parent}{os.pathsep}{env.get('PATH', '')}", HOME=str(tmp_path),
                COLUMNS="100", PYTHONIOENCODING="utf-8")
@@ -72,7 +93,8 @@ def test_every_command_in_the_readme_runs(tmp_path: Path) -> None:
     # the README's server listens on a port of its own here, free whatever else runs, and
     # nothing it started outlives the test
     port = free_port()
-    script = (shell_script().replace(f"--port {README_PORT}", f"--port {port}")
+    script, on_postgres = postgres_or_not(request)
+    script = (script.replace(f"--port {README_PORT}", f"--port {port}")
               .replace(f"127.0.0.1:{README_PORT}/", f"127.0.0.1:{port}/"))
     with subprocess.Popen(["bash", "-c", script], cwd=tmp_path, env=env, text=True,
                           stdout=subprocess.PIPE, stderr=subprocess.PIPE,
@@ -114,6 +136,10 @@ def test_every_command_in_the_readme_runs(tmp_path: Path) -> None:
     assert bracket["rounds"][0]["ties"][3]["decided_by"] == "penalties"
     streaks = json.loads((tmp_path / "streaks.json").read_text())
     assert streaks["unbeaten"]["longest"]["length"] == 4
+    if on_postgres:  # the ledger moved to PostgreSQL and back, the same chain throughout
+        heads = re.findall(r"hash chain intact, rules hold, head hash (\w+)", out)
+        assert len(heads) >= 3 and heads[-1] == heads[-2], heads
+        assert "rows match the log" in out
     assert "matchledger" in (tmp_path / ".bashrc").read_text()  # completion, in this HOME
     assert "_matchledger_completion" in (tmp_path / "matchledger-completion.sh").read_text()
 

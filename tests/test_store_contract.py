@@ -3,8 +3,8 @@
 Like eventsourcing's recorder test cases: the same version twice conflicts, a failing batch
 writes nothing, reads come back in position order, an id resent is not duplicated, positions
 and versions are gapless, each row chains the hash of the one before. ``store`` is
-parametrised by backend (SQLite only, for now; another backend joins by adding a param), each
-as the bare ``EventStore``, which admits anything, and as the ``Ledger``, its judge deciding.
+parametrised by backend (SQLite, and PostgreSQL where a server can be had), each as the bare
+``EventStore``, which admits anything, and as the ``Ledger``, its judge deciding.
 
 The events are competition facts the judge admits at once (a competition, its teams), so that
 both pass the same tests: these pin the store, not the football.
@@ -34,19 +34,18 @@ from matchledger.ledger.eventstore import chain_hash
 WHEN = dt.datetime(2024, 3, 15, 12, 0, tzinfo=dt.UTC)
 
 
-BACKENDS = {"sqlite": lambda path: EventStore(path / "store.db")}
+BACKENDS = ("sqlite", "postgres")
 
 
 @pytest.fixture(params=[(backend, judged) for backend in BACKENDS for judged in (False, True)],
                 ids=lambda p: f"{p[0]}{'-ledger' if p[1] else ''}")
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[EventStore]:
-    """An empty store of each backend: bare, and as a ledger (a judge deciding)."""
+    """An empty store of each backend (a file; a PostgreSQL schema of the test's own): bare,
+    and as a ledger (a judge deciding)."""
     backend, judged = request.param
-    if judged and backend == "sqlite":
-        opened: EventStore = Ledger(tmp_path / "store.db")
-    else:
-        opened = BACKENDS[backend](tmp_path)
-    with opened:
+    location = (str(tmp_path / "store.db") if backend == "sqlite"
+                else request.getfixturevalue("pg_url"))
+    with Ledger(location) if judged else EventStore(location) as opened:
         yield opened
 
 
