@@ -86,7 +86,7 @@ SQUAD = 22
 MATCHDAY_SQUAD = 14  # eleven starters and three substitutes
 CUP_TEAMS = 16
 # rough events per season of one competition, to size a world to a target (see ``plan_for``)
-EVENTS_PER_LEAGUE_SEASON = 5_400
+EVENTS_PER_LEAGUE_SEASON = 5_400 + TEAMS_PER_LEAGUE * SQUAD  # its matches, its squads
 EVENTS_PER_CUP_SEASON = 460
 
 # --- the world: countries, clubs, players -------------------------------------------------
@@ -517,7 +517,7 @@ _SLOTS = ((4, 20, 0), (5, 15, 0), (5, 15, 0), (5, 17, 30), (5, 20, 0), (6, 14, 0
           (6, 16, 30), (6, 16, 30), (6, 20, 45), (7, 20, 0))  # weekday from Mon, hour, minute
 
 
-def _league(season: _Season, li: int, clubs: list[Club], new_clubs: bool) -> None:
+def _league(season: _Season, li: int, clubs: list[Club]) -> None:
     rng, year = season.rng, season.year
     country, _, title = _COUNTRIES[li]
     comp = f"{country.lower()}-1-{year % 100:02d}{(year + 1) % 100:02d}"
@@ -531,10 +531,11 @@ def _league(season: _Season, li: int, clubs: list[Club], new_clubs: bool) -> Non
     for club in order:
         events.append(TeamRegistered(team=club.id, name=club.name, country=club.country,
                                      aliases=club.aliases))
-    if new_clubs:
-        for club in order:
-            events += [PlayerRegistered(team=club.id, name=name, aliases=(alias,))
-                       for name, alias in club.misspelt]
+    for club in order:  # each season's squad, some with the spelling sources use
+        spelt = dict(club.misspelt)
+        events += [PlayerRegistered(team=club.id, name=name,
+                                    aliases=(spelt[name],) if name in spelt else ())
+                   for name in club.players]
     first_saturday = dt.date(year, 8, 1) + dt.timedelta(days=(5 - dt.date(year, 8, 1).weekday())
                                                         % 7)
     fixtures: list[tuple[str, dt.datetime, Club, Club, int]] = []
@@ -735,7 +736,7 @@ def seasons(*, events: int, seed: int = 1, recorded: Recorded = "ledger"
         season = _Season(rng=rng, ids=_Ids(random.Random(f"{seed}:{year}:ids")), year=year,
                          recorded=recorded)
         for li, clubs in enumerate(world):
-            _league(season, li, clubs, new_clubs=year == plan.first_season)
+            _league(season, li, clubs)
         for ci in range(plan.cups):
             _cup(season, ci, pool)
         yield season.sorted()

@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import attrs
@@ -28,6 +29,7 @@ from matchledger.cli.common import (
     Minute,
     competition_id,
     complete_competition,
+    complete_player,
     complete_team,
     console,
     emit_json,
@@ -78,6 +80,11 @@ Now = Annotated[bool, typer.Option(
     "--now", help="It happens now, though the match is not live now (without --at or "
                   "--now, such an event is refused: a forgotten --at while back-filling).")]
 
+NewPlayer = Annotated[bool, typer.Option(
+    "--new-player", help="Register each player named who is not on the team's roster in the "
+                         "competition, with the event (where a team has registered players, "
+                         "only they can be named for it).")]
+
 MatchArg = Annotated[str, typer.Argument(metavar="MATCH", help="The match id.")]
 TeamOpt = Annotated[str, typer.Option(
     "--team", autocompletion=complete_team, help="The team: id, name or alias.")]
@@ -100,32 +107,56 @@ class Options:
     source: Source = None
     json: JsonOut = False
     now: Now = False  # insist that an event without --at happens now, live or not
+    new_player: NewPlayer = False  # register the named players not on the roster
 
 
 def append_events(opts: Options, stream: str, events: Sequence[Event],
                   match: str | None = None) -> None:
     """Append ``events`` to ``stream`` atomically, then say what was appended and the score."""
-    from matchledger.events import EventRetracted
-    from matchledger.ledger import Draft
-
-    if opts.event_id is not None and len(events) > 1:
-        raise CliError("--event-id names one event, but this appends several")
-    occurred = opts.at or dt.datetime.now(dt.UTC)
-    on_pitch = not any(isinstance(e, EventRetracted) for e in events)
-    meta = {"source": opts.source} if opts.source else {}
-    drafts = [Draft(event=e, occurred_at=occurred, meta=meta, event_id=opts.event_id)
-              if opts.event_id else Draft(event=e, occurred_at=occurred, meta=meta)
-              for e in events]
     with open_ledger(opts.db) as lg:
-        if match is not None and opts.at is None and not opts.now and on_pitch:
-            from matchledger.projections import query
-
-            why = query.not_live_now(lg, match, occurred)
-            if why is not None:
-                raise CliError(f"match {match} is not live now: {why}; give --at TIME for when "
-                               "it happened (or --now if it is happening now)")
-        done = lg.submit(stream, drafts, expected_version=opts.expect)
+        done = submit_events(lg, stream, events, match, at=opts.at, now=opts.now,
+                             new_player=opts.new_player, event_id=opts.event_id,
+                             source=opts.source, expect=opts.expect)
         report(lg, done.envelopes, done.new, json_output=opts.json, match=match)
+
+
+def submit_events(lg: Ledger, stream: str, events: Sequence[Event], match: str | None, *,
+                  at: dt.datetime | None, now: bool = False, new_player: bool = False,
+                  event_id: str | None = None, source: str | None = None,
+                  expect: int | None = None, asking: tuple[str, str] = ("--at TIME", "--now")
+                  ) -> Appended:
+    """Append ``events`` to ``stream`` atomically, as the command line and the web console
+    both do. Without ``at`` they occur now, which for an event on the pitch of ``match`` is
+    refused unless the match is live now (``query.not_live_now``) or ``now`` insists;
+    ``new_player`` registers first, in the same transaction, each player they name who is
+    not on his team's roster in the match's competition (``asking``: how the refusal names
+    the time and the insisting, as options or as fields)."""
+    from matchledger.events import EventRetracted
+    from matchledger.ledger import Draft, StreamRun
+
+    if event_id is not None and len(events) > 1:
+        raise CliError("--event-id names one event, but this appends several")
+    occurred = at or dt.datetime.now(dt.UTC)
+    meta = {"source": source} if source else {}
+    drafts = [Draft(event=e, occurred_at=occurred, meta=meta, event_id=event_id)
+              if event_id else Draft(event=e, occurred_at=occurred, meta=meta)
+              for e in events]
+    on_pitch = not any(isinstance(e, EventRetracted) for e in events)
+    if match is not None and at is None and not now and on_pitch:
+        from matchledger.projections import query
+
+        why = query.not_live_now(lg, match, occurred)
+        if why is not None:
+            raise CliError(f"match {match} is not live now: {why}; give {asking[0]} for when "
+                           f"it happened (or {asking[1]} if it is happening now)")
+    runs = [StreamRun(stream, drafts, expect)]
+    competition = lg.competition_of(match) if new_player and match is not None else None
+    if competition is not None:
+        registry = lg.registry()
+        newcomers = [r for e in events for r in registry.newcomers(competition, e)]
+        runs.insert(0, StreamRun(f"competition:{competition}", [
+            Draft(event=r, occurred_at=occurred, meta=meta) for r in newcomers]))
+    return lg.submit_runs(runs)
 
 
 def report(lg: Ledger, envelopes: Sequence[Envelope], new: bool, *, json_output: bool,
@@ -189,7 +220,8 @@ def goal(
     match: MatchArg,
     team: TeamOpt,
     player: Annotated[str | None, typer.Option(
-        "--player", help="The scorer (aliases resolve: Scamaca is Gianluca Scamacca).")] = None,
+        "--player", autocompletion=complete_player,
+        help="The scorer (aliases resolve: Scamaca is Gianluca Scamacca).")] = None,
     minute: MinuteOpt = None,
     penalty: Annotated[bool, typer.Option("--penalty", help="Scored from the spot.")] = False,
     own_goal: Annotated[bool, typer.Option(
@@ -208,8 +240,7 @@ def goal(
     kind = GoalKind.PENALTY if penalty else GoalKind.OWN_GOAL if own_goal else GoalKind.OPEN_PLAY
     mid = match_id(match)
     event = GoalScored(team=team, player=player, kind=kind, **timing(minute))
-    append_events(opts, f"match:{mid}",
-                  [event], mid)
+    append_events(opts, f"match:{mid}", [event], mid)
 
 
 @app.command(rich_help_panel=MATCH_PANEL)
@@ -217,7 +248,8 @@ def goal(
 def card(
     match: MatchArg,
     team: TeamOpt,
-    player: Annotated[str, typer.Option("--player", help="Who was booked.")],
+    player: Annotated[str, typer.Option("--player", autocompletion=complete_player,
+                                        help="Who was booked.")],
     colour: Annotated[Card, typer.Option(
         "--card", help="yellow, second_yellow (a sending-off) or red.")] = Card.YELLOW,
     minute: MinuteOpt = None,
@@ -231,8 +263,7 @@ def card(
 
     mid = match_id(match)
     event = CardShown(team=team, player=player, card=colour, **timing(minute))
-    append_events(opts, f"match:{mid}",
-                  [event], mid)
+    append_events(opts, f"match:{mid}", [event], mid)
 
 
 @app.command(rich_help_panel=MATCH_PANEL)
@@ -240,8 +271,10 @@ def card(
 def sub(
     match: MatchArg,
     team: TeamOpt,
-    off: Annotated[str, typer.Option("--off", help="The player who goes off.")],
-    on: Annotated[str, typer.Option("--on", help="The player who comes on.")],
+    off: Annotated[str, typer.Option("--off", autocompletion=complete_player,
+                                     help="The player who goes off.")],
+    on: Annotated[str, typer.Option("--on", autocompletion=complete_player,
+                                    help="The player who comes on.")],
     minute: MinuteOpt = None,
     *, opts: Options,
 ) -> None:
@@ -253,8 +286,7 @@ def sub(
 
     mid = match_id(match)
     event = SubstitutionMade(team=team, player_off=off, player_on=on, **timing(minute))
-    append_events(opts, f"match:{mid}",
-                  [event], mid)
+    append_events(opts, f"match:{mid}", [event], mid)
 
 
 @app.command(rich_help_panel=MATCH_PANEL)
@@ -275,8 +307,7 @@ def kick(
 
     mid = match_id(match)
     event = ShootoutKick(team=team, outcome=outcome, taker=taker)
-    append_events(opts, f"match:{mid}",
-                  [event], mid)
+    append_events(opts, f"match:{mid}", [event], mid)
 
 
 class Whistle(enum.StrEnum):
@@ -288,7 +319,7 @@ class Whistle(enum.StrEnum):
 
 
 @app.command(rich_help_panel=MATCH_PANEL)
-@options(Options, leave_out=('event_id',))
+@options(Options, leave_out=('event_id', 'new_player'))
 def whistle(
     match: MatchArg,
     what: Annotated[Whistle, typer.Argument(
@@ -358,7 +389,7 @@ def _rules_of(state: State, match: str) -> TieRules:
 
 
 @app.command(rich_help_panel=MATCH_PANEL)
-@options(Options)
+@options(Options, leave_out=('new_player',))
 def disallow(
     match: MatchArg,
     goal_ref: Annotated[str, typer.Argument(
@@ -381,7 +412,7 @@ def disallow(
 
 
 @app.command(rich_help_panel=MATCH_PANEL)
-@options(Options, leave_out=('now',))
+@options(Options, leave_out=('now', 'new_player'))
 def retract(
     match: MatchArg,
     event_ref: Annotated[str, typer.Argument(
@@ -404,7 +435,7 @@ def retract(
 
 
 @app.command(rich_help_panel=MATCH_PANEL)
-@options(Options, leave_out=('event_id', 'now'))
+@options(Options, leave_out=('event_id', 'now', 'new_player'))
 def amend(
     match: MatchArg,
     event_ref: Annotated[str, typer.Argument(
@@ -414,13 +445,15 @@ def amend(
     team: Annotated[str | None, typer.Option(
         "--team", autocompletion=complete_team, help="The right team.")] = None,
     player: Annotated[str | None, typer.Option(
-        "--player", help="The right scorer or booked player.")] = None,
+        "--player", autocompletion=complete_player,
+        help="The right scorer or booked player.")] = None,
     minute: MinuteOpt = None,
     kind: Annotated[GoalKind | None, typer.Option(
         "--kind", help="A goal's kind: open_play, penalty or own_goal.")] = None,
     colour: Annotated[Card | None, typer.Option(
         "--card", help="A card's colour: yellow, second_yellow or red.")] = None,
-    taker: Annotated[str | None, typer.Option("--taker", help="A kick's taker.")] = None,
+    taker: Annotated[str | None, typer.Option("--taker", autocompletion=complete_player,
+                                              help="A kick's taker.")] = None,
     outcome: Annotated[KickOutcome | None, typer.Option(
         "--outcome", help="A kick's outcome: scored, missed or saved.")] = None,
     *, opts: Options,
@@ -475,6 +508,7 @@ def _amended_before(lg: Ledger, stream: str, target: str, changes: dict[str, Any
     """The retraction and replacement of an amendment already stored that ``changes`` to
     ``target`` (the original, or its standing replacement) would repeat, if there is one."""
     from matchledger.events import EventRetracted
+    from matchledger.ledger import LedgerError
 
     envelopes = {e.event_id: e for e in lg.read(stream=stream)}
     retracted = {e.event.event for e in envelopes.values() if isinstance(e.event, EventRetracted)}
@@ -488,15 +522,15 @@ def _amended_before(lg: Ledger, stream: str, target: str, changes: dict[str, Any
                 or replacement.event_id in retracted):
             continue
         try:
-            if amended(original.event, changes) == replacement.event:
+            if lg.resolved(amended(original.event, changes)) == replacement.event:
                 return [env, replacement]
-        except RuleViolation:
+        except (RuleViolation, LedgerError):
             continue
     return None
 
 
 @app.command(rich_help_panel=MATCH_PANEL)
-@options(Options)
+@options(Options, leave_out=('new_player',))
 def abandon(
     match: MatchArg,
     minute: MinuteOpt = None,
@@ -526,7 +560,7 @@ def parse_score(text: str) -> tuple[int, int]:
 
 
 @app.command(rich_help_panel=MATCH_PANEL)
-@options(Options)
+@options(Options, leave_out=('new_player',))
 def result(
     match: MatchArg,
     full_time: Annotated[str, typer.Argument(
@@ -603,7 +637,7 @@ def standing_events(envelopes: Sequence[Envelope], wanted: Callable[[Event], boo
 
 
 @app.command(rich_help_panel=COMPETITION_PANEL)
-@options(Options, leave_out=('expect', 'now'))
+@options(Options, leave_out=('expect', 'now', 'new_player'))
 def competition(
     competition_ref: Annotated[str, typer.Argument(
         metavar="COMPETITION", help="A new competition id: lower-case, digits, dashes.")],
@@ -649,7 +683,7 @@ Aliases = Annotated[list[str] | None, typer.Option(
 
 
 @app.command(rich_help_panel=COMPETITION_PANEL)
-@options(Options, leave_out=('now',))
+@options(Options, leave_out=('now', 'new_player'))
 def team(
     competition_ref: CompetitionArg,
     team_ref: Annotated[str, typer.Argument(
@@ -673,24 +707,74 @@ def team(
 
 
 @app.command(rich_help_panel=COMPETITION_PANEL)
-@options(Options, leave_out=('now',))
+@options(Options, leave_out=('now', 'new_player'))
 def player(
     competition_ref: CompetitionArg,
     team_ref: TeamOpt,
-    name: Annotated[str, typer.Option("--name", help="The player's name as the ledger keeps it.")],
+    names: Annotated[list[str] | None, typer.Argument(
+        metavar="[NAME]...", show_default=False,
+        help="The players' names as the ledger keeps them.")] = None,
+    name: Annotated[list[str] | None, typer.Option(
+        "--name", show_default=False, help="A player's name (repeatable), as NAME.")] = None,
+    file: Annotated[str | None, typer.Option(
+        "--file", metavar="FILE", help="Names one a line (- for stdin); 'Name | alias | …' "
+                                       "gives a player's other spellings; # starts a comment.")
+    ] = None,
     alias: Aliases = None,
     *, opts: Options,
 ) -> None:
-    """Register a player's name and the spellings sources use (PlayerRegistered).
+    """Register a team's players in a competition, and the spellings sources use
+    (PlayerRegistered): once a team has registered players there, only they can be named for it.
 
-    Example: matchledger append player uel-2023-24 --team atalanta --name "Ademola Lookman"
+    Example: matchledger append player uel-2023-24 --team atalanta "Ademola Lookman" "Ederson"
     """
     from matchledger.events import PlayerRegistered
 
     comp = competition_id(competition_ref)
-    event = PlayerRegistered(team=team_ref, name=name, aliases=tuple(alias or ()))
-    append_events(opts, f"competition:{comp}",
-                  [event])
+    players: list[tuple[str, tuple[str, ...]]] = [
+        (n, ()) for n in (*(names or ()), *(name or ()))]
+    if file is not None:
+        players += roster_lines(_lines_of(file), file)
+    if not players:
+        raise CliError("name the players: NAME..., --name or --file")
+    if alias:
+        if len(players) != 1:
+            raise CliError("--alias goes with one player; give several in a --file, as "
+                           "'Name | alias'")
+        players = [(players[0][0], tuple(alias))]
+    events = [PlayerRegistered(team=team_ref, name=n, aliases=tuple(a)) for n, a in players]
+    append_events(opts, f"competition:{comp}", events)
+
+
+def roster_lines(lines: Iterable[str], where: str) -> list[tuple[str, tuple[str, ...]]]:
+    """(name, aliases) of each player a roster file lists: one a line, ``Name | alias | …``,
+    blank lines and ``#`` comments left out.
+
+    >>> roster_lines(["# Atalanta", "Ademola Lookman | Lookman", "", "Ederson"], "f")
+    [('Ademola Lookman', ('Lookman',)), ('Ederson', ())]
+    """
+    players: list[tuple[str, tuple[str, ...]]] = []
+    for number, line in enumerate(lines, 1):
+        text = line.partition("#")[0].strip()
+        if not text:
+            continue
+        first, *others = (part.strip() for part in text.split("|"))
+        if not first or not all(others):
+            raise CliError(f"{where}:{number}: an empty name in {line.strip()!r}")
+        players.append((first, tuple(others)))
+    return players
+
+
+def _lines_of(file: str) -> list[str]:
+    """The lines of ``file`` (``-``: standard input), as text."""
+    from matchledger.cli.sources import stdin
+
+    if file == "-":
+        return list(stdin.lines())
+    try:
+        return Path(file).read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as e:
+        raise CliError(f"--file {file}: {e}") from e
 
 
 def parse_side(text: str) -> Any:
@@ -705,7 +789,7 @@ def parse_side(text: str) -> Any:
 
 
 @app.command("tie", rich_help_panel=COMPETITION_PANEL)
-@options(Options, leave_out=('now',))
+@options(Options, leave_out=('now', 'new_player'))
 def tie_drawn(
     competition_ref: CompetitionArg,
     tie_ref: Annotated[str, typer.Argument(metavar="TIE", help="The tie id, e.g. SF1.")],
@@ -730,7 +814,7 @@ def tie_drawn(
 
 
 @app.command(rich_help_panel=COMPETITION_PANEL)
-@options(Options, leave_out=('now',))
+@options(Options, leave_out=('now', 'new_player'))
 def fixture(
     competition_ref: CompetitionArg,
     match: MatchArg,
@@ -785,7 +869,7 @@ def fixture(
 
 
 @app.command("json", rich_help_panel=RAW_PANEL)
-@options(Options, leave_out=('now',))
+@options(Options, leave_out=('now', 'new_player'))
 def raw_json(
     event: Annotated[str | None, typer.Argument(
         metavar="EVENT", help='One JSON object {"stream", "type", "data"} (occurred_at '

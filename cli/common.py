@@ -239,6 +239,28 @@ def complete_team(ctx: typer.Context, incomplete: str) -> list[str]:
     return _complete(ctx, incomplete, {"TeamRegistered"}, "team")
 
 
+def complete_player(ctx: typer.Context, incomplete: str) -> list[str]:
+    """The players registered (to the team --team names, when it was typed before), whose
+    name or any word of it starts as typed, case and accents aside: "look" offers "Ademola
+    Lookman"."""
+    path = _completion_db(ctx)
+    if not is_ledger_file(path):
+        return []
+    from matchledger.ledger import Ledger, LedgerError, normalise
+
+    with Ledger(path, read_only=True) as lg:
+        registry = lg.registry()
+    team = ctx.params.get("team")
+    try:
+        team_id = registry.resolve_team(team) if team else None
+    except LedgerError:
+        team_id = None
+    wanted = normalise(incomplete)
+    names = {name for (t, _), name in registry.players.items() if team_id in (None, t)}
+    return sorted(n for n in names
+                  if any(part.startswith(wanted) for part in (normalise(n), *normalise(n).split())))
+
+
 # --- options shared by many commands ---------------------------------------------------------
 
 # SQLite's largest integer: the bound of a position or count typed (ledger.limits has it too,

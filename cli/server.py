@@ -52,6 +52,7 @@ from matchledger.cli.append import (
     appended_json,
     find_event,
     standing_events,
+    submit_events,
     whistle_events,
 )
 from matchledger.cli.common import CliError, one_line, parse_moment
@@ -322,34 +323,40 @@ class Base(Written):
 
     event_id: str | None = Field(None, description="The event's id; sent again, nothing is "
                                                    "appended and the original is answered.")
+    now: bool = Field(False, description="It happens now, though the match is not live now "
+                                         "(without at or now, such an event is refused).")
 
 
-class GoalIn(Base):
+class Naming(Base):
+    """A typed append of an event naming players of its team."""
+
     team: str
+    new_player: bool = Field(False, description="Register each player named who is not on "
+                                                "the team's roster, with the event.")
+
+
+class GoalIn(Naming):
     player: str | None = None
     minute: int | None = None  # its range is the judge's to check, as for the CLI
     added: int | None = None
     kind: GoalKind = GoalKind.OPEN_PLAY
 
 
-class CardIn(Base):
-    team: str
+class CardIn(Naming):
     player: str
     card: Card = Card.YELLOW
     minute: int | None = None  # its range is the judge's to check, as for the CLI
     added: int | None = None
 
 
-class SubIn(Base):
-    team: str
+class SubIn(Naming):
     off: str = Field(description="The player who goes off.")
     on: str = Field(description="The player who comes on.")
     minute: int | None = None  # its range is the judge's to check, as for the CLI
     added: int | None = None
 
 
-class KickIn(Base):
-    team: str
+class KickIn(Naming):
     outcome: KickOutcome
     taker: str | None = None
 
@@ -640,12 +647,11 @@ def _api(served: Served) -> Any:
         ledger = lg()
         if body.event_id is not None and len(events) > 1:
             raise BadRequest("event_id names one event, but this appends several")
-        occurred = _moment(body.at, "at") or dt.datetime.now(dt.UTC)
-        meta = {"source": body.source} if body.source else {}
-        drafts = [Draft(event=e, occurred_at=occurred, meta=meta, event_id=body.event_id)
-                  if body.event_id else Draft(event=e, occurred_at=occurred, meta=meta)
-                  for e in events]
-        return _appended(ledger, stream, drafts, body.expected_version, match)
+        done = submit_events(ledger, stream, events, match, at=_moment(body.at, "at"),
+                             now=body.now, new_player=isinstance(body, Naming) and
+                             body.new_player, event_id=body.event_id, source=body.source,
+                             expect=body.expected_version, asking=('"at"', '"now": true'))
+        return _answer(ledger, done, match)
 
     def _appended(ledger: Ledger, stream: str, drafts: list[Draft], expected: int | None,
                   match: str | None) -> JSONResponse:
@@ -841,7 +847,10 @@ def _pages(served: Served) -> Any:
     async def console(match: str) -> HTMLResponse:
         found = query.match(lg(), match, hot=served.hot)
         board, state = found.board, found.state
-        roster = {side: sorted(p.name for p in state.players.values() if p.team == side)
+        registry, competition = lg().registry(), lg().competition_of(match) or ""
+        roster = {side: sorted({p.name for p in state.players.values() if p.team == side} | {
+                      *(r.spellings.values() if (r := registry.roster(competition, side))
+                        else ())})
                   for side in (board.home, board.away) if side is not None}
         return page("console.html", title=f"console · {match}", roster=roster,
                     amendable=_amendable(lg(), match), **_match_values(found))

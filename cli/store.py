@@ -342,7 +342,7 @@ def export(
 
     Example: matchledger export --match uel24-qf4-leg2 --type ShootoutKick
     """
-    from matchledger.ledger import export_lines, whole_file
+    from matchledger.ledger import amendments_whole, export_lines, whole_file
 
     filters = {**stream_filters(stream, match, competition), **type_filter(types),
                "after": after, "as_of": as_of, "known_at": known_at, "at_position": at_position}
@@ -351,6 +351,7 @@ def export(
     # one read transaction: the head printed is the head of what was exported
     with open_ledger(db, read_only=True) as lg, lg.transaction(write=False):
         known_streams(lg, filters)
+        amendments_whole(lg, **filters)  # else the file would not import
         head = lg.anchor() if lg.head() else None
         if output is None:
             count = export_lines(lg, json_lines_out(), **filters)

@@ -38,6 +38,7 @@ from matchledger.ledger.eventstore import (
 )
 from matchledger.ledger.io import (
     ImportReport,
+    amendments_whole,
     export_lines,
     import_file,
     import_lines,
@@ -85,6 +86,7 @@ __all__ = [
     "UnknownMatch",
     "UnknownTeam",
     "VerifyReport",
+    "amendments_whole",
     "export_lines",
     "from_micros",
     "import_file",

@@ -389,15 +389,26 @@ class EventStore:
         resend), as decided under the write lock: true however many resend at once."""
         now = dt.datetime.now(UTC)
         batch = [d if isinstance(d, Draft) else Draft(event=d, occurred_at=now) for d in drafts]
-        if not batch:
+        return self.submit_runs([StreamRun(stream, batch, expected_version)])
+
+    def submit_runs(self, runs: Sequence[StreamRun]) -> Appended:
+        """``submit`` over several streams at once: every run, in order, in one transaction
+        (a player registered in a competition with the goal he scored), or none of them. A
+        resend is every event again, as ``submit``'s."""
+        runs = [run for run in runs if run.drafts]
+        if not runs:
             return Appended([], new=False)
-        self._before_submit(stream)
+        for run in runs:
+            self._before_submit(run.stream)
         with self.transaction() as conn:
-            stored = self.by_ids([d.event_id for d in batch])
+            stored = self.by_ids([d.event_id for run in runs for d in run.drafts])
             if stored:
-                return Appended(self._replayed(conn, stream, batch, stored), new=False)
-            written = self._written_first(conn, stream, batch)
-            written += self._write(conn, stream, batch, expected_version)
+                return Appended([env for run in runs for env in self._replayed(
+                    conn, run.stream, list(run.drafts), stored)], new=False)
+            written: list[tuple[tuple[Any, ...], Event, Mapping[str, Any]]] = []
+            for run in runs:
+                written += self._written_first(conn, run.stream, run.drafts)
+                written += self._write(conn, run.stream, run.drafts, run.expected_version)
         return Appended([_envelope(row, event, meta) for row, event, meta in written], new=True)
 
     def _before_submit(self, stream: str) -> None:
@@ -465,7 +476,7 @@ class EventStore:
 
     def _replayed(self, conn: sqlite3.Connection, stream: str, batch: list[Draft],
                   stored: dict[str, Envelope]) -> list[Envelope]:
-        if len(stored) != len(batch):
+        if any(d.event_id not in stored for d in batch):
             some = next(iter(stored))
             raise DuplicateEvent(f"event {some} is already stored; an append must be all new "
                                  "events or a resend of exactly the same ones")
@@ -636,15 +647,10 @@ class EventStore:
                          else f"type IN ({', '.join(names)})" if names else "FALSE")
             if names and set(types) < set(_REGISTRATIONS):  # SQLite infers no IN from an =
                 where.append(f"type IN ({', '.join(map(_literal, _REGISTRATIONS))})")
-        if as_of is not None:
-            where.append("occurred_at <= ?")
-            params.append(_micros(as_of, "as_of"))
-        if known_at is not None:
-            where.append("recorded_at <= ?")
-            params.append(_micros(known_at, "known_at"))
-        if at_position is not None:
-            where.append("position <= ?")
-            params.append(at_position)
+        if as_of is not None or known_at is not None or at_position is not None:
+            clause, more = in_time(as_of=as_of, known_at=known_at, at_position=at_position)
+            where.append(clause)
+            params += more
         order = " ORDER BY position" if ordered else ""
         return f"SELECT {columns} FROM events WHERE {' AND '.join(where)}{order}", params
 
@@ -802,6 +808,46 @@ class EventStore:
             return VerifyReport(False, count, None, "append-only triggers are missing",
                                 prev.hex())
         return VerifyReport(True, count, None, None, prev.hex())
+
+
+def in_time(*, as_of: dt.datetime | None = None, known_at: dt.datetime | None = None,
+            at_position: int | None = None, table: str = "events") -> tuple[str, list[Any]]:
+    """The rule of time travel, which the views, ``log`` and ``export`` all read by: an SQL
+    condition on a row of ``table``, and its parameters.
+
+    An event is in when it occurred by ``as_of``, was recorded by ``known_at`` and stands at
+    or before ``at_position``. A retraction corrects the record, not the world: it needs no
+    ``as_of`` ("as of 12 April", asked today, never shows a goal retracted since), but it is
+    in only with the event it retracts, and an amendment's only with its replacement (one
+    fact, whole or not at all; by time, that is: a position cuts the log where it says, so
+    that reading it a stretch at a time reads every event once). What a read keeps is then a
+    log of its own, which a fresh ledger imports whole and answers as the filtered read does.
+    """
+    def passes(row: str, *, exempt: bool, positioned: bool) -> tuple[list[str], list[Any]]:
+        terms: list[str] = []
+        values: list[Any] = []
+        if as_of is not None:
+            terms.append(f"({row}.occurred_at <= ? OR {row}.type = 'EventRetracted')" if exempt
+                         else f"{row}.occurred_at <= ?")
+            values.append(_micros(as_of, "as_of"))
+        if known_at is not None:
+            terms.append(f"{row}.recorded_at <= ?")
+            values.append(_micros(known_at, "known_at"))
+        if at_position is not None and positioned:
+            terms.append(f"{row}.position <= ?")
+            values.append(at_position)
+        return terms, values
+
+    terms, params = passes(table, exempt=True, positioned=True)
+    if as_of is None and known_at is None:  # what a retraction retracts is before it
+        return " AND ".join(terms), params
+    other, values = passes("other", exempt=False, positioned=False)
+    named = ("EXISTS (SELECT 1 FROM events other WHERE other.event_id = json_extract("
+             f"{table}.data, '$.{{}}') AND {' AND '.join(other)})")
+    terms.append(f"({table}.type != 'EventRetracted' OR ({named.format('event')} AND "
+                 f"(json_extract({table}.data, '$.replacement') IS NULL OR "
+                 f"{named.format('replacement')})))")
+    return " AND ".join(terms), params + values + values
 
 
 def _gathered(runs: Iterable[StreamRun], size: int) -> Iterator[list[StreamRun]]:

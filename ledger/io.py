@@ -179,7 +179,10 @@ def _groups(lines: Iterable[str], size: int) -> Iterator[tuple[str, list[tuple[i
 
 
 def export_lines(ledger: Ledger, out: IO[str], **filters: Any) -> int:
-    """Write envelopes as JSON Lines, exactly as stored (no upcasting); returns the count."""
+    """Write envelopes as JSON Lines, exactly as stored (no upcasting); returns the count.
+
+    What the time filters keep is a log a fresh ledger imports (``eventstore.in_time``),
+    unless ``at_position`` cuts an amendment in two (``amendments_whole`` says so)."""
     count = 0
     for row in ledger.read_stored(**filters):
         (position, event_id, stream, version, type_name, schema, occurred, recorded, data,
@@ -193,6 +196,21 @@ def export_lines(ledger: Ledger, out: IO[str], **filters: Any) -> int:
                   f'"prev_hash":"{bytes(prev_hash).hex()}","hash":"{bytes(digest).hex()}"}}\n')
         count += 1
     return count
+
+
+def amendments_whole(ledger: Ledger, **filters: Any) -> None:
+    """Refuse to export up to a position between an amendment's retraction and its
+    replacement: the retraction alone is no event a ledger admits."""
+    bound = filters.get("at_position")
+    if bound is None:
+        return
+    for env in ledger.read(**{**filters, "types": ["EventRetracted"]}):
+        replacement = getattr(env.event, "replacement", None)
+        found = ledger.by_ids([replacement]).get(replacement) if replacement else None
+        if found is not None and found.position > bound:
+            raise LedgerError(f"position {bound} cuts an amendment in two (its retraction at "
+                              f"{env.position}, its replacement at {found.position}): give "
+                              f"{env.position - 1} or {found.position}")
 
 
 def import_file(ledger: Ledger, path: str, **options: Any) -> ImportReport:

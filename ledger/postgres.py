@@ -140,7 +140,7 @@ def shown(url: str) -> str:
     return urlunsplit(parts._replace(netloc=f"{user}:***@{netloc}"))
 
 
-_JSON_EXTRACT = re.compile(r"json_extract\((\w+), '\$\.(\w+)'\)")
+_JSON_EXTRACT = re.compile(r"json_extract\(([\w.]+), '\$\.(\w+)'\)")
 _JSON_EACH = re.compile(r"SELECT value FROM json_each\(\?\)")
 _INSTR = re.compile(r"\binstr\(")
 _INTEGER = re.compile(r"\btypeof\(\w+\) = 'integer'")  # a bigint column holds nothing else

@@ -206,6 +206,8 @@ class Ledger(EventStore):
             replacement = amended(found.event, changes)
         except RuleViolation as e:
             raise RuleBroken(f"{stream}: {e}") from e
+        if self.resolved(replacement) == found.event:  # a name changed to another spelling
+            raise RuleBroken(f"{stream}: the amendment changes nothing")
         if occurred_at is None:
             occurred_at = found.occurred_at + dt.timedelta(minutes=_minutes_moved(
                 found.event, replacement))
@@ -286,6 +288,12 @@ class Ledger(EventStore):
         """Every team and player spelling the ledger knows."""
         with self.transaction(write=False) as conn:
             return self._judge.registry(conn)
+
+    def resolved(self, event: Event) -> Event:
+        """``event`` with its names as admitting it would store them (team ids, players'
+        registered spellings), no rule checked: an event sent again may spell them as typed."""
+        with self.transaction(write=False) as conn:
+            return self._judge.resolved(conn, event)
 
     def resolve_team(self, name: str) -> str:
         return self.registry().resolve_team(name)

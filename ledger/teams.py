@@ -13,38 +13,21 @@ form (case, accents, punctuation, a country suffix in brackets) of the id, name 
 from __future__ import annotations
 
 import difflib
-import functools
 import itertools
 import json
 import re
-import unicodedata
 from collections.abc import Callable, Iterable, Mapping
 from types import MappingProxyType
 
 import attrs
 
 from matchledger.events import Event, PlayerRegistered, TeamRegistered
+from matchledger.events.names import normalise as normalise  # where it is imported from
+from matchledger.events.roster import NAMING, Roster, players_named
 from matchledger.events.team import Team, registered
 from matchledger.ledger.errors import RuleBroken, UnknownTeam
 
-_SUFFIX = re.compile(r"\s*\([^)]*\)\s*$")
-_NON_WORD = re.compile(r"[\W_]+")
-# letters NFKD does not take apart: "København" is "Kobenhavn", not "Kbenhavn"
-TRANSLIT = str.maketrans({"ø": "o", "Ø": "O", "æ": "ae", "Æ": "Ae", "ß": "ss", "đ": "d",
-                          "Đ": "D", "ł": "l", "Ł": "L", "ı": "i", "œ": "oe", "Œ": "Oe",
-                          "þ": "th", "Þ": "Th", "ð": "d", "Ð": "D"})
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
-
-
-@functools.lru_cache(maxsize=65_536)
-def normalise(name: str) -> str:
-    """The form names are matched on: "Olympique de Marseille (FRA)" -> "olympique de marseille".
-
-    Accents go ("Çalhanoğlu" is "calhanoglu"); letters of other scripts stay, so that two
-    names in Cyrillic or Greek are never one."""
-    name = unicodedata.normalize("NFKD", _SUFFIX.sub("", name).translate(TRANSLIT))
-    letters = "".join(c for c in name if not unicodedata.combining(c))
-    return _NON_WORD.sub(" ", letters.casefold()).strip()
 
 
 @attrs.frozen(kw_only=True)
@@ -54,6 +37,8 @@ class Registry:
     teams: Mapping[str, Team] = MappingProxyType({})
     team_names: Mapping[str, str] = MappingProxyType({})  # normalised -> team id
     players: Mapping[tuple[str, str], str] = MappingProxyType({})  # (team, normalised) -> name
+    # (competition, team) -> each player registered there -> the aliases registered with it
+    rosters: Mapping[tuple[str, str], Mapping[str, tuple[str, ...]]] = MappingProxyType({})
 
     def register_team(
         self, team: str, name: str, aliases: Iterable[str] = (), country: str | None = None
@@ -79,8 +64,10 @@ class Registry:
         (An error may leave the copy half-changed: it is then thrown away with its
         transaction.)"""
         teams, names, players = dict(self.teams), dict(self.team_names), dict(self.players)
+        rosters = dict(self.rosters)
+        copied: set[tuple[str, str]] = set()  # the rosters this copy owns, changed in place
         copy = Registry(teams=MappingProxyType(teams), team_names=MappingProxyType(names),
-                        players=MappingProxyType(players))
+                        players=MappingProxyType(players), rosters=MappingProxyType(rosters))
 
         def add(event: Event, competition: str | None = None) -> None:
             if isinstance(event, TeamRegistered):
@@ -89,6 +76,8 @@ class Registry:
                 if event.team not in teams:
                     raise UnknownTeam(f"unknown team {event.team!r}{copy._suggest(event.team)}")
                 _add_player(players, event)
+                if competition is not None:
+                    _add_to_roster(rosters, copied, (competition, event.team), event)
 
         return copy, add
 
@@ -104,6 +93,33 @@ class Registry:
     def resolve_player(self, team: str, name: str) -> str:
         """The registered spelling of a player ("Scamaca" -> "Gianluca Scamacca"), else ``name``."""
         return self.players.get((team, normalise(name)), name)
+
+    def roster(self, competition: str, team: str) -> Roster | None:
+        """The players ``team`` (an id) registered in ``competition``; None if it has none
+        there (the rule of ``events.roster`` then leaves its names alone)."""
+        players = self.rosters.get((competition, team))
+        if not players:
+            return None
+        return Roster.of(self.teams[team].name if team in self.teams else team,
+                         players.items())
+
+    def newcomers(self, competition: str, event: Event) -> list[PlayerRegistered]:
+        """The registrations that put on its team's roster in ``competition`` each player
+        the match ``event`` names who is not on it (as the registry spells him, if it knows
+        him from elsewhere): what ``--new-player`` appends with the event."""
+        named = players_named(event)
+        if not named or not isinstance(event, NAMING):
+            return []
+        team = self.resolve_team(event.team)
+        roster = self.roster(competition, team)
+        spelt = dict.fromkeys(self.resolve_player(team, name) for name in named.values())
+        return [PlayerRegistered(team=team, name=name) for name in spelt
+                if roster is None or roster.find(name) is None]
+
+    def rosters_in(self, competition: str) -> dict[str, Roster]:
+        """Every team's roster in ``competition``, by team id."""
+        return {team: roster for (comp, team) in self.rosters if comp == competition
+                and (roster := self.roster(comp, team)) is not None}
 
     def _suggest(self, name: str) -> str:
         spellings = {normalise(t.name): t.name for t in self.teams.values()}
@@ -178,6 +194,18 @@ def _add_player(players: dict[tuple[str, str], str], event: PlayerRegistered) ->
         owner = players.setdefault((event.team, normalise(spelling)), event.name)
         if owner != event.name:
             raise RuleBroken(f"name {spelling!r} already belongs to player {owner!r}")
+
+
+def _add_to_roster(rosters: dict[tuple[str, str], Mapping[str, tuple[str, ...]]],
+                   copied: set[tuple[str, str]], key: tuple[str, str],
+                   event: PlayerRegistered) -> None:
+    """Put ``event``'s player on the roster ``key`` names, copying it the first time."""
+    if key not in copied:
+        rosters[key] = dict(rosters.get(key, {}))
+        copied.add(key)
+    roster = rosters[key]
+    assert isinstance(roster, dict)
+    roster[event.name] = tuple(dict.fromkeys((*roster.get(event.name, ()), *event.aliases)))
 
 
 def need_letters(name: str, what: str = "name") -> None:

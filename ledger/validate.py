@@ -51,6 +51,7 @@ from matchledger.events.competition import (
 )
 from matchledger.events.match import MatchState, event_key
 from matchledger.events.pitch import rejudge, standing, typed_late
+from matchledger.events.roster import NAMING, PLAYER_FIELDS, on_roster, players_named
 from matchledger.events.rules import RuleViolation, TieContext, check, through
 from matchledger.events.tie import Played, TieLeg, candidates, home_side
 from matchledger.ledger.codec import decode, explain
@@ -548,7 +549,7 @@ class Judge:
         """The event as admitted, the match's state it follows, and whether it was judged in
         its place on the pitch, before events already recorded (``typed_late``: a correction,
         or an amendment's replacement)."""
-        _, comp, fixture = self._fixture_of(conn, ident)
+        comp_stream, comp, fixture = self._fixture_of(conn, ident)
         version, state = self.state(conn, stream)
         assert isinstance(state, MatchState)
         if ((fixture.home is None or fixture.away is None) and state.status == "scheduled"
@@ -559,14 +560,17 @@ class Judge:
         if (state.home, state.away) != (fixture.home, fixture.away):
             state = attrs.evolve(state, home=fixture.home, away=fixture.away)
             self._pending[stream] = (version, state)
-        if isinstance(event, _NAMING):
-            for player in _players(event):
+        if isinstance(event, NAMING):
+            for player in players_named(event).values():
                 need_letters(player)
             event = named(self.registry(conn), event)
         late = event_id == self._awaiting.get(stream) or typed_late(state, event)
         needs_tie = late or isinstance(event, _TIE_DEPENDENT)
         ctx = self._tie_context(conn, comp, fixture) if needs_tie else None
         try:
+            if isinstance(event, NAMING):
+                event = rostered(self.registry(conn), comp_stream.removeprefix("competition:"),
+                                 _opponent(state, event.team), event)
             if isinstance(event, EventRetracted):
                 self._retraction(conn, stream, state, event, ctx)
             elif late:  # judged as it happened on the pitch, with everything else
@@ -737,18 +741,14 @@ _OVER = ("finished", "abandoned")
 _TIE_DEPENDENT = (PeriodStarted, MatchEnded, ShootoutKick, EventRetracted, ResultReported)
 
 
-# the match events that name a team (and players of it)
-_NAMING = (GoalScored, CardShown, ShootoutKick, SubstitutionMade)
 # what happens on the pitch, once it has kicked off (not a result reported, nor a correction)
 _ON_THE_PITCH = (PeriodStarted, PeriodEnded, GoalScored, GoalDisallowed, CardShown,
                  SubstitutionMade, ShootoutKick, MatchEnded, MatchAbandoned)
-_PLAYER_FIELDS = {GoalScored: ("player",), CardShown: ("player",), ShootoutKick: ("taker",),
-                  SubstitutionMade: ("player_off", "player_on")}
 
 
-def _players(event: Event) -> list[str]:
-    """The players a match event names (those it leaves unnamed left out)."""
-    return [p for f in _PLAYER_FIELDS.get(type(event), ()) if (p := getattr(event, f))]
+def _opponent(state: MatchState, team: str) -> str | None:
+    """The other team of the match, if its teams are known."""
+    return state.away if team == state.home else state.home if team == state.away else None
 
 
 def _iso(micros: int) -> str:
@@ -795,10 +795,10 @@ def store_registry(conn: sqlite3.Connection, position: int, reg: Registry) -> No
 def named(reg: Registry, event: E) -> E:
     """``event`` with each team named by its id and each player by the registered spelling:
     what the log stores. An unknown team is an error (with the closest names)."""
-    if isinstance(event, _NAMING):
+    if isinstance(event, NAMING):
         team = reg.resolve_team(event.team)
         changes: dict[str, Any] = {"team": team} if team != event.team else {}
-        for field in _PLAYER_FIELDS[type(event)]:
+        for field in PLAYER_FIELDS[type(event)]:
             player = getattr(event, field)
             spelt = reg.resolve_player(team, player) if player else player
             if spelt != player:
@@ -815,6 +815,21 @@ def named(reg: Registry, event: E) -> E:
             event, home=reg.resolve_team(event.home) if event.home is not None else None,
             away=reg.resolve_team(event.away) if event.away is not None else None)
     return event
+
+
+def rostered(reg: Registry, competition: str, opponent: str | None, event: E) -> E:
+    """``event`` with each player it names as the team's roster in ``competition`` spells
+    them; RuleViolation for one not on it (``events.roster.on_roster``: the ``opponent``'s
+    roster, then the others', say whose player it is). A team without a roster there names
+    anyone, as results imported without line-ups do."""
+    team = getattr(event, "team", None)
+    own = reg.roster(competition, team) if team is not None else None
+    if own is None:
+        return event
+    rosters = reg.rosters_in(competition)
+    others = [rosters[t] for t in sorted(rosters, key=lambda t: t != opponent) if t != team]
+    changes = {f: on_roster(name, own, others) for f, name in players_named(event).items()}
+    return attrs.evolve(event, **changes) if changes else event
 
 
 def _teams(fixture: Fixture) -> tuple[str | None, str | None]:

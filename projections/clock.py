@@ -56,18 +56,17 @@ def with_clock(ledger: LogReader, board: Scoreboard, *, moment: dt.datetime | No
 
 def _period_start(ledger: LogReader, board: Scoreboard, *, as_of: dt.datetime | None,
                   known_at: dt.datetime | None, at_position: int | None) -> dt.datetime | None:
-    """When the standing start whistle of the board's period blew (a retraction obeys
-    ``known_at`` and ``at_position``, not ``as_of``, as everywhere)."""
+    """When the standing start whistle of the board's period blew (read by the rule of time
+    travel, ``ledger.eventstore.in_time``, as everywhere)."""
     started: dict[str, dt.datetime] = {}
     retracted: set[str] = set()
-    for env in ledger.read(stream=f"match:{board.match}", known_at=known_at,
+    for env in ledger.read(stream=f"match:{board.match}", as_of=as_of, known_at=known_at,
                            at_position=at_position,
                            types=("PeriodStarted", "EventRetracted")):
         event = env.event
         if isinstance(event, EventRetracted):
             retracted.add(event.event)
-        elif (isinstance(event, PeriodStarted) and event.period is board.period
-              and (as_of is None or env.occurred_at <= as_of)):
+        elif isinstance(event, PeriodStarted) and event.period is board.period:
             started[env.event_id] = env.occurred_at
     standing = [when for event_id, when in started.items() if event_id not in retracted]
     return standing[-1] if standing else None

@@ -26,6 +26,7 @@ from matchledger.events import (
     CardShown,
     CompetitionCreated,
     Event,
+    EventRetracted,
     FixtureScheduled,
     GoalDisallowed,
     GoalKind,
@@ -102,6 +103,23 @@ class MemoryLog:
         teams: Collection[str] | None = None,
     ) -> Iterator[Envelope]:
         count = 0
+        by_id = {e.event_id: e for e in self.envelopes}
+
+        def in_time(env: Envelope | None, *, own: bool = False) -> bool:
+            """The ledger's rule of time travel (``ledger.eventstore.in_time``), in Python:
+            ``own``, an event read rather than one a retraction names."""
+            if env is None or (own and at_position is not None and env.position > at_position):
+                return False
+            if known_at is not None and env.recorded_at > known_at:
+                return False
+            if not isinstance(env.event, EventRetracted) or not own:
+                return as_of is None or env.occurred_at <= as_of
+            if as_of is None and known_at is None:
+                return True
+            replacement = env.event.replacement
+            return (in_time(by_id.get(env.event.event))
+                    and (replacement is None or in_time(by_id.get(replacement))))
+
         for env in self.envelopes[after:]:
             if at_position is not None and env.position > at_position:
                 return
@@ -113,8 +131,7 @@ class MemoryLog:
                 and (prefix is None or env.stream.startswith(prefix))
                 and (types is None or env.type in types)
                 and (teams is None or getattr(env.event, "team", None) in teams)
-                and (as_of is None or env.occurred_at <= as_of)
-                and (known_at is None or env.recorded_at <= known_at)
+                and in_time(env, own=True)
             ):
                 count += 1
                 yield env

@@ -8,9 +8,10 @@
     (2, 1)
 
 Bitemporal reading: ``as_of`` keeps events that *occurred* by T, ``known_at`` those *recorded*
-by K, ``at_position`` those at or before N, and they combine. A retraction is a correction of
-the record, not a happening in the world, so it obeys ``known_at`` and ``at_position`` but not
-``as_of``: "as of 12 April", asked today, never shows a goal we have since retracted.
+by K, ``at_position`` those at or before N, and they combine, by the one rule of
+``ledger.eventstore.in_time``: a retraction is a correction of the record, not a happening in
+the world, so it obeys ``known_at`` and ``at_position`` but not ``as_of`` ("as of 12 April",
+asked today, never shows a goal we have since retracted), and comes only with what it retracts.
 """
 
 from __future__ import annotations
@@ -170,8 +171,8 @@ def read_filtered(
 ) -> Iterator[Envelope]:
     """Events after ``after`` (of the streams under ``prefix``, of ``stream``, of ``types``,
     about ``teams``: see ``LogReader.read``) passing the filters, and the retractions of every
-    stream (under ``retracted_in``, when given) that pass all but ``as_of``, which they are
-    exempt from.
+    stream (under ``retracted_in``, when given) that pass them (``ledger.eventstore.in_time``:
+    a retraction is exempt from ``as_of``, but comes only with the event it retracts).
 
     Only the stretches of the log between snapshots that hold an event passing the time
     filters are read: "as of 2019" skips the seasons after it, but not a late back-fill.
@@ -186,6 +187,6 @@ def read_filtered(
     if as_of is None and not selection:
         yield from main
         return
-    retractions = ledger.read(after=after, types=("EventRetracted",), known_at=known_at,
-                              at_position=at_position, prefix=retracted_in)
+    retractions = ledger.read(after=after, types=("EventRetracted",), as_of=as_of,
+                              known_at=known_at, at_position=at_position, prefix=retracted_in)
     yield from _once(heapq.merge(main, retractions, key=lambda e: e.position))

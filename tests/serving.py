@@ -18,6 +18,7 @@ import attrs
 
 from matchledger.cli.demo import seed_lines
 from matchledger.cli.server import bind, server_for
+from matchledger.events import PlayerRegistered
 from matchledger.ledger import Draft, Ledger, import_lines
 
 Where = TypeVar("Where", str, Path)  # a ledger file, or a postgresql:// URL
@@ -40,6 +41,14 @@ def demo_ledger(path: Where, *, sf1_ready: bool = True) -> Where:
                 event=attrs.evolve(fixture, home="marseille", away="atalanta", kickoff=kickoff,
                                    date=kickoff.date()),
                 occurred_at=dt.datetime(2024, 4, 19, 10, 0, tzinfo=dt.UTC))])
+            lg.append("competition:uel-2023-24", [Draft(  # the names the tests give
+                event=PlayerRegistered(team=team, name=name, aliases=aliases),
+                occurred_at=dt.datetime(2024, 5, 2, tzinfo=dt.UTC)) for team, name, aliases in (
+                    ("marseille", "Chancel Mbemba", ("Mbemba",)), ("marseille", "Vitinha", ()),
+                    ("marseille", "Pierre-Emerick Aubameyang", ("Aubameyang",)),
+                    ("atalanta", "Ademola Lookman", ("Lookman",)),
+                    ("atalanta", "Giorgio Scalvini", ("Scalvini",)),
+                    ("atalanta", "Charles De Ketelaere", ("De Ketelaere",)))])
     return path
 
 

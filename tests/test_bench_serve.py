@@ -17,7 +17,7 @@ def test_bench_serve_rows_run_and_lose_no_event(tmp_path: Path,
     for name, value in (("APPENDS", 10), ("MOMENTS", 3), ("CLIENTS", 5), ("SECONDS", 1.0)):
         monkeypatch.setattr(serve, name, value)
     out = tmp_path / "bench.json"
-    assert main(["--events", "3000", "--only", "serve", "--repeat", "1", "--quiet",
+    assert main(["--events", "4000", "--only", "serve", "--repeat", "1", "--quiet",
                  "--workdir", str(tmp_path / "work"), "--json", str(out)]) == 0
     rows = {r["measure"]: r for r in json.loads(out.read_text())["results"]}
     assert len(rows) == 4

@@ -300,6 +300,10 @@ def test_a_whole_match_appended_live_while_another_process_follows_the_log(
     # (its kick-off would take the teams from the bracket: tests/test_match_day.py)
     append("fixture", COMPETITION, SF1, "--home", "Marseille", "--away", "Atalanta")
     append("fixture", COMPETITION, SF1, "--kickoff", "2024-05-02T21:00+02:00")
+    append("player", COMPETITION, "--team", "Marseille", "--name", "Chancel Mbemba", "--alias",
+           "Mbemba")  # their rosters: only those on them can be named for a team
+    append("player", COMPETITION, "--team", "Atalanta", "--name", "Ademola Lookman", "--alias",
+           "Lookman")
     follower = Follower(copy_db, SF1)
     goal_id = "0e3c1f9a-5d1b-4f43-9b54-3a2f7f3c0b11"
     try:
@@ -344,7 +348,7 @@ def test_a_whole_match_appended_live_while_another_process_follows_the_log(
     assert (final["home"], final["away"], final["kickoff"]) == (
         "marseille", "atalanta", "2024-05-02T21:00:00+02:00")
     assert (final["round"], final["tie"], final["leg"]) == ("SF", "SF1", 1)  # kept as scheduled
-    assert [g["player"] for g in final["goals"]] == ["Mbemba", "Ademola Lookman"]
+    assert [g["player"] for g in final["goals"]] == ["Chancel Mbemba", "Ademola Lookman"]
     assert final["cards"][0]["added"] == 3
     # optimistic concurrency: a stale writer is refused
     refused(run("append", "goal", SF1, "--team", "marseille", "--expect", "3", "--now",

@@ -104,9 +104,9 @@ def test_goals_and_cards_are_listed_in_match_order_with_the_score_after_each_goa
     match = "uel24-qf1-leg2"  # Roma 2-1 Milan: Mancini 12', Dybala 22', Celik red 31', Gabbia 85'
     # typed late, out of order: a yellow at 5' and a (made-up) disallowed goal at 60'
     cli(db, "append", "card", match, "--team", "Milan", "--player", "Theo Hernandez",
-        "--minute", "5", "--at", "2024-04-18T19:05Z")
+        "--minute", "5", "--at", "2024-04-18T19:05Z", "--new-player")
     cli(db, "append", "goal", match, "--team", "Milan", "--player", "Leao", "--minute", "60",
-        "--at", "2024-04-18T20:15Z")
+        "--at", "2024-04-18T20:15Z", "--new-player")
     cli(db, "append", "disallow", match, "last", "--reason", "VAR: offside",
         "--at", "2024-04-18T20:16Z")
     board = score_json(db, match)
@@ -139,13 +139,13 @@ def _play(db: Path, match: str, day: str, *goals: tuple[str, str, int]) -> None:
         if minute > 45:
             continue
         cli(db, "append", "goal", match, "--team", team, "--player", player, "--minute",
-            str(minute), "--at", at(minute))
+            str(minute), "--at", at(minute), "--new-player")
     cli(db, "append", "whistle", match, "half-time", "--at", at(47))
     cli(db, "append", "whistle", match, "start", "--at", at(62))
     for team, player, minute in goals:
         if minute > 45:
             cli(db, "append", "goal", match, "--team", team, "--player", player, "--minute",
-                str(minute), "--at", at(minute + 17))
+                str(minute), "--at", at(minute + 17), "--new-player")
     cli(db, "append", "whistle", match, "full-time", "--at", at(110))
 
 

@@ -180,7 +180,8 @@ def test_typed_appends_go_through_the_judge_and_answer_the_score(
     assert goal.json()["score"]["score"] == [1, 0]
     card = post(client, "card", {"team": "Atalanta", "player": "Scalvini", "minute": 20,
                                  "at": "2024-05-02T21:20+02:00"})
-    assert card.status_code == 201 and card.json()["score"]["cards"][0]["player"] == "Scalvini"
+    assert card.status_code == 201  # the roster's spelling of the name typed
+    assert card.json()["score"]["cards"][0]["player"] == "Giorgio Scalvini"
     assert post(client, "disallow", {"goal": "last", "reason": "VAR",
                                      "at": "2024-05-02T21:13+02:00"}).status_code == 201
     assert client.get(f"/api/matches/{SF1}").json()["score"] == [0, 0]
@@ -283,20 +284,26 @@ def test_a_substitution_sent_again_answers_200_with_the_original_position(
 
 
 @pytest.mark.parametrize(("route", "body", "status", "said"), [
-    ("goal", {"team": "Marseille", "minute": 3}, 422, "goal before kick-off"),
-    ("sub", {"team": "Marseille", "off": "Mbemba", "on": "Vitinha"}, 422,
+    ("goal", {"team": "Marseille", "minute": 3, "now": True}, 422, "goal before kick-off"),
+    ("sub", {"team": "Marseille", "off": "Mbemba", "on": "Vitinha", "now": True}, 422,
      "substitution before kick-off"),
+    ("goal", {"team": "Marseille", "minute": 3}, 422,
+     'match uel24-sf1-leg1 is not live now: it kicks off at 2024-05-02T21:00:00+02:00; give '
+     '"at" for when it happened (or "now": true if it is happening now)'),
+    ("goal", {"team": "Atalanta", "player": "Lookmann", "now": True}, 422,
+     "no player 'Lookmann' in Atalanta's roster: did you mean 'Ademola Lookman'?"),
     ("amend", {"reason": "report", "player": "Mbemba"}, 422,
      "no goal, card or kick in uel24-sf1-leg1"),
     ("sub", {"team": "Marseille", "off": "Mbemba"}, 400, "on: Field required"),
     ("amend", {"player": "Mbemba"}, 400, "reason: Field required"),
     ("amend", {"reason": "report", "event_id": "x"}, 400, "event_id"),
     ("amend", {"reason": "report", "kind": "volley"}, 400, "kind"),
-    ("kick", {"team": "Marseille", "outcome": "scored"}, 422, "outside a shoot-out"),
-    ("goal", {"team": "Marsielle"}, 422, "did you mean"),
+    ("kick", {"team": "Marseille", "outcome": "scored", "now": True}, 422,
+     "outside a shoot-out"),
+    ("goal", {"team": "Marsielle", "now": True}, 422, "did you mean"),
     ("whistle", {"what": "end"}, 422, "no period is under way"),
     ("retract", {"event": "deadbeef", "reason": "x"}, 422, "no event id starting"),
-    ("goal", {"team": "Marseille", "expected_version": 7}, 409,
+    ("goal", {"team": "Marseille", "expected_version": 7, "now": True}, 409,
      "expected version 7, but it is at -1"),
     ("goal", {"player": "Mbemba"}, 400, "team: Field required"),
     ("goal", {"team": "Marseille", "kind": "volley"}, 400, "kind"),
@@ -316,8 +323,37 @@ def test_a_refused_append_writes_nothing_and_says_why_in_one_line(
     assert head(demo_db) == before
 
 
+def test_an_append_without_at_is_refused_unless_the_match_is_live_now_or_now_insists(
+        client: TestClient, demo_db: Path) -> None:
+    # the same check as the command line's (cli.append.submit_events): a forgotten "at"
+    before = head(demo_db)
+    refused = post(client, "whistle", {"what": "kick-off"})
+    assert refused.status_code == 422 and "is not live now" in refused.json()["error"]
+    assert head(demo_db) == before
+    assert post(client, "whistle", {"what": "kick-off", "now": True}).status_code == 201
+    goal = post(client, "goal", {"team": "Marseille", "player": "Mbemba", "minute": 1})
+    assert goal.status_code == 201, goal.text  # live now: no "at" needed
+    assert goal.json()["score"]["score"] == [1, 0]
+
+
+def test_new_player_registers_him_with_the_event_over_the_api_too(
+        client: TestClient, demo_db: Path) -> None:
+    post(client, "whistle", KICK_OFF)
+    body = {"team": "Atalanta", "player": "Berat Djimsiti", "minute": 9,
+            "at": "2024-05-02T21:09+02:00"}
+    before = head(demo_db)
+    refused = post(client, "goal", body)
+    assert refused.status_code == 422
+    assert "no player 'Berat Djimsiti' in Atalanta's roster" in refused.json()["error"]
+    assert head(demo_db) == before
+    answer = post(client, "goal", body | {"new_player": True})
+    assert answer.status_code == 201, answer.text
+    assert [a["type"] for a in answer.json()["appended"]] == ["PlayerRegistered", "GoalScored"]
+    assert head(demo_db) == before + 2
+
+
 def test_a_conflict_names_both_versions(client: TestClient) -> None:
-    answer = post(client, "goal", {"team": "Marseille", "expected_version": 3})
+    answer = post(client, "goal", {"team": "Marseille", "expected_version": 3, "now": True})
     assert answer.status_code == 409
     assert (answer.json()["expected_version"], answer.json()["actual_version"]) == (3, -1)
 

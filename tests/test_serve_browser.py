@@ -113,6 +113,10 @@ def test_the_console_records_a_card_a_substitution_and_an_amendment(
     form.locator("input[name=team][value=atalanta]").check()
     form.locator("input[name=player]").fill("Scalvini")
     form.locator("input[name=minute]").fill("30")
+    form.locator("button").click()  # typed without its time, into a match not live now
+    page.wait_for_selector("#result.refused", timeout=5000)
+    assert "is not live now" in page.inner_text("#result")
+    page.fill("#at", "2024-05-02T21:30+02:00")  # when it happened, for the forms that follow
     form.locator("button").click()
     page.wait_for_selector("#result.ok", timeout=5000)
     assert "CardShown" in page.inner_text("#result")
@@ -123,9 +127,10 @@ def test_the_console_records_a_card_a_substitution_and_an_amendment(
     sub.locator("input[name=team][value=atalanta]").check()
     assert sub.locator("input[name=off]").get_attribute("list") == "players-atalanta"
     roster = page.eval_on_selector_all("#players-atalanta option", "os => os.map(o => o.value)")
-    assert roster == ["Gianluca Scamacca", "Mario Pasalic"]
-    sub.locator("input[name=off]").fill(roster[0])
-    sub.locator("input[name=on]").fill(roster[1])
+    assert roster == ["Ademola Lookman", "Charles De Ketelaere", "Gianluca Scamacca",
+                      "Giorgio Scalvini", "Mario Pasalic"]  # registered, or seen playing
+    sub.locator("input[name=off]").fill(roster[2])
+    sub.locator("input[name=on]").fill(roster[4])
     sub.locator("input[name=minute]").fill("35")
     sub.locator("button").click()
     page.wait_for_selector(".timeline li.substitution", timeout=2000)

@@ -89,7 +89,8 @@ def head_of(raw: sqlite3.Connection) -> int:
 
 def edit(raw: sqlite3.Connection) -> int:
     position = goal_position(raw)
-    raw.execute("UPDATE events SET data = json_set(data, '$.player', 'Somebody Else') "
+    # another of Roma's players: an edit that fits every rule (one off the roster would not)
+    raw.execute("UPDATE events SET data = json_set(data, '$.player', 'Paulo Dybala') "
                 "WHERE position = ?", (position,))
     return position
 

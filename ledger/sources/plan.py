@@ -43,7 +43,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import PurePath
 from typing import Any
 
@@ -70,6 +70,7 @@ from matchledger.events import (
     TieRules,
 )
 from matchledger.events.clock import PERIOD_MINUTES, period_of_minute
+from matchledger.events.roster import players_named
 from matchledger.ledger.codec import encode
 from matchledger.ledger.envelope import UTC, Draft
 from matchledger.ledger.sources.dates import fixed_offset, parse_zone
@@ -194,8 +195,10 @@ def _into_fixture(ledger: Ledger, parsed: ParsedSeason, resolved: Mapping[str, R
     builder.match_ids[0] = fixture.match
     if fixture.kickoff is not None:
         builder.kickoffs[0] = fixture.kickoff
-    plan: Plan = [(f"competition:{comp}", builder._players(builder._day_start(m))),
-                  (f"match:{fixture.match}", builder._match_events(f))]
+    events = builder._match_events(f)
+    plan: Plan = [(f"competition:{comp}", builder._players(builder._day_start(m), registry,
+                                                           events)),
+                  (f"match:{fixture.match}", events)]
     _not_twice(ledger, parsed, plan)
     setup = _Setup(comp, created, [], existing=True)
     return plan, _summary(parsed, setup, structure, resolved, registry, builder)
@@ -369,16 +372,14 @@ class _Builder:
             meta["inferred"] = notes
         drafts = [Draft(event=created, occurred_at=first, meta=meta,
                         event_id=event_id(self.comp, "created"))]
+        matches = [(f, self._match_events(f)) for f in self.structure.fixtures]
         drafts += self._teams(resolved, registry, first)
-        drafts += self._players(first)
+        drafts += self._players(first, registry, [d for _, ds in matches for d in ds])
         starts = self._round_starts()
         drafts += [self._tie(t, starts[t.round]) for t in self.structure.ties]
         drafts += [self._fixture(f, starts[f.round]) for f in self.structure.fixtures]
         plan: Plan = [(f"competition:{self.comp}", drafts)]
-        for f in self.structure.fixtures:
-            events = self._match_events(f)
-            if events:
-                plan.append((f"match:{self.match_ids[f.index]}", events))
+        plan += [(f"match:{self.match_ids[f.index]}", events) for f, events in matches if events]
         return plan
 
     # --- the competition stream ---------------------------------------------------------------
@@ -406,15 +407,33 @@ class _Builder:
                                       "matched": sorted({r.how for r in found})}))
         return drafts
 
-    def _players(self, when: dt.datetime) -> list[Draft]:
-        """A ``PlayerRegistered`` for each player a line-up names, once per team."""
+    def _players(self, when: dt.datetime, registry: Registry, plays: Sequence[Draft]
+                 ) -> list[Draft]:
+        """A ``PlayerRegistered`` for each player a line-up names, once per team; and for
+        each other player ``plays`` (the match events) name for a team with a roster in the
+        competition, from the line-ups or registered before: the file names him for that
+        team, and the judge admits for a team with a roster only the players on it."""
         seen: dict[tuple[str, str], str] = {}
         for f in self.structure.fixtures:
             for lineup in f.match.lineups:
                 team = (f.home, f.away)[lineup.side]
                 for player in lineup.players:
                     seen.setdefault((team, player), lineup.where)
-        self.players = len(seen)
+        self.players = len(seen)  # a line-up's
+        on_roster = {(team, normalise(player)) for team, player in seen}
+        for rostered, roster in registry.rosters_in(self.comp).items():
+            on_roster |= {(rostered, spelling) for spelling in roster.spellings}
+        with_roster = {team for team, _ in on_roster}
+        for draft in plays:
+            side = getattr(draft.event, "team", None)
+            if side not in with_roster:
+                continue
+            for player in players_named(draft.event).values():
+                player = registry.resolve_player(side, player)
+                if (side, normalise(player)) not in on_roster:
+                    on_roster.add((side, normalise(player)))
+                    seen.setdefault((side, player),
+                                    str(draft.meta.get("source") or self.parsed.source))
         return [Draft(event=PlayerRegistered(team=team, name=player), occurred_at=when,
                       meta={"source": where},
                       event_id=event_id(self.comp, "player", team, player))

@@ -85,9 +85,17 @@ function console_() {
       new FormData(form).forEach((value, key) => {
         if (value === "") return;
         const input = form.querySelector("[name=" + key + "]");
-        body[key] = input && input.type === "number" ? Number(value) : value;
+        body[key] = input && input.type === "number" ? Number(value)
+          : input && input.type === "checkbox" ? true : value;
       });
       if (e.submitter && e.submitter.name) body[e.submitter.name] = e.submitter.value;
+      // when it happened, for every form but an amendment's (its time is the original's):
+      // a time typed, or now (insisting if ticked, though the match is not live now)
+      const at = document.getElementById("at").value.trim();
+      if (form.dataset.route !== "amend") {
+        if (at) body.at = at;
+        else if (document.getElementById("now").checked) body.now = true;
+      }
       result.className = "result";
       result.textContent = "…";
       fetch(box.dataset.api + "/" + form.dataset.route, {
