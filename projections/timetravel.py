@@ -103,12 +103,7 @@ def _fold_scoped(ledger: LogReader, state: State, scope: str, filters: dict[str,
     if missing and after:
         add_parts(state, parts_at(ledger.db, after, keys=missing))
     matches = {f"match:{key[1]}" for key in wanted if key[0] == "match"}
-    tail: Iterable[Envelope] = ledger.read(after=after, streams=matches, **filters)
-    if filters["as_of"] is not None:  # the matches' retractions since then stand as well
-        tail = heapq.merge(tail, ledger.read(
-            after=after, types=("EventRetracted",), streams=matches,
-            known_at=filters["known_at"], at_position=filters["at_position"]),
-            key=lambda e: e.position)
+    tail = ledger.read(after=after, streams=matches, **filters)  # ``in_time``'s rule
     last = after
     for env in heapq.merge(facts, tail, key=lambda e: e.position):
         if env.position == last:
