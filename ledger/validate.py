@@ -51,7 +51,7 @@ from matchledger.events.competition import (
 )
 from matchledger.events.match import MatchState, event_key
 from matchledger.events.pitch import rejudge, standing, typed_late
-from matchledger.events.roster import NAMING, PLAYER_FIELDS, on_roster, players_named
+from matchledger.events.roster import NAMING, PLAYER_FIELDS, Roster, on_roster, players_named
 from matchledger.events.rules import RuleViolation, TieContext, check, through
 from matchledger.events.tie import Played, TieLeg, candidates, home_side
 from matchledger.ledger.codec import decode, explain
@@ -826,9 +826,13 @@ def rostered(reg: Registry, competition: str, opponent: str | None, event: E) ->
     own = reg.roster(competition, team) if team is not None else None
     if own is None:
         return event
-    rosters = reg.rosters_in(competition)
-    others = [rosters[t] for t in sorted(rosters, key=lambda t: t != opponent) if t != team]
-    changes = {f: on_roster(name, own, others) for f, name in players_named(event).items()}
+
+    def others() -> Iterator[Roster]:  # built only for a name off the roster: to say whose
+        rosters = reg.rosters_in(competition)
+        yield from (rosters[t] for t in sorted(rosters, key=lambda t: t != opponent)
+                    if t != team)
+
+    changes = {f: on_roster(name, own, others()) for f, name in players_named(event).items()}
     return attrs.evolve(event, **changes) if changes else event
 
 
