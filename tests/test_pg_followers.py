@@ -10,9 +10,12 @@ moment later, lies behind it for ever. The test shows that it does, on the same 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import sys
+import tempfile
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -32,24 +35,32 @@ def writing(mode: str, url: str, read: Callable[[], list[tuple[int, str]]],
     """Run the writers for ``SECONDS`` while ``read`` follows (``wait`` between two reads);
     what they acknowledged (event id -> position) and what the follower saw, in order."""
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
-    procs = [subprocess.Popen([sys.executable, WRITER, mode, url, str(n), str(SECONDS)],
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                              env=env) for n in range(WRITERS)]
-    seen: list[tuple[int, str]] = []
-    try:
-        while any(p.poll() is None for p in procs):
-            seen += read()
-            wait()
-        seen += read()  # what committed after the last read: a follower's last look
-        acked: dict[str, int] = {}
-        for p in procs:
-            out, err = p.communicate(timeout=60)
-            assert p.returncode == 0, err
-            acked.update((line.split()[0], int(line.split()[1])) for line in out.splitlines())
-    finally:
-        for p in procs:
-            p.kill()
-            p.wait()
+    with contextlib.ExitStack() as files:
+        # each writer prints a line an event: to a file, as a pipe nobody reads while they
+        # run would fill and stop them mid-write
+        outs = [files.enter_context(tempfile.TemporaryFile("w+")) for _ in range(WRITERS)]
+        errs = [files.enter_context(tempfile.TemporaryFile("w+")) for _ in range(WRITERS)]
+        procs = [subprocess.Popen([sys.executable, WRITER, mode, url, str(n), str(SECONDS)],
+                                  stdout=outs[n], stderr=errs[n], text=True, env=env)
+                 for n in range(WRITERS)]
+        seen: list[tuple[int, str]] = []
+        deadline = time.monotonic() + SECONDS + 120  # a writer that hangs fails the test
+        try:
+            while any(p.poll() is None for p in procs):
+                assert time.monotonic() < deadline, "the writers did not finish"
+                seen += read()
+                wait()
+            seen += read()  # what committed after the last read: a follower's last look
+            acked: dict[str, int] = {}
+            for p, out, err in zip(procs, outs, errs, strict=True):
+                out.seek(0)
+                err.seek(0)
+                assert p.returncode == 0, err.read()
+                acked.update((line.split()[0], int(line.split()[1])) for line in out)
+        finally:
+            for p in procs:
+                p.kill()
+                p.wait()
     return acked, seen
 
 
