@@ -13,9 +13,10 @@ import json
 from pathlib import Path
 
 import pytest
+from clirun import cli
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from typer.testing import CliRunner, Result
+from typer.testing import CliRunner
 
 from matchledger.cli.demo import seed_lines
 from matchledger.cli.main import app
@@ -303,12 +304,6 @@ def seed_db(db_path: Path) -> Path:
     with Ledger(db_path) as lg:
         import_lines(lg, seed_lines())
     return db_path
-
-
-def cli(db: Path, *args: str) -> Result:
-    result = runner.invoke(app, [*args, "--db", str(db)])
-    assert result.exit_code == 0, result.output
-    return result
 
 
 def test_issue_19_a_goal_retracted_then_typed_again_after_full_time_is_admitted(

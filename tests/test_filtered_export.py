@@ -17,21 +17,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from typer.testing import CliRunner, Result
+from clirun import cli
 
 from matchledger.cli.demo import seed_lines
-from matchledger.cli.main import app
 from matchledger.ledger import Ledger, import_lines
 
-runner = CliRunner()
 SF1 = "uel24-sf1-leg1"
 GABBIA = "uel24-qf1-leg2"  # Roma 2-1 Milan: Gabbia's goal is retracted long after
-
-
-def cli(db: Path, *args: str, code: int | None = 0) -> Result:
-    result = runner.invoke(app, [*args, "--db", str(db)])
-    assert code is None or result.exit_code == code, result.output
-    return result
 
 
 def cest(hh_mm: str) -> str:

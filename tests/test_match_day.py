@@ -9,8 +9,9 @@ import re
 from pathlib import Path
 
 import pytest
+from clirun import cli
 from test_cli import all_commands
-from typer.testing import CliRunner, Result
+from typer.testing import CliRunner
 
 from matchledger.cli.demo import seed_lines
 from matchledger.cli.main import app
@@ -29,12 +30,6 @@ def seed_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     with Ledger(db) as lg:
         import_lines(lg, seed_lines())
     return db
-
-
-def cli(db: Path, *args: str) -> Result:
-    result = runner.invoke(app, [*args, "--db", str(db)])
-    assert result.exit_code == 0, result.output
-    return result
 
 
 def score_json(db: Path, *args: str) -> dict[str, object]:

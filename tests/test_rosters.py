@@ -11,25 +11,17 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
-from typer.testing import CliRunner, Result
+from clirun import cli
 
 from matchledger.cli.common import complete_player
 from matchledger.cli.demo import seed_lines
-from matchledger.cli.main import app
 from matchledger.events import GoalScored, PlayerRegistered
 from matchledger.events.roster import Roster, on_roster
 from matchledger.events.rules import RuleViolation
 from matchledger.ledger import Ledger, import_lines
 
-runner = CliRunner()
 SF1 = "uel24-sf1-leg1"  # Marseille v Atalanta, 2 May 2024, 21:00 +02:00
 UEL = "uel-2023-24"
-
-
-def cli(db: Path, *args: str, code: int = 0, stdin: str | None = None) -> Result:
-    result = runner.invoke(app, [*args, "--db", str(db)], input=stdin)
-    assert result.exit_code == code, result.output
-    return result
 
 
 def at(minute: int) -> str:
