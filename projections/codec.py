@@ -3,7 +3,9 @@
 A ledger file is something people send each other, so what the projections cache inside it
 is data and nothing more: positional JSON arrays through orjson, read back by functions that
 check every shape and raise ``StaleCache`` at anything else. A cache that does not check out
-is recomputed from the log, never trusted.
+is recomputed from the log, never trusted. A snapshot part of some length is stored deflated
+(zlib, whose stream starts with ``x``, where JSON text starts with ``[``), since parts are most
+of a snapshot's bytes and their event ids and names repeat.
 
     >>> from matchledger.projections.testing import sample_state
     >>> state = sample_state()
@@ -19,6 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import zlib
 from collections.abc import Callable, Iterable, Mapping
 from types import MappingProxyType
 from typing import Any
@@ -321,18 +324,39 @@ def check_key(value: Any) -> Key:
 
 # --- parts: what the snapshot tables store ---------------------------------------------------
 
+DEFLATE_FROM = 256  # bytes of JSON text from which a part is stored deflated (below, it rarely
+# shrinks enough to pay for the time)
+MAX_PART = 16 * 2**20  # bytes a deflated part may inflate to; a longer one is not ours
+
 
 def encode_part(key: Key, value: Any) -> bytes:
     """The stored form of one part: a match's state, or the history of one competition fact."""
     if key[0] == "match":
-        return orjson.dumps(_match_out(value))
-    return orjson.dumps([[event_id, _fact_out(key[0], fact)] for event_id, fact in value])
+        text = orjson.dumps(_match_out(value))
+    else:
+        text = orjson.dumps([[event_id, _fact_out(key[0], fact)] for event_id, fact in value])
+    if len(text) < DEFLATE_FROM:
+        return text
+    deflated = zlib.compress(text, 1)
+    return deflated if len(deflated) < len(text) else text
+
+
+def _inflate(blob: Any) -> Any:
+    """A part's JSON text, inflated first if it was stored deflated (at most ``MAX_PART``
+    bytes of it: a cache in a file someone sent must not fill the memory)."""
+    if not isinstance(blob, bytes) or not blob.startswith(b"x"):
+        return blob
+    inflater = zlib.decompressobj()
+    text = inflater.decompress(blob, MAX_PART)
+    if inflater.unconsumed_tail or not inflater.eof:
+        raise ValueError("a deflated part that is too long or cut short")
+    return text
 
 
 def decode_part(key: Key, blob: Any) -> Any:
     """The part ``encode_part`` stored for ``key``; StaleCache when it does not check out."""
     try:
-        value = orjson.loads(blob)
+        value = orjson.loads(_inflate(blob))
         if key[0] == "match":
             return _match_in(value)
         return tuple((_str(event_id), _fact_in(key[0], fact))

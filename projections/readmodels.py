@@ -5,14 +5,14 @@ it has caught up to is saved in ``rm_checkpoint`` *in the same transaction* as i
 crash never applies an event twice nor skips one (the ``Projector`` writes them).
 
 The tables (scores are home/away; a tie's aggregate side 0/side 1; ``json`` columns hold the
-view's JSON contract, ``projections.to_json``, so a reader needs no fold):
+view's JSON contract, ``projections.to_json``, so a reader needs no fold; a match's scoreboard
+has none: one per match made most of the file, and no reader asked for more than its columns):
 
     rm_checkpoint     name PK, position, format, updated_at, hash (of the event at position)
     rm_competition    competition PK, name, season, format, rules (JSON)
     rm_team           team PK, name, country, aliases (JSON), competitions (JSON)
     rm_scoreboard     match PK, competition, round, tie, leg, home, away, date, kickoff,
-                      status, minute, home_goals, away_goals, home_penalties, away_penalties,
-                      json
+                      status, minute, home_goals, away_goals, home_penalties, away_penalties
     rm_tie            (competition, tie) PK, round, side0, side1 (JSON: id or winner_of),
                       aggregate0, aggregate1, winner, decided_by, json
     rm_bracket        competition PK, json
@@ -94,8 +94,7 @@ TABLES: dict[str, tuple[dict[str, Any], tuple[str, ...]]] = {
     "rm_scoreboard": (
         {"match": str, "competition": str, "round": str, "tie": str, "leg": int,
          "home": str, "away": str, "date": str, "kickoff": str, "status": str, "minute": int,
-         "home_goals": int, "away_goals": int, "home_penalties": int, "away_penalties": int,
-         "json": str},
+         "home_goals": int, "away_goals": int, "home_penalties": int, "away_penalties": int},
         ("match",),
     ),
     "rm_tie": (
@@ -366,7 +365,7 @@ def _scoreboard_row(state: State, match: str) -> dict[str, Any]:
             "date": data["date"], "kickoff": data["kickoff"], "status": board.status,
             "minute": board.minute, "home_goals": board.score[0],
             "away_goals": board.score[1], "home_penalties": pens[0],
-            "away_penalties": pens[1], "json": dumps_data(data)}
+            "away_penalties": pens[1]}
 
 
 def _write_competitions(db: sqlite_utils.Database, state: State, competitions: set[str],

@@ -13,10 +13,12 @@ import json
 import os
 import pickle
 import sqlite3
+import zlib
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
+import attrs
 import pytest
 from typer.testing import CliRunner
 
@@ -32,6 +34,8 @@ from matchledger.projections import (
     state_at,
     to_json,
 )
+from matchledger.projections.codec import MAX_PART, decode_part, encode_part
+from matchledger.projections.testing import sample_state
 
 runner = CliRunner()
 UEFA = "uel-2023-24"
@@ -124,7 +128,10 @@ def test_a_pickle_planted_in_every_blob_column_never_runs_and_answers_stay_right
 @pytest.mark.parametrize("blob", [
     b"", b"[]", b"null", b'{"a": 1}', b"[1, 2, 3]", b"\xff\xfe", b"[" * 5000,
     b'["x", null, [], [], [], [], [], [], null, []]',
-], ids=["empty", "array", "null", "object", "numbers", "bytes", "deep", "almost"])
+    zlib.compress(b"[" + b" " * (MAX_PART + 1) + b"]", 9), zlib.compress(b"[1, 2, 3]" * 40)[:-5],
+    zlib.compress(b"x" * 300),
+], ids=["empty", "array", "null", "object", "numbers", "bytes", "deep", "almost",
+        "deflated-too-long", "deflated-cut-short", "deflated-not-json"])
 def test_a_snapshot_or_piece_of_the_wrong_shape_is_ignored_and_recomputed(
     tmp_path: Path, blob: bytes,
 ) -> None:
@@ -140,6 +147,19 @@ def test_a_snapshot_or_piece_of_the_wrong_shape_is_ignored_and_recomputed(
     assert current(lg) is not None
     assert "braga" in current(lg).teams  # type: ignore[union-attr]
     lg.close()
+
+
+def test_a_long_part_is_stored_deflated_and_a_short_one_as_json() -> None:
+    state = sample_state()
+    for key, value in [*((("match", m), s) for m, s in state.matches.items()),
+                       *state.history.items()]:
+        blob = encode_part(key, value)
+        assert blob[:1] in (b"[", b"x")
+        assert decode_part(key, blob) == value
+    key = ("match", "qf4-leg2")
+    long = attrs.evolve(state.matches["qf4-leg2"], home="h" * 400)
+    assert encode_part(key, long)[:1] == b"x"
+    assert decode_part(key, encode_part(key, long)) == long
 
 
 def test_snapshots_and_read_models_of_another_log_are_not_used(tmp_path: Path) -> None:

@@ -749,7 +749,9 @@ def test_read_model_tables_sit_beside_the_log(seed: Ledger) -> None:
     row = seed.db.table("rm_scoreboard").get("uel24-qf4-leg2")
     assert (row["home"], row["home_goals"], row["away_goals"], row["home_penalties"],
             row["away_penalties"]) == ("marseille", 1, 0, 4, 2)
-    assert json.loads(row["json"]) == to_json(scoreboard(state_at(seed), "uel24-qf4-leg2"))
+    data = to_json(scoreboard(state_at(seed), "uel24-qf4-leg2"))
+    assert (row["status"], row["date"], row["kickoff"]) == (data["status"], data["date"],
+                                                            data["kickoff"])
     overall = seed.db.table("rm_team_record").get(("leverkusen", ""))
     assert (overall["played"], overall["won"], overall["drawn"]) == (4, 3, 1)
 
