@@ -201,7 +201,7 @@ conn = sqlite3.connect(sys.argv[1], isolation_level=None)
 conn.execute("PRAGMA journal_mode = WAL")
 conn.execute("PRAGMA synchronous = FULL")
 row = json.loads(sys.argv[2])
-row[10:12] = [bytes.fromhex(row[10]), bytes.fromhex(row[11])]
+row[10] = bytes.fromhex(row[10])
 conn.execute("BEGIN IMMEDIATE")
 conn.execute({INSERT!r}, row)
 conn.execute("COMMIT")
@@ -263,7 +263,7 @@ def cli_row(ctx: Context) -> Result:
         conn.execute("COMMIT")
         conn.close()
         row: list[object] = list(raw[goal])
-        row[10:12] = [raw[goal][10].hex(), raw[goal][11].hex()]
+        row[10] = raw[goal][10].hex()
         sides = [(mine, goal_command(ours_path, *events[goal])),
                  (theirs, [sys.executable, "-c", RAW_INSERT, str(base_path), json.dumps(row)])]
         for runs, command in sides if n % 2 == 0 else sides[::-1]:

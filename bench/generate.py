@@ -77,7 +77,7 @@ from matchledger.ledger.jsontext import dumps, dumps_data
 from matchledger.ledger.store import GENESIS, chain_hash
 
 Batch = tuple[str, list[Draft]]
-Row = tuple[int, str, str, int, str, int, int, int, str, str | None, bytes, bytes]
+Row = tuple[int, str, str, int, str, int, int, int, str, str | None, bytes]  # as a new file
 Recorded = Literal["ledger", "desk"]
 
 UTC = dt.UTC
@@ -808,7 +808,7 @@ def rows(batches: Iterable[Batch], *, recorded_now: dt.datetime | None = None
         digest = chain_hash(prev, position, draft.event_id, stream, version, type_name, schema,
                             occurred, recorded, data_text, meta_text)
         yield (position, draft.event_id, stream, version, type_name, schema, occurred, recorded,
-               data_text, meta_text, prev, digest)
+               data_text, meta_text, digest)
         prev = digest
 
 

@@ -39,8 +39,8 @@ from bench.generate import Batch, Row, flatten, generate, plan_for, rows
 from matchledger.ledger import Ledger
 
 COLUMNS = ("position, event_id, stream, version, type, schema_version, occurred_at, "
-           "recorded_at, data, meta, prev_hash, hash")
-INSERT = f"INSERT INTO events ({COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)"
+           "recorded_at, data, meta, hash")  # as a new ledger file stores them
+INSERT = f"INSERT INTO events ({COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?)"
 T = TypeVar("T")
 
 

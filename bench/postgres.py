@@ -29,18 +29,23 @@ import os
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
 from bench.append import BATCH, append_batches, append_single
-from bench.generate import Row, rows
-from bench.harness import COLUMNS, Context, Result, event_count, measure
+from bench.generate import Batch, rows
+from bench.harness import COLUMNS as STORED
+from bench.harness import Context, Result, event_count, measure
 from matchledger.events import CompetitionCreated, TeamRegistered
 from matchledger.ledger import Draft, EventStore, Ledger
+from matchledger.ledger.eventstore import GENESIS
 
 ENV = "MATCHLEDGER_BENCH_PG"
+# PostgreSQL stores each row's prev_hash, as a format 1 ledger file did
+COLUMNS = STORED.replace(", hash", ", prev_hash, hash")
 INSERT = f"INSERT INTO events ({COLUMNS}) VALUES ({', '.join(['%s'] * 12)})"
+PgRow = tuple[Any, ...]
 WRITERS = 8
 WRITE_SECONDS = 4.0
 SQLITE_POLL = 0.05  # serve's poll of a file
@@ -99,7 +104,15 @@ class Schemas:
         self.admin.close()
 
 
-def raw_inserts(url: str, transactions: list[list[Row]]) -> float:
+def pg_rows(batches: Iterable[Batch]) -> Iterator[PgRow]:
+    """The rows the ledger stores on PostgreSQL for these batches: a file's, with prev_hash."""
+    prev = GENESIS
+    for row in rows(batches):
+        yield (*row[:10], prev, row[10])
+        prev = row[10]
+
+
+def raw_inserts(url: str, transactions: list[list[PgRow]]) -> float:
     """Seconds to insert the rows with psycopg, one transaction per list, into a fresh
     ledger table (the same table, indexes and triggers)."""
     import psycopg
@@ -144,7 +157,7 @@ def _single(ctx: Context, schemas: Schemas) -> Result:
     n = event_count(sample)
     ctx.log(f"postgres: append, one event per transaction: {n:,} events, {ctx.repeat} runs "
             "each side")
-    raw = [[row] for row in rows(sample)]
+    raw = [[row] for row in pg_rows(sample)]
 
     def ours() -> float:
         with Ledger(schemas.new()) as ledger:
@@ -161,7 +174,7 @@ def _batches(ctx: Context, schemas: Schemas) -> Result:
     sample = ctx.head(ctx.batch)
     n = event_count(sample)
     ctx.log(f"postgres: append, batches of {BATCH:,}: {n:,} events, {ctx.repeat} runs each side")
-    raw = list(rows(sample))
+    raw = list(pg_rows(sample))
     transactions = [raw[i : i + BATCH] for i in range(0, len(raw), BATCH)]
 
     def ours() -> float:
@@ -181,7 +194,7 @@ def _rebuild(ctx: Context, schemas: Schemas) -> Result:
     sample = ctx.head(ctx.batch)
     n = event_count(sample)
     location = schemas.new()
-    raw_inserts(location, [list(rows(sample))])
+    raw_inserts(location, [list(pg_rows(sample))])
     repeat = min(ctx.repeat, 2)
     ctx.log(f"postgres: rebuild every projection from nothing: {n:,} events, {repeat} runs "
             "each side")

@@ -5,7 +5,8 @@ order and sha256 the same columns the ledger's hash covers, each hash over the o
 (``ledger.eventstore.chain_hash``'s input, written out here). Two rows of ours:
 
 - **the chain** (``verify(rules=False)``, ``matchledger verify --no-rules``): positions
-  gapless, every hash recomputed and compared, ``prev_hash`` against the row before, each
+  gapless, every hash recomputed and compared (a format 1 file's stored ``prev_hash`` against the
+  row before), each
   stream's versions, the stored checkpoints, the append-only triggers;
 - **the chain and the rules** (``verify()``, what ``matchledger verify`` does by default):
   the same, and every event decoded and judged again by the rules that admit appends, as the
@@ -33,7 +34,7 @@ def raw_chain(path: str) -> float:
     start = time.perf_counter()
     sha256, prev = hashlib.sha256, GENESIS
     for (position, event_id, stream, version, type_name, schema, occurred, recorded, data,
-         meta, _prev, _hash) in conn.execute(f"SELECT {COLUMNS} FROM events ORDER BY position"):
+         meta, _hash) in conn.execute(f"SELECT {COLUMNS} FROM events ORDER BY position"):
         text = "\x1f".join((str(position), event_id, stream, str(version), type_name,
                             str(schema), str(occurred), str(recorded), data, meta or ""))
         prev = sha256(prev + text.encode()).digest()

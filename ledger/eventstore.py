@@ -57,6 +57,7 @@ from matchledger.ledger.errors import (
     NotALedger,
 )
 from matchledger.ledger.files import (
+    LEDGER_FORMAT,
     cannot_write,
     check_schema,
     kind_of,
@@ -113,8 +114,7 @@ CREATE TABLE IF NOT EXISTS events (
     recorded_at    INTEGER NOT NULL,  -- microseconds since the epoch, UTC
     data           TEXT    NOT NULL,  -- JSON
     meta           TEXT,              -- JSON, NULL when empty
-    prev_hash      BLOB    NOT NULL,
-    hash           BLOB    NOT NULL,
+    hash           BLOB    NOT NULL,  -- over the previous row's hash and this envelope
     UNIQUE (stream, version)
 );
 CREATE INDEX IF NOT EXISTS events_fixture ON events (json_extract(data, '$.match'))
@@ -131,10 +131,20 @@ CREATE TRIGGER IF NOT EXISTS events_no_delete BEFORE DELETE ON events
     BEGIN SELECT RAISE(ABORT, 'the events log is append-only: DELETE refused'); END;
 """
 
+# format 1 (``ledger.files``) stored each row's prev_hash too, the hash of the row before it
+# (gapless positions: the one at position - 1), which a file of that format still holds and
+# still gets; a format 2 file gives it on reading
+_SCHEMA_V1 = _SCHEMA.replace("    hash ", "    prev_hash      BLOB    NOT NULL,\n    hash ", 1)
+SCHEMAS = {2: _SCHEMA, 1: _SCHEMA_V1}  # by the format (PRAGMA user_version) they mark
+
 # the types of the partial index events_registry, in its order: a query names them so to use it
 _REGISTRATIONS = ("TeamRegistered", "PlayerRegistered")
-_COLUMNS = ("position, event_id, stream, version, type, schema_version, occurred_at, "
-            "recorded_at, data, meta, prev_hash, hash")
+_STORED = ("position, event_id, stream, version, type, schema_version, occurred_at, "
+           "recorded_at, data, meta")
+_COLUMNS_V1 = f"{_STORED}, prev_hash, hash"  # as a format 1 file stores them
+# the columns a read gives in either format: prev_hash looked up in format 2
+_COLUMNS = (f"{_STORED}, coalesce((SELECT prev.hash FROM events AS prev WHERE prev.position "
+            "= events.position - 1), zeroblob(32)) AS prev_hash, hash")
 
 
 def chain_hash(prev: bytes, position: int, event_id: str, stream: str, version: int,
@@ -302,9 +312,13 @@ class EventStore:
             self.where = str(self.path)  # how messages name the ledger
             if read_only or verifying:
                 self.db = sqlite_utils.Database(open_read_only(
-                    self.path, _SCHEMA, timeout=timeout, whole=not verifying))
+                    self.path, SCHEMAS, timeout=timeout, whole=not verifying))
             else:
                 self.db = sqlite_utils.Database(_open_for_writing(self.path, timeout))
+        # a format 1 file, and PostgreSQL, store each row's prev_hash; format 2 looks it up
+        self._keeps_prev = self._pg is not None or any(
+            row[1] == "prev_hash" for row in self.conn.execute("PRAGMA table_info(events)"))
+        self._columns = _COLUMNS_V1 if self._keeps_prev else _COLUMNS
         self._admission: Admission = admission if admission is not None else AdmitAll()
         self._tail: tuple[int, bytes] | None = None
         self._committed: int | None = None  # the last position when this object last committed
@@ -468,7 +482,8 @@ class EventStore:
         for i in range(0, len(ids), 500):
             chunk = ids[i : i + 500]
             rows = self.conn.execute(
-                f"SELECT {_COLUMNS} FROM events WHERE event_id IN ({','.join('?' * len(chunk))})",
+                f"SELECT {self._columns} FROM events WHERE event_id IN "
+                f"({','.join('?' * len(chunk))})",
                 chunk,
             )
             found.update((row[1], _envelope(row)) for row in rows)
@@ -546,7 +561,7 @@ class EventStore:
                                 schema, occurred, recorded, data_text, meta_text)
             row = (position, draft.event_id, stream, version, type_name, schema, occurred,
                    recorded, data_text, meta_text, prev, digest)
-            rows.append(row)
+            rows.append(row if self._keeps_prev else (*row[:10], digest))
             admitted.append((row, event, draft.meta))
             prev = digest
         try:
@@ -554,9 +569,9 @@ class EventStore:
         except LedgerError as e:
             raise type(e)(f"{stream}: {e}") from e
         try:
-            conn.executemany(
-                f"INSERT INTO events ({_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", rows
-            )
+            columns = _COLUMNS_V1 if self._keeps_prev else f"{_STORED}, hash"
+            marks = ", ".join("?" * len(rows[0])) if rows else ""
+            conn.executemany(f"INSERT INTO events ({columns}) VALUES ({marks})", rows)
         except sqlite3.IntegrityError as e:  # a racing writer is impossible under the lock
             raise DuplicateEvent(f"{stream}: {e}") from e
         self._tail = (position, prev)
@@ -585,7 +600,7 @@ class EventStore:
         one of ``teams`` (their data's ``team``), that occurred by ``as_of``, were recorded by
         ``known_at``, up to ``at_position``.
         """
-        sql, params = self._select(_COLUMNS, after=after, stream=stream, prefix=prefix,
+        sql, params = self._select(self._columns, after=after, stream=stream, prefix=prefix,
                                    types=types, as_of=as_of, known_at=known_at,
                                    at_position=at_position, streams=streams,
                                    competition=competition, teams=teams)
@@ -598,7 +613,7 @@ class EventStore:
         """The rows of the events ``read`` would give, exactly as stored (no upcasting):
         position, event_id, stream, version, type, schema_version, occurred_at and
         recorded_at (µs), data and meta (JSON text, meta None when empty), prev_hash, hash."""
-        sql, params = self._select(_COLUMNS, **filters)
+        sql, params = self._select(self._columns, **filters)
         yield from self._rows(sql, params)
 
     def _rows(self, sql: str, params: Sequence[Any], *, whole: bool = True
@@ -761,7 +776,10 @@ class EventStore:
         versions: dict[str, int] = {}
         head = self.head()
         unseen = dict(loose)
-        with closing(self._rows(f"SELECT {_COLUMNS} FROM events ORDER BY position", ())
+        # prev_hash as stored in format 1; in format 2 the hash of the row before, which
+        # ``prev`` is whenever positions have no gap (checked first): not looked up again
+        columns = self._columns if self._keeps_prev else f"{_STORED}, NULL, hash"
+        with closing(self._rows(f"SELECT {columns} FROM events ORDER BY position", ())
                      ) as rows:
             for row in rows:
                 (position, event_id, stream, version, type_name, schema, occurred, recorded,
@@ -770,7 +788,7 @@ class EventStore:
                 if position != expected_position:
                     problem = f"gap: expected position {expected_position}, found {position}"
                     position = expected_position
-                elif bytes(prev_hash) != prev:
+                elif prev_hash is not None and bytes(prev_hash) != prev:
                     problem = "prev_hash does not match the previous event's hash"
                 elif chain_hash(prev, position, event_id, stream, version, type_name, schema,
                                 occurred, recorded, data, meta) != bytes(digest):
@@ -887,15 +905,16 @@ def _open_for_writing(path: Path, timeout: float) -> sqlite3.Connection:
     try:
         conn.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
         indexes = _indexes(conn)  # reads the schema: a file that is not SQLite fails here
+        fmt = LEDGER_FORMAT  # of a new file; one made before keeps its own
         if conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'events'").fetchone():
-            check_schema(conn, path, _SCHEMA)
+            fmt = check_schema(conn, path, SCHEMAS)
         if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
             conn.execute("PRAGMA journal_mode = WAL")
         conn.execute("PRAGMA synchronous = FULL")  # a committed append survives power loss
         if not {"events_retracted", "events_tie"} <= indexes:
             # a new ledger, or one from before the last index was added; IF NOT EXISTS
             # makes racing creators agree
-            conn.executescript("BEGIN IMMEDIATE;" + _SCHEMA + marker_pragmas() + "COMMIT;")
+            conn.executescript(f"BEGIN IMMEDIATE;{SCHEMAS[fmt]}{marker_pragmas(fmt)}COMMIT;")
     except sqlite3.DatabaseError as e:
         conn.close()
         why = cannot_write(path)

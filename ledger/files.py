@@ -20,12 +20,14 @@ import os
 import re
 import sqlite3
 import stat
+from collections.abc import Mapping
 from pathlib import Path
 
 from matchledger.ledger.errors import LedgerError, NotALedger
 
 APPLICATION_ID = 0x4D4C4447  # "MLDG" in the SQLite header: a matchledger ledger
-LEDGER_FORMAT = 1  # PRAGMA user_version of the ledgers this code writes (0: before it had one)
+LEDGER_FORMAT = 2  # PRAGMA user_version of the ledgers this code makes (0: before it had one;
+# 1: each row held its prev_hash too; such a file is read and written in its own format)
 
 _KINDS = ((stat.S_ISDIR, "a directory"), (stat.S_ISCHR, "a character device"),
           (stat.S_ISBLK, "a block device"), (stat.S_ISFIFO, "a FIFO (named pipe)"),
@@ -43,9 +45,9 @@ def kind_of(path: str | Path) -> str | None:
     return next((name for test, name in _KINDS if test(mode)), None)
 
 
-def marker_pragmas() -> str:
-    """The statements that mark a new file as a ledger of this format."""
-    return f"PRAGMA application_id = {APPLICATION_ID}; PRAGMA user_version = {LEDGER_FORMAT};"
+def marker_pragmas(version: int = LEDGER_FORMAT) -> str:
+    """The statements that mark a file as a ledger of format ``version``."""
+    return f"PRAGMA application_id = {APPLICATION_ID}; PRAGMA user_version = {version};"
 
 
 def _objects(conn: sqlite3.Connection) -> dict[str, tuple[str, str]]:
@@ -67,19 +69,23 @@ def _expected(schema: str) -> dict[str, tuple[str, str]]:
         conn.close()
 
 
-def check_schema(conn: sqlite3.Connection, path: Path, schema: str, *,
-                 whole: bool = True) -> None:
-    """Refuse (NotALedger, one line) a file whose format marker is unknown, or whose events
-    table, indexes or triggers are not what ``schema`` creates (an index a newer version
-    added may be missing: it only speeds reads up). Not ``whole``: the marker and the table
-    alone, for ``verify``, which names a changed trigger or index itself."""
+def check_schema(conn: sqlite3.Connection, path: Path, schemas: Mapping[int, str], *,
+                 whole: bool = True) -> int:
+    """The format of the file (a key of ``schemas``, each format's schema) whose events
+    table it holds. Refuse (NotALedger, one line) a file whose format marker is unknown, or
+    whose events table, indexes or triggers are not what that schema creates (an index a
+    newer version added may be missing: it only speeds reads up). Not ``whole``: the marker
+    and the table alone, for ``verify``, which names a changed trigger or index itself."""
     app, version = (conn.execute(f"PRAGMA {p}").fetchone()[0]
                     for p in ("application_id", "user_version"))
     if app not in (0, APPLICATION_ID) or not 0 <= version <= LEDGER_FORMAT:
         raise NotALedger(f"{path} is not a matchledger ledger of a format this version knows "
                          f"(application_id {app}, user_version {version})")
     found = _objects(conn)
-    expected = _expected(schema)
+    table = found.get("events")
+    fmt = next((f for f, schema in schemas.items() if _expected(schema)["events"] == table),
+               max(schemas))
+    expected = _expected(schemas[fmt])
     if not whole:
         found = {n: v for n, v in found.items() if v[0] == "table"}
     for name, (kind, sql) in found.items():
@@ -94,9 +100,10 @@ def check_schema(conn: sqlite3.Connection, path: Path, schema: str, *,
     if missing:
         raise NotALedger(f"{path} is not a matchledger ledger (no {', '.join(sorted(missing))}: "
                          "its log is not append-only)")
+    return fmt
 
 
-def open_read_only(path: Path, schema: str, *, timeout: float,
+def open_read_only(path: Path, schemas: Mapping[int, str], *, timeout: float,
                    whole: bool = True) -> sqlite3.Connection:
     """A connection that cannot write to the ledger at ``path``, its schema checked (its events
     table alone, not ``whole``: see ``check_schema``).
@@ -119,7 +126,7 @@ def open_read_only(path: Path, schema: str, *, timeout: float,
     try:
         conn.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
         conn.execute("PRAGMA query_only = ON")
-        check_schema(conn, path, schema, whole=whole)
+        check_schema(conn, path, schemas, whole=whole)
     except sqlite3.DatabaseError as e:
         conn.close()
         raise NotALedger(f"{path} is not a matchledger ledger ({e})") from e

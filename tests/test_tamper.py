@@ -7,6 +7,7 @@ To tamper, the tests drop the append-only triggers as an attacker would, and put
 from __future__ import annotations
 
 import json
+import shutil
 import sqlite3
 from collections.abc import Callable
 from importlib import resources
@@ -32,12 +33,21 @@ from conftest import at
 FINISHED = "match:uel24-qf1-leg1"  # Milan 0-1 Roma, over
 
 
-@pytest.fixture
-def seeded(db_path: Path) -> Path:
-    """The bundled seed (142 events) in a ledger file."""
+@pytest.fixture(params=[2, 1], ids=["format2", "format1"])
+def seeded(db_path: Path, request: pytest.FixtureRequest) -> Path:
+    """The bundled seed (142 events) in a ledger file of this format, and of format 1 (each
+    row holding its prev_hash), as the version before made it."""
+    if request.param == 1:
+        shutil.copyfile(Path(__file__).parent / "data" / "ledger-format1.db", db_path)
+        return db_path
     with Ledger(db_path) as lg:
         import_file(lg, str(resources.files("matchledger.events") / "seed.jsonl"))
     return db_path
+
+
+def stored(raw: sqlite3.Connection) -> list[str]:
+    """The columns of the events table after position, as this file stores them."""
+    return [row[1] for row in raw.execute("PRAGMA table_info(events)")][1:]
 
 
 @pytest.fixture
@@ -73,8 +83,9 @@ def rehash(raw: sqlite3.Connection, start: int) -> None:
                        "ORDER BY position", (start,)).fetchall()
     for row in rows:
         digest = chain_hash(prev, *row)
-        raw.execute("UPDATE events SET prev_hash = ?, hash = ? WHERE position = ?",
-                    (prev, digest, row[0]))
+        raw.execute("UPDATE events SET hash = ? WHERE position = ?", (digest, row[0]))
+        if "prev_hash" in stored(raw):
+            raw.execute("UPDATE events SET prev_hash = ? WHERE position = ?", (prev, row[0]))
         prev = digest
 
 
@@ -114,8 +125,7 @@ def delete_tail(raw: sqlite3.Connection) -> int:
 
 def swap(raw: sqlite3.Connection) -> int:
     first = goal_position(raw)
-    columns = ("event_id, stream, version, type, schema_version, occurred_at, recorded_at, "
-               "data, meta, prev_hash, hash")
+    columns = ", ".join(stored(raw))
     a = raw.execute(f"SELECT {columns} FROM events WHERE position = ?", (first,)).fetchone()
     b = raw.execute(f"SELECT {columns} FROM events WHERE position = ?", (first + 5,)
                     ).fetchone()
@@ -137,9 +147,20 @@ def forge_appended(raw: sqlite3.Connection) -> int:
     when = int(at(60 * 24 * 30).timestamp() * 1_000_000)
     row = (head + 1, "forged-goal", FINISHED, version, "GoalScored", 2, when, when,
            json.dumps({"team": "roma", "player": "Dybala", "minute": 50}), None)
-    raw.execute("INSERT INTO events VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
-                (*row, prev, chain_hash(prev, *row)))
+    kept = (prev,) if "prev_hash" in stored(raw) else ()
+    values = (*row, *kept, chain_hash(prev, *row))
+    raw.execute(f"INSERT INTO events VALUES ({', '.join('?' * len(values))})", values)
     return head + 1
+
+
+def prev_hash(raw: sqlite3.Connection) -> int:
+    """Format 1: a prev_hash edited (format 2 stores none: the hash of the row before is the
+    one the chain is checked with, so it edits that row's hash)."""
+    position = goal_position(raw)
+    column = "prev_hash" if "prev_hash" in stored(raw) else "hash"
+    target = position if column == "prev_hash" else position - 1
+    raw.execute(f"UPDATE events SET {column} = zeroblob(32) WHERE position = ?", (target,))
+    return target
 
 
 def schema_version(raw: sqlite3.Connection) -> int:
@@ -152,7 +173,7 @@ Tamper = Callable[[sqlite3.Connection], int]
 # (tampering, whether the hash chain and the rules alone catch it)
 MATRIX: list[tuple[Tamper, bool]] = [
     (edit, True), (edit_and_rehash, False), (delete_middle, True), (delete_tail, False),
-    (swap, True), (forge_appended, True), (schema_version, True),
+    (swap, True), (forge_appended, True), (prev_hash, True), (schema_version, True),
 ]
 IDS = [tamper.__name__ for tamper, _ in MATRIX]
 
