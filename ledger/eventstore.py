@@ -600,21 +600,47 @@ class EventStore:
         one of ``teams`` (their data's ``team``), that occurred by ``as_of``, were recorded by
         ``known_at``, up to ``at_position``.
         """
-        sql, params = self._select(self._columns, after=after, stream=stream, prefix=prefix,
-                                   types=types, as_of=as_of, known_at=known_at,
-                                   at_position=at_position, streams=streams,
-                                   competition=competition, teams=teams)
-        if limit is not None:
-            sql += f" LIMIT {int(limit)}"
-        for row in self._rows(sql, params, whole=limit is None):
+        rows = self._read_rows(dict(after=after, stream=stream, prefix=prefix, types=types,
+                                    as_of=as_of, known_at=known_at, at_position=at_position,
+                                    streams=streams, competition=competition, teams=teams),
+                               limit)
+        for row in rows:
             yield _envelope(row)
 
     def read_stored(self, **filters: Any) -> Iterator[tuple[Any, ...]]:
         """The rows of the events ``read`` would give, exactly as stored (no upcasting):
         position, event_id, stream, version, type, schema_version, occurred_at and
         recorded_at (µs), data and meta (JSON text, meta None when empty), prev_hash, hash."""
-        sql, params = self._select(self._columns, **filters)
-        yield from self._rows(sql, params)
+        yield from self._read_rows(filters)
+
+    def _read_rows(self, filters: dict[str, Any], limit: int | None = None
+                   ) -> Iterator[tuple[Any, ...]]:
+        """The rows of a read, their columns as ``_COLUMNS`` names them. In format 2, a read of
+        the events after a position (up to one, or all) takes each prev_hash from the row read
+        before it, not from SQL, which costs a lookup per row; any other read looks it up."""
+        chained = not self._keeps_prev and all(
+            value is None for name, value in filters.items()
+            if name not in ("after", "at_position"))
+        sql, params = self._select(f"{_STORED}, hash" if chained else self._columns, **filters)
+        if limit is not None:
+            sql += f" LIMIT {int(limit)}"
+        rows = self._rows(sql, params, whole=limit is None)
+        if not chained:
+            yield from rows
+            return
+        following, prev = None, GENESIS  # the position whose prev_hash is at hand, and it
+        for row in rows:
+            position = row[0]
+            if position != following:  # the first row read, or one after a gap
+                prev = self._hash_at(position - 1)
+            yield (*row[:10], prev, row[10])
+            following, prev = position + 1, row[10]
+
+    def _hash_at(self, position: int) -> bytes:
+        """The hash of the event at ``position``; GENESIS before the first, or where none is."""
+        row = self.conn.execute("SELECT hash FROM events WHERE position = ?", (position,)
+                                ).fetchone()
+        return GENESIS if row is None else bytes(row[0])
 
     def _rows(self, sql: str, params: Sequence[Any], *, whole: bool = True
               ) -> Generator[Any, None, None]:

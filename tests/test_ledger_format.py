@@ -50,6 +50,12 @@ def test_a_new_ledger_stores_no_prev_hash_and_exports_what_format_1_did(tmp_path
     assert version == LEDGER_FORMAT == 2 and "prev_hash" not in columns and "hash" in columns
     assert cli(db, "export").stdout == (DATA / "ledger-format1.jsonl").read_text()
     assert "ok" in cli(db, "verify").stdout.lower()
+    with Ledger(db, read_only=True) as lg:  # each read gives the prev_hash it gave before
+        hashes = {e.position: e.hash for e in lg.read()}
+        hashes[0] = "00" * 32
+        for envelopes in (list(lg.read(after=40, at_position=60)), list(lg.read(limit=3)),
+                          list(lg.read(stream=UEFA)), list(lg.read(types=["GoalScored"]))):
+            assert envelopes and all(e.prev_hash == hashes[e.position - 1] for e in envelopes)
 
 
 def test_a_format_1_file_reads_verifies_and_exports_as_it_did(format1: Path) -> None:
