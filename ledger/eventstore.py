@@ -604,8 +604,9 @@ class EventStore:
                                     as_of=as_of, known_at=known_at, at_position=at_position,
                                     streams=streams, competition=competition, teams=teams),
                                limit)
-        for row in rows:
-            yield _envelope(row)
+        with closing(rows):  # at a row that fails to decode, its cursor goes with it
+            for row in rows:
+                yield _envelope(row)
 
     def read_stored(self, **filters: Any) -> Iterator[tuple[Any, ...]]:
         """The rows of the events ``read`` would give, exactly as stored (no upcasting):
@@ -614,7 +615,7 @@ class EventStore:
         yield from self._read_rows(filters)
 
     def _read_rows(self, filters: dict[str, Any], limit: int | None = None
-                   ) -> Iterator[tuple[Any, ...]]:
+                   ) -> Generator[tuple[Any, ...], None, None]:
         """The rows of a read, their columns as ``_COLUMNS`` names them. In format 2, a read of
         the events after a position (up to one, or all) takes each prev_hash from the row read
         before it, not from SQL, which costs a lookup per row; any other read looks it up."""
