@@ -11,7 +11,6 @@ one place that turns the library's root errors into that line.
 
 from __future__ import annotations
 
-import sqlite3
 import sys
 from collections.abc import Iterator, MutableMapping, Sequence
 from contextlib import contextmanager
@@ -25,20 +24,33 @@ from typer._click import exceptions as click_exceptions
 from typer.core import TyperCommand, TyperGroup
 
 from matchledger.cli import helptext
-from matchledger.cli.common import ENV_TZ, CliError, one_line, printable, set_zone
 
 helptext.tidy()
 
 EXIT_ERROR = 1  # the ledger refused, or something named does not exist
 EXIT_USAGE = 2  # the command line itself is wrong (click's convention)
+ENV_TZ = "MATCHLEDGER_TZ"  # --tz, when not given
+
+# Nothing a command uses is imported here: ``matchledger --help`` imports no area, not even
+# cli.common (attrs); the error lines import what they need when they are said.
 
 
 def _user_errors() -> tuple[type[BaseException], ...]:
     """The root errors of every layer: what a user's mistake raises (imported when needed)."""
+    import sqlite3
+
+    from matchledger.cli.common import CliError
     from matchledger.ledger import LedgerError
     from matchledger.projections import ProjectionError
 
     return (CliError, LedgerError, ProjectionError, sqlite3.Error, OSError)
+
+
+def _say_error(text: str, hint: str = "") -> None:
+    """``error: TEXT HINT`` on stderr: one line, and nothing a terminal would act on."""
+    from matchledger.cli.common import printable
+
+    typer.echo(f"error: {printable(' '.join(text.split()))}{hint}", err=True)
 
 
 class BadArgument(Exception):
@@ -211,7 +223,7 @@ class MatchledgerGroup(TyperGroup):
             code = super().main(args, prog_name, complete_var, standalone_mode=False,
                                 windows_expand_args=windows_expand_args, **extra)
         except BadArgument as e:
-            typer.echo(f"error: {printable(' '.join(str(e).split()))}", err=True)
+            _say_error(str(e))
             code = EXIT_USAGE
         except click_exceptions.NoArgsIsHelpError:
             code = 0  # the help was printed
@@ -221,7 +233,7 @@ class MatchledgerGroup(TyperGroup):
             ctx = getattr(e, "ctx", None)
             if ctx is not None:
                 hint = f" (see {ctx.command_path} --help)"
-            typer.echo(f"error: {printable(' '.join(message.split()))}{hint}", err=True)
+            _say_error(message, hint)
             code = e.exit_code
         except typer.Abort:
             typer.echo("aborted", err=True)
@@ -229,6 +241,8 @@ class MatchledgerGroup(TyperGroup):
         except Exception as e:
             if not isinstance(e, _user_errors()):
                 raise
+            from matchledger.cli.common import one_line
+
             typer.echo(f"error: {one_line(e)}", err=True)
             code = EXIT_ERROR
         if not standalone_mode:
@@ -257,6 +271,8 @@ def _show_version(value: bool) -> None:
 
 
 def _set_zone(name: str | None) -> str | None:
+    from matchledger.cli.common import set_zone
+
     try:
         set_zone(name)
     except ValueError as e:

@@ -93,8 +93,9 @@ def test_completion_offers_commands_and_then_what_a_command_takes(tmp_path: Path
 # --- what a start-up imports ------------------------------------------------------------------
 
 # imported by the commands that use them, never by the root's help
-HEAVY = ("matchledger.events", "matchledger.ledger", "matchledger.projections", "sqlite_utils",
-         "cattrs", "orjson", "fastapi", "uvicorn")
+HEAVY = ("matchledger.events", "matchledger.ledger", "matchledger.projections",
+         "matchledger.cli.common", "attrs", "sqlite_utils", "cattrs", "orjson", "fastapi",
+         "uvicorn", "sqlite3", "rich.markdown", "markdown_it", "rich.traceback", "pygments")
 
 
 def imported(*args: str) -> list[str]:
@@ -138,3 +139,44 @@ def test_a_read_command_imports_its_own_area_and_not_the_writers(tmp_path: Path)
     modules = imported("teams", "--db", str(db))
     assert areas(modules) == {"views"}
     assert heavy(modules, ("fastapi", "uvicorn", "matchledger.cli.server")) == []
+
+
+STAND_INS = '''
+import sys
+import typer
+from typer.models import DeveloperExceptionConfig
+from typer.testing import CliRunner
+from matchledger.cli import helptext
+
+helptext.tidy()
+helptext.load_rich_help()
+print("before", "rich.markdown" in sys.modules, "rich.traceback" in sys.modules)
+md = typer.Typer(rich_markup_mode="markdown")
+
+@md.command()
+def hello() -> None:
+    """Say **hello** in `code`."""
+
+@md.command()
+def bye() -> None:
+    """Say bye."""
+
+print(" ".join(CliRunner().invoke(md, ["--help"], env={"COLUMNS": "100"}).stdout.split()))
+from rich.markdown import Markdown
+from rich.traceback import Traceback
+import typer.rich_utils
+try:
+    1 / 0
+except ZeroDivisionError as e:
+    shown = typer.rich_utils.get_traceback(e, DeveloperExceptionConfig(), [])
+print("after", isinstance(shown, Traceback), hasattr(Markdown, "elements"))
+'''
+
+
+def test_help_in_markdown_and_tracebacks_still_import_what_they_need() -> None:
+    done = subprocess.run([sys.executable, "-c", STAND_INS], capture_output=True, text=True,
+                          check=True)
+    before, shown, after = done.stdout.splitlines()
+    assert before == "before False False"
+    assert "Say hello in code." in shown and "**" not in shown
+    assert after == "after True True"
