@@ -19,7 +19,6 @@ import re
 import sys
 import types
 from collections.abc import Callable
-from importlib import import_module
 from typing import Any
 
 from typer import core
@@ -64,10 +63,7 @@ class _Later(type):
     """A class standing in for one of a module not imported yet: making one, or asking the
     class for anything, imports the module and hands over to the real class."""
 
-    _module: str
-
-    def _real(cls) -> Any:
-        return getattr(import_module(cls._module), cls.__name__)
+    _real: Callable[[], type]
 
     def __getattr__(cls, name: str) -> Any:
         return getattr(cls._real(), name)
@@ -76,7 +72,19 @@ class _Later(type):
         return cls._real()(*args, **kwargs)
 
 
-_LATER = {"rich.markdown": "Markdown", "rich.traceback": "Traceback"}
+def _markdown() -> type:
+    from rich.markdown import Markdown
+
+    return Markdown
+
+
+def _traceback() -> type:
+    from rich.traceback import Traceback
+
+    return Traceback
+
+
+_LATER = {"rich.markdown": ("Markdown", _markdown), "rich.traceback": ("Traceback", _traceback)}
 
 
 def load_rich_help() -> None:
@@ -86,13 +94,13 @@ def load_rich_help() -> None:
     if "typer.rich_utils" in sys.modules:
         return
     stand_ins = {}
-    for module, name in _LATER.items():
+    for module, (name, real) in _LATER.items():
         if module not in sys.modules:
             stand_ins[module] = types.ModuleType(module)
-            setattr(stand_ins[module], name, _Later(name, (), {"_module": module}))
+            setattr(stand_ins[module], name, _Later(name, (), {"_real": staticmethod(real)}))
     sys.modules.update(stand_ins)
     try:
-        import_module("typer.rich_utils")
+        from typer import rich_utils  # noqa: F401  (loaded now, with the stand-ins)
     finally:
         for module, stand_in in stand_ins.items():
             if sys.modules.get(module) is stand_in:

@@ -12,9 +12,8 @@ one place that turns the library's root errors into that line.
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator, MutableMapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from importlib import import_module
 from typing import Annotated, Any, NamedTuple
 
 import typer
@@ -138,20 +137,69 @@ JOINS: dict[str, dict[str, Any]] = {
                "help": COMMANDS["append"].summary},
 }
 AREAS = tuple(dict.fromkeys(listed.area for listed in COMMANDS.values()))
-_built: dict[str, MutableMapping[str, Command]] = {}  # an area's commands, made once per process
+_built: dict[str, Mapping[str, Command]] = {}  # an area's commands, made once per process
 
 
-def area_commands(area: str) -> MutableMapping[str, Command]:
-    """The click commands of one area (``matchledger.cli.AREA``), imported and made on first
-    use, with the root's settings, exactly as they would be made joined to the root app."""
+def area_app(area: str) -> typer.Typer:
+    """The typer app of one area, imported now (each by its own import statement)."""
+    match area:
+        case "demo":
+            from matchledger.cli import demo as demo_area
+            return demo_area.app
+        case "store":
+            from matchledger.cli import store
+            return store.app
+        case "trust":
+            from matchledger.cli import trust
+            return trust.app
+        case "append":
+            from matchledger.cli import append
+            return append.app
+        case "log":
+            from matchledger.cli import log
+            return log.app
+        case "views":
+            from matchledger.cli import views
+            return views.app
+        case "rebuild":
+            from matchledger.cli import rebuild
+            return rebuild.app
+        case "serve":
+            from matchledger.cli import serve
+            return serve.app
+    raise ValueError(f"no area {area!r}")
+
+
+def area_commands(area: str) -> Mapping[str, Command]:
+    """The click commands of one area, imported and made on first use, with the root's
+    settings, exactly as they are made when the area's app is joined to the root app."""
     if area not in _built:
-        module = import_module(f"matchledger.cli.{area}")
         holder = typer.Typer(rich_markup_mode=app.rich_markup_mode,
                              pretty_exceptions_short=app.pretty_exceptions_short,
                              suggest_commands=app.suggest_commands)
-        holder.add_typer(module.app, **JOINS.get(area, {}))
+        holder.add_typer(area_app(area), **JOINS.get(area, {}))
         _built[area] = typer.main.get_group(holder).commands
     return _built[area]
+
+
+class _Made(Mapping[str, Command]):
+    """A lazy group's commands by name: a command is made when it is looked up, so that
+    listing the names (or suggesting one for a typo) imports nothing."""
+
+    def __init__(self, group: MatchledgerGroup) -> None:
+        self._group = group
+
+    def __getitem__(self, name: str) -> Command:
+        made = self._group._made(name)
+        if made is None:
+            raise KeyError(name)
+        return made
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._group.list_commands(None))
+
+    def __len__(self) -> int:
+        return len(self._group.list_commands(None))
 
 
 class MatchledgerGroup(TyperGroup):
@@ -159,19 +207,18 @@ class MatchledgerGroup(TyperGroup):
 
     Its commands are made lazily: a command's module is imported when that command runs or
     shows its help (``get_command``); the root's help and the completion of a command's name
-    list them from ``COMMANDS`` and import nothing. ``commands`` makes them all, for anyone
-    walking the whole tree. Commands given to it the usual way (``add_typer``) come first.
+    list them from ``COMMANDS`` and import nothing. ``commands`` makes each as it is looked
+    up. Commands given to it the usual way (``add_typer``) come first.
     """
 
     _listing = False  # within the root's help or the completion of a command's name
 
     @property  # type: ignore[override]
-    def commands(self) -> dict[str, Command]:
-        return {name: made for name in self.list_commands(None)
-                if (made := self._made(name)) is not None}
+    def commands(self) -> Mapping[str, Command]:
+        return _Made(self)
 
     @commands.setter
-    def commands(self, given: dict[str, Command]) -> None:
+    def commands(self, given: Mapping[str, Command]) -> None:
         self._given = dict(given)
 
     def add_command(self, cmd: Command, name: str | None = None) -> None:

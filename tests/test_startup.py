@@ -9,7 +9,6 @@ import copy
 import json
 import subprocess
 import sys
-from importlib import import_module
 from pathlib import Path
 
 import pytest
@@ -31,7 +30,7 @@ def eager_app() -> typer.Typer:
     eager = copy.copy(app)
     eager.registered_groups = []
     for area in main.AREAS:
-        eager.add_typer(import_module(f"matchledger.cli.{area}").app, **JOINS.get(area, {}))
+        eager.add_typer(main.area_app(area), **JOINS.get(area, {}))
     return eager
 
 
@@ -98,17 +97,18 @@ HEAVY = ("matchledger.events", "matchledger.ledger", "matchledger.projections",
          "uvicorn", "sqlite3", "rich.markdown", "markdown_it", "rich.traceback", "pygments")
 
 
-def imported(*args: str) -> list[str]:
-    """The modules a new process has imported after running ``matchledger ARGS``."""
-    code = ("import json, sys\n"
-            "from matchledger.cli.main import app\n"
-            "try:\n"
-            "    app(sys.argv[1:], prog_name='matchledger')\n"
-            "except SystemExit as e:\n"
-            "    assert not e.code, e.code\n"
-            "print(json.dumps(sorted(sys.modules)), file=sys.stderr)\n")
-    done = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True,
-                          check=True, env={**WIDE, "PATH": ""})
+def imported(*args: str, code: int = 0) -> list[str]:
+    """The modules a new process has imported after running ``matchledger ARGS``, which
+    exits with ``code``."""
+    script = ("import json, sys\n"
+              "from matchledger.cli.main import app\n"
+              "try:\n"
+              "    app(sys.argv[1:], prog_name='matchledger')\n"
+              "except SystemExit as e:\n"
+              f"    assert e.code == {code}, e.code\n"
+              "print(json.dumps(sorted(sys.modules)), file=sys.stderr)\n")
+    done = subprocess.run([sys.executable, "-c", script, *args], capture_output=True,
+                          text=True, check=True, env={**WIDE, "PATH": ""})
     return json.loads(done.stderr.splitlines()[-1])  # type: ignore[no-any-return]
 
 
@@ -126,6 +126,12 @@ def test_the_root_help_imports_no_command_and_nothing_heavy() -> None:
     assert heavy(modules, HEAVY) == []
     assert areas(modules) == set()
     assert "typer.rich_utils" in modules  # it did print rich help
+
+
+def test_a_mistyped_command_imports_no_command_to_say_so() -> None:
+    modules = imported("scroe", code=2)  # "did you mean 'score'?"
+    assert areas(modules) == set()
+    assert heavy(modules, HEAVY[:3]) == []  # the line itself is printed by cli.common
 
 
 def test_a_command_s_help_imports_its_own_area_alone() -> None:
