@@ -8,9 +8,9 @@ command gives one), and an argument its plain name. Older typers never wrote tho
 
 ``typer.rich_utils``, which prints the help, imports ``rich.markdown`` (markdown-it) and
 ``rich.traceback`` (pygments) as it loads, for help written in markdown and for tracebacks
-shown to developers: about a third of printing this app's help, which is rich markup and
-shows no traceback. ``tidy`` has it load with stand-ins for the two, which import the real
-one when first used, so that ``--help`` does not import them.
+shown to developers; this app's help is rich markup and shows no traceback. ``tidy`` has it
+load with stand-ins for the two that import the real one when first used, so that
+``--help`` does not import them.
 """
 
 from __future__ import annotations
@@ -116,7 +116,8 @@ def _loading_rich_help_first(original: Callable[..., None]) -> Callable[..., Non
 
 
 def tidy() -> None:
-    """Make typer's help read as above (once; a typer without these hooks is left alone)."""
+    """Make typer's help load and read as above (once; a typer without the hooks for the
+    reading is left to read as it does)."""
     if getattr(core, "_matchledger_tidy", False):
         return
     core._matchledger_tidy = True  # type: ignore[attr-defined]

@@ -144,8 +144,8 @@ def area_app(area: str) -> typer.Typer:
     """The typer app of one area, imported now (each by its own import statement)."""
     match area:
         case "demo":
-            from matchledger.cli import demo as demo_area
-            return demo_area.app
+            from matchledger.cli import demo
+            return demo.app
         case "store":
             from matchledger.cli import store
             return store.app
