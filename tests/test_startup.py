@@ -76,13 +76,8 @@ def complete(words: str, env: dict[str, str] | None = None) -> list[str]:
     return result.stdout.split()
 
 
-def test_completion_offers_commands_and_then_what_a_command_takes(tmp_path: Path) -> None:
-    from matchledger.cli.demo import seed_lines
-    from matchledger.ledger import Ledger, import_lines
-
-    db = tmp_path / "seed.db"
-    with Ledger(db) as lg:
-        import_lines(lg, seed_lines())
+def test_completion_offers_commands_and_then_what_a_command_takes(demo_db: Path) -> None:
+    db = demo_db
     assert complete("st") == ["stats", "streaks"]
     assert complete("append g") == ["goal"]
     assert complete(f"score --db {db} uel24-qf1") == ["uel24-qf1-leg1", "uel24-qf1-leg2"]
