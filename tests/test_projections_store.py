@@ -20,6 +20,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+import attrs
 import orjson
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -72,7 +73,7 @@ from matchledger.projections import snapshot as snapshot_module
 from matchledger.projections.book import Book
 from matchledger.projections.codec import decode_part, decode_piece, encode_part, encode_piece
 from matchledger.projections.records import competition_teams, outcomes
-from matchledger.projections.state import all_keys, index
+from matchledger.projections.state import all_keys, fold, index
 from matchledger.projections.testing import MemoryLog
 
 from conftest import drafts, setup_tie
@@ -764,6 +765,22 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Ledger]:
     Projector(lg, snapshot_every=1_000).rebuild()
     yield lg
     lg.close()
+
+
+@pytest.mark.parametrize("log", ["extended", "generated"])
+@pytest.mark.parametrize("step", [1, 7, 400])
+def test_lookups_brought_up_to_date_equal_those_built_anew(
+    extended: Ledger, world: Ledger, log: str, step: int,
+) -> None:
+    state = State()
+    for n, env in enumerate((extended if log == "extended" else world).read(), 1):
+        fold(state, env)
+        if n % step == 0:
+            kept = index(state)  # brought up to date from the last one, once there is one
+            anew = index(state.copy())  # a copy has none: built from the whole state
+            assert attrs.evolve(kept, order=None) == anew  # each list in the same order
+            assert {t: list(v) for t, v in kept.by_team_competition.items()} == {
+                t: list(v) for t, v in anew.by_team_competition.items()}
 
 
 @pytest.mark.parametrize("log", ["extended", "generated"])
