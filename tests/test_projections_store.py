@@ -507,6 +507,27 @@ def test_a_new_process_loads_only_the_part_of_the_state_its_new_events_need(
     assert dump(seed) == reference_of_seed
 
 
+def test_a_new_process_catching_up_a_new_competition_loads_only_part_of_the_state(
+    db_path: Path,
+) -> None:
+    lg = Ledger(db_path)
+    for stream, batch in generate(events=5_000, seed=7):
+        lg.append(stream, batch)
+    created = [e.position for e in lg.read(types=["CompetitionCreated"]) if e.position > 1_000]
+    assert created  # the generated world opens competitions as it goes
+    log = Upto(lg, created[-1] - 1)
+    Projector(log, snapshot_every=1_000).rebuild()
+    log.upto, log.after = created[-1] + 30, []
+    assert Projector(log, snapshot_every=1_000, once=True).catch_up() == log.upto
+    assert log.after == [(created[-1] - 1) // 1_000 * 1_000]  # one read, of a partial state
+    log.upto = lg.head()
+    Projector(log, snapshot_every=1_000, once=True).catch_up()
+    caught_up = dump(lg)
+    Projector(lg).rebuild()
+    assert caught_up == dump(lg)
+    lg.close()
+
+
 def test_only_a_long_lived_projector_freezes_its_state_out_of_the_cycle_collector(
     seed: Ledger,
 ) -> None:
