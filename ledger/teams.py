@@ -39,6 +39,10 @@ class Registry:
     players: Mapping[tuple[str, str], str] = MappingProxyType({})  # (team, normalised) -> name
     # (competition, team) -> each player registered there -> the aliases registered with it
     rosters: Mapping[tuple[str, str], Mapping[str, tuple[str, ...]]] = MappingProxyType({})
+    # the Roster of each (competition, team) asked for, built once: every event naming a
+    # player asks; ``writable``'s copy drops the entries its registrations change
+    _built: dict[tuple[str, str], Roster] = attrs.field(factory=dict, init=False, eq=False,
+                                                          repr=False)
 
     def register_team(
         self, team: str, name: str, aliases: Iterable[str] = (), country: str | None = None
@@ -68,16 +72,21 @@ class Registry:
         copied: set[tuple[str, str]] = set()  # the rosters this copy owns, changed in place
         copy = Registry(teams=MappingProxyType(teams), team_names=MappingProxyType(names),
                         players=MappingProxyType(players), rosters=MappingProxyType(rosters))
+        built = copy._built
+        built.update(self._built)
 
         def add(event: Event, competition: str | None = None) -> None:
             if isinstance(event, TeamRegistered):
                 _add_team(teams, names, event, competition)
+                for key in [k for k in built if k[1] == event.team]:  # its name may change
+                    del built[key]
             elif isinstance(event, PlayerRegistered):
                 if event.team not in teams:
                     raise UnknownTeam(f"unknown team {event.team!r}{copy._suggest(event.team)}")
                 _add_player(players, event)
                 if competition is not None:
                     _add_to_roster(rosters, copied, (competition, event.team), event)
+                    built.pop((competition, event.team), None)
 
         return copy, add
 
@@ -97,11 +106,16 @@ class Registry:
     def roster(self, competition: str, team: str) -> Roster | None:
         """The players ``team`` (an id) registered in ``competition``; None if it has none
         there (the rule of ``events.roster`` then leaves its names alone)."""
-        players = self.rosters.get((competition, team))
+        key = (competition, team)
+        roster = self._built.get(key)
+        if roster is not None:
+            return roster
+        players = self.rosters.get(key)
         if not players:
             return None
-        return Roster.of(self.teams[team].name if team in self.teams else team,
-                         players.items())
+        roster = self._built[key] = Roster.of(
+            self.teams[team].name if team in self.teams else team, players.items())
+        return roster
 
     def newcomers(self, competition: str, event: Event) -> list[PlayerRegistered]:
         """The registrations that put on its team's roster in ``competition`` each player
