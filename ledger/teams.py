@@ -157,12 +157,15 @@ def registry_json(reg: Registry) -> str:
                   for t in reg.teams.values()],
         "names": list(reg.team_names.items()),
         "players": [[team, spelling, name] for (team, spelling), name in reg.players.items()],
+        "rosters": [[competition, team, [[name, list(aliases)] for name, aliases in
+                                         players.items()]]
+                    for (competition, team), players in reg.rosters.items()],
     }, ensure_ascii=False, separators=(",", ":"))
 
 
 def registry_from_json(text: str) -> Registry:
     """The registry ``registry_json`` wrote; ValueError if the text is not such JSON (a cache
-    that does not check out is not used)."""
+    that does not check out, or one stored before rosters were, is not used)."""
     try:
         data = json.loads(text)
         teams = {}
@@ -174,12 +177,15 @@ def registry_from_json(text: str) -> Registry:
         names = {_text(k): _text(v) for k, v in data["names"]}
         players = {(_text(team), _text(spelling)): _text(name)
                    for team, spelling, name in data["players"]}
+        rosters = {(_text(competition), _text(team)): MappingProxyType(
+                       {_text(name): tuple(map(_text, aliases)) for name, aliases in players})
+                   for competition, team, players in data["rosters"]}
     except (TypeError, KeyError, AttributeError) as e:
         raise ValueError(f"not a stored registry: {e}") from e
     if not set(names.values()) <= teams.keys():
         raise ValueError("not a stored registry: a name of no team")
     return Registry(teams=MappingProxyType(teams), team_names=MappingProxyType(names),
-                    players=MappingProxyType(players))
+                    players=MappingProxyType(players), rosters=MappingProxyType(rosters))
 
 
 def _text(value: object) -> str:

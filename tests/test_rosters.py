@@ -6,6 +6,7 @@ command line, the web API and the importers all meet it."""
 from __future__ import annotations
 
 import shutil
+import sqlite3
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -285,6 +286,26 @@ def test_issue_19_lookmann_is_not_a_second_lookman_and_mbemba_cannot_score_for_a
         db, "append", "goal", SF1, "--team", "Atalanta", "--player", "Lookmann", "--minute",
         "12", "--at", at(12))
     assert "'Mbemba' is Olympique de Marseille's Chancel Mbemba, not a player of Atalanta" in (
-        refused(db, "append", "goal", SF1, "--team", "Atalanta", "--player", "Mbemba",
+        refused(db, "append", "goal", SF1, "--team", "Atalanta", "--player", "Lookman",
                 "--minute", "12", "--at", at(12)))
     assert roster(db, "atalanta") == ["Ademola Lookman", "Gianluca Scamacca", "Mario Pasalic"]
+
+
+def test_the_stored_registry_keeps_the_rosters(db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A new process starting from the registry an append stored still refuses a name off a
+    roster: the stored registry holds the rosters as well as the teams and spellings."""
+    import matchledger.ledger.validate as validate
+
+    monkeypatch.setattr(validate, "REGISTRY_STORED_AFTER", 1)
+    with Ledger(db) as lg:
+        expected = lg.registry()
+    cli(db, "append", "goal", SF1, "--team", "Atalanta", "--player", "Scamaca",
+        "--minute", "3", "--at", at(3))
+    with sqlite3.connect(db) as conn:
+        assert validate.stored_registry(conn) is not None
+    with Ledger(db, read_only=True) as lg:
+        assert lg.registry() == expected
+        assert lg.registry().rosters == expected.rosters
+    line = refused(db, "append", "goal", SF1, "--team", "Atalanta", "--player", "Lookman",
+                   "--minute", "5", "--at", at(5))
+    assert "no player 'Lookman' in Atalanta's roster" in line
