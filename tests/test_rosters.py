@@ -286,7 +286,7 @@ def test_issue_19_lookmann_is_not_a_second_lookman_and_mbemba_cannot_score_for_a
         db, "append", "goal", SF1, "--team", "Atalanta", "--player", "Lookmann", "--minute",
         "12", "--at", at(12))
     assert "'Mbemba' is Olympique de Marseille's Chancel Mbemba, not a player of Atalanta" in (
-        refused(db, "append", "goal", SF1, "--team", "Atalanta", "--player", "Lookman",
+        refused(db, "append", "goal", SF1, "--team", "Atalanta", "--player", "Mbemba",
                 "--minute", "12", "--at", at(12)))
     assert roster(db, "atalanta") == ["Ademola Lookman", "Gianluca Scamacca", "Mario Pasalic"]
 
