@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import shutil
 import tempfile
 import uuid
 from collections.abc import Iterator
@@ -34,14 +35,23 @@ def db_path(tmp_path: Path) -> Path:
     return tmp_path / "ledger.db"
 
 
-@pytest.fixture
-def demo_db(db_path: Path) -> Path:
-    """A ledger file holding the bundled seed (the demo's events)."""
+@pytest.fixture(scope="session")
+def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The bundled seed (the demo's events) imported once a session, for ``demo_db`` to copy."""
     from matchledger.cli.demo import seed_lines
     from matchledger.ledger import import_lines
 
-    with Ledger(db_path) as lg:
+    path = tmp_path_factory.mktemp("demo-template") / "demo.db"
+    with Ledger(path) as lg:
         import_lines(lg, seed_lines())
+    assert not Path(f"{path}-wal").exists()  # closed: the one file holds it all
+    return path
+
+
+@pytest.fixture
+def demo_db(db_path: Path, demo_template: Path) -> Path:
+    """A ledger file of a test's own holding the bundled seed (the demo's events)."""
+    shutil.copyfile(demo_template, db_path)
     return db_path
 
 

@@ -1,8 +1,10 @@
-"""End to end: the installed ``matchledger`` script, in real processes, on real files.
+"""The command line on real files: the demo, a whole match appended command by command while
+another process follows the log, time travel through the JSON contracts, export then import,
+and a file tampered with as an attacker would.
 
-The demo, a whole match appended command by command while another process follows the log,
-time travel through the JSON contracts, export then import, and a file tampered with as an
-attacker would. (The wide table of bad inputs runs in-process: tests/test_cli_errors.py.)
+Commands run in process (``clirun.run``) but where a real process is the point: the installed
+script (``script``: the demo, help, a mistake, a missing file) and followers in processes of
+their own. (The wide table of bad inputs: tests/test_cli_errors.py.)
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from clirun import head_hash, refused, run, run_json
 
 from matchledger.ledger import Ledger
 
@@ -36,28 +39,16 @@ def env() -> dict[str, str]:
     return {**clean, "COLUMNS": "100", "PYTHONIOENCODING": "utf-8"}
 
 
-def run(*args: object, db: Path | None = None, stdin: str | None = None, ok: bool = True,
-        cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    """``matchledger ARGS [--db DB]``; ``ok`` asserts exit code 0."""
+def script(*args: object, db: Path | None = None, stdin: str | None = None, ok: bool = True,
+           cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """``matchledger ARGS [--db DB]`` as a new process of the installed script; ``ok`` asserts
+    exit code 0. (``run``, the same in process, serves the tests that need no new process.)"""
     command = [str(SCRIPT), *map(str, args), *(["--db", str(db)] if db else [])]
     done = subprocess.run(command, input=stdin, capture_output=True, text=True, env=env(),
                           cwd=cwd, timeout=60)
     if ok:
         assert done.returncode == 0, f"{command}:\n{done.stdout}\n{done.stderr}"
     return done
-
-
-def run_json(*args: object, db: Path) -> Any:
-    return json.loads(run(*args, "--json", db=db).stdout)
-
-
-def refused(done: subprocess.CompletedProcess[str], message: str) -> None:
-    """A user mistake: exit code != 0, exactly one line on stderr naming it, no traceback."""
-    assert done.returncode != 0
-    assert done.stdout == ""
-    lines = done.stderr.splitlines()
-    assert len(lines) == 1 and lines[0].startswith("error: "), done.stderr
-    assert message in lines[0]
 
 
 def all_commands() -> list[str]:
@@ -81,7 +72,7 @@ def all_commands() -> list[str]:
 def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     """(a ledger built by ``matchledger demo --db``, what the demo printed)."""
     path = tmp_path_factory.mktemp("demo") / "demo.db"
-    done = run("demo", "--db", path)
+    done = script("demo", "--db", path)
     return path, done.stdout
 
 
@@ -98,16 +89,11 @@ def copy_db(demo_db: Path, tmp_path: Path) -> Path:
     return copy
 
 
-def head_hash(db: Path) -> tuple[int, str | None]:
-    with Ledger(db) as lg:
-        return lg.head(), lg.verify().head_hash
-
-
 # --- the demo --------------------------------------------------------------------------------
 
 
 def test_demo_tells_the_story_in_a_temporary_file(tmp_path: Path) -> None:
-    done = run("demo", cwd=tmp_path)
+    done = script("demo", cwd=tmp_path)
     out = done.stdout
     for told in ("The draw, 15 March 2024", "as of 12 Apr 2024 00:00 UTC",
                  "Benfica or Marseille v Liverpool or Atalanta",
@@ -130,7 +116,7 @@ def test_demo_keeps_its_ledger_with_db_and_refuses_to_overwrite_another(
     other = tmp_path / "other.db"
     run("init", db=other)
     run("append", "competition", "cup", "--name", "Cup", "--season", "2025", db=other)
-    refused(run("demo", "--db", other, ok=False), "already holds 1 event:")
+    refused(script("demo", "--db", other, ok=False), "already holds 1 event:")
 
 
 # --- time travel through the JSON contracts ----------------------------------------------------
@@ -460,25 +446,25 @@ def test_verify_fails_at_the_first_bad_position_of_a_tampered_file(copy_db: Path
 
 def test_bad_input_at_the_real_script_is_one_line_and_changes_nothing(copy_db: Path) -> None:
     before = head_hash(copy_db)
-    refused(run("append", "goal", "uel24-qf4-leg1", "--team", "Benfika", "--minute", "3",
+    refused(script("append", "goal", "uel24-qf4-leg1", "--team", "Benfika", "--minute", "3",
                 "--now", db=copy_db, ok=False), "unknown team 'Benfika'; did you mean 'Benfica'?")
-    refused(run("append", "goal", SF1, "--team", "benfica", "--now", db=copy_db, ok=False),
+    refused(script("append", "goal", SF1, "--team", "benfica", "--now", db=copy_db, ok=False),
             "goal before kick-off")
-    refused(run("append", "json", db=copy_db, stdin='{"stream": "match:', ok=False),
+    refused(script("append", "json", db=copy_db, stdin='{"stream": "match:', ok=False),
             "malformed JSON")
-    refused(run("bracket", COMPETITION, "--as-of", "12 April", db=copy_db, ok=False),
+    refused(script("bracket", COMPETITION, "--as-of", "12 April", db=copy_db, ok=False),
             "Invalid value for '--as-of': '12 April' is not a date or time")
     assert head_hash(copy_db) == before
 
 
 def test_a_read_command_on_a_missing_file_says_so_and_creates_nothing(tmp_path: Path) -> None:
     missing = tmp_path / "missing.db"
-    refused(run("score", "x", db=missing, ok=False), f"no ledger at {missing}: run matchledger")
+    refused(script("score", "x", db=missing, ok=False), f"no ledger at {missing}: run matchledger")
     assert not missing.exists()
 
 
 def test_help_of_the_installed_script_lists_every_command() -> None:
-    out = run("--help").stdout
+    out = script("--help").stdout
     for name in ("demo", "init", "import", "export", "append", "log", "score", "tie",
                  "bracket", "table", "streaks", "players", "rebuild", "verify", "stats"):
         assert re.search(rf"│ {name} ", out), name

@@ -1,4 +1,4 @@
-"""``matchledger import`` of real openfootball seasons, through the installed script: a
+"""``matchledger import`` of real openfootball seasons, through the command line (in process): a
 Football.TXT and a football.json season into one ledger, one club across both, nothing twice,
 all of a file or none of it, and the views (teams, table, streaks) over what came in.
 
@@ -15,7 +15,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from test_cli import head_hash, refused, run, run_json
+from clirun import head_hash, refused, run, run_json
 
 import matchledger.cli.sources
 from matchledger.cli.sources import format_of_text

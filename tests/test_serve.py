@@ -30,15 +30,16 @@ KICK_OFF = {"what": "kick-off", "at": "2024-05-02T21:00+02:00"}
 
 
 @pytest.fixture(scope="module")
-def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def ready_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo's ledger with its first semi-final ready for a kick-off, made once."""
     return demo_ledger(tmp_path_factory.mktemp("template") / "demo.db")
 
 
 @pytest.fixture
-def demo_db(demo_template: Path, tmp_path: Path) -> Path:
-    """A copy of the demo ledger of its own (closed, so the file is the whole of it)."""
+def demo_db(ready_template: Path, tmp_path: Path) -> Path:
+    """A copy of the ready demo ledger of its own (closed, so the file is the whole of it)."""
     path = tmp_path / "demo.db"
-    shutil.copyfile(demo_template, path)
+    shutil.copyfile(ready_template, path)
     return path
 
 

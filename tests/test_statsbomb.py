@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from test_cli import head_hash, refused, run, run_json
+from clirun import head_hash, refused, run, run_json
 
 from matchledger.cli.sources import format_of_text
 from matchledger.ledger.sources import read_statsbomb
