@@ -85,7 +85,6 @@ _TIME_HELP = "use 2024-04-12, 2024-04-19T12:00 or 2024-04-18T21:00+02:00"
 
 # --- the zone of times typed and shown (--tz, MATCHLEDGER_TZ; UTC unless given) ------------
 
-ENV_TZ = "MATCHLEDGER_TZ"
 _zone: dt.tzinfo | None = None  # set by the root command's --tz, for the whole invocation
 
 
