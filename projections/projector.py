@@ -286,8 +286,8 @@ class Projector:
         a million): the keys the new events touch, the competitions whose rows they change
         and the facts of the teams in them; a team's past comes from its stored pieces
         (``rm_team_piece``). None when the whole state is needed or cheaper: no snapshot, a
-        long way to go, a competition created or a fact retracted (every team of it may
-        change)."""
+        long way to go, a competition created again (its rules may rate every team of it
+        anew; a new one has no past to load) or a fact retracted."""
         head = self.ledger.head()
         state = nearest_snapshot(self.ledger, at_position=stored, keys=())
         after = state.position
@@ -305,8 +305,9 @@ class Projector:
                 key = ("match", env.stream[6:])
             if key is None:
                 continue
-            if key[0] == "competition":
-                return None
+            if key[0] == "competition" and key not in keys and any(
+                    True for _ in parts_at(self.db, after, keys=[key])):
+                return None  # created again: its rules may rate every team of it anew
             keys.add(key)
             if key[0] in ("match", "fixture"):
                 keys |= {("match", key[1]), ("fixture", key[1])}

@@ -229,9 +229,14 @@ def _create_tables(db: sqlite_utils.Database) -> None:
     _create_read_models(db)
 
 
-def _create_read_models(db: sqlite_utils.Database) -> None:
+def _create_read_models(db: sqlite_utils.Database, *, indexes: bool = True) -> None:
     for name, (columns, pk) in TABLES.items():
         db.table(name).create(columns, pk=pk if len(pk) > 1 else pk[0], if_not_exists=True)
+    if indexes:
+        _create_indexes(db)
+
+
+def _create_indexes(db: sqlite_utils.Database) -> None:
     for name, column in (("rm_scoreboard", "home"), ("rm_scoreboard", "away"),
                          ("rm_scoreboard", "competition"), ("rm_player", "goals")):
         db.table(name).create_index([column], if_not_exists=True)
@@ -245,7 +250,7 @@ def write_rows(db: sqlite_utils.Database, state: State, dirty: Dirty, book: Book
     if dirty.everything:  # from nothing: tables too, in case this fold's schema is new
         for name in TABLES:
             db.execute(f"DROP TABLE IF EXISTS {name}")
-        _create_read_models(db)
+        _create_read_models(db, indexes=False)  # made once the rows are in: cheaper
         matches = set(state.fixtures) | set(state.matches)
         competitions = set(state.competitions) | {c for c, _ in state.ties} | set(
             idx.by_competition)
@@ -255,6 +260,8 @@ def write_rows(db: sqlite_utils.Database, state: State, dirty: Dirty, book: Book
     _write_scoreboards(db, state, matches, dirty.everything)
     _write_competitions(db, state, competitions, dirty.everything)
     _write_teams(db, state, teams, pairs, set(dirty.teams), book, dirty.everything)
+    if dirty.everything:
+        _create_indexes(db)
 
 
 def affected(db: sqlite_utils.Database, state: State, dirty: Dirty

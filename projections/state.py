@@ -24,6 +24,7 @@ history of its facts (every ``FixtureScheduled`` of a match, say) for scopes and
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import re
 from collections.abc import Callable, Iterable, Mapping
@@ -71,6 +72,9 @@ class Index:
     by_competition: Mapping[str, tuple[str, ...]]  # competition -> match ids (unordered)
     by_tie: Mapping[tuple[str, str], tuple[str, ...]]  # (competition, tie) -> match ids by leg
     ties: Mapping[str, tuple[Tie, ...]]  # competition -> its ties in natural order of id
+    # match -> its place in the fixtures' order, which every list follows (made and kept,
+    # in place, by the first update: a state folded once never needs it)
+    order: dict[str, int] | None = None
 
 
 @attrs.define(kw_only=True)
@@ -87,6 +91,9 @@ class State(CompetitionFacts):
     matches: dict[str, MatchState] = attrs.Factory(dict)
     generation: int = attrs.field(default=0, eq=False)
     cache: Index | None = attrs.field(default=None, eq=False, repr=False)
+    # fixture and tie keys changed since ``cache`` was built, with the fixture each held
+    # before (``index`` drains it)
+    reindex: dict[Key, Fixture | None] = attrs.field(factory=dict, eq=False, repr=False)
     # keys changed since the owner last drained it (None: not tracked)
     touched: set[Key] | None = attrs.field(default=None, eq=False, repr=False)
     # view -> match -> (match state, fixture, value): per-match views, see ``memo``
@@ -155,6 +162,7 @@ def _fold_fact(state: State, env: Envelope) -> None:
     if found is None:  # an event the competition side of the fold has no use for
         return
     key, fact = found
+    _changing(state, key)
     state.history[key] = (*state.history.get(key, ()), (env.event_id, fact))
     state.located[env.event_id] = key
     add(state, key, fact)
@@ -175,6 +183,7 @@ def _settle(state: State, key: Key) -> None:
     """Recompute the fact at ``key`` from its history (a snapshot's part)."""
     table: dict[Any, Any] = getattr(state, _TABLES[key[0]])
     name = key[1] if len(key) == 2 else key[1:]
+    _changing(state, key)
     entries = state.history.get(key, ())
     if entries:
         table[name] = settled(fact for _, fact in entries)
@@ -182,6 +191,12 @@ def _settle(state: State, key: Key) -> None:
         state.history.pop(key, None)
         table.pop(name, None)
     _touched(state, key)
+
+
+def _changing(state: State, key: Key) -> None:
+    """Note a fixture or tie about to change, for ``index`` to bring its lookups up to date."""
+    if state.cache is not None and key[0] in ("fixture", "tie") and key not in state.reindex:
+        state.reindex[key] = state.fixtures.get(key[1]) if key[0] == "fixture" else None
 
 
 def _touched(state: State, key: Key) -> None:
@@ -267,9 +282,20 @@ def natural_key(text: str) -> tuple[tuple[int, int | str], ...]:
 
 
 def index(state: State) -> Index:
-    """The lookups of ``state``, cached until a fixture or a tie changes."""
-    if state.cache is not None and state.cache.generation == state.generation:
-        return state.cache
+    """The lookups of ``state``, cached until a fixture or a tie changes; then brought up to
+    date from the fixtures and ties changed since (``State.reindex``), so that a long-lived
+    state's lookups cost what its new events cost, not what the whole ledger holds."""
+    cache = state.cache
+    if cache is not None and cache.generation == state.generation:
+        return cache
+    changed, state.reindex = state.reindex, {}
+    if cache is None or not _reindexed(state, cache, changed):
+        state.cache = _indexed(state)
+    return state.cache  # type: ignore[return-value]
+
+
+def _indexed(state: State) -> Index:
+    """Every lookup built from the whole state."""
     fixtures = state.fixtures.values()  # not sorted here: a reschedule must stay cheap
     by_team: dict[str, list[str]] = {}
     by_team_competition: dict[str, dict[str, list[str]]] = {}
@@ -286,7 +312,7 @@ def index(state: State) -> Index:
     ties: dict[str, list[Tie]] = {}
     for tie in sorted(state.ties.values(), key=lambda t: natural_key(t.tie)):
         ties.setdefault(tie.competition, []).append(tie)
-    state.cache = Index(
+    return Index(
         generation=state.generation,
         by_team={k: tuple(v) for k, v in by_team.items()},
         by_team_competition={t: {c: tuple(ms) for c, ms in v.items()}
@@ -295,7 +321,101 @@ def index(state: State) -> Index:
         by_tie={k: tuple(f.match for f in sorted(v, key=_leg_key)) for k, v in by_tie.items()},
         ties={k: tuple(v) for k, v in ties.items()},
     )
-    return state.cache
+
+
+def _reindexed(state: State, cache: Index, changed: dict[Key, Fixture | None]) -> bool:
+    """Bring ``cache`` up to ``state`` by the fixture and tie keys ``changed`` since it was
+    built (with the fixtures they held), each lookup in the order a full build gives (the
+    fixtures'); False when that is not cheaper (many fixtures changed) or not known (a
+    fixture removed)."""
+    if len(changed) * 4 > len(state.fixtures) + 16:
+        return False
+    order = cache.order
+    if order is None:  # made at the first update: the fixtures' order, new ones last
+        order = {m: n for n, m in enumerate(state.fixtures)}
+    by_team, by_competition = dict(cache.by_team), dict(cache.by_competition)
+    by_team_competition, by_tie = dict(cache.by_team_competition), dict(cache.by_tie)
+    legs: set[tuple[str, str]] = set()  # ties whose legs to order again
+    drawn: set[str] = set()  # competitions whose ties changed
+    for key, old in changed.items():
+        if key[0] == "tie":
+            drawn.add(key[1])
+            continue
+        match = key[1]
+        new = state.fixtures.get(match)
+        if old is new:
+            continue
+        if new is None:
+            return False  # its place in the fixtures' order is gone with it
+        if match not in order:
+            order[match] = len(order)
+        place = order.__getitem__
+        was, now = _entries(old), _entries(new)
+        for team in was[0] - now[0]:
+            _drop(by_team, team, match)
+        for team in now[0] - was[0]:
+            _put(by_team, team, match, place)
+        for team, competition in was[1] - now[1]:
+            inner = by_team_competition[team] = dict(by_team_competition[team])
+            _drop(inner, competition, match)
+            if not inner:
+                del by_team_competition[team]
+        for team, competition in now[1] - was[1]:
+            inner = by_team_competition[team] = dict(by_team_competition.get(team, {}))
+            _put(inner, competition, match, place)
+        for competition in was[2] - now[2]:
+            _drop(by_competition, competition, match)
+        for competition in now[2] - was[2]:
+            _put(by_competition, competition, match, place)
+        legs |= was[3] | now[3]
+        for pair in was[3] - now[3]:
+            _drop(by_tie, pair, match)
+        for pair in now[3] - was[3]:
+            _put(by_tie, pair, match, place)
+    for pair in legs:
+        if pair in by_tie:
+            by_tie[pair] = tuple(sorted(by_tie[pair],
+                                        key=lambda m: _leg_key(state.fixtures[m])))
+    ties = dict(cache.ties)
+    for competition in drawn:
+        found = sorted((t for t in state.ties.values() if t.competition == competition),
+                       key=lambda t: natural_key(t.tie))
+        if found:
+            ties[competition] = tuple(found)
+        else:
+            ties.pop(competition, None)
+    state.cache = Index(generation=state.generation, by_team=by_team,
+                        by_team_competition=by_team_competition, by_competition=by_competition,
+                        by_tie=by_tie, ties=ties, order=order)
+    return True
+
+
+def _entries(fx: Fixture | None) -> tuple[set[str], set[tuple[str, str]], set[str],
+                                          set[tuple[str, str]]]:
+    """Where a fixture is listed: its teams, (team, competition), competition, tie."""
+    if fx is None:
+        return set(), set(), set(), set()
+    teams = {t for t in (fx.home, fx.away) if t}
+    return (teams, {(t, fx.competition) for t in teams}, {fx.competition},
+            {(fx.competition, fx.tie)} if fx.tie is not None else set())
+
+
+def _drop(lookup: dict[Any, tuple[str, ...]], key: Any, match: str) -> None:
+    kept = tuple(m for m in lookup[key] if m != match)
+    if kept:
+        lookup[key] = kept
+    else:
+        del lookup[key]
+
+
+def _put(lookup: dict[Any, tuple[str, ...]], key: Any, match: str,
+         place: Callable[[str], int]) -> None:
+    listed = lookup.get(key, ())
+    if not listed or place(listed[-1]) < place(match):  # a new fixture: the common case
+        lookup[key] = (*listed, match)
+    else:
+        at = bisect.bisect(listed, place(match), key=place)
+        lookup[key] = (*listed[:at], match, *listed[at:])
 
 
 def kickoff_order(state: State, matches: Iterable[str]) -> list[str]:

@@ -20,6 +20,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+import attrs
 import orjson
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -72,7 +73,7 @@ from matchledger.projections import snapshot as snapshot_module
 from matchledger.projections.book import Book
 from matchledger.projections.codec import decode_part, decode_piece, encode_part, encode_piece
 from matchledger.projections.records import competition_teams, outcomes
-from matchledger.projections.state import all_keys, index
+from matchledger.projections.state import all_keys, fold, index
 from matchledger.projections.testing import MemoryLog
 
 from conftest import drafts, setup_tie
@@ -506,6 +507,27 @@ def test_a_new_process_loads_only_the_part_of_the_state_its_new_events_need(
     assert dump(seed) == reference_of_seed
 
 
+def test_a_new_process_catching_up_a_new_competition_loads_only_part_of_the_state(
+    db_path: Path,
+) -> None:
+    lg = Ledger(db_path)
+    for stream, batch in generate(events=5_000, seed=7):
+        lg.append(stream, batch)
+    created = [e.position for e in lg.read(types=["CompetitionCreated"]) if e.position > 1_000]
+    assert created  # the generated world opens competitions as it goes
+    log = Upto(lg, created[-1] - 1)
+    Projector(log, snapshot_every=1_000).rebuild()
+    log.upto, log.after = created[-1] + 30, []
+    assert Projector(log, snapshot_every=1_000, once=True).catch_up() == log.upto
+    assert log.after == [(created[-1] - 1) // 1_000 * 1_000]  # one read, of a partial state
+    log.upto = lg.head()
+    Projector(log, snapshot_every=1_000, once=True).catch_up()
+    caught_up = dump(lg)
+    Projector(lg).rebuild()
+    assert caught_up == dump(lg)
+    lg.close()
+
+
 def test_only_a_long_lived_projector_freezes_its_state_out_of_the_cycle_collector(
     seed: Ledger,
 ) -> None:
@@ -764,6 +786,22 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Ledger]:
     Projector(lg, snapshot_every=1_000).rebuild()
     yield lg
     lg.close()
+
+
+@pytest.mark.parametrize("log", ["extended", "generated"])
+@pytest.mark.parametrize("step", [1, 7, 400])
+def test_lookups_brought_up_to_date_equal_those_built_anew(
+    extended: Ledger, world: Ledger, log: str, step: int,
+) -> None:
+    state = State()
+    for n, env in enumerate((extended if log == "extended" else world).read(), 1):
+        fold(state, env)
+        if n % step == 0:
+            kept = index(state)  # brought up to date from the last one, once there is one
+            anew = index(state.copy())  # a copy has none: built from the whole state
+            assert attrs.evolve(kept, order=None) == anew  # each list in the same order
+            assert {t: list(v) for t, v in kept.by_team_competition.items()} == {
+                t: list(v) for t, v in anew.by_team_competition.items()}
 
 
 @pytest.mark.parametrize("log", ["extended", "generated"])
