@@ -125,6 +125,10 @@ CREATE INDEX IF NOT EXISTS events_retracted ON events (position)
     WHERE type = 'EventRetracted';
 CREATE INDEX IF NOT EXISTS events_tie ON events (json_extract(data, '$.tie'))
     WHERE type = 'TieDrawn';
+CREATE INDEX IF NOT EXISTS events_home ON events (json_extract(data, '$.home'))
+    WHERE type = 'FixtureScheduled';
+CREATE INDEX IF NOT EXISTS events_away ON events (json_extract(data, '$.away'))
+    WHERE type = 'FixtureScheduled';
 CREATE TRIGGER IF NOT EXISTS events_no_update BEFORE UPDATE ON events
     BEGIN SELECT RAISE(ABORT, 'the events log is append-only: UPDATE refused'); END;
 CREATE TRIGGER IF NOT EXISTS events_no_delete BEFORE DELETE ON events
@@ -594,15 +598,18 @@ class EventStore:
         streams: Collection[str] | None = None,
         competition: str | None = None,
         teams: Collection[str] | None = None,
+        playing: str | None = None,
     ) -> Iterator[Envelope]:
         """Events in position order: after a position, of a stream, any of ``streams``, a
         stream prefix or a ``competition`` (its stream and its matches'), of some types, about
-        one of ``teams`` (their data's ``team``), that occurred by ``as_of``, were recorded by
-        ``known_at``, up to ``at_position``.
+        one of ``teams`` (their data's ``team``), the fixtures of the matches ``playing`` (a
+        team) is ever scheduled in, that occurred by ``as_of``, were recorded by ``known_at``,
+        up to ``at_position``.
         """
         rows = self._read_rows(dict(after=after, stream=stream, prefix=prefix, types=types,
                                     as_of=as_of, known_at=known_at, at_position=at_position,
-                                    streams=streams, competition=competition, teams=teams),
+                                    streams=streams, competition=competition, teams=teams,
+                                    playing=playing),
                                limit)
         with closing(rows):  # at a row that fails to decode, its cursor goes with it
             for row in rows:
@@ -657,7 +664,7 @@ class EventStore:
                 as_of: dt.datetime | None = None, known_at: dt.datetime | None = None,
                 at_position: int | None = None, streams: Collection[str] | None = None,
                 competition: str | None = None, tie: str | None = None,
-                teams: Collection[str] | None = None,
+                teams: Collection[str] | None = None, playing: str | None = None,
                 ordered: bool = True) -> tuple[str, list[Any]]:
         """SQL and parameters selecting ``columns`` of the events the filters keep, in position
         order unless not ``ordered`` (then SQLite may scan a partial index instead)."""
@@ -675,6 +682,13 @@ class EventStore:
         if teams is not None:  # with the registration types, through their partial index
             where.append("json_extract(data, '$.team') IN (SELECT value FROM json_each(?))")
             params.append(json.dumps(list(teams)))
+        if playing is not None:  # through the partial indexes on fixtures' teams and matches
+            where.append("type = 'FixtureScheduled' AND json_extract(data, '$.match') IN ("
+                         + " UNION ALL ".join(
+                             "SELECT json_extract(data, '$.match') FROM events WHERE type = "
+                             f"'FixtureScheduled' AND json_extract(data, '$.{side}') = ?"
+                             for side in ("home", "away")) + ")")
+            params += [playing, playing]
         if competition is not None:  # its stream, and the streams of the matches it scheduled
             where.append("(stream = ? OR stream IN (SELECT 'match:' || json_extract(data, "
                          "'$.match') FROM events WHERE type = 'FixtureScheduled' AND "
@@ -938,7 +952,7 @@ def _open_for_writing(path: Path, timeout: float) -> sqlite3.Connection:
         if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
             conn.execute("PRAGMA journal_mode = WAL")
         conn.execute("PRAGMA synchronous = FULL")  # a committed append survives power loss
-        if not {"events_retracted", "events_tie"} <= indexes:
+        if not {"events_retracted", "events_tie", "events_home", "events_away"} <= indexes:
             # a new ledger, or one from before the last index was added; IF NOT EXISTS
             # makes racing creators agree
             conn.executescript(f"BEGIN IMMEDIATE;{SCHEMAS[fmt]}{marker_pragmas(fmt)}COMMIT;")

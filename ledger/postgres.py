@@ -73,6 +73,10 @@ CREATE INDEX IF NOT EXISTS events_retracted ON events (position)
     WHERE type = 'EventRetracted';
 CREATE INDEX IF NOT EXISTS events_tie ON events (((data::jsonb) ->> 'tie'))
     WHERE type = 'TieDrawn';
+CREATE INDEX IF NOT EXISTS events_home ON events (((data::jsonb) ->> 'home'))
+    WHERE type = 'FixtureScheduled';
+CREATE INDEX IF NOT EXISTS events_away ON events (((data::jsonb) ->> 'away'))
+    WHERE type = 'FixtureScheduled';
 CREATE OR REPLACE FUNCTION matchledger_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     RAISE EXCEPTION 'the % log is append-only: % refused', TG_TABLE_NAME, TG_OP
@@ -330,6 +334,12 @@ def connect(url: str, *, timeout: float = 30.0, create: bool = True,
                 raw.execute(SCHEMA.encode())
         elif not has_events(conn):
             raise NotALedger(f"{shown(url)} holds no ledger (no events table)")
+        elif not read_only and not indexes(conn) >= LATER_INDEXES:
+            with raw.transaction():  # a ledger made before these indexes: they only speed reads
+                raw.execute(b"SELECT pg_advisory_xact_lock(7306310391)")
+                for statement in SCHEMA.split(";"):
+                    if any(f"INDEX IF NOT EXISTS {name} " in statement for name in LATER_INDEXES):
+                        raw.execute(statement.encode())
     except (psycopg.Error, sqlite3.Error) as e:  # a role that may not create tables, say
         raw.close()
         raise LedgerError(f"cannot open the ledger in {shown(url)}: {said(e)}") from e
@@ -337,6 +347,15 @@ def connect(url: str, *, timeout: float = 30.0, create: bool = True,
         raw.close()
         raise
     return conn
+
+
+LATER_INDEXES = frozenset({"events_home", "events_away"})  # added after the first schema
+
+
+def indexes(conn: PgConnection) -> set[str]:
+    """The names of the indexes on ``events``."""
+    return {row[0] for row in conn.execute(
+        "SELECT indexname FROM pg_indexes WHERE tablename = 'events'")}
 
 
 def has_events(conn: PgConnection) -> bool:

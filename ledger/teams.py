@@ -39,6 +39,10 @@ class Registry:
     players: Mapping[tuple[str, str], str] = MappingProxyType({})  # (team, normalised) -> name
     # (competition, team) -> each player registered there -> the aliases registered with it
     rosters: Mapping[tuple[str, str], Mapping[str, tuple[str, ...]]] = MappingProxyType({})
+    # the Roster of each (competition, team) asked for, built once: every event naming a
+    # player asks; ``writable``'s copy drops the entries its registrations change
+    _built: dict[tuple[str, str], Roster] = attrs.field(factory=dict, init=False, eq=False,
+                                                          repr=False)
 
     def register_team(
         self, team: str, name: str, aliases: Iterable[str] = (), country: str | None = None
@@ -68,16 +72,21 @@ class Registry:
         copied: set[tuple[str, str]] = set()  # the rosters this copy owns, changed in place
         copy = Registry(teams=MappingProxyType(teams), team_names=MappingProxyType(names),
                         players=MappingProxyType(players), rosters=MappingProxyType(rosters))
+        built = copy._built
+        built.update(self._built)
 
         def add(event: Event, competition: str | None = None) -> None:
             if isinstance(event, TeamRegistered):
                 _add_team(teams, names, event, competition)
+                for key in [k for k in built if k[1] == event.team]:  # its name may change
+                    del built[key]
             elif isinstance(event, PlayerRegistered):
                 if event.team not in teams:
                     raise UnknownTeam(f"unknown team {event.team!r}{copy._suggest(event.team)}")
                 _add_player(players, event)
                 if competition is not None:
                     _add_to_roster(rosters, copied, (competition, event.team), event)
+                    built.pop((competition, event.team), None)
 
         return copy, add
 
@@ -97,11 +106,16 @@ class Registry:
     def roster(self, competition: str, team: str) -> Roster | None:
         """The players ``team`` (an id) registered in ``competition``; None if it has none
         there (the rule of ``events.roster`` then leaves its names alone)."""
-        players = self.rosters.get((competition, team))
+        key = (competition, team)
+        roster = self._built.get(key)
+        if roster is not None:
+            return roster
+        players = self.rosters.get(key)
         if not players:
             return None
-        return Roster.of(self.teams[team].name if team in self.teams else team,
-                         players.items())
+        roster = self._built[key] = Roster.of(
+            self.teams[team].name if team in self.teams else team, players.items())
+        return roster
 
     def newcomers(self, competition: str, event: Event) -> list[PlayerRegistered]:
         """The registrations that put on its team's roster in ``competition`` each player
@@ -143,12 +157,15 @@ def registry_json(reg: Registry) -> str:
                   for t in reg.teams.values()],
         "names": list(reg.team_names.items()),
         "players": [[team, spelling, name] for (team, spelling), name in reg.players.items()],
+        "rosters": [[competition, team, [[name, list(aliases)] for name, aliases in
+                                         players.items()]]
+                    for (competition, team), players in reg.rosters.items()],
     }, ensure_ascii=False, separators=(",", ":"))
 
 
 def registry_from_json(text: str) -> Registry:
     """The registry ``registry_json`` wrote; ValueError if the text is not such JSON (a cache
-    that does not check out is not used)."""
+    that does not check out, or one stored before rosters were, is not used)."""
     try:
         data = json.loads(text)
         teams = {}
@@ -160,12 +177,15 @@ def registry_from_json(text: str) -> Registry:
         names = {_text(k): _text(v) for k, v in data["names"]}
         players = {(_text(team), _text(spelling)): _text(name)
                    for team, spelling, name in data["players"]}
+        rosters = {(_text(competition), _text(team)): MappingProxyType(
+                       {_text(name): tuple(map(_text, aliases)) for name, aliases in players})
+                   for competition, team, players in data["rosters"]}
     except (TypeError, KeyError, AttributeError) as e:
         raise ValueError(f"not a stored registry: {e}") from e
     if not set(names.values()) <= teams.keys():
         raise ValueError("not a stored registry: a name of no team")
     return Registry(teams=MappingProxyType(teams), team_names=MappingProxyType(names),
-                    players=MappingProxyType(players))
+                    players=MappingProxyType(players), rosters=MappingProxyType(rosters))
 
 
 def _text(value: object) -> str:

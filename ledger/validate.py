@@ -832,7 +832,8 @@ def rostered(reg: Registry, competition: str, opponent: str | None, event: E) ->
         yield from (rosters[t] for t in sorted(rosters, key=lambda t: t != opponent)
                     if t != team)
 
-    changes = {f: on_roster(name, own, others()) for f, name in players_named(event).items()}
+    changes = {f: spelt for f, name in players_named(event).items()
+               if (spelt := on_roster(name, own, others())) != name}
     return attrs.evolve(event, **changes) if changes else event
 
 

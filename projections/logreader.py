@@ -39,6 +39,7 @@ class LogReader(Protocol):
         limit: int | None = None,
         streams: Collection[str] | None = None,
         teams: Collection[str] | None = None,
+        playing: str | None = None,
     ) -> Iterator[Envelope]: ...
 
     def head(self) -> int: ...

@@ -101,9 +101,13 @@ class MemoryLog:
         limit: int | None = None,
         streams: Collection[str] | None = None,
         teams: Collection[str] | None = None,
+        playing: str | None = None,
     ) -> Iterator[Envelope]:
         count = 0
         by_id = {e.event_id: e for e in self.envelopes}
+        played = None if playing is None else {
+            e.event.match for e in self.envelopes if isinstance(e.event, FixtureScheduled)
+            and playing in (e.event.home, e.event.away)}
 
         def in_time(env: Envelope | None, *, own: bool = False) -> bool:
             """The ledger's rule of time travel (``ledger.eventstore.in_time``), in Python:
@@ -131,6 +135,8 @@ class MemoryLog:
                 and (prefix is None or env.stream.startswith(prefix))
                 and (types is None or env.type in types)
                 and (teams is None or getattr(env.event, "team", None) in teams)
+                and (played is None or (isinstance(env.event, FixtureScheduled)
+                                        and env.event.match in played))
                 and in_time(env, own=True)
             ):
                 count += 1

@@ -120,15 +120,18 @@ def _facts(ledger: LogReader, scope: str, after: int, filters: dict[str, Any],
            teams: set[str]) -> list[Envelope]:
     """The competition facts after ``after`` that may bring keys into ``scope`` or change
     them, and the competition streams' retractions. A competition's are in its own stream
-    (its ties, fixtures and registrations: a match never moves), but for the registrations
-    elsewhere of its teams and of ``teams`` (a team's name merges all of them), read by team
-    in SQL; so a cup's fold never reads the other competitions of the log. A team's are in
-    every competition."""
-    if not scope.startswith("competition:"):
-        return list(read_filtered(ledger, after=after, prefix="competition:",
-                                  retracted_in="competition:", **filters))
-    own = list(read_filtered(ledger, after=after, stream=scope, retracted_in="competition:",
-                             **filters))
+    (its ties, fixtures and registrations: a match never moves); a team's are the fixtures of
+    the matches it is ever scheduled in (wherever), and its players; then for either the
+    registrations of the teams met there and of ``teams`` (a team's name merges all of
+    them), read by team in SQL: so neither fold reads the other competitions of the log."""
+    if scope.startswith("competition:"):
+        own = list(read_filtered(ledger, after=after, stream=scope,
+                                 retracted_in="competition:", **filters))
+    else:
+        team = scope.removeprefix("team:")
+        teams.add(team)
+        own = list(read_filtered(ledger, after=after, types=("FixtureScheduled",),
+                                 playing=team, retracted_in="competition:", **filters))
     for env in own:
         event = env.event
         if type(event) is TeamRegistered:
@@ -137,7 +140,9 @@ def _facts(ledger: LogReader, scope: str, after: int, filters: dict[str, Any],
             teams.update(t for t in (event.home, event.away) if t)
     if not teams:
         return own
-    elsewhere = read_filtered(ledger, after=after, types=("TeamRegistered",),
+    registrations = (("TeamRegistered",) if scope.startswith("competition:")
+                     else ("TeamRegistered", "PlayerRegistered"))  # a team's players are its
+    elsewhere = read_filtered(ledger, after=after, types=registrations,
                               teams=sorted(teams), retracted_in="competition:", **filters)
     return list(_once(heapq.merge(own, elsewhere, key=lambda e: e.position)))
 
@@ -162,18 +167,21 @@ def read_filtered(
     stream: str | None = None,
     types: Collection[str] | None = None,
     teams: Collection[str] | None = None,
+    playing: str | None = None,
     retracted_in: str | None = None,
 ) -> Iterator[Envelope]:
     """Events after ``after`` (of the streams under ``prefix``, of ``stream``, of ``types``,
-    about ``teams``: see ``LogReader.read``) passing the filters, and the retractions of every
-    stream (under ``retracted_in``, when given) that pass them (``ledger.eventstore.in_time``:
+    about ``teams``, the fixtures ``playing`` is in: see ``LogReader.read``) passing the
+    filters, and the retractions of every stream (under ``retracted_in``, when given) that
+    pass them (``ledger.eventstore.in_time``:
     a retraction is exempt from ``as_of``, but comes only with the event it retracts).
 
     Only the stretches of the log between snapshots that hold an event passing the time
     filters are read: "as of 2019" skips the seasons after it, but not a late back-fill.
     """
     selection: dict[str, Any] = {name: value for name, value in (
-        ("prefix", prefix), ("stream", stream), ("types", types), ("teams", teams))
+        ("prefix", prefix), ("stream", stream), ("types", types), ("teams", teams),
+        ("playing", playing))
         if value is not None}
     main = itertools.chain.from_iterable(
         ledger.read(after=lo, at_position=hi, as_of=as_of, known_at=known_at, **selection)

@@ -19,6 +19,7 @@ from matchledger.events import (
     CardShown,
     CompetitionCreated,
     EventRetracted,
+    FixtureScheduled,
     GoalKind,
     GoalScored,
     KickOutcome,
@@ -138,6 +139,27 @@ def test_a_ledger_from_before_the_newest_indexes_gets_them_when_opened(tmp_path:
         plan = lg.conn.execute("EXPLAIN QUERY PLAN SELECT stream FROM events WHERE type = "
                                "'TieDrawn' AND json_extract(data, '$.tie') = 'T1'").fetchall()
         assert "events_tie" in str(plan)
+
+
+def test_a_ledger_from_before_the_fixture_team_indexes_gets_them_and_finds_a_teams_fixtures(
+        tmp_path: Path) -> None:
+    """A team's fixtures are found through the indexes on their home and away sides, with
+    every scheduling of a match that ever named the team (a reschedule naming another too)."""
+    with Ledger(tmp_path / "old.db") as lg:
+        setup_tie(lg)
+        lg.conn.execute("DROP INDEX events_home")
+        lg.conn.execute("DROP INDEX events_away")
+    with Ledger(tmp_path / "old.db") as lg:
+        sql, params = lg._select("position", types=("FixtureScheduled",), playing="marseille")
+        plan = str(lg.conn.execute("EXPLAIN QUERY PLAN " + sql, params).fetchall())
+        assert "events_home" in plan and "events_away" in plan and "SCAN" not in plan
+        fixtures = [e.event for e in lg.read(types=("FixtureScheduled",))
+                    if isinstance(e.event, FixtureScheduled)]
+        played = {f.match for f in fixtures if "marseille" in (f.home, f.away)}
+        assert played
+        found = [e.event for e in lg.read(types=("FixtureScheduled",), playing="marseille")]
+        assert found == [f for f in fixtures if f.match in played]
+        assert list(lg.read(playing="nobody")) == []
 
 
 def test_the_same_expected_version_twice_conflicts_and_names_both_versions(

@@ -6,6 +6,7 @@ command line, the web API and the importers all meet it."""
 from __future__ import annotations
 
 import shutil
+import sqlite3
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -15,10 +16,11 @@ from clirun import cli
 
 from matchledger.cli.common import complete_player
 from matchledger.cli.demo import seed_lines
-from matchledger.events import GoalScored, PlayerRegistered
+from matchledger.events import GoalScored, PlayerRegistered, TeamRegistered
 from matchledger.events.roster import Roster, on_roster
 from matchledger.events.rules import RuleViolation
 from matchledger.ledger import Ledger, import_lines
+from matchledger.ledger.teams import Registry
 
 SF1 = "uel24-sf1-leg1"  # Marseille v Atalanta, 2 May 2024, 21:00 +02:00
 UEL = "uel-2023-24"
@@ -92,6 +94,26 @@ def test_the_rule_finds_any_spelling_and_refuses_the_rest_with_the_closest_names
 
 
 # --- the command line ----------------------------------------------------------------------------
+
+
+def test_a_roster_built_once_is_rebuilt_after_a_registration_changes_it() -> None:
+    """The registry keeps each roster it built; a copy made writable drops those its
+    registrations change (a new player, the team's new name), and the original keeps its own."""
+    reg = Registry().registered([TeamRegistered(team="ata", name="Atalanta"),
+                                 PlayerRegistered(team="ata", name="Ademola Lookman")],
+                                ["uel", "uel"])
+    before = reg.roster("uel", "ata")
+    assert before is not None and before is reg.roster("uel", "ata")
+    copy, add = reg.writable()
+    assert copy.roster("uel", "ata") is before
+    add(PlayerRegistered(team="ata", name="Gianluca Scamacca"), "uel")
+    after = copy.roster("uel", "ata")
+    assert after is not None and after.find("gianluca SCAMACCA") == "Gianluca Scamacca"
+    add(TeamRegistered(team="ata", name="Atalanta BC"), "uel")
+    renamed = copy.roster("uel", "ata")
+    assert renamed is not None and renamed.team == "Atalanta BC"
+    assert renamed.find("Gianluca Scamacca") == "Gianluca Scamacca"
+    assert reg.roster("uel", "ata") is before and before.find("Gianluca Scamacca") is None
 
 
 def test_a_name_on_the_roster_is_admitted_in_any_spelling_as_the_roster_spells_it(
@@ -267,3 +289,23 @@ def test_issue_19_lookmann_is_not_a_second_lookman_and_mbemba_cannot_score_for_a
         refused(db, "append", "goal", SF1, "--team", "Atalanta", "--player", "Mbemba",
                 "--minute", "12", "--at", at(12)))
     assert roster(db, "atalanta") == ["Ademola Lookman", "Gianluca Scamacca", "Mario Pasalic"]
+
+
+def test_the_stored_registry_keeps_the_rosters(db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A new process starting from the registry an append stored still refuses a name off a
+    roster: the stored registry holds the rosters as well as the teams and spellings."""
+    import matchledger.ledger.validate as validate
+
+    monkeypatch.setattr(validate, "REGISTRY_STORED_AFTER", 1)
+    with Ledger(db) as lg:
+        expected = lg.registry()
+    cli(db, "append", "goal", SF1, "--team", "Atalanta", "--player", "Scamaca",
+        "--minute", "3", "--at", at(3))
+    with sqlite3.connect(db) as conn:
+        assert validate.stored_registry(conn) is not None
+    with Ledger(db, read_only=True) as lg:
+        assert lg.registry() == expected
+        assert lg.registry().rosters == expected.rosters
+    line = refused(db, "append", "goal", SF1, "--team", "Atalanta", "--player", "Lookman",
+                   "--minute", "5", "--at", at(5))
+    assert "no player 'Lookman' in Atalanta's roster" in line
