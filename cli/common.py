@@ -135,6 +135,20 @@ def parse_moment(text: str) -> dt.datetime:
     return within_range(moment if moment.tzinfo is not None else moment.replace(tzinfo=zone()))
 
 
+def parse_day(text: str) -> dt.date:
+    """A calendar day typed at the command line (``2024-04-11``), within the years the ledger
+    holds, as every other date is."""
+    from matchledger.ledger.limits import FIRST_YEAR, LAST_YEAR
+
+    try:
+        day = dt.date.fromisoformat(text.strip())
+    except ValueError:
+        raise ValueError(f"{text!r} is not a date: give it as 2024-04-11") from None
+    if not FIRST_YEAR <= day.year <= LAST_YEAR:
+        raise ValueError(f"{day} is outside the years {FIRST_YEAR} to {LAST_YEAR}")
+    return day
+
+
 def within_range(moment: dt.datetime) -> dt.datetime:
     """``moment`` if the ledger can hold it (the years ``ledger.limits`` allows), else the
     ValueError click reports as a bad value of the option."""

@@ -31,6 +31,7 @@ from matchledger.cli.common import (
     match_id,
     open_ledger,
     options,
+    parse_day,
 )
 
 if TYPE_CHECKING:
@@ -121,10 +122,10 @@ def matches(
         "--status", "-s", metavar="STATUS",
         help="Only matches scheduled, live, finished or abandoned.")] = None,
     since: Annotated[dt.date | None, typer.Option(
-        "--from", parser=dt.date.fromisoformat, metavar="DATE",
+        "--from", parser=parse_day, metavar="DATE",
         help="Only matches on or after DATE (local): 2024-04-11.")] = None,
     until: Annotated[dt.date | None, typer.Option(
-        "--to", parser=dt.date.fromisoformat, metavar="DATE",
+        "--to", parser=parse_day, metavar="DATE",
         help="Only matches on or before DATE (local).")] = None,
     *, opts: Reading,
 ) -> None:

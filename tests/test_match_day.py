@@ -214,6 +214,18 @@ def test_matches_lists_fixtures_and_results_by_competition_team_round_status_and
     assert "finished (a.e.t., 4-2 pens)" in table
 
 
+@pytest.mark.parametrize(("day", "message"), [
+    ("2201-01-01", "2201-01-01 is outside the years 1850 to 2200"),
+    ("1849-12-31", "1849-12-31 is outside the years 1850 to 2200"),
+    ("2024-4-1", "'2024-4-1' is not a date: give it as 2024-04-11"),
+])
+def test_matches_takes_days_the_ledger_could_hold(seed_db: Path, day: str, message: str) -> None:
+    for option in ("--from", "--to"):
+        refused = cli(seed_db, "matches", option, day, code=2)
+        assert refused.stderr.splitlines() == [
+            f"error: Invalid value for '{option}': {message} (see matchledger matches --help)"]
+
+
 @pytest.mark.parametrize(("args", "message"), [
     (["tie", "qf9"], "unknown tie 'qf9'; did you mean 'QF4', 'QF3', 'QF2'?"),
     (["score", "uel24-qf1-leg9"], "unknown match 'uel24-qf1-leg9'; did you mean"),
