@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from bench import Result, commands, pyeventsourcing
+from bench import Result, commands, postgres, pyeventsourcing
 from bench.__main__ import main, table
 from bench.generate import Batch, chunks, flatten, generate, rows
 from matchledger.events import FixtureScheduled, Period, PeriodStarted, TieDrawn
@@ -214,6 +214,8 @@ def test_result_without_any_target_has_no_verdict() -> None:
 def test_bench_postgres_rows_run(tmp_path: Path, pg_server: str,
                                  monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("MATCHLEDGER_BENCH_PG", pg_server)
+    monkeypatch.setattr(postgres, "WRITERS", 2)  # the lag row's writers: fewer, for less long
+    monkeypatch.setattr(postgres, "WRITE_SECONDS", 1.0)
     rows = _rows(tmp_path, "postgres")
     assert [name.partition(": ")[2] for name in rows] == [
         "append, one event per transaction", "append, batches of 1,000",
