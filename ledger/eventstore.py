@@ -829,10 +829,9 @@ class EventStore:
                 if position != expected_position:
                     problem = f"gap: expected position {expected_position}, found {position}"
                     position = expected_position
-                elif prev_hash is not None and bytes(prev_hash) != prev:
+                elif prev_hash is not None and _blob(prev_hash) != prev:
                     problem = "prev_hash does not match the previous event's hash"
-                elif chain_hash(prev, position, event_id, stream, version, type_name, schema,
-                                occurred, recorded, data, meta) != bytes(digest):
+                elif (digest := _blob(digest)) is None or _rehashed(prev, row) != digest:
                     problem = "hash does not match the stored envelope (edited after writing?)"
                 elif version != versions.get(stream, -1) + 1:
                     problem = f"{stream}: version {version} follows {versions.get(stream, -1)}"
@@ -1010,17 +1009,45 @@ def _envelope(row: Sequence[Any], event: Event | None = None,
     """An envelope from a stored row; ``event`` and ``meta_dict`` when already at hand."""
     (position, event_id, stream, version, type_name, schema, occurred, recorded, data, meta,
      prev_hash, digest) = row
-    return Envelope(
-        position=position,
-        event_id=event_id,
-        stream=stream,
-        version=version,
-        type=type_name,
-        schema_version=schema,
-        occurred_at=from_micros(occurred),
-        recorded_at=from_micros(recorded),
-        event=event if event is not None else decode_stored(type_name, schema, data),
-        meta=meta_dict if meta_dict is not None else StoredMeta(meta) if meta else {},
-        prev_hash=bytes(prev_hash).hex(),
-        hash=bytes(digest).hex(),
-    )
+    try:
+        return Envelope(
+            position=position,
+            event_id=event_id,
+            stream=stream,
+            version=version,
+            type=type_name,
+            schema_version=schema,
+            occurred_at=from_micros(occurred),
+            recorded_at=from_micros(recorded),
+            event=event if event is not None else decode_stored(type_name, schema, data),
+            meta=meta_dict if meta_dict is not None else StoredMeta(meta) if meta else {},
+            prev_hash=bytes(prev_hash).hex(),
+            hash=bytes(digest).hex(),
+        )
+    except (TypeError, ValueError, OverflowError) as e:  # a column of the wrong type or size
+        raise unlike_written(position, e) from e
+
+
+def unlike_written(position: object, e: Exception) -> InvalidEvent:
+    """The one-line error for a stored row with a column of a type or size the ledger never
+    writes, which only an edit of the file by hand makes."""
+    return InvalidEvent(f"the event stored at position {position} has a column that is not "
+                        f"what the ledger writes ({e}): the ledger file was changed outside "
+                        "matchledger (matchledger verify shows where)")
+
+
+def _rehashed(prev: bytes, row: Sequence[Any]) -> bytes | None:
+    """The hash a stored row should hold after ``prev``; None when a column is not of the type
+    the ledger writes (text where it stores text), which only an edit by hand makes."""
+    (position, event_id, stream, version, type_name, schema, occurred, recorded, data,
+     meta) = row[:10]
+    try:
+        return chain_hash(prev, position, event_id, stream, version, type_name, schema,
+                          occurred, recorded, data, meta)
+    except (TypeError, ValueError, AttributeError):
+        return None
+
+
+def _blob(value: object) -> bytes | None:
+    """A stored hash column as bytes; None when it is not a blob (a file edited by hand)."""
+    return bytes(value) if isinstance(value, (bytes, bytearray, memoryview)) else None

@@ -24,7 +24,14 @@ import attrs
 from matchledger.events import schema_version
 from matchledger.ledger.envelope import Draft, to_micros
 from matchledger.ledger.errors import InvalidEvent, LedgerError
-from matchledger.ledger.eventstore import StoredDraft, StreamRun, chain_hash, iso, stored_texts
+from matchledger.ledger.eventstore import (
+    StoredDraft,
+    StreamRun,
+    chain_hash,
+    iso,
+    stored_texts,
+    unlike_written,
+)
 from matchledger.ledger.jsontext import dumps_data, loads
 from matchledger.ledger.limits import check_time
 from matchledger.ledger.store import Ledger
@@ -187,13 +194,18 @@ def export_lines(ledger: Ledger, out: IO[str], **filters: Any) -> int:
     for row in ledger.read_stored(**filters):
         (position, event_id, stream, version, type_name, schema, occurred, recorded, data,
          meta, prev_hash, digest) = row
-        head = dumps_data({
-            "position": position, "event_id": event_id, "stream": stream, "version": version,
-            "type": type_name, "schema_version": schema,
-            "occurred_at": iso(occurred), "recorded_at": iso(recorded)})
+        try:
+            if type(data) is not str or not (meta is None or type(meta) is str):
+                raise TypeError("data or meta is not text")
+            head = dumps_data({
+                "position": position, "event_id": event_id, "stream": stream,
+                "version": version, "type": type_name, "schema_version": schema,
+                "occurred_at": iso(occurred), "recorded_at": iso(recorded)})
+            hashes = f'"prev_hash":"{bytes(prev_hash).hex()}","hash":"{bytes(digest).hex()}"'
+        except (TypeError, ValueError, OverflowError) as e:
+            raise unlike_written(position, e) from e
         # data and meta are stored as the compact JSON text a line holds: put in as they are
-        out.write(f'{head[:-1]},"data":{data},"meta":{meta or "{}"},'
-                  f'"prev_hash":"{bytes(prev_hash).hex()}","hash":"{bytes(digest).hex()}"}}\n')
+        out.write(f'{head[:-1]},"data":{data},"meta":{meta or "{}"},{hashes}}}\n')
         count += 1
     return count
 

@@ -324,15 +324,20 @@ class Ledger(EventStore):
         else:
             size = sum(p.stat().st_size for p in (self.path, Path(f"{self.path}-wal"))
                        if p.exists())
-        return {
-            "path": self.where, "size_bytes": size, "events": sum(types.values()),
-            "stream_count": sum(kinds.values()), "streams": kinds,
-            "first_position": first, "last_position": last,
-            "first_occurred_at": bound(min, 2), "last_occurred_at": bound(max, 3),
-            "first_recorded_at": bound(min, 4), "last_recorded_at": bound(max, 5),
-            "head_hash": bytes(head[0]).hex() if head else None,
-            "head": f"{last}:{bytes(head[0]).hex()}" if head else None, "types": types,
-        }
+        try:
+            return {
+                "path": self.where, "size_bytes": size, "events": sum(types.values()),
+                "stream_count": sum(kinds.values()), "streams": kinds,
+                "first_position": first, "last_position": last,
+                "first_occurred_at": bound(min, 2), "last_occurred_at": bound(max, 3),
+                "first_recorded_at": bound(min, 4), "last_recorded_at": bound(max, 5),
+                "head_hash": bytes(head[0]).hex() if head else None,
+                "head": f"{last}:{bytes(head[0]).hex()}" if head else None, "types": types,
+            }
+        except (TypeError, ValueError, OverflowError) as e:  # a time or hash written by hand
+            raise InvalidEvent(f"a stored time or hash is not what the ledger writes ({e}): "
+                               "the ledger file was changed outside matchledger (matchledger "
+                               "verify shows where)") from e
 
     # --- checking --------------------------------------------------------------------------
 

@@ -262,6 +262,29 @@ def test_checkpoints_are_append_only_and_appends_go_on_after_them(
     assert verify(seeded, key=load_public_key(keys[1]))[0]
 
 
+@pytest.mark.parametrize("edit", [
+    "hash = 'abc'", "data = X'00ff'", "event_id = 5", "occurred_at = 'x'", "recorded_at = 1e300",
+    "meta = '[1'", "version = 'a'", "schema_version = 'z'", "type = 5", "stream = 5",
+])
+def test_a_column_of_another_type_is_one_line_from_every_command_and_verify_names_it(
+        seeded: Path, edit: str) -> None:
+    """A value of a type the ledger never writes (text for a hash, a blob for data), as only
+    an edit by hand makes: verify names its position, and no command shows a traceback."""
+    goal = tampered(seeded, lambda raw: (goal_position(raw), raw.execute(
+        f"UPDATE events SET {edit} WHERE position = ?", (goal_position(raw),)))[0])
+    result = CliRunner().invoke(app, ["verify", "--db", str(seeded)])
+    assert result.exit_code == 1 and result.stderr.startswith(
+        f"error: ledger {seeded} broken at position {goal}: "), result.stderr
+    for command in (["verify", "--no-rules"], ["log"], ["export"], ["stats"], ["matches"],
+                    ["score", FINISHED.removeprefix("match:")], ["rebuild", "--no-progress"]):
+        result = CliRunner().invoke(app, [*command, "--db", str(seeded)])
+        assert result.exception is None or isinstance(result.exception, SystemExit), \
+            (command, result.exc_info)
+        assert result.exit_code == 0 or (result.exit_code == 1 and len(
+            result.stderr.splitlines()) == 1 and result.stderr.startswith("error: ")), \
+            (command, result.stderr)
+
+
 @pytest.mark.parametrize("text", ["12", "x:" + "a" * 64, "0:" + "a" * 64, "3:" + "g" * 64])
 def test_a_malformed_head_is_one_line(text: str) -> None:
     with pytest.raises(TrustError, match="head"):
