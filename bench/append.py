@@ -42,6 +42,7 @@ from bench.harness import (
     copy_db,
     disk_bytes,
     event_count,
+    matchledger,
     measure,
     median,
     prefill,
@@ -212,7 +213,7 @@ def goal_command(path: Path, stream: str, draft: Draft) -> list[str]:
     """``matchledger append goal`` typed for the generated goal ``draft``, the same event."""
     goal = draft.event
     assert isinstance(goal, GoalScored)
-    command = [str(Path(sys.executable).parent / "matchledger"), "append", "goal",
+    command = [*matchledger(), "append", "goal",
                stream.removeprefix("match:"), "--team", goal.team, "--db", str(path),
                "--at", draft.occurred_at.isoformat(), "--event-id", draft.event_id]
     if goal.player is not None:

@@ -33,7 +33,6 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import shutil
 import sqlite3
 import subprocess
 import sys
@@ -43,7 +42,7 @@ from pathlib import Path
 
 import attrs
 
-from bench.harness import Context, Result, copy_db, measure, median, remove_db
+from bench.harness import Context, Result, copy_db, matchledger, measure, median, remove_db
 
 RUNS = 7  # new processes per command, state and side (the median is kept)
 TIMES = 1.5  # the big ledger's time may be at most this many times the demo's
@@ -79,15 +78,6 @@ COMMANDS: tuple[tuple[str, Callable[[Side], list[str]]], ...] = (
 )
 WRITES = {"append goal"}  # run on a fresh copy of the state each time
 STATES = ("never rebuilt", "after rebuild", f"{BEHIND} behind")
-
-
-def matchledger() -> list[str]:
-    """The console script beside this interpreter, as a person runs it (else ``-m``)."""
-    script = Path(sys.executable).with_name("matchledger")
-    if script.exists():
-        return [str(script)]
-    found = shutil.which("matchledger")
-    return [found] if found else [sys.executable, "-m", "matchledger.cli.main"]
 
 
 def _env() -> dict[str, str]:

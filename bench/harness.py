@@ -224,6 +224,15 @@ class Context:
         return mine, theirs
 
 
+def matchledger() -> list[str]:
+    """The console script beside this interpreter, as a person runs it (else ``-m``)."""
+    script = Path(sys.executable).with_name("matchledger")
+    if script.exists():
+        return [str(script)]
+    found = shutil.which("matchledger")
+    return [found] if found else [sys.executable, "-m", "matchledger.cli.main"]
+
+
 def _cut(batches: Iterable[Batch], count: int) -> Iterator[Batch]:
     left = count
     for stream, drafts in batches:
@@ -371,5 +380,5 @@ def measure(group: str) -> Callable[[Measure], Measure]:
 
 __all__ = ["COLUMNS", "INSERT", "MEASURES", "PRAGMAS", "Context", "Result", "Timing",
            "baseline_connection", "checkpoint", "copy_db", "copy_events", "disk_bytes",
-           "event_count", "ledger_pragmas", "machine", "measure", "median", "p95",
+           "event_count", "ledger_pragmas", "machine", "matchledger", "measure", "median", "p95",
            "peak_rss_mb", "prefill", "remove_db"]

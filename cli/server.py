@@ -793,10 +793,10 @@ def _pages(served: Served) -> Any:
 
     @pages.get("/", response_class=HTMLResponse)
     async def index() -> HTMLResponse:
-        state = served.hot.state()
         found = query.matches(lg(), last=INDEX_MATCHES, hot=served.hot)
-        assert found.state is not None  # matches folds a state: no read model lists them
-        boards = [scoreboard(found.state, line.match) for line in found.view]
+        state = found.state
+        assert state is not None  # matches folds a state: no read model lists them
+        boards = [scoreboard(state, line.match) for line in found.view]
         return page("index.html", title="matchledger", competitions=state.competitions,
                     boards=boards, names=render.Names(state))
 

@@ -127,8 +127,9 @@ class CompetitionFacts:
                                 fixtures=dict(self.fixtures))
 
 
-_TABLES = {"competition": "competitions", "team": "teams", "player": "players", "tie": "ties",
-           "fixture": "fixtures"}
+# the table of the facts (and of a whole fold's state) each kind of key is filed in
+FACT_TABLES = {"competition": "competitions", "team": "teams", "player": "players",
+               "tie": "ties", "fixture": "fixtures"}
 
 
 def fact_key(event: Event, competition: str) -> Key | None:
@@ -168,7 +169,7 @@ def fold_fact(facts: CompetitionFacts, event: Event, competition: str, position:
 
 def add(facts: CompetitionFacts, key: Key, fact: Any) -> None:
     """Record ``fact`` at ``key``: it stands, or merges with the team registered before."""
-    table: dict[Any, Any] = getattr(facts, _TABLES[key[0]])
+    table: dict[Any, Any] = getattr(facts, FACT_TABLES[key[0]])
     name = key[1] if len(key) == 2 else key[1:]
     table[name] = standing(table.get(name), fact)
 
@@ -233,6 +234,7 @@ def _fixture_scheduled(event: FixtureScheduled, competition: str, position: int)
 
 
 __all__ = [
+    "FACT_TABLES",
     "FACTS_STAND",
     "Competition",
     "CompetitionFacts",

@@ -86,7 +86,7 @@ from matchledger.ledger.trust import (
     signature_holds,
     stored_checkpoints,
 )
-from matchledger.ledger.validate import decode_stored
+from matchledger.ledger.validate import REGISTRY_TYPES, decode_stored
 
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import (
@@ -140,9 +140,6 @@ CREATE TRIGGER IF NOT EXISTS events_no_delete BEFORE DELETE ON events
 # still gets; a format 2 file gives it on reading
 _SCHEMA_V1 = _SCHEMA.replace("    hash ", "    prev_hash      BLOB    NOT NULL,\n    hash ", 1)
 SCHEMAS = {2: _SCHEMA, 1: _SCHEMA_V1}  # by the format (PRAGMA user_version) they mark
-
-# the types of the partial index events_registry, in its order: a query names them so to use it
-_REGISTRATIONS = ("TeamRegistered", "PlayerRegistered")
 _STORED = ("position, event_id, stream, version, type, schema_version, occurred_at, "
            "recorded_at, data, meta")
 _COLUMNS_V1 = f"{_STORED}, prev_hash, hash"  # as a format 1 file stores them
@@ -701,8 +698,8 @@ class EventStore:
             names = [_literal(t) for t in types]
             where.append(f"type = {names[0]}" if len(names) == 1
                          else f"type IN ({', '.join(names)})" if names else "FALSE")
-            if names and set(types) < set(_REGISTRATIONS):  # SQLite infers no IN from an =
-                where.append(f"type IN ({', '.join(map(_literal, _REGISTRATIONS))})")
+            if names and set(types) < set(REGISTRY_TYPES):  # SQLite infers no IN from an =
+                where.append(f"type IN ({', '.join(map(_literal, REGISTRY_TYPES))})")
         if as_of is not None or known_at is not None or at_position is not None:
             clause, more = in_time(as_of=as_of, known_at=known_at, at_position=at_position)
             where.append(clause)
@@ -869,9 +866,9 @@ class EventStore:
 
 
 def in_time(*, as_of: dt.datetime | None = None, known_at: dt.datetime | None = None,
-            at_position: int | None = None, table: str = "events") -> tuple[str, list[Any]]:
+            at_position: int | None = None) -> tuple[str, list[Any]]:
     """The rule of time travel, which the views, ``log`` and ``export`` all read by: an SQL
-    condition on a row of ``table``, and its parameters.
+    condition on a row of ``events``, and its parameters.
 
     An event is in when it occurred by ``as_of``, was recorded by ``known_at`` and stands at
     or before ``at_position``. A retraction corrects the record, not the world: it needs no
@@ -896,14 +893,14 @@ def in_time(*, as_of: dt.datetime | None = None, known_at: dt.datetime | None = 
             values.append(at_position)
         return terms, values
 
-    terms, params = passes(table, exempt=True, positioned=True)
+    terms, params = passes("events", exempt=True, positioned=True)
     if as_of is None and known_at is None:  # what a retraction retracts is before it
         return " AND ".join(terms), params
     other, values = passes("other", exempt=False, positioned=False)
     named = ("EXISTS (SELECT 1 FROM events other WHERE other.event_id = json_extract("
-             f"{table}.data, '$.{{}}') AND {' AND '.join(other)})")
-    terms.append(f"({table}.type != 'EventRetracted' OR ({named.format('event')} AND "
-                 f"(json_extract({table}.data, '$.replacement') IS NULL OR "
+             f"events.data, '$.{{}}') AND {' AND '.join(other)})")
+    terms.append(f"(events.type != 'EventRetracted' OR ({named.format('event')} AND "
+                 "(json_extract(events.data, '$.replacement') IS NULL OR "
                  f"{named.format('replacement')})))")
     return " AND ".join(terms), params + values + values
 
@@ -1025,15 +1022,16 @@ def _envelope(row: Sequence[Any], event: Event | None = None,
             hash=bytes(digest).hex(),
         )
     except (TypeError, ValueError, OverflowError) as e:  # a column of the wrong type or size
-        raise unlike_written(position, e) from e
+        raise unlike_written(e, position) from e
 
 
-def unlike_written(position: object, e: Exception) -> InvalidEvent:
-    """The one-line error for a stored row with a column of a type or size the ledger never
-    writes, which only an edit of the file by hand makes."""
-    return InvalidEvent(f"the event stored at position {position} has a column that is not "
-                        f"what the ledger writes ({e}): the ledger file was changed outside "
-                        "matchledger (matchledger verify shows where)")
+def unlike_written(e: Exception, position: object = None) -> InvalidEvent:
+    """The one-line error for a stored column of a type or size the ledger never writes (of
+    the event at ``position``, when known), which only an edit of the file by hand makes."""
+    what = ("a stored column is" if position is None else
+            f"the event stored at position {position} has a column that is")
+    return InvalidEvent(f"{what} not what the ledger writes ({e}): the ledger file was "
+                        "changed outside matchledger (matchledger verify shows where)")
 
 
 def _rehashed(prev: bytes, row: Sequence[Any]) -> bytes | None:

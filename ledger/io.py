@@ -203,7 +203,7 @@ def export_lines(ledger: Ledger, out: IO[str], **filters: Any) -> int:
                 "occurred_at": iso(occurred), "recorded_at": iso(recorded)})
             hashes = f'"prev_hash":"{bytes(prev_hash).hex()}","hash":"{bytes(digest).hex()}"'
         except (TypeError, ValueError, OverflowError) as e:
-            raise unlike_written(position, e) from e
+            raise unlike_written(e, position) from e
         # data and meta are stored as the compact JSON text a line holds: put in as they are
         out.write(f'{head[:-1]},"data":{data},"meta":{meta or "{}"},{hashes}}}\n')
         count += 1
@@ -216,9 +216,12 @@ def amendments_whole(ledger: Ledger, **filters: Any) -> None:
     bound = filters.get("at_position")
     if bound is None:
         return
-    for env in ledger.read(**{**filters, "types": ["EventRetracted"]}):
-        replacement = getattr(env.event, "replacement", None)
-        found = ledger.by_ids([replacement]).get(replacement) if replacement else None
+    amendments = [(env, replacement)
+                  for env in ledger.read(**{**filters, "types": ["EventRetracted"]})
+                  if (replacement := getattr(env.event, "replacement", None))]
+    stored = ledger.by_ids(list(dict.fromkeys(r for _, r in amendments)))  # one lookup
+    for env, replacement in amendments:
+        found = stored.get(replacement)
         if found is not None and found.position > bound:
             raise LedgerError(f"position {bound} cuts an amendment in two (its retraction at "
                               f"{env.position}, its replacement at {found.position}): give "

@@ -44,6 +44,7 @@ from matchledger.ledger.eventstore import (
     VerifyReport,
     chain_hash,
     iso,
+    unlike_written,
 )
 from matchledger.ledger.files import (
     read_only_uri,
@@ -335,9 +336,7 @@ class Ledger(EventStore):
                 "head": f"{last}:{bytes(head[0]).hex()}" if head else None, "types": types,
             }
         except (TypeError, ValueError, OverflowError) as e:  # a time or hash written by hand
-            raise InvalidEvent(f"a stored time or hash is not what the ledger writes ({e}): "
-                               "the ledger file was changed outside matchledger (matchledger "
-                               "verify shows where)") from e
+            raise unlike_written(e) from e
 
     # --- checking --------------------------------------------------------------------------
 

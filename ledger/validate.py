@@ -47,7 +47,6 @@ from matchledger.events.competition import (
     Fixture,
     Tie,
     fold_fact,
-    standing_legs,
 )
 from matchledger.events.match import MatchState, event_key
 from matchledger.events.pitch import rejudge, standing, typed_late
@@ -75,6 +74,7 @@ MATCH_TYPES = frozenset(
      "CardShown", "SubstitutionMade", "ShootoutKick", "MatchEnded", "MatchAbandoned",
      "ResultReported"}
 )
+# in the order of the partial index events_registry: SQL names them so, to use it
 REGISTRY_TYPES = ("TeamRegistered", "PlayerRegistered")
 
 
@@ -273,7 +273,7 @@ class Judge:
             position, reg = stored_registry(conn) or (position, reg)
         rows = conn.execute(
             "SELECT position, type, schema_version, data, stream FROM events "
-            "WHERE type IN ('TeamRegistered', 'PlayerRegistered') AND position > ? "
+            f"WHERE type IN ({', '.join(map(repr, REGISTRY_TYPES))}) AND position > ? "
             "ORDER BY position",
             (position,),
         ).fetchall()
@@ -683,15 +683,15 @@ class Judge:
 
     def _legs(self, conn: sqlite3.Connection, comp: CompetitionState, tie: str, leg: int
               ) -> list[str]:
-        """The matches that stand as ``leg`` of ``tie`` (``events.competition.standing_legs``,
-        as the bracket has them), less one abandoned: a leg abandoned and not yet replayed
-        is no leg played, nor one that takes the leg's place."""
+        """The matches scheduled as ``leg`` of ``tie`` but those abandoned: a leg abandoned
+        and not yet replayed is no leg played, nor one that takes the leg's place (so of what
+        ``events.competition.standing_legs`` keeps for the bracket, the abandoned go too)."""
         def abandoned(match: str) -> bool:
             state = self.state(conn, f"match:{match}")[1]
             return isinstance(state, MatchState) and state.status == "abandoned"
 
         scheduled = [f for f in comp.fixtures.values() if f.tie == tie and (f.leg or 1) == leg]
-        return [f.match for f in standing_legs(scheduled, abandoned) if not abandoned(f.match)]
+        return [f.match for f in scheduled if not abandoned(f.match)]
 
     def _retraction(self, conn: sqlite3.Connection, stream: str, state: MatchState,
                     event: EventRetracted, ctx: TieContext | None) -> None:

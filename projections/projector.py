@@ -114,7 +114,7 @@ def current(ledger: LogReader) -> Current | None:
                 return stored_current(db)
             if not 0 < behind <= AHEAD:
                 return None
-            return Projector(ledger, once=True).ahead()
+            return Projector(ledger, once=True).ahead(row[0])
     except (sqlite3.Error, ValueError, TypeError, StaleCache):  # tables not as written
         return None
 
@@ -229,12 +229,13 @@ class Projector:
             index(state)
             gc.freeze()
 
-    def ahead(self) -> Current | None:
+    def ahead(self, stored: int) -> Current | None:
         """The read models' answers caught up to the head of the log, made in memory: the
-        stored rows, and those of the teams that the events since the checkpoint change, from
-        the part of the state they need (``_partial``); nothing is written. None when that
-        takes the whole state (no snapshot, far behind, a competition created)."""
-        state = self._partial(self.checkpoint())
+        stored rows, and those of the teams that the events since the checkpoint (at
+        ``stored``, as the caller just read it) change, from the part of the state they need
+        (``_partial``); nothing is written. None when that takes the whole state (no
+        snapshot, far behind, a competition created)."""
+        state = self._partial(stored)
         if state is None:
             return None
         assert state.touched is not None

@@ -33,8 +33,15 @@ from typing import Any, TypeVar
 import attrs
 
 from matchledger.events import Event, EventRetracted
+from matchledger.events.competition import (
+    FACT_TABLES,
+    CompetitionFacts,
+    add,
+    fact_key,
+    fact_of,
+    settled,
+)
 from matchledger.events.competition import Competition as Competition  # for the views
-from matchledger.events.competition import CompetitionFacts, add, fact_key, fact_of, settled
 from matchledger.events.competition import Fixture as Fixture
 from matchledger.events.competition import Key as Key
 from matchledger.events.competition import Player as Player
@@ -182,7 +189,7 @@ def _retract_match_event(state: State, event_id: str) -> None:
 
 def _settle(state: State, key: Key) -> None:
     """Recompute the fact at ``key`` from its history (a snapshot's part)."""
-    table: dict[Any, Any] = getattr(state, _TABLES[key[0]])
+    table: dict[Any, Any] = getattr(state, FACT_TABLES[key[0]])
     name = key[1] if len(key) == 2 else key[1:]
     _changing(state, key)
     entries = state.history.get(key, ())
@@ -205,15 +212,6 @@ def _touched(state: State, key: Key) -> None:
         state.generation += 1
     if state.touched is not None:
         state.touched.add(key)
-
-
-_TABLES = {
-    "competition": "competitions",
-    "team": "teams",
-    "player": "players",
-    "tie": "ties",
-    "fixture": "fixtures",
-}
 
 
 # --- scopes: the part of the state one competition's or one team's views need ---------------

@@ -13,14 +13,14 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import shutil
 from pathlib import Path
 from typing import Any
 
 import pytest
 from clirun import cli
 
-from matchledger.cli.demo import seed_lines
-from matchledger.ledger import Ledger, import_lines
+from matchledger.ledger import Ledger
 
 SF1 = "uel24-sf1-leg1"
 GABBIA = "uel24-qf1-leg2"  # Roma 2-1 Milan: Gabbia's goal is retracted long after
@@ -31,11 +31,11 @@ def cest(hh_mm: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def story(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, str]]:
+def story(tmp_path_factory: pytest.TempPathFactory, demo_template: Path
+          ) -> tuple[Path, dict[str, str]]:
     """The source ledger, and moments and positions of its story to filter by."""
     db = tmp_path_factory.mktemp("story") / "source.db"
-    with Ledger(db) as lg:
-        import_lines(lg, seed_lines())
+    shutil.copyfile(demo_template, db)
     marks: dict[str, str] = {}
     cli(db, "append", "fixture", "uel-2023-24", SF1, "--home", "Marseille", "--away",
         "Atalanta", "--kickoff", cest("21:00"), "--at", "2024-04-19T10:00Z")

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 import typer
 import typer.main
+from clirun import cli
 from test_cli import all_commands
 from typer.testing import CliRunner
 
@@ -136,7 +137,7 @@ def test_a_command_s_help_imports_its_own_area_alone() -> None:
 
 def test_a_read_command_imports_its_own_area_and_not_the_writers(tmp_path: Path) -> None:
     db = tmp_path / "seed.db"
-    assert runner.invoke(app, ["init", "--db", str(db)]).exit_code == 0
+    cli(db, "init")
     modules = imported("teams", "--db", str(db))
     assert areas(modules) == {"views"}
     assert heavy(modules, ("fastapi", "uvicorn", "matchledger.cli.server")) == []

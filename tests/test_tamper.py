@@ -14,6 +14,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+import clirun
 import pytest
 from typer.testing import CliRunner, Result
 
@@ -272,12 +273,12 @@ def test_a_column_of_another_type_is_one_line_from_every_command_and_verify_name
     an edit by hand makes: verify names its position, and no command shows a traceback."""
     goal = tampered(seeded, lambda raw: (goal_position(raw), raw.execute(
         f"UPDATE events SET {edit} WHERE position = ?", (goal_position(raw),)))[0])
-    result = CliRunner().invoke(app, ["verify", "--db", str(seeded)])
+    result = clirun.cli(seeded, "verify", code=None)
     assert result.exit_code == 1 and result.stderr.startswith(
         f"error: ledger {seeded} broken at position {goal}: "), result.stderr
     for command in (["verify", "--no-rules"], ["log"], ["export"], ["stats"], ["matches"],
                     ["score", FINISHED.removeprefix("match:")], ["rebuild", "--no-progress"]):
-        result = CliRunner().invoke(app, [*command, "--db", str(seeded)])
+        result = clirun.cli(seeded, *command, code=None)
         assert result.exception is None or isinstance(result.exception, SystemExit), \
             (command, result.exc_info)
         assert result.exit_code == 0 or (result.exit_code == 1 and len(
