@@ -184,9 +184,9 @@ class _Printer:
             self.out.print("        → ", line, sep="")
 
     def _fold(self, match: str) -> Hot | None:
-        from matchledger.projections.query import Hot
+        from matchledger.cli.live import match_fold
 
-        competition = self.lg.competition_of(match)
-        if competition is None:
+        fold = match_fold(self.lg, match)
+        if fold is None or fold.competition is None:
             return None
-        return self.folds.setdefault(competition, Hot(self.lg, competition=competition))
+        return self.folds.setdefault(fold.competition, fold)
