@@ -5,6 +5,7 @@ command line, the web API and the importers all meet it."""
 
 from __future__ import annotations
 
+import json
 import shutil
 import sqlite3
 from pathlib import Path
@@ -309,3 +310,34 @@ def test_the_stored_registry_keeps_the_rosters(db: Path, monkeypatch: pytest.Mon
     line = refused(db, "append", "goal", SF1, "--team", "Atalanta", "--player", "Lookman",
                    "--minute", "5", "--at", at(5))
     assert "no player 'Lookman' in Atalanta's roster" in line
+
+
+def test_a_registry_stored_in_the_earlier_layout_is_read_again_from_the_log(
+        db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A stored registry whose rosters are lists (as the version before stored them) is not
+    used: the rosters come from the log, and the next write stores them anew."""
+    import matchledger.ledger.validate as validate
+
+    monkeypatch.setattr(validate, "REGISTRY_STORED_AFTER", 1)
+    with Ledger(db) as lg:
+        expected = lg.registry()
+    cli(db, "append", "goal", SF1, "--team", "Atalanta", "--player", "Scamaca",
+        "--minute", "3", "--at", at(3))
+    with sqlite3.connect(db) as conn:
+        data = json.loads(conn.execute("SELECT registry FROM ledger_registry").fetchone()[0])
+        data["rosters"] = [[competition, team, [[name, aliases] for name, aliases in
+                                                players.items()]]
+                           for competition, squads in data["rosters"].items()
+                           for team, players in squads.items()]
+        conn.execute("UPDATE ledger_registry SET registry = ?", (json.dumps(data),))
+        assert validate.stored_registry(conn) is None
+    with Ledger(db, read_only=True) as lg:
+        assert lg.registry() == expected
+    assert "no player 'Lookman' in Atalanta's roster" in refused(
+        db, "append", "goal", SF1, "--team", "Atalanta", "--player", "Lookman", "--minute",
+        "5", "--at", at(5))
+    cli(db, "append", "goal", SF1, "--team", "Atalanta", "--player", "Scamaca",
+        "--minute", "6", "--at", at(6))
+    with sqlite3.connect(db) as conn:
+        stored = validate.stored_registry(conn)
+    assert stored is not None and stored[1].rosters == expected.rosters
