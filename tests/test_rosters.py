@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from clirun import cli
 
+import matchledger.ledger.validate as validate
 from matchledger.cli.common import complete_player
 from matchledger.cli.demo import seed_lines
 from matchledger.events import GoalScored, PlayerRegistered, TeamRegistered
@@ -292,16 +293,20 @@ def test_issue_19_lookmann_is_not_a_second_lookman_and_mbemba_cannot_score_for_a
     assert roster(db, "atalanta") == ["Ademola Lookman", "Gianluca Scamacca", "Mario Pasalic"]
 
 
-def test_the_stored_registry_keeps_the_rosters(db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """A new process starting from the registry an append stored still refuses a name off a
-    roster: the stored registry holds the rosters as well as the teams and spellings."""
-    import matchledger.ledger.validate as validate
-
+def stored_by_an_append(db: Path, monkeypatch: pytest.MonkeyPatch) -> Registry:
+    """The registry before an append that stores it (as every append may, here)."""
     monkeypatch.setattr(validate, "REGISTRY_STORED_AFTER", 1)
     with Ledger(db) as lg:
         expected = lg.registry()
     cli(db, "append", "goal", SF1, "--team", "Atalanta", "--player", "Scamaca",
         "--minute", "3", "--at", at(3))
+    return expected
+
+
+def test_the_stored_registry_keeps_the_rosters(db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A new process starting from the registry an append stored still refuses a name off a
+    roster: the stored registry holds the rosters as well as the teams and spellings."""
+    expected = stored_by_an_append(db, monkeypatch)
     with sqlite3.connect(db) as conn:
         assert validate.stored_registry(conn) is not None
     with Ledger(db, read_only=True) as lg:
@@ -316,13 +321,7 @@ def test_a_registry_stored_in_the_earlier_layout_is_read_again_from_the_log(
         db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A stored registry whose rosters are lists (as the version before stored them) is not
     used: the rosters come from the log, and the next write stores them anew."""
-    import matchledger.ledger.validate as validate
-
-    monkeypatch.setattr(validate, "REGISTRY_STORED_AFTER", 1)
-    with Ledger(db) as lg:
-        expected = lg.registry()
-    cli(db, "append", "goal", SF1, "--team", "Atalanta", "--player", "Scamaca",
-        "--minute", "3", "--at", at(3))
+    expected = stored_by_an_append(db, monkeypatch)
     with sqlite3.connect(db) as conn:
         data = json.loads(conn.execute("SELECT registry FROM ledger_registry").fetchone()[0])
         data["rosters"] = [[competition, team, [[name, aliases] for name, aliases in
