@@ -150,8 +150,9 @@ def _facts(ledger: LogReader, scope: str, after: int, filters: dict[str, Any],
     them, and the competition streams' retractions. A competition's are in its own stream
     (its ties, fixtures and registrations: a match never moves); a team's are the fixtures of
     the matches it is ever scheduled in (wherever), and its players; then for either the
-    registrations of the teams met there and of ``teams`` (a team's name merges all of
-    them), read by team in SQL: so neither fold reads the other competitions of the log."""
+    ``TeamRegistered`` of the teams met there and of ``teams`` (a team's name merges all of
+    them), read by team in SQL: so neither fold reads the other competitions of the log, nor
+    a team's the squads of the teams it met."""
     if scope.startswith("competition:"):
         own = list(read_filtered(ledger, after=after, stream=scope,
                                  retracted_in="competition:", **filters))
@@ -168,11 +169,15 @@ def _facts(ledger: LogReader, scope: str, after: int, filters: dict[str, Any],
             teams.update(t for t in (event.home, event.away) if t)
     if not teams:
         return own
-    registrations = (("TeamRegistered",) if scope.startswith("competition:")
-                     else ("TeamRegistered", "PlayerRegistered"))  # a team's players are its
-    elsewhere = read_filtered(ledger, after=after, types=registrations,
-                              teams=sorted(teams), retracted_in="competition:", **filters)
-    return list(_once(heapq.merge(own, elsewhere, key=lambda e: e.position)))
+    names = read_filtered(ledger, after=after, types=("TeamRegistered",), teams=sorted(teams),
+                          retracted_in="competition:", **filters)
+    if scope.startswith("competition:"):
+        return list(_once(heapq.merge(own, names, key=lambda e: e.position)))
+    # a team's players are in its scope; those of the teams it met are in theirs
+    players = read_filtered(ledger, after=after, types=("PlayerRegistered",),
+                            teams=[scope.removeprefix("team:")], retracted_in="competition:",
+                            **filters)
+    return list(_once(heapq.merge(own, names, players, key=lambda e: e.position)))
 
 
 def _once(envelopes: Iterable[Envelope]) -> Iterator[Envelope]:
