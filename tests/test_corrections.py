@@ -25,6 +25,7 @@ from matchledger.events import (
     CardShown,
     Event,
     EventRetracted,
+    GoalDisallowed,
     GoalKind,
     GoalScored,
     KickOutcome,
@@ -38,7 +39,7 @@ from matchledger.events import (
 from matchledger.events.match import MatchState
 from matchledger.events.pitch import pitch_order, rejudge, standing
 from matchledger.ledger import Draft, Ledger, RuleBroken, import_lines
-from matchledger.projections import bracket, scoreboard, state_at, tie
+from matchledger.projections import UnknownEvent, bracket, query, scoreboard, state_at, tie
 from matchledger.projections.state import bound_match
 
 from conftest import KICKOFF, at, drafts, setup_tie
@@ -343,3 +344,33 @@ def test_append_amend_changes_a_goal_in_one_step_and_known_at_shows_before(
     result = runner.invoke(app, ["append", "amend", QF3, "last", "--reason", "x",
                                  "--db", str(seed_db)])
     assert result.exit_code == 1 and "say what to change" in result.stderr
+
+
+def test_what_a_reference_names_is_what_stands_in_log_order(ledger: Ledger) -> None:
+    """``last`` and an id's prefix name events as the match's corrections leave them: an
+    amended goal by its replacement (appended last), a goal whose disallowal was retracted
+    counts again, a retracted one is gone, and a goal ruled out is no goal to rule out."""
+    setup_tie(ledger)
+    full_time(ledger, LEG1, *(GoalScored(team="benfica", minute=m) for m in (10, 20, 30, 40)))
+    g10, g20, g30, g40 = (e.event_id for e in ledger.read(stream=LEG1, types=["GoalScored"]))
+    after = at(115)
+    [d20] = ledger.append(LEG1, [Draft(event=GoalDisallowed(goal=g20), occurred_at=after)])
+    [d30] = ledger.append(LEG1, [Draft(event=GoalDisallowed(goal=g30), occurred_at=after)])
+    [d40] = ledger.append(LEG1, [Draft(event=GoalDisallowed(goal=g40), occurred_at=after)])
+    ledger.append(LEG1, [Draft(event=EventRetracted(event=d.event_id, reason="wrong call"),
+                               occurred_at=after) for d in (d20, d30)])
+    ledger.append(LEG1, [Draft(event=EventRetracted(event=g30, reason="no goal"),
+                               occurred_at=after)])
+    [_, amended] = ledger.amend(LEG1, g10, {"minute": 11}, reason="report")
+    goals = query.standing(ledger, "t1-leg1", lambda e: isinstance(e, GoalScored))
+    assert [e.event_id for e in goals] == [g20, g40, amended.event_id]
+    allowed = query.standing(ledger, "t1-leg1", lambda e: isinstance(e, GoalScored),
+                             ruled_out=False)
+    assert [e.event_id for e in allowed] == [g20, amended.event_id]
+    calls = query.standing(ledger, "t1-leg1", lambda e: isinstance(e, GoalDisallowed))
+    assert [e.event_id for e in calls] == [d40.event_id]
+    assert query.find_event(ledger, "t1-leg1", "last", lambda e: True, "event") == (
+        amended.event_id)
+    assert query.find_event(ledger, "t1-leg1", g40[:12], lambda e: True, "event") == g40
+    with pytest.raises(UnknownEvent, match="no goal in t1-leg2 to point at"):
+        query.find_event(ledger, "t1-leg2", "last", lambda e: isinstance(e, GoalScored), "goal")
