@@ -99,8 +99,8 @@ class Hot:
     server; ``on_event`` is told of each new event, with the state just after it), or one
     competition's part of it, for a command that asks about a match more than once (an
     append checks that the match is live, then prints its score). Loaded at the first ask;
-    frozen out of the cycle collector then, as ``Projector`` does, since a fold is acyclic and
-    lives as long as the process."""
+    the whole fold is frozen out of the cycle collector then, as ``Projector`` does, since it
+    is acyclic and lives as long as the process."""
 
     def __init__(self, ledger: LogReader,
                  on_event: Callable[[Envelope, State], None] | None = None, *,
@@ -120,7 +120,8 @@ class Hot:
         if self._state is None:
             self._state = state_at(self.ledger, competition=self.competition)
             self.loaded_at = self._state.position
-            gc.freeze()
+            if self.competition is None:  # a competition's part is small, and may be reloaded
+                gc.freeze()
         elif self.competition is not None:
             self._state = advance(self.ledger, self._state, competition=self.competition)
         else:

@@ -61,7 +61,11 @@ def state_at(
         raise ValueError("state_at takes a competition or a team, not both")
     scope = (competition_scope(competition) if competition is not None
              else team_scope(team) if team is not None else None)
-    filters: dict[str, Any] = {"as_of": as_of, "known_at": known_at, "at_position": at_position}
+    # every read stops at one head: what another process commits meanwhile is either in all
+    # of them or in none (a fact and a goal it commits together must not split)
+    filters: dict[str, Any] = {"as_of": as_of, "known_at": known_at,
+                               "at_position": ledger.head() if at_position is None
+                               else at_position}
     with quiet_gc():
         state = nearest_snapshot(ledger, scope=scope, **filters)
         if scope is None:
@@ -98,8 +102,8 @@ def advance(ledger: LogReader, state: State, *, competition: str | None = None,
         raise ValueError("advance takes the competition or the team the state was loaded for")
     held = set(state.history) | {("match", m) for m in state.matches}
     held |= {c for key in held for c in companions(state, key)}  # a match yet to start
-    try:
-        _fold_scoped(ledger, state, scope, {}, held=held)
+    try:  # up to one head, as ``state_at`` reads
+        _fold_scoped(ledger, state, scope, {"at_position": ledger.head()}, held=held)
     except _Unread:
         return state_at(ledger, competition=competition, team=team)
     return state
@@ -125,7 +129,8 @@ def _fold_scoped(ledger: LogReader, state: State, scope: str, filters: dict[str,
     entering = {key for key in news.history if scope in scopes(news, key)}
     entering |= {c for key in entering for c in companions(news, key)}
     wanted = stored | entering
-    missing = entering - set(state.history) - {("match", m) for m in state.matches}
+    missing = entering - (held if held is not None
+                          else set(state.history) | {("match", m) for m in state.matches})
     if missing and after:
         if held is not None:
             raise _Unread
