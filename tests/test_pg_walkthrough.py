@@ -92,11 +92,12 @@ class Walkthrough:
             time.sleep(0.05)
 
     def stop(self) -> None:
-        """Like the README's ``sleep 1 && kill %1 %2``, once the follower has shown full time
-        (or half a minute has passed on a busy machine)."""
+        """Like the README's ``sleep 1 && kill %1 %2``, once the follower has shown the score
+        at full time, after the final whistle's events (or half a minute has passed on a busy
+        machine)."""
         followed = self.folder / "follow.txt"
         deadline = time.monotonic() + 30
-        while ("full time" not in followed.read_text(encoding="utf-8")
+        while (not re.search(r"→ .*full time", followed.read_text(encoding="utf-8"))
                and time.monotonic() < deadline):
             time.sleep(0.1)
         self.kill()
