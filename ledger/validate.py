@@ -804,16 +804,20 @@ def named(reg: Registry, event: E) -> E:
             if spelt != player:
                 changes[field] = spelt
         return attrs.evolve(event, **changes) if changes else event
+    # an event already naming ids is kept as it is (a copy of a frozen event is the same)
     if isinstance(event, PlayerRegistered):
-        return attrs.evolve(event, team=reg.resolve_team(event.team))
+        team = reg.resolve_team(event.team)
+        return attrs.evolve(event, team=team) if team != event.team else event
     if isinstance(event, TieDrawn):
         first, second = (Side(team=reg.resolve_team(s.team)) if s.team is not None else s
                          for s in event.sides)
         return attrs.evolve(event, sides=(first, second))
     if isinstance(event, FixtureScheduled):
-        return attrs.evolve(
-            event, home=reg.resolve_team(event.home) if event.home is not None else None,
-            away=reg.resolve_team(event.away) if event.away is not None else None)
+        home = reg.resolve_team(event.home) if event.home is not None else None
+        away = reg.resolve_team(event.away) if event.away is not None else None
+        if (home, away) == (event.home, event.away):
+            return event
+        return attrs.evolve(event, home=home, away=away)
     return event
 
 
