@@ -836,8 +836,12 @@ def rostered(reg: Registry, competition: str, opponent: str | None, event: E) ->
         yield from (rosters[t] for t in sorted(rosters, key=lambda t: t != opponent)
                     if t != team)
 
-    changes = {f: spelt for f, name in players_named(event).items()
-               if (spelt := on_roster(name, own, others())) != name}
+    changes = {}
+    for field, name in players_named(event).items():
+        # found on the roster, the common case, at one lookup; else on_roster says why not
+        spelt = own.find(name) or on_roster(name, own, others())
+        if spelt != name:
+            changes[field] = spelt
     return attrs.evolve(event, **changes) if changes else event
 
 
