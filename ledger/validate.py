@@ -48,7 +48,7 @@ from matchledger.events.competition import (
     Tie,
     fold_fact,
 )
-from matchledger.events.match import MatchState, event_key
+from matchledger.events.match import EMPTY_MATCH, MatchState, event_key
 from matchledger.events.pitch import rejudge, standing, typed_late
 from matchledger.events.roster import NAMING, PLAYER_FIELDS, Roster, on_roster, players_named
 from matchledger.events.rules import RuleViolation, TieContext, check, through
@@ -473,7 +473,7 @@ class Judge:
                 raise RuleBroken(f"match {event.match!r} kicked off at {_iso(kicked_off)}: it "
                                  f"cannot be rescheduled after its own events")
         if scheduled is None:  # a new match: its stream is empty, no need to read it back
-            self._pending[f"match:{event.match}"] = (-1, MatchState())
+            self._pending[f"match:{event.match}"] = (-1, EMPTY_MATCH)
             self._fresh.add(f"match:{event.match}")
         self._pending_competition_of[event.match] = stream
         self._unscheduled.discard(event.match)
@@ -859,7 +859,7 @@ def _fits(home: str | None, away: str | None, first: set[str], second: set[str])
 def _empty(stream: str) -> State:
     if stream.startswith("competition:"):
         return CompetitionState(id=stream.removeprefix("competition:"))
-    return MatchState()
+    return EMPTY_MATCH
 
 
 def _events(conn: sqlite3.Connection, stream: str, after_version: int
