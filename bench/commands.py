@@ -15,8 +15,9 @@ The commands, in each of three states of the read models (the issue's table):
 - **never rebuilt**: the log alone (the generated ledger is written by raw inserts; the demo
   builds no read models);
 - **after rebuild**: ``matchledger rebuild`` run first (not timed);
-- **5 behind**: then five goals appended to the live match (not timed), so the read models
-  and snapshots are five events behind the log.
+- **5 behind**: then five goals appended to the live match (not timed; through the library,
+  as ``append goal`` appends them), so the read models and snapshots are five events behind
+  the log.
 
 ``append goal`` writes, so each of its runs is on a fresh copy of the state's file (the copy
 not timed); the other commands only read and share the file. Target: the big ledger's median
@@ -43,6 +44,8 @@ from pathlib import Path
 import attrs
 
 from bench.harness import Context, Result, copy_db, matchledger, measure, median, remove_db
+from matchledger.events import GoalScored
+from matchledger.ledger import Ledger
 
 RUNS = 7  # new processes per command, state and side (the median is kept)
 TIMES = 1.5  # the big ledger's time may be at most this many times the demo's
@@ -169,9 +172,9 @@ def _enter(state: str, side: Side) -> None:
     """Bring a side from the state before into ``state`` (not timed)."""
     if state == "after rebuild":
         run(["rebuild", "--no-progress"], db=side.path)
-    elif state.endswith("behind"):
-        for _ in range(BEHIND):
-            run(["append", "goal", LIVE, "--team", side.away], db=side.path)
+    elif state.endswith("behind"):  # goals as ``append goal`` makes them, without a process
+        with Ledger(side.path) as lg:
+            lg.append(f"match:{LIVE}", [GoalScored(team=side.away) for _ in range(BEHIND)])
 
 
 def _fresh(side: Side) -> Path:

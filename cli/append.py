@@ -41,6 +41,7 @@ from matchledger.cli.common import (
     parse_moment,
     timing,
 )
+from matchledger.cli.live import current_match, match_fold
 from matchledger.events import Card, CompetitionFormat, GoalKind, KickOutcome, Period, TieRules
 from matchledger.events.clock import next_period
 from matchledger.events.pitch import AMENDABLE, amended
@@ -50,6 +51,7 @@ if TYPE_CHECKING:
     from matchledger.events import Event
     from matchledger.ledger import Appended, Envelope, Ledger
     from matchledger.projections import State
+    from matchledger.projections.query import Hot
     from matchledger.projections.scoreboard import Scoreboard
     from matchledger.projections.ties import TieView
 
@@ -114,17 +116,25 @@ def append_events(opts: Options, stream: str, events: Sequence[Event],
                   match: str | None = None) -> None:
     """Append ``events`` to ``stream`` atomically, then say what was appended and the score."""
     with open_ledger(opts.db) as lg:
-        done = submit_events(lg, stream, events, match, at=opts.at, now=opts.now,
-                             new_player=opts.new_player, event_id=opts.event_id,
-                             source=opts.source, expect=opts.expect)
-        report(lg, done.envelopes, done.new, json_output=opts.json, match=match)
+        append_to(lg, opts, stream, events, match)
+
+
+def append_to(lg: Ledger, opts: Options, stream: str, events: Sequence[Event],
+              match: str | None, hot: Hot | None = None) -> None:
+    """``append_events`` on an open ledger; ``hot``: the match's competition's fold (see
+    ``match_fold``), if the caller has loaded it already."""
+    hot = hot or match_fold(lg, match)
+    done = submit_events(lg, stream, events, match, at=opts.at, now=opts.now,
+                         new_player=opts.new_player, event_id=opts.event_id,
+                         source=opts.source, expect=opts.expect, hot=hot)
+    report(lg, done.envelopes, done.new, json_output=opts.json, match=match, hot=hot)
 
 
 def submit_events(lg: Ledger, stream: str, events: Sequence[Event], match: str | None, *,
                   at: dt.datetime | None, now: bool = False, new_player: bool = False,
                   event_id: str | None = None, source: str | None = None,
-                  expect: int | None = None, asking: tuple[str, str] = ("--at TIME", "--now")
-                  ) -> Appended:
+                  expect: int | None = None, asking: tuple[str, str] = ("--at TIME", "--now"),
+                  hot: Hot | None = None) -> Appended:
     """Append ``events`` to ``stream`` atomically, as the command line and the web console
     both do. Without ``at`` they occur now, which for an event on the pitch of ``match`` is
     refused unless the match is live now (``query.not_live_now``) or ``now`` insists;
@@ -145,7 +155,7 @@ def submit_events(lg: Ledger, stream: str, events: Sequence[Event], match: str |
     if match is not None and at is None and not now and on_pitch:
         from matchledger.projections import query
 
-        why = query.not_live_now(lg, match, occurred)
+        why = query.not_live_now(lg, match, occurred, hot=hot)
         if why is not None:
             raise CliError(f"match {match} is not live now: {why}; give {asking[0]} for when "
                            f"it happened (or {asking[1]} if it is happening now)")
@@ -160,18 +170,17 @@ def submit_events(lg: Ledger, stream: str, events: Sequence[Event], match: str |
 
 
 def report(lg: Ledger, envelopes: Sequence[Envelope], new: bool, *, json_output: bool,
-           match: str | None) -> None:
+           match: str | None, hot: Hot | None = None) -> None:
     """Print each appended event (position, version), or that it was already stored (``new``
     false: a resend), and the match's new score line."""
     from rich.markup import escape
 
     from matchledger.cli import render
-    from matchledger.cli.live import current_match
 
     board = view = state = None
     if match is not None:
         moment = max((e.occurred_at for e in envelopes), default=None)
-        state, board, view = current_match(lg, match, moment)
+        state, board, view = current_match(lg, match, moment, hot=hot)
         if view is not None and _left_undecided(state, board, view):
             console(stderr=True).print(
                 f"warning: tie {view.tie} is level after its last leg and no shoot-out is "
@@ -339,8 +348,9 @@ def whistle(
     check_whistle(what, period)
     mid = match_id(match)
     with open_ledger(opts.db) as lg:
-        events = whistle_events(lg, mid, what, period)
-    append_events(opts, f"match:{mid}", events, mid)
+        hot = match_fold(lg, mid)
+        append_to(lg, opts, f"match:{mid}", whistle_events(lg, mid, what, period, hot), mid,
+                  hot)
 
 
 def check_whistle(what: Whistle, period: Period | None) -> None:
@@ -349,14 +359,14 @@ def check_whistle(what: Whistle, period: Period | None) -> None:
         raise CliError(f"{what.value} takes no period")
 
 
-def whistle_events(lg: Ledger, mid: str, what: Whistle, period: Period | None) -> list[Event]:
+def whistle_events(lg: Ledger, mid: str, what: Whistle, period: Period | None,
+                   hot: Hot | None = None) -> list[Event]:
     """The events a whistle stands for in the match as it stands (the next period to start,
     the one under way to end); the command line and the web console both blow it here."""
-    from matchledger.cli.live import current_match
     from matchledger.events import MatchEnded, MatchStarted, PeriodEnded, PeriodStarted
 
     check_whistle(what, period)
-    state: State = current_match(lg, mid)[0]
+    state: State = current_match(lg, mid, hot=hot)[0]
     ms = state.matches.get(mid)
     under_way = ms.period if ms is not None else None
     ended = len(ms.periods_ended) if ms is not None else 0

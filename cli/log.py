@@ -40,6 +40,7 @@ if TYPE_CHECKING:
     from rich.console import Console
 
     from matchledger.ledger import Envelope, Ledger
+    from matchledger.projections.query import Hot
 
 app = typer.Typer()
 
@@ -147,6 +148,7 @@ class _Printer:
     def __init__(self, lg: Ledger, *, json_output: bool, one_stream: bool, follow: bool) -> None:
         self.lg, self.json, self.one_stream, self.follow = lg, json_output, one_stream, follow
         self.out: Console = console()
+        self.folds: dict[str, Hot] = {}  # competition -> its fold, caught up at each batch
 
     def __call__(self, after: int, upto: int, filters: dict[str, Any]) -> None:
         if self.json:
@@ -177,6 +179,14 @@ class _Printer:
         matches = dict.fromkeys(e.stream_id for e in envelopes if e.stream.startswith("match:"))
         for match in matches:
             moment = max(e.occurred_at for e in envelopes if e.stream_id == match)
-            state, board, view = current_match(self.lg, match, moment)
+            state, board, view = current_match(self.lg, match, moment, hot=self._fold(match))
             line = render.headline(board, view, render.Names(state))
             self.out.print("        → ", line, sep="")
+
+    def _fold(self, match: str) -> Hot | None:
+        from matchledger.cli.live import match_fold
+
+        fold = match_fold(self.lg, match)
+        if fold is None or fold.competition is None:
+            return None
+        return self.folds.setdefault(fold.competition, fold)

@@ -650,7 +650,8 @@ def _api(served: Served) -> Any:
         done = submit_events(ledger, stream, events, match, at=_moment(body.at, "at"),
                              now=body.now, new_player=isinstance(body, Naming) and
                              body.new_player, event_id=body.event_id, source=body.source,
-                             expect=body.expected_version, asking=('"at"', '"now": true'))
+                             expect=body.expected_version, asking=('"at"', '"now": true'),
+                             hot=served.hot)
         return _answer(ledger, done, match)
 
     def _appended(ledger: Ledger, stream: str, drafts: list[Draft], expected: int | None,

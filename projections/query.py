@@ -16,7 +16,8 @@ the close ones.
     ('QF1', 'QF2', 'QF3', 'QF4', 'SF1', 'SF2')
 
 A long-lived process keeps a ``Hot`` fold and passes it as ``hot=``: questions about the
-present are then answered from memory, caught up to the head of the log first.
+present are then answered from memory, caught up to the head of the log first (the whole fold,
+or the one competition a command asks about more than once).
 """
 
 from __future__ import annotations
@@ -46,7 +47,7 @@ from matchledger.projections.projector import current
 from matchledger.projections.readmodels import Current
 from matchledger.projections.scoreboard import Scoreboard, scoreboard
 from matchledger.projections.state import State, fold
-from matchledger.projections.timetravel import registered_teams, state_at
+from matchledger.projections.timetravel import advance, registered_teams, state_at
 
 if TYPE_CHECKING:
     from matchledger.ledger import Envelope, Registry
@@ -90,29 +91,41 @@ class MatchAnswer:
 
 
 class Hot:
-    """The whole fold of a ledger kept in memory by a long-lived process (the web server),
-    caught up to the head of the log whenever it is asked for, so that appends by any
-    process show. Loaded at the first ask; frozen out of the cycle collector then, as
-    ``Projector`` does, since a fold is acyclic and lives as long as the process."""
+    """A fold kept in memory and caught up to the head of the log whenever it is asked for,
+    so that appends by any process show: the whole fold, for a long-lived process (the web
+    server; ``on_event`` is told of each new event, with the state just after it), or one
+    competition's part of it, for a command that asks about a match more than once (an
+    append checks that the match is live, then prints its score). Loaded at the first ask;
+    frozen out of the cycle collector then, as ``Projector`` does, since a fold is acyclic and
+    lives as long as the process."""
 
     def __init__(self, ledger: LogReader,
-                 on_event: Callable[[Envelope, State], None] | None = None) -> None:
+                 on_event: Callable[[Envelope, State], None] | None = None, *,
+                 competition: str | None = None) -> None:
         self.ledger = ledger
-        self.on_event = on_event  # told of each new event, with the state just after it
+        self.on_event = on_event
+        self.competition = competition
         self._state: State | None = None
         self.loaded_at = 0  # the position the fold was first loaded at
 
+    def covers(self, competition: str | None, team: str | None) -> bool:
+        """Whether this fold holds what a view of ``competition``, ``team`` or (neither)
+        everything reads."""
+        return self.competition is None or (team is None and competition == self.competition)
+
     def state(self) -> State:
         if self._state is None:
-            self._state = state_at(self.ledger)
+            self._state = state_at(self.ledger, competition=self.competition)
             self.loaded_at = self._state.position
             gc.freeze()
-        state = self._state
-        for env in self.ledger.read(after=state.position):
-            fold(state, env)
-            if self.on_event is not None:
-                self.on_event(env, state)
-        return state
+        elif self.competition is not None:
+            self._state = advance(self.ledger, self._state, competition=self.competition)
+        else:
+            for env in self.ledger.read(after=self._state.position):
+                fold(self._state, env)
+                if self.on_event is not None:
+                    self.on_event(env, self._state)
+        return self._state
 
 
 _freeze = False
@@ -139,7 +152,7 @@ def _load(lg: LogReader, filters: dict[str, Any], *, competition: str | None = N
           team: str | None = None, hot: Hot | None = None) -> State:
     """The state a view reads: the hot fold for the present, else only a competition's or a
     team's part of it when given (see ``state_at``)."""
-    if hot is not None and not _asked(filters):
+    if hot is not None and not _asked(filters) and hot.covers(competition, team):
         return hot.state()
     state = state_at(lg, **filters, competition=competition, team=team)
     if _freeze:
@@ -259,12 +272,14 @@ def match(lg: Ledger, match: str, *, as_of: dt.datetime | None = None,
 LIVE_WINDOW = dt.timedelta(hours=2)
 
 
-def not_live_now(lg: Ledger, match: str, now: dt.datetime) -> str | None:
+def not_live_now(lg: Ledger, match: str, now: dt.datetime, hot: Hot | None = None
+                 ) -> str | None:
     """Why an on-pitch event of ``match`` typed without its time cannot be taken to happen
     ``now`` (None when it can): a match is live now from two hours before its kick-off (its
     day, when the time is not known) until two hours after its latest event, unless over."""
     try:
-        board = match_views(_load(lg, {}, competition=lg.competition_of(match)), match)[0]
+        board = match_views(_load(lg, {}, competition=lg.competition_of(match), hot=hot),
+                            match)[0]
     except ProjectionError:
         return None  # the ledger names what is wrong with the match
     if board.status == "scheduled":

@@ -29,6 +29,7 @@ from matchledger.projections.errors import StaleCache
 from matchledger.projections.logreader import LogReader, quiet_gc
 from matchledger.projections.snapshot import nearest_snapshot, parts_at, scope_keys, stretches
 from matchledger.projections.state import (
+    Key,
     State,
     add_parts,
     companions,
@@ -85,15 +86,40 @@ def registered_teams(ledger: LogReader, *, as_of: dt.datetime | None = None,
     return sorted(state.teams.values(), key=lambda t: t.id)
 
 
-def _fold_scoped(ledger: LogReader, state: State, scope: str, filters: dict[str, Any]) -> None:
+def advance(ledger: LogReader, state: State, *, competition: str | None = None,
+            team: str | None = None) -> State:
+    """``state``, as ``state_at`` loaded it for ``competition`` (or ``team``), brought up to
+    the head of the log: the scope's events since folded onto it, as a new ``state_at`` would
+    fold them; loaded anew when a key enters the scope whose earlier history it never read
+    (a fixture against a team it did not know, say)."""
+    scope = (competition_scope(competition) if competition is not None
+             else team_scope(team) if team is not None else None)
+    if scope is None:
+        raise ValueError("advance takes the competition or the team the state was loaded for")
+    held = set(state.history) | {("match", m) for m in state.matches}
+    held |= {c for key in held for c in companions(state, key)}  # a match yet to start
+    try:
+        _fold_scoped(ledger, state, scope, {}, held=held)
+    except _Unread:
+        return state_at(ledger, competition=competition, team=team)
+    return state
+
+
+class _Unread(Exception):
+    """A key entered a scoped state whose history before it the state never read."""
+
+
+def _fold_scoped(ledger: LogReader, state: State, scope: str, filters: dict[str, Any],
+                 held: set[Key] | None = None) -> None:
     """Fold onto a scoped snapshot the events after it of the keys in ``scope``.
 
     The keys are those of the snapshot's scope and those the competition streams bring into
     it after the snapshot (a fixture of the team, say: its match's part is loaded from the
-    snapshot then); the matches' events are read by stream, in SQL.
+    snapshot then); the matches' events are read by stream, in SQL. ``held``: the keys of a
+    scoped state folded up to its position, which no snapshot holds the parts of.
     """
     after = state.position
-    stored = scope_keys(ledger.db, [scope]) if after else set()
+    stored = held if held is not None else scope_keys(ledger.db, [scope]) if after else set()
     facts = _facts(ledger, scope, after, filters, {k[1] for k in stored if k[0] == "team"})
     news = fold_all((e for e in facts if not e.stream.startswith("match:")), State())
     entering = {key for key in news.history if scope in scopes(news, key)}
@@ -101,6 +127,8 @@ def _fold_scoped(ledger: LogReader, state: State, scope: str, filters: dict[str,
     wanted = stored | entering
     missing = entering - set(state.history) - {("match", m) for m in state.matches}
     if missing and after:
+        if held is not None:
+            raise _Unread
         add_parts(state, parts_at(ledger.db, after, keys=missing))
     matches = {f"match:{key[1]}" for key in wanted if key[0] == "match"}
     tail = ledger.read(after=after, streams=matches, **filters)  # ``in_time``'s rule

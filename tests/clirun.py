@@ -26,10 +26,10 @@ def cli(db: Path, *args: str, code: int | None = 0, stdin: str | None = None) ->
     return result
 
 
-def run(*args: object, db: Path | None = None, stdin: str | None = None, ok: bool = True,
+def run(*args: object, db: Path | str | None = None, stdin: str | None = None, ok: bool = True,
         cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    """``matchledger ARGS [--db DB]`` in process, as a finished process: no ``MATCHLEDGER_*``
-    variable of the caller's leaks in; ``ok`` asserts exit code 0."""
+    """``matchledger ARGS [--db DB]`` (a file or a URL) in process, as a finished process: no
+    ``MATCHLEDGER_*`` variable of the caller's leaks in; ``ok`` asserts exit code 0."""
     argv = [*map(str, args), *(["--db", str(db)] if db else [])]
     unset: dict[str, str | None] = {k: None for k in os.environ if k.startswith("MATCHLEDGER")}
     with contextlib.chdir(cwd) if cwd else contextlib.nullcontext():

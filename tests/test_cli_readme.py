@@ -69,6 +69,20 @@ def test_every_command_and_subcommand_is_shown_in_the_readme() -> None:
     assert not missing, f"not in any sh block of the README: {missing}"
 
 
+def followed_the_live_match(followed: str) -> None:
+    """What ``log --follow`` wrote during the README's live match: its events, and after them
+    the score at the events' clock, never the wall clock's (a follower that starts late, or
+    falls behind, sees several events at once and says the score as the last of them left
+    it), full time last."""
+    assert "GoalScored" in followed and "EventRetracted" in followed
+    scores = re.findall(r"→ (.*)", followed)
+    assert scores and scores[-1] == "Marseille 1-1 Atalanta  full time", scores
+    for line in scores:
+        shown = re.fullmatch(r"Marseille \d-\d Atalanta  (?:live (\d+)'|live, half time|full "
+                             r"time)", line)
+        assert shown and (shown[1] is None or 1 <= int(shown[1]) <= 70), line  # 70': the last
+
+
 README_PG = "PG=postgresql://localhost/cup"  # the README's PostgreSQL database, in its sh block
 
 
@@ -125,16 +139,7 @@ def test_every_command_in_the_readme_runs(tmp_path: Path, request: pytest.Fixtur
     assert any("unknown team 'Marsielle'; did you mean 'Marseille'" in r for r in refusals)
     assert any("no shoot-out: this match decides no tie" in r for r in refusals)
     # the follower in the background saw the whole match, score lines included
-    followed = (tmp_path / "follow.txt").read_text(encoding="utf-8")
-    assert "GoalScored" in followed and "EventRetracted" in followed
-    # the clock at the events' time, never the wall clock's: a follower that starts late sees
-    # several events at once, and says the score as the last of them left it
-    scores = re.findall(r"→ (.*)", followed)
-    assert scores and scores[-1] == "Marseille 1-1 Atalanta  full time", scores
-    for line in scores:
-        shown = re.fullmatch(r"Marseille \d-\d Atalanta  (?:live (\d+)'|live, half time|full "
-                             r"time)", line)
-        assert shown and (shown[1] is None or 1 <= int(shown[1]) <= 70), line  # 70': the last
+    followed_the_live_match((tmp_path / "follow.txt").read_text(encoding="utf-8"))
     # a match fixed afterwards, and what was believed before
     assert "90+4'  ⚽ Atalanta  El Bilal Touré  3-0" in out
     assert "52'  ⚽ Atalanta  Ademola Lookman  2-0" in out

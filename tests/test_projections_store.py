@@ -73,8 +73,9 @@ from matchledger.projections import snapshot as snapshot_module
 from matchledger.projections.book import Book
 from matchledger.projections.codec import decode_part, decode_piece, encode_part, encode_piece
 from matchledger.projections.records import competition_teams, outcomes
-from matchledger.projections.state import all_keys, fold, index
+from matchledger.projections.state import NEVER, all_keys, fold, index
 from matchledger.projections.testing import MemoryLog
+from matchledger.projections.timetravel import advance
 
 from conftest import drafts, setup_tie
 
@@ -415,6 +416,33 @@ def test_a_competition_or_team_scope_answers_as_the_whole_state_does(
             assert answer(team_view, scoped, team) == answer(team_view, whole, team)
 
 
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data(), every=st.integers(1, 50))
+def test_a_scoped_state_brought_up_to_date_equals_one_loaded_anew(
+    extended: Ledger, data: st.DataObject, every: int,
+) -> None:
+    """What an append and then its score line, or a follower's next line, read: a scope
+    loaded at some position (from a snapshot or the log) and advanced to the head."""
+    head = extended.head()
+    Projector(extended, snapshot_every=every).rebuild()
+    then = data.draw(st.integers(0, head))
+    teams = sorted({t for fx in state_at(extended).fixtures.values() for t in (fx.home, fx.away)
+                    if t})
+    scopes: list[dict[str, Any]] = [{"competition": UEFA}, {"competition": "bundesliga-2023-24"},
+                                    {"competition": "nowhere"},
+                                    {"team": data.draw(st.sampled_from(teams))}]
+    for scope in scopes:
+        loaded = state_at(extended, at_position=then, **scope)
+        assert folded(advance(extended, loaded, **scope)) == folded(
+            state_at(extended, **scope)), scope
+
+
+def folded(state: State) -> State:
+    """What a state holds, without where its fold began or ended (a snapshot's position, or
+    the last event folded), which no view reads."""
+    return attrs.evolve(state, position=0, max_occurred=NEVER, max_recorded=NEVER)
+
+
 @pytest.mark.parametrize("every", [1, 1000])  # parts from snapshots, or all from the log
 def test_a_competition_scope_names_the_teams_of_its_fixtures_registered_elsewhere(
     db_path: Path, every: int,
@@ -422,14 +450,19 @@ def test_a_competition_scope_names_the_teams_of_its_fixtures_registered_elsewher
     with Ledger(db_path) as lg:
         setup_tie(lg)  # Benfica and Marseille are registered in "cup" only
         lg.append("competition:friendly", drafts(
-            CompetitionCreated(competition="friendly", name="Friendly", season="2024"),
+            CompetitionCreated(competition="friendly", name="Friendly", season="2024")),
+            expected_version=-1)
+        Projector(lg, snapshot_every=every).rebuild()
+        before = state_at(lg, competition="friendly")  # advanced past the fixture below
+        lg.append("competition:friendly", drafts(
             FixtureScheduled(match="f1", home="benfica", away="marseille",
-                             date=dt.date(2024, 7, 20))), expected_version=-1)
+                             date=dt.date(2024, 7, 20))), expected_version=0)
         Projector(lg, snapshot_every=every).rebuild()
         state = state_at(lg, competition="friendly")
         assert {t: state.teams[t].name for t in ("benfica", "marseille")} == {
             "benfica": "Benfica", "marseille": "Olympique de Marseille"}
         assert scoreboard(state, "f1") == scoreboard(state_at(lg), "f1")
+        assert folded(advance(lg, before, competition="friendly")) == folded(state)
 
 
 def test_snapshots_of_an_older_version_are_not_read_and_the_answer_stays_right(
