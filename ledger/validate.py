@@ -339,9 +339,9 @@ class Judge:
         ``kind`` and ``ident`` are the parts of ``stream`` (``stream_kind``), ``occurred`` its
         time in µs."""
         if kind == "competition":
-            event = self._competition(conn, stream, ident, version, event)
-            _, comp = self.state(conn, stream)
+            _, comp = self.state(conn, stream)  # read once: judging the event leaves it as is
             assert isinstance(comp, CompetitionState)
+            event = self._competition(conn, comp, stream, ident, version, event)
             self._pending[stream] = (version, self._writer(stream, comp)(event))
             return event
         event, state, late = self._match(conn, stream, ident, event, event_id)
@@ -370,10 +370,9 @@ class Judge:
         self._batch.setdefault(stream, []).append((event_id, event))
         return event
 
-    def _competition(self, conn: sqlite3.Connection, stream: str, ident: str, version: int,
-                     event: Event) -> Event:
-        _, comp = self.state(conn, stream)
-        assert isinstance(comp, CompetitionState)
+    def _competition(self, conn: sqlite3.Connection, comp: CompetitionState, stream: str,
+                     ident: str, version: int, event: Event) -> Event:
+        """``event`` of ``stream`` as admitted, judged by ``comp``, the stream's state now."""
         if isinstance(event, CompetitionCreated):
             need_letters(event.name, "competition name")
             need_letters(event.season, "season")
@@ -560,16 +559,17 @@ class Judge:
         if (state.home, state.away) != (fixture.home, fixture.away):
             state = attrs.evolve(state, home=fixture.home, away=fixture.away)
             self._pending[stream] = (version, state)
-        if isinstance(event, NAMING):
+        reg = self.registry(conn) if isinstance(event, NAMING) else None
+        if reg is not None:
             for player in players_named(event).values():
                 need_letters(player)
-            event = named(self.registry(conn), event)
+            event = named(reg, event)
         late = event_id == self._awaiting.get(stream) or typed_late(state, event)
         needs_tie = late or isinstance(event, _TIE_DEPENDENT)
         ctx = self._tie_context(conn, comp, fixture) if needs_tie else None
         try:
-            if isinstance(event, NAMING):
-                event = rostered(self.registry(conn), comp_stream.removeprefix("competition:"),
+            if isinstance(event, NAMING) and reg is not None:
+                event = rostered(reg, comp_stream.removeprefix("competition:"),
                                  _opponent(state, event.team), event)
             if isinstance(event, EventRetracted):
                 self._retraction(conn, stream, state, event, ctx)
