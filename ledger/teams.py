@@ -26,6 +26,7 @@ from matchledger.events.names import normalise as normalise  # where it is impor
 from matchledger.events.roster import NAMING, Roster, players_named
 from matchledger.events.team import Team, registered
 from matchledger.ledger.errors import RuleBroken, UnknownTeam
+from matchledger.ledger.jsontext import loads
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 
@@ -151,23 +152,28 @@ class Registry:
 
 
 def registry_json(reg: Registry) -> str:
-    """``reg`` as JSON text, which ``registry_from_json`` gives back unchanged."""
+    """``reg`` as JSON text, which ``registry_from_json`` gives back unchanged. A roster is an
+    object of names, so that a new process reads a squad of every season without a call per
+    player."""
+    rosters: dict[str, dict[str, dict[str, list[str]]]] = {}
+    for (competition, team), players in reg.rosters.items():
+        rosters.setdefault(competition, {})[team] = {
+            name: list(aliases) for name, aliases in players.items()}
     return json.dumps({
         "teams": [[t.id, t.name, t.country, list(t.aliases), list(t.competitions)]
                   for t in reg.teams.values()],
         "names": list(reg.team_names.items()),
         "players": [[team, spelling, name] for (team, spelling), name in reg.players.items()],
-        "rosters": [[competition, team, [[name, list(aliases)] for name, aliases in
-                                         players.items()]]
-                    for (competition, team), players in reg.rosters.items()],
+        "rosters": rosters,
     }, ensure_ascii=False, separators=(",", ":"))
 
 
 def registry_from_json(text: str) -> Registry:
     """The registry ``registry_json`` wrote; ValueError if the text is not such JSON (a cache
-    that does not check out, or one stored before rosters were, is not used)."""
+    that does not check out, or one stored before rosters were, or in another layout, is not
+    used)."""
     try:
-        data = json.loads(text)
+        data = loads(text)
         teams = {}
         for ident, name, country, aliases, competitions in data["teams"]:
             teams[_text(ident)] = Team(
@@ -177,15 +183,30 @@ def registry_from_json(text: str) -> Registry:
         names = {_text(k): _text(v) for k, v in data["names"]}
         players = {(_text(team), _text(spelling)): _text(name)
                    for team, spelling, name in data["players"]}
-        rosters = {(_text(competition), _text(team)): MappingProxyType(
-                       {_text(name): tuple(map(_text, aliases)) for name, aliases in players})
-                   for competition, team, players in data["rosters"]}
+        rosters = {(competition, team): _roster(roster)
+                   for competition, squads in data["rosters"].items()
+                   for team, roster in squads.items()}
     except (TypeError, KeyError, AttributeError) as e:
         raise ValueError(f"not a stored registry: {e}") from e
     if not set(names.values()) <= teams.keys():
         raise ValueError("not a stored registry: a name of no team")
+    if not {team for _, team in rosters} <= teams.keys():
+        raise ValueError("not a stored registry: a roster of no team")
     return Registry(teams=MappingProxyType(teams), team_names=MappingProxyType(names),
                     players=MappingProxyType(players), rosters=MappingProxyType(rosters))
+
+
+def _roster(players: dict[str, list[str]]) -> Mapping[str, tuple[str, ...]]:
+    """A stored roster: JSON keys are text already, and most players have no other spelling.
+    Never empty (a roster is made by registering a player; an empty one would let the team
+    name anyone)."""
+    if not players:
+        raise TypeError("an empty roster")
+    for aliases in players.values():
+        if type(aliases) is not list or (aliases and any(type(a) is not str for a in aliases)):
+            raise TypeError("a roster's spellings are not a list of text")
+    return MappingProxyType({name: tuple(aliases) if aliases else () for name, aliases in
+                             players.items()})
 
 
 def _text(value: object) -> str:

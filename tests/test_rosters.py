@@ -5,8 +5,10 @@ command line, the web API and the importers all meet it."""
 
 from __future__ import annotations
 
+import json
 import shutil
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -14,6 +16,7 @@ from typing import Any
 import pytest
 from clirun import cli
 
+import matchledger.ledger.validate as validate
 from matchledger.cli.common import complete_player
 from matchledger.cli.demo import seed_lines
 from matchledger.events import GoalScored, PlayerRegistered, TeamRegistered
@@ -291,16 +294,20 @@ def test_issue_19_lookmann_is_not_a_second_lookman_and_mbemba_cannot_score_for_a
     assert roster(db, "atalanta") == ["Ademola Lookman", "Gianluca Scamacca", "Mario Pasalic"]
 
 
-def test_the_stored_registry_keeps_the_rosters(db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """A new process starting from the registry an append stored still refuses a name off a
-    roster: the stored registry holds the rosters as well as the teams and spellings."""
-    import matchledger.ledger.validate as validate
-
+def stored_by_an_append(db: Path, monkeypatch: pytest.MonkeyPatch) -> Registry:
+    """The registry before an append that stores it (as every append may, here)."""
     monkeypatch.setattr(validate, "REGISTRY_STORED_AFTER", 1)
     with Ledger(db) as lg:
         expected = lg.registry()
     cli(db, "append", "goal", SF1, "--team", "Atalanta", "--player", "Scamaca",
         "--minute", "3", "--at", at(3))
+    return expected
+
+
+def test_the_stored_registry_keeps_the_rosters(db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A new process starting from the registry an append stored still refuses a name off a
+    roster: the stored registry holds the rosters as well as the teams and spellings."""
+    expected = stored_by_an_append(db, monkeypatch)
     with sqlite3.connect(db) as conn:
         assert validate.stored_registry(conn) is not None
     with Ledger(db, read_only=True) as lg:
@@ -309,3 +316,50 @@ def test_the_stored_registry_keeps_the_rosters(db: Path, monkeypatch: pytest.Mon
     line = refused(db, "append", "goal", SF1, "--team", "Atalanta", "--player", "Lookman",
                    "--minute", "5", "--at", at(5))
     assert "no player 'Lookman' in Atalanta's roster" in line
+
+
+def _earlier_layout(data: dict[str, Any]) -> str:
+    data["rosters"] = [[competition, team, [[name, aliases] for name, aliases in
+                                            players.items()]]
+                       for competition, squads in data["rosters"].items()
+                       for team, players in squads.items()]
+    return json.dumps(data)
+
+
+def _empty_roster(data: dict[str, Any]) -> str:
+    data["rosters"]["uel-2023-24"]["atalanta"] = {}
+    return json.dumps(data)
+
+
+def _roster_of_no_team(data: dict[str, Any]) -> str:
+    data["rosters"]["uel-2023-24"]["nobody"] = {"Ademola Lookman": []}
+    return json.dumps(data)
+
+
+def _nested_deeply(data: dict[str, Any]) -> str:
+    return json.dumps(data)[:-1] + ',"x":' + "[" * 100_000 + "]" * 100_000 + "}"
+
+
+@pytest.mark.parametrize("spoil", [_earlier_layout, _empty_roster, _roster_of_no_team,
+                                   _nested_deeply])
+def test_a_registry_stored_otherwise_than_this_version_stores_it_is_read_from_the_log(
+        db: Path, monkeypatch: pytest.MonkeyPatch, spoil: Callable[[dict[str, Any]], str]
+) -> None:
+    """A stored registry in the layout the version before stored, or one no version stores
+    (edited by hand), is not used: the rosters come from the log, and the next write stores
+    them anew."""
+    expected = stored_by_an_append(db, monkeypatch)
+    with sqlite3.connect(db) as conn:
+        data = json.loads(conn.execute("SELECT registry FROM ledger_registry").fetchone()[0])
+        conn.execute("UPDATE ledger_registry SET registry = ?", (spoil(data),))
+        assert validate.stored_registry(conn) is None
+    with Ledger(db, read_only=True) as lg:
+        assert lg.registry() == expected
+    assert "no player 'Lookman' in Atalanta's roster" in refused(
+        db, "append", "goal", SF1, "--team", "Atalanta", "--player", "Lookman", "--minute",
+        "5", "--at", at(5))
+    cli(db, "append", "goal", SF1, "--team", "Atalanta", "--player", "Scamaca",
+        "--minute", "6", "--at", at(6))
+    with sqlite3.connect(db) as conn:
+        stored = validate.stored_registry(conn)
+    assert stored is not None and stored[1].rosters == expected.rosters
