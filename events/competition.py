@@ -25,6 +25,7 @@ import datetime as dt
 import functools
 from collections import Counter
 from collections.abc import Callable, Iterable
+from sys import intern  # one string per name however many fixtures hold it
 from typing import Any
 
 import attrs
@@ -40,7 +41,6 @@ from matchledger.events.catalogue import (
     TieDrawn,
     TieRules,
 )
-from matchledger.events.match import intern_name
 from matchledger.events.team import Team, merged
 
 UTC = dt.UTC
@@ -153,7 +153,7 @@ def fact_of(event: Event, competition: str, position: int = 0) -> tuple[Key, Any
     """(key, fact) of a competition event recorded in ``competition``'s stream at
     ``position``; None for any other event."""
     key = fact_key(event, competition)
-    return None if key is None else (key, _fact(event, competition, position))
+    return None if key is None else (key, _FACTS[type(event)](event, competition, position))
 
 
 def fold_fact(facts: CompetitionFacts, event: Event, competition: str, position: int = 0
@@ -195,42 +195,40 @@ def standing_legs(fixtures: Iterable[Fixture], abandoned: Callable[[str], bool]
     return [f for f in found if per_leg[f.leg or 1] == 1 or not abandoned(f.match)]
 
 
-@functools.singledispatch
-def _fact(event: Event, competition: str, position: int) -> Any:
-    raise TypeError(f"{type(event).__name__} is not a competition fact")
-
-
-@_fact.register
 def _competition_created(event: CompetitionCreated, competition: str, position: int
                          ) -> Competition:
     return Competition(id=event.competition, name=event.name, season=event.season,
                        format=event.format, rules=event.rules)
 
 
-@_fact.register
 def _team_registered(event: TeamRegistered, competition: str, position: int) -> Team:
     return Team(id=event.team, name=event.name, country=event.country, aliases=event.aliases,
                 competitions=(competition,))
 
 
-@_fact.register
 def _player_registered(event: PlayerRegistered, competition: str, position: int) -> Player:
     return Player(team=event.team, name=event.name, aliases=event.aliases)
 
 
-@_fact.register
 def _tie_drawn(event: TieDrawn, competition: str, position: int) -> Tie:
     return Tie(competition=competition, tie=event.tie, round=event.round, sides=event.sides,
                legs=event.legs, drawn_at=position)
 
 
-@_fact.register
 def _fixture_scheduled(event: FixtureScheduled, competition: str, position: int) -> Fixture:
-    return Fixture(competition=intern_name(competition), match=event.match, date=event.date,
-                   kickoff=event.kickoff, home=intern_name(event.home),
-                   away=intern_name(event.away), tie=event.tie, leg=event.leg,
-                   round=intern_name(event.round), venue=intern_name(event.venue),
+    home, away, round_, venue = event.home, event.away, event.round, event.venue
+    return Fixture(competition=intern(competition), match=event.match, date=event.date,
+                   kickoff=event.kickoff, home=home and intern(home),
+                   away=away and intern(away), tie=event.tie, leg=event.leg,
+                   round=round_ and intern(round_), venue=venue and intern(venue),
                    neutral=event.neutral)
+
+
+# the fact each kind of competition event records (``fact_key`` files it), by exact type
+_FACTS: dict[type[Event], Callable[[Any, str, int], Any]] = {
+    CompetitionCreated: _competition_created, TeamRegistered: _team_registered,
+    PlayerRegistered: _player_registered, TieDrawn: _tie_drawn,
+    FixtureScheduled: _fixture_scheduled}
 
 
 __all__ = [

@@ -481,6 +481,7 @@ class MatchState:
         return period_of_minute(minute)
 
 
+EMPTY_MATCH = MatchState()  # a match before its first event; immutable, so one serves all
 _MATCH_FIELDS = tuple(f.name for f in attrs.fields(MatchState))
 T = TypeVar("T")
 _SHARED: dict[Event, Event] = {}  # one of each kick-off, half-time, ... (all immutable)

@@ -466,7 +466,7 @@ class EventStore:
                     if fresh:
                         try:
                             self._write(conn, run.stream, [run.drafts[i] for i in fresh],
-                                        run.expected_version)
+                                        run.expected_version, envelopes=False)
                         except LedgerError as e:
                             _raise_cited(e, run, fresh[e.index or 0])
                     added += len(fresh)
@@ -517,11 +517,13 @@ class EventStore:
                 "a new event needs a new id")
 
     def _write(self, conn: sqlite3.Connection, stream: str, batch: Sequence[Draft],
-               expected_version: int | None
+               expected_version: int | None, *, envelopes: bool = True
                ) -> list[tuple[tuple[Any, ...], Event, Mapping[str, Any]]]:
         """Validate, hash and insert ``batch``; (row, event as admitted, meta) of each, from
-        which ``append`` makes the envelopes it returns (an import needs none)."""
+        which ``append`` makes the envelopes it returns (none unless ``envelopes``: a batch
+        append returns none)."""
         admission = self._admission
+        keeps_prev = self._keeps_prev
         if self._tail is None:
             last = conn.execute(
                 "SELECT position, hash FROM events ORDER BY position DESC LIMIT 1"
@@ -560,17 +562,22 @@ class EventStore:
             data_text, meta_text = stored_texts(data, draft.meta)
             digest = chain_hash(prev, position, draft.event_id, stream, version, type_name,
                                 schema, occurred, recorded, data_text, meta_text)
-            row = (position, draft.event_id, stream, version, type_name, schema, occurred,
-                   recorded, data_text, meta_text, prev, digest)
-            rows.append(row if self._keeps_prev else (*row[:10], digest))
-            admitted.append((row, event, draft.meta))
+            if keeps_prev or envelopes:
+                row = (position, draft.event_id, stream, version, type_name, schema, occurred,
+                       recorded, data_text, meta_text, prev, digest)
+                rows.append(row if keeps_prev else (*row[:10], digest))
+                if envelopes:
+                    admitted.append((row, event, draft.meta))
+            else:  # a batch append to a format 2 file: the row as stored, and no envelope
+                rows.append((position, draft.event_id, stream, version, type_name, schema,
+                             occurred, recorded, data_text, meta_text, digest))
             prev = digest
         try:
             admission.complete(stream)
         except LedgerError as e:
             raise type(e)(f"{stream}: {e}") from e
         try:
-            columns = _COLUMNS_V1 if self._keeps_prev else f"{_STORED}, hash"
+            columns = _COLUMNS_V1 if keeps_prev else f"{_STORED}, hash"
             marks = ", ".join("?" * len(rows[0])) if rows else ""
             conn.executemany(f"INSERT INTO events ({columns}) VALUES ({marks})", rows)
         except sqlite3.IntegrityError as e:  # a racing writer is impossible under the lock

@@ -222,8 +222,7 @@ def _add_team(teams: dict[str, Team], names: dict[str, str], event: TeamRegister
         raise RuleBroken(f"team id {team!r} must be lower-case letters, digits and dashes")
     new = registered(teams.get(team), event, competition)
     for spelling in (team, new.name, *new.aliases):
-        need_letters(spelling)
-        owner = names.setdefault(normalise(spelling), team)
+        owner = names.setdefault(need_letters(spelling), team)
         if owner != team:
             raise RuleBroken(f"name {spelling!r} already belongs to team {owner!r}")
     teams[team] = new
@@ -231,8 +230,7 @@ def _add_team(teams: dict[str, Team], names: dict[str, str], event: TeamRegister
 
 def _add_player(players: dict[tuple[str, str], str], event: PlayerRegistered) -> None:
     for spelling in (event.name, *event.aliases):
-        need_letters(spelling)
-        owner = players.setdefault((event.team, normalise(spelling)), event.name)
+        owner = players.setdefault((event.team, need_letters(spelling)), event.name)
         if owner != event.name:
             raise RuleBroken(f"name {spelling!r} already belongs to player {owner!r}")
 
@@ -246,10 +244,15 @@ def _add_to_roster(rosters: dict[tuple[str, str], Mapping[str, tuple[str, ...]]]
         copied.add(key)
     roster = rosters[key]
     assert isinstance(roster, dict)
-    roster[event.name] = tuple(dict.fromkeys((*roster.get(event.name, ()), *event.aliases)))
+    known = roster.get(event.name, ())
+    roster[event.name] = (tuple(dict.fromkeys((*known, *event.aliases)))
+                          if known or event.aliases else ())  # most players: no aliases
 
 
-def need_letters(name: str, what: str = "name") -> None:
-    """A name that normalises to nothing would be every such name at once: refused."""
-    if not normalise(name):
+def need_letters(name: str, what: str = "name") -> str:
+    """``normalise(name)``; a name that normalises to nothing would be every such name at
+    once: refused."""
+    normal = normalise(name)
+    if not normal:
         raise RuleBroken(f"{what} {name!r} has no letters or digits")
+    return normal

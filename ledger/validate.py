@@ -48,7 +48,7 @@ from matchledger.events.competition import (
     Tie,
     fold_fact,
 )
-from matchledger.events.match import MatchState, event_key
+from matchledger.events.match import EMPTY_MATCH, MatchState, event_key
 from matchledger.events.pitch import rejudge, standing, typed_late
 from matchledger.events.roster import NAMING, PLAYER_FIELDS, Roster, on_roster, players_named
 from matchledger.events.rules import RuleViolation, TieContext, check, through
@@ -339,9 +339,9 @@ class Judge:
         ``kind`` and ``ident`` are the parts of ``stream`` (``stream_kind``), ``occurred`` its
         time in µs."""
         if kind == "competition":
-            event = self._competition(conn, stream, ident, version, event)
-            _, comp = self.state(conn, stream)
+            _, comp = self.state(conn, stream)  # read once: judging the event leaves it as is
             assert isinstance(comp, CompetitionState)
+            event = self._competition(conn, comp, stream, ident, version, event)
             self._pending[stream] = (version, self._writer(stream, comp)(event))
             return event
         event, state, late = self._match(conn, stream, ident, event, event_id)
@@ -370,10 +370,9 @@ class Judge:
         self._batch.setdefault(stream, []).append((event_id, event))
         return event
 
-    def _competition(self, conn: sqlite3.Connection, stream: str, ident: str, version: int,
-                     event: Event) -> Event:
-        _, comp = self.state(conn, stream)
-        assert isinstance(comp, CompetitionState)
+    def _competition(self, conn: sqlite3.Connection, comp: CompetitionState, stream: str,
+                     ident: str, version: int, event: Event) -> Event:
+        """``event`` of ``stream`` as admitted, judged by ``comp``, the stream's state now."""
         if isinstance(event, CompetitionCreated):
             need_letters(event.name, "competition name")
             need_letters(event.season, "season")
@@ -473,7 +472,7 @@ class Judge:
                 raise RuleBroken(f"match {event.match!r} kicked off at {_iso(kicked_off)}: it "
                                  f"cannot be rescheduled after its own events")
         if scheduled is None:  # a new match: its stream is empty, no need to read it back
-            self._pending[f"match:{event.match}"] = (-1, MatchState())
+            self._pending[f"match:{event.match}"] = (-1, EMPTY_MATCH)
             self._fresh.add(f"match:{event.match}")
         self._pending_competition_of[event.match] = stream
         self._unscheduled.discard(event.match)
@@ -560,16 +559,17 @@ class Judge:
         if (state.home, state.away) != (fixture.home, fixture.away):
             state = attrs.evolve(state, home=fixture.home, away=fixture.away)
             self._pending[stream] = (version, state)
-        if isinstance(event, NAMING):
+        reg = self.registry(conn) if isinstance(event, NAMING) else None
+        if reg is not None:
             for player in players_named(event).values():
                 need_letters(player)
-            event = named(self.registry(conn), event)
+            event = named(reg, event)
         late = event_id == self._awaiting.get(stream) or typed_late(state, event)
         needs_tie = late or isinstance(event, _TIE_DEPENDENT)
         ctx = self._tie_context(conn, comp, fixture) if needs_tie else None
         try:
-            if isinstance(event, NAMING):
-                event = rostered(self.registry(conn), comp_stream.removeprefix("competition:"),
+            if isinstance(event, NAMING) and reg is not None:
+                event = rostered(reg, comp_stream.removeprefix("competition:"),
                                  _opponent(state, event.team), event)
             if isinstance(event, EventRetracted):
                 self._retraction(conn, stream, state, event, ctx)
@@ -804,16 +804,20 @@ def named(reg: Registry, event: E) -> E:
             if spelt != player:
                 changes[field] = spelt
         return attrs.evolve(event, **changes) if changes else event
+    # an event already naming ids is kept as it is (a copy of a frozen event is the same)
     if isinstance(event, PlayerRegistered):
-        return attrs.evolve(event, team=reg.resolve_team(event.team))
+        team = reg.resolve_team(event.team)
+        return attrs.evolve(event, team=team) if team != event.team else event
     if isinstance(event, TieDrawn):
         first, second = (Side(team=reg.resolve_team(s.team)) if s.team is not None else s
                          for s in event.sides)
         return attrs.evolve(event, sides=(first, second))
     if isinstance(event, FixtureScheduled):
-        return attrs.evolve(
-            event, home=reg.resolve_team(event.home) if event.home is not None else None,
-            away=reg.resolve_team(event.away) if event.away is not None else None)
+        home = reg.resolve_team(event.home) if event.home is not None else None
+        away = reg.resolve_team(event.away) if event.away is not None else None
+        if (home, away) == (event.home, event.away):
+            return event
+        return attrs.evolve(event, home=home, away=away)
     return event
 
 
@@ -832,8 +836,12 @@ def rostered(reg: Registry, competition: str, opponent: str | None, event: E) ->
         yield from (rosters[t] for t in sorted(rosters, key=lambda t: t != opponent)
                     if t != team)
 
-    changes = {f: spelt for f, name in players_named(event).items()
-               if (spelt := on_roster(name, own, others())) != name}
+    changes = {}
+    for field, name in players_named(event).items():
+        # found on the roster, the common case, at one lookup; else on_roster says why not
+        spelt = own.find(name) or on_roster(name, own, others())
+        if spelt != name:
+            changes[field] = spelt
     return attrs.evolve(event, **changes) if changes else event
 
 
@@ -851,7 +859,7 @@ def _fits(home: str | None, away: str | None, first: set[str], second: set[str])
 def _empty(stream: str) -> State:
     if stream.startswith("competition:"):
         return CompetitionState(id=stream.removeprefix("competition:"))
-    return MatchState()
+    return EMPTY_MATCH
 
 
 def _events(conn: sqlite3.Connection, stream: str, after_version: int

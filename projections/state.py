@@ -46,6 +46,7 @@ from matchledger.events.competition import Fixture as Fixture
 from matchledger.events.competition import Key as Key
 from matchledger.events.competition import Player as Player
 from matchledger.events.competition import Tie as Tie
+from matchledger.events.match import EMPTY_MATCH as EMPTY_MATCH  # for the views
 from matchledger.events.match import MatchState
 from matchledger.ledger.envelope import Envelope
 
@@ -61,7 +62,6 @@ FORMAT = 13  # bump when the shape of State or of the read models changes: older
 # 11: a retracted competition fact stands, as the judge has it; 12: no scoreboard JSON,
 # snapshot parts of some length deflated; 13: an amended goal keeps its disallowal)
 
-EMPTY_MATCH = MatchState()
 T = TypeVar("T")
 
 # --- facts of the competition streams: ``events.competition`` folds them ------------------
