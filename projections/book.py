@@ -12,15 +12,15 @@ middle changes the runs after it). The read models store each piece and each tea
     >>> from matchledger.projections.testing import sample_state
     >>> state = sample_state()
     >>> book = Book()
-    >>> book.team(state, "leverkusen", dirty=set()).streaks.unbeaten.current.length
+    >>> book.team(state, "leverkusen", dirty={}).streaks.unbeaten.current.length
     2
 """
 
 from __future__ import annotations
 
 import heapq
-from collections.abc import Collection, Iterable
-from typing import Protocol
+from collections.abc import Collection, Iterable, Mapping
+from typing import Protocol, TypeGuard
 
 import attrs
 
@@ -29,12 +29,13 @@ from matchledger.projections.records import (
     PlayerRecord,
     Streaks,
     TeamRecord,
+    count_match,
     count_players,
     outcome,
     streaks_of,
     summarise,
 )
-from matchledger.projections.state import State, index
+from matchledger.projections.state import EMPTY_MATCH, Fixture, State, index
 
 Pair = tuple[str, str]  # (team, competition)
 SortKey = tuple[object, str]
@@ -109,9 +110,12 @@ class Book:
     last: dict[str, SortKey | None] = attrs.Factory(dict)
     streaks: dict[str, Streaks] = attrs.Factory(dict)
 
-    def team(self, state: State, team: str, dirty: Collection[Pair]) -> Tables:
+    def team(self, state: State, team: str, dirty: Mapping[Pair, Collection[str] | None]
+             ) -> Tables:
         """``team``'s tables in ``state``, recomputing the pieces of ``dirty`` pairs and those
-        neither held nor stored."""
+        neither held nor stored. Each dirty pair comes with its matches that changed since the
+        state the book last saw (their state before is in ``State.prior``): its piece is
+        updated by those alone; or with None (any may have): it is made from all of them."""
         by_competition = dict(index(state).by_team_competition.get(team, {}))
         known = state.teams.get(team)
         for competition in known.competitions if known else ():
@@ -139,8 +143,12 @@ class Book:
                 _add(totals, tally, before, -1)
                 gone.update(before.played)
             if competition in by_competition:
-                piece = mine[competition] = _piece(state, team, competition,
-                                                   by_competition[competition])
+                only = dirty.get((team, competition))
+                if before is not None and only is not None and _known(state, only):
+                    piece = _updated(state, team, competition, before, set(only))
+                else:
+                    piece = _piece(state, team, competition, by_competition[competition])
+                mine[competition] = piece
                 _remember(was, tally, piece)
                 _add(totals, tally, piece, 1)
                 new.update(piece.played)
@@ -222,6 +230,42 @@ def _piece(state: State, team: str, competition: str, matches: Collection[str]) 
                  played=tuple(played), players=tally)
 
 
+def _known(state: State, matches: Collection[str]) -> bool:
+    """Whether the state before each of ``matches`` changed is kept (``State.prior``)."""
+    prior = state.prior
+    return prior is not None and all(m in prior for m in matches)
+
+
+def _updated(state: State, team: str, competition: str, before: Piece,
+             matches: set[str]) -> Piece:
+    """``before``, the piece the book made of the state it last saw, with what ``matches``
+    gave it then taken out and what they give now put in: a piece is a sum over its
+    matches, each of them made from its own state and fixture alone."""
+    assert state.prior is not None
+    played = [entry for entry in before.played if entry[1].match not in matches]
+    tally = {key: dict(counts) for key, counts in before.players.items()}
+    for match in sorted(matches):
+        was, was_fixture = state.prior[match]
+        if _plays(was_fixture, team, competition):
+            own: Tally = {}
+            count_match(was, team, own)
+            _tally(tally, own, -1)
+        fixture = state.fixtures.get(match)
+        if _plays(fixture, team, competition):
+            if (o := outcome(state, team, match)) is not None:
+                played.append((fixture.sort_key, o))
+            count_match(state.matches.get(match, EMPTY_MATCH), team, tally)
+    played.sort()
+    return Piece(record=summarise(state, team, competition, [o for _, o in played]),
+                 played=tuple(played), players=tally)
+
+
+def _plays(fixture: Fixture | None, team: str, competition: str) -> TypeGuard[Fixture]:
+    """Whether ``fixture`` is one of the team's in the competition (``State.index``'s rule)."""
+    return (fixture is not None and fixture.competition == competition
+            and team in (fixture.home, fixture.away))
+
+
 def _merged(pieces: Iterable[Piece]) -> list[tuple[SortKey, Outcome]]:
     """A team's results in all its pieces, in kick-off order."""
     return list(heapq.merge(*(p.played for p in pieces), key=lambda e: e[0]))
@@ -238,7 +282,13 @@ def _add(totals: dict[str, int], tally: Tally, piece: Piece, sign: int) -> None:
     """Add a piece to a team's sums (``sign`` -1: take it away)."""
     for name in COUNTS:
         totals[name] += sign * getattr(piece.record, name)
-    for key, counts in piece.players.items():
+    _tally(tally, piece.players, sign)
+
+
+def _tally(tally: Tally, players: Tally, sign: int) -> None:
+    """Add ``players``' counts to ``tally`` (``sign`` -1: take them away), keeping no count
+    of 0 and no player without counts, as a tally counted afresh."""
+    for key, counts in players.items():
         row = tally.setdefault(key, {})
         for field, n in counts.items():
             row[field] = row.get(field, 0) + sign * n

@@ -544,7 +544,7 @@ def test_a_book_started_from_stored_sums_loads_only_the_pieces_that_change() -> 
     the stored pieces of the others stay in the sums, unread (a team may play where it never
     registered)."""
     state = sample_state()
-    made = Book().team(state, "leverkusen", dirty=set())
+    made = Book().team(state, "leverkusen", dirty={})
     uel = made.pieces[UEFA]
     stored = {UEFA: uel, "friendlies": uel}
     twice = {n: 2 * getattr(made.overall, n) for n in COUNTS}
@@ -562,13 +562,13 @@ def test_a_book_started_from_stored_sums_loads_only_the_pieces_that_change() -> 
             return {c: stored[c] for c in competitions}
 
     book = Book(store=Store())
-    tables = book.team(state, "leverkusen", dirty={("leverkusen", UEFA)})
+    tables = book.team(state, "leverkusen", dirty={("leverkusen", UEFA): None})
     assert loaded == [{UEFA}]
     assert not tables.first and tables.removed_competitions == set()
     assert set(tables.pieces) == {UEFA} and tables.competitions == ("friendlies", UEFA)
     assert tables.overall.played == 2 * uel.record.played
     assert tables.streaks == made.streaks  # nothing new: carried on, not replayed
-    gone = book.team(state, "leverkusen", dirty={("leverkusen", "friendlies")})
+    gone = book.team(state, "leverkusen", dirty={("leverkusen", "friendlies"): None})
     assert loaded == [{UEFA}, {"friendlies"}]
     assert gone.removed_competitions == {"friendlies"}  # a changed pair with no match left
     assert gone.overall.played == uel.record.played
