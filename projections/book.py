@@ -83,12 +83,18 @@ class Tables:
     overall: TeamRecord
     streaks: Streaks
     players: dict[str, PlayerRecord]  # player -> record
-    pieces: dict[str, Piece]  # competition -> piece, of those recomputed: rows to rewrite
+    pieces: dict[str, Piece]  # competition -> piece, of those that changed: rows to rewrite
+    changed_records: set[str]  # competitions whose record changed (with its piece)
     removed_competitions: set[str]
     changed_players: set[str]  # players whose row must be rewritten (or deleted: not in players)
     last: SortKey | None  # the kick-off order of its latest result: stored with its pieces,
     competitions: tuple[str, ...]  # and those it has a piece of (see Summary)
     first: bool  # the book had none of the team: rows stored before may hold anything
+    # which of the team's own rows changed: its overall record, streaks, and the rest of
+    # its Summary (``last`` and ``competitions``); all of them when ``first``
+    changed_overall: bool
+    changed_streaks: bool
+    changed_summary: bool
 
 
 @attrs.define
@@ -127,6 +133,9 @@ class Book:
         unloaded = self.unloaded.setdefault(team, set())
         totals = self.totals.setdefault(team, dict.fromkeys(COUNTS, 0))
         tally = self.players.setdefault(team, {})
+        # what its own rows hold now, to rewrite only those that change
+        was_totals, was_streaks = dict(totals), self.streaks.get(team)
+        was_summary = (self.last.get(team), tuple(sorted(mine.keys() | unloaded)))
         changed = {c for c in by_competition
                    if (team, c) in dirty or (c not in mine and c not in unloaded)}
         # only a changed pair can lose its last match (a state loaded in part lacks the others)
@@ -134,27 +143,39 @@ class Book:
                    if (team, c) in dirty}
         self._load(team, (changed | removed) & unloaded)
         was: dict[str, dict[str, int]] = {}  # player -> counts before this change
+        # results of the changed pieces before and after (those of matches that did not
+        # change are in both, and cancel out)
         gone: set[tuple[SortKey, Outcome]] = set()
         new: set[tuple[SortKey, Outcome]] = set()
+        pieces: dict[str, Piece] = {}  # those that changed
+        records: set[str] = set()  # competitions whose record changed
         for competition in changed | removed:
             before = mine.pop(competition, None)
+            only = dirty.get((team, competition))
+            # the piece's matches that changed; None: it is made anew (or gone), from all
+            only = (set(only) if before is not None and competition in by_competition
+                    and only is not None and _known(state, only) else None)
             if before is not None:
                 _remember(was, tally, before)
                 _add(totals, tally, before, -1)
-                gone.update(before.played)
+                gone.update(_results(before, only))
             if competition in by_competition:
-                only = dirty.get((team, competition))
-                if before is not None and only is not None and _known(state, only):
-                    piece = _updated(state, team, competition, before, set(only))
+                if before is not None and only is not None:
+                    piece = _updated(state, team, competition, before, only)
                 else:
                     piece = _piece(state, team, competition, by_competition[competition])
                 mine[competition] = piece
+                if before is None or piece != before:
+                    pieces[competition] = piece
+                if before is None or piece.record != before.record:
+                    records.add(competition)
                 _remember(was, tally, piece)
                 _add(totals, tally, piece, 1)
-                new.update(piece.played)
+                new.update(_results(piece, only))
         players = {p for p, counts in was.items() if tally.get((team, p), {}) != counts}
         self._replay(team, gone - new, new - gone)
         streaks = self.streaks[team]
+        competitions = tuple(sorted(mine.keys() | unloaded))
         tables = Tables(
             team=team,
             records={c: p.record for c, p in mine.items()},
@@ -162,12 +183,16 @@ class Book:
             streaks=streaks,
             players={p: PlayerRecord(team=team, player=p, **tally[(team, p)])
                      for p in players if (team, p) in tally},
-            pieces={c: mine[c] for c in changed},  # each of them is in by_competition
+            pieces=pieces,  # each of them is in by_competition
+            changed_records=records,
             removed_competitions=removed,
             changed_players=players,
             last=self.last[team],
-            competitions=tuple(sorted(mine.keys() | unloaded)),
+            competitions=competitions,
             first=first,
+            changed_overall=first or totals != was_totals,
+            changed_streaks=first or streaks != was_streaks,
+            changed_summary=first or (self.last[team], competitions) != was_summary,
         )
         if not self.keep:
             self.forget(team)
@@ -258,6 +283,14 @@ def _updated(state: State, team: str, competition: str, before: Piece,
     played.sort()
     return Piece(record=summarise(state, team, competition, [o for _, o in played]),
                  played=tuple(played), players=tally)
+
+
+def _results(piece: Piece, matches: Collection[str] | None
+             ) -> Iterable[tuple[SortKey, Outcome]]:
+    """The piece's results, or those of ``matches`` alone (None: all)."""
+    if matches is None:
+        return piece.played
+    return (entry for entry in piece.played if entry[1].match in matches)
 
 
 def _plays(fixture: Fixture | None, team: str, competition: str) -> TypeGuard[Fixture]:

@@ -438,7 +438,9 @@ def _write_some_teams(db: sqlite_utils.Database, state: State, teams: list[str],
     player_rows: list[dict[str, Any]] = []
     piece_rows: list[dict[str, Any]] = []
     stale_records: list[tuple[str, str]] = []
+    stale_pieces: list[tuple[str, str]] = []
     stale_players: list[tuple[str, str]] = []
+    streaked: list[str] = []  # teams whose streak rows are rewritten
     for team in teams:
         known = state.teams.get(team)
         if known is not None and (fresh or team in registered):
@@ -454,32 +456,40 @@ def _write_some_teams(db: sqlite_utils.Database, state: State, teams: list[str],
         if tables.first and not fresh:  # whatever the rows hold, they are all rewritten
             for table in ("rm_team_record", "rm_player", PIECES):
                 db.execute(f"DELETE FROM {table} WHERE team = ?", (team,))
-        rewritten = set(tables.records) if tables.first else set(tables.pieces)
+        # only the rows that changed are rewritten (all of them when the team is first seen)
+        rewritten = set(tables.records) if tables.first else tables.changed_records
+        overall = {OVERALL} if tables.changed_overall else set()
         stale_records += [(team, c) for c in
-                          (rewritten | tables.removed_competitions | {OVERALL})]
+                          (rewritten | tables.removed_competitions | overall)]
+        records += [_flat(tables.overall, competition=OVERALL) for _ in overall]
+        records += [_flat(tables.records[c], competition=c) for c in sorted(rewritten)]
+        summary = {OVERALL} if tables.changed_summary else set()
+        stale_pieces += [(team, c) for c in
+                         (tables.pieces.keys() | tables.removed_competitions | summary)]
         piece_rows += [{"team": team, "competition": c, "piece": encode_piece(piece)}
                        for c, piece in tables.pieces.items()]
         # the rest of its Summary is in its rows: its overall record and its players
-        piece_rows.append({"team": team, "competition": OVERALL,
-                           "piece": encode_summary(tables.last, tables.competitions)})
-        records.append(_flat(tables.overall, competition=OVERALL))
-        records += [_flat(tables.records[c], competition=c) for c in sorted(rewritten)]
-        for kind in KINDS:
-            pair = getattr(tables.streaks, kind)
-            for which in ("current", "longest"):
-                streak_rows.append(_flat(getattr(pair, which), team=team, kind=kind,
-                                         which=which))
+        piece_rows += [{"team": team, "competition": OVERALL,
+                        "piece": encode_summary(tables.last, tables.competitions)}
+                       for _ in summary]
+        if tables.changed_streaks:
+            streaked.append(team)
+            for kind in KINDS:
+                pair = getattr(tables.streaks, kind)
+                for which in ("current", "longest"):
+                    streak_rows.append(_flat(getattr(pair, which), team=team, kind=kind,
+                                             which=which))
         stale_players += [(team, p) for p in tables.changed_players]
         player_rows += [_flat(tables.players[p]) for p in sorted(tables.players)]
     if not fresh:
         _delete(db, "rm_team", "team", registered.intersection(teams))
-        _delete(db, "rm_streak", "team", teams)
+        _delete(db, "rm_streak", "team", streaked)
         db.conn.executemany("DELETE FROM rm_team_record WHERE team = ? AND competition = ?",
                             stale_records)
         db.conn.executemany("DELETE FROM rm_player WHERE team = ? AND player = ?",
                             stale_players)
         db.conn.executemany(f"DELETE FROM {PIECES} WHERE team = ? AND competition = ?",
-                            stale_records)
+                            stale_pieces)
     _insert(db, "rm_team", team_rows)
     _insert(db, "rm_team_record", records)
     _insert(db, "rm_streak", streak_rows)
