@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -413,10 +413,12 @@ def disallow(
     Example: matchledger append disallow uel24-qf2-leg1 last --reason "VAR: offside"
     """
     from matchledger.events import GoalDisallowed, GoalScored
+    from matchledger.projections import query
 
     mid = match_id(match)
     with open_ledger(opts.db) as lg:
-        goal_id = find_event(lg, mid, goal_ref, lambda e: isinstance(e, GoalScored), "goal")
+        goal_id = query.find_event(lg, mid, goal_ref, lambda e: isinstance(e, GoalScored),
+                                   "goal", ruled_out=False)
     append_events(opts, f"match:{mid}",
                   [GoalDisallowed(goal=goal_id, reason=reason)], mid)
 
@@ -436,10 +438,11 @@ def retract(
     Example: matchledger append retract uel24-sf1-leg1 last --reason "wrong scorer"
     """
     from matchledger.events import EventRetracted
+    from matchledger.projections import query
 
     mid = match_id(match)
     with open_ledger(opts.db) as lg:
-        target = find_event(lg, mid, event_ref, lambda e: True, "event")
+        target = query.find_event(lg, mid, event_ref, lambda e: True, "event")
     append_events(opts, f"match:{mid}",
                   [EventRetracted(event=target, reason=reason)], mid)
 
@@ -502,8 +505,9 @@ def amend_event(lg: Ledger, mid: str, ref: str, changes: dict[str, Any], *, reas
     reason, and the same changes to the same original, named by its id or as "last") is
     answered with the one stored, ``new`` false, and writes nothing."""
     from matchledger.ledger import Appended
+    from matchledger.projections import query
 
-    target = find_event(lg, mid, ref, amendable, "goal, card or kick")
+    target = query.find_event(lg, mid, ref, amendable, "goal, card or kick")
     stream = f"match:{mid}"
     stored = _amended_before(lg, stream, target, changes, reason)
     if stored is not None:
@@ -607,40 +611,6 @@ def result(
                            penalties=score(penalties, "--penalties"), source=opts.source)
     append_events(opts, f"match:{mid}",
                   [event], mid)
-
-
-def find_event(lg: Ledger, match: str, ref: str, wanted: Callable[[Event], bool],
-               what: str) -> str:
-    """The full id of the event ``ref`` names in the match: an id, a prefix, or "last"."""
-    envelopes = list(lg.read(stream=f"match:{match}"))
-    standing = standing_events(envelopes, wanted, what)
-    if ref == "last":
-        if not standing:
-            raise CliError(f"no {what} in {match} to point at")
-        return standing[-1].event_id
-    found = [e.event_id for e in envelopes if e.event_id.startswith(ref)]
-    if len(found) > 1:
-        raise CliError(f"{ref!r} is the start of {len(found)} event ids in {match}: give more")
-    if not found:
-        if len(ref) >= 32:
-            return ref  # a full id: the ledger says why it does not fit
-        raise CliError(f"no event id starting {ref!r} in {match} (see matchledger log "
-                       f"--match {match})")
-    return found[0]
-
-
-
-def standing_events(envelopes: Sequence[Envelope], wanted: Callable[[Event], bool],
-                    what: str) -> list[Envelope]:
-    """The ``wanted`` events of a match's ``envelopes`` still standing, in log order: not
-    retracted, nor (when ``what`` is "goal") disallowed; "last" names the latest of them."""
-    from matchledger.events import EventRetracted, GoalDisallowed
-
-    undone = {e.event.event for e in envelopes if isinstance(e.event, EventRetracted)}
-    undone |= {e.event.goal for e in envelopes if isinstance(e.event, GoalDisallowed)
-               and what == "goal" and e.event_id not in undone}
-    return [e for e in envelopes if not isinstance(e.event, EventRetracted)
-            and e.event_id not in undone and wanted(e.event)]
 
 
 # --- competition facts -----------------------------------------------------------------------

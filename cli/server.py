@@ -50,8 +50,6 @@ from matchledger.cli.append import (
     amend_event,
     amendable,
     appended_json,
-    find_event,
-    standing_events,
     submit_events,
     whistle_events,
 )
@@ -86,6 +84,7 @@ from matchledger.projections import (
     AmbiguousTie,
     ProjectionError,
     State,
+    UnknownEvent,
     fold,
     query,
     state_at,
@@ -520,7 +519,8 @@ def _errors(app: FastAPI) -> None:
 
     @app.exception_handler(ProjectionError)
     async def projection_error(request: Request, e: ProjectionError) -> JSONResponse:
-        return _error(400 if isinstance(e, AmbiguousTie) else 404, one_line(e))
+        code = 400 if isinstance(e, AmbiguousTie) else 422 if isinstance(e, UnknownEvent) else 404
+        return _error(code, one_line(e))
 
     @app.exception_handler(CliError)
     async def refused(request: Request, e: CliError) -> JSONResponse:
@@ -705,15 +705,15 @@ def _api(served: Served) -> Any:
     @api.post("/matches/{match}/disallow", dependencies=[Writer], status_code=201,
               summary="Rule out a goal (GoalDisallowed)")
     async def disallow(match: str, body: DisallowIn) -> JSONResponse:
-        goal_id = find_event(lg(), match, body.goal, lambda e: isinstance(e, GoalScored),
-                             "goal")
+        goal_id = query.find_event(lg(), match, body.goal,
+                                   lambda e: isinstance(e, GoalScored), "goal", ruled_out=False)
         return append(f"match:{match}", [GoalDisallowed(goal=goal_id, reason=body.reason)],
                       body, match)
 
     @api.post("/matches/{match}/retract", dependencies=[Writer], status_code=201,
               summary="Retract a data-entry mistake (EventRetracted)")
     async def retract(match: str, body: RetractIn) -> JSONResponse:
-        target = find_event(lg(), match, body.event, lambda e: True, "event")
+        target = query.find_event(lg(), match, body.event, lambda e: True, "event")
         return append(f"match:{match}", [EventRetracted(event=target, reason=body.reason)],
                       body, match)
 
@@ -867,9 +867,8 @@ def _pages(served: Served) -> Any:
 def _amendable(lg: Ledger, match: str) -> list[tuple[str, str]]:
     """The goals, cards and kicks of a match an amendment can correct, latest first: each
     one's event id and what it records."""
-    standing = standing_events(list(lg.read(stream=f"match:{match}")), amendable,
-                               "goal, card or kick")
-    return [(e.event_id, render.describe(e.event)) for e in reversed(standing)]
+    return [(e.event_id, render.describe(e.event))
+            for e in reversed(query.standing(lg, match, amendable))]
 
 
 def _match_values(found: query.MatchAnswer) -> dict[str, Any]:

@@ -369,7 +369,9 @@ class MatchState:
     def _goal(self, event: GoalScored, key: EventKey) -> MatchState:
         goal = Goal(key=key, team=intern_name(event.team),
                     player=intern_name(event.player), minute=event.minute, added=event.added,
-                    kind=event.kind, period=self._period_for(event.minute))
+                    kind=event.kind, period=self._period_for(event.minute),
+                    # an amendment's replacement of a goal ruled out (``_retracted``)
+                    disallowed=bool(self.disallowals) and key in self.disallowals.values())
         return self._placed("goals", self.goals, goal)
 
     def _disallowed(self, event: GoalDisallowed, key: EventKey) -> MatchState:
@@ -417,11 +419,15 @@ class MatchState:
             return self._without(retracted)
         place = next((i for i in (f.index(retracted) for f in (
             self.goals, self.bookings, self.kicks)) if i is not None), None)
+        calls = [d for d, goal in self.disallowals.items() if goal == retracted]
         state = self._without(retracted)
         if place is None:
             return state
-        return attrs.evolve(state, slots=_added(state.slots, event_key(event.replacement),
-                                                 place))
+        replacement = event_key(event.replacement)
+        state = attrs.evolve(state, slots=_added(state.slots, replacement, place))
+        for call in calls:  # a goal ruled out stays ruled out, however its details are fixed
+            state = attrs.evolve(state, disallowals=_added(state.disallowals, call, replacement))
+        return state
 
     def without(self, event_id: str) -> MatchState:
         """This state as if ``event_id`` had never been appended."""

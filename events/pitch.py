@@ -67,8 +67,9 @@ def typed_late(state: MatchState, event: Event) -> bool:
 def standing(events: Iterable[tuple[str, Event]]) -> list[tuple[str, Event]]:
     """The events of a match's log, (event id, event) in the order appended, that stand, in
     that order: a retracted event leaves with its retraction (and a goal with its disallowal),
-    an amendment's replacement takes the place of the event it replaces. RuleViolation if a
-    replacement is not the same kind of event as the one it replaces."""
+    an amendment's replacement takes the place of the event it replaces (and a goal's
+    disallowal is then of the replacement). RuleViolation if a replacement is not the same
+    kind of event as the one it replaces."""
     order: list[tuple[str, Event] | None] = []
     index: dict[str, int] = {}
     slots: dict[str, tuple[int, type[Event]]] = {}
@@ -88,9 +89,12 @@ def standing(events: Iterable[tuple[str, Event]]) -> list[tuple[str, Event]]:
         if place is None:
             continue
         gone, order[place] = order[place], None
-        for i, kept in enumerate(order):  # a retracted goal takes its disallowal with it
+        # a retracted goal takes its disallowal with it; an amended one passes it on to its
+        # replacement (a goal ruled out stays ruled out, however its details are fixed)
+        for i, kept in enumerate(order):
             if kept and isinstance(kept[1], GoalDisallowed) and kept[1].goal == event.event:
-                order[i] = None
+                order[i] = (None if event.replacement is None else
+                            (kept[0], attrs.evolve(kept[1], goal=event.replacement)))
         if event.replacement is not None and gone is not None:
             slots[event.replacement] = (place, type(gone[1]))
     return [e for e in order if e is not None]

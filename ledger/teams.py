@@ -26,6 +26,7 @@ from matchledger.events.names import normalise as normalise  # where it is impor
 from matchledger.events.roster import NAMING, Roster, players_named
 from matchledger.events.team import Team, registered
 from matchledger.ledger.errors import RuleBroken, UnknownTeam
+from matchledger.ledger.jsontext import loads
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 
@@ -172,7 +173,7 @@ def registry_from_json(text: str) -> Registry:
     that does not check out, or one stored before rosters were, or in another layout, is not
     used)."""
     try:
-        data = json.loads(text)
+        data = loads(text)
         teams = {}
         for ident, name, country, aliases, competitions in data["teams"]:
             teams[_text(ident)] = Team(
@@ -189,14 +190,20 @@ def registry_from_json(text: str) -> Registry:
         raise ValueError(f"not a stored registry: {e}") from e
     if not set(names.values()) <= teams.keys():
         raise ValueError("not a stored registry: a name of no team")
+    if not {team for _, team in rosters} <= teams.keys():
+        raise ValueError("not a stored registry: a roster of no team")
     return Registry(teams=MappingProxyType(teams), team_names=MappingProxyType(names),
                     players=MappingProxyType(players), rosters=MappingProxyType(rosters))
 
 
 def _roster(players: dict[str, list[str]]) -> Mapping[str, tuple[str, ...]]:
-    """A stored roster: JSON keys are text already, and most players have no other spelling."""
+    """A stored roster: JSON keys are text already, and most players have no other spelling.
+    Never empty (a roster is made by registering a player; an empty one would let the team
+    name anyone)."""
+    if not players:
+        raise TypeError("an empty roster")
     for aliases in players.values():
-        if aliases and (type(aliases) is not list or any(type(a) is not str for a in aliases)):
+        if type(aliases) is not list or (aliases and any(type(a) is not str for a in aliases)):
             raise TypeError("a roster's spellings are not a list of text")
     return MappingProxyType({name: tuple(aliases) if aliases else () for name, aliases in
                              players.items()})

@@ -36,5 +36,9 @@ class StaleCache(ProjectionError):
     from the log"""
 
 
+class UnknownEvent(ProjectionError):
+    """No event of the match that a reference (an id, a prefix of one, "last") names"""
+
+
 class UnknownRound(ProjectionError):
     """No fixture of that round in the competition"""

@@ -33,11 +33,13 @@ import attrs
 import matchledger.projections.listing as listing
 import matchledger.projections.records as records
 import matchledger.projections.ties as ties
+from matchledger.events import GoalDisallowed, pitch
 from matchledger.events.team import Team
 from matchledger.projections.clock import with_clock
 from matchledger.projections.errors import (
     ProjectionError,
     UnknownCompetition,
+    UnknownEvent,
     UnknownMatch,
     UnknownRound,
     UnknownTie,
@@ -50,6 +52,7 @@ from matchledger.projections.state import State, fold
 from matchledger.projections.timetravel import advance, registered_teams, state_at
 
 if TYPE_CHECKING:
+    from matchledger.events import Event
     from matchledger.ledger import Envelope, Registry
 
 V = TypeVar("V")
@@ -96,8 +99,8 @@ class Hot:
     server; ``on_event`` is told of each new event, with the state just after it), or one
     competition's part of it, for a command that asks about a match more than once (an
     append checks that the match is live, then prints its score). Loaded at the first ask;
-    frozen out of the cycle collector then, as ``Projector`` does, since a fold is acyclic and
-    lives as long as the process."""
+    the whole fold is frozen out of the cycle collector then, as ``Projector`` does, since it
+    is acyclic and lives as long as the process."""
 
     def __init__(self, ledger: LogReader,
                  on_event: Callable[[Envelope, State], None] | None = None, *,
@@ -117,7 +120,8 @@ class Hot:
         if self._state is None:
             self._state = state_at(self.ledger, competition=self.competition)
             self.loaded_at = self._state.position
-            gc.freeze()
+            if self.competition is None:  # a competition's part is small, and may be reloaded
+                gc.freeze()
         elif self.competition is not None:
             self._state = advance(self.ledger, self._state, competition=self.competition)
         else:
@@ -453,6 +457,42 @@ def players(lg: Ledger, team: str | None = None, competition: str | None = None,
         return Answer(view=now.players, known=now)
     state = _load(lg, filters, hot=hot)
     return Answer(view=records.players(state), known=state, state=state)
+
+
+def standing(lg: LogReader, match: str, wanted: Callable[[Event], bool], *,
+             ruled_out: bool = True) -> list[Envelope]:
+    """The ``wanted`` events of ``match`` that stand (``events.pitch.standing``: not
+    retracted, nor replaced by an amendment), and a goal ruled out only if ``ruled_out``; in
+    log order, so that "last" names the latest of them."""
+    envelopes = list(lg.read(stream=f"match:{match}"))
+    kept = dict(pitch.standing((env.event_id, env.event) for env in envelopes))
+    if not ruled_out:
+        for event in list(kept.values()):
+            if type(event) is GoalDisallowed:
+                kept.pop(event.goal, None)
+    return [env for env in envelopes if env.event_id in kept and wanted(env.event)]
+
+
+def find_event(lg: LogReader, match: str, ref: str, wanted: Callable[[Event], bool],
+               what: str, *, ruled_out: bool = True) -> str:
+    """The full id of the event of ``match`` that ``ref`` names: an id, a unique prefix of
+    one, or "last" (the latest ``wanted`` event standing; ``what`` names them in errors)."""
+    if ref == "last":
+        found = standing(lg, match, wanted, ruled_out=ruled_out)
+        if not found:
+            raise UnknownEvent(f"no {what} in {match} to point at")
+        return found[-1].event_id
+    ids = [env.event_id for env in lg.read(stream=f"match:{match}")
+           if env.event_id.startswith(ref)]
+    if len(ids) > 1:
+        raise UnknownEvent(f"{ref!r} is the start of {len(ids)} event ids in {match}: "
+                           "give more")
+    if not ids:
+        if len(ref) >= 32:
+            return ref  # a full id: the ledger says why it does not fit
+        raise UnknownEvent(f"no event id starting {ref!r} in {match} (see matchledger log "
+                           f"--match {match})")
+    return ids[0]
 
 
 def log_after(lg: LogReader, position: int = 0, *, limit: int = 1000,

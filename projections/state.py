@@ -51,7 +51,7 @@ from matchledger.ledger.envelope import Envelope
 
 UTC = dt.UTC
 NEVER = dt.datetime.min.replace(tzinfo=UTC)
-FORMAT = 12  # bump when the shape of State or of the read models changes: older snapshots
+FORMAT = 13  # bump when the shape of State or of the read models changes: older snapshots
 # are then ignored and older read models rebuilt (3: rm_team_piece; 4: pickles of attrs
 # classes as field tuples, so a class's fields in another order need a bump too; 5: a match's
 # facts as ``Facts``, its ids as ``event_key``s, the parts' keys as compact JSON; 6: a
@@ -59,7 +59,7 @@ FORMAT = 12  # bump when the shape of State or of the read models changes: older
 # with the log's hash at each snapshot and checkpoint; 8: a match's substitutions; 9: the
 # slots of amended events; 10: a team's aliases in the order ``events.team.merged`` gives;
 # 11: a retracted competition fact stands, as the judge has it; 12: no scoreboard JSON,
-# snapshot parts of some length deflated)
+# snapshot parts of some length deflated; 13: an amended goal keeps its disallowal)
 
 EMPTY_MATCH = MatchState()
 T = TypeVar("T")

@@ -61,7 +61,11 @@ def state_at(
         raise ValueError("state_at takes a competition or a team, not both")
     scope = (competition_scope(competition) if competition is not None
              else team_scope(team) if team is not None else None)
-    filters: dict[str, Any] = {"as_of": as_of, "known_at": known_at, "at_position": at_position}
+    # every read stops at one head: what another process commits meanwhile is either in all
+    # of them or in none (a fact and a goal it commits together must not split)
+    filters: dict[str, Any] = {"as_of": as_of, "known_at": known_at,
+                               "at_position": ledger.head() if at_position is None
+                               else at_position}
     with quiet_gc():
         state = nearest_snapshot(ledger, scope=scope, **filters)
         if scope is None:
@@ -98,8 +102,8 @@ def advance(ledger: LogReader, state: State, *, competition: str | None = None,
         raise ValueError("advance takes the competition or the team the state was loaded for")
     held = set(state.history) | {("match", m) for m in state.matches}
     held |= {c for key in held for c in companions(state, key)}  # a match yet to start
-    try:
-        _fold_scoped(ledger, state, scope, {}, held=held)
+    try:  # up to one head, as ``state_at`` reads
+        _fold_scoped(ledger, state, scope, {"at_position": ledger.head()}, held=held)
     except _Unread:
         return state_at(ledger, competition=competition, team=team)
     return state
@@ -125,7 +129,8 @@ def _fold_scoped(ledger: LogReader, state: State, scope: str, filters: dict[str,
     entering = {key for key in news.history if scope in scopes(news, key)}
     entering |= {c for key in entering for c in companions(news, key)}
     wanted = stored | entering
-    missing = entering - set(state.history) - {("match", m) for m in state.matches}
+    missing = entering - (held if held is not None
+                          else set(state.history) | {("match", m) for m in state.matches})
     if missing and after:
         if held is not None:
             raise _Unread
@@ -150,8 +155,9 @@ def _facts(ledger: LogReader, scope: str, after: int, filters: dict[str, Any],
     them, and the competition streams' retractions. A competition's are in its own stream
     (its ties, fixtures and registrations: a match never moves); a team's are the fixtures of
     the matches it is ever scheduled in (wherever), and its players; then for either the
-    registrations of the teams met there and of ``teams`` (a team's name merges all of
-    them), read by team in SQL: so neither fold reads the other competitions of the log."""
+    ``TeamRegistered`` of the teams met there and of ``teams`` (a team's name merges all of
+    them), read by team in SQL: so neither fold reads the other competitions of the log, nor
+    a team's the squads of the teams it met."""
     if scope.startswith("competition:"):
         own = list(read_filtered(ledger, after=after, stream=scope,
                                  retracted_in="competition:", **filters))
@@ -168,11 +174,15 @@ def _facts(ledger: LogReader, scope: str, after: int, filters: dict[str, Any],
             teams.update(t for t in (event.home, event.away) if t)
     if not teams:
         return own
-    registrations = (("TeamRegistered",) if scope.startswith("competition:")
-                     else ("TeamRegistered", "PlayerRegistered"))  # a team's players are its
-    elsewhere = read_filtered(ledger, after=after, types=registrations,
-                              teams=sorted(teams), retracted_in="competition:", **filters)
-    return list(_once(heapq.merge(own, elsewhere, key=lambda e: e.position)))
+    names = read_filtered(ledger, after=after, types=("TeamRegistered",), teams=sorted(teams),
+                          retracted_in="competition:", **filters)
+    if scope.startswith("competition:"):
+        return list(_once(heapq.merge(own, names, key=lambda e: e.position)))
+    # a team's players are in its scope; those of the teams it met are in theirs
+    players = read_filtered(ledger, after=after, types=("PlayerRegistered",),
+                            teams=[scope.removeprefix("team:")], retracted_in="competition:",
+                            **filters)
+    return list(_once(heapq.merge(own, names, players, key=lambda e: e.position)))
 
 
 def _once(envelopes: Iterable[Envelope]) -> Iterator[Envelope]:

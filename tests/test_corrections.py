@@ -25,6 +25,7 @@ from matchledger.events import (
     CardShown,
     Event,
     EventRetracted,
+    GoalDisallowed,
     GoalKind,
     GoalScored,
     KickOutcome,
@@ -38,7 +39,16 @@ from matchledger.events import (
 from matchledger.events.match import MatchState
 from matchledger.events.pitch import pitch_order, rejudge, standing
 from matchledger.ledger import Draft, Ledger, RuleBroken, import_lines
-from matchledger.projections import bracket, scoreboard, state_at, tie
+from matchledger.projections import (
+    Projector,
+    UnknownEvent,
+    bracket,
+    query,
+    scoreboard,
+    state_at,
+    tie,
+    to_json,
+)
 from matchledger.projections.state import bound_match
 
 from conftest import KICKOFF, at, drafts, setup_tie
@@ -343,3 +353,56 @@ def test_append_amend_changes_a_goal_in_one_step_and_known_at_shows_before(
     result = runner.invoke(app, ["append", "amend", QF3, "last", "--reason", "x",
                                  "--db", str(seed_db)])
     assert result.exit_code == 1 and "say what to change" in result.stderr
+
+
+def test_what_a_reference_names_is_what_stands_in_log_order(ledger: Ledger) -> None:
+    """``last`` and an id's prefix name events as the match's corrections leave them: an
+    amended goal by its replacement (appended last), a goal whose disallowal was retracted
+    counts again, a retracted one is gone, and a goal ruled out is no goal to rule out."""
+    setup_tie(ledger)
+    full_time(ledger, LEG1, *(GoalScored(team="benfica", minute=m) for m in (10, 20, 30, 40)))
+    g10, g20, g30, g40 = (e.event_id for e in ledger.read(stream=LEG1, types=["GoalScored"]))
+    after = at(115)
+    [d20] = ledger.append(LEG1, [Draft(event=GoalDisallowed(goal=g20), occurred_at=after)])
+    [d30] = ledger.append(LEG1, [Draft(event=GoalDisallowed(goal=g30), occurred_at=after)])
+    [d40] = ledger.append(LEG1, [Draft(event=GoalDisallowed(goal=g40), occurred_at=after)])
+    ledger.append(LEG1, [Draft(event=EventRetracted(event=d.event_id, reason="wrong call"),
+                               occurred_at=after) for d in (d20, d30)])
+    ledger.append(LEG1, [Draft(event=EventRetracted(event=g30, reason="no goal"),
+                               occurred_at=after)])
+    [_, amended] = ledger.amend(LEG1, g10, {"minute": 11}, reason="report")
+    goals = query.standing(ledger, "t1-leg1", lambda e: isinstance(e, GoalScored))
+    assert [e.event_id for e in goals] == [g20, g40, amended.event_id]
+    allowed = query.standing(ledger, "t1-leg1", lambda e: isinstance(e, GoalScored),
+                             ruled_out=False)
+    assert [e.event_id for e in allowed] == [g20, amended.event_id]
+    calls = query.standing(ledger, "t1-leg1", lambda e: isinstance(e, GoalDisallowed))
+    assert [e.event_id for e in calls] == [d40.event_id]
+    assert query.find_event(ledger, "t1-leg1", "last", lambda e: True, "event") == (
+        amended.event_id)
+    assert query.find_event(ledger, "t1-leg1", g40[:12], lambda e: True, "event") == g40
+    with pytest.raises(UnknownEvent, match="no goal in t1-leg2 to point at"):
+        query.find_event(ledger, "t1-leg2", "last", lambda e: isinstance(e, GoalScored), "goal")
+
+
+def test_a_goal_ruled_out_stays_ruled_out_when_its_details_are_amended(ledger: Ledger) -> None:
+    """The disallowal is a fact of the game: an amendment of the goal's scorer or minute (a
+    data fix) passes it on to the replacement, in the fold and in the judge's replay."""
+    setup_tie(ledger)
+    full_time(ledger, LEG1, GoalScored(team="benfica", player="Rafa", minute=10))
+    [goal] = [e.event_id for e in ledger.read(stream=LEG1, types=["GoalScored"])]
+    ledger.append(LEG1, [Draft(event=GoalDisallowed(goal=goal, reason="VAR: offside"),
+                               occurred_at=at(113))])
+    [_, replacement] = ledger.amend(LEG1, goal, {"player": "Di María", "minute": 12},
+                                    reason="report")
+    [_, again] = ledger.amend(LEG1, replacement.event_id, {"minute": 13}, reason="report")
+    board = scoreboard(state_at(ledger), "t1-leg1")
+    assert board.score == (0, 0)
+    assert [(g.player, g.minute, g.disallowed) for g in board.goals] == [("Di María", 13, True)]
+    assert query.standing(ledger, "t1-leg1", lambda e: isinstance(e, GoalScored),
+                          ruled_out=False) == []
+    with pytest.raises(RuleBroken, match="no goal .* to disallow"):  # the call stands first
+        ledger.append(LEG1, [Draft(event=EventRetracted(event=again.event_id, reason="x"),
+                                   occurred_at=at(114))])
+    Projector(ledger).rebuild()
+    assert to_json(scoreboard(state_at(ledger), "t1-leg1")) == to_json(board)

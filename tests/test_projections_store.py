@@ -15,7 +15,7 @@ import sqlite3
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -48,7 +48,7 @@ from matchledger.events import (
     ResultReported,
     TeamRegistered,
 )
-from matchledger.ledger import Draft, Envelope, Ledger, import_file
+from matchledger.ledger import Draft, Envelope, Ledger, StreamRun, import_file
 from matchledger.projections import (
     CheckpointMoved,
     PlayerRecord,
@@ -60,6 +60,7 @@ from matchledger.projections import (
     fold_all,
     nearest_snapshot,
     players,
+    query,
     registered_teams,
     scoreboard,
     snapshots,
@@ -81,7 +82,7 @@ from matchledger.projections.state import NEVER, PRIOR_LIMIT, all_keys, fold, in
 from matchledger.projections.testing import MemoryLog
 from matchledger.projections.timetravel import advance
 
-from conftest import drafts, setup_tie
+from conftest import at, drafts, setup_tie
 
 UTC = dt.UTC
 CEST = dt.timezone(dt.timedelta(hours=2))
@@ -435,6 +436,49 @@ def test_a_scoped_state_brought_up_to_date_equals_one_loaded_anew(
         loaded = state_at(extended, at_position=then, **scope)
         assert folded(advance(extended, loaded, **scope)) == folded(
             state_at(extended, **scope)), scope
+
+
+class Racing:
+    """A ledger another process appends to just before the fold's first read of the match
+    streams (``armed``): between the reads of one catch-up."""
+
+    def __init__(self, lg: Ledger) -> None:
+        self.lg = lg
+        self.armed: Callable[[], None] | None = None
+        self.db, self.head, self.competition_of = lg.db, lg.head, lg.competition_of
+
+    def read(self, **options: Any) -> Iterator[Envelope]:
+        if options.get("streams") is not None and self.armed is not None:
+            hook, self.armed = self.armed, None
+            hook()
+        return self.lg.read(**options)
+
+
+def test_a_fact_committed_while_a_kept_fold_catches_up_is_folded_later(db_path: Path) -> None:
+    """A rename and a goal committed together while a competition's kept fold reads: the
+    fold reads up to one head, so it takes both then or both at its next catch-up, never
+    the goal alone (after which the rename would be behind it for good)."""
+    with Ledger(db_path) as lg:
+        setup_tie(lg)
+        lg.append("match:t1-leg1", drafts(MatchStarted(), PeriodStarted(period=Period.FIRST_HALF)))
+        racing = Racing(lg)
+        hot = query.Hot(racing, competition="cup")
+        hot.state()
+
+        def another_process() -> None:
+            with Ledger(db_path) as other:
+                other.submit_runs([
+                    StreamRun("competition:cup", drafts(TeamRegistered(
+                        team="benfica", name="Sport Lisboa", country="POR"), start=at(5))),
+                    StreamRun("match:t1-leg1", drafts(GoalScored(team="benfica", minute=5),
+                                                      start=at(5)))])
+
+        racing.armed = another_process
+        hot.state()
+        lg.append("match:t1-leg1", drafts(GoalScored(team="benfica", minute=9), start=at(9)))
+        state = hot.state()
+        assert state.teams["benfica"].name == "Sport Lisboa"
+        assert folded(state) == folded(state_at(lg, competition="cup"))
 
 
 def folded(state: State) -> State:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import shutil
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -317,18 +318,40 @@ def test_the_stored_registry_keeps_the_rosters(db: Path, monkeypatch: pytest.Mon
     assert "no player 'Lookman' in Atalanta's roster" in line
 
 
-def test_a_registry_stored_in_the_earlier_layout_is_read_again_from_the_log(
-        db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """A stored registry whose rosters are lists (as the version before stored them) is not
-    used: the rosters come from the log, and the next write stores them anew."""
+def _earlier_layout(data: dict[str, Any]) -> str:
+    data["rosters"] = [[competition, team, [[name, aliases] for name, aliases in
+                                            players.items()]]
+                       for competition, squads in data["rosters"].items()
+                       for team, players in squads.items()]
+    return json.dumps(data)
+
+
+def _empty_roster(data: dict[str, Any]) -> str:
+    data["rosters"]["uel-2023-24"]["atalanta"] = {}
+    return json.dumps(data)
+
+
+def _roster_of_no_team(data: dict[str, Any]) -> str:
+    data["rosters"]["uel-2023-24"]["nobody"] = {"Ademola Lookman": []}
+    return json.dumps(data)
+
+
+def _nested_deeply(data: dict[str, Any]) -> str:
+    return json.dumps(data)[:-1] + ',"x":' + "[" * 100_000 + "]" * 100_000 + "}"
+
+
+@pytest.mark.parametrize("spoil", [_earlier_layout, _empty_roster, _roster_of_no_team,
+                                   _nested_deeply])
+def test_a_registry_stored_otherwise_than_this_version_stores_it_is_read_from_the_log(
+        db: Path, monkeypatch: pytest.MonkeyPatch, spoil: Callable[[dict[str, Any]], str]
+) -> None:
+    """A stored registry in the layout the version before stored, or one no version stores
+    (edited by hand), is not used: the rosters come from the log, and the next write stores
+    them anew."""
     expected = stored_by_an_append(db, monkeypatch)
     with sqlite3.connect(db) as conn:
         data = json.loads(conn.execute("SELECT registry FROM ledger_registry").fetchone()[0])
-        data["rosters"] = [[competition, team, [[name, aliases] for name, aliases in
-                                                players.items()]]
-                           for competition, squads in data["rosters"].items()
-                           for team, players in squads.items()]
-        conn.execute("UPDATE ledger_registry SET registry = ?", (json.dumps(data),))
+        conn.execute("UPDATE ledger_registry SET registry = ?", (spoil(data),))
         assert validate.stored_registry(conn) is None
     with Ledger(db, read_only=True) as lg:
         assert lg.registry() == expected
