@@ -25,6 +25,7 @@ from typing import Protocol, TypeGuard
 import attrs
 
 from matchledger.projections.records import (
+    KINDS,
     Outcome,
     PlayerRecord,
     Streaks,
@@ -93,7 +94,7 @@ class Tables:
     # which of the team's own rows changed: its overall record, streaks, and the rest of
     # its Summary (``last`` and ``competitions``); all of them when ``first``
     changed_overall: bool
-    changed_streaks: bool
+    changed_streaks: set[tuple[str, str]]  # (kind, which: current or longest)
     changed_summary: bool
 
 
@@ -191,7 +192,7 @@ class Book:
             competitions=competitions,
             first=first,
             changed_overall=first or totals != was_totals,
-            changed_streaks=first or streaks != was_streaks,
+            changed_streaks=_changed_streaks(None if first else was_streaks, streaks),
             changed_summary=first or (self.last[team], competitions) != was_summary,
         )
         if not self.keep:
@@ -283,6 +284,13 @@ def _updated(state: State, team: str, competition: str, before: Piece,
     played.sort()
     return Piece(record=summarise(state, team, competition, [o for _, o in played]),
                  played=tuple(played), players=tally)
+
+
+def _changed_streaks(before: Streaks | None, after: Streaks) -> set[tuple[str, str]]:
+    """The (kind, which) of the streaks that differ (all of them when there were none)."""
+    return {(kind, which) for kind in KINDS for which in ("current", "longest")
+            if before is None
+            or getattr(getattr(before, kind), which) != getattr(getattr(after, kind), which)}
 
 
 def _results(piece: Piece, matches: Collection[str] | None

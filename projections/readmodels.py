@@ -440,7 +440,7 @@ def _write_some_teams(db: sqlite_utils.Database, state: State, teams: list[str],
     stale_records: list[tuple[str, str]] = []
     stale_pieces: list[tuple[str, str]] = []
     stale_players: list[tuple[str, str]] = []
-    streaked: list[str] = []  # teams whose streak rows are rewritten
+    streaked: list[tuple[str, str, str]] = []  # the streak rows rewritten
     for team in teams:
         known = state.teams.get(team)
         if known is not None and (fresh or team in registered):
@@ -472,18 +472,16 @@ def _write_some_teams(db: sqlite_utils.Database, state: State, teams: list[str],
         piece_rows += [{"team": team, "competition": OVERALL,
                         "piece": encode_summary(tables.last, tables.competitions)}
                        for _ in summary]
-        if tables.changed_streaks:
-            streaked.append(team)
-            for kind in KINDS:
-                pair = getattr(tables.streaks, kind)
-                for which in ("current", "longest"):
-                    streak_rows.append(_flat(getattr(pair, which), team=team, kind=kind,
-                                             which=which))
+        for kind, which in sorted(tables.changed_streaks):
+            streaked.append((team, kind, which))
+            streak_rows.append(_flat(getattr(getattr(tables.streaks, kind), which), team=team,
+                                     kind=kind, which=which))
         stale_players += [(team, p) for p in tables.changed_players]
         player_rows += [_flat(tables.players[p]) for p in sorted(tables.players)]
     if not fresh:
         _delete(db, "rm_team", "team", registered.intersection(teams))
-        _delete(db, "rm_streak", "team", streaked)
+        db.conn.executemany("DELETE FROM rm_streak WHERE team = ? AND kind = ? AND which = ?",
+                            streaked)
         db.conn.executemany("DELETE FROM rm_team_record WHERE team = ? AND competition = ?",
                             stale_records)
         db.conn.executemany("DELETE FROM rm_player WHERE team = ? AND player = ?",
