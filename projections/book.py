@@ -157,22 +157,28 @@ class Book:
             only = (set(only) if before is not None and competition in by_competition
                     and only is not None and _known(state, only) else None)
             if before is not None:
-                _remember(was, tally, before)
-                _add(totals, tally, before, -1)
                 gone.update(_results(before, only))
-            if competition in by_competition:
-                if before is not None and only is not None:
-                    piece = _updated(state, team, competition, before, only)
-                else:
-                    piece = _piece(state, team, competition, by_competition[competition])
-                mine[competition] = piece
-                if before is None or piece != before:
-                    pieces[competition] = piece
-                if before is None or piece.record != before.record:
-                    records.add(competition)
-                _remember(was, tally, piece)
+            if before is not None and only is not None:  # the sums move by what changed
+                piece, delta = _updated(state, team, competition, before, only)
+                _remember(was, tally, delta)
+                for name in COUNTS:
+                    totals[name] += getattr(piece.record, name) - getattr(before.record, name)
+                _tally(tally, delta, 1)
+            else:  # the sums lose the piece as it was and gain it as it is now
+                if before is not None:
+                    _remember(was, tally, before.players)
+                    _add(totals, tally, before, -1)
+                if competition not in by_competition:
+                    continue
+                piece = _piece(state, team, competition, by_competition[competition])
+                _remember(was, tally, piece.players)
                 _add(totals, tally, piece, 1)
-                new.update(_results(piece, only))
+            mine[competition] = piece
+            if before is None or piece != before:
+                pieces[competition] = piece
+            if before is None or piece.record != before.record:
+                records.add(competition)
+            new.update(_results(piece, only))
         players = {p for p, counts in was.items() if tally.get((team, p), {}) != counts}
         self._replay(team, gone - new, new - gone)
         streaks = self.streaks[team]
@@ -263,27 +269,39 @@ def _known(state: State, matches: Collection[str]) -> bool:
 
 
 def _updated(state: State, team: str, competition: str, before: Piece,
-             matches: set[str]) -> Piece:
+             matches: set[str]) -> tuple[Piece, Tally]:
     """``before``, the piece the book made of the state it last saw, with what ``matches``
-    gave it then taken out and what they give now put in: a piece is a sum over its
-    matches, each of them made from its own state and fixture alone."""
+    gave it then taken out and what they give now put in (a piece is a sum over its
+    matches, each of them made from its own state and fixture alone); and the change in its
+    players' counts."""
     assert state.prior is not None
-    played = [entry for entry in before.played if entry[1].match not in matches]
-    tally = {key: dict(counts) for key, counts in before.players.items()}
+    kept = [entry for entry in before.played if entry[1].match not in matches]
+    taken = [o for _, o in before.played if o.match in matches]
+    added: list[tuple[SortKey, Outcome]] = []
+    delta: Tally = {}
     for match in sorted(matches):
         was, was_fixture = state.prior[match]
         if _plays(was_fixture, team, competition):
             own: Tally = {}
             count_match(was, team, own)
-            _tally(tally, own, -1)
+            _tally(delta, own, -1)
         fixture = state.fixtures.get(match)
         if _plays(fixture, team, competition):
             if (o := outcome(state, team, match)) is not None:
-                played.append((fixture.sort_key, o))
-            count_match(state.matches.get(match, EMPTY_MATCH), team, tally)
-    played.sort()
-    return Piece(record=summarise(state, team, competition, [o for _, o in played]),
-                 played=tuple(played), players=tally)
+                added.append((fixture.sort_key, o))
+            own = {}
+            count_match(state.matches.get(match, EMPTY_MATCH), team, own)
+            _tally(delta, own, 1)
+    tally = dict(before.players)
+    for key in delta.keys() & tally.keys():  # rows changed below: not the piece's own
+        tally[key] = dict(tally[key])
+    _tally(tally, delta, 1)
+    out, into = (summarise(state, team, competition, outcomes)
+                 for outcomes in (taken, [o for _, o in added]))
+    record = attrs.evolve(before.record, **{
+        name: getattr(before.record, name) - getattr(out, name) + getattr(into, name)
+        for name in COUNTS})
+    return Piece(record=record, played=tuple(sorted(kept + added)), players=tally), delta
 
 
 def _changed_streaks(before: Streaks | None, after: Streaks) -> set[tuple[str, str]]:
@@ -312,9 +330,9 @@ def _merged(pieces: Iterable[Piece]) -> list[tuple[SortKey, Outcome]]:
     return list(heapq.merge(*(p.played for p in pieces), key=lambda e: e[0]))
 
 
-def _remember(was: dict[str, dict[str, int]], tally: Tally, piece: Piece) -> None:
-    """Keep the counts of the piece's players as they are before anything changes them."""
-    for key in piece.players:
+def _remember(was: dict[str, dict[str, int]], tally: Tally, players: Tally) -> None:
+    """Keep the counts of ``players`` as they are before anything changes them."""
+    for key in players:
         if key[1] not in was:
             was[key[1]] = dict(tally.get(key, {}))
 
