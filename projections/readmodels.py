@@ -340,7 +340,7 @@ def _insert(db: sqlite_utils.Database, table: str, rows: Iterable[dict[str, Any]
     columns = list(TABLES[table][0])
     names = ", ".join(f'"{c}"' for c in columns)
     sql = f"INSERT INTO {table} ({names}) VALUES ({', '.join('?' * len(columns))})"
-    db.conn.executemany(sql, (tuple(row.get(c) for c in columns) for row in rows))
+    db.conn.executemany(sql, (tuple(map(row.get, columns)) for row in rows))
 
 
 def stored_rows(db: sqlite_utils.Database, table: str, column: str, keys: Collection[str],
