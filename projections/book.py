@@ -2,12 +2,14 @@
 
 A team's record over all competitions, its player table and its streaks are sums (streaks: a
 run) over every match it has played, years of them. A long-lived ``Projector`` keeps, per team
-and competition, the ``Piece`` those sums are made of, and the sums; a catch-up recomputes
-only the pieces of the (team, competition) pairs its events touched, takes the old pieces out
-of the sums and puts the new ones in, and carries the streaks on from the last result when the
-new results all come after it (else it replays the team's results: a result back-filled in the
+and competition, the ``Piece`` those sums are made of, and the sums; a catch-up changes only
+the pieces of the (team, competition) pairs its events touched — a piece is itself a sum over
+its matches, so what a changed match gave it is taken out and what it gives now put in —,
+moves the sums by as much, and carries the streaks on from the last result when the new
+results all come after it (else it replays the team's results: a result back-filled in the
 middle changes the runs after it). The read models store each piece and each team's
-``Summary`` of them, so that a new process changes a team's sums without reading its past.
+``Summary`` of them, so that a new process changes a team's sums without reading its past;
+only the rows whose values changed are rewritten.
 
     >>> from matchledger.projections.testing import sample_state
     >>> state = sample_state()
