@@ -399,14 +399,16 @@ def _counts_in(value: Any) -> dict[str, int]:
 
 
 def encode_piece(piece: Piece) -> bytes:
-    """A team's piece of one competition; its team and competition are the row's key."""
+    """A team's piece of one competition; its team and competition are the row's key. Its
+    players go by name, each one's counts by field name, so that a piece updated in place
+    (``projections.book``) is stored as the same bytes as one counted afresh."""
     record = piece.record
     return orjson.dumps([
         [getattr(record, name) for name in COUNTS],
         [[*_sort_key_out(key), o.goals_for, o.goals_against, o.result, o.yellow, o.red]
          for key, o in piece.played],
-        [[player, counts] for (_, player), counts in piece.players.items()],
-    ])
+        [[player, counts] for (_, player), counts in sorted(piece.players.items())],
+    ], option=orjson.OPT_SORT_KEYS)
 
 
 def decode_piece(blob: Any, team: str, competition: str) -> Piece:

@@ -239,6 +239,7 @@ class Projector:
         if state is None:
             return None
         assert state.touched is not None
+        state.prior = {}  # the book's pieces are of the state at the checkpoint
         with quiet_gc():
             for env in self._ahead or ():
                 fold(state, env)
@@ -352,8 +353,11 @@ class Projector:
         The rows are written once, at the end: a team plays in every chunk of a long log, and
         recomputing its record, streaks and players per chunk would cost far more than the
         fold. The fold state stays in memory meanwhile, so one transaction is all it takes.
+        The matches' states before the new events are kept meanwhile (``State.prior``): the
+        book's pieces are of the state at the checkpoint, and are updated by what changed.
         """
         assert state.touched is not None
+        state.prior = {} if expected is not None else None
         head = self.ledger.head()
         every = self.snapshot_every
         changed: set[Key] = set()  # by the new events: the rows to write
@@ -374,6 +378,7 @@ class Projector:
                 progress(state.position, max(head, state.position))
         if expected is not None and state.position != expected:
             self._write(state, dirty_of(changed), expected=expected)
+        state.prior = None  # the book has caught up with the state: nothing to hold on to
 
     def _next_batch(self, state: State) -> list[Envelope]:
         """The next events to fold: a partial state's, read already, else a chunk of the log."""

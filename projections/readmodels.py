@@ -35,7 +35,7 @@ rows that do not check out are not used, and the answer is recomputed from the l
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Mapping
 from typing import Any
 
 import attrs
@@ -43,7 +43,7 @@ import sqlite_utils
 
 from matchledger.events.team import Team
 from matchledger.ledger.jsontext import dumps_data, loads
-from matchledger.projections.book import COUNTS, Book, Piece, Summary
+from matchledger.projections.book import COUNTS, Book, Pair, Piece, Summary
 from matchledger.projections.codec import (
     decode_piece,
     decode_summary,
@@ -245,7 +245,7 @@ def _create_indexes(db: sqlite_utils.Database) -> None:
 
 def write_rows(db: sqlite_utils.Database, state: State, dirty: Dirty, book: Book) -> None:
     idx = index(state)
-    pairs: set[tuple[str, str]] = set()  # (team, competition) whose matches changed
+    pairs: dict[Pair, set[str] | None] = {}  # (team, competition) whose matches changed
     if dirty.everything:  # from nothing: tables too, in case this fold's schema is new
         for name in TABLES:
             db.execute(f"DROP TABLE IF EXISTS {name}")
@@ -264,28 +264,36 @@ def write_rows(db: sqlite_utils.Database, state: State, dirty: Dirty, book: Book
 
 
 def affected(db: sqlite_utils.Database, state: State, dirty: Dirty
-             ) -> tuple[set[str], set[str], set[str], set[tuple[str, str]]]:
+             ) -> tuple[set[str], set[str], set[str], dict[Pair, set[str] | None]]:
     """The matches, competitions and teams whose rows ``dirty`` changes, and the (team,
-    competition) pairs whose matches changed: of the matches as scheduled now and as the rows
-    hold them, and of every team rated in a competition whose rules changed."""
+    competition) pairs whose matches changed: of the matches as scheduled now, as the rows
+    hold them and as they were before (``State.prior``), and of every team rated in a
+    competition whose rules changed. Each pair comes with its matches that changed, or None
+    when others may have too (its rules, or a match whose state before is not kept)."""
     matches, competitions, teams = dirty.matches, set(dirty.competitions), set(dirty.teams)
-    pairs: set[tuple[str, str]] = set()
-    scheduled = [(fx.competition, fx.home, fx.away) for fx in
-                 (state.fixtures.get(m) for m in matches) if fx is not None]
-    for competition, *sides in scheduled + stored_rows(db, "rm_scoreboard", "match", matches,
-                                                       "competition, home, away"):
+    pairs: dict[Pair, set[str] | None] = {}
+    prior = state.prior
+    was = {m: fx for m, (_, fx) in prior.items() if m in matches} if prior else {}
+    scheduled = [(m, fx.competition, fx.home, fx.away) for m in matches
+                 for fx in (state.fixtures.get(m), was.get(m)) if fx is not None]
+    for match, competition, *sides in scheduled + stored_rows(
+            db, "rm_scoreboard", "match", matches, "match, competition, home, away"):
         competitions.add(competition)
         for team in sides:
             if team:
                 teams.add(team)
-                pairs.add((team, competition))
+                changed = pairs.setdefault((team, competition), set())
+                if changed is not None and prior is not None and match in prior:
+                    changed.add(match)
+                else:
+                    pairs[team, competition] = None
     for competition in dirty.rules:
         competitions.add(competition)
         rated = set(competition_teams(state, competition)) | {
             row[0] for row in stored_rows(db, "rm_team_record", "competition", [competition],
                                           "team")}
         teams |= rated
-        pairs |= {(t, competition) for t in rated}
+        pairs.update(dict.fromkeys(((t, competition) for t in rated), None))
     return matches, competitions, teams, pairs
 
 
@@ -332,7 +340,7 @@ def _insert(db: sqlite_utils.Database, table: str, rows: Iterable[dict[str, Any]
     columns = list(TABLES[table][0])
     names = ", ".join(f'"{c}"' for c in columns)
     sql = f"INSERT INTO {table} ({names}) VALUES ({', '.join('?' * len(columns))})"
-    db.conn.executemany(sql, (tuple(row.get(c) for c in columns) for row in rows))
+    db.conn.executemany(sql, (tuple(map(row.get, columns)) for row in rows))
 
 
 def stored_rows(db: sqlite_utils.Database, table: str, column: str, keys: Collection[str],
@@ -410,7 +418,7 @@ TEAMS_PER_WRITE = 200  # a rebuild's team rows are written a few teams at a time
 
 
 def _write_teams(db: sqlite_utils.Database, state: State, teams: set[str],
-                 pairs: set[tuple[str, str]], registered: set[str], book: Book,
+                 pairs: Mapping[Pair, set[str] | None], registered: set[str], book: Book,
                  fresh: bool) -> None:
     """Rewrite the rows of ``teams`` that ``pairs`` changed (all of them when ``fresh``), and
     the ``rm_team`` rows of those ``registered`` again."""
@@ -421,7 +429,7 @@ def _write_teams(db: sqlite_utils.Database, state: State, teams: set[str],
 
 
 def _write_some_teams(db: sqlite_utils.Database, state: State, teams: list[str],
-                      pairs: set[tuple[str, str]], registered: set[str], book: Book,
+                      pairs: Mapping[Pair, set[str] | None], registered: set[str], book: Book,
                       fresh: bool) -> None:
     idx = index(state)
     team_rows: list[dict[str, Any]] = []
@@ -430,7 +438,9 @@ def _write_some_teams(db: sqlite_utils.Database, state: State, teams: list[str],
     player_rows: list[dict[str, Any]] = []
     piece_rows: list[dict[str, Any]] = []
     stale_records: list[tuple[str, str]] = []
+    stale_pieces: list[tuple[str, str]] = []
     stale_players: list[tuple[str, str]] = []
+    streaked: list[tuple[str, str, str]] = []  # the streak rows rewritten
     for team in teams:
         known = state.teams.get(team)
         if known is not None and (fresh or team in registered):
@@ -446,32 +456,38 @@ def _write_some_teams(db: sqlite_utils.Database, state: State, teams: list[str],
         if tables.first and not fresh:  # whatever the rows hold, they are all rewritten
             for table in ("rm_team_record", "rm_player", PIECES):
                 db.execute(f"DELETE FROM {table} WHERE team = ?", (team,))
-        rewritten = set(tables.records) if tables.first else set(tables.pieces)
+        # only the rows that changed are rewritten (all of them when the team is first seen)
+        rewritten = set(tables.records) if tables.first else tables.changed_records
+        overall = {OVERALL} if tables.changed_overall else set()
         stale_records += [(team, c) for c in
-                          (rewritten | tables.removed_competitions | {OVERALL})]
+                          (rewritten | tables.removed_competitions | overall)]
+        records += [_flat(tables.overall, competition=OVERALL) for _ in overall]
+        records += [_flat(tables.records[c], competition=c) for c in sorted(rewritten)]
+        summary = {OVERALL} if tables.changed_summary else set()
+        stale_pieces += [(team, c) for c in
+                         (tables.pieces.keys() | tables.removed_competitions | summary)]
         piece_rows += [{"team": team, "competition": c, "piece": encode_piece(piece)}
                        for c, piece in tables.pieces.items()]
         # the rest of its Summary is in its rows: its overall record and its players
-        piece_rows.append({"team": team, "competition": OVERALL,
-                           "piece": encode_summary(tables.last, tables.competitions)})
-        records.append(_flat(tables.overall, competition=OVERALL))
-        records += [_flat(tables.records[c], competition=c) for c in sorted(rewritten)]
-        for kind in KINDS:
-            pair = getattr(tables.streaks, kind)
-            for which in ("current", "longest"):
-                streak_rows.append(_flat(getattr(pair, which), team=team, kind=kind,
-                                         which=which))
+        piece_rows += [{"team": team, "competition": OVERALL,
+                        "piece": encode_summary(tables.last, tables.competitions)}
+                       for _ in summary]
+        for kind, which in sorted(tables.changed_streaks):
+            streaked.append((team, kind, which))
+            streak_rows.append(_flat(getattr(getattr(tables.streaks, kind), which), team=team,
+                                     kind=kind, which=which))
         stale_players += [(team, p) for p in tables.changed_players]
         player_rows += [_flat(tables.players[p]) for p in sorted(tables.players)]
     if not fresh:
         _delete(db, "rm_team", "team", registered.intersection(teams))
-        _delete(db, "rm_streak", "team", teams)
+        db.conn.executemany("DELETE FROM rm_streak WHERE team = ? AND kind = ? AND which = ?",
+                            streaked)
         db.conn.executemany("DELETE FROM rm_team_record WHERE team = ? AND competition = ?",
                             stale_records)
         db.conn.executemany("DELETE FROM rm_player WHERE team = ? AND player = ?",
                             stale_players)
         db.conn.executemany(f"DELETE FROM {PIECES} WHERE team = ? AND competition = ?",
-                            stale_records)
+                            stale_pieces)
     _insert(db, "rm_team", team_rows)
     _insert(db, "rm_team_record", records)
     _insert(db, "rm_streak", streak_rows)

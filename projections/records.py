@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterable
 import attrs
 
 from matchledger.events import Card, GoalKind
+from matchledger.events.match import MatchState
 from matchledger.projections.errors import UnknownCompetition, UnknownTeam
 from matchledger.projections.scoreboard import result
 from matchledger.projections.state import EMPTY_MATCH, State, index, kickoff_order
@@ -282,19 +283,24 @@ def count_players(state: State, matches: Iterable[str], team: str | None,
     """Add to ``tally`` ((team, player) -> counts) the goals and cards of ``matches`` (of
     ``team``'s players, or all)."""
     for match in matches:
-        ms = state.matches.get(match, EMPTY_MATCH)
-        if ms.status == "abandoned":
-            continue
-        for goal in ms.goals.values():
-            if not goal.disallowed and goal.player is not None and team in (None, goal.team):
-                row = tally.setdefault((goal.team, goal.player), {})
-                for field in _GOAL_FIELDS[goal.kind]:
-                    row[field] = row.get(field, 0) + 1
-        for booking in ms.bookings.values():
-            if team in (None, booking.team):
-                row = tally.setdefault((booking.team, booking.player), {})
-                field = "yellow" if booking.card is Card.YELLOW else "red"
+        count_match(state.matches.get(match, EMPTY_MATCH), team, tally)
+
+
+def count_match(ms: MatchState, team: str | None,
+                tally: dict[tuple[str, str], dict[str, int]]) -> None:
+    """Add to ``tally`` the goals and cards of one match (of ``team``'s players, or all)."""
+    if ms.status == "abandoned":
+        return
+    for goal in ms.goals.values():
+        if not goal.disallowed and goal.player is not None and team in (None, goal.team):
+            row = tally.setdefault((goal.team, goal.player), {})
+            for field in _GOAL_FIELDS[goal.kind]:
                 row[field] = row.get(field, 0) + 1
+    for booking in ms.bookings.values():
+        if team in (None, booking.team):
+            row = tally.setdefault((booking.team, booking.player), {})
+            field = "yellow" if booking.card is Card.YELLOW else "red"
+            row[field] = row.get(field, 0) + 1
 
 
 _GOAL_FIELDS = {

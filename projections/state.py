@@ -104,6 +104,10 @@ class State(CompetitionFacts):
     reindex: dict[Key, Fixture | None] = attrs.field(factory=dict, eq=False, repr=False)
     # keys changed since the owner last drained it (None: not tracked)
     touched: set[Key] | None = attrs.field(default=None, eq=False, repr=False)
+    # match -> its state and fixture before its first change since the owner began keeping
+    # them, as the projector does from the checkpoint on (None: not kept; see ``note_prior``)
+    prior: dict[str, tuple[MatchState, Fixture | None]] | None = attrs.field(
+        default=None, eq=False, repr=False)
     # view -> match -> (match state, fixture, value): per-match views, see ``memo``
     memos: dict[str, dict[str, tuple[MatchState, Fixture | None, Any]]] = attrs.field(
         factory=dict, eq=False, repr=False)
@@ -159,6 +163,8 @@ def fold_all(envelopes: Iterable[Envelope], state: State | None = None) -> State
 
 def _fold_match(state: State, match: str, event: Event, event_id: str) -> None:
     current = state.matches.get(match, EMPTY_MATCH)
+    if state.prior is not None and match not in state.prior:
+        note_prior(state, match)
     state.matches[match] = current.apply(event, event_id=event_id)
     if state.touched is not None:
         state.touched.add(("match", match))
@@ -181,6 +187,8 @@ def _retract_match_event(state: State, event_id: str) -> None:
     """A match event retracted from another stream (rare): find the match that holds it."""
     for match, current in state.matches.items():
         if current.knows(event_id):
+            if state.prior is not None and match not in state.prior:
+                note_prior(state, match)
             state.matches[match] = current.without(event_id)
             if state.touched is not None:
                 state.touched.add(("match", match))
@@ -202,9 +210,26 @@ def _settle(state: State, key: Key) -> None:
 
 
 def _changing(state: State, key: Key) -> None:
-    """Note a fixture or tie about to change, for ``index`` to bring its lookups up to date."""
+    """Note a fixture or tie about to change, for ``index`` to bring its lookups up to date
+    (and a fixture's match for ``State.prior``)."""
     if state.cache is not None and key[0] in ("fixture", "tie") and key not in state.reindex:
         state.reindex[key] = state.fixtures.get(key[1]) if key[0] == "fixture" else None
+    if key[0] == "fixture" and state.prior is not None and key[1] not in state.prior:
+        note_prior(state, key[1])
+
+
+PRIOR_LIMIT = 4096  # matches whose earlier state ``State.prior`` keeps at most
+
+
+def note_prior(state: State, match: str) -> None:
+    """Keep the match's state and fixture as they are before it changes, so that what was
+    made of them can be taken out again (``projections.book``); past ``PRIOR_LIMIT``
+    matches, stop keeping any: so many changes are recomputed whole, at no memory cost."""
+    assert state.prior is not None
+    if len(state.prior) >= PRIOR_LIMIT:
+        state.prior = None
+    else:
+        state.prior[match] = (state.matches.get(match, EMPTY_MATCH), state.fixtures.get(match))
 
 
 def _touched(state: State, key: Key) -> None:

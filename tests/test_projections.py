@@ -544,7 +544,7 @@ def test_a_book_started_from_stored_sums_loads_only_the_pieces_that_change() -> 
     the stored pieces of the others stay in the sums, unread (a team may play where it never
     registered)."""
     state = sample_state()
-    made = Book().team(state, "leverkusen", dirty=set())
+    made = Book().team(state, "leverkusen", dirty={})
     uel = made.pieces[UEFA]
     stored = {UEFA: uel, "friendlies": uel}
     twice = {n: 2 * getattr(made.overall, n) for n in COUNTS}
@@ -562,17 +562,21 @@ def test_a_book_started_from_stored_sums_loads_only_the_pieces_that_change() -> 
             return {c: stored[c] for c in competitions}
 
     book = Book(store=Store())
-    tables = book.team(state, "leverkusen", dirty={("leverkusen", UEFA)})
+    tables = book.team(state, "leverkusen", dirty={("leverkusen", UEFA): None})
     assert loaded == [{UEFA}]
     assert not tables.first and tables.removed_competitions == set()
-    assert set(tables.pieces) == {UEFA} and tables.competitions == ("friendlies", UEFA)
+    assert tables.competitions == ("friendlies", UEFA)
+    # recomputed from the same state, nothing changed: no row of the team to rewrite
+    assert tables.pieces == {} and tables.changed_records == set()
+    assert not (tables.changed_overall or tables.changed_streaks or tables.changed_summary)
     assert tables.overall.played == 2 * uel.record.played
     assert tables.streaks == made.streaks  # nothing new: carried on, not replayed
-    gone = book.team(state, "leverkusen", dirty={("leverkusen", "friendlies")})
+    gone = book.team(state, "leverkusen", dirty={("leverkusen", "friendlies"): None})
     assert loaded == [{UEFA}, {"friendlies"}]
     assert gone.removed_competitions == {"friendlies"}  # a changed pair with no match left
     assert gone.overall.played == uel.record.played
     assert gone.overall == made.overall and gone.competitions == (UEFA,)
+    assert gone.changed_overall and gone.changed_summary and not gone.changed_streaks
     assert {p: book.players["leverkusen"][(t, p)] for t, p in book.players["leverkusen"]} == {
         p.player: {f: n for f, n in attrs.asdict(p).items() if f not in ("team", "player") and n}
         for p in players(state, "leverkusen")}

@@ -21,8 +21,8 @@ from pathlib import Path
 from typing import Any
 
 import attrs
-import orjson
 import pytest
+import sqlite_utils
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -38,6 +38,7 @@ from matchledger.events import (
     GoalDisallowed,
     GoalKind,
     GoalScored,
+    MatchAbandoned,
     MatchEnded,
     MatchStarted,
     Period,
@@ -69,13 +70,15 @@ from matchledger.projections import (
     tie,
     to_json,
 )
+from matchledger.projections import book as book_module
 from matchledger.projections import projector as projector_module
 from matchledger.projections import readmodels as readmodels_module
 from matchledger.projections import snapshot as snapshot_module
-from matchledger.projections.book import Book
+from matchledger.projections.book import Book, Piece
 from matchledger.projections.codec import decode_part, decode_piece, encode_part, encode_piece
+from matchledger.projections.readmodels import dirty_of, ensure_tables
 from matchledger.projections.records import competition_teams, outcomes
-from matchledger.projections.state import NEVER, all_keys, fold, index
+from matchledger.projections.state import NEVER, PRIOR_LIMIT, all_keys, fold, index
 from matchledger.projections.testing import MemoryLog
 from matchledger.projections.timetravel import advance
 
@@ -193,12 +196,8 @@ def dump(lg: Ledger) -> dict[str, list[dict[str, Any]]]:
 
 
 def _piece(blob: bytes) -> str:
-    """A stored piece of a team's tables, in a form equal pieces share (JSON arrays: a
-    piece's player counts sorted, as dicts built in another order hold the same)."""
-    value = orjson.loads(blob)
-    if len(value) == 3:  # a piece, not a team's latest result and competitions
-        value[2] = sorted([player, dict(sorted(counts.items()))] for player, counts in value[2])
-    return repr(value)
+    """A stored piece of a team's tables, as stored: equal pieces are the same bytes."""
+    return blob.decode()
 
 
 def drop_read_models(lg: Ledger) -> None:
@@ -1039,6 +1038,171 @@ def test_every_part_and_piece_comes_back_from_its_stored_json_unchanged(world: L
         assert decode_part(key, encode_part(key, value)) == value, key
     book = Book(keep=True)
     for team in sorted(state.teams)[:40]:
-        tables = book.team(state, team, dirty=set())
+        tables = book.team(state, team, dirty={})
         for competition, piece in tables.pieces.items():
             assert decode_piece(encode_piece(piece), team, competition) == piece
+
+
+# --- pieces updated by the matches that changed -----------------------------------------------
+
+BUNDESLIGA = "competition:bundesliga-2023-24"
+
+
+def twist(lg: Ledger) -> None:
+    """After ``extend``, what a team's piece must follow when only its changed matches update
+    it: a fixture's teams changed before kick-off (atalanta loses its only Bundesliga match), a
+    goal amended twice (a penalty, then an own goal: the result turns), a card retracted, a
+    finished match moved before the team's other results (its streaks are replayed), a team
+    renamed and registered where it never played, a match abandoned after a goal, and a
+    match whose every event is retracted, then given to other teams (caught up at once: a
+    piece takes out what the match gave it as it was scheduled before)."""
+    clock = Clock(LATER + dt.timedelta(days=1))
+    early, late = (dt.datetime(2024, 4, 14, 17, 30, tzinfo=CEST),
+                   dt.datetime(2024, 4, 20, 15, 30, tzinfo=CEST))
+    for away in ("atalanta", "werder-bremen"):
+        append(lg, clock, BUNDESLIGA, LATER, (0, FixtureScheduled(
+            match="bl24-b04-wer", date=early.date(), kickoff=early, home="leverkusen",
+            away=away)))
+    stream = "match:bl24-b04-wer"
+    append(lg, clock, stream, early, (0, MatchStarted()),
+           (0, PeriodStarted(period=Period.FIRST_HALF)),
+           (12, GoalScored(team="leverkusen", player="Jeremie Frimpong", minute=12)),
+           (20, CardShown(team="leverkusen", player="Jeremie Frimpong", card=Card.YELLOW,
+                          minute=20)),
+           (47, PeriodEnded(period=Period.FIRST_HALF)),
+           (60, PeriodStarted(period=Period.SECOND_HALF)),
+           (110, PeriodEnded(period=Period.SECOND_HALF)), (110, MatchEnded()))
+    for kind in (GoalKind.PENALTY, GoalKind.OWN_GOAL):
+        goal = list(lg.read(stream=stream, types=["GoalScored"]))[-1]
+        lg.amend(stream, goal.event_id, {"kind": kind}, reason="seen again")
+    card = next(iter(lg.read(stream=stream, types=["CardShown"])))
+    append(lg, clock, stream, LATER, (0, EventRetracted(event=card.event_id, reason="not him")))
+    march = dt.datetime(2024, 3, 3, 15, 30, tzinfo=CEST)
+    append(lg, clock, BUNDESLIGA, LATER, (0, FixtureScheduled(
+        match="bl24-b04-wer", date=march.date(), kickoff=march, home="leverkusen",
+        away="werder-bremen")))
+    append(lg, clock, BUNDESLIGA, LATER, (0, TeamRegistered(team="leverkusen", name="Bayer 04")))
+    append(lg, clock, "competition:pokal-2023-24", LATER, (0, CompetitionCreated(
+        competition="pokal-2023-24", name="Pokal", season="2023-24")),
+        (0, TeamRegistered(team="leverkusen", name="Bayer 04 Leverkusen")))
+    append(lg, clock, BUNDESLIGA, LATER, (0, FixtureScheduled(
+        match="bl24-wer-b04", date=late.date(), kickoff=late, home="werder-bremen",
+        away="leverkusen")))
+    append(lg, clock, "match:bl24-wer-b04", late, (0, MatchStarted()),
+           (0, PeriodStarted(period=Period.FIRST_HALF)),
+           (12, GoalScored(team="leverkusen", player="Jeremie Frimpong", minute=12)),
+           (30, MatchAbandoned(reason="fog", minute=30)))
+    for home in ("leverkusen", "werder-bremen"):
+        if home != "leverkusen":
+            for env in reversed(list(lg.read(stream="match:bl24-b04-rom"))):
+                append(lg, clock, "match:bl24-b04-rom", LATER + dt.timedelta(days=2), (
+                    0, EventRetracted(event=env.event_id, reason="another match")))
+        append(lg, clock, BUNDESLIGA, LATER, (0, FixtureScheduled(
+            match="bl24-b04-rom", date=late.date(), kickoff=late, home=home, away="roma")))
+        if home == "leverkusen":
+            append(lg, clock, "match:bl24-b04-rom", late, (0, MatchStarted()),
+                   (0, PeriodStarted(period=Period.FIRST_HALF)),
+                   (12, GoalScored(team="leverkusen", player="Jeremie Frimpong", minute=12)))
+
+
+@pytest.fixture(scope="module")
+def twisted(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Ledger]:
+    lg = seeded(tmp_path_factory.mktemp("twisted") / "ledger.db")
+    extend(lg)
+    twist(lg)
+    yield lg
+    lg.close()
+
+
+class Counted:
+    """How often the book made a piece anew and updated one by its changed matches."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.made = self.updated = 0
+        made, updated = book_module._piece, book_module._updated
+
+        def counted_made(*args: Any) -> Any:
+            self.made += 1
+            return made(*args)
+
+        def counted_updated(*args: Any) -> Any:
+            self.updated += 1
+            return updated(*args)
+
+        monkeypatch.setattr(book_module, "_piece", counted_made)
+        monkeypatch.setattr(book_module, "_updated", counted_updated)
+
+
+def stored(pieces: dict[str, Piece]) -> dict[str, bytes]:
+    return {competition: encode_piece(piece) for competition, piece in pieces.items()}
+
+
+@pytest.mark.parametrize("log", ["twisted", "generated"])
+@pytest.mark.parametrize("step", [1, 6, 250])
+def test_pieces_updated_by_their_changed_matches_equal_pieces_made_anew(
+    twisted: Ledger, world: Ledger, log: str, step: int, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A long-lived book, given the pairs and matches the read models' writer gives it after
+    every ``step`` events and every goal, holds for each team it is asked about what a new
+    book makes of the whole state: the same pieces (to the stored byte), sums and streaks."""
+    envelopes = list((twisted if log == "twisted" else world).read())
+    start = len(envelopes) // 2 if log == "generated" else 150  # the twists begin at 167
+    state = fold_all(envelopes[:start], State(touched=set()))
+    kept = Book()
+    for team in sorted(state.teams.keys() | index(state).by_team.keys()):
+        kept.team(state, team, {})  # as a rebuild leaves it
+    rows = sqlite_utils.Database(memory=True)
+    ensure_tables(rows)  # no stored rows: the pairs a match left are known from State.prior
+    counted, kept_made, kept_updated = Counted(monkeypatch), 0, 0
+    state.prior, state.touched = {}, set()
+    for n, env in enumerate(envelopes[start:], 1):
+        fold(state, env)
+        if n % step and n != len(envelopes) - start and type(env.event) is not GoalScored:
+            continue  # a goal ends a step: what its match gave may be taken out in the next
+        _, _, teams, pairs = readmodels_module.affected(rows, state, dirty_of(state.touched))
+        for team in sorted(teams):
+            if team not in state.teams and team not in index(state).by_team:
+                kept.forget(team)
+                continue
+            made, updated = counted.made, counted.updated
+            tables = kept.team(state, team, pairs)
+            kept_made += counted.made - made
+            kept_updated += counted.updated - updated
+            anew = Book()
+            expected = anew.team(state, team, {})
+            assert stored(kept.pieces[team]) == stored(anew.pieces[team]), (team, env.position)
+            assert (tables.overall, tables.streaks) == (expected.overall, expected.streaks)
+            assert kept.players[team] == anew.players[team]
+        state.prior, state.touched = {}, set()
+    known = state.teams.keys() | index(state).by_team.keys()
+    assert kept.pieces.keys() <= known
+    for team in sorted(known):  # those it was not asked about too: none has a stale piece
+        anew = Book()
+        anew.team(state, team, {})
+        assert stored(kept.pieces.get(team, {})) == stored(anew.pieces[team]), team
+    assert kept_updated > kept_made  # what changed was mostly the matches of a piece held
+
+
+@pytest.mark.parametrize("once", [False, True])
+@pytest.mark.parametrize("limit", [0, PRIOR_LIMIT])
+def test_catching_up_after_every_twist_equals_a_rebuild(
+    twisted: Ledger, once: bool, limit: int, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Caught up after each event, by one follower or a new process each time, the read
+    models hold a rebuild's rows, byte for byte; also when a catch-up changes more matches
+    than ``State.prior`` keeps (``limit``), and the pieces are all made anew."""
+    monkeypatch.setattr(matchledger.projections.state, "PRIOR_LIMIT", limit)
+    drop_read_models(twisted)
+    Projector(twisted).rebuild()
+    expected = dump(twisted)
+    drop_read_models(twisted)
+    log = Upto(twisted, 150)
+    follower = Projector(log, snapshot_every=20)
+    follower.rebuild()
+    counted = Counted(monkeypatch)
+    for upto in range(151, twisted.head() + 1):
+        log.upto = upto
+        projector = Projector(log, snapshot_every=20, once=True) if once else follower
+        assert projector.catch_up() == upto
+    assert dump(twisted) == expected
+    assert counted.updated > 0 if limit else counted.updated == 0
