@@ -835,7 +835,9 @@ class EventStore:
                     position = expected_position
                 elif prev_hash is not None and _blob(prev_hash) != prev:
                     problem = "prev_hash does not match the previous event's hash"
-                elif (digest := _blob(digest)) is None or _rehashed(prev, row) != digest:
+                elif (digest := digest if type(digest) is bytes else _blob(digest)) is None or (
+                        _rehashed(prev, position, event_id, stream, version, type_name, schema,
+                                  occurred, recorded, data, meta) != digest):
                     problem = "hash does not match the stored envelope (edited after writing?)"
                 elif version != versions.get(stream, -1) + 1:
                     problem = f"{stream}: version {version} follows {versions.get(stream, -1)}"
@@ -1041,14 +1043,12 @@ def unlike_written(e: Exception, position: object = None) -> InvalidEvent:
                         "changed outside matchledger (matchledger verify shows where)")
 
 
-def _rehashed(prev: bytes, row: Sequence[Any]) -> bytes | None:
-    """The hash a stored row should hold after ``prev``; None when a column is not of the type
-    the ledger writes (text where it stores text), which only an edit by hand makes."""
-    (position, event_id, stream, version, type_name, schema, occurred, recorded, data,
-     meta) = row[:10]
+def _rehashed(prev: bytes, *stored: Any) -> bytes | None:
+    """The hash a stored row (its columns from ``position`` to ``meta``) should hold after
+    ``prev``; None when a column is not of the type the ledger writes (text where it stores
+    text), which only an edit by hand makes."""
     try:
-        return chain_hash(prev, position, event_id, stream, version, type_name, schema,
-                          occurred, recorded, data, meta)
+        return chain_hash(prev, *stored)
     except (TypeError, ValueError, AttributeError):
         return None
 
