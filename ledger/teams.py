@@ -26,7 +26,6 @@ from matchledger.events.names import normalise as normalise  # where it is impor
 from matchledger.events.roster import NAMING, Roster, players_named
 from matchledger.events.team import Team, registered
 from matchledger.ledger.errors import RuleBroken, UnknownTeam
-from matchledger.ledger.jsontext import loads
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 
@@ -173,7 +172,7 @@ def registry_from_json(text: str) -> Registry:
     that does not check out, or one stored before rosters were, or in another layout, is not
     used)."""
     try:
-        data = loads(text)
+        data = json.loads(text)
         teams = {}
         for ident, name, country, aliases, competitions in data["teams"]:
             teams[_text(ident)] = Team(
@@ -186,7 +185,7 @@ def registry_from_json(text: str) -> Registry:
         rosters = {(competition, team): _roster(roster)
                    for competition, squads in data["rosters"].items()
                    for team, roster in squads.items()}
-    except (TypeError, KeyError, AttributeError) as e:
+    except (TypeError, KeyError, AttributeError, RecursionError) as e:  # (nested too deep)
         raise ValueError(f"not a stored registry: {e}") from e
     if not set(names.values()) <= teams.keys():
         raise ValueError("not a stored registry: a name of no team")
