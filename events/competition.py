@@ -25,7 +25,6 @@ import datetime as dt
 import functools
 from collections import Counter
 from collections.abc import Callable, Iterable
-from sys import intern  # one string per name however many fixtures hold it
 from typing import Any
 
 import attrs
@@ -41,6 +40,7 @@ from matchledger.events.catalogue import (
     TieDrawn,
     TieRules,
 )
+from matchledger.events.match import intern_name
 from matchledger.events.team import Team, merged
 
 UTC = dt.UTC
@@ -216,11 +216,10 @@ def _tie_drawn(event: TieDrawn, competition: str, position: int) -> Tie:
 
 
 def _fixture_scheduled(event: FixtureScheduled, competition: str, position: int) -> Fixture:
-    home, away, round_, venue = event.home, event.away, event.round, event.venue
-    return Fixture(competition=intern(competition), match=event.match, date=event.date,
-                   kickoff=event.kickoff, home=home and intern(home),
-                   away=away and intern(away), tie=event.tie, leg=event.leg,
-                   round=round_ and intern(round_), venue=venue and intern(venue),
+    return Fixture(competition=intern_name(competition), match=event.match, date=event.date,
+                   kickoff=event.kickoff, home=intern_name(event.home),
+                   away=intern_name(event.away), tie=event.tie, leg=event.leg,
+                   round=intern_name(event.round), venue=intern_name(event.venue),
                    neutral=event.neutral)
 
 

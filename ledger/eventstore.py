@@ -67,6 +67,7 @@ from matchledger.ledger.files import (
 from matchledger.ledger.jsontext import dumps, dumps_data
 from matchledger.ledger.postgres import (
     CHANNEL,
+    LATER_INDEXES,
     PgConnection,
     PgDatabase,
     connect,
@@ -86,7 +87,7 @@ from matchledger.ledger.trust import (
     signature_holds,
     stored_checkpoints,
 )
-from matchledger.ledger.validate import REGISTRY_TYPES, decode_stored
+from matchledger.ledger.validate import REGISTRY_TYPES, REGISTRY_WHERE, decode_stored
 
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import (
@@ -706,7 +707,7 @@ class EventStore:
             where.append(f"type = {names[0]}" if len(names) == 1
                          else f"type IN ({', '.join(names)})" if names else "FALSE")
             if names and set(types) < set(REGISTRY_TYPES):  # SQLite infers no IN from an =
-                where.append(f"type IN ({', '.join(map(_literal, REGISTRY_TYPES))})")
+                where.append(REGISTRY_WHERE)
         if as_of is not None or known_at is not None or at_position is not None:
             clause, more = in_time(as_of=as_of, known_at=known_at, at_position=at_position)
             where.append(clause)
@@ -842,7 +843,7 @@ class EventStore:
                 elif version != versions.get(stream, -1) + 1:
                     problem = f"{stream}: version {version} follows {versions.get(stream, -1)}"
                 elif wrong := [(held, who) for held, who in kept.get(position, ())
-                               if held != bytes(digest).hex()]:
+                               if held != digest.hex()]:
                     held, who = wrong[0]
                     problem = (f"the hash here is not {held[:12]}…, which {who} holds: the "
                                "log up to here was rewritten and hashed again")
@@ -850,7 +851,7 @@ class EventStore:
                     problem = events(row)
                 if problem:
                     return VerifyReport(False, count, position, problem, prev.hex())
-                prev, expected_position, count = bytes(digest), position + 1, count + 1
+                prev, expected_position, count = digest, position + 1, count + 1
                 versions[stream] = version
                 unseen.pop(prev.hex(), None)
                 if progress is not None and count % VERIFY_STEP == 0:
@@ -957,7 +958,7 @@ def _open_for_writing(path: Path, timeout: float) -> sqlite3.Connection:
         if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
             conn.execute("PRAGMA journal_mode = WAL")
         conn.execute("PRAGMA synchronous = FULL")  # a committed append survives power loss
-        if not {"events_retracted", "events_tie", "events_home", "events_away"} <= indexes:
+        if not indexes >= LATER_INDEXES:
             # a new ledger, or one from before the last index was added; IF NOT EXISTS
             # makes racing creators agree
             conn.executescript(f"BEGIN IMMEDIATE;{SCHEMAS[fmt]}{marker_pragmas(fmt)}COMMIT;")

@@ -194,9 +194,9 @@ def export_lines(ledger: Ledger, out: IO[str], **filters: Any) -> int:
     for row in ledger.read_stored(**filters):
         (position, event_id, stream, version, type_name, schema, occurred, recorded, data,
          meta, prev_hash, digest) = row
+        if type(data) is not str or not (meta is None or type(meta) is str):
+            raise unlike_written(TypeError("data or meta is not text"), position)
         try:
-            if type(data) is not str or not (meta is None or type(meta) is str):
-                raise TypeError("data or meta is not text")
             head = dumps_data({
                 "position": position, "event_id": event_id, "stream": stream,
                 "version": version, "type": type_name, "schema_version": schema,

@@ -349,7 +349,9 @@ def connect(url: str, *, timeout: float = 30.0, create: bool = True,
     return conn
 
 
-LATER_INDEXES = frozenset({"events_home", "events_away"})  # added after the first schema
+# the indexes added to the schema after its first version, on either backend: a ledger
+# opened for writing gets those it lacks
+LATER_INDEXES = frozenset({"events_retracted", "events_tie", "events_home", "events_away"})
 
 
 def indexes(conn: PgConnection) -> set[str]:

@@ -76,6 +76,7 @@ MATCH_TYPES = frozenset(
 )
 # in the order of the partial index events_registry: SQL names them so, to use it
 REGISTRY_TYPES = ("TeamRegistered", "PlayerRegistered")
+REGISTRY_WHERE = "type IN ({})".format(", ".join(f"'{t}'" for t in REGISTRY_TYPES))
 
 
 @attrs.frozen(kw_only=True)
@@ -273,7 +274,7 @@ class Judge:
             position, reg = stored_registry(conn) or (position, reg)
         rows = conn.execute(
             "SELECT position, type, schema_version, data, stream FROM events "
-            f"WHERE type IN ({', '.join(map(repr, REGISTRY_TYPES))}) AND position > ? "
+            f"WHERE {REGISTRY_WHERE} AND position > ? "
             "ORDER BY position",
             (position,),
         ).fetchall()

@@ -226,13 +226,12 @@ def _create_tables(db: sqlite_utils.Database) -> None:
     if create_snapshot_tables(db) and CHECKPOINT in db.table_names():
         db.execute(f"DELETE FROM {CHECKPOINT}")  # its read models went with the old snapshots
     _create_read_models(db)
+    _create_indexes(db)
 
 
-def _create_read_models(db: sqlite_utils.Database, *, indexes: bool = True) -> None:
+def _create_read_models(db: sqlite_utils.Database) -> None:
     for name, (columns, pk) in TABLES.items():
         db.table(name).create(columns, pk=pk if len(pk) > 1 else pk[0], if_not_exists=True)
-    if indexes:
-        _create_indexes(db)
 
 
 def _create_indexes(db: sqlite_utils.Database) -> None:
@@ -249,7 +248,7 @@ def write_rows(db: sqlite_utils.Database, state: State, dirty: Dirty, book: Book
     if dirty.everything:  # from nothing: tables too, in case this fold's schema is new
         for name in TABLES:
             db.execute(f"DROP TABLE IF EXISTS {name}")
-        _create_read_models(db, indexes=False)  # made once the rows are in: cheaper
+        _create_read_models(db)  # its indexes are made once the rows are in: cheaper
         matches = set(state.fixtures) | set(state.matches)
         competitions = set(state.competitions) | {c for c, _ in state.ties} | set(
             idx.by_competition)

@@ -52,15 +52,8 @@ from matchledger.ledger.envelope import Envelope
 
 UTC = dt.UTC
 NEVER = dt.datetime.min.replace(tzinfo=UTC)
-FORMAT = 13  # bump when the shape of State or of the read models changes: older snapshots
-# are then ignored and older read models rebuilt (3: rm_team_piece; 4: pickles of attrs
-# classes as field tuples, so a class's fields in another order need a bump too; 5: a match's
-# facts as ``Facts``, its ids as ``event_key``s, the parts' keys as compact JSON; 6: a
-# team's ``Summary`` beside its pieces; 7: parts and pieces as checked JSON, not pickles,
-# with the log's hash at each snapshot and checkpoint; 8: a match's substitutions; 9: the
-# slots of amended events; 10: a team's aliases in the order ``events.team.merged`` gives;
-# 11: a retracted competition fact stands, as the judge has it; 12: no scoreboard JSON,
-# snapshot parts of some length deflated; 13: an amended goal keeps its disallowal)
+FORMAT = 13  # bump when the shape of State or of the read models changes, or the rule that
+# folds them: older snapshots are then ignored and older read models rebuilt
 
 T = TypeVar("T")
 
@@ -73,7 +66,6 @@ Entry = tuple[str, Any]  # (event_id, fact)
 class Index:
     """Lookups derived from the fixtures and ties; rebuilt only when those change."""
 
-    generation: int
     by_team: Mapping[str, tuple[str, ...]]  # team -> match ids (unordered: see kickoff_order)
     # team -> competition -> its match ids there (unordered)
     by_team_competition: Mapping[str, Mapping[str, tuple[str, ...]]]
@@ -97,7 +89,6 @@ class State(CompetitionFacts):
     history: dict[Key, tuple[Entry, ...]] = attrs.Factory(dict)
     located: dict[str, Key] = attrs.Factory(dict)  # event id of a competition fact -> its key
     matches: dict[str, MatchState] = attrs.Factory(dict)
-    generation: int = attrs.field(default=0, eq=False)
     cache: Index | None = attrs.field(default=None, eq=False, repr=False)
     # fixture and tie keys changed since ``cache`` was built, with the fixture each held
     # before (``index`` drains it)
@@ -126,7 +117,6 @@ class State(CompetitionFacts):
             ties=dict(self.ties),
             fixtures=dict(self.fixtures),
             matches=dict(self.matches),
-            generation=self.generation,
         )
 
 
@@ -163,7 +153,7 @@ def fold_all(envelopes: Iterable[Envelope], state: State | None = None) -> State
 
 def _fold_match(state: State, match: str, event: Event, event_id: str) -> None:
     current = state.matches.get(match, EMPTY_MATCH)
-    if state.prior is not None and match not in state.prior:
+    if state.prior is not None:  # (the replay's hottest path: no call when none are kept)
         note_prior(state, match)
     state.matches[match] = current.apply(event, event_id=event_id)
     if state.touched is not None:
@@ -187,8 +177,7 @@ def _retract_match_event(state: State, event_id: str) -> None:
     """A match event retracted from another stream (rare): find the match that holds it."""
     for match, current in state.matches.items():
         if current.knows(event_id):
-            if state.prior is not None and match not in state.prior:
-                note_prior(state, match)
+            note_prior(state, match)
             state.matches[match] = current.without(event_id)
             if state.touched is not None:
                 state.touched.add(("match", match))
@@ -214,7 +203,7 @@ def _changing(state: State, key: Key) -> None:
     (and a fixture's match for ``State.prior``)."""
     if state.cache is not None and key[0] in ("fixture", "tie") and key not in state.reindex:
         state.reindex[key] = state.fixtures.get(key[1]) if key[0] == "fixture" else None
-    if key[0] == "fixture" and state.prior is not None and key[1] not in state.prior:
+    if key[0] == "fixture":
         note_prior(state, key[1])
 
 
@@ -224,8 +213,10 @@ PRIOR_LIMIT = 4096  # matches whose earlier state ``State.prior`` keeps at most
 def note_prior(state: State, match: str) -> None:
     """Keep the match's state and fixture as they are before it changes, so that what was
     made of them can be taken out again (``projections.book``); past ``PRIOR_LIMIT``
-    matches, stop keeping any: so many changes are recomputed whole, at no memory cost."""
-    assert state.prior is not None
+    matches, stop keeping any: so many changes are recomputed whole, at no memory cost.
+    Nothing when none are kept, or the match's are already."""
+    if state.prior is None or match in state.prior:
+        return
     if len(state.prior) >= PRIOR_LIMIT:
         state.prior = None
     else:
@@ -233,8 +224,6 @@ def note_prior(state: State, match: str) -> None:
 
 
 def _touched(state: State, key: Key) -> None:
-    if key[0] in ("fixture", "tie"):
-        state.generation += 1
     if state.touched is not None:
         state.touched.add(key)
 
@@ -310,7 +299,7 @@ def index(state: State) -> Index:
     date from the fixtures and ties changed since (``State.reindex``), so that a long-lived
     state's lookups cost what its new events cost, not what the whole ledger holds."""
     cache = state.cache
-    if cache is not None and cache.generation == state.generation:
+    if cache is not None and not state.reindex:  # no fixture or tie changed since
         return cache
     changed, state.reindex = state.reindex, {}
     if cache is None or not _reindexed(state, cache, changed):
@@ -337,7 +326,6 @@ def _indexed(state: State) -> Index:
     for tie in sorted(state.ties.values(), key=lambda t: natural_key(t.tie)):
         ties.setdefault(tie.competition, []).append(tie)
     return Index(
-        generation=state.generation,
         by_team={k: tuple(v) for k, v in by_team.items()},
         by_team_competition={t: {c: tuple(ms) for c, ms in v.items()}
                              for t, v in by_team_competition.items()},
@@ -408,9 +396,8 @@ def _reindexed(state: State, cache: Index, changed: dict[Key, Fixture | None]) -
             ties[competition] = tuple(found)
         else:
             ties.pop(competition, None)
-    state.cache = Index(generation=state.generation, by_team=by_team,
-                        by_team_competition=by_team_competition, by_competition=by_competition,
-                        by_tie=by_tie, ties=ties, order=order)
+    state.cache = Index(by_team=by_team, by_team_competition=by_team_competition,
+                        by_competition=by_competition, by_tie=by_tie, ties=ties, order=order)
     return True
 
 

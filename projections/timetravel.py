@@ -57,10 +57,7 @@ def state_at(
     table) or that team's (streaks, outcomes, players) read is loaded and folded: the same
     answers for them as the whole state gives, for the cost of one cup instead of the log.
     """
-    if competition is not None and team is not None:
-        raise ValueError("state_at takes a competition or a team, not both")
-    scope = (competition_scope(competition) if competition is not None
-             else team_scope(team) if team is not None else None)
+    scope = _scope(competition, team)
     # every read stops at one head: what another process commits meanwhile is either in all
     # of them or in none (a fact and a goal it commits together must not split)
     filters: dict[str, Any] = {"as_of": as_of, "known_at": known_at,
@@ -96,8 +93,7 @@ def advance(ledger: LogReader, state: State, *, competition: str | None = None,
     the head of the log: the scope's events since folded onto it, as a new ``state_at`` would
     fold them; loaded anew when a key enters the scope whose earlier history it never read
     (a fixture against a team it did not know, say)."""
-    scope = (competition_scope(competition) if competition is not None
-             else team_scope(team) if team is not None else None)
+    scope = _scope(competition, team)
     if scope is None:
         raise ValueError("advance takes the competition or the team the state was loaded for")
     held = set(state.history) | {("match", m) for m in state.matches}
@@ -107,6 +103,14 @@ def advance(ledger: LogReader, state: State, *, competition: str | None = None,
     except _Unread:
         return state_at(ledger, competition=competition, team=team)
     return state
+
+
+def _scope(competition: str | None, team: str | None) -> str | None:
+    """The scope of a competition's or a team's part of the state; None for the whole."""
+    if competition is not None and team is not None:
+        raise ValueError("a state is of a competition or a team, not both")
+    return (competition_scope(competition) if competition is not None
+            else team_scope(team) if team is not None else None)
 
 
 class _Unread(Exception):
@@ -158,11 +162,11 @@ def _facts(ledger: LogReader, scope: str, after: int, filters: dict[str, Any],
     ``TeamRegistered`` of the teams met there and of ``teams`` (a team's name merges all of
     them), read by team in SQL: so neither fold reads the other competitions of the log, nor
     a team's the squads of the teams it met."""
-    if scope.startswith("competition:"):
+    team = scope.removeprefix("team:") if scope.startswith("team:") else None
+    if team is None:
         own = list(read_filtered(ledger, after=after, stream=scope,
                                  retracted_in="competition:", **filters))
     else:
-        team = scope.removeprefix("team:")
         teams.add(team)
         own = list(read_filtered(ledger, after=after, types=("FixtureScheduled",),
                                  playing=team, retracted_in="competition:", **filters))
@@ -174,15 +178,12 @@ def _facts(ledger: LogReader, scope: str, after: int, filters: dict[str, Any],
             teams.update(t for t in (event.home, event.away) if t)
     if not teams:
         return own
-    names = read_filtered(ledger, after=after, types=("TeamRegistered",), teams=sorted(teams),
-                          retracted_in="competition:", **filters)
-    if scope.startswith("competition:"):
-        return list(_once(heapq.merge(own, names, key=lambda e: e.position)))
-    # a team's players are in its scope; those of the teams it met are in theirs
-    players = read_filtered(ledger, after=after, types=("PlayerRegistered",),
-                            teams=[scope.removeprefix("team:")], retracted_in="competition:",
-                            **filters)
-    return list(_once(heapq.merge(own, names, players, key=lambda e: e.position)))
+    reads = [own, read_filtered(ledger, after=after, types=("TeamRegistered",),
+                                teams=sorted(teams), retracted_in="competition:", **filters)]
+    if team is not None:  # its players (those of the teams it met are in their scopes)
+        reads.append(read_filtered(ledger, after=after, types=("PlayerRegistered",),
+                                   teams=[team], retracted_in="competition:", **filters))
+    return list(_once(heapq.merge(*reads, key=lambda e: e.position)))
 
 
 def _once(envelopes: Iterable[Envelope]) -> Iterator[Envelope]:

@@ -19,9 +19,14 @@ from matchledger.ledger import Ledger
 runner = CliRunner()
 
 
+def unset() -> dict[str, str | None]:
+    """The caller's ``MATCHLEDGER_*`` variables, unset for a command run in process."""
+    return {k: None for k in os.environ if k.startswith("MATCHLEDGER")}
+
+
 def cli(db: Path, *args: str, code: int | None = 0, stdin: str | None = None) -> Result:
     """``matchledger ARGS --db DB``, whose exit code must be ``code`` (None: any)."""
-    result = runner.invoke(app, [*args, "--db", str(db)], input=stdin)
+    result = runner.invoke(app, [*args, "--db", str(db)], input=stdin, env=unset())
     assert code is None or result.exit_code == code, result.output
     return result
 
@@ -31,9 +36,8 @@ def run(*args: object, db: Path | str | None = None, stdin: str | None = None, o
     """``matchledger ARGS [--db DB]`` (a file or a URL) in process, as a finished process: no
     ``MATCHLEDGER_*`` variable of the caller's leaks in; ``ok`` asserts exit code 0."""
     argv = [*map(str, args), *(["--db", str(db)] if db else [])]
-    unset: dict[str, str | None] = {k: None for k in os.environ if k.startswith("MATCHLEDGER")}
     with contextlib.chdir(cwd) if cwd else contextlib.nullcontext():
-        result = runner.invoke(app, argv, input=stdin, env={**unset, "COLUMNS": "100"})
+        result = runner.invoke(app, argv, input=stdin, env={**unset(), "COLUMNS": "100"})
     done = subprocess.CompletedProcess(argv, result.exit_code, result.stdout, result.stderr)
     if ok:
         assert done.returncode == 0, f"{argv}:\n{done.stdout}\n{done.stderr}"

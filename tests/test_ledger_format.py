@@ -50,7 +50,7 @@ def test_a_new_ledger_stores_no_prev_hash_and_exports_what_format_1_did(tmp_path
     assert version == LEDGER_FORMAT == 2 and "prev_hash" not in columns and "hash" in columns
     assert cli(db, "export").stdout == (DATA / "ledger-format1.jsonl").read_text()
     assert "ok" in cli(db, "verify").stdout.lower()
-    with Ledger(db, read_only=True) as lg:  # each read gives the prev_hash it gave before
+    with Ledger(db, read_only=True) as lg:  # each read gives the prev_hash format 1 stores
         hashes = {e.position: e.hash for e in lg.read()}
         hashes[0] = "00" * 32
         for envelopes in (list(lg.read(after=40, at_position=60)), list(lg.read(limit=3)),
